@@ -1,0 +1,369 @@
+//! The audit log: append-only, hash-chained, searchable.
+//!
+//! Each entry's hash covers its content and the previous entry's hash, so changing, removing
+//! or reordering any entry breaks every hash after it, and [`verify`] names the first broken
+//! one. SQLite triggers refuse UPDATE and DELETE; the chain catches whoever drops them.
+//! (Cutting entries off the end is only detectable against a head hash kept elsewhere.)
+
+use rusqlite::{params, types::Value, Connection, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use ts_rs::TS;
+
+use crate::error::Result;
+use crate::model::{ApprovalRequest, Millis, Outcome, Resolver};
+use crate::store::{enum_str, parse_enum};
+
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum AuditEvent {
+    Requested,
+    Resolved,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct AuditEntry {
+    #[ts(type = "number")]
+    pub seq: i64,
+    #[ts(type = "number")]
+    pub at: Millis,
+    pub event: AuditEvent,
+    pub request_id: String,
+    pub agent_id: String,
+    pub action: String,
+    pub title: String,
+    pub details: String,
+    /// "pid 4242 · uid 1000 · /usr/bin/claude", as known when asked.
+    pub requester: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub decided_by: Option<Resolver>,
+    pub reason: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hashed content of an entry: every field but the hash itself, in a fixed order.
+#[derive(Serialize)]
+struct Hashed<'a> {
+    seq: i64,
+    at: Millis,
+    event: AuditEvent,
+    request_id: &'a str,
+    agent_id: &'a str,
+    action: &'a str,
+    title: &'a str,
+    details: &'a str,
+    requester: Option<&'a str>,
+    outcome: Option<Outcome>,
+    decided_by: Option<Resolver>,
+    reason: Option<&'a str>,
+    prev_hash: &'a str,
+}
+
+impl AuditEntry {
+    fn compute_hash(&self) -> String {
+        let hashed = Hashed {
+            seq: self.seq,
+            at: self.at,
+            event: self.event,
+            request_id: &self.request_id,
+            agent_id: &self.agent_id,
+            action: &self.action,
+            title: &self.title,
+            details: &self.details,
+            requester: self.requester.as_deref(),
+            outcome: self.outcome,
+            decided_by: self.decided_by,
+            reason: self.reason.as_deref(),
+            prev_hash: &self.prev_hash,
+        };
+        let bytes = serde_json::to_vec(&hashed).expect("audit entries always serialize");
+        hex(&Sha256::digest(bytes))
+    }
+}
+
+/// The last entry's sequence number and hash: where the next entry links in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuditTail {
+    seq: i64,
+    hash: String,
+}
+
+pub(crate) fn tail(conn: &Connection) -> rusqlite::Result<AuditTail> {
+    Ok(conn
+        .query_row(
+            "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1",
+            [],
+            |r| {
+                Ok(AuditTail {
+                    seq: r.get(0)?,
+                    hash: r.get(1)?,
+                })
+            },
+        )
+        .optional()?
+        .unwrap_or(AuditTail {
+            seq: 0,
+            hash: GENESIS.to_owned(),
+        }))
+}
+
+/// Appends the entry for `event` on `request` inside the caller's transaction and returns
+/// the new tail, which the caller adopts only once the transaction commits.
+pub(crate) fn append(
+    conn: &Connection,
+    tail: &AuditTail,
+    event: AuditEvent,
+    request: &ApprovalRequest,
+    at: Millis,
+) -> Result<AuditTail> {
+    let resolution = request.resolution.as_ref();
+    let mut entry = AuditEntry {
+        seq: tail.seq + 1,
+        at,
+        event,
+        request_id: request.id.clone(),
+        agent_id: request.agent_id.clone(),
+        action: request.action.clone(),
+        title: request.title.clone(),
+        details: request.details.clone(),
+        requester: describe_requester(request),
+        outcome: resolution.map(|r| r.outcome),
+        decided_by: resolution.map(|r| r.by),
+        reason: resolution.and_then(|r| r.reason.clone()),
+        prev_hash: tail.hash.clone(),
+        hash: String::new(),
+    };
+    entry.hash = entry.compute_hash();
+    conn.prepare_cached(
+        "INSERT INTO audit (seq, at, event, request_id, agent_id, action, title, details,
+                            requester, outcome, decided_by, reason, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?
+    .execute(params![
+        entry.seq,
+        entry.at,
+        enum_str(&entry.event),
+        entry.request_id,
+        entry.agent_id,
+        entry.action,
+        entry.title,
+        entry.details,
+        entry.requester,
+        entry.outcome.as_ref().map(enum_str),
+        entry.decided_by.as_ref().map(enum_str),
+        entry.reason,
+        entry.prev_hash,
+        entry.hash,
+    ])?;
+    Ok(AuditTail {
+        seq: entry.seq,
+        hash: entry.hash,
+    })
+}
+
+fn describe_requester(request: &ApprovalRequest) -> Option<String> {
+    let p = &request.provenance;
+    let parts: Vec<String> = [
+        p.pid.map(|pid| format!("pid {pid}")),
+        p.uid.map(|uid| format!("uid {uid}")),
+        p.exe.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// The result of checking the whole chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChainReport {
+    #[ts(type = "number")]
+    pub entries: u64,
+    pub first_broken: Option<BrokenEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BrokenEntry {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub problem: String,
+}
+
+pub(crate) fn verify(conn: &Connection) -> Result<ChainReport> {
+    let mut stmt = conn.prepare(&format!("{ENTRY_SELECT} ORDER BY seq"))?;
+    let mut rows = stmt.query([])?;
+    let mut expected_seq = 1;
+    let mut prev_hash = GENESIS.to_owned();
+    let mut entries = 0;
+    while let Some(row) = rows.next()? {
+        let broken = |problem: String| ChainReport {
+            entries,
+            first_broken: Some(BrokenEntry {
+                seq: expected_seq,
+                problem,
+            }),
+        };
+        let entry = match entry_from_row(row) {
+            Ok(entry) => entry,
+            Err(e) => return Ok(broken(format!("unreadable: {e}"))),
+        };
+        if entry.seq != expected_seq {
+            return Ok(broken(format!(
+                "entry {expected_seq} is missing (next is {})",
+                entry.seq
+            )));
+        }
+        if entry.prev_hash != prev_hash {
+            return Ok(broken("does not link to the entry before it".into()));
+        }
+        if entry.compute_hash() != entry.hash {
+            return Ok(broken("its content does not match its hash".into()));
+        }
+        prev_hash = entry.hash;
+        expected_seq += 1;
+        entries += 1;
+    }
+    Ok(ChainReport {
+        entries,
+        first_broken: None,
+    })
+}
+
+/// Filters for the history view. Every filter is optional; pages go newest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HistoryQuery {
+    pub agent_id: Option<String>,
+    pub outcome: Option<Outcome>,
+    pub event: Option<AuditEvent>,
+    /// Case-insensitive substring of title, action, details, agent, requester or reason.
+    pub text: Option<String>,
+    #[ts(type = "number | null")]
+    pub from: Option<Millis>,
+    /// Exclusive.
+    #[ts(type = "number | null")]
+    pub to: Option<Millis>,
+    /// Continue after this sequence number (the previous page's `next_before`).
+    #[ts(type = "number | null")]
+    pub before_seq: Option<i64>,
+    /// At most 500; 50 when zero.
+    pub limit: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct HistoryPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before_seq` for the next page; `None` on the last page.
+    #[ts(type = "number | null")]
+    pub next_before: Option<i64>,
+}
+
+pub(crate) fn history(conn: &Connection, query: &HistoryQuery) -> Result<HistoryPage> {
+    let limit = match query.limit {
+        0 => 50,
+        n => n.min(500),
+    };
+    let mut sql = format!("{ENTRY_SELECT} WHERE 1 = 1");
+    let mut args: Vec<(&str, Value)> = Vec::new();
+    let mut filter = |clause: &str, name: &'static str, value: Value| {
+        sql.push_str(clause);
+        args.push((name, value));
+    };
+    if let Some(agent) = &query.agent_id {
+        filter(" AND agent_id = :agent", ":agent", agent.clone().into());
+    }
+    if let Some(outcome) = &query.outcome {
+        filter(
+            " AND outcome = :outcome",
+            ":outcome",
+            enum_str(outcome).into(),
+        );
+    }
+    if let Some(event) = &query.event {
+        filter(" AND event = :event", ":event", enum_str(event).into());
+    }
+    if let Some(from) = query.from {
+        filter(" AND at >= :from", ":from", from.into());
+    }
+    if let Some(to) = query.to {
+        filter(" AND at < :to", ":to", to.into());
+    }
+    if let Some(before) = query.before_seq {
+        filter(" AND seq < :before", ":before", before.into());
+    }
+    if let Some(text) = query.text.as_deref().filter(|t| !t.is_empty()) {
+        filter(
+            " AND (title LIKE :text ESCAPE '\\' OR action LIKE :text ESCAPE '\\'
+                   OR details LIKE :text ESCAPE '\\' OR agent_id LIKE :text ESCAPE '\\'
+                   OR requester LIKE :text ESCAPE '\\' OR reason LIKE :text ESCAPE '\\')",
+            ":text",
+            format!("%{}%", escape_like(text)).into(),
+        );
+    }
+    sql.push_str(" ORDER BY seq DESC LIMIT :limit");
+    args.push((":limit", i64::from(limit + 1).into()));
+
+    let params: Vec<(&str, &dyn rusqlite::ToSql)> = args
+        .iter()
+        .map(|(name, value)| (*name, value as &dyn rusqlite::ToSql))
+        .collect();
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut entries: Vec<AuditEntry> = stmt
+        .query_map(params.as_slice(), entry_from_row)?
+        .collect::<Result<_, _>>()?;
+    let next_before = if entries.len() > limit as usize {
+        entries.truncate(limit as usize);
+        entries.last().map(|e| e.seq)
+    } else {
+        None
+    };
+    Ok(HistoryPage {
+        entries,
+        next_before,
+    })
+}
+
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+const ENTRY_SELECT: &str = "SELECT seq, at, event, request_id, agent_id, action, title, details,
+    requester, outcome, decided_by, reason, prev_hash, hash FROM audit";
+
+fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
+    Ok(AuditEntry {
+        seq: row.get(0)?,
+        at: row.get(1)?,
+        event: parse_enum(&row.get::<_, String>(2)?)?,
+        request_id: row.get(3)?,
+        agent_id: row.get(4)?,
+        action: row.get(5)?,
+        title: row.get(6)?,
+        details: row.get(7)?,
+        requester: row.get(8)?,
+        outcome: row
+            .get::<_, Option<String>>(9)?
+            .map(|s| parse_enum(&s))
+            .transpose()?,
+        decided_by: row
+            .get::<_, Option<String>>(10)?
+            .map(|s| parse_enum(&s))
+            .transpose()?,
+        reason: row.get(11)?,
+        prev_hash: row.get(12)?,
+        hash: row.get(13)?,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

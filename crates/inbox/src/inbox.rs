@@ -1,0 +1,497 @@
+//! The inbox: one handle that agents ask through, people decide through, and the UI watches.
+//!
+//! All changes go through one mutex around the store, so "first decision wins" is decided
+//! there, events are numbered in the order changes committed, and nobody is told about a
+//! request before it is durable.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, watch, Notify};
+
+use crate::audit::{self, ChainReport, HistoryPage, HistoryQuery};
+use crate::error::{Error, Result};
+use crate::model::*;
+use crate::store::{Durability, OpenReport, Resolved, Store};
+use crate::time::{Clock, SystemClock};
+use crate::validate;
+
+#[derive(Debug, Clone)]
+pub struct InboxConfig {
+    pub db_path: PathBuf,
+    pub durability: Durability,
+    /// An agent not heard from for this long, with nothing pending, becomes `Gone`.
+    pub stale_agent_after: Duration,
+    pub max_pending_per_agent: usize,
+    pub max_pending_total: usize,
+    /// Events a subscriber may fall behind by before it is resynced from a snapshot.
+    pub event_buffer: usize,
+}
+
+impl InboxConfig {
+    pub fn at(db_path: impl Into<PathBuf>) -> Self {
+        Self {
+            db_path: db_path.into(),
+            durability: Durability::Full,
+            stale_agent_after: Duration::from_secs(10 * 60),
+            max_pending_per_agent: 64,
+            max_pending_total: 1000,
+            event_buffer: 1024,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Inbox {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: Mutex<State>,
+    events: broadcast::Sender<InboxEvent>,
+    clock: Arc<dyn Clock>,
+    config: InboxConfig,
+    timer_wake: Arc<Notify>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        // Lets the timer task see that the inbox is gone and end.
+        self.timer_wake.notify_one();
+    }
+}
+
+struct State {
+    store: Store,
+    seq: u64,
+    /// Resolution watchers of pending requests someone is waiting on.
+    waiters: HashMap<String, watch::Sender<Option<ApprovalRequest>>>,
+}
+
+impl Inbox {
+    /// Opens the store; timers do not run until [`Inbox::spawn_timers`] (see [`Inbox::start`]).
+    pub fn open(config: InboxConfig) -> Result<(Self, OpenReport)> {
+        Self::open_with_clock(config, Arc::new(SystemClock))
+    }
+
+    pub fn open_with_clock(
+        config: InboxConfig,
+        clock: Arc<dyn Clock>,
+    ) -> Result<(Self, OpenReport)> {
+        let (store, report) = Store::open(&config.db_path, config.durability)?;
+        let (events, _) = broadcast::channel(config.event_buffer.max(1));
+        let inbox = Self {
+            inner: Arc::new(Inner {
+                state: Mutex::new(State {
+                    store,
+                    seq: 0,
+                    waiters: HashMap::new(),
+                }),
+                events,
+                clock,
+                config,
+                timer_wake: Arc::new(Notify::new()),
+            }),
+        };
+        Ok((inbox, report))
+    }
+
+    /// Opens the store and starts the timers on the current Tokio runtime. Requests whose
+    /// deadline passed while the app was not running are expired (and logged) at once.
+    pub fn start(config: InboxConfig) -> Result<(Self, OpenReport)> {
+        let opened = Self::open(config)?;
+        opened.0.spawn_timers()?;
+        Ok(opened)
+    }
+
+    /// Starts the timers on the current Tokio runtime.
+    pub fn spawn_timers(&self) -> Result<tokio::task::JoinHandle<()>> {
+        let runtime = tokio::runtime::Handle::try_current().map_err(|_| Error::NoRuntime)?;
+        Ok(runtime.spawn(self.timers()))
+    }
+
+    /// The timer loop, for hosts that spawn it themselves: it expires requests at their
+    /// deadline and ages out silent agents, and ends when the last `Inbox` handle is dropped.
+    pub fn timers(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        run_timers(Arc::downgrade(&self.inner), self.inner.timer_wake.clone())
+    }
+
+    pub fn now(&self) -> Millis {
+        self.inner.clock.now()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the store half-written (SQLite
+        // transactions roll back), so the state is still usable.
+        self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn publish(&self, state: &mut State, kind: InboxEventKind) {
+        state.seq += 1;
+        // No receivers is fine: nobody is watching right now.
+        let _ = self.inner.events.send(InboxEvent {
+            seq: state.seq,
+            kind,
+        });
+    }
+
+    fn publish_agent(&self, state: &mut State, agent_id: &str) -> Result<()> {
+        if let Some(agent) = state.store.agent(agent_id)? {
+            self.publish(state, InboxEventKind::AgentUpdated { agent });
+        }
+        Ok(())
+    }
+
+    pub fn subscribe(&self) -> Subscription {
+        Subscription {
+            receiver: self.inner.events.subscribe(),
+            inbox: self.clone(),
+            skip_through: 0,
+        }
+    }
+
+    pub fn snapshot(&self) -> Result<Snapshot> {
+        let state = self.lock();
+        Ok(Snapshot {
+            seq: state.seq,
+            agents: state.store.agents()?,
+            pending: state.store.pending()?,
+        })
+    }
+
+    pub fn agents(&self) -> Result<Vec<Agent>> {
+        self.lock().store.agents()
+    }
+
+    pub fn pending(&self) -> Result<Vec<ApprovalRequest>> {
+        self.lock().store.pending()
+    }
+
+    pub fn request(&self, id: &str) -> Result<Option<ApprovalRequest>> {
+        self.lock().store.request(id)
+    }
+
+    /// Registers an agent or records what it is doing now.
+    pub fn update_agent(&self, update: AgentUpdate) -> Result<Agent> {
+        validate::agent_update(&update)?;
+        let now = self.now();
+        let mut state = self.lock();
+        let agent = state.store.upsert_agent(&update, now)?;
+        self.publish(
+            &mut state,
+            InboxEventKind::AgentUpdated {
+                agent: agent.clone(),
+            },
+        );
+        drop(state);
+        self.inner.timer_wake.notify_one();
+        Ok(agent)
+    }
+
+    /// Stores a request durably, then announces it. A retry with the same idempotency key
+    /// returns the first request, pending or not.
+    pub fn ask(&self, new: NewRequest) -> Result<ApprovalRequest> {
+        validate::new_request(&new)?;
+        let now = self.now();
+        let mut state = self.lock();
+        if let Some(key) = &new.idempotency_key {
+            if let Some(existing) = state.store.request_by_idempotency_key(&new.agent_id, key)? {
+                let same = existing.action == new.action
+                    && existing.title == new.title
+                    && existing.details == new.details;
+                return if same {
+                    Ok(existing)
+                } else {
+                    Err(Error::IdempotencyConflict {
+                        agent_id: new.agent_id,
+                        key: key.clone(),
+                        existing_id: existing.id,
+                    })
+                };
+            }
+        }
+        let config = &self.inner.config;
+        if state.store.pending_count(Some(&new.agent_id))? >= config.max_pending_per_agent {
+            return Err(Error::TooManyPending {
+                agent_id: new.agent_id,
+                limit: config.max_pending_per_agent,
+            });
+        }
+        if state.store.pending_count(None)? >= config.max_pending_total {
+            return Err(Error::InboxFull {
+                limit: config.max_pending_total,
+            });
+        }
+        let request = ApprovalRequest {
+            id: uuid::Uuid::new_v4().to_string(),
+            agent_id: new.agent_id,
+            action: new.action,
+            title: new.title,
+            details: new.details,
+            provenance: new.provenance,
+            created_at: now,
+            deadline: now.saturating_add(new.timeout_ms),
+            on_timeout: new.on_timeout,
+            idempotency_key: new.idempotency_key,
+            resolution: None,
+        };
+        state.store.insert_request(&request)?;
+        self.publish(
+            &mut state,
+            InboxEventKind::RequestCreated {
+                request: request.clone(),
+            },
+        );
+        self.publish_agent(&mut state, &request.agent_id)?;
+        drop(state);
+        self.inner.timer_wake.notify_one();
+        Ok(request)
+    }
+
+    /// A person's decision, through one of the app's own surfaces. The first resolution of
+    /// a request wins; a decision after the deadline finds the request expired.
+    pub fn decide(&self, id: &str, verdict: Verdict, by: Resolver) -> Result<ApprovalRequest> {
+        if !by.is_decision_surface() {
+            return Err(Error::NotADecisionSurface(by));
+        }
+        let (outcome, reason) = match verdict {
+            Verdict::Approve => (Outcome::Approved, None),
+            Verdict::Deny { reason } => (Outcome::Denied, reason.filter(|r| !r.trim().is_empty())),
+        };
+        if let Some(reason) = &reason {
+            validate::text("reason", reason, validate::MAX_REASON)?;
+        }
+        let now = self.now();
+        let mut state = self.lock();
+        let pending = state
+            .store
+            .request(id)?
+            .ok_or_else(|| Error::NotFound(id.to_owned()))?;
+        if pending.is_pending() && now >= pending.deadline {
+            // The timer has not run yet, but the deadline has passed: expire it first.
+            let (Resolved::Now(expired) | Resolved::Already(expired)) =
+                self.resolve_locked(&mut state, id, timeout_resolution(&pending, now))?;
+            return Err(already(expired));
+        }
+        let resolution = Resolution {
+            outcome,
+            by,
+            at: now,
+            reason,
+        };
+        match self.resolve_locked(&mut state, id, resolution)? {
+            Resolved::Now(request) => Ok(request),
+            Resolved::Already(request) => Err(already(request)),
+        }
+    }
+
+    /// The requester withdraws its request.
+    pub fn cancel(&self, id: &str, reason: Option<String>) -> Result<ApprovalRequest> {
+        let resolution = Resolution {
+            outcome: Outcome::Cancelled,
+            by: Resolver::Requester,
+            at: self.now(),
+            reason,
+        };
+        let mut state = self.lock();
+        match self.resolve_locked(&mut state, id, resolution)? {
+            Resolved::Now(request) => Ok(request),
+            Resolved::Already(request) => Err(already(request)),
+        }
+    }
+
+    /// The agent went away (its process died, its connection closed for good): its pending
+    /// requests are closed as cancelled and it shows as gone.
+    pub fn agent_gone(&self, agent_id: &str) -> Result<Vec<ApprovalRequest>> {
+        let now = self.now();
+        let mut state = self.lock();
+        let mut closed = Vec::new();
+        for id in state.store.pending_of_agent(agent_id)? {
+            let resolution = Resolution {
+                outcome: Outcome::Cancelled,
+                by: Resolver::System,
+                at: now,
+                reason: Some("the agent went away".into()),
+            };
+            if let Resolved::Now(request) = self.resolve_locked(&mut state, &id, resolution)? {
+                closed.push(request);
+            }
+        }
+        if let Some(agent) = state.store.mark_gone(agent_id)? {
+            self.publish(&mut state, InboxEventKind::AgentUpdated { agent });
+        }
+        Ok(closed)
+    }
+
+    /// Waits until the request is resolved and returns it. Works for any request in the
+    /// store, including ones created before a restart.
+    pub async fn wait(&self, id: &str) -> Result<ApprovalRequest> {
+        let mut watcher = {
+            let mut state = self.lock();
+            let request = state
+                .store
+                .request(id)?
+                .ok_or_else(|| Error::NotFound(id.to_owned()))?;
+            if !request.is_pending() {
+                return Ok(request);
+            }
+            state
+                .waiters
+                .entry(id.to_owned())
+                .or_insert_with(|| watch::channel(None).0)
+                .subscribe()
+        };
+        let resolved = watcher.wait_for(Option::is_some).await;
+        match resolved {
+            Ok(request) => Ok(request.clone().expect("waited for Some")),
+            // The sender is only dropped after sending, or with the whole inbox.
+            Err(_) => self
+                .request(id)?
+                .filter(|r| !r.is_pending())
+                .ok_or_else(|| Error::NotFound(id.to_owned())),
+        }
+    }
+
+    /// Resolves under the lock, wakes the waiters and announces it, unless the request was
+    /// resolved before: then the stored (first) resolution comes back as `Already`.
+    fn resolve_locked(
+        &self,
+        state: &mut State,
+        id: &str,
+        resolution: Resolution,
+    ) -> Result<Resolved> {
+        let resolved = state.store.resolve(id, &resolution)?;
+        if let Resolved::Now(request) = &resolved {
+            if let Some(waiter) = state.waiters.remove(id) {
+                waiter.send_replace(Some(request.clone()));
+            }
+            self.publish(
+                state,
+                InboxEventKind::RequestResolved {
+                    request: request.clone(),
+                },
+            );
+            self.publish_agent(state, &request.agent_id)?;
+        }
+        Ok(resolved)
+    }
+
+    /// Expires due requests and ages out silent agents; returns when to run again.
+    pub fn tick(&self) -> Result<Option<Millis>> {
+        let now = self.now();
+        let stale_after = self.inner.config.stale_agent_after.as_millis() as Millis;
+        let mut state = self.lock();
+        for id in state.store.due(now)? {
+            if let Some(request) = state.store.request(&id)? {
+                self.resolve_locked(&mut state, &id, timeout_resolution(&request, now))?;
+            }
+        }
+        for agent in state.store.age_out_agents(now - stale_after)? {
+            self.publish(&mut state, InboxEventKind::AgentUpdated { agent });
+        }
+        let next_deadline = state.store.next_deadline()?;
+        let next_age_out = state.store.next_agent_age_out(stale_after)?;
+        Ok(match (next_deadline, next_age_out) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        })
+    }
+
+    pub fn history(&self, query: &HistoryQuery) -> Result<HistoryPage> {
+        audit::history(self.lock().store.conn(), query)
+    }
+
+    /// Checks the whole audit chain; names the first broken entry, if any.
+    pub fn verify_audit(&self) -> Result<ChainReport> {
+        audit::verify(self.lock().store.conn())
+    }
+}
+
+fn timeout_resolution(request: &ApprovalRequest, now: Millis) -> Resolution {
+    let waited = crate::validate::describe_duration(request.deadline - request.created_at);
+    let reason = match request.on_timeout {
+        OnTimeout::Deny => format!("no decision within {waited}; denied"),
+        OnTimeout::Fallback => {
+            format!("no decision within {waited}; the requester falls back to its own prompt")
+        }
+    };
+    Resolution {
+        outcome: Outcome::TimedOut,
+        by: Resolver::Timeout,
+        at: now,
+        reason: Some(reason),
+    }
+}
+
+fn already(request: ApprovalRequest) -> Error {
+    match request.resolution {
+        Some(resolution) => Error::AlreadyResolved {
+            id: request.id,
+            resolution,
+        },
+        None => unreachable!("a request that refused a resolution is resolved"),
+    }
+}
+
+async fn run_timers(inner: Weak<Inner>, wake: Arc<Notify>) {
+    loop {
+        let wakeup = {
+            let Some(inner) = inner.upgrade() else { return };
+            let inbox = Inbox { inner };
+            let next = inbox.tick().unwrap_or_else(|e| {
+                tracing::error!("inbox timers: {e}; retrying in a second");
+                Some(inbox.now() + 1000)
+            });
+            next.map(|at| Duration::from_millis((at - inbox.now()).max(0) as u64))
+        };
+        match wakeup {
+            Some(delay) => {
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = wake.notified() => {}
+                }
+            }
+            None => wake.notified().await,
+        }
+    }
+}
+
+/// A stream of inbox events for one subscriber. A subscriber that falls more than
+/// `event_buffer` events behind gets a fresh snapshot instead of the events it missed.
+pub struct Subscription {
+    receiver: broadcast::Receiver<InboxEvent>,
+    inbox: Inbox,
+    skip_through: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // events are the common case; boxing them costs more
+pub enum Update {
+    Event(InboxEvent),
+    /// Replace everything you hold with this.
+    Resync(Snapshot),
+}
+
+impl Subscription {
+    pub async fn next(&mut self) -> Result<Update> {
+        loop {
+            match self.receiver.recv().await {
+                Ok(event) if event.seq <= self.skip_through => continue,
+                Ok(event) => return Ok(Update::Event(event)),
+                Err(broadcast::error::RecvError::Lagged(missed)) => {
+                    tracing::debug!("subscriber fell {missed} events behind; resyncing");
+                    // Resubscribe before the snapshot so nothing falls between the two.
+                    self.receiver = self.receiver.resubscribe();
+                    let snapshot = self.inbox.snapshot()?;
+                    self.skip_through = snapshot.seq;
+                    return Ok(Update::Resync(snapshot));
+                }
+                Err(broadcast::error::RecvError::Closed) => {
+                    unreachable!("the subscription holds the inbox, so the sender lives")
+                }
+            }
+        }
+    }
+}

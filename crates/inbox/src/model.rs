@@ -1,0 +1,227 @@
+//! The inbox's vocabulary: agents, approval requests and their resolutions.
+//!
+//! These types cross every boundary (SQLite, the local API, the Tauri bridge), so they are
+//! serde-serializable with stable snake_case names, and their TypeScript twins are generated
+//! by ts-rs (see `tests/bindings.rs`).
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+/// Milliseconds since the Unix epoch. A plain number on the wire and in TypeScript.
+pub type Millis = i64;
+
+/// Where an agent comes from; decides its icon and how it is driven.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum AgentKind {
+    Converge,
+    ClaudeCode,
+    Codex,
+    Script,
+    Other,
+}
+
+/// What an agent is doing, as the user sees it.
+///
+/// `WaitingForApproval` is derived: an agent with pending requests shows it whatever it last
+/// reported. `Gone` is set by the inbox when an agent stops reporting, so it never silently
+/// vanishes from the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum AgentState {
+    Idle,
+    Working,
+    WaitingForApproval,
+    WaitingForInput,
+    Done,
+    Error,
+    Gone,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Agent {
+    pub id: String,
+    pub name: String,
+    pub kind: AgentKind,
+    pub state: AgentState,
+    /// Last activity in the agent's own words (untrusted text).
+    pub activity: Option<String>,
+    #[ts(type = "number | null")]
+    pub activity_at: Option<Millis>,
+    /// Last time anything was heard from the agent.
+    #[ts(type = "number")]
+    pub last_seen: Millis,
+    pub pending: u32,
+}
+
+/// An agent's report of itself. Missing fields keep their stored value.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct AgentUpdate {
+    pub id: String,
+    pub name: Option<String>,
+    pub kind: Option<AgentKind>,
+    /// `WaitingForApproval` and `Gone` are the inbox's to set and are refused here.
+    pub state: Option<AgentState>,
+    pub activity: Option<String>,
+}
+
+/// What a request turns into when nobody decides in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum OnTimeout {
+    /// The safe default: the action does not happen.
+    #[default]
+    Deny,
+    /// The asker falls back to its own prompt (hook integrations: the terminal asks instead).
+    Fallback,
+}
+
+/// Who asked, as the kernel reported it (SO_PEERCRED) or the in-process host declared it.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct Provenance {
+    pub pid: Option<u32>,
+    pub uid: Option<u32>,
+    pub exe: Option<String>,
+}
+
+/// A request for approval, as an agent submits it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct NewRequest {
+    pub agent_id: String,
+    /// Machine name of the action, e.g. `Bash`, `deploy`, `promote:expense.approved`.
+    pub action: String,
+    pub title: String,
+    /// The exact command, diff or arguments, shown verbatim.
+    pub details: String,
+    pub provenance: Provenance,
+    #[ts(type = "number")]
+    pub timeout_ms: Millis,
+    pub on_timeout: OnTimeout,
+    /// A retried ask with the same key (per agent) returns the first request.
+    pub idempotency_key: Option<String>,
+}
+
+impl NewRequest {
+    /// A request with the inbox's defaults: no provenance, 5 minutes, deny on timeout.
+    pub fn new(agent_id: &str, action: &str, title: &str, details: &str) -> Self {
+        Self {
+            agent_id: agent_id.to_owned(),
+            action: action.to_owned(),
+            title: title.to_owned(),
+            details: details.to_owned(),
+            provenance: Provenance::default(),
+            timeout_ms: 5 * 60 * 1000,
+            on_timeout: OnTimeout::Deny,
+            idempotency_key: None,
+        }
+    }
+}
+
+/// How a request ended. Exactly one per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    Approved,
+    Denied,
+    /// Nobody decided before the deadline; the request's `on_timeout` applies.
+    TimedOut,
+    /// The asker withdrew or went away.
+    Cancelled,
+}
+
+/// Through what a request was resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum Resolver {
+    Popover,
+    Window,
+    Shortcut,
+    Notification,
+    /// A rule configured by the user in the app.
+    Policy,
+    /// The inbox itself, at the deadline.
+    Timeout,
+    /// The asker withdrew its own request.
+    Requester,
+    /// The inbox closed it because its agent went away.
+    System,
+}
+
+impl Resolver {
+    /// The surfaces through which a person (or their own policy) decides.
+    pub fn is_decision_surface(self) -> bool {
+        matches!(
+            self,
+            Self::Popover | Self::Window | Self::Shortcut | Self::Notification | Self::Policy
+        )
+    }
+}
+
+/// A human's verdict on a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "verdict", rename_all = "kebab-case")]
+pub enum Verdict {
+    Approve,
+    Deny { reason: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Resolution {
+    pub outcome: Outcome,
+    pub by: Resolver,
+    #[ts(type = "number")]
+    pub at: Millis,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ApprovalRequest {
+    /// 128 random bits; unguessable, so holding an id is the capability to wait on it.
+    pub id: String,
+    pub agent_id: String,
+    pub action: String,
+    pub title: String,
+    pub details: String,
+    pub provenance: Provenance,
+    #[ts(type = "number")]
+    pub created_at: Millis,
+    #[ts(type = "number")]
+    pub deadline: Millis,
+    pub on_timeout: OnTimeout,
+    pub idempotency_key: Option<String>,
+    /// `None` while pending.
+    pub resolution: Option<Resolution>,
+}
+
+impl ApprovalRequest {
+    pub fn is_pending(&self) -> bool {
+        self.resolution.is_none()
+    }
+}
+
+/// Everything the UI shows, at one sequence number. A subscriber that fell behind
+/// replaces its state with this and ignores events with `seq <= snapshot.seq`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct Snapshot {
+    #[ts(type = "number")]
+    pub seq: u64,
+    pub agents: Vec<Agent>,
+    /// Pending requests, oldest first.
+    pub pending: Vec<ApprovalRequest>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum InboxEventKind {
+    AgentUpdated { agent: Agent },
+    RequestCreated { request: ApprovalRequest },
+    RequestResolved { request: ApprovalRequest },
+}
+
+/// A change in the inbox, numbered in the order it happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct InboxEvent {
+    #[ts(type = "number")]
+    pub seq: u64,
+    pub kind: InboxEventKind,
+}

@@ -1,0 +1,557 @@
+//! SQLite persistence: schema, migrations, recovery from unreadable files, and the
+//! transactional operations the inbox is built from.
+//!
+//! Every operation that changes a request also appends to the audit log in the same
+//! transaction, so the log and the requests can never disagree, even after `kill -9`.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{named_params, params, Connection, OpenFlags, OptionalExtension, Row};
+
+use crate::audit::{self, AuditEvent, AuditTail};
+use crate::error::{Error, Result};
+use crate::model::*;
+
+/// "CvTr": marks the file as ours, so a foreign SQLite file is never migrated.
+const APPLICATION_ID: i32 = 0x4376_5472;
+
+/// Each entry moves the schema from version `index` to `index + 1`. Append only: a shipped
+/// migration is never edited.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How hard a commit waits for the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// fsync on every commit: survives power loss as well as `kill -9`.
+    #[default]
+    Full,
+    /// WAL without fsync per commit: survives `kill -9` (the OS keeps the pages), may lose
+    /// the last commits on power loss. For benchmarks and tests.
+    Normal,
+}
+
+/// What opening the store had to do, for the app to tell the user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenReport {
+    pub path: PathBuf,
+    /// Set when the file could not be used and was moved aside; a fresh store was created.
+    pub moved_aside: Option<MovedAside>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedAside {
+    pub to: PathBuf,
+    pub reason: String,
+}
+
+pub struct Store {
+    conn: Connection,
+    tail: AuditTail,
+}
+
+/// The result of trying to resolve a request.
+pub enum Resolved {
+    Now(ApprovalRequest),
+    Already(ApprovalRequest),
+}
+
+/// Why a file cannot be used as the store, as opposed to an error opening it at all.
+enum OpenFailure {
+    Unusable(String),
+    Other(Error),
+}
+
+impl From<rusqlite::Error> for OpenFailure {
+    fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ffi::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+                Self::Unusable(e.to_string())
+            }
+            _ => Self::Other(e.into()),
+        }
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store at `path`. A file that is not a readable Converge Tray
+    /// database is moved aside with its WAL and a fresh store takes its place; the report
+    /// says so. Errors that moving aside cannot fix (permissions, a full disk) are returned.
+    pub fn open(path: &Path, durability: Durability) -> Result<(Self, OpenReport)> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                context: format!("cannot create the data directory {}", dir.display()),
+                source,
+            })?;
+        }
+        match Self::open_checked(path, durability) {
+            Ok(store) => Ok((
+                store,
+                OpenReport {
+                    path: path.to_owned(),
+                    moved_aside: None,
+                },
+            )),
+            Err(OpenFailure::Other(e)) => Err(e),
+            Err(OpenFailure::Unusable(reason)) => {
+                let to = move_aside(path)?;
+                tracing::error!(
+                    "the inbox database {} could not be used ({reason}); it was moved to {} and a new one was created",
+                    path.display(),
+                    to.display()
+                );
+                let store = Self::open_checked(path, durability).map_err(|f| match f {
+                    OpenFailure::Other(e) => e,
+                    OpenFailure::Unusable(r) => {
+                        Error::invalid("database", format!("a fresh database is unusable: {r}"))
+                    }
+                })?;
+                Ok((
+                    store,
+                    OpenReport {
+                        path: path.to_owned(),
+                        moved_aside: Some(MovedAside { to, reason }),
+                    },
+                ))
+            }
+        }
+    }
+
+    fn open_checked(path: &Path, durability: Durability) -> Result<Self, OpenFailure> {
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Look before touching anything: a file that is not ours must stay byte for byte as
+        // it was. The first read of the header is where a non-database file shows.
+        let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let objects: i64 =
+            conn.query_row("SELECT count(*) FROM sqlite_schema", [], |r| r.get(0))?;
+        if objects > 0 && app_id != APPLICATION_ID {
+            return Err(OpenFailure::Unusable(
+                "it is an SQLite file of another application".into(),
+            ));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(OpenFailure::Unusable(format!(
+                "it was written by a newer Converge Tray (schema {version}, this build knows {SCHEMA_VERSION})"
+            )));
+        }
+        if objects > 0 {
+            let check: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            if check != "ok" {
+                return Err(OpenFailure::Unusable(format!(
+                    "integrity check failed: {check}"
+                )));
+            }
+        }
+
+        let mode: String = conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(OpenFailure::Other(Error::invalid(
+                "database",
+                format!("cannot switch to WAL mode (got {mode})"),
+            )));
+        }
+        let sync = match durability {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        };
+        conn.execute_batch(&format!(
+            "PRAGMA synchronous={sync}; PRAGMA foreign_keys=ON; PRAGMA trusted_schema=OFF;"
+        ))?;
+        migrate(&conn, version)?;
+        let tail = audit::tail(&conn)?;
+        Ok(Self { conn, tail })
+    }
+
+    pub fn agent(&self, id: &str) -> Result<Option<Agent>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{AGENT_SELECT} WHERE a.id = ?1"))?
+            .query_row([id], agent_from_row)
+            .optional()?)
+    }
+
+    pub fn agents(&self) -> Result<Vec<Agent>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(&format!("{AGENT_SELECT} ORDER BY a.last_seen DESC, a.id"))?;
+        let agents = stmt
+            .query_map([], agent_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(agents)
+    }
+
+    /// Applies an agent's report of itself (creating the agent if new); it is no longer gone.
+    pub fn upsert_agent(&mut self, update: &AgentUpdate, now: Millis) -> Result<Agent> {
+        // The stored row, not `agent()`: its state is what the agent reported, not derived.
+        let stored = self
+            .conn
+            .prepare_cached(
+                "SELECT name, kind, state, activity, activity_at FROM agents WHERE id = ?1",
+            )?
+            .query_row([&update.id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    parse_enum::<AgentKind>(&r.get::<_, String>(1)?)?,
+                    parse_enum::<AgentState>(&r.get::<_, String>(2)?)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<Millis>>(4)?,
+                ))
+            })
+            .optional()?;
+        let (name, kind, state, activity, activity_at) = stored.unwrap_or_else(|| {
+            (
+                update.id.clone(),
+                AgentKind::Other,
+                AgentState::Idle,
+                None,
+                None,
+            )
+        });
+        let state = match (update.state, state) {
+            (Some(reported), _) => reported,
+            (None, AgentState::Gone) => AgentState::Idle,
+            (None, kept) => kept,
+        };
+        let (activity, activity_at) = match &update.activity {
+            Some(text) => (Some(text.clone()), Some(now)),
+            None => (activity, activity_at),
+        };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO agents (id, name, kind, state, activity, activity_at, last_seen)
+                 VALUES (:id, :name, :kind, :state, :activity, :activity_at, :now)
+                 ON CONFLICT (id) DO UPDATE SET name = :name, kind = :kind, state = :state,
+                   activity = :activity, activity_at = :activity_at, last_seen = :now",
+            )?
+            .execute(named_params! {
+                ":id": update.id,
+                ":name": update.name.clone().unwrap_or(name),
+                ":kind": enum_str(&update.kind.unwrap_or(kind)),
+                ":state": enum_str(&state),
+                ":activity": activity,
+                ":activity_at": activity_at,
+                ":now": now,
+            })?;
+        self.agent(&update.id)?
+            .ok_or_else(|| Error::NotFound(update.id.clone()))
+    }
+
+    /// Agents not heard from since `cutoff`, with nothing pending, become `Gone`.
+    pub fn age_out_agents(&mut self, cutoff: Millis) -> Result<Vec<Agent>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "UPDATE agents SET state = 'gone'
+                 WHERE state <> 'gone' AND last_seen < ?1
+                   AND NOT EXISTS (SELECT 1 FROM requests r
+                                   WHERE r.agent_id = agents.id AND r.outcome IS NULL)
+                 RETURNING id",
+            )?
+            .query_map([cutoff], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        ids.iter()
+            .filter_map(|id| self.agent(id).transpose())
+            .collect()
+    }
+
+    /// Marks the agent gone now, whatever it last reported (its requests are closed first).
+    pub fn mark_gone(&mut self, agent_id: &str) -> Result<Option<Agent>> {
+        let ids: Vec<String> = self
+            .conn
+            .prepare_cached("UPDATE agents SET state = 'gone' WHERE id = ?1 RETURNING id")?
+            .query_map([agent_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        match ids.first() {
+            Some(id) => self.agent(id),
+            None => Ok(None),
+        }
+    }
+
+    /// When the next agent could age out, given `stale_after`.
+    pub fn next_agent_age_out(&self, stale_after: Millis) -> Result<Option<Millis>> {
+        let oldest: Option<Millis> = self.conn.query_row(
+            "SELECT min(last_seen) FROM agents WHERE state <> 'gone'
+               AND NOT EXISTS (SELECT 1 FROM requests r
+                               WHERE r.agent_id = agents.id AND r.outcome IS NULL)",
+            [],
+            |r| r.get(0),
+        )?;
+        Ok(oldest.map(|t| t.saturating_add(stale_after)))
+    }
+
+    pub fn request(&self, id: &str) -> Result<Option<ApprovalRequest>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
+            .query_row([id], request_from_row)
+            .optional()?)
+    }
+
+    pub fn request_by_idempotency_key(
+        &self,
+        agent_id: &str,
+        key: &str,
+    ) -> Result<Option<ApprovalRequest>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "{REQUEST_SELECT} WHERE agent_id = ?1 AND idempotency_key = ?2"
+            ))?
+            .query_row([agent_id, key], request_from_row)
+            .optional()?)
+    }
+
+    /// Pending requests, oldest first.
+    pub fn pending(&self) -> Result<Vec<ApprovalRequest>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{REQUEST_SELECT} WHERE outcome IS NULL ORDER BY created_at, rowid"
+        ))?;
+        let pending = stmt
+            .query_map([], request_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(pending)
+    }
+
+    pub fn pending_count(&self, agent_id: Option<&str>) -> Result<usize> {
+        let n: i64 = match agent_id {
+            Some(agent) => self.conn.query_row(
+                "SELECT count(*) FROM requests WHERE outcome IS NULL AND agent_id = ?1",
+                [agent],
+                |r| r.get(0),
+            )?,
+            None => self.conn.query_row(
+                "SELECT count(*) FROM requests WHERE outcome IS NULL",
+                [],
+                |r| r.get(0),
+            )?,
+        };
+        Ok(n as usize)
+    }
+
+    pub fn next_deadline(&self) -> Result<Option<Millis>> {
+        Ok(self.conn.query_row(
+            "SELECT min(deadline) FROM requests WHERE outcome IS NULL",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Ids of pending requests whose deadline is at or before `now`.
+    pub fn due(&self, now: Millis) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM requests WHERE outcome IS NULL AND deadline <= ?1 ORDER BY deadline",
+        )?;
+        let ids = stmt
+            .query_map([now], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// Ids of the agent's pending requests.
+    pub fn pending_of_agent(&self, agent_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM requests WHERE outcome IS NULL AND agent_id = ?1 ORDER BY created_at",
+        )?;
+        let ids = stmt
+            .query_map([agent_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// Stores a new request and its audit entry in one transaction, and marks its agent seen.
+    pub fn insert_request(&mut self, req: &ApprovalRequest) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO agents (id, name, kind, state, last_seen) VALUES (?1, ?1, 'other', 'working', ?2)
+             ON CONFLICT (id) DO UPDATE SET last_seen = ?2,
+               state = CASE state WHEN 'gone' THEN 'working' ELSE state END",
+        )?
+        .execute(params![req.agent_id, req.created_at])?;
+        tx.prepare_cached(
+            "INSERT INTO requests (id, agent_id, action, title, details, pid, uid, exe,
+                                   created_at, deadline, on_timeout, idempotency_key)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            req.id,
+            req.agent_id,
+            req.action,
+            req.title,
+            req.details,
+            req.provenance.pid,
+            req.provenance.uid,
+            req.provenance.exe,
+            req.created_at,
+            req.deadline,
+            enum_str(&req.on_timeout),
+            req.idempotency_key,
+        ])?;
+        let tail = audit::append(&tx, &self.tail, AuditEvent::Requested, req, req.created_at)?;
+        tx.commit()?;
+        self.tail = tail;
+        Ok(())
+    }
+
+    /// Records the first resolution of a request; a later one gets the stored request back.
+    pub fn resolve(&mut self, id: &str, resolution: &Resolution) -> Result<Resolved> {
+        let tx = self.conn.transaction()?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5
+                 WHERE id = ?1 AND outcome IS NULL",
+            )?
+            .execute(params![
+                id,
+                enum_str(&resolution.outcome),
+                enum_str(&resolution.by),
+                resolution.at,
+                resolution.reason,
+            ])?;
+        let request = tx
+            .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
+            .query_row([id], request_from_row)
+            .optional()?
+            .ok_or_else(|| Error::NotFound(id.to_owned()))?;
+        if changed == 0 {
+            return Ok(Resolved::Already(request));
+        }
+        let tail = audit::append(
+            &tx,
+            &self.tail,
+            AuditEvent::Resolved,
+            &request,
+            resolution.at,
+        )?;
+        tx.commit()?;
+        self.tail = tail;
+        Ok(Resolved::Now(request))
+    }
+
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+}
+
+fn migrate(conn: &Connection, from: i64) -> Result<(), OpenFailure> {
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        let to = index as i64 + 1;
+        // One transaction per step: a crash mid-migration leaves the previous version.
+        conn.execute_batch(&format!(
+            "BEGIN IMMEDIATE; {sql}\nPRAGMA application_id = {APPLICATION_ID}; PRAGMA user_version = {to}; COMMIT;"
+        ))
+        .map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            OpenFailure::from(e)
+        })?;
+    }
+    Ok(())
+}
+
+/// Renames the database and its WAL/SHM files to `<name>.unreadable-<time>`.
+fn move_aside(path: &Path) -> Result<PathBuf> {
+    let stamp = crate::time::Clock::now(&crate::time::SystemClock);
+    let target = |suffix: &str| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(format!(".unreadable-{stamp}{suffix}"));
+        PathBuf::from(name)
+    };
+    let main = target("");
+    std::fs::rename(path, &main).map_err(|source| Error::Io {
+        context: format!(
+            "cannot move the unreadable database {} aside",
+            path.display()
+        ),
+        source,
+    })?;
+    for suffix in ["-wal", "-shm"] {
+        let mut side = path.as_os_str().to_owned();
+        side.push(suffix);
+        let side = PathBuf::from(side);
+        if side.exists() {
+            let _ = std::fs::rename(&side, target(suffix));
+        }
+    }
+    Ok(main)
+}
+
+const AGENT_SELECT: &str =
+    "SELECT a.id, a.name, a.kind, a.state, a.activity, a.activity_at, a.last_seen,
+    (SELECT count(*) FROM requests r WHERE r.agent_id = a.id AND r.outcome IS NULL) AS pending
+    FROM agents a";
+
+fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
+    let pending: i64 = row.get(7)?;
+    let stored: AgentState = parse_enum(&row.get::<_, String>(3)?)?;
+    Ok(Agent {
+        id: row.get(0)?,
+        name: row.get(1)?,
+        kind: parse_enum(&row.get::<_, String>(2)?)?,
+        state: if pending > 0 {
+            AgentState::WaitingForApproval
+        } else {
+            stored
+        },
+        activity: row.get(4)?,
+        activity_at: row.get(5)?,
+        last_seen: row.get(6)?,
+        pending: pending as u32,
+    })
+}
+
+const REQUEST_SELECT: &str = "SELECT id, agent_id, action, title, details, pid, uid, exe,
+    created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason
+    FROM requests";
+
+fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
+    let outcome: Option<String> = row.get(12)?;
+    let resolution = match outcome {
+        Some(outcome) => Some(Resolution {
+            outcome: parse_enum(&outcome)?,
+            by: parse_enum(&row.get::<_, String>(13)?)?,
+            at: row.get(14)?,
+            reason: row.get(15)?,
+        }),
+        None => None,
+    };
+    Ok(ApprovalRequest {
+        id: row.get(0)?,
+        agent_id: row.get(1)?,
+        action: row.get(2)?,
+        title: row.get(3)?,
+        details: row.get(4)?,
+        provenance: Provenance {
+            pid: row.get(5)?,
+            uid: row.get(6)?,
+            exe: row.get(7)?,
+        },
+        created_at: row.get(8)?,
+        deadline: row.get(9)?,
+        on_timeout: parse_enum(&row.get::<_, String>(10)?)?,
+        idempotency_key: row.get(11)?,
+        resolution,
+    })
+}
+
+/// The serde name of a unit enum variant, which is what the database stores.
+pub(crate) fn enum_str<T: serde::Serialize>(value: &T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        other => unreachable!("not a unit enum: {other:?}"),
+    }
+}
+
+/// The inverse of [`enum_str`]; a value this build does not know is a conversion error.
+pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
+    })
+}

@@ -1,0 +1,224 @@
+//! Untrusted input gets a clear error naming the problem, and nothing is stored.
+
+mod common;
+
+use common::*;
+use inbox::*;
+
+fn rejected(fx: &Fixture, new: NewRequest) -> String {
+    let err = fx.inbox.ask(new).unwrap_err();
+    assert!(matches!(err, Error::Invalid { .. }), "{err:?}");
+    assert!(fx.inbox.pending().unwrap().is_empty(), "nothing stored");
+    assert!(fx.inbox.agents().unwrap().is_empty(), "no agent invented");
+    err.to_string()
+}
+
+#[test]
+fn malformed_requests_are_refused_with_the_field_named() {
+    let fx = Fixture::new();
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                title: "  ".into(),
+                ..ask("a", "x")
+            }
+        ),
+        "invalid title: is empty"
+    );
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                action: String::new(),
+                ..ask("a", "x")
+            }
+        ),
+        "invalid action: is empty"
+    );
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                agent_id: " a".into(),
+                ..ask("a", "x")
+            }
+        ),
+        "invalid agent id: must not have surrounding spaces or control characters"
+    );
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                agent_id: "a\u{1b}[31m".into(),
+                ..ask("a", "x")
+            }
+        ),
+        "invalid agent id: must not have surrounding spaces or control characters"
+    );
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                details: "ls\0rm".into(),
+                ..ask("a", "x")
+            }
+        ),
+        "invalid details: contains a NUL character"
+    );
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                timeout_ms: 0,
+                ..ask("a", "x")
+            }
+        ),
+        "invalid timeout: 0 ms is outside 1s to 7d"
+    );
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                timeout_ms: -5,
+                ..ask("a", "x")
+            }
+        ),
+        "invalid timeout: -5 ms is outside 1s to 7d"
+    );
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                idempotency_key: Some(String::new()),
+                ..ask("a", "x")
+            }
+        ),
+        "invalid idempotency key: is empty"
+    );
+}
+
+#[test]
+fn oversized_payloads_are_refused() {
+    let fx = Fixture::new();
+    let huge = "x".repeat(limits::MAX_DETAILS + 1);
+    assert_eq!(
+        rejected(
+            &fx,
+            NewRequest {
+                details: huge,
+                ..ask("a", "x")
+            }
+        ),
+        format!(
+            "invalid details: {} bytes is over the limit of {}",
+            limits::MAX_DETAILS + 1,
+            limits::MAX_DETAILS
+        )
+    );
+    let long_title = "t".repeat(limits::MAX_TITLE + 1);
+    assert!(rejected(
+        &fx,
+        NewRequest {
+            title: long_title,
+            ..ask("a", "x")
+        }
+    )
+    .starts_with("invalid title:"));
+    // Exactly at the limit is fine, and comes back byte for byte.
+    let at_limit = "é".repeat(limits::MAX_DETAILS / 2);
+    let req = fx
+        .inbox
+        .ask(NewRequest {
+            details: at_limit.clone(),
+            ..ask("a", "x")
+        })
+        .unwrap();
+    assert_eq!(
+        fx.inbox.request(&req.id).unwrap().unwrap().details,
+        at_limit
+    );
+}
+
+#[test]
+fn details_are_stored_exactly_as_given() {
+    let fx = Fixture::new();
+    let details = "<img src=x onerror=alert(1)>\n\trm -rf \"$HOME\"; echo '%_\\'\u{202e}";
+    let req = fx
+        .inbox
+        .ask(NewRequest {
+            details: details.into(),
+            ..ask("a", "x")
+        })
+        .unwrap();
+    assert_eq!(fx.inbox.request(&req.id).unwrap().unwrap().details, details);
+}
+
+#[test]
+fn agents_cannot_claim_states_the_inbox_sets() {
+    let fx = Fixture::new();
+    for state in [AgentState::WaitingForApproval, AgentState::Gone] {
+        let err = fx
+            .inbox
+            .update_agent(AgentUpdate {
+                id: "a".into(),
+                state: Some(state),
+                ..Default::default()
+            })
+            .unwrap_err();
+        assert!(err.to_string().contains("is set by the inbox"), "{err}");
+    }
+    let err = fx
+        .inbox
+        .update_agent(AgentUpdate {
+            id: "a".into(),
+            activity: Some("y".repeat(limits::MAX_ACTIVITY + 1)),
+            ..Default::default()
+        })
+        .unwrap_err();
+    assert!(err.to_string().starts_with("invalid activity:"), "{err}");
+    assert!(fx.inbox.agents().unwrap().is_empty());
+}
+
+#[test]
+fn an_agent_cannot_flood_the_inbox() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inbox, _) = Inbox::open(InboxConfig {
+        max_pending_per_agent: 3,
+        max_pending_total: 5,
+        ..config(&db_path(&dir))
+    })
+    .unwrap();
+    for i in 0..3 {
+        inbox.ask(ask("noisy", &format!("{i}"))).unwrap();
+    }
+    let err = inbox.ask(ask("noisy", "one too many")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "agent noisy already has 3 pending requests; decide or cancel some first"
+    );
+    // Others still get through, up to the inbox's own limit.
+    inbox.ask(ask("calm", "1")).unwrap();
+    inbox.ask(ask("calm", "2")).unwrap();
+    let err = inbox.ask(ask("third", "x")).unwrap_err();
+    assert!(matches!(err, Error::InboxFull { limit: 5 }), "{err}");
+    assert_eq!(inbox.pending().unwrap().len(), 5);
+}
+
+#[test]
+fn an_overlong_deny_reason_is_refused_and_the_request_stays_pending() {
+    let fx = Fixture::new();
+    let req = fx.inbox.ask(ask("a", "x")).unwrap();
+    let err = fx
+        .inbox
+        .decide(
+            &req.id,
+            Verdict::Deny {
+                reason: Some("r".repeat(limits::MAX_REASON + 1)),
+            },
+            Resolver::Popover,
+        )
+        .unwrap_err();
+    assert!(err.to_string().starts_with("invalid reason:"), "{err}");
+    assert!(fx.inbox.request(&req.id).unwrap().unwrap().is_pending());
+}

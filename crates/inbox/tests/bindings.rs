@@ -1,0 +1,63 @@
+//! The TypeScript types in src/lib/bindings/ are generated from the Rust ones; this test
+//! fails when they drift. `UPDATE_BINDINGS=1 cargo test -p inbox --test bindings` rewrites them.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use inbox::*;
+use ts_rs::{Config, TS};
+
+fn generate(into: &Path) {
+    let cfg = Config::new().with_large_int("number").with_out_dir(into);
+    // The roots the frontend uses; their dependencies come along.
+    Snapshot::export_all(&cfg).unwrap();
+    InboxEvent::export_all(&cfg).unwrap();
+    Verdict::export_all(&cfg).unwrap();
+    Resolver::export_all(&cfg).unwrap();
+    Glance::export_all(&cfg).unwrap();
+    HistoryQuery::export_all(&cfg).unwrap();
+    HistoryPage::export_all(&cfg).unwrap();
+    ChainReport::export_all(&cfg).unwrap();
+    AgentUpdate::export_all(&cfg).unwrap();
+    NewRequest::export_all(&cfg).unwrap();
+}
+
+fn read_dir(dir: &Path) -> BTreeMap<String, String> {
+    fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.extension().is_some_and(|x| x == "ts"))
+                .map(|p| {
+                    let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                    (name, fs::read_to_string(&p).unwrap())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn typescript_bindings_match_the_rust_types() {
+    let committed_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../src/lib/bindings");
+    let fresh = tempfile::tempdir().unwrap();
+    generate(fresh.path());
+    let generated = read_dir(fresh.path());
+    assert!(generated.contains_key("Snapshot.ts"));
+
+    if std::env::var_os("UPDATE_BINDINGS").is_some() {
+        let _ = fs::remove_dir_all(&committed_dir);
+        fs::create_dir_all(&committed_dir).unwrap();
+        for (name, text) in &generated {
+            fs::write(committed_dir.join(name), text).unwrap();
+        }
+        return;
+    }
+    let committed = read_dir(&committed_dir);
+    assert!(
+        committed == generated,
+        "src/lib/bindings is out of date with the Rust types; run \
+         `UPDATE_BINDINGS=1 cargo test -p inbox --test bindings` and commit the result"
+    );
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs everything Converge Tray needs to build, run and test on Debian/Ubuntu:
+# system libraries (WebKitGTK, tray, build tools), the headless test desktop, npm packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+
+PACKAGES=(
+  # Tauri 2 on Linux
+  build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
+  libayatana-appindicator3-dev librsvg2-dev
+  # A headless desktop for the end-to-end tests: X server, D-Bus session, tray host,
+  # WebDriver for WebKitGTK, input events
+  xvfb xauth dbus dbus-x11 xdotool webkit2gtk-driver haskell-status-notifier-item-utils
+  python3-venv
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v cargo >/dev/null || { echo "setup: Rust is required (https://rustup.rs)"; exit 1; }
+command -v npm >/dev/null || { echo "setup: Node.js 20+ and npm are required"; exit 1; }
+
+npm ci --no-audit --no-fund --loglevel=error
+echo "setup: done"

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, lints, Rust tests (inbox, app), the generated
+# TypeScript bindings, frontend type checks and unit tests. Prints each stage's time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+stage() {
+  local name=$1; shift
+  local start=$SECONDS
+  echo "==> $name"
+  "$@"
+  echo "<== $name: $((SECONDS - start))s"
+}
+
+# The app crate embeds the built frontend, so it must exist before anything compiles it.
+stage "frontend build" npm run build
+stage "rustfmt" cargo fmt --all -- --check
+stage "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
+stage "rust tests" cargo test --workspace --locked
+stage "svelte-check" npm run check
+stage "frontend unit tests" npm test
+echo "all checks passed"
