@@ -1,0 +1,138 @@
+import type { Agent } from "./bindings/Agent";
+import type { AgentState } from "./bindings/AgentState";
+import type { ApprovalRequest } from "./bindings/ApprovalRequest";
+import type { InboxEvent } from "./bindings/InboxEvent";
+import type { Snapshot } from "./bindings/Snapshot";
+import { getSnapshot, subscribe } from "./bridge";
+import { errorMessage } from "./errors";
+
+/** The inbox as the UI sees it: a snapshot kept current by numbered events. */
+export class InboxStore {
+  #seq = 0;
+  #loaded = $state(false);
+  #loadError = $state<string | null>(null);
+  #agents = $state.raw<Agent[]>([]);
+  #pending = $state.raw<ApprovalRequest[]>([]);
+  // Events that arrive before the first snapshot; which of them are newer is only known then.
+  #early: InboxEvent[] = [];
+
+  readonly pendingByUrgency = $derived([...this.#pending].sort(byUrgency));
+  readonly agentsByAttention = $derived([...this.#agents].sort(byAttention));
+
+  get loaded(): boolean {
+    return this.#loaded;
+  }
+
+  get loadError(): string | null {
+    return this.#loadError;
+  }
+
+  get agents(): readonly Agent[] {
+    return this.#agents;
+  }
+
+  get pending(): readonly ApprovalRequest[] {
+    return this.#pending;
+  }
+
+  /** Replaces everything with `snapshot`, unless it is older than what is already shown. */
+  reset(snapshot: Snapshot): void {
+    // The initial fetch can race a pushed resync; the older of the two must not win.
+    if (this.#loaded && snapshot.seq < this.#seq) return;
+    this.#seq = snapshot.seq;
+    this.#agents = snapshot.agents;
+    this.#pending = snapshot.pending.filter(isPending);
+    this.#loaded = true;
+    this.#loadError = null;
+    const early = this.#early;
+    this.#early = [];
+    for (const event of early) this.apply(event);
+  }
+
+  /** Applies one change; events already reflected in the state (by seq) are ignored. */
+  apply(event: InboxEvent): void {
+    if (!this.#loaded) {
+      this.#early.push(event);
+      return;
+    }
+    if (event.seq <= this.#seq) return;
+    this.#seq = event.seq;
+    const kind = event.kind;
+    switch (kind.type) {
+      case "agent-updated":
+        this.#agents = upsert(this.#agents, kind.agent);
+        break;
+      case "request-created":
+        if (isPending(kind.request)) this.#pending = upsert(this.#pending, kind.request);
+        break;
+      case "request-resolved":
+        this.#pending = this.#pending.filter((request) => request.id !== kind.request.id);
+        break;
+    }
+  }
+
+  fail(message: string): void {
+    this.#loadError = message;
+  }
+}
+
+/**
+ * Keeps `store` in sync with the backend until the returned function is called.
+ * Subscribes before fetching the snapshot so that nothing raised in between is lost.
+ */
+export function connectInbox(store: InboxStore): () => void {
+  let disconnected = false;
+  let stopListening: (() => void) | undefined;
+
+  void (async () => {
+    try {
+      const stop = await subscribe(
+        (event) => store.apply(event),
+        (snapshot) => store.reset(snapshot),
+      );
+      if (disconnected) {
+        stop();
+        return;
+      }
+      stopListening = stop;
+      store.reset(await getSnapshot());
+    } catch (error) {
+      if (!disconnected) store.fail(errorMessage(error));
+    }
+  })();
+
+  return () => {
+    disconnected = true;
+    stopListening?.();
+  };
+}
+
+function isPending(request: ApprovalRequest): boolean {
+  return request.resolution === null;
+}
+
+function upsert<T extends { id: string }>(items: readonly T[], item: T): T[] {
+  if (!items.some((existing) => existing.id === item.id)) return [...items, item];
+  return items.map((existing) => (existing.id === item.id ? item : existing));
+}
+
+function byUrgency(a: ApprovalRequest, b: ApprovalRequest): number {
+  return a.deadline - b.deadline || a.created_at - b.created_at || a.id.localeCompare(b.id);
+}
+
+const ATTENTION_RANK: Partial<Record<AgentState, number>> = {
+  "waiting-for-approval": 0,
+  working: 1,
+};
+
+function attentionRank(state: AgentState): number {
+  return ATTENTION_RANK[state] ?? 2;
+}
+
+function byAttention(a: Agent, b: Agent): number {
+  return (
+    attentionRank(a.state) - attentionRank(b.state) ||
+    b.last_seen - a.last_seen ||
+    a.name.localeCompare(b.name)
+  );
+}

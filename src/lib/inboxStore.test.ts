@@ -1,0 +1,136 @@
+import { describe, expect, it } from "vitest";
+import {
+  NOW,
+  agentUpdated,
+  created,
+  makeAgent,
+  makeRequest,
+  makeSnapshot,
+  resolved,
+} from "../test/fixtures";
+import { InboxStore } from "./inboxStore.svelte";
+
+function ids(items: readonly { id: string }[]): string[] {
+  return items.map((item) => item.id);
+}
+
+describe("InboxStore", () => {
+  it("loads a snapshot", () => {
+    const store = new InboxStore();
+    expect(store.loaded).toBe(false);
+
+    store.reset(makeSnapshot({ agents: [makeAgent({ id: "a" })], pending: [makeRequest({ id: "r" })] }));
+
+    expect(store.loaded).toBe(true);
+    expect(ids(store.agents)).toEqual(["a"]);
+    expect(ids(store.pending)).toEqual(["r"]);
+  });
+
+  it("adds created requests, removes resolved ones and updates agents", () => {
+    const store = new InboxStore();
+    const first = makeRequest({ id: "r1" });
+    store.reset(makeSnapshot({ seq: 10, pending: [first], agents: [makeAgent({ id: "a" })] }));
+
+    store.apply(created(11, makeRequest({ id: "r2" })));
+    store.apply(resolved(12, first));
+    store.apply(agentUpdated(13, makeAgent({ id: "a", name: "renamed" })));
+    store.apply(agentUpdated(14, makeAgent({ id: "b" })));
+
+    expect(ids(store.pending)).toEqual(["r2"]);
+    expect(store.agents.map((agent) => agent.name)).toEqual(["renamed", "agent b"]);
+  });
+
+  it("ignores events already covered by its seq", () => {
+    const store = new InboxStore();
+    store.reset(makeSnapshot({ seq: 10 }));
+
+    store.apply(created(10, makeRequest({ id: "stale" })));
+    store.apply(created(3, makeRequest({ id: "older" })));
+    store.apply(created(11, makeRequest({ id: "fresh" })));
+    store.apply(created(11, makeRequest({ id: "duplicate-seq" })));
+
+    expect(ids(store.pending)).toEqual(["fresh"]);
+  });
+
+  it("replaces everything on resync", () => {
+    const store = new InboxStore();
+    store.reset(makeSnapshot({ seq: 5, pending: [makeRequest({ id: "old" })] }));
+
+    store.reset(makeSnapshot({ seq: 20, pending: [makeRequest({ id: "new" })] }));
+    store.apply(created(20, makeRequest({ id: "covered-by-resync" })));
+
+    expect(ids(store.pending)).toEqual(["new"]);
+  });
+
+  it("keeps a newer resync when an older snapshot arrives after it", () => {
+    const store = new InboxStore();
+    store.reset(makeSnapshot({ seq: 20, pending: [makeRequest({ id: "new" })] }));
+
+    store.reset(makeSnapshot({ seq: 19, pending: [makeRequest({ id: "old" })] }));
+
+    expect(ids(store.pending)).toEqual(["new"]);
+  });
+
+  it("holds events that arrive before the first snapshot and replays the newer ones", () => {
+    const store = new InboxStore();
+    store.apply(created(4, makeRequest({ id: "in-snapshot-already" })));
+    store.apply(created(6, makeRequest({ id: "after-snapshot" })));
+    expect(store.pending).toEqual([]);
+
+    store.reset(makeSnapshot({ seq: 5, pending: [makeRequest({ id: "in-snapshot-already" })] }));
+
+    expect(ids(store.pending)).toEqual(["in-snapshot-already", "after-snapshot"]);
+  });
+
+  it("does not list a created request that is already resolved", () => {
+    const store = new InboxStore();
+    store.reset(makeSnapshot({ seq: 1 }));
+    const resolution = { outcome: "approved", by: "policy", at: NOW, reason: null } as const;
+
+    store.apply(created(2, makeRequest({ id: "done", resolution })));
+
+    expect(store.pending).toEqual([]);
+  });
+
+  it("sorts pending requests by earliest deadline", () => {
+    const store = new InboxStore();
+    store.reset(
+      makeSnapshot({
+        pending: [
+          makeRequest({ id: "later", deadline: NOW + 60_000 }),
+          makeRequest({ id: "sooner", deadline: NOW + 10_000 }),
+          makeRequest({ id: "latest", deadline: NOW + 600_000 }),
+        ],
+      }),
+    );
+
+    expect(ids(store.pendingByUrgency)).toEqual(["sooner", "later", "latest"]);
+
+    store.apply(created(2, makeRequest({ id: "most-urgent", deadline: NOW + 1000 })));
+
+    expect(ids(store.pendingByUrgency)).toEqual(["most-urgent", "sooner", "later", "latest"]);
+  });
+
+  it("sorts agents: waiting for approval, then working, then the rest, each by last seen", () => {
+    const store = new InboxStore();
+    store.reset(
+      makeSnapshot({
+        agents: [
+          makeAgent({ id: "idle-recent", state: "idle", last_seen: NOW }),
+          makeAgent({ id: "working-old", state: "working", last_seen: NOW - 60_000 }),
+          makeAgent({ id: "waiting", state: "waiting-for-approval", last_seen: NOW - 600_000 }),
+          makeAgent({ id: "working-new", state: "working", last_seen: NOW - 1000 }),
+          makeAgent({ id: "gone", state: "gone", last_seen: NOW - 900_000 }),
+        ],
+      }),
+    );
+
+    expect(ids(store.agentsByAttention)).toEqual([
+      "waiting",
+      "working-new",
+      "working-old",
+      "idle-recent",
+      "gone",
+    ]);
+  });
+});

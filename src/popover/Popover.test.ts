@@ -1,0 +1,347 @@
+import { render, screen, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { tick } from "svelte";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { InboxEvent } from "../lib/bindings/InboxEvent";
+import type { Snapshot } from "../lib/bindings/Snapshot";
+import { decide, getSnapshot, hidePopover, openFullWindow, subscribe } from "../lib/bridge";
+import {
+  NOW,
+  created,
+  makeAgent,
+  makeRequest,
+  makeSnapshot,
+  resolved,
+} from "../test/fixtures";
+import Popover from "./Popover.svelte";
+
+vi.mock("../lib/bridge", () => ({
+  getSnapshot: vi.fn(),
+  decide: vi.fn(),
+  hidePopover: vi.fn(),
+  openFullWindow: vi.fn(),
+  subscribe: vi.fn(),
+}));
+
+let pushEvent: (event: InboxEvent) => void;
+let pushResync: (snapshot: Snapshot) => void;
+
+beforeEach(() => {
+  // Only the clock and the ticking interval are faked; promises and setTimeout stay real
+  // so Testing Library's async queries keep working.
+  vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  vi.mocked(decide).mockResolvedValue(undefined);
+  vi.mocked(hidePopover).mockResolvedValue(undefined);
+  vi.mocked(openFullWindow).mockResolvedValue(undefined);
+  vi.mocked(subscribe).mockImplementation(async (onEvent, onResync) => {
+    pushEvent = onEvent;
+    pushResync = onResync;
+    return () => {};
+  });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.resetAllMocks();
+});
+
+async function showPopover(snapshot: Snapshot) {
+  vi.mocked(getSnapshot).mockResolvedValue(snapshot);
+  const view = render(Popover);
+  await screen.findByRole("heading", { name: "Approvals" });
+  return { ...view, user: userEvent.setup() };
+}
+
+async function deliver(event: InboxEvent) {
+  pushEvent(event);
+  await tick();
+}
+
+function cards() {
+  return screen.queryAllByRole("option");
+}
+
+function selectedCard() {
+  return screen.getByRole("option", { selected: true });
+}
+
+const agent = makeAgent({ id: "agent-1", name: "claude in ~/shop" });
+const deploy = makeRequest({
+  id: "req-deploy",
+  title: "Deploy to production",
+  details: "kubectl apply -f prod.yaml",
+  deadline: NOW + 60_000,
+  provenance: { pid: 4242, uid: 1000, exe: "/usr/bin/node" },
+});
+const push = makeRequest({
+  id: "req-push",
+  title: "Force push",
+  details: "git push --force origin main",
+  deadline: NOW + 120_000,
+});
+const wipe = makeRequest({
+  id: "req-wipe",
+  title: "Wipe cache",
+  details: "rm -rf ~/.cache/shop",
+  deadline: NOW + 180_000,
+});
+
+describe("Popover", () => {
+  it("shows each pending approval with its agent, title, exact details and requester", async () => {
+    await showPopover(makeSnapshot({ agents: [agent], pending: [deploy] }));
+
+    const card = within(cards()[0]!);
+    expect(card.getByText("claude in ~/shop")).toBeTruthy();
+    expect(card.getByRole("heading", { name: "Deploy to production" })).toBeTruthy();
+    const details = card.getByText("kubectl apply -f prod.yaml");
+    expect(details.tagName).toBe("PRE");
+    expect(card.getByText("Requested by pid 4242 · /usr/bin/node")).toBeTruthy();
+    expect(card.getByRole("button", { name: "Approve" })).toBeTruthy();
+    expect(card.getByRole("button", { name: "Deny" })).toBeTruthy();
+    expect(screen.getByText("1 approval waiting · 1 agent")).toBeTruthy();
+  });
+
+  it("shows agent-written markup as literal text", async () => {
+    const markup = "<img src=x onerror=alert(1)>";
+    const { container } = await showPopover(
+      makeSnapshot({
+        agents: [makeAgent({ id: "agent-1", name: markup, activity: markup })],
+        pending: [makeRequest({ id: "evil", title: markup, details: markup })],
+      }),
+    );
+
+    expect(screen.getByRole("heading", { name: markup })).toBeTruthy();
+    expect(screen.getAllByText(markup).length).toBeGreaterThanOrEqual(3);
+    expect(container.querySelector("img")).toBeNull();
+  });
+
+  it("says what to do next when nothing is waiting, and opens the full window", async () => {
+    const { user } = await showPopover(makeSnapshot());
+
+    expect(
+      screen.getByText(
+        "No approvals waiting. Agents that ask through ctray or a Converge job will appear here.",
+      ),
+    ).toBeTruthy();
+    await user.click(screen.getByRole("button", { name: "Open full window" }));
+    expect(openFullWindow).toHaveBeenCalledOnce();
+  });
+
+  it("lists agents with state, activity and how long ago they were seen", async () => {
+    await showPopover(
+      makeSnapshot({
+        agents: [
+          makeAgent({ id: "idle", name: "nightly script", state: "idle", last_seen: NOW - 180_000 }),
+          makeAgent({
+            id: "busy",
+            name: "codex",
+            state: "working",
+            activity: "Running the test suite",
+            last_seen: NOW - 12_000,
+          }),
+        ],
+      }),
+    );
+
+    const rows = within(screen.getByRole("list", { name: "Agents" }))
+      .getAllByRole("listitem")
+      .map((row) => row.textContent?.replace(/\s+/g, " ").trim());
+    expect(rows).toEqual([
+      "codex Working 12s ago Running the test suite",
+      "nightly script Idle 3m ago",
+    ]);
+  });
+
+  it("counts down to the deadline every second and then says expired", async () => {
+    await showPopover(makeSnapshot({ pending: [deploy] }));
+    const card = within(cards()[0]!);
+    expect(card.getByText("01:00")).toBeTruthy();
+
+    vi.advanceTimersByTime(1000);
+    await tick();
+    expect(card.getByText("00:59")).toBeTruthy();
+
+    vi.advanceTimersByTime(59_000);
+    await tick();
+    expect(card.getByText("expired")).toBeTruthy();
+  });
+
+  describe("keyboard", () => {
+    it("moves the selection with j/k and the arrow keys, most urgent first", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [wipe, push, deploy] }));
+      expect(cards().map((card) => card.getAttribute("aria-selected"))).toEqual([
+        "true",
+        "false",
+        "false",
+      ]);
+      expect(within(selectedCard()).getByText("Deploy to production")).toBeTruthy();
+
+      await user.keyboard("j");
+      expect(within(selectedCard()).getByText("Force push")).toBeTruthy();
+      await user.keyboard("{ArrowDown}");
+      expect(within(selectedCard()).getByText("Wipe cache")).toBeTruthy();
+      await user.keyboard("j");
+      expect(within(selectedCard()).getByText("Wipe cache")).toBeTruthy();
+      await user.keyboard("k");
+      expect(within(selectedCard()).getByText("Force push")).toBeTruthy();
+      await user.keyboard("{ArrowUp}{ArrowUp}");
+      expect(within(selectedCard()).getByText("Deploy to production")).toBeTruthy();
+    });
+
+    it("approves the selected request with a", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      await user.keyboard("ja");
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
+    });
+
+    it("approves the selected request with Enter", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      await user.keyboard("{Enter}");
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "approve" });
+    });
+
+    it("denies with a typed reason: d, type, Enter", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      await user.keyboard("jd");
+      const reason = screen.getByRole("textbox", { name: "Reason for denying (optional)" });
+      expect(document.activeElement).toBe(reason);
+      await user.keyboard("not on a friday{Enter}");
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", {
+        verdict: "deny",
+        reason: "not on a friday",
+      });
+    });
+
+    it("does not treat keys typed into the reason as shortcuts", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      await user.keyboard("d");
+      await user.keyboard("jak d");
+
+      expect(decide).not.toHaveBeenCalled();
+      expect(within(selectedCard()).getByText("Deploy to production")).toBeTruthy();
+      expect(screen.getByRole("textbox")).toHaveProperty("value", "jak d");
+    });
+
+    it("cancels a deny with Escape in the reason, without hiding the popover", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+
+      await user.keyboard("d");
+      await user.keyboard("{Escape}");
+
+      expect(screen.queryByRole("textbox")).toBeNull();
+      expect(decide).not.toHaveBeenCalled();
+      expect(hidePopover).not.toHaveBeenCalled();
+    });
+
+    it("hides the popover with Escape", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+
+      await user.keyboard("{Escape}");
+
+      expect(hidePopover).toHaveBeenCalledOnce();
+    });
+
+    it("keeps the selection on the same request when a more urgent one arrives", async () => {
+      const { user } = await showPopover(makeSnapshot({ seq: 1, pending: [deploy, push] }));
+      await user.keyboard("j");
+
+      await deliver(created(2, makeRequest({ id: "req-urgent", deadline: NOW + 5000 })));
+      await user.keyboard("a");
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
+    });
+  });
+
+  describe("buttons", () => {
+    it("approves with the Approve button", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      await user.click(within(cards()[1]!).getByRole("button", { name: "Approve" }));
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
+    });
+
+    it("denies without a reason on a second click", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+      const card = within(cards()[0]!);
+
+      await user.click(card.getByRole("button", { name: "Deny" }));
+      expect(decide).not.toHaveBeenCalled();
+      await user.click(card.getByRole("button", { name: "Confirm deny" }));
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", {
+        verdict: "deny",
+        reason: null,
+      });
+    });
+  });
+
+  describe("decisions", () => {
+    it("shows the backend's error when a decision is refused", async () => {
+      vi.mocked(decide).mockRejectedValue("already decided by shortcut at 12:00:03");
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+
+      await user.keyboard("a");
+
+      const error = within(cards()[0]!).getByRole("alert");
+      expect(error.textContent).toBe("already decided by shortcut at 12:00:03");
+    });
+
+    it("sends a decision once, even if the key is pressed again", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+
+      await user.keyboard("aa{Enter}");
+
+      expect(decide).toHaveBeenCalledOnce();
+    });
+  });
+
+  describe("inbox events", () => {
+    it("adds a card when a request is created and removes it when resolved", async () => {
+      await showPopover(makeSnapshot({ seq: 1, agents: [agent] }));
+
+      await deliver(created(2, deploy));
+      expect(cards()).toHaveLength(1);
+      expect(screen.getByText("Deploy to production")).toBeTruthy();
+
+      await deliver(resolved(3, deploy));
+      expect(cards()).toHaveLength(0);
+      expect(screen.getByText(/No approvals waiting/)).toBeTruthy();
+    });
+
+    it("ignores events the snapshot already covers", async () => {
+      await showPopover(makeSnapshot({ seq: 5 }));
+
+      await deliver(created(5, deploy));
+      await deliver(created(4, push));
+
+      expect(cards()).toHaveLength(0);
+    });
+
+    it("replaces everything on resync", async () => {
+      await showPopover(makeSnapshot({ seq: 1, pending: [deploy, push] }));
+
+      pushResync(makeSnapshot({ seq: 9, pending: [wipe] }));
+      await tick();
+
+      expect(cards().map((card) => card.textContent)).toEqual([
+        expect.stringContaining("Wipe cache"),
+      ]);
+    });
+
+    it("says so when the inbox cannot be loaded", async () => {
+      vi.mocked(getSnapshot).mockRejectedValue("inbox database is locked");
+      render(Popover);
+
+      const error = await screen.findByRole("alert");
+      expect(error.textContent).toBe("Could not load the inbox: inbox database is locked");
+    });
+  });
+});

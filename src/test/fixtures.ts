@@ -1,0 +1,66 @@
+// Test-only builders for inbox values; every field can be overridden.
+import type { Agent } from "../lib/bindings/Agent";
+import type { ApprovalRequest } from "../lib/bindings/ApprovalRequest";
+import type { InboxEvent } from "../lib/bindings/InboxEvent";
+import type { InboxEventKind } from "../lib/bindings/InboxEventKind";
+import type { Snapshot } from "../lib/bindings/Snapshot";
+
+/** A fixed "now" for tests: 2025-01-15 12:00:00 UTC. */
+export const NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
+
+export function makeAgent(overrides: Partial<Agent> & Pick<Agent, "id">): Agent {
+  return {
+    name: `agent ${overrides.id}`,
+    kind: "claude-code",
+    state: "working",
+    activity: null,
+    activity_at: null,
+    last_seen: NOW,
+    pending: 0,
+    ...overrides,
+  };
+}
+
+export function makeRequest(
+  overrides: Partial<ApprovalRequest> & Pick<ApprovalRequest, "id">,
+): ApprovalRequest {
+  return {
+    agent_id: "agent-1",
+    action: "Bash",
+    title: `request ${overrides.id}`,
+    details: "ls -la",
+    provenance: { pid: null, uid: null, exe: null },
+    created_at: NOW,
+    deadline: NOW + 5 * 60 * 1000,
+    on_timeout: "deny",
+    idempotency_key: null,
+    resolution: null,
+    ...overrides,
+  };
+}
+
+export function makeSnapshot(overrides: Partial<Snapshot> = {}): Snapshot {
+  return { seq: 1, agents: [], pending: [], ...overrides };
+}
+
+export function makeEvent(seq: number, kind: InboxEventKind): InboxEvent {
+  return { seq, kind };
+}
+
+export function created(seq: number, request: ApprovalRequest): InboxEvent {
+  return makeEvent(seq, { type: "request-created", request });
+}
+
+export function resolved(seq: number, request: ApprovalRequest): InboxEvent {
+  return makeEvent(seq, {
+    type: "request-resolved",
+    request: {
+      ...request,
+      resolution: { outcome: "approved", by: "popover", at: NOW, reason: null },
+    },
+  });
+}
+
+export function agentUpdated(seq: number, agent: Agent): InboxEvent {
+  return makeEvent(seq, { type: "agent-updated", agent });
+}

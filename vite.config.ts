@@ -1,0 +1,31 @@
+import { svelte } from "@sveltejs/vite-plugin-svelte";
+import { svelteTesting } from "@testing-library/svelte/vite";
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  plugins: [svelte(), svelteTesting()],
+  base: "./",
+  // Keep Rust compiler output visible in the same terminal as `tauri dev`.
+  clearScreen: false,
+  server: {
+    port: 1420,
+    // The Tauri config points its devUrl at this port; moving elsewhere would load nothing.
+    strictPort: true,
+    watch: {
+      ignored: ["**/src-tauri/**", "**/crates/**", "**/target/**"],
+    },
+  },
+  build: {
+    outDir: "dist",
+    emptyOutDir: true,
+    rolldownOptions: {
+      input: {
+        popover: "popover.html",
+      },
+    },
+  },
+  test: {
+    environment: "jsdom",
+    include: ["src/**/*.test.ts"],
+  },
+});
