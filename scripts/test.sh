@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every check and test: formatting, lints, Rust tests (inbox, app), the generated
+# Installs what is needed (scripts/setup.sh), then runs every check and test: formatting, lints, Rust tests (inbox, app), the generated
 # TypeScript bindings, frontend type checks and unit tests. Prints each stage's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,7 @@ stage() {
   echo "<== $name: $((SECONDS - start))s"
 }
 
+stage "setup" ./scripts/setup.sh
 # The app crate embeds the built frontend, so it must exist before anything compiles it.
 stage "frontend build" npm run build
 stage "rustfmt" cargo fmt --all -- --check

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds the frontend and runs Converge Tray (a debug build with
+# the frontend embedded). The app lives in the system tray: look for its icon.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+npm run build
+exec cargo run --features custom-protocol -- "$@"
