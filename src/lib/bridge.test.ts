@@ -2,7 +2,7 @@ import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { created, makeRequest, makeSnapshot } from "../test/fixtures";
-import { decide, getSnapshot, hidePopover, openFullWindow, subscribe } from "./bridge";
+import { decide, getSnapshot, hidePopover, subscribe } from "./bridge";
 
 afterEach(() => clearMocks());
 
@@ -43,13 +43,12 @@ describe("bridge", () => {
     ]);
   });
 
-  it("hides the popover and opens the full window", async () => {
+  it("hides the popover", async () => {
     const calls = recordCommands();
 
     await hidePopover();
-    await openFullWindow();
 
-    expect(calls.map((call) => call.command)).toEqual(["popover_hide", "window_open"]);
+    expect(calls.map((call) => call.command)).toEqual(["popover_hide"]);
   });
 
   it("passes on inbox events and resyncs until unsubscribed", async () => {

@@ -10,7 +10,6 @@ export const COMMAND = {
   inboxSnapshot: "inbox_snapshot",
   inboxDecide: "inbox_decide",
   popoverHide: "popover_hide",
-  windowOpen: "window_open",
 } as const;
 
 export const EVENT = {
@@ -29,10 +28,6 @@ export function decide(requestId: string, verdict: Verdict): Promise<void> {
 
 export function hidePopover(): Promise<void> {
   return invoke<void>(COMMAND.popoverHide);
-}
-
-export function openFullWindow(): Promise<void> {
-  return invoke<void>(COMMAND.windowOpen);
 }
 
 /** Listens to inbox changes; resolves to a function that stops listening to both. */

@@ -4,7 +4,7 @@ import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import type { Snapshot } from "../lib/bindings/Snapshot";
-import { decide, getSnapshot, hidePopover, openFullWindow, subscribe } from "../lib/bridge";
+import { decide, getSnapshot, hidePopover, subscribe } from "../lib/bridge";
 import {
   NOW,
   created,
@@ -19,7 +19,6 @@ vi.mock("../lib/bridge", () => ({
   getSnapshot: vi.fn(),
   decide: vi.fn(),
   hidePopover: vi.fn(),
-  openFullWindow: vi.fn(),
   subscribe: vi.fn(),
 }));
 
@@ -32,7 +31,6 @@ beforeEach(() => {
   vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
   vi.mocked(decide).mockResolvedValue(undefined);
   vi.mocked(hidePopover).mockResolvedValue(undefined);
-  vi.mocked(openFullWindow).mockResolvedValue(undefined);
   vi.mocked(subscribe).mockImplementation(async (onEvent, onResync) => {
     pushEvent = onEvent;
     pushResync = onResync;
@@ -115,16 +113,14 @@ describe("Popover", () => {
     expect(container.querySelector("img")).toBeNull();
   });
 
-  it("says what to do next when nothing is waiting, and opens the full window", async () => {
-    const { user } = await showPopover(makeSnapshot());
+  it("says what to do next when nothing is waiting", async () => {
+    await showPopover(makeSnapshot());
 
     expect(
       screen.getByText(
         "No approvals waiting. Agents that ask through ctray or a Converge job will appear here.",
       ),
     ).toBeTruthy();
-    await user.click(screen.getByRole("button", { name: "Open full window" }));
-    expect(openFullWindow).toHaveBeenCalledOnce();
   });
 
   it("lists agents with state, activity and how long ago they were seen", async () => {
