@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 npm run build
-exec cargo run --features custom-protocol -- "$@"
+exec cargo run -- "$@"

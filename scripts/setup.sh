@@ -31,4 +31,14 @@ command -v cargo >/dev/null || { echo "setup: Rust is required (https://rustup.r
 command -v npm >/dev/null || { echo "setup: Node.js 20+ and npm are required"; exit 1; }
 
 npm ci --no-audit --no-fund --loglevel=error
+
+# End-to-end tests: a WebDriver server for Tauri apps, and a Python with dbus-next to act as
+# the desktop's tray host.
+if ! command -v tauri-driver >/dev/null; then
+  echo "setup: installing tauri-driver"
+  cargo install tauri-driver --version "^2" --locked --quiet
+fi
+venv="$HOME/.cache/converge-tray/e2e-venv"
+[ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+"$venv/bin/pip" install --quiet --disable-pip-version-check dbus-next==0.2.3
 echo "setup: done"

@@ -1,12 +1,51 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod commands;
+mod demo;
+mod events;
+mod popover;
 mod tray;
 
 use inbox::{Inbox, InboxConfig};
 use tauri::Manager;
 
+const USAGE: &str = "usage: converge-tray [--demo] [--pin-popover]
+  --demo         add clearly labelled example agents and approvals
+  --pin-popover  keep the popover open when it loses focus";
+
+struct Options {
+    demo: bool,
+    pin_popover: bool,
+}
+
+fn parse_args() -> Result<Options, String> {
+    let mut options = Options {
+        demo: false,
+        pin_popover: false,
+    };
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--demo" => options.demo = true,
+            "--pin-popover" => options.pin_popover = true,
+            "-h" | "--help" => return Err(String::new()),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    Ok(options)
+}
+
 fn main() {
+    let options = match parse_args() {
+        Ok(options) => options,
+        Err(problem) => {
+            if !problem.is_empty() {
+                eprintln!("converge-tray: {problem}");
+            }
+            eprintln!("{USAGE}");
+            std::process::exit(if problem.is_empty() { 0 } else { 2 });
+        }
+    };
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -14,19 +53,45 @@ fn main() {
         .init();
 
     let result = tauri::Builder::default()
-        .setup(|app| {
+        .manage(if options.pin_popover {
+            popover::PopoverState::pinned()
+        } else {
+            popover::PopoverState::default()
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::inbox_snapshot,
+            commands::inbox_decide,
+            commands::popover_hide,
+        ])
+        .setup(move |app| {
             let inbox = open_inbox(app.handle())?;
             tauri::async_runtime::spawn(inbox.timers());
+            events::forward(app.handle().clone(), &inbox);
             tray::install(app.handle(), inbox.clone());
+            if options.demo {
+                demo::seed(&inbox).map_err(|e| format!("demo: {e}"))?;
+            }
             app.manage(inbox);
             tracing::info!("ready");
             Ok(())
         })
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("converge-tray: {e}");
-        std::process::exit(1);
-    }
+        .build(tauri::generate_context!());
+    let app = match result {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("converge-tray: {e}");
+            std::process::exit(1);
+        }
+    };
+    app.run(|_app, event| {
+        // Tray-only: closing the last window never quits; only the menu's Quit does.
+        if let tauri::RunEvent::ExitRequested {
+            code: None, api, ..
+        } = event
+        {
+            api.prevent_exit();
+        }
+    });
 }
 
 fn open_inbox(app: &tauri::AppHandle) -> Result<Inbox, Box<dyn std::error::Error>> {

@@ -3,8 +3,10 @@
 use inbox::{Glance, GlanceState, Inbox, Update};
 use tauri::image::Image;
 use tauri::menu::{Menu, MenuItem};
-use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::AppHandle;
+
+use crate::popover;
 
 const TRAY_ID: &str = "main";
 
@@ -31,15 +33,29 @@ pub fn install(app: &AppHandle, inbox: Inbox) {
 }
 
 fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
+    // "Open" is the fallback for trays that only show menus (libappindicator hosts).
+    let open = MenuItem::with_id(app, "open", "Open", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit Converge Tray", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&quit])?;
+    let menu = Menu::with_items(app, &[&open, &quit])?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(GlanceState::Idle))
         .tooltip("Converge — starting")
         .menu(&menu)
-        .on_menu_event(|app, event| {
-            if event.id().as_ref() == "quit" {
-                app.exit(0);
+        .show_menu_on_left_click(false)
+        .on_menu_event(|app, event| match event.id().as_ref() {
+            "open" => popover::show(app, None),
+            "quit" => app.exit(0),
+            _ => {}
+        })
+        .on_tray_icon_event(|tray, event| {
+            if let TrayIconEvent::Click {
+                button: MouseButton::Left,
+                button_state: MouseButtonState::Up,
+                position,
+                ..
+            } = event
+            {
+                popover::toggle(tray.app_handle(), Some(position));
             }
         })
         .build(app)

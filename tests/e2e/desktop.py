@@ -1,0 +1,103 @@
+"""A headless desktop for end-to-end tests, on the D-Bus session bus of dbus-run-session:
+a StatusNotifier tray host (status-notifier-watcher + a registered host name) and a
+client for the tray item and its menu, as a panel would use them."""
+import asyncio
+import subprocess
+import time
+
+from dbus_next import BusType, Message, MessageType, Variant
+from dbus_next.aio import MessageBus
+
+WATCHER = "org.kde.StatusNotifierWatcher"
+
+
+class DBusError(RuntimeError):
+    pass
+
+
+class Desktop:
+    def __init__(self, bus: MessageBus):
+        self.bus = bus
+
+    @classmethod
+    async def start(cls) -> "Desktop":
+        watcher = subprocess.Popen(["status-notifier-watcher"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        bus = await MessageBus(bus_type=BusType.SESSION).connect()
+        desktop = cls(bus)
+        desktop.watcher = watcher
+        for _ in range(100):
+            try:
+                # Without a registered host, tray libraries refuse to create an item.
+                await desktop.call(WATCHER, "/StatusNotifierWatcher", WATCHER,
+                                   "RegisterStatusNotifierHost", "s", [bus.unique_name])
+                return desktop
+            except DBusError:
+                await asyncio.sleep(0.1)
+        raise RuntimeError("status-notifier-watcher did not come up")
+
+    def stop(self):
+        self.bus.disconnect()
+        self.watcher.terminate()
+
+    async def call(self, dest, path, iface, member, sig="", body=()):
+        reply = await self.bus.call(Message(destination=dest, path=path, interface=iface,
+                                            member=member, signature=sig, body=list(body)))
+        if reply.message_type == MessageType.ERROR:
+            raise DBusError(f"{member}: {reply.error_name} {reply.body}")
+        return reply.body
+
+    async def tray_items(self) -> list:
+        body = await self.call(WATCHER, "/StatusNotifierWatcher", "org.freedesktop.DBus.Properties",
+                               "Get", "ss", [WATCHER, "RegisteredStatusNotifierItems"])
+        return body[0].value
+
+    async def wait_for_item(self, timeout=30.0) -> "TrayItem":
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            items = await self.tray_items()
+            if items:
+                service, _, path = items[0].partition("/")
+                return TrayItem(self, service, "/" + path if path else "/StatusNotifierItem")
+            await asyncio.sleep(0.1)
+        raise TimeoutError("no tray item registered")
+
+
+class TrayItem:
+    def __init__(self, desktop: Desktop, service: str, path: str):
+        self.desktop, self.service, self.path = desktop, service, path
+
+    async def prop(self, name):
+        body = await self.desktop.call(self.service, self.path, "org.freedesktop.DBus.Properties",
+                                       "Get", "ss", ["org.kde.StatusNotifierItem", name])
+        return body[0].value
+
+    async def tooltip(self) -> str:
+        # (icon name, icon pixmaps, title, description)
+        return (await self.prop("ToolTip"))[3]
+
+    async def activate(self, x=10, y=10):
+        """What a panel does on a left click."""
+        await self.desktop.call(self.service, self.path, "org.kde.StatusNotifierItem",
+                                "Activate", "ii", [x, y])
+
+    async def menu_labels(self) -> dict:
+        menu = await self.prop("Menu")
+        _, layout = await self.desktop.call(self.service, menu, "com.canonical.dbusmenu",
+                                            "GetLayout", "iias", [0, -1, []])
+        labels = {}
+
+        def walk(node):
+            item_id, props, children = node
+            if "label" in props:
+                labels[props["label"].value.replace("_", "")] = item_id
+            for child in children:
+                walk(child.value)
+        walk(layout)
+        return labels
+
+    async def click_menu(self, label: str):
+        menu = await self.prop("Menu")
+        item_id = (await self.menu_labels())[label]
+        await self.desktop.call(self.service, menu, "com.canonical.dbusmenu", "Event", "isvu",
+                                [item_id, "clicked", Variant("s", ""), int(time.time())])

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# End-to-end tests of the built app in a headless desktop (Xvfb + D-Bus session + tray host),
+# driven through tauri-driver. Screenshots and logs go to target/e2e/.
+# usage: tests/e2e/run.sh [APP_BINARY]   (scripts/setup.sh installs what it needs)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+app=$(realpath "${1:-${CARGO_TARGET_DIR:-target}/debug/converge-tray}")
+venv="$HOME/.cache/converge-tray/e2e-venv"
+mkdir -p target/e2e
+exec xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+  "$venv/bin/python" tests/e2e/tray_e2e.py "$app" target/e2e
