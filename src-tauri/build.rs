@@ -6,6 +6,7 @@ fn main() {
         "inbox_snapshot",
         "inbox_decide",
         "popover_hide",
+        "popover_select",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

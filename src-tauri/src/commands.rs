@@ -3,6 +3,7 @@
 use inbox::{Inbox, Resolver, Snapshot, Verdict};
 use tauri::{AppHandle, State, WebviewWindow};
 
+use crate::decisions::Selection;
 use crate::popover;
 
 #[tauri::command]
@@ -31,4 +32,10 @@ pub fn inbox_decide(
 #[tauri::command]
 pub fn popover_hide(app: AppHandle) {
     popover::hide(&app);
+}
+
+/// The popover reports its selection, which the approve/deny shortcuts act on.
+#[tauri::command]
+pub fn popover_select(selection: State<'_, Selection>, request_id: Option<String>) {
+    selection.set(request_id);
 }

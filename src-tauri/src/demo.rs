@@ -48,6 +48,13 @@ const ASKS: &[DemoAsk] = &[
         timeout_s: 900,
     },
     DemoAsk {
+        agent: "demo-claude",
+        action: "Bash",
+        title: "Install a new dependency",
+        details: "npm install --save left-pad@1.3.0",
+        timeout_s: 1800,
+    },
+    DemoAsk {
         agent: "demo-deploy",
         action: "deploy",
         title: "Deploy release 2.4.1 to production",

@@ -2,9 +2,12 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod commands;
+mod decisions;
 mod demo;
 mod events;
+mod notifications;
 mod popover;
+mod shortcuts;
 mod tray;
 
 use inbox::{Inbox, InboxConfig};
@@ -53,6 +56,21 @@ fn main() {
         .init();
 
     let result = tauri::Builder::default()
+        // First, so a second launch hands over before anything else starts: it opens the
+        // popover of the running app and exits 0.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tracing::info!("second instance: opening the popover");
+            popover::show(app, None);
+        }))
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
+        .plugin(tauri_plugin_notification::init())
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .manage(notifications::Notifications::default())
+        .manage(decisions::Selection::default())
+        .manage(shortcuts::DecisionShortcuts::default())
         .manage(if options.pin_popover {
             popover::PopoverState::pinned()
         } else {
@@ -62,16 +80,22 @@ fn main() {
             commands::inbox_snapshot,
             commands::inbox_decide,
             commands::popover_hide,
+            commands::popover_select,
         ])
         .setup(move |app| {
+            // macOS: a menu bar utility, no Dock icon.
+            #[cfg(target_os = "macos")]
+            app.set_activation_policy(tauri::ActivationPolicy::Accessory);
             let inbox = open_inbox(app.handle())?;
+            app.manage(inbox.clone());
             tauri::async_runtime::spawn(inbox.timers());
             events::forward(app.handle().clone(), &inbox);
+            notifications::install(app.handle(), &inbox);
+            shortcuts::install(app.handle());
             tray::install(app.handle(), inbox.clone());
             if options.demo {
                 demo::seed(&inbox).map_err(|e| format!("demo: {e}"))?;
             }
-            app.manage(inbox);
             tracing::info!("ready");
             Ok(())
         })

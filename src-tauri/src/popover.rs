@@ -47,9 +47,10 @@ pub fn toggle(app: &AppHandle, anchor: Option<PhysicalPosition<f64>>) {
     if blurred_just_now {
         return;
     }
-    match app.get_webview_window(LABEL) {
-        Some(window) if window.is_visible().unwrap_or(false) => hide(app),
-        _ => show(app, anchor),
+    if is_visible(app) {
+        hide(app);
+    } else {
+        show(app, anchor);
     }
 }
 
@@ -77,6 +78,11 @@ pub fn show(app: &AppHandle, anchor: Option<PhysicalPosition<f64>>) {
         tracing::error!("cannot show the popover: {e}");
     }
     tracing::info!("popover shown");
+}
+
+pub fn is_visible(app: &AppHandle) -> bool {
+    app.get_webview_window(LABEL)
+        .is_some_and(|w| w.is_visible().unwrap_or(false))
 }
 
 pub fn hide(app: &AppHandle) {

@@ -1,12 +1,15 @@
-//! The tray icon: its state icon and tooltip follow the inbox; its menu is always there.
+//! The tray icon: its state icon, tooltip and title follow the inbox; its menu is always
+//! there. Without a tray host the app carries on: a notification says how to reach it.
 
 use inbox::{Glance, GlanceState, Inbox, Update};
 use tauri::image::Image;
-use tauri::menu::{Menu, MenuItem};
+use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
+use tauri_plugin_autostart::ManagerExt;
 
-use crate::popover;
+use crate::notifications::{self, Notifications};
+use crate::{popover, shortcuts};
 
 const TRAY_ID: &str = "main";
 
@@ -19,31 +22,65 @@ fn icon(state: GlanceState) -> Image<'static> {
     Image::from_bytes(bytes).expect("bundled tray icons are valid PNGs")
 }
 
-/// Builds the tray and keeps it in step with the inbox. Without a tray host (some Linux
-/// desktops) building fails: the app goes on without it rather than crash.
+/// Builds the tray (if the desktop has a tray host) and keeps it, and the approve/deny
+/// shortcuts, in step with the inbox.
 pub fn install(app: &AppHandle, inbox: Inbox) {
     let tray = match build(app) {
-        Ok(tray) => tray,
+        Ok(tray) => Some(tray),
         Err(e) => {
             tracing::warn!("no tray icon ({e}); is a StatusNotifier host running?");
-            return;
+            notifications::info(
+                app,
+                "Converge Tray is running",
+                &format!(
+                    "This desktop shows no tray icons. Press {} to open the popover.",
+                    shortcuts::display(shortcuts::TOGGLE_POPOVER)
+                ),
+            );
+            None
         }
     };
-    tauri::async_runtime::spawn(follow_inbox(tray, inbox));
+    tauri::async_runtime::spawn(follow_inbox(app.clone(), tray, inbox));
 }
 
 fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
     // "Open" is the fallback for trays that only show menus (libappindicator hosts).
     let open = MenuItem::with_id(app, "open", "Open", true, None::<&str>)?;
+    let autostart_enabled = app.autolaunch().is_enabled().unwrap_or(false);
+    let autostart = CheckMenuItem::with_id(
+        app,
+        "autostart",
+        "Start at login",
+        true,
+        autostart_enabled,
+        None::<&str>,
+    )?;
+    let pause = CheckMenuItem::with_id(
+        app,
+        "pause-notifications",
+        "Pause notifications",
+        true,
+        false,
+        None::<&str>,
+    )?;
     let quit = MenuItem::with_id(app, "quit", "Quit Converge Tray", true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &quit])?;
+    let separator = PredefinedMenuItem::separator(app)?;
+    let menu = Menu::with_items(
+        app,
+        &[&open, &separator, &autostart, &pause, &separator, &quit],
+    )?;
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(GlanceState::Idle))
         .tooltip("Converge — starting")
         .menu(&menu)
         .show_menu_on_left_click(false)
-        .on_menu_event(|app, event| match event.id().as_ref() {
+        .on_menu_event(move |app, event| match event.id().as_ref() {
             "open" => popover::show(app, None),
+            "autostart" => set_autostart(app, &autostart),
+            "pause-notifications" => {
+                let paused = app.state::<Notifications>().toggle_paused();
+                let _ = pause.set_checked(paused);
+            }
             "quit" => app.exit(0),
             _ => {}
         })
@@ -61,7 +98,24 @@ fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
         .build(app)
 }
 
-async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
+/// Flips start-at-login. The check mark then shows what the OS has, not what was asked (not
+/// every tray host toggles it on click): a failure leaves it as it was.
+fn set_autostart(app: &AppHandle, item: &CheckMenuItem<tauri::Wry>) {
+    let launcher = app.autolaunch();
+    let wanted = !launcher.is_enabled().unwrap_or(false);
+    let result = if wanted {
+        launcher.enable()
+    } else {
+        launcher.disable()
+    };
+    if let Err(e) = result {
+        tracing::warn!("start at login: {e}");
+        notifications::info(app, "Start at login unchanged", &e.to_string());
+    }
+    let _ = item.set_checked(launcher.is_enabled().unwrap_or(false));
+}
+
+async fn follow_inbox(app: AppHandle, tray: Option<TrayIcon>, inbox: Inbox) {
     let mut updates = inbox.subscribe();
     let mut shown: Option<Glance> = None;
     loop {
@@ -69,7 +123,10 @@ async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
             Ok(snapshot) => {
                 let glance = Glance::of(&snapshot);
                 if shown != Some(glance) {
-                    show(&tray, &glance);
+                    if let Some(tray) = &tray {
+                        show(tray, &glance);
+                    }
+                    shortcuts::follow_pending(&app, glance.approvals_waiting > 0);
                     shown = Some(glance);
                 }
             }

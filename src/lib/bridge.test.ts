@@ -2,7 +2,14 @@ import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { created, makeRequest, makeSnapshot } from "../test/fixtures";
-import { decide, getSnapshot, hidePopover, subscribe } from "./bridge";
+import {
+  decide,
+  getSnapshot,
+  hidePopover,
+  onSelectRequest,
+  reportSelection,
+  subscribe,
+} from "./bridge";
 
 afterEach(() => clearMocks());
 
@@ -66,5 +73,23 @@ describe("bridge", () => {
 
     expect(onEvent.mock.calls).toEqual([[event]]);
     expect(onResync.mock.calls).toEqual([[snapshot]]);
+  });
+
+  it("reports the selection and hears which request to select", async () => {
+    const calls = recordCommands();
+    const onSelect = vi.fn();
+    const stop = await onSelectRequest(onSelect);
+
+    await reportSelection("req-1");
+    await reportSelection(null);
+    await emit("popover://select", "req-2");
+    stop();
+    await emit("popover://select", "req-3");
+
+    expect(calls.filter((call) => call.command === "popover_select")).toEqual([
+      { command: "popover_select", args: { requestId: "req-1" } },
+      { command: "popover_select", args: { requestId: null } },
+    ]);
+    expect(onSelect.mock.calls).toEqual([["req-2"]]);
   });
 });

@@ -10,11 +10,13 @@ export const COMMAND = {
   inboxSnapshot: "inbox_snapshot",
   inboxDecide: "inbox_decide",
   popoverHide: "popover_hide",
+  popoverSelect: "popover_select",
 } as const;
 
 export const EVENT = {
   inboxEvent: "inbox://event",
   inboxResync: "inbox://resync",
+  popoverSelect: "popover://select",
 } as const;
 
 export function getSnapshot(): Promise<Snapshot> {
@@ -28,6 +30,16 @@ export function decide(requestId: string, verdict: Verdict): Promise<void> {
 
 export function hidePopover(): Promise<void> {
   return invoke<void>(COMMAND.popoverHide);
+}
+
+/** Tells the backend which request the approve/deny shortcuts should act on. */
+export function reportSelection(requestId: string | null): Promise<void> {
+  return invoke<void>(COMMAND.popoverSelect, { requestId });
+}
+
+/** Calls `onSelect` when the backend asks to show a request (a notification was clicked). */
+export function onSelectRequest(onSelect: (requestId: string) => void): Promise<() => void> {
+  return listen<string>(EVENT.popoverSelect, (e) => onSelect(e.payload));
 }
 
 /** Listens to inbox changes; resolves to a function that stops listening to both. */

@@ -4,7 +4,14 @@ import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import type { Snapshot } from "../lib/bindings/Snapshot";
-import { decide, getSnapshot, hidePopover, subscribe } from "../lib/bridge";
+import {
+  decide,
+  getSnapshot,
+  hidePopover,
+  onSelectRequest,
+  reportSelection,
+  subscribe,
+} from "../lib/bridge";
 import {
   NOW,
   created,
@@ -20,7 +27,11 @@ vi.mock("../lib/bridge", () => ({
   decide: vi.fn(),
   hidePopover: vi.fn(),
   subscribe: vi.fn(),
+  reportSelection: vi.fn(),
+  onSelectRequest: vi.fn(),
 }));
+
+let pushSelect: (requestId: string) => void;
 
 let pushEvent: (event: InboxEvent) => void;
 let pushResync: (snapshot: Snapshot) => void;
@@ -31,6 +42,11 @@ beforeEach(() => {
   vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
   vi.mocked(decide).mockResolvedValue(undefined);
   vi.mocked(hidePopover).mockResolvedValue(undefined);
+  vi.mocked(reportSelection).mockResolvedValue(undefined);
+  vi.mocked(onSelectRequest).mockImplementation(async (onSelect) => {
+    pushSelect = onSelect;
+    return () => {};
+  });
   vi.mocked(subscribe).mockImplementation(async (onEvent, onResync) => {
     pushEvent = onEvent;
     pushResync = onResync;
@@ -182,6 +198,25 @@ describe("Popover", () => {
       expect(within(selectedCard()).getByText("Force push")).toBeTruthy();
       await user.keyboard("{ArrowUp}{ArrowUp}");
       expect(within(selectedCard()).getByText("Deploy to production")).toBeTruthy();
+    });
+
+    it("reports the selection, which the global shortcuts act on", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+      await tick();
+      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy");
+
+      await user.keyboard("j");
+      await tick();
+      expect(reportSelection).toHaveBeenLastCalledWith("req-push");
+    });
+
+    it("selects the request whose notification was clicked", async () => {
+      await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      pushSelect("req-push");
+      await tick();
+
+      expect(within(selectedCard()).getByText("Force push")).toBeTruthy();
     });
 
     it("approves the selected request with a", async () => {

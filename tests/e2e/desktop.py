@@ -7,6 +7,7 @@ import time
 
 from dbus_next import BusType, Message, MessageType, Variant
 from dbus_next.aio import MessageBus
+from dbus_next.service import ServiceInterface, method, signal
 
 WATCHER = "org.kde.StatusNotifierWatcher"
 
@@ -15,9 +16,55 @@ class DBusError(RuntimeError):
     pass
 
 
+class NotificationServer(ServiceInterface):
+    """org.freedesktop.Notifications as a desktop provides it: records what is shown and
+    lets the test click a notification's buttons."""
+
+    def __init__(self):
+        super().__init__("org.freedesktop.Notifications")
+        self.shown = []  # dicts: id, summary, body, actions (id → label)
+        self.closed = set()
+        self._next = 1
+
+    @method()
+    def GetCapabilities(self) -> "as":
+        return ["actions", "body", "body-markup"]
+
+    @method()
+    def GetServerInformation(self) -> "ssss":
+        return ["e2e-notifications", "converge-tray", "1", "1.2"]
+
+    @method()
+    def Notify(self, app_name: "s", replaces_id: "u", app_icon: "s", summary: "s", body: "s",
+               actions: "as", hints: "a{sv}", expire_timeout: "i") -> "u":
+        nid = replaces_id or self._next
+        self._next = max(self._next, nid) + 1
+        self.shown.append({"id": nid, "summary": summary, "body": body,
+                           "actions": dict(zip(actions[::2], actions[1::2]))})
+        return nid
+
+    @method()
+    def CloseNotification(self, nid: "u"):
+        self.closed.add(nid)
+        self.NotificationClosed(nid, 3)
+
+    @signal()
+    def ActionInvoked(self, nid: "u", action_key: "s") -> "us":
+        return [nid, action_key]
+
+    @signal()
+    def NotificationClosed(self, nid: "u", reason: "u") -> "uu":
+        return [nid, reason]
+
+    def click(self, nid: int, action: str):
+        """What a click on a button (or on the body: `default`) sends."""
+        self.ActionInvoked(nid, action)
+
+
 class Desktop:
     def __init__(self, bus: MessageBus):
         self.bus = bus
+        self.notifications = NotificationServer()
 
     @classmethod
     async def start(cls) -> "Desktop":
@@ -26,6 +73,8 @@ class Desktop:
         bus = await MessageBus(bus_type=BusType.SESSION).connect()
         desktop = cls(bus)
         desktop.watcher = watcher
+        bus.export("/org/freedesktop/Notifications", desktop.notifications)
+        await bus.request_name("org.freedesktop.Notifications")
         for _ in range(100):
             try:
                 # Without a registered host, tray libraries refuse to create an item.

@@ -7,6 +7,7 @@ usage: tray_e2e.py APP_BINARY OUTPUT_DIR
 """
 import asyncio
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -80,9 +81,19 @@ async def main(app: str, out: Path) -> int:
     pool = ThreadPoolExecutor(max_workers=2)
 
     desktop = await Desktop.start()
+    native = home / "WebKitWebDriver"
+    native.write_text('#!/bin/sh\nexec /usr/bin/WebKitWebDriver "$@" '
+                      f'>>"{out / "webkitwebdriver.log"}" 2>&1\n')
+    native.chmod(0o755)
+    (out / "webkitwebdriver.log").unlink(missing_ok=True)
     driver = subprocess.Popen(["tauri-driver", "--port", "4444",
-                               "--native-driver", "/usr/bin/WebKitWebDriver"],
+                               "--native-driver", str(native)],
                               stdout=open(out / "tauri-driver.log", "w"), stderr=subprocess.STDOUT)
+    # The app is started by WebKitWebDriver; a wrapper keeps its log.
+    wrapper = home / "converge-tray"
+    wrapper.write_text(f'#!/bin/sh\nexec "{app}" "$@" >>"{out / "app.log"}" 2>&1\n')
+    wrapper.chmod(0o755)
+    (out / "app.log").unlink(missing_ok=True)
     session = None
     try:
         await loop.run_in_executor(pool, Session.wait_for_server, DRIVER)
@@ -90,41 +101,51 @@ async def main(app: str, out: Path) -> int:
         # popover only when asked: ask for the session now, open the popover below.
         # --pin-popover: Xvfb has no window manager to give focus, so no hide-on-blur here.
         session_future = loop.run_in_executor(
-            pool, Session.create, DRIVER, app, ["--demo", "--pin-popover"])
+            pool, Session.create, DRIVER, str(wrapper), ["--demo", "--pin-popover"])
 
         item = await desktop.wait_for_item()
         run.check("the app registers a tray item", item is not None)
         run.check("no window is visible at start", visible_windows() == [], visible_windows())
         tooltip = await eventually(
-            lambda: _tooltip_if(item, "3 approvals waiting"), timeout=20)
+            lambda: _tooltip_if(item, "4 approvals waiting"), timeout=20)
         run.check("the tooltip counts agents and approvals",
-                  tooltip == "Converge — 3 agents working, 3 approvals waiting", repr(tooltip))
-        run.check("the tray shows the pending count as its title", await item.prop("Title") == "3")
+                  tooltip == "Converge — 3 agents working, 4 approvals waiting", repr(tooltip))
+        run.check("the tray shows the pending count as its title", await item.prop("Title") == "4")
         labels = await item.menu_labels()
-        run.check("the tray menu has Open and Quit",
-                  {"Open", "Quit Converge Tray"} <= set(labels), labels)
+        run.check("the tray menu has Open, Start at login, Pause notifications and Quit",
+                  {"Open", "Start at login", "Pause notifications", "Quit Converge Tray"}
+                  <= set(labels), labels)
+        notes = desktop.notifications
+        approvals = await eventually(
+            lambda: [n for n in notes.shown if n["summary"].startswith("Approval needed")]
+            if len(notes.shown) >= 4 else None)
+        run.check("each new approval shows a notification with Approve and Deny buttons",
+                  approvals is not None and len(approvals) == 4 and all(
+                      {"approve", "deny"} <= set(n["actions"]) for n in approvals),
+                  notes.shown)
 
         await item.activate()
         session = await asyncio.wait_for(session_future, timeout=120)
         run.check("a left click on the tray shows the popover",
                   bool(await eventually(visible_windows, timeout=10)))
         cards = await loop.run_in_executor(
-            pool, lambda: session.wait_for("li.card[data-request-id]", count=3))
-        run.check("the popover lists the three pending approvals", len(cards) == 3)
+            pool, lambda: session.wait_for("li.card[data-request-id]", count=4))
+        run.check("the popover lists the four pending approvals", len(cards) == 4)
         await loop.run_in_executor(pool, session.screenshot, str(out / "popover.png"))
 
-        # Approve the first (most urgent) card with the mouse.
-        first = cards[0]
-        first_id = first.attribute("data-request-id")
-        first.find("button.approve").click()
+        # 1. Approve the first (most urgent) card with the mouse.
+        first_id = cards[0].attribute("data-request-id")
+        cards[0].find("button.approve").click()
         outcome = await eventually(lambda: resolution_in_audit(db, first_id))
         run.check("a click on Approve is recorded in the audit log as approved by the popover",
                   outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
         await loop.run_in_executor(
-            pool, lambda: session.wait_for("li.card[data-request-id]", count=2))
+            pool, lambda: session.wait_for("li.card[data-request-id]", count=3))
         run.check("the approved card leaves the popover", True)
+        closed = await eventually(lambda: _notification_closed(notes, db, first_id))
+        run.check("the notification of a request decided elsewhere is closed", bool(closed))
 
-        # Deny the next one from the keyboard, with a reason.
+        # 2. Deny the next one from the keyboard, with a reason.
         second_id = session.find_all("li.card[data-request-id]")[0].attribute("data-request-id")
         session.keys("d")
         await loop.run_in_executor(pool, lambda: session.wait_for("input"))
@@ -132,17 +153,70 @@ async def main(app: str, out: Path) -> int:
         outcome = await eventually(lambda: resolution_in_audit(db, second_id))
         run.check("d, a reason and Enter deny the selected request with that reason",
                   outcome == ("denied", "popover", "not on a Friday"), outcome)
-        tooltip = await eventually(lambda: _tooltip_if(item, "1 approval waiting"), timeout=10)
-        run.check("the tooltip follows the decisions", tooltip is not None and
-                  tooltip.endswith("1 approval waiting"), repr(tooltip))
+        tooltip = await eventually(lambda: _tooltip_if(item, "2 approvals waiting"), timeout=10)
+        run.check("the tooltip follows the decisions", tooltip is not None, repr(tooltip))
 
         session.keys("\ue00c")  # Escape
         hidden = await eventually(lambda: visible_windows() == [], timeout=10)
         run.check("Escape hides the popover", bool(hidden))
+
+        # 3. Approve one from its notification's button.
+        remaining = pending_in_store(db)
+        third_id, third_title = remaining[-1]
+        note = next(n for n in approvals if third_title in n["body"])
+        notes.click(note["id"], "approve")
+        outcome = await eventually(lambda: resolution_in_audit(db, third_id))
+        run.check("a notification's Approve button approves that request",
+                  outcome is not None and outcome[:2] == ("approved", "notification"), outcome)
+        closed = await eventually(lambda: note["id"] in notes.closed, timeout=10)
+        run.check("the notification closes once used", bool(closed))
+        notes.click(note["id"], "deny")  # a stale click on it changes nothing
+        await asyncio.sleep(0.5)
+        entries = audit_entries(db, third_id)
+        run.check("a second use of a notification changes nothing",
+                  [e[:2] for e in entries] == [("requested", None), ("resolved", "approved")],
+                  entries)
+
+        # 4. Approve the last one with the global shortcut (popover closed: the oldest).
+        (fourth_id, fourth_title), = pending_in_store(db)
+        subprocess.run(["xdotool", "key", "ctrl+alt+shift+a"], check=True)
+        outcome = await eventually(lambda: resolution_in_audit(db, fourth_id))
+        run.check("the approve shortcut approves the oldest pending request",
+                  outcome is not None and outcome[:2] == ("approved", "shortcut"), outcome)
+        confirmed = await eventually(lambda: [n for n in notes.shown if n["summary"] == "Approved"
+                                              and fourth_title in n["body"]], timeout=10)
+        run.check("a shortcut's decision is confirmed in a notification", bool(confirmed))
+        tooltip = await eventually(lambda: _tooltip_if(item, "3 agents working"), timeout=10)
+        run.check("with nothing pending the tray says so and shows no count",
+                  tooltip == "Converge — 3 agents working" and await item.prop("Title") == "",
+                  repr(tooltip))
+
+        # 5. The popover comes back from the menu, with its empty state.
         await item.click_menu("Open")
         shown = await eventually(visible_windows, timeout=10)
-        run.check("the tray menu's Open shows it again", bool(shown))
-        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-after.png"))
+        run.check("the tray menu's Open shows the popover again", bool(shown))
+        notice = await loop.run_in_executor(pool, lambda: session.wait_for("p.notice"))
+        run.check("with nothing pending the popover says what to do next",
+                  "No approvals waiting" in notice[0].text() and not session.find_all("li.card"))
+        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-empty.png"))
+
+        # 6. Start at login writes and removes the autostart entry.
+        # The autostart crate writes to ~/.config/autostart whatever XDG_CONFIG_HOME says.
+        autostart_dir = home / ".config" / "autostart"
+        await item.click_menu("Start at login")
+        entry = await eventually(lambda: list(autostart_dir.glob("*.desktop")), timeout=10)
+        run.check("Start at login writes an autostart entry", bool(entry), entry)
+        await item.click_menu("Start at login")
+        gone = await eventually(lambda: not list(autostart_dir.glob("*.desktop")), timeout=10)
+        run.check("unchecking it removes the entry", bool(gone))
+
+        # 7. A second launch hands over to the running app and exits 0.
+        session.keys("\ue00c")
+        await eventually(lambda: visible_windows() == [], timeout=10)
+        second = subprocess.run([app], capture_output=True, timeout=30)
+        run.check("a second launch exits 0", second.returncode == 0, second.returncode)
+        shown = await eventually(visible_windows, timeout=10)
+        run.check("a second launch shows the running app's popover", bool(shown))
     except Exception:
         traceback.print_exc()
         run.check("the end-to-end run completed", False)
@@ -152,8 +226,39 @@ async def main(app: str, out: Path) -> int:
         driver.terminate()
         desktop.stop()
         pool.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(home, ignore_errors=True)
     print(f"{run.passed} passed, {run.failed} failed", flush=True)
     return 0 if run.failed == 0 else 1
+
+
+def audit_entries(db: Path, request_id: str):
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute("SELECT event, outcome, decided_by FROM audit WHERE request_id = ? "
+                            "ORDER BY seq", (request_id,)).fetchall()
+    finally:
+        conn.close()
+
+
+def pending_in_store(db: Path):
+    """(id, title) of the pending requests, oldest first."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute("SELECT id, title FROM requests WHERE outcome IS NULL "
+                            "ORDER BY created_at, rowid").fetchall()
+    finally:
+        conn.close()
+
+
+def _notification_closed(notes, db, request_id):
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        (title,) = conn.execute("SELECT title FROM requests WHERE id = ?", (request_id,)).fetchone()
+    finally:
+        conn.close()
+    ids = [n["id"] for n in notes.shown if n["summary"].startswith("Approval needed")
+           and title in n["body"]]
+    return ids and all(i in notes.closed for i in ids)
 
 
 async def _tooltip_if(item, suffix):

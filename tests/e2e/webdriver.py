@@ -1,5 +1,6 @@
 """The few W3C WebDriver calls the tests need, against tauri-driver."""
 import base64
+import http.client
 import json
 import time
 import urllib.error
@@ -17,13 +18,22 @@ class Session:
     @staticmethod
     def request(base, method, path, body=None, timeout=120):
         data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(req, timeout=timeout) as resp:
-                return json.loads(resp.read() or b"{}").get("value")
-        except urllib.error.HTTPError as e:
-            raise WebDriverError(f"{method} {path}: {e.read().decode(errors='replace')}") from None
+        for attempt in range(3):
+            req = urllib.request.Request(base + path, data=data, method=method,
+                                         headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(req, timeout=timeout) as resp:
+                    return json.loads(resp.read() or b"{}").get("value")
+            except urllib.error.HTTPError as e:
+                raise WebDriverError(
+                    f"{method} {path}: {e.read().decode(errors='replace')}") from None
+            except (http.client.RemoteDisconnected, ConnectionResetError):
+                # tauri-driver reuses a keep-alive connection to WebKitWebDriver that the
+                # latter may have just closed; the request never reached it, so send it again.
+                if attempt == 2:
+                    raise
+                print(f"webdriver: {method} {path} hit a closed connection; retrying", flush=True)
+                time.sleep(0.2)
 
     @classmethod
     def wait_for_server(cls, base, timeout=30.0):

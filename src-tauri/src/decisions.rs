@@ -1,0 +1,72 @@
+//! Deciding from outside the popover: global shortcuts and notification buttons. Both act
+//! on a request the person can see, and tell them what happened.
+
+use std::sync::Mutex;
+
+use inbox::{ApprovalRequest, Inbox, Resolver, Verdict};
+use tauri::{AppHandle, Manager};
+
+use crate::{notifications, popover};
+
+/// The request selected in the popover, as the popover last reported it.
+#[derive(Default)]
+pub struct Selection(Mutex<Option<String>>);
+
+impl Selection {
+    pub fn set(&self, request_id: Option<String>) {
+        *self.0.lock().unwrap() = request_id;
+    }
+
+    fn get(&self) -> Option<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// What a shortcut acts on: the popover's selection while the popover is open, else the
+/// oldest pending request.
+fn target(app: &AppHandle, inbox: &Inbox) -> inbox::Result<Option<ApprovalRequest>> {
+    let pending = inbox.pending()?;
+    if popover::is_visible(app) {
+        if let Some(selected) = app.state::<Selection>().get() {
+            if let Some(request) = pending.iter().find(|r| r.id == selected) {
+                return Ok(Some(request.clone()));
+            }
+        }
+    }
+    Ok(pending.into_iter().next())
+}
+
+pub fn by_shortcut(app: &AppHandle, verdict: Verdict) {
+    let inbox = app.state::<Inbox>();
+    let request = match target(app, &inbox) {
+        Ok(Some(request)) => request,
+        Ok(None) => return, // nothing pending: the shortcut does nothing
+        Err(e) => {
+            notifications::info(app, "Could not decide", &e.to_string());
+            return;
+        }
+    };
+    decide(app, &request.id, verdict, Resolver::Shortcut);
+}
+
+/// Decides; a request someone else already decided is reported as such and nothing changes.
+/// A shortcut's decision is confirmed in a notification: nothing else shows it happened.
+pub fn decide(app: &AppHandle, request_id: &str, verdict: Verdict, by: Resolver) {
+    let inbox = app.state::<Inbox>();
+    match inbox.decide(request_id, verdict, by) {
+        Ok(request) => {
+            let outcome = match request.resolution.map(|r| r.outcome) {
+                Some(inbox::Outcome::Approved) => "Approved",
+                _ => "Denied",
+            };
+            tracing::info!(request = request_id, ?by, outcome, "decided");
+            if by == Resolver::Shortcut {
+                notifications::info(app, outcome, &request.title);
+            }
+        }
+        Err(e) => {
+            tracing::info!(request = request_id, ?by, "not decided: {e}");
+            notifications::info(app, "Nothing changed", &e.to_string());
+        }
+    }
+}
