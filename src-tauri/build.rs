@@ -7,6 +7,11 @@ fn main() {
         "inbox_decide",
         "popover_hide",
         "popover_select",
+        "window_open",
+        "history_query",
+        "audit_verify",
+        "settings_get",
+        "settings_set",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -1,10 +1,12 @@
 //! The commands the frontend may call (each window gets only its own, see capabilities/).
 
-use inbox::{Inbox, Resolver, Snapshot, Verdict};
+use inbox::{ChainReport, HistoryPage, HistoryQuery, Inbox, Resolver, Snapshot, Verdict};
+use settings::Settings;
 use tauri::{AppHandle, State, WebviewWindow};
 
 use crate::decisions::Selection;
-use crate::popover;
+use crate::preferences::{self, Preferences};
+use crate::{popover, window};
 
 #[tauri::command]
 pub fn inbox_snapshot(inbox: State<'_, Inbox>) -> Result<Snapshot, String> {
@@ -21,6 +23,7 @@ pub fn inbox_decide(
 ) -> Result<(), String> {
     let surface = match window.label() {
         popover::LABEL => Resolver::Popover,
+        window::LABEL => Resolver::Window,
         other => return Err(format!("the window {other:?} cannot decide")),
     };
     inbox
@@ -38,4 +41,35 @@ pub fn popover_hide(app: AppHandle) {
 #[tauri::command]
 pub fn popover_select(selection: State<'_, Selection>, request_id: Option<String>) {
     selection.set(request_id);
+}
+
+#[tauri::command]
+pub fn window_open(app: AppHandle) -> Result<(), String> {
+    popover::hide(&app);
+    window::open(&app).map_err(|e| e.to_string())
+}
+
+#[tauri::command]
+pub fn history_query(inbox: State<'_, Inbox>, query: HistoryQuery) -> Result<HistoryPage, String> {
+    inbox.history(&query).map_err(|e| e.to_string())
+}
+
+/// Walks the whole chain (about half a second at 100,000 entries): off the main thread.
+#[tauri::command]
+pub async fn audit_verify(inbox: State<'_, Inbox>) -> Result<ChainReport, String> {
+    let inbox = inbox.inner().clone();
+    tauri::async_runtime::spawn_blocking(move || inbox.verify_audit())
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
+}
+
+#[tauri::command]
+pub fn settings_get(app: AppHandle, preferences: State<'_, Preferences>) -> Settings {
+    preferences.get(&app)
+}
+
+#[tauri::command]
+pub fn settings_set(app: AppHandle, settings: Settings) -> Result<Settings, String> {
+    preferences::set(&app, settings)
 }

@@ -7,8 +7,10 @@ mod demo;
 mod events;
 mod notifications;
 mod popover;
+mod preferences;
 mod shortcuts;
 mod tray;
+mod window;
 
 use inbox::{Inbox, InboxConfig};
 use tauri::Manager;
@@ -70,7 +72,6 @@ fn main() {
         ))
         .manage(notifications::Notifications::default())
         .manage(decisions::Selection::default())
-        .manage(shortcuts::DecisionShortcuts::default())
         .manage(if options.pin_popover {
             popover::PopoverState::pinned()
         } else {
@@ -81,11 +82,22 @@ fn main() {
             commands::inbox_decide,
             commands::popover_hide,
             commands::popover_select,
+            commands::window_open,
+            commands::history_query,
+            commands::audit_verify,
+            commands::settings_get,
+            commands::settings_set,
         ])
         .setup(move |app| {
             // macOS: a menu bar utility, no Dock icon.
             #[cfg(target_os = "macos")]
             app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+            let preferences = preferences::Preferences::load(app.handle())?;
+            let settings = preferences.get(app.handle());
+            app.state::<notifications::Notifications>()
+                .set_kinds(settings.notifications);
+            app.manage(shortcuts::Shortcuts::new(settings.shortcuts));
+            app.manage(preferences);
             let inbox = open_inbox(app.handle())?;
             app.manage(inbox.clone());
             tauri::async_runtime::spawn(inbox.timers());

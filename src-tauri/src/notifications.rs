@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Mutex;
 
 use inbox::{Agent, AgentState, ApprovalRequest, Inbox, InboxEventKind, Resolver, Update, Verdict};
+use settings::NotificationSettings;
 use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_notification::{Action, ActionPerformed, ActionType, NotificationExt};
 
@@ -18,6 +19,7 @@ const DETAILS_IN_BODY: usize = 300;
 
 pub struct Notifications {
     paused: AtomicBool,
+    kinds: Mutex<NotificationSettings>,
     next_id: AtomicI32,
     /// Request id → notification id, to close a notification once its request is resolved.
     shown: Mutex<HashMap<String, i32>>,
@@ -28,6 +30,7 @@ impl Default for Notifications {
     fn default() -> Self {
         Self {
             paused: AtomicBool::new(false),
+            kinds: Mutex::new(NotificationSettings::default()),
             next_id: AtomicI32::new(1),
             shown: Mutex::default(),
             agent_states: Mutex::default(),
@@ -43,6 +46,14 @@ impl Notifications {
 
     fn paused(&self) -> bool {
         self.paused.load(Ordering::Relaxed)
+    }
+
+    pub fn set_kinds(&self, kinds: NotificationSettings) {
+        *self.kinds.lock().unwrap() = kinds;
+    }
+
+    fn kinds(&self) -> NotificationSettings {
+        *self.kinds.lock().unwrap()
     }
 
     fn next_id(&self) -> i32 {
@@ -94,7 +105,7 @@ fn on_inbox_event(app: &AppHandle, kind: InboxEventKind) {
 
 fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
     let state = app.state::<Notifications>();
-    if state.paused() {
+    if state.paused() || !state.kinds().approvals {
         return;
     }
     let agent = app
@@ -178,9 +189,14 @@ fn on_agent(app: &AppHandle, agent: &Agent) {
         return;
     }
     let activity = agent.activity.clone().unwrap_or_default();
+    let kinds = state.kinds();
     match agent.state {
-        AgentState::Done => info(app, &format!("{} finished", agent.name), &activity),
-        AgentState::Error => info(app, &format!("{} failed", agent.name), &activity),
+        AgentState::Done if kinds.agent_finished => {
+            info(app, &format!("{} finished", agent.name), &activity)
+        }
+        AgentState::Error if kinds.agent_failed => {
+            info(app, &format!("{} failed", agent.name), &activity)
+        }
         _ => {}
     }
 }

@@ -1,69 +1,138 @@
-//! Global shortcuts, registered from Rust. Approve and deny are registered only while
-//! something is pending, so the rest of the time the keys belong to other apps.
+//! Global shortcuts, registered from Rust, with the keys from the settings. Approve and deny
+//! are registered only while something is pending, so the rest of the time the keys belong
+//! to other apps.
 
 use std::sync::Mutex;
 
 use inbox::Verdict;
+use settings::ShortcutSettings;
 use tauri::{AppHandle, Manager};
-use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutState};
+use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutEvent, ShortcutState};
 
 use crate::{decisions, notifications, popover};
 
-/// Three modifiers: combinations common apps do not use.
-pub const TOGGLE_POPOVER: &str = "ctrl+alt+shift+c";
-pub const APPROVE: &str = "ctrl+alt+shift+a";
-pub const DENY: &str = "ctrl+alt+shift+d";
+/// What a shortcut does when pressed.
+type Action = fn(&AppHandle);
 
-#[derive(Default)]
-pub struct DecisionShortcuts {
-    registered: Mutex<bool>,
+pub struct Shortcuts {
+    keys: Mutex<ShortcutSettings>,
+    /// Whether approve/deny are registered now (they are while something is pending).
+    decision_keys_live: Mutex<bool>,
 }
 
+impl Shortcuts {
+    pub fn new(keys: ShortcutSettings) -> Self {
+        Self {
+            keys: Mutex::new(keys),
+            decision_keys_live: Mutex::new(false),
+        }
+    }
+
+    pub fn toggle_key(&self) -> String {
+        self.keys.lock().unwrap().toggle_popover.clone()
+    }
+}
+
+/// Registers the popover toggle at start; a refusal is shown, not fatal.
 pub fn install(app: &AppHandle) {
-    register(app, TOGGLE_POPOVER, |app| popover::toggle(app, None));
+    let key = app.state::<Shortcuts>().toggle_key();
+    if let Err(e) = register(app, &key, toggle_popover) {
+        notifications::info(app, "Shortcut unavailable", &e);
+    }
+}
+
+fn toggle_popover(app: &AppHandle) {
+    popover::toggle(app, None);
+}
+
+fn approve(app: &AppHandle) {
+    decisions::by_shortcut(app, Verdict::Approve);
+}
+
+fn deny(app: &AppHandle) {
+    decisions::by_shortcut(app, Verdict::Deny { reason: None });
 }
 
 /// Registers or unregisters approve/deny to match whether anything is pending.
 pub fn follow_pending(app: &AppHandle, pending: bool) {
-    let state = app.state::<DecisionShortcuts>();
-    let mut registered = state.registered.lock().unwrap();
-    if pending == *registered {
+    let state = app.state::<Shortcuts>();
+    let mut live = state.decision_keys_live.lock().unwrap();
+    if pending == *live {
         return;
     }
+    let keys = state.keys.lock().unwrap().clone();
     if pending {
-        register(app, APPROVE, |app| {
-            decisions::by_shortcut(app, Verdict::Approve)
-        });
-        register(app, DENY, |app| {
-            decisions::by_shortcut(app, Verdict::Deny { reason: None })
-        });
+        for (key, action) in [(&keys.approve, approve as Action), (&keys.deny, deny)] {
+            if let Err(e) = register(app, key, action) {
+                notifications::info(app, "Shortcut unavailable", &e);
+            }
+        }
     } else {
-        for key in [APPROVE, DENY] {
-            if let Err(e) = app.global_shortcut().unregister(key) {
-                tracing::warn!("cannot unregister {key}: {e}");
+        unregister(app, &keys.approve);
+        unregister(app, &keys.deny);
+    }
+    *live = pending;
+}
+
+/// Moves the registrations from `old` to `new` keys. All or nothing: if the OS refuses one
+/// of the new keys, the old ones are registered again and the error says which key failed.
+pub fn apply(
+    app: &AppHandle,
+    old: &ShortcutSettings,
+    new: &ShortcutSettings,
+) -> Result<(), String> {
+    if old == new {
+        return Ok(());
+    }
+    let state = app.state::<Shortcuts>();
+    let live = *state.decision_keys_live.lock().unwrap();
+    let plan = |keys: &ShortcutSettings| {
+        let mut plan: Vec<(String, Action)> = vec![(keys.toggle_popover.clone(), toggle_popover)];
+        if live {
+            plan.push((keys.approve.clone(), approve));
+            plan.push((keys.deny.clone(), deny));
+        }
+        plan
+    };
+    for (key, _) in plan(old) {
+        unregister(app, &key);
+    }
+    let mut registered = Vec::new();
+    for (key, action) in plan(new) {
+        match register(app, &key, action) {
+            Ok(()) => registered.push(key),
+            Err(e) => {
+                for key in registered {
+                    unregister(app, &key);
+                }
+                for (key, action) in plan(old) {
+                    let _ = register(app, &key, action);
+                }
+                return Err(e);
             }
         }
     }
-    *registered = pending;
+    *state.keys.lock().unwrap() = new.clone();
+    Ok(())
 }
 
-fn register(app: &AppHandle, key: &str, action: fn(&AppHandle)) {
-    let handler =
-        move |app: &AppHandle, _: &Shortcut, event: tauri_plugin_global_shortcut::ShortcutEvent| {
-            if event.state() == ShortcutState::Pressed {
-                action(app);
-            }
-        };
-    if let Err(e) = app.global_shortcut().on_shortcut(key, handler) {
-        tracing::warn!("shortcut {key} refused: {e}");
-        notifications::info(
-            app,
-            "Shortcut unavailable",
-            &format!(
-                "{} could not be registered ({e}); another app may use it.",
-                display(key)
-            ),
-        );
+fn register(app: &AppHandle, key: &str, action: Action) -> Result<(), String> {
+    let handler = move |app: &AppHandle, _: &Shortcut, event: ShortcutEvent| {
+        if event.state() == ShortcutState::Pressed {
+            action(app);
+        }
+    };
+    app.global_shortcut()
+        .on_shortcut(key, handler)
+        .map_err(|e| {
+            tracing::warn!("shortcut {key} refused: {e}");
+            format!("{} could not be registered: {e}", display(key))
+        })
+}
+
+fn unregister(app: &AppHandle, key: &str) {
+    if let Err(e) = app.global_shortcut().unregister(key) {
+        tracing::warn!("cannot unregister {key}: {e}");
     }
 }
 
@@ -71,7 +140,7 @@ fn register(app: &AppHandle, key: &str, action: fn(&AppHandle)) {
 pub fn display(key: &str) -> String {
     key.split('+')
         .map(|part| {
-            let mut chars = part.chars();
+            let mut chars = part.trim().chars();
             match chars.next() {
                 Some(first) => first.to_uppercase().chain(chars).collect(),
                 None => String::new(),

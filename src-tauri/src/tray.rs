@@ -9,7 +9,17 @@ use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt;
 
 use crate::notifications::{self, Notifications};
-use crate::{popover, shortcuts};
+use crate::shortcuts::{self, Shortcuts};
+use crate::{popover, window};
+
+/// The menu's start-at-login check, kept to reflect changes made in the settings view.
+struct AutostartCheck(CheckMenuItem<tauri::Wry>);
+
+pub fn refresh_autostart_check(app: &AppHandle, enabled: bool) {
+    if let Some(check) = app.try_state::<AutostartCheck>() {
+        let _ = check.0.set_checked(enabled);
+    }
+}
 
 const TRAY_ID: &str = "main";
 
@@ -34,7 +44,7 @@ pub fn install(app: &AppHandle, inbox: Inbox) {
                 "Converge Tray is running",
                 &format!(
                     "This desktop shows no tray icons. Press {} to open the popover.",
-                    shortcuts::display(shortcuts::TOGGLE_POPOVER)
+                    shortcuts::display(&app.state::<Shortcuts>().toggle_key())
                 ),
             );
             None
@@ -46,6 +56,8 @@ pub fn install(app: &AppHandle, inbox: Inbox) {
 fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
     // "Open" is the fallback for trays that only show menus (libappindicator hosts).
     let open = MenuItem::with_id(app, "open", "Open", true, None::<&str>)?;
+    let open_window =
+        MenuItem::with_id(app, "open-window", "Open full window", true, None::<&str>)?;
     let autostart_enabled = app.autolaunch().is_enabled().unwrap_or(false);
     let autostart = CheckMenuItem::with_id(
         app,
@@ -67,8 +79,17 @@ fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
     let separator = PredefinedMenuItem::separator(app)?;
     let menu = Menu::with_items(
         app,
-        &[&open, &separator, &autostart, &pause, &separator, &quit],
+        &[
+            &open,
+            &open_window,
+            &separator,
+            &autostart,
+            &pause,
+            &separator,
+            &quit,
+        ],
     )?;
+    app.manage(AutostartCheck(autostart.clone()));
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(GlanceState::Idle))
         .tooltip("Converge — starting")
@@ -76,6 +97,11 @@ fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
         .show_menu_on_left_click(false)
         .on_menu_event(move |app, event| match event.id().as_ref() {
             "open" => popover::show(app, None),
+            "open-window" => {
+                if let Err(e) = window::open(app) {
+                    tracing::error!("cannot open the full window: {e}");
+                }
+            }
             "autostart" => set_autostart(app, &autostart),
             "pause-notifications" => {
                 let paused = app.state::<Notifications>().toggle_paused();

@@ -1,11 +1,12 @@
 //! The TypeScript types in src/lib/bindings/ are generated from the Rust ones; this test
-//! fails when they drift. `UPDATE_BINDINGS=1 cargo test -p inbox --test bindings` rewrites them.
+//! fails when they drift. `UPDATE_BINDINGS=1 cargo test -p bindings` rewrites them.
 
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use inbox::*;
+use settings::Settings;
 use ts_rs::{Config, TS};
 
 fn generate(into: &Path) {
@@ -21,6 +22,7 @@ fn generate(into: &Path) {
     ChainReport::export_all(&cfg).unwrap();
     AgentUpdate::export_all(&cfg).unwrap();
     NewRequest::export_all(&cfg).unwrap();
+    Settings::export_all(&cfg).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
@@ -58,6 +60,6 @@ fn typescript_bindings_match_the_rust_types() {
     assert!(
         committed == generated,
         "src/lib/bindings is out of date with the Rust types; run \
-         `UPDATE_BINDINGS=1 cargo test -p inbox --test bindings` and commit the result"
+         `UPDATE_BINDINGS=1 cargo test -p bindings` and commit the result"
     );
 }

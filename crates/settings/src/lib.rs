@@ -1,0 +1,208 @@
+//! The user's settings: what the full window's Settings view edits.
+//!
+//! Stored as pretty JSON in the app's config dir, written atomically (temp file, fsync,
+//! rename), so a crash never leaves half a file. A file that cannot be read is moved aside
+//! and defaults apply, with a message for the user; fields missing from an older file take
+//! their defaults.
+
+use std::path::{Path, PathBuf};
+
+use inbox::OnTimeout;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct Settings {
+    pub shortcuts: ShortcutSettings,
+    /// For requests that do not say how long they may wait (the local API, `ctray`).
+    pub default_timeout_secs: u32,
+    pub default_on_timeout: OnTimeout,
+    pub notifications: NotificationSettings,
+    /// Mirrors the OS's autostart entry; the app reads it from the OS, not from this file.
+    pub start_at_login: bool,
+}
+
+/// Global shortcuts, as the shortcut plugin spells them: `ctrl+alt+shift+a`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct ShortcutSettings {
+    pub toggle_popover: String,
+    pub approve: String,
+    pub deny: String,
+}
+
+/// Which kinds of notification to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct NotificationSettings {
+    pub approvals: bool,
+    pub agent_finished: bool,
+    pub agent_failed: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            shortcuts: ShortcutSettings::default(),
+            default_timeout_secs: 5 * 60,
+            default_on_timeout: OnTimeout::Deny,
+            notifications: NotificationSettings::default(),
+            start_at_login: false,
+        }
+    }
+}
+
+impl Default for ShortcutSettings {
+    /// Three modifiers: combinations common apps do not use.
+    fn default() -> Self {
+        Self {
+            toggle_popover: "ctrl+alt+shift+c".into(),
+            approve: "ctrl+alt+shift+a".into(),
+            deny: "ctrl+alt+shift+d".into(),
+        }
+    }
+}
+
+impl Default for NotificationSettings {
+    fn default() -> Self {
+        Self {
+            approvals: true,
+            agent_finished: true,
+            agent_failed: true,
+        }
+    }
+}
+
+pub const MAX_TIMEOUT_SECS: u32 = 7 * 24 * 3600;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("cannot write the settings to {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Settings {
+    /// Checks what the shortcut plugin cannot: present, distinct, sane timeout.
+    pub fn validate(&self) -> Result<(), Error> {
+        let s = &self.shortcuts;
+        for (name, key) in [
+            ("open/close the popover", &s.toggle_popover),
+            ("approve", &s.approve),
+            ("deny", &s.deny),
+        ] {
+            if key.trim().is_empty() {
+                return Err(Error::Invalid(format!("the {name} shortcut is empty")));
+            }
+        }
+        let normalized = |k: &str| k.to_ascii_lowercase().replace(' ', "");
+        let keys = [
+            normalized(&s.toggle_popover),
+            normalized(&s.approve),
+            normalized(&s.deny),
+        ];
+        if keys[0] == keys[1] || keys[0] == keys[2] || keys[1] == keys[2] {
+            return Err(Error::Invalid(
+                "each shortcut must be different from the others".into(),
+            ));
+        }
+        if !(1..=MAX_TIMEOUT_SECS).contains(&self.default_timeout_secs) {
+            return Err(Error::Invalid(format!(
+                "the default timeout must be between 1 second and 7 days, not {} seconds",
+                self.default_timeout_secs
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// What loading found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Loaded {
+    pub settings: Settings,
+    /// Set when the file could not be used: it was moved aside and defaults apply.
+    pub problem: Option<String>,
+}
+
+pub struct SettingsFile {
+    path: PathBuf,
+}
+
+impl SettingsFile {
+    pub fn at(path: impl Into<PathBuf>) -> Self {
+        Self { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn load(&self) -> Loaded {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Loaded {
+                    settings: Settings::default(),
+                    problem: None,
+                }
+            }
+            Err(e) => return self.unusable(format!("it cannot be read ({e})")),
+        };
+        let parsed = serde_json::from_str::<Settings>(&text)
+            .map_err(|e| format!("it is not valid settings JSON ({e})"))
+            .and_then(|s| s.validate().map(|()| s).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(settings) => Loaded {
+                settings,
+                problem: None,
+            },
+            Err(problem) => self.unusable(problem),
+        }
+    }
+
+    fn unusable(&self, problem: String) -> Loaded {
+        let mut aside = self.path.as_os_str().to_owned();
+        aside.push(".unreadable");
+        let aside = PathBuf::from(aside);
+        let kept = match std::fs::rename(&self.path, &aside) {
+            Ok(()) => format!("it was kept as {}", aside.display()),
+            Err(e) => format!("it could not be moved aside ({e})"),
+        };
+        Loaded {
+            settings: Settings::default(),
+            problem: Some(format!(
+                "The settings file {} could not be used: {problem}; {kept}. Defaults apply.",
+                self.path.display()
+            )),
+        }
+    }
+
+    /// Validates, then replaces the file atomically.
+    pub fn save(&self, settings: &Settings) -> Result<(), Error> {
+        settings.validate()?;
+        let write_error = |source| Error::Write {
+            path: self.path.clone(),
+            source,
+        };
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(write_error)?;
+        }
+        let mut temp = self.path.as_os_str().to_owned();
+        temp.push(".tmp");
+        let temp = PathBuf::from(temp);
+        let json = serde_json::to_string_pretty(settings).expect("settings serialize");
+        {
+            use std::io::Write;
+            let mut file = std::fs::File::create(&temp).map_err(write_error)?;
+            file.write_all(json.as_bytes()).map_err(write_error)?;
+            file.sync_all().map_err(write_error)?;
+        }
+        std::fs::rename(&temp, &self.path).map_err(write_error)
+    }
+}

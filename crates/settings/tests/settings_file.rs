@@ -1,0 +1,99 @@
+use settings::*;
+
+fn file() -> (tempfile::TempDir, SettingsFile) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = SettingsFile::at(dir.path().join("config").join("settings.json"));
+    (dir, file)
+}
+
+#[test]
+fn defaults_when_there_is_no_file_yet() {
+    let (_dir, file) = file();
+    let loaded = file.load();
+    assert_eq!(loaded.settings, Settings::default());
+    assert_eq!(loaded.problem, None);
+    assert_eq!(loaded.settings.shortcuts.approve, "ctrl+alt+shift+a");
+}
+
+#[test]
+fn saved_settings_come_back() {
+    let (_dir, file) = file();
+    let mut settings = Settings {
+        default_timeout_secs: 90,
+        ..Settings::default()
+    };
+    settings.shortcuts.approve = "ctrl+alt+y".into();
+    settings.notifications.agent_finished = false;
+    file.save(&settings).unwrap();
+    assert_eq!(file.load().settings, settings);
+}
+
+#[test]
+fn an_older_file_with_missing_fields_takes_defaults_for_them() {
+    let (_dir, file) = file();
+    std::fs::create_dir_all(file.path().parent().unwrap()).unwrap();
+    std::fs::write(file.path(), r#"{ "default_timeout_secs": 42 }"#).unwrap();
+    let loaded = file.load();
+    assert_eq!(loaded.problem, None);
+    assert_eq!(loaded.settings.default_timeout_secs, 42);
+    assert_eq!(loaded.settings.shortcuts, ShortcutSettings::default());
+}
+
+#[test]
+fn a_broken_file_is_moved_aside_and_defaults_apply() {
+    let (_dir, file) = file();
+    std::fs::create_dir_all(file.path().parent().unwrap()).unwrap();
+    std::fs::write(file.path(), "{ not json").unwrap();
+    let loaded = file.load();
+    assert_eq!(loaded.settings, Settings::default());
+    let problem = loaded.problem.expect("the user is told");
+    assert!(problem.contains("is not valid settings JSON"), "{problem}");
+    let mut aside = file.path().as_os_str().to_owned();
+    aside.push(".unreadable");
+    assert_eq!(std::fs::read_to_string(aside).unwrap(), "{ not json");
+    assert!(!file.path().exists());
+}
+
+#[test]
+fn invalid_settings_are_refused_and_the_file_is_unchanged() {
+    let (_dir, file) = file();
+    file.save(&Settings::default()).unwrap();
+    let before = std::fs::read_to_string(file.path()).unwrap();
+
+    let mut same_keys = Settings::default();
+    same_keys.shortcuts.deny = "Ctrl+Alt+Shift+A".into();
+    let err = file.save(&same_keys).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "each shortcut must be different from the others"
+    );
+
+    let mut empty = Settings::default();
+    empty.shortcuts.toggle_popover = " ".into();
+    assert_eq!(
+        file.save(&empty).unwrap_err().to_string(),
+        "the open/close the popover shortcut is empty"
+    );
+
+    let forever = Settings {
+        default_timeout_secs: 0,
+        ..Settings::default()
+    };
+    assert!(file
+        .save(&forever)
+        .unwrap_err()
+        .to_string()
+        .starts_with("the default timeout must be between 1 second and 7 days"));
+
+    assert_eq!(std::fs::read_to_string(file.path()).unwrap(), before);
+}
+
+#[test]
+fn a_file_that_fails_validation_is_not_trusted() {
+    let (_dir, file) = file();
+    std::fs::create_dir_all(file.path().parent().unwrap()).unwrap();
+    std::fs::write(file.path(), r#"{ "default_timeout_secs": 0 }"#).unwrap();
+    let loaded = file.load();
+    assert_eq!(loaded.settings, Settings::default());
+    assert!(loaded.problem.unwrap().contains("default timeout"));
+}

@@ -1,0 +1,75 @@
+//! The settings as the running app holds and applies them: shortcuts re-registered,
+//! notification kinds switched, start at login set in the OS, then the file written.
+
+use std::sync::Mutex;
+
+use settings::{Settings, SettingsFile};
+use tauri::{AppHandle, Emitter, Manager};
+use tauri_plugin_autostart::ManagerExt;
+
+use crate::{notifications, shortcuts};
+
+pub const CHANGED_EVENT: &str = "settings://changed";
+
+pub struct Preferences {
+    file: SettingsFile,
+    current: Mutex<Settings>,
+}
+
+impl Preferences {
+    /// Loads the file; a file that could not be used is reported once, by notification.
+    pub fn load(app: &AppHandle) -> Result<Self, String> {
+        let dir = app
+            .path()
+            .app_config_dir()
+            .map_err(|e| format!("no config directory: {e}"))?;
+        let file = SettingsFile::at(dir.join("settings.json"));
+        let loaded = file.load();
+        if let Some(problem) = &loaded.problem {
+            tracing::warn!("{problem}");
+            notifications::info(app, "Settings reset", problem);
+        }
+        Ok(Self {
+            file,
+            current: Mutex::new(loaded.settings),
+        })
+    }
+
+    /// The settings, with start-at-login as the OS has it.
+    pub fn get(&self, app: &AppHandle) -> Settings {
+        let mut settings = self.current.lock().unwrap().clone();
+        settings.start_at_login = app.autolaunch().is_enabled().unwrap_or(false);
+        settings
+    }
+}
+
+/// Applies `wanted` or nothing: a shortcut the OS refuses leaves every setting as it was.
+pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, String> {
+    wanted.validate().map_err(|e| e.to_string())?;
+    let preferences = app.state::<Preferences>();
+    let before = preferences.get(app);
+    shortcuts::apply(app, &before.shortcuts, &wanted.shortcuts)?;
+    if wanted.start_at_login != before.start_at_login {
+        let launcher = app.autolaunch();
+        let result = if wanted.start_at_login {
+            launcher.enable()
+        } else {
+            launcher.disable()
+        };
+        if let Err(e) = result {
+            let _ = shortcuts::apply(app, &wanted.shortcuts, &before.shortcuts);
+            return Err(format!("start at login could not be changed: {e}"));
+        }
+    }
+    if let Err(e) = preferences.file.save(&wanted) {
+        let _ = shortcuts::apply(app, &wanted.shortcuts, &before.shortcuts);
+        return Err(e.to_string());
+    }
+    app.state::<notifications::Notifications>()
+        .set_kinds(wanted.notifications);
+    *preferences.current.lock().unwrap() = wanted;
+    let applied = preferences.get(app);
+    let _ = app.emit(CHANGED_EVENT, &applied);
+    crate::tray::refresh_autostart_check(app, applied.start_at_login);
+    Ok(applied)
+}

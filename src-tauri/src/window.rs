@@ -1,0 +1,23 @@
+//! The full window: history, agent details, settings. Only on demand; closing it destroys
+//! its WebView and the app goes back to tray-only (it never quits for that).
+
+use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindowBuilder};
+
+pub const LABEL: &str = "window";
+
+pub fn open(app: &AppHandle) -> tauri::Result<()> {
+    let window = match app.get_webview_window(LABEL) {
+        Some(window) => window,
+        None => WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("window.html".into()))
+            .title("Converge Tray")
+            .inner_size(900.0, 620.0)
+            .min_inner_size(560.0, 400.0)
+            .visible(true)
+            .build()?,
+    };
+    window.unminimize()?;
+    window.show()?;
+    window.set_focus()?;
+    tracing::info!("full window shown");
+    Ok(())
+}
