@@ -160,10 +160,19 @@ async def main(app: str, out: Path) -> int:
         hidden = await eventually(lambda: visible_windows() == [], timeout=10)
         run.check("Escape hides the popover", bool(hidden))
 
-        # 3. Approve one from its notification's button.
+        # A click on a notification's body opens the popover on that request.
         remaining = pending_in_store(db)
         third_id, third_title = remaining[-1]
         note = next(n for n in approvals if third_title in n["body"])
+        notes.click(note["id"], "default")
+        shown = await eventually(visible_windows, timeout=10)
+        selected = await loop.run_in_executor(pool, lambda: _selected_request(session, third_id))
+        run.check("a click on a notification opens the popover on its request",
+                  bool(shown) and selected == third_id, (shown, selected))
+        session.keys("\ue00c")
+        await eventually(lambda: visible_windows() == [], timeout=10)
+
+        # 3. Approve one from its notification's button.
         notes.click(note["id"], "approve")
         outcome = await eventually(lambda: resolution_in_audit(db, third_id))
         run.check("a notification's Approve button approves that request",
@@ -229,6 +238,19 @@ async def main(app: str, out: Path) -> int:
         shutil.rmtree(home, ignore_errors=True)
     print(f"{run.passed} passed, {run.failed} failed", flush=True)
     return 0 if run.failed == 0 else 1
+
+
+def _selected_request(session, wanted, timeout=10.0):
+    """The id of the popover's selected card, once it is `wanted` (or the last seen)."""
+    deadline = time.monotonic() + timeout
+    selected = None
+    while time.monotonic() < deadline:
+        cards = session.find_all('li.card[aria-selected="true"]')
+        selected = cards[0].attribute("data-request-id") if cards else None
+        if selected == wanted:
+            break
+        time.sleep(0.1)
+    return selected
 
 
 def audit_entries(db: Path, request_id: str):

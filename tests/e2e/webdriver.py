@@ -57,8 +57,15 @@ class Session:
         return self.request(self.base, method, f"/session/{self.id}{path}", body)
 
     def find_all(self, css):
-        found = self._call("POST", "/elements", {"using": "css selector", "value": css})
-        return [Element(self, list(e.values())[0]) for e in found]
+        for attempt in range(10):
+            try:
+                found = self._call("POST", "/elements", {"using": "css selector", "value": css})
+                return [Element(self, list(e.values())[0]) for e in found]
+            except WebDriverError as e:
+                # WebKitWebDriver reports a node removed mid-search as stale; search again.
+                if "stale element" not in str(e) or attempt == 9:
+                    raise
+                time.sleep(0.1)
 
     def wait_for(self, css, count=None, timeout=20.0):
         """Elements matching `css`: at least one, or exactly `count`."""
