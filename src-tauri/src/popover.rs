@@ -35,8 +35,43 @@ impl PopoverState {
     }
 }
 
+/// Where the popover goes: beside a tray icon (its horizontal centre, top and bottom edges)
+/// or, when nothing better is known, a point such as the pointer.
+#[derive(Debug, Clone, Copy)]
+pub struct Anchor {
+    x: f64,
+    top: f64,
+    bottom: f64,
+}
+
+impl Anchor {
+    pub fn point(p: PhysicalPosition<f64>) -> Self {
+        Self {
+            x: p.x,
+            top: p.y,
+            bottom: p.y,
+        }
+    }
+
+    /// The tray icon's own rectangle, where the platform reports one (macOS, Windows); on
+    /// Linux it is empty and the click position is used instead.
+    pub fn tray(rect: tauri::Rect, click: PhysicalPosition<f64>) -> Self {
+        // Tray events carry physical pixels, so the scale factor does not apply.
+        let position = rect.position.to_physical::<f64>(1.0);
+        let size = rect.size.to_physical::<f64>(1.0);
+        if size.width <= 0.0 || size.height <= 0.0 {
+            return Self::point(click);
+        }
+        Self {
+            x: position.x + size.width / 2.0,
+            top: position.y,
+            bottom: position.y + size.height,
+        }
+    }
+}
+
 /// What a tray click does: hide it if shown, show it beside `anchor` otherwise.
-pub fn toggle(app: &AppHandle, anchor: Option<PhysicalPosition<f64>>) {
+pub fn toggle(app: &AppHandle, anchor: Option<Anchor>) {
     let state = app.state::<PopoverState>();
     let blurred_just_now = state
         .hidden_by_blur_at
@@ -54,7 +89,7 @@ pub fn toggle(app: &AppHandle, anchor: Option<PhysicalPosition<f64>>) {
     }
 }
 
-pub fn show(app: &AppHandle, anchor: Option<PhysicalPosition<f64>>) {
+pub fn show(app: &AppHandle, anchor: Option<Anchor>) {
     let window = match app.get_webview_window(LABEL) {
         Some(window) => window,
         None => match create(app) {
@@ -66,8 +101,8 @@ pub fn show(app: &AppHandle, anchor: Option<PhysicalPosition<f64>>) {
         },
     };
     let anchor = anchor
-        .filter(|p| p.x != 0.0 || p.y != 0.0)
-        .or_else(|| app.cursor_position().ok());
+        .filter(|a| a.x != 0.0 || a.top != 0.0)
+        .or_else(|| app.cursor_position().ok().map(Anchor::point));
     if let Some(anchor) = anchor {
         if let Err(e) = place(&window, anchor) {
             tracing::warn!("cannot place the popover: {e}");
@@ -134,26 +169,105 @@ fn hide_if_still_blurred(app: AppHandle) {
     });
 }
 
-/// Beside the anchor (the tray click or the pointer), inside the anchor's monitor: below it
-/// when the anchor is in the top half (a top panel), above it otherwise.
-fn place(window: &WebviewWindow, anchor: PhysicalPosition<f64>) -> tauri::Result<()> {
-    let Some(monitor) = window.monitor_from_point(anchor.x, anchor.y)? else {
+/// Beside the anchor, inside the anchor's monitor: below it when the anchor is in the top
+/// half (a top panel, the macOS menu bar), above it otherwise (a bottom taskbar). Computed
+/// from the configured size, since a window never shown reports 0×0 (design.md); that is
+/// also why tauri-plugin-positioner, which measures the window, is not used.
+fn place(window: &WebviewWindow, anchor: Anchor) -> tauri::Result<()> {
+    let Some(monitor) = window.monitor_from_point(anchor.x, anchor.top)? else {
         return Ok(());
     };
     let scale = monitor.scale_factor();
     // A window never shown reports 0×0: use the configured size (design.md).
     let size = LogicalSize::new(WIDTH, HEIGHT).to_physical::<f64>(scale);
     let area = monitor.work_area();
-    let (left, top) = (area.position.x as f64, area.position.y as f64);
-    let (right, bottom) = (left + area.size.width as f64, top + area.size.height as f64);
-    let margin = MARGIN * scale;
-
-    let x = (anchor.x - size.width / 2.0).clamp(left, (right - size.width).max(left));
-    let y = if anchor.y < top + (bottom - top) / 2.0 {
-        anchor.y + margin
-    } else {
-        anchor.y - margin - size.height
+    let area = Area {
+        left: area.position.x as f64,
+        top: area.position.y as f64,
+        right: area.position.x as f64 + area.size.width as f64,
+        bottom: area.position.y as f64 + area.size.height as f64,
     };
-    let y = y.clamp(top, (bottom - size.height).max(top));
+    let (x, y) = origin(anchor, area, (size.width, size.height), MARGIN * scale);
     window.set_position(PhysicalPosition::new(x, y))
+}
+
+/// A monitor's work area, in physical pixels.
+#[derive(Debug, Clone, Copy)]
+struct Area {
+    left: f64,
+    top: f64,
+    right: f64,
+    bottom: f64,
+}
+
+/// The popover's top-left corner: centred on the anchor, below it in the top half of the
+/// area and above it in the bottom half, always inside the area.
+fn origin(anchor: Anchor, area: Area, (width, height): (f64, f64), margin: f64) -> (f64, f64) {
+    let x = (anchor.x - width / 2.0).clamp(area.left, (area.right - width).max(area.left));
+    let y = if anchor.top < area.top + (area.bottom - area.top) / 2.0 {
+        anchor.bottom + margin
+    } else {
+        anchor.top - margin - height
+    };
+    (x, y.clamp(area.top, (area.bottom - height).max(area.top)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCREEN: Area = Area {
+        left: 0.0,
+        top: 30.0, // a top panel
+        right: 1920.0,
+        bottom: 1080.0,
+    };
+    const SIZE: (f64, f64) = (360.0, 480.0);
+
+    fn icon(x: f64, top: f64, bottom: f64) -> Anchor {
+        Anchor { x, top, bottom }
+    }
+
+    #[test]
+    fn below_an_icon_in_a_top_panel_centred_on_it() {
+        assert_eq!(
+            origin(icon(1000.0, 0.0, 30.0), SCREEN, SIZE, 8.0),
+            (820.0, 38.0)
+        );
+    }
+
+    #[test]
+    fn above_an_icon_in_a_bottom_taskbar() {
+        let area = Area {
+            top: 0.0,
+            bottom: 1040.0,
+            ..SCREEN
+        };
+        assert_eq!(
+            origin(icon(1000.0, 1040.0, 1080.0), area, SIZE, 8.0),
+            (820.0, 552.0)
+        );
+    }
+
+    #[test]
+    fn kept_inside_the_screen_at_its_edges() {
+        assert_eq!(
+            origin(icon(1910.0, 0.0, 30.0), SCREEN, SIZE, 8.0),
+            (1560.0, 38.0)
+        );
+        assert_eq!(origin(icon(5.0, 0.0, 30.0), SCREEN, SIZE, 8.0), (0.0, 38.0));
+    }
+
+    #[test]
+    fn a_point_anchor_in_the_middle_of_the_screen() {
+        let pointer = Anchor::point(PhysicalPosition::new(960.0, 500.0));
+        assert_eq!(origin(pointer, SCREEN, SIZE, 8.0), (780.0, 508.0));
+    }
+
+    #[test]
+    fn an_empty_tray_rect_falls_back_to_the_click() {
+        let rect = tauri::Rect::default();
+        let anchor = Anchor::tray(rect, PhysicalPosition::new(100.0, 900.0));
+        assert_eq!((anchor.x, anchor.top, anchor.bottom), (100.0, 900.0, 900.0));
+    }
 }

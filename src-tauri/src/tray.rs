@@ -115,10 +115,14 @@ fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
                 button: MouseButton::Left,
                 button_state: MouseButtonState::Up,
                 position,
+                rect,
                 ..
             } = event
             {
-                popover::toggle(tray.app_handle(), Some(position));
+                popover::toggle(
+                    tray.app_handle(),
+                    Some(popover::Anchor::tray(rect, position)),
+                );
             }
         })
         .build(app)
