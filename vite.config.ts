@@ -21,6 +21,7 @@ export default defineConfig({
     rolldownOptions: {
       input: {
         popover: "popover.html",
+        window: "window.html",
       },
     },
   },

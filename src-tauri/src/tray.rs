@@ -5,7 +5,7 @@ use inbox::{Glance, GlanceState, Inbox, Update};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_autostart::ManagerExt;
 
 use crate::notifications::{self, Notifications};
@@ -143,6 +143,9 @@ fn set_autostart(app: &AppHandle, item: &CheckMenuItem<tauri::Wry>) {
         notifications::info(app, "Start at login unchanged", &e.to_string());
     }
     let _ = item.set_checked(launcher.is_enabled().unwrap_or(false));
+    // The Settings view shows start-at-login too; it must not later save a stale value.
+    let settings = app.state::<crate::preferences::Preferences>().get(app);
+    let _ = app.emit(crate::preferences::CHANGED_EVENT, settings);
 }
 
 async fn follow_inbox(app: AppHandle, tray: Option<TrayIcon>, inbox: Inbox) {

@@ -1,13 +1,21 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { created, makeRequest, makeSnapshot } from "../test/fixtures";
+import { created, makeRequest, makeSettings, makeSnapshot } from "../test/fixtures";
+import type { HistoryPage } from "./bindings/HistoryPage";
+import type { HistoryQuery } from "./bindings/HistoryQuery";
 import {
+  auditVerify,
   decide,
   getSnapshot,
   hidePopover,
+  historyQuery,
   onSelectRequest,
+  onSettingsChanged,
+  openFullWindow,
   reportSelection,
+  settingsGet,
+  settingsSet,
   subscribe,
 } from "./bridge";
 
@@ -50,12 +58,59 @@ describe("bridge", () => {
     ]);
   });
 
-  it("hides the popover", async () => {
+  it("hides the popover and opens the full window", async () => {
     const calls = recordCommands();
 
     await hidePopover();
+    await openFullWindow();
 
-    expect(calls.map((call) => call.command)).toEqual(["popover_hide"]);
+    expect(calls.map((call) => call.command)).toEqual(["popover_hide", "window_open"]);
+  });
+
+  it("queries the history with the whole query", async () => {
+    const query: HistoryQuery = {
+      agent_id: "agent-1",
+      outcome: "denied",
+      event: "resolved",
+      text: "rm -rf",
+      from: 1_000,
+      to: 2_000,
+      before_seq: 40,
+      limit: 50,
+    };
+    const page: HistoryPage = { entries: [], next_before: null };
+    const calls = recordCommands(() => page);
+
+    await expect(historyQuery(query)).resolves.toEqual(page);
+    expect(calls).toEqual([{ command: "history_query", args: { query } }]);
+  });
+
+  it("verifies the audit log", async () => {
+    const report = { entries: 12, first_broken: { seq: 7, problem: "hash mismatch" } };
+    const calls = recordCommands(() => report);
+
+    await expect(auditVerify()).resolves.toEqual(report);
+    expect(calls).toEqual([{ command: "audit_verify", args: {} }]);
+  });
+
+  it("reads and writes the settings, and hears when they change", async () => {
+    const stored = makeSettings();
+    const applied = makeSettings({ start_at_login: true });
+    const calls = recordCommands((command) => (command === "settings_get" ? stored : applied));
+    const onChange = vi.fn();
+    const stop = await onSettingsChanged(onChange);
+
+    await expect(settingsGet()).resolves.toEqual(stored);
+    await expect(settingsSet(applied)).resolves.toEqual(applied);
+    await emit("settings://changed", applied);
+    stop();
+    await emit("settings://changed", stored);
+
+    expect(calls.filter((call) => call.command.startsWith("settings_"))).toEqual([
+      { command: "settings_get", args: {} },
+      { command: "settings_set", args: { settings: applied } },
+    ]);
+    expect(onChange.mock.calls).toEqual([[applied]]);
   });
 
   it("passes on inbox events and resyncs until unsubscribed", async () => {

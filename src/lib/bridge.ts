@@ -2,7 +2,11 @@
 // functions, so the command and event names live here and nowhere else.
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
+import type { ChainReport } from "./bindings/ChainReport";
+import type { HistoryPage } from "./bindings/HistoryPage";
+import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { InboxEvent } from "./bindings/InboxEvent";
+import type { Settings } from "./bindings/Settings";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { Verdict } from "./bindings/Verdict";
 
@@ -11,12 +15,18 @@ export const COMMAND = {
   inboxDecide: "inbox_decide",
   popoverHide: "popover_hide",
   popoverSelect: "popover_select",
+  windowOpen: "window_open",
+  historyQuery: "history_query",
+  auditVerify: "audit_verify",
+  settingsGet: "settings_get",
+  settingsSet: "settings_set",
 } as const;
 
 export const EVENT = {
   inboxEvent: "inbox://event",
   inboxResync: "inbox://resync",
   popoverSelect: "popover://select",
+  settingsChanged: "settings://changed",
 } as const;
 
 export function getSnapshot(): Promise<Snapshot> {
@@ -35,6 +45,38 @@ export function hidePopover(): Promise<void> {
 /** Tells the backend which request the approve/deny shortcuts should act on. */
 export function reportSelection(requestId: string | null): Promise<void> {
   return invoke<void>(COMMAND.popoverSelect, { requestId });
+}
+
+/** Shows the full window (creating it if needed); the backend hides the popover. */
+export function openFullWindow(): Promise<void> {
+  return invoke<void>(COMMAND.windowOpen);
+}
+
+/** One page of the audit log, newest first. */
+export function historyQuery(query: HistoryQuery): Promise<HistoryPage> {
+  return invoke<HistoryPage>(COMMAND.historyQuery, { query });
+}
+
+/** Checks the whole hash chain of the audit log. */
+export function auditVerify(): Promise<ChainReport> {
+  return invoke<ChainReport>(COMMAND.auditVerify);
+}
+
+export function settingsGet(): Promise<Settings> {
+  return invoke<Settings>(COMMAND.settingsGet);
+}
+
+/**
+ * Applies all of `settings` or none of them; resolves to the settings as applied (start at
+ * login as the OS has it), rejects with a message naming what was refused.
+ */
+export function settingsSet(settings: Settings): Promise<Settings> {
+  return invoke<Settings>(COMMAND.settingsSet, { settings });
+}
+
+/** Calls `onChange` with the applied settings whenever any window (or the tray) changes them. */
+export function onSettingsChanged(onChange: (settings: Settings) => void): Promise<() => void> {
+  return listen<Settings>(EVENT.settingsChanged, (e) => onChange(e.payload));
 }
 
 /** Calls `onSelect` when the backend asks to show a request (a notification was clicked). */

@@ -15,6 +15,7 @@ export class InboxStore {
   #pending = $state.raw<ApprovalRequest[]>([]);
   // Events that arrive before the first snapshot; which of them are newer is only known then.
   #early: InboxEvent[] = [];
+  #requestListeners = new Set<() => void>();
 
   readonly pendingByUrgency = $derived([...this.#pending].sort(byUrgency));
   readonly agentsByAttention = $derived([...this.#agents].sort(byAttention));
@@ -35,10 +36,20 @@ export class InboxStore {
     return this.#pending;
   }
 
+  /**
+   * Calls `listener` after a request was created or resolved, or after a resync that may have
+   * missed some; each of these also grew the audit log. Returns a function that stops it.
+   */
+  onRequestsChanged(listener: () => void): () => void {
+    this.#requestListeners.add(listener);
+    return () => this.#requestListeners.delete(listener);
+  }
+
   /** Replaces everything with `snapshot`, unless it is older than what is already shown. */
   reset(snapshot: Snapshot): void {
     // The initial fetch can race a pushed resync; the older of the two must not win.
     if (this.#loaded && snapshot.seq < this.#seq) return;
+    const isResync = this.#loaded;
     this.#seq = snapshot.seq;
     this.#agents = snapshot.agents;
     this.#pending = snapshot.pending.filter(isPending);
@@ -47,6 +58,7 @@ export class InboxStore {
     const early = this.#early;
     this.#early = [];
     for (const event of early) this.apply(event);
+    if (isResync) this.#notifyRequestsChanged();
   }
 
   /** Applies one change; events already reflected in the state (by seq) are ignored. */
@@ -64,15 +76,21 @@ export class InboxStore {
         break;
       case "request-created":
         if (isPending(kind.request)) this.#pending = upsert(this.#pending, kind.request);
+        this.#notifyRequestsChanged();
         break;
       case "request-resolved":
         this.#pending = this.#pending.filter((request) => request.id !== kind.request.id);
+        this.#notifyRequestsChanged();
         break;
     }
   }
 
   fail(message: string): void {
     this.#loadError = message;
+  }
+
+  #notifyRequestsChanged(): void {
+    for (const listener of this.#requestListeners) listener();
   }
 }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   NOW,
   agentUpdated,
@@ -132,5 +132,28 @@ describe("InboxStore", () => {
       "idle-recent",
       "gone",
     ]);
+  });
+
+  it("tells listeners when requests change or a resync may have changed them", () => {
+    const store = new InboxStore();
+    const listener = vi.fn();
+    const stop = store.onRequestsChanged(listener);
+    const request = makeRequest({ id: "r" });
+
+    store.reset(makeSnapshot({ seq: 1 }));
+    expect(listener).not.toHaveBeenCalled();
+
+    store.apply(agentUpdated(2, makeAgent({ id: "a" })));
+    expect(listener).not.toHaveBeenCalled();
+    store.apply(created(3, request));
+    store.apply(resolved(4, request));
+    store.apply(resolved(4, request));
+    expect(listener).toHaveBeenCalledTimes(2);
+    store.reset(makeSnapshot({ seq: 10 }));
+    expect(listener).toHaveBeenCalledTimes(3);
+
+    stop();
+    store.apply(created(11, makeRequest({ id: "later" })));
+    expect(listener).toHaveBeenCalledTimes(3);
   });
 });

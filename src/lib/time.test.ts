@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { formatAgo, formatCountdown } from "./time";
+import { formatAgo, formatCountdown, formatDateTime } from "./time";
 
 describe("formatCountdown", () => {
   it("shows minutes and seconds left, rounding up", () => {
@@ -30,5 +30,16 @@ describe("formatAgo", () => {
   it("says just now for under a second, including timestamps slightly ahead", () => {
     expect(formatAgo(400)).toBe("just now");
     expect(formatAgo(-2000)).toBe("just now");
+  });
+});
+
+describe("formatDateTime", () => {
+  it("shows the local date and time to the second", () => {
+    expect(formatDateTime(new Date(2026, 10, 24, 5, 33, 6).getTime())).toBe(
+      "24 Nov 2026, 05:33:06",
+    );
+    expect(formatDateTime(new Date(2027, 0, 3, 23, 4, 59).getTime())).toBe(
+      "3 Jan 2027, 23:04:59",
+    );
   });
 });

@@ -21,6 +21,16 @@ export function formatAgo(elapsedMs: number): string {
   return `${Math.floor(hours / 24)}d ago`;
 }
 
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/** A moment in local time, to the second: "24 Nov 2026, 05:33:06". */
+export function formatDateTime(ms: number): string {
+  // Spelled out rather than left to the locale, so an audit trail reads the same everywhere.
+  const date = new Date(ms);
+  const day = `${date.getDate()} ${MONTHS[date.getMonth()]} ${date.getFullYear()}`;
+  return `${day}, ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
 function pad(value: number): string {
   return String(value).padStart(2, "0");
 }

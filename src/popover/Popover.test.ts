@@ -9,6 +9,7 @@ import {
   getSnapshot,
   hidePopover,
   onSelectRequest,
+  openFullWindow,
   reportSelection,
   subscribe,
 } from "../lib/bridge";
@@ -26,6 +27,7 @@ vi.mock("../lib/bridge", () => ({
   getSnapshot: vi.fn(),
   decide: vi.fn(),
   hidePopover: vi.fn(),
+  openFullWindow: vi.fn(),
   subscribe: vi.fn(),
   reportSelection: vi.fn(),
   onSelectRequest: vi.fn(),
@@ -42,6 +44,7 @@ beforeEach(() => {
   vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
   vi.mocked(decide).mockResolvedValue(undefined);
   vi.mocked(hidePopover).mockResolvedValue(undefined);
+  vi.mocked(openFullWindow).mockResolvedValue(undefined);
   vi.mocked(reportSelection).mockResolvedValue(undefined);
   vi.mocked(onSelectRequest).mockImplementation(async (onSelect) => {
     pushSelect = onSelect;
@@ -137,6 +140,23 @@ describe("Popover", () => {
         "No approvals waiting. Agents that ask through ctray or a Converge job will appear here.",
       ),
     ).toBeTruthy();
+  });
+
+  it("opens the full window from its footer", async () => {
+    const { user } = await showPopover(makeSnapshot());
+
+    await user.click(screen.getByRole("button", { name: "Open full window" }));
+
+    expect(openFullWindow).toHaveBeenCalledOnce();
+  });
+
+  it("says why the full window did not open", async () => {
+    vi.mocked(openFullWindow).mockRejectedValue("no display");
+    const { user } = await showPopover(makeSnapshot());
+
+    await user.click(screen.getByRole("button", { name: "Open full window" }));
+
+    expect((await screen.findByRole("alert")).textContent).toBe("no display");
   });
 
   it("lists agents with state, activity and how long ago they were seen", async () => {

@@ -1,8 +1,10 @@
 // Test-only builders for inbox values; every field can be overridden.
 import type { Agent } from "../lib/bindings/Agent";
 import type { ApprovalRequest } from "../lib/bindings/ApprovalRequest";
+import type { AuditEntry } from "../lib/bindings/AuditEntry";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import type { InboxEventKind } from "../lib/bindings/InboxEventKind";
+import type { Settings } from "../lib/bindings/Settings";
 import type { Snapshot } from "../lib/bindings/Snapshot";
 
 /** A fixed "now" for tests: 2025-01-15 12:00:00 UTC. */
@@ -63,4 +65,41 @@ export function resolved(seq: number, request: ApprovalRequest): InboxEvent {
 
 export function agentUpdated(seq: number, agent: Agent): InboxEvent {
   return makeEvent(seq, { type: "agent-updated", agent });
+}
+
+export function makeAuditEntry(
+  overrides: Partial<AuditEntry> & Pick<AuditEntry, "seq">,
+): AuditEntry {
+  return {
+    at: NOW,
+    event: "requested",
+    request_id: `req-${overrides.seq}`,
+    agent_id: "agent-1",
+    action: "Bash",
+    title: `entry ${overrides.seq}`,
+    details: "ls -la",
+    requester: null,
+    outcome: null,
+    decided_by: null,
+    reason: null,
+    prev_hash: "0".repeat(64),
+    hash: "f".repeat(64),
+    ...overrides,
+  };
+}
+
+/** The backend's defaults. */
+export function makeSettings(overrides: Partial<Settings> = {}): Settings {
+  return {
+    shortcuts: {
+      toggle_popover: "ctrl+alt+shift+c",
+      approve: "ctrl+alt+shift+a",
+      deny: "ctrl+alt+shift+d",
+    },
+    default_timeout_secs: 300,
+    default_on_timeout: "deny",
+    notifications: { approvals: true, agent_finished: true, agent_failed: true },
+    start_at_login: false,
+    ...overrides,
+  };
 }

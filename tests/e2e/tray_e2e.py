@@ -226,6 +226,48 @@ async def main(app: str, out: Path) -> int:
         run.check("a second launch exits 0", second.returncode == 0, second.returncode)
         shown = await eventually(visible_windows, timeout=10)
         run.check("a second launch shows the running app's popover", bool(shown))
+
+        # 8. The full window, from the tray menu: history from the audit log, search,
+        # settings. (The popover's own link hides the popover in the middle of WebDriver's
+        # click, which then waits forever for a frame; the link is covered by unit tests.)
+        await item.click_menu("Open full window")
+        await loop.run_in_executor(pool, lambda: session.switch_to_page("window.html"))
+        entries = await loop.run_in_executor(
+            pool, lambda: session.wait_for("li.entry[data-seq]", count=8))
+        outcomes = sorted(e.attribute("data-outcome")
+                          for e in session.find_all("li.entry [data-outcome]"))
+        run.check("the full window's history shows every request and decision",
+                  len(entries) == 8 and outcomes == ["approved"] * 3 + ["denied"], outcomes)
+        await loop.run_in_executor(pool, session.screenshot, str(out / "window-history.png"))
+        search = session.find_all('input[type="search"]')[0]
+        search.type("left-pad")
+        found = await loop.run_in_executor(
+            pool, lambda: session.wait_for("li.entry[data-seq]", count=2))
+        run.check("searching the history narrows it to the matching request",
+                  all("Install a new dependency" in e.text() for e in found))
+        await loop.run_in_executor(pool, session.screenshot, str(out / "window-search.png"))
+
+        next(t for t in session.find_all('button[role="tab"]') if t.text() == "Settings").click()
+        keys = await loop.run_in_executor(
+            pool, lambda: session.wait_for('input[aria-describedby="shortcut-format"]', count=3))
+        _, approve_key, deny_key = keys
+        approve_key.clear()
+        approve_key.type("ctrl+alt+shift+y")
+        session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
+        settings_file = home / "config" / APP_ID / "settings.json"
+        saved = await eventually(lambda: settings_file.exists()
+                                 and '"approve": "ctrl+alt+shift+y"' in settings_file.read_text())
+        run.check("Settings saves a new approve shortcut to the settings file", bool(saved))
+        deny_key.clear()
+        deny_key.type("ctrl+alt+shift+y")
+        session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
+        alert = await eventually(lambda: [a.text() for a in session.find_all('[role="alert"]')
+                                          if a.text()], timeout=10)
+        run.check("a shortcut used twice is refused with a clear message, nothing saved",
+                  bool(alert) and "each shortcut must be different" in alert[0]
+                  and '"deny": "ctrl+alt+shift+d"' in settings_file.read_text(), alert)
+        await loop.run_in_executor(pool, session.screenshot, str(out / "window-settings.png"))
+
     except Exception:
         traceback.print_exc()
         run.check("the end-to-end run completed", False)

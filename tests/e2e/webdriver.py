@@ -78,6 +78,26 @@ class Session:
             time.sleep(0.1)
         raise TimeoutError(f"{css}: wanted {count if count is not None else '≥1'}, have {len(found)}")
 
+    def handles(self):
+        return self._call("GET", "/window/handles")
+
+    def switch_to(self, handle):
+        self._call("POST", "/window", {"handle": handle})
+
+    def url(self):
+        return self._call("GET", "/url")
+
+    def switch_to_page(self, page, timeout=20.0):
+        """Switches to the window showing `page` (e.g. "window.html") once it exists."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for handle in self.handles():
+                self.switch_to(handle)
+                if self.url().split("?")[0].endswith(page):
+                    return handle
+            time.sleep(0.2)
+        raise TimeoutError(f"no window shows {page}")
+
     def keys(self, text):
         """Types into whatever has focus (WebDriver key actions)."""
         actions = []
@@ -117,6 +137,12 @@ class Element:
 
     def attribute(self, name):
         return self._call("GET", f"/attribute/{name}")
+
+    def clear(self):
+        self._call("POST", "/clear", {})
+
+    def type(self, text):
+        self._call("POST", "/value", {"text": text})
 
     def find(self, css):
         found = self._call("POST", "/element", {"using": "css selector", "value": css})

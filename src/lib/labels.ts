@@ -1,0 +1,53 @@
+// How the backend's enum values read in the UI; shared so every view names things alike.
+import type { AgentKind } from "./bindings/AgentKind";
+import type { AgentState } from "./bindings/AgentState";
+import type { AuditEvent } from "./bindings/AuditEvent";
+import type { OnTimeout } from "./bindings/OnTimeout";
+import type { Outcome } from "./bindings/Outcome";
+import type { Resolver } from "./bindings/Resolver";
+
+export const AGENT_STATE_LABEL: Record<AgentState, string> = {
+  idle: "Idle",
+  working: "Working",
+  "waiting-for-approval": "Waiting for approval",
+  "waiting-for-input": "Waiting for input",
+  done: "Done",
+  error: "Error",
+  gone: "Gone",
+};
+
+export const AGENT_KIND_LABEL: Record<AgentKind, string> = {
+  converge: "Converge",
+  "claude-code": "Claude Code",
+  codex: "Codex",
+  script: "Script",
+  other: "Other",
+};
+
+export const OUTCOME_LABEL: Record<Outcome, string> = {
+  approved: "Approved",
+  denied: "Denied",
+  "timed-out": "Timed out",
+  cancelled: "Cancelled",
+};
+
+export const AUDIT_EVENT_LABEL: Record<AuditEvent, string> = {
+  requested: "Requested",
+  resolved: "Resolved",
+};
+
+export const RESOLVER_LABEL: Record<Resolver, string> = {
+  popover: "Popover",
+  window: "Full window",
+  shortcut: "Keyboard shortcut",
+  notification: "Notification",
+  policy: "Policy",
+  timeout: "Timeout",
+  requester: "Requester",
+  system: "System",
+};
+
+export const ON_TIMEOUT_LABEL: Record<OnTimeout, string> = {
+  deny: "Deny the request",
+  fallback: "Let the requester fall back to its own prompt",
+};

@@ -1,0 +1,41 @@
+import type { ApprovalRequest } from "../lib/bindings/ApprovalRequest";
+import type { Verdict } from "../lib/bindings/Verdict";
+import { decide } from "../lib/bridge";
+import { errorMessage } from "../lib/errors";
+import type { DecisionStatus } from "./decision";
+
+/** The decisions this window sent, each kept until its request leaves the pending list. */
+export class DecisionTracker {
+  #statuses = $state<Record<string, DecisionStatus>>({});
+  #pending: () => readonly ApprovalRequest[];
+
+  /** `pending` gives the requests still pending; statuses of the others are dropped. */
+  constructor(pending: () => readonly ApprovalRequest[]) {
+    this.#pending = pending;
+  }
+
+  status(requestId: string): DecisionStatus | undefined {
+    return this.#statuses[requestId];
+  }
+
+  /** Sends `verdict` unless a decision on the same request is already on its way or sent. */
+  async submit(requestId: string, verdict: Verdict): Promise<void> {
+    const current = this.#statuses[requestId]?.state;
+    if (current === "sending" || current === "sent") return;
+    this.#forgetResolved();
+    this.#statuses[requestId] = { state: "sending" };
+    try {
+      await decide(requestId, verdict);
+      this.#statuses[requestId] = { state: "sent" };
+    } catch (error) {
+      this.#statuses[requestId] = { state: "failed", message: errorMessage(error) };
+    }
+  }
+
+  #forgetResolved(): void {
+    const pendingIds = new Set(this.#pending().map((request) => request.id));
+    for (const id of Object.keys(this.#statuses)) {
+      if (!pendingIds.has(id)) delete this.#statuses[id];
+    }
+  }
+}

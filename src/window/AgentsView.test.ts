@@ -1,0 +1,203 @@
+import { render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Snapshot } from "../lib/bindings/Snapshot";
+import { decide, historyQuery } from "../lib/bridge";
+import { InboxStore } from "../lib/inboxStore.svelte";
+import { formatDateTime } from "../lib/time";
+import {
+  NOW,
+  makeAgent,
+  makeAuditEntry,
+  makeRequest,
+  makeSnapshot,
+  resolved,
+} from "../test/fixtures";
+import AgentsView from "./AgentsView.svelte";
+
+vi.mock("../lib/bridge", () => ({
+  decide: vi.fn(),
+  historyQuery: vi.fn(),
+}));
+
+beforeEach(() => {
+  vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
+  vi.mocked(decide).mockResolvedValue(undefined);
+  vi.mocked(historyQuery).mockResolvedValue({ entries: [], next_before: null });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.resetAllMocks();
+});
+
+const shop = makeAgent({
+  id: "claude-shop",
+  name: "claude in ~/shop",
+  kind: "claude-code",
+  state: "waiting-for-approval",
+  activity: "Waiting to deploy",
+  activity_at: NOW - 60_000,
+  last_seen: NOW - 12_000,
+  pending: 2,
+});
+const nightly = makeAgent({
+  id: "nightly",
+  name: "nightly script",
+  kind: "script",
+  state: "idle",
+  last_seen: NOW - 180_000,
+});
+const deploy = makeRequest({
+  id: "req-deploy",
+  agent_id: "claude-shop",
+  title: "Deploy to production",
+  deadline: NOW + 60_000,
+});
+const migrate = makeRequest({
+  id: "req-migrate",
+  agent_id: "claude-shop",
+  title: "Run the migration",
+  deadline: NOW + 120_000,
+});
+const cleanup = makeRequest({ id: "req-cleanup", agent_id: "nightly", title: "Delete old logs" });
+
+function showAgents(snapshot: Snapshot) {
+  const inbox = new InboxStore();
+  inbox.reset(snapshot);
+  render(AgentsView, { inbox });
+  return { inbox, user: userEvent.setup() };
+}
+
+const everything = makeSnapshot({ agents: [nightly, shop], pending: [cleanup, migrate, deploy] });
+
+function agentButton(name: RegExp) {
+  return within(screen.getByRole("list", { name: "Agents" })).getByRole("button", { name });
+}
+
+function detail() {
+  return within(screen.getByRole("article"));
+}
+
+describe("Agents", () => {
+  it("lists agents with kind, state, activity and how long ago they were seen", () => {
+    showAgents(everything);
+
+    const rows = within(screen.getByRole("list", { name: "Agents" }))
+      .getAllByRole("button")
+      .map((row) => row.textContent?.replace(/\s+/g, " ").trim());
+    expect(rows).toEqual([
+      "claude in ~/shop 12s ago Claude Code Waiting for approval Waiting to deploy",
+      "nightly script 3m ago Script Idle",
+    ]);
+    expect(screen.getByText(/Select an agent/)).toBeTruthy();
+  });
+
+  it("shows the selected agent's details, pending approvals and history", async () => {
+    vi.mocked(historyQuery).mockResolvedValue({
+      entries: [makeAuditEntry({ seq: 3, agent_id: "claude-shop", title: "Read the logs" })],
+      next_before: null,
+    });
+    const { user } = showAgents(everything);
+
+    await user.click(agentButton(/claude in ~\/shop/));
+
+    expect(agentButton(/claude in ~\/shop/).getAttribute("aria-current")).toBe("true");
+    const pane = detail();
+    expect(pane.getByRole("heading", { name: "claude in ~/shop" })).toBeTruthy();
+    expect(pane.getByText("claude-shop")).toBeTruthy();
+    expect(pane.getByText("Claude Code")).toBeTruthy();
+    expect(pane.getByText("Waiting to deploy")).toBeTruthy();
+    expect(pane.getByText(`· ${formatDateTime(NOW - 60_000)}`)).toBeTruthy();
+    expect(pane.getByText(formatDateTime(NOW - 12_000), { exact: false })).toBeTruthy();
+    const approvals = within(pane.getByRole("listbox", { name: "Pending approvals" }));
+    const requestIds = approvals.getAllByRole("option").map((card) => card.dataset.requestId);
+    expect(requestIds).toEqual(["req-deploy", "req-migrate"]);
+    expect(historyQuery).toHaveBeenCalledExactlyOnceWith({
+      agent_id: "claude-shop",
+      outcome: null,
+      event: null,
+      text: null,
+      from: null,
+      to: null,
+      before_seq: null,
+      limit: 20,
+    });
+    expect(await pane.findByText("Read the logs")).toBeTruthy();
+  });
+
+  it("approves a pending request of the agent", async () => {
+    const { user } = showAgents(everything);
+    await user.click(agentButton(/claude in ~\/shop/));
+
+    const card = within(detail().getAllByRole("option")[1]!);
+    await user.click(card.getByRole("button", { name: "Approve" }));
+
+    expect(decide).toHaveBeenCalledExactlyOnceWith("req-migrate", { verdict: "approve" });
+  });
+
+  it("denies with a reason", async () => {
+    const { user } = showAgents(everything);
+    await user.click(agentButton(/claude in ~\/shop/));
+
+    const card = within(detail().getAllByRole("option")[0]!);
+    await user.click(card.getByRole("button", { name: "Deny" }));
+    await user.type(card.getByRole("textbox", { name: "Reason for denying (optional)" }), "no");
+    await user.click(card.getByRole("button", { name: "Confirm deny" }));
+
+    expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "deny", reason: "no" });
+  });
+
+  it("shows the backend's refusal on the card", async () => {
+    vi.mocked(decide).mockRejectedValue("already denied by the popover");
+    const { user } = showAgents(everything);
+    await user.click(agentButton(/claude in ~\/shop/));
+
+    const card = within(detail().getAllByRole("option")[0]!);
+    await user.click(card.getByRole("button", { name: "Approve" }));
+
+    expect((await detail().findByRole("alert")).textContent).toBe("already denied by the popover");
+  });
+
+  it("drops a resolved request and reloads the agent's history", async () => {
+    const { inbox, user } = showAgents(everything);
+    await user.click(agentButton(/claude in ~\/shop/));
+    await waitFor(() => expect(historyQuery).toHaveBeenCalledOnce());
+
+    inbox.apply(resolved(2, deploy));
+
+    await waitFor(() => expect(detail().getAllByRole("option")).toHaveLength(1));
+    expect(historyQuery).toHaveBeenCalledTimes(2);
+  });
+
+  it("says when an agent has nothing pending", async () => {
+    const { user } = showAgents(makeSnapshot({ agents: [nightly] }));
+
+    await user.click(agentButton(/nightly script/));
+
+    expect(detail().getByText("Nothing from this agent is waiting for a decision.")).toBeTruthy();
+    expect(detail().getByText("None reported")).toBeTruthy();
+  });
+
+  it("says when there are no agents yet", () => {
+    showAgents(makeSnapshot());
+
+    expect(screen.getByText(/No agents yet/)).toBeTruthy();
+  });
+
+  it("shows agent-written markup as literal text", async () => {
+    const markup = "<img src=x onerror=alert(1)>";
+    const agent = makeAgent({ id: "evil", name: markup, activity: markup });
+    const { user } = showAgents(
+      makeSnapshot({
+        agents: [agent],
+        pending: [makeRequest({ id: "r", agent_id: "evil", title: markup })],
+      }),
+    );
+
+    await user.click(agentButton(/img/));
+
+    expect(screen.getAllByText(markup).length).toBeGreaterThanOrEqual(4);
+    expect(document.querySelector("img")).toBeNull();
+  });
+});

@@ -1,0 +1,96 @@
+import { render, screen, waitFor } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { InboxEvent } from "../lib/bindings/InboxEvent";
+import {
+  getSnapshot,
+  historyQuery,
+  onSettingsChanged,
+  settingsGet,
+  subscribe,
+} from "../lib/bridge";
+import { created, makeAgent, makeRequest, makeSettings, makeSnapshot } from "../test/fixtures";
+import FullWindow from "./FullWindow.svelte";
+
+vi.mock("../lib/bridge", () => ({
+  getSnapshot: vi.fn(),
+  subscribe: vi.fn(),
+  decide: vi.fn(),
+  historyQuery: vi.fn(),
+  auditVerify: vi.fn(),
+  settingsGet: vi.fn(),
+  settingsSet: vi.fn(),
+  onSettingsChanged: vi.fn(),
+}));
+
+let pushEvent: (event: InboxEvent) => void;
+
+beforeEach(() => {
+  vi.mocked(getSnapshot).mockResolvedValue(
+    makeSnapshot({ seq: 1, agents: [makeAgent({ id: "agent-1", name: "claude in ~/shop" })] }),
+  );
+  vi.mocked(subscribe).mockImplementation(async (onEvent) => {
+    pushEvent = onEvent;
+    return () => {};
+  });
+  vi.mocked(historyQuery).mockResolvedValue({ entries: [], next_before: null });
+  vi.mocked(settingsGet).mockResolvedValue(makeSettings());
+  vi.mocked(onSettingsChanged).mockResolvedValue(() => {});
+});
+
+afterEach(() => {
+  vi.resetAllMocks();
+});
+
+function tab(name: string) {
+  return screen.getByRole("tab", { name });
+}
+
+describe("FullWindow", () => {
+  it("opens on the history, with a tab for each view", () => {
+    render(FullWindow);
+
+    expect(screen.getByRole("tablist", { name: "Views" })).toBeTruthy();
+    expect(screen.getAllByRole("tab").map((t) => t.textContent?.trim())).toEqual([
+      "History",
+      "Agents",
+      "Settings",
+    ]);
+    expect(tab("History").getAttribute("aria-selected")).toBe("true");
+    expect(screen.getByRole("tabpanel", { name: "History" })).toBeTruthy();
+    expect(screen.queryByRole("tabpanel", { name: "Agents" })).toBeNull();
+  });
+
+  it("switches views by click and with the arrow keys, Home and End", async () => {
+    const user = userEvent.setup();
+    render(FullWindow);
+
+    await user.click(tab("Agents"));
+    expect(screen.getByRole("tabpanel", { name: "Agents" })).toBeTruthy();
+    expect(await screen.findByRole("button", { name: /claude in ~\/shop/ })).toBeTruthy();
+
+    await user.keyboard("{ArrowRight}");
+    expect(tab("Settings").getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement).toBe(tab("Settings"));
+    await user.keyboard("{ArrowRight}");
+    expect(tab("History").getAttribute("aria-selected")).toBe("true");
+    await user.keyboard("{ArrowLeft}");
+    expect(tab("Settings").getAttribute("aria-selected")).toBe("true");
+    await user.keyboard("{Home}");
+    expect(tab("History").getAttribute("aria-selected")).toBe("true");
+    await user.keyboard("{End}");
+    expect(screen.getByRole("tabpanel", { name: "Settings" })).toBeTruthy();
+    expect(tab("Settings").getAttribute("tabindex")).toBe("0");
+    expect(tab("History").getAttribute("tabindex")).toBe("-1");
+  });
+
+  it("refreshes the history when the inbox reports a new request", async () => {
+    render(FullWindow);
+    await waitFor(() => expect(historyQuery).toHaveBeenCalledOnce());
+    await screen.findByRole("option", { name: "claude in ~/shop" });
+
+    pushEvent(created(2, makeRequest({ id: "req-new" })));
+
+    expect(historyQuery).toHaveBeenCalledTimes(2);
+  });
+});

@@ -1,0 +1,315 @@
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { AuditEntry } from "../lib/bindings/AuditEntry";
+import type { HistoryPage } from "../lib/bindings/HistoryPage";
+import type { HistoryQuery } from "../lib/bindings/HistoryQuery";
+import { auditVerify, historyQuery } from "../lib/bridge";
+import { InboxStore } from "../lib/inboxStore.svelte";
+import {
+  created,
+  makeAgent,
+  makeAuditEntry,
+  makeRequest,
+  makeSnapshot,
+  resolved,
+} from "../test/fixtures";
+import HistoryView from "./HistoryView.svelte";
+
+vi.mock("../lib/bridge", () => ({
+  historyQuery: vi.fn(),
+  auditVerify: vi.fn(),
+}));
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.resetAllMocks();
+});
+
+const FIRST_PAGE: HistoryQuery = {
+  agent_id: null,
+  outcome: null,
+  event: null,
+  text: null,
+  from: null,
+  to: null,
+  before_seq: null,
+  limit: 50,
+};
+
+function page(entries: AuditEntry[], nextBefore: number | null = null): HistoryPage {
+  return { entries, next_before: nextBefore };
+}
+
+const requestedAt = new Date(2026, 10, 24, 5, 33, 6).getTime();
+const requested = makeAuditEntry({
+  seq: 1,
+  at: requestedAt,
+  title: "Deploy to production",
+  action: "deploy",
+  details: "kubectl apply -f prod.yaml",
+  requester: "pid 4242 · uid 1000 · /usr/bin/claude",
+});
+const denied = makeAuditEntry({
+  seq: 2,
+  at: requestedAt + 4000,
+  event: "resolved",
+  title: "Deploy to production",
+  details: "kubectl apply -f prod.yaml",
+  outcome: "denied",
+  decided_by: "shortcut",
+  reason: "not on a friday",
+});
+
+async function showHistory(first: HistoryPage, inbox = loadedInbox()) {
+  vi.mocked(historyQuery).mockResolvedValue(first);
+  const view = render(HistoryView, { inbox });
+  await waitFor(() => expect(historyQuery).toHaveBeenCalled());
+  return { ...view, inbox, user: userEvent.setup() };
+}
+
+function loadedInbox() {
+  const inbox = new InboxStore();
+  inbox.reset(
+    makeSnapshot({
+      agents: [
+        makeAgent({ id: "agent-1", name: "claude in ~/shop" }),
+        makeAgent({ id: "agent-2", name: "codex" }),
+      ],
+    }),
+  );
+  return inbox;
+}
+
+function entries() {
+  return within(screen.getByRole("list", { name: "Audit log entries, newest first" })).getAllByRole(
+    "listitem",
+  );
+}
+
+function lastQuery() {
+  return vi.mocked(historyQuery).mock.lastCall?.[0];
+}
+
+describe("History", () => {
+  it("lists entries as given (newest first) with everything the log recorded", async () => {
+    await showHistory(page([denied, requested]));
+
+    const [first, second] = await waitFor(() => {
+      const rows = entries();
+      expect(rows).toHaveLength(2);
+      return rows.map((row) => within(row));
+    });
+    expect(first!.getByText("24 Nov 2026, 05:33:10")).toBeTruthy();
+    expect(first!.getByText("claude in ~/shop")).toBeTruthy();
+    expect(first!.getByText("Resolved")).toBeTruthy();
+    expect(first!.getByText("Denied")).toBeTruthy();
+    expect(first!.getByText("decided by Keyboard shortcut")).toBeTruthy();
+    expect(first!.getByText("Reason: not on a friday")).toBeTruthy();
+    expect(second!.getByText("24 Nov 2026, 05:33:06")).toBeTruthy();
+    expect(second!.getByText("Requested")).toBeTruthy();
+    expect(second!.getByText("Deploy to production")).toBeTruthy();
+    expect(second!.getByText("kubectl apply -f prod.yaml").tagName).toBe("PRE");
+    expect(second!.getByText("Requested by pid 4242 · uid 1000 · /usr/bin/claude")).toBeTruthy();
+    expect(historyQuery).toHaveBeenCalledExactlyOnceWith(FIRST_PAGE);
+  });
+
+  it("shows agent-written markup as literal text", async () => {
+    const markup = "<img src=x onerror=alert(1)>";
+    const { container } = await showHistory(
+      page([makeAuditEntry({ seq: 1, title: markup, details: markup, reason: markup })]),
+    );
+
+    await waitFor(() => expect(screen.getAllByText(markup)).toHaveLength(2));
+    expect(screen.getByText(`Reason: ${markup}`)).toBeTruthy();
+    expect(container.querySelector("img")).toBeNull();
+  });
+
+  it("collapses long details and expands them on request", async () => {
+    const long = Array.from({ length: 12 }, (_, i) => `line ${i + 1}`).join("\n");
+    const { user } = await showHistory(page([makeAuditEntry({ seq: 1, details: long })]));
+
+    const toggle = await screen.findByRole("button", { name: "Show all details" });
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    await user.click(toggle);
+
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    expect(toggle.textContent?.trim()).toBe("Show less");
+  });
+
+  it("searches once the typing pauses", async () => {
+    const { user } = await showHistory(page([requested]));
+
+    await user.type(screen.getByRole("searchbox", { name: "Search" }), "kubectl");
+
+    await waitFor(() => expect(lastQuery()).toEqual({ ...FIRST_PAGE, text: "kubectl" }));
+    expect(historyQuery).toHaveBeenCalledTimes(2);
+  });
+
+  it("waits 250 ms after the last key before searching", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    await showHistory(page([requested]));
+    const search = screen.getByRole("searchbox", { name: "Search" });
+
+    await fireEvent.input(search, { target: { value: "kub" } });
+    vi.advanceTimersByTime(200);
+    await fireEvent.input(search, { target: { value: "kubectl" } });
+    vi.advanceTimersByTime(249);
+    expect(historyQuery).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1);
+
+    expect(historyQuery).toHaveBeenCalledTimes(2);
+    expect(lastQuery()).toEqual({ ...FIRST_PAGE, text: "kubectl" });
+  });
+
+  it("filters by agent, outcome, event and dates, the end date included", async () => {
+    const { user } = await showHistory(page([requested]));
+
+    await user.selectOptions(screen.getByRole("combobox", { name: "Agent" }), "codex");
+    expect(lastQuery()).toEqual({ ...FIRST_PAGE, agent_id: "agent-2" });
+    await user.selectOptions(screen.getByRole("combobox", { name: "Outcome" }), "Timed out");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Event" }), "Resolved");
+    await fireEvent.change(screen.getByLabelText("From"), { target: { value: "2026-11-01" } });
+    await fireEvent.change(screen.getByLabelText("To"), { target: { value: "2026-11-24" } });
+
+    expect(lastQuery()).toEqual({
+      ...FIRST_PAGE,
+      agent_id: "agent-2",
+      outcome: "timed-out",
+      event: "resolved",
+      from: new Date(2026, 10, 1).getTime(),
+      to: new Date(2026, 10, 25).getTime(),
+    });
+    expect(historyQuery).toHaveBeenCalledTimes(6);
+  });
+
+  it("offers every agent the inbox knows, and All", async () => {
+    await showHistory(page([]));
+
+    const options = within(screen.getByRole("combobox", { name: "Agent" })).getAllByRole("option");
+    expect(options.map((option) => option.textContent)).toEqual([
+      "All",
+      "claude in ~/shop",
+      "codex",
+    ]);
+  });
+
+  it("loads more from where the page ended, then starts over when a filter changes", async () => {
+    const { user } = await showHistory(page([denied], 2));
+    vi.mocked(historyQuery).mockResolvedValueOnce(page([requested], null));
+
+    await user.click(await screen.findByRole("button", { name: "Load more" }));
+
+    expect(lastQuery()).toEqual({ ...FIRST_PAGE, before_seq: 2 });
+    await waitFor(() => expect(entries()).toHaveLength(2));
+    expect(screen.queryByRole("button", { name: "Load more" })).toBeNull();
+
+    vi.mocked(historyQuery).mockResolvedValueOnce(page([denied], null));
+    await user.selectOptions(screen.getByRole("combobox", { name: "Outcome" }), "Denied");
+
+    expect(lastQuery()).toEqual({ ...FIRST_PAGE, outcome: "denied" });
+    await waitFor(() => expect(entries()).toHaveLength(1));
+  });
+
+  it("drops an answer that arrives after the filters changed again", async () => {
+    let answerSlowly: (page: HistoryPage) => void = () => {};
+    const { user } = await showHistory(page([]));
+    vi.mocked(historyQuery)
+      .mockReturnValueOnce(new Promise((resolve) => (answerSlowly = resolve)))
+      .mockResolvedValueOnce(page([denied]));
+
+    await user.selectOptions(screen.getByRole("combobox", { name: "Event" }), "Requested");
+    await user.selectOptions(screen.getByRole("combobox", { name: "Event" }), "Resolved");
+    await waitFor(() => expect(entries()).toHaveLength(1));
+    answerSlowly(page([requested, makeAuditEntry({ seq: 9 })]));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+
+    expect(entries()).toHaveLength(1);
+    expect(within(entries()[0]!).getByText("Resolved")).toBeTruthy();
+  });
+
+  it("says when nothing is recorded, and when nothing matches", async () => {
+    const { user } = await showHistory(page([]));
+
+    expect(await screen.findByText(/Nothing recorded yet/)).toBeTruthy();
+    await user.selectOptions(screen.getByRole("combobox", { name: "Outcome" }), "Approved");
+
+    expect(await screen.findByText("No entries match these filters.")).toBeTruthy();
+  });
+
+  it("shows the backend's error", async () => {
+    vi.mocked(historyQuery).mockRejectedValue("database is locked");
+    render(HistoryView, { inbox: loadedInbox() });
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toBe("Could not load the history: database is locked");
+  });
+
+  describe("verify", () => {
+    it("says how many entries were verified when the chain is intact", async () => {
+      vi.mocked(auditVerify).mockResolvedValue({ entries: 1234, first_broken: null });
+      const { user } = await showHistory(page([]));
+
+      await user.click(screen.getByRole("button", { name: "Verify audit log" }));
+
+      await waitFor(() =>
+        expect(screen.getByRole("status").textContent?.trim()).toBe(
+          "1234 entries verified, chain intact",
+        ),
+      );
+    });
+
+    it("names the first broken entry", async () => {
+      vi.mocked(auditVerify).mockResolvedValue({
+        entries: 40,
+        first_broken: { seq: 17, problem: "hash does not match its contents" },
+      });
+      const { user } = await showHistory(page([]));
+
+      await user.click(screen.getByRole("button", { name: "Verify audit log" }));
+
+      await waitFor(() =>
+        expect(screen.getByRole("status").textContent?.trim()).toBe(
+          "Broken at entry 17: hash does not match its contents",
+        ),
+      );
+    });
+
+    it("shows why it could not verify", async () => {
+      vi.mocked(auditVerify).mockRejectedValue("audit log unreadable");
+      const { user } = await showHistory(page([]));
+
+      await user.click(screen.getByRole("button", { name: "Verify audit log" }));
+
+      expect((await screen.findByRole("alert")).textContent).toBe(
+        "Could not verify the audit log: audit log unreadable",
+      );
+    });
+  });
+
+  describe("inbox events", () => {
+    it("reload the first page with the current filters", async () => {
+      const { inbox, user } = await showHistory(page([requested]));
+      await user.selectOptions(screen.getByRole("combobox", { name: "Agent" }), "claude in ~/shop");
+      await waitFor(() => expect(entries()).toHaveLength(1));
+      vi.mocked(historyQuery).mockResolvedValue(page([denied, requested]));
+
+      inbox.apply(resolved(2, makeRequest({ id: "req-1" })));
+
+      expect(historyQuery).toHaveBeenCalledTimes(3);
+      expect(lastQuery()).toEqual({ ...FIRST_PAGE, agent_id: "agent-1" });
+      await waitFor(() => expect(entries()).toHaveLength(2));
+    });
+
+    it("leave the list alone once more pages are shown", async () => {
+      const { inbox, user } = await showHistory(page([denied], 2));
+      vi.mocked(historyQuery).mockResolvedValueOnce(page([requested], null));
+      await user.click(await screen.findByRole("button", { name: "Load more" }));
+      await waitFor(() => expect(entries()).toHaveLength(2));
+
+      inbox.apply(created(2, makeRequest({ id: "req-2" })));
+
+      expect(historyQuery).toHaveBeenCalledTimes(2);
+    });
+  });
+});
