@@ -57,6 +57,11 @@ def visible_windows(title="Converge Tray"):
     return out.stdout.split()
 
 
+def webkit_processes():
+    out = subprocess.run(["pgrep", "-f", "WebKitWebProcess"], capture_output=True, text=True)
+    return out.stdout.split()
+
+
 def resolution_in_audit(db: Path, request_id: str):
     """(outcome, decided_by, reason) of the request's `resolved` audit entry, if any."""
     if not db.exists():
@@ -124,8 +129,12 @@ async def main(app: str, out: Path) -> int:
                       {"approve", "deny"} <= set(n["actions"]) for n in approvals),
                   notes.shown)
 
+        run.check("the idle app runs no WebView process", webkit_processes() == [],
+                  webkit_processes())
         await item.activate()
         session = await asyncio.wait_for(session_future, timeout=120)
+        run.check("the first open creates the popover's WebView",
+                  bool(await eventually(webkit_processes, timeout=10)))
         run.check("a left click on the tray shows the popover",
                   bool(await eventually(visible_windows, timeout=10)))
         cards = await loop.run_in_executor(

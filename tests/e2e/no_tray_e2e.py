@@ -1,0 +1,53 @@
+"""End to end on a desktop without a tray: the app must keep running, say so in a
+notification that names the shortcut, and open the popover from that shortcut.
+
+Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
+usage: no_tray_e2e.py APP_BINARY OUTPUT_DIR
+"""
+import asyncio
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from dbus_next import BusType
+from dbus_next.aio import MessageBus
+
+from desktop import NotificationServer
+from tray_e2e import Run, eventually, visible_windows
+
+
+async def main(app: str, out: Path) -> int:
+    home = Path(tempfile.mkdtemp(prefix="converge-e2e-notray-"))
+    os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
+                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info")
+    run = Run()
+    bus = await MessageBus(bus_type=BusType.SESSION).connect()
+    notes = NotificationServer()
+    bus.export("/org/freedesktop/Notifications", notes)
+    await bus.request_name("org.freedesktop.Notifications")
+    # No status-notifier-watcher, no tray host: the tray cannot be built.
+    with open(out / "app-no-tray.log", "w") as log:
+        proc = subprocess.Popen([app, "--pin-popover"], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        told = await eventually(lambda: [n for n in notes.shown
+                                         if n["summary"] == "Converge Tray is running"])
+        run.check("without a tray the app says so in a notification naming the shortcut",
+                  bool(told) and "Ctrl+Alt+Shift+C" in told[0]["body"], notes.shown)
+        run.check("the app keeps running without a tray", proc.poll() is None)
+        subprocess.run(["xdotool", "key", "ctrl+alt+shift+c"], check=True)
+        shown = await eventually(visible_windows, timeout=15)
+        run.check("the toggle shortcut opens the popover", bool(shown))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        bus.disconnect()
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"{run.passed} passed, {run.failed} failed", flush=True)
+    return 0 if run.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
