@@ -1,7 +1,10 @@
 //! `--demo`: a clearly labelled source of example agents and approvals, until real agents
 //! are connected. It uses the same inbox API as every real agent.
 
-use inbox::{AgentKind, AgentState, AgentUpdate, Inbox, NewRequest, OnTimeout};
+use inbox::{
+    AgentKind, AgentState, AgentUpdate, Inbox, InboxEvent, InboxEventKind, NewRequest, OnTimeout,
+    Outcome, Update,
+};
 
 struct DemoAsk {
     agent: &'static str,
@@ -82,4 +85,47 @@ pub fn seed(inbox: &Inbox) -> inbox::Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// Demo agents answer decisions as real ones would: with every approval in, an agent is
+/// done; a denied step is skipped.
+pub fn react_to_decisions(inbox: &Inbox) {
+    let mut updates = inbox.subscribe();
+    let inbox = inbox.clone();
+    tauri::async_runtime::spawn(async move {
+        while let Ok(update) = updates.next().await {
+            let Update::Event(InboxEvent {
+                kind: InboxEventKind::RequestResolved { request },
+                ..
+            }) = update
+            else {
+                continue;
+            };
+            if !AGENTS.iter().any(|(id, ..)| *id == request.agent_id) {
+                continue;
+            }
+            let more_to_come = inbox
+                .pending()
+                .map(|p| p.iter().any(|r| r.agent_id == request.agent_id))
+                .unwrap_or(false);
+            let (state, activity) = match request.resolution.map(|r| r.outcome) {
+                Some(Outcome::Approved) if !more_to_come => {
+                    (AgentState::Done, format!("Done: {}", request.title))
+                }
+                Some(Outcome::Approved) => {
+                    (AgentState::Working, format!("Running: {}", request.title))
+                }
+                _ => (AgentState::Idle, format!("Skipped: {}", request.title)),
+            };
+            let reported = inbox.update_agent(AgentUpdate {
+                id: request.agent_id.clone(),
+                state: Some(state),
+                activity: Some(activity),
+                ..AgentUpdate::default()
+            });
+            if let Err(e) = reported {
+                tracing::warn!("demo: {e}");
+            }
+        }
+    });
 }

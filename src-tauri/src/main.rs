@@ -106,6 +106,7 @@ fn main() {
             shortcuts::install(app.handle());
             tray::install(app.handle(), inbox.clone());
             if options.demo {
+                demo::react_to_decisions(&inbox);
                 demo::seed(&inbox).map_err(|e| format!("demo: {e}"))?;
             }
             tracing::info!("ready");

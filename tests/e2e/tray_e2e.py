@@ -186,6 +186,11 @@ async def main(app: str, out: Path) -> int:
         outcome = await eventually(lambda: resolution_in_audit(db, third_id))
         run.check("a notification's Approve button approves that request",
                   outcome is not None and outcome[:2] == ("approved", "notification"), outcome)
+        finished = await eventually(lambda: [n for n in notes.shown
+                                             if n["summary"] == "Demo · deploy script finished"])
+        run.check("an agent that finishes says so in a notification",
+                  bool(finished) and "Done: Deploy release 2.4.1" in finished[0]["body"],
+                  [n["summary"] for n in notes.shown])
         closed = await eventually(lambda: note["id"] in notes.closed, timeout=10)
         run.check("the notification closes once used", bool(closed))
         notes.click(note["id"], "deny")  # a stale click on it changes nothing
@@ -204,9 +209,9 @@ async def main(app: str, out: Path) -> int:
         confirmed = await eventually(lambda: [n for n in notes.shown if n["summary"] == "Approved"
                                               and fourth_title in n["body"]], timeout=10)
         run.check("a shortcut's decision is confirmed in a notification", bool(confirmed))
-        tooltip = await eventually(lambda: _tooltip_if(item, "3 agents working"), timeout=10)
-        run.check("with nothing pending the tray says so and shows no count",
-                  tooltip == "Converge — 3 agents working" and await item.prop("Title") == "",
+        tooltip = await eventually(lambda: _tooltip_if(item, "no agents working"), timeout=10)
+        run.check("with nothing pending and the agents done, the tray says so, with no count",
+                  tooltip == "Converge — no agents working" and await item.prop("Title") == "",
                   repr(tooltip))
 
         # 5. The popover comes back from the menu, with its empty state.
