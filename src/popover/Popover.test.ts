@@ -137,7 +137,7 @@ describe("Popover", () => {
 
     expect(
       screen.getByText(
-        "No approvals waiting. Agents that ask through ctray or a Converge job will appear here.",
+        "No approvals waiting. When an agent asks before acting, its request appears here.",
       ),
     ).toBeTruthy();
   });
