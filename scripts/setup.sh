@@ -15,6 +15,8 @@ PACKAGES=(
   # WebDriver for WebKitGTK, input events
   xvfb xauth dbus dbus-x11 xdotool webkit2gtk-driver haskell-status-notifier-item-utils
   python3-venv
+  # ... and a window manager with a second window to move the focus to
+  openbox x11-apps
 )
 
 missing=()

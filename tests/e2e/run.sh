@@ -11,4 +11,5 @@ desktop() { xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "$venv/bi
 status=0
 desktop tests/e2e/tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/no_tray_e2e.py "$app" target/e2e || status=1
+desktop tests/e2e/focus_e2e.py "$app" target/e2e || status=1
 exit $status

@@ -252,6 +252,7 @@ async def main(app: str, out: Path) -> int:
                           for e in session.find_all("li.entry [data-outcome]"))
         run.check("the full window's history shows every request and decision",
                   len(entries) == 8 and outcomes == ["approved"] * 3 + ["denied"], outcomes)
+        await asyncio.sleep(1)  # the screenshot is the last painted frame, not the DOM
         await loop.run_in_executor(pool, session.screenshot, str(out / "window-history.png"))
         search = session.find_all('input[type="search"]')[0]
         search.type("left-pad")
