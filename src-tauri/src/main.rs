@@ -5,6 +5,7 @@ mod commands;
 mod decisions;
 mod demo;
 mod events;
+mod local_api;
 mod notifications;
 mod popover;
 mod preferences;
@@ -96,7 +97,8 @@ fn main() {
             let settings = preferences.get(app.handle());
             app.state::<notifications::Notifications>()
                 .set_kinds(settings.notifications);
-            app.manage(shortcuts::Shortcuts::new(settings.shortcuts));
+            app.manage(shortcuts::Shortcuts::new(settings.shortcuts.clone()));
+            let api_defaults = local_api::ApiDefaults::new(&settings);
             app.manage(preferences);
             let inbox = open_inbox(app.handle())?;
             app.manage(inbox.clone());
@@ -105,6 +107,8 @@ fn main() {
             notifications::install(app.handle(), &inbox);
             shortcuts::install(app.handle());
             tray::install(app.handle(), inbox.clone());
+            local_api::start(app.handle(), inbox.clone(), &api_defaults);
+            app.manage(api_defaults);
             if options.demo {
                 demo::react_to_decisions(&inbox);
                 demo::seed(&inbox).map_err(|e| format!("demo: {e}"))?;

@@ -36,7 +36,8 @@ def window_ids(name):
 async def main(app: str, out: Path) -> int:
     home = Path(tempfile.mkdtemp(prefix="converge-e2e-focus-"))
     os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
-                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info")
+                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info",
+                      CONVERGE_TRAY_SOCKET=str(home / "run" / "api.sock"))
     run = Run()
     wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)

@@ -22,7 +22,8 @@ from tray_e2e import Run, eventually, visible_windows
 async def main(app: str, out: Path) -> int:
     home = Path(tempfile.mkdtemp(prefix="converge-e2e-notray-"))
     os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
-                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info")
+                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info",
+                      CONVERGE_TRAY_SOCKET=str(home / "run" / "api.sock"))
     run = Run()
     bus = await MessageBus(bus_type=BusType.SESSION).connect()
     notes = NotificationServer()

@@ -57,6 +57,24 @@ def visible_windows(title="Converge Tray"):
     return out.stdout.split()
 
 
+def api_call(socket_path: Path, method: str, params=None):
+    """One JSON-RPC call on the app's Unix socket, as an agent would make it."""
+    import json
+    import socket
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(10)
+        s.connect(str(socket_path))
+        request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}}
+        s.sendall(json.dumps(request).encode() + b"\n")
+        reply = b""
+        while not reply.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            reply += chunk
+    return json.loads(reply)
+
+
 def webkit_processes():
     out = subprocess.run(["pgrep", "-f", "WebKitWebProcess"], capture_output=True, text=True)
     return out.stdout.split()
@@ -79,7 +97,8 @@ async def main(app: str, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="converge-e2e-"))
     os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
-                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info")
+                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info",
+                      CONVERGE_TRAY_SOCKET=str(home / "run" / "api.sock"))
     db = home / "data" / APP_ID / "inbox.db"
     run = Run()
     loop = asyncio.get_running_loop()
@@ -116,6 +135,11 @@ async def main(app: str, out: Path) -> int:
         run.check("the tooltip counts agents and approvals",
                   tooltip == "Converge — 3 agents working, 4 approvals waiting", repr(tooltip))
         run.check("the tray shows the pending count as its title", await item.prop("Title") == "4")
+        agents = await loop.run_in_executor(pool, api_call, home / "run" / "api.sock",
+                                            "agents.list")
+        run.check("the local API answers on its private socket with the inbox's agents",
+                  sorted(a["id"] for a in agents["result"]) ==
+                  ["demo-claude", "demo-codex", "demo-deploy"], agents)
         labels = await item.menu_labels()
         run.check("the tray menu has Open, Start at login, Pause notifications and Quit",
                   {"Open", "Start at login", "Pause notifications", "Quit Converge Tray"}

@@ -302,6 +302,22 @@ impl Inbox {
         }
     }
 
+    /// Closes one request nobody can receive the answer to any more (its asking process is
+    /// gone), as cancelled by the inbox.
+    pub fn close_orphaned(&self, id: &str, reason: &str) -> Result<ApprovalRequest> {
+        let resolution = Resolution {
+            outcome: Outcome::Cancelled,
+            by: Resolver::System,
+            at: self.now(),
+            reason: Some(reason.to_owned()),
+        };
+        let mut state = self.lock();
+        match self.resolve_locked(&mut state, id, resolution)? {
+            Resolved::Now(request) => Ok(request),
+            Resolved::Already(request) => Err(already(request)),
+        }
+    }
+
     /// The agent went away (its process died, its connection closed for good): its pending
     /// requests are closed as cancelled and it shows as gone.
     pub fn agent_gone(&self, agent_id: &str) -> Result<Vec<ApprovalRequest>> {

@@ -1,0 +1,300 @@
+//! Messages of the local API, version 1: decoding is pure and total, so every line a client
+//! sends maps to a method or to a JSON-RPC error, never to a panic.
+
+use inbox::{AgentKind, AgentState, OnTimeout};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+pub const PROTOCOL_VERSION: u32 = 1;
+/// The longest line a client may send, newline excluded.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// JSON-RPC 2.0 error codes, then the API's own (-32000…).
+pub mod code {
+    pub const PARSE_ERROR: i64 = -32700;
+    pub const INVALID_REQUEST: i64 = -32600;
+    pub const METHOD_NOT_FOUND: i64 = -32601;
+    pub const INVALID_PARAMS: i64 = -32602;
+    pub const INTERNAL_ERROR: i64 = -32603;
+    /// No request with that id.
+    pub const NOT_FOUND: i64 = -32000;
+    /// The inbox refused the content (a field's limit, a bad timeout…).
+    pub const REFUSED: i64 = -32001;
+    /// Too many pending requests for this agent or in all.
+    pub const LIMIT: i64 = -32002;
+    /// The line is longer than MAX_MESSAGE_BYTES; the connection is closed.
+    pub const TOO_LARGE: i64 = -32003;
+    /// Too many open connections; the connection is closed.
+    pub const BUSY: i64 = -32004;
+    /// The request was already resolved (cancel of a decided request).
+    pub const ALREADY_RESOLVED: i64 = -32005;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RpcError {
+    pub code: i64,
+    pub message: String,
+}
+
+impl RpcError {
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<inbox::Error> for RpcError {
+    fn from(e: inbox::Error) -> Self {
+        use inbox::Error::*;
+        let code = match &e {
+            NotFound(_) => code::NOT_FOUND,
+            Invalid { .. } | IdempotencyConflict { .. } => code::REFUSED,
+            TooManyPending { .. } | InboxFull { .. } => code::LIMIT,
+            AlreadyResolved { .. } => code::ALREADY_RESOLVED,
+            _ => code::INTERNAL_ERROR,
+        };
+        Self::new(code, e.to_string())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgentParams {
+    /// Who is reporting; created on first use.
+    pub agent_id: String,
+    pub name: Option<String>,
+    pub kind: Option<AgentKind>,
+    pub state: Option<AgentState>,
+    pub activity: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskParams {
+    pub agent_id: String,
+    /// Shown with the agent's name when the agent is new.
+    pub agent_name: Option<String>,
+    pub agent_kind: Option<AgentKind>,
+    #[serde(default = "default_action")]
+    pub action: String,
+    pub title: String,
+    #[serde(default)]
+    pub details: String,
+    /// The user's default (Settings) when absent.
+    pub timeout_ms: Option<i64>,
+    pub on_timeout: Option<OnTimeout>,
+    /// Asking again with the same key returns (and waits for) the same request: that is
+    /// how a client re-attaches after losing its connection.
+    pub idempotency_key: Option<String>,
+    /// `false`: answer at once with the pending request; wait later with `approval.wait`.
+    #[serde(default = "yes")]
+    pub wait: bool,
+}
+
+fn default_action() -> String {
+    "ask".into()
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdParams {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CancelParams {
+    pub id: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Method {
+    Hello,
+    AgentUpdate(AgentParams),
+    Ask(AskParams),
+    Wait(IdParams),
+    Get(IdParams),
+    Cancel(CancelParams),
+    Agents,
+    Pending,
+    Subscribe,
+}
+
+/// A decoded line: its id (absent for notifications) and what it asks for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Call {
+    pub id: Option<Value>,
+    pub method: Method,
+}
+
+/// Decodes one line. On failure, the id (if one could be read) and the error to send.
+pub fn decode(line: &[u8]) -> Result<Call, (Option<Value>, RpcError)> {
+    let value: Value = serde_json::from_slice(line).map_err(|e| {
+        (
+            None,
+            RpcError::new(code::PARSE_ERROR, format!("not JSON: {e}")),
+        )
+    })?;
+    let Value::Object(mut object) = value else {
+        return Err((
+            None,
+            RpcError::new(
+                code::INVALID_REQUEST,
+                "a request is a JSON object (batches are not supported)",
+            ),
+        ));
+    };
+    let id = object.remove("id");
+    if let Some(bad) = id
+        .as_ref()
+        .filter(|v| !(v.is_string() || v.is_number() || v.is_null()))
+    {
+        return Err((
+            None,
+            RpcError::new(
+                code::INVALID_REQUEST,
+                format!("id must be a string or a number, not {bad}"),
+            ),
+        ));
+    }
+    let fail = |code, message: String| Err((id.clone(), RpcError::new(code, message)));
+    if object.get("jsonrpc") != Some(&json!("2.0")) {
+        return fail(code::INVALID_REQUEST, "\"jsonrpc\" must be \"2.0\"".into());
+    }
+    let Some(Value::String(name)) = object.remove("method") else {
+        return fail(code::INVALID_REQUEST, "\"method\" must be a string".into());
+    };
+    let params = object.remove("params").unwrap_or(Value::Null);
+    fn parse<T: serde::de::DeserializeOwned>(params: Value) -> Result<T, String> {
+        let params = if params.is_null() { json!({}) } else { params };
+        serde_json::from_value(params).map_err(|e| format!("invalid params: {e}"))
+    }
+    let method = match name.as_str() {
+        "hello" => Ok(Method::Hello),
+        "agent.update" => parse(params).map(Method::AgentUpdate),
+        "approval.ask" => parse(params).map(Method::Ask),
+        "approval.wait" => parse(params).map(Method::Wait),
+        "approval.get" => parse(params).map(Method::Get),
+        "approval.cancel" => parse(params).map(Method::Cancel),
+        "agents.list" => Ok(Method::Agents),
+        "approvals.pending" => Ok(Method::Pending),
+        "events.subscribe" => Ok(Method::Subscribe),
+        other => {
+            return fail(
+                code::METHOD_NOT_FOUND,
+                format!("no method {other:?} (the API has no method that decides)"),
+            )
+        }
+    };
+    match method {
+        Ok(method) => Ok(Call { id, method }),
+        Err(message) => fail(code::INVALID_PARAMS, message),
+    }
+}
+
+pub fn response(id: Option<Value>, result: Result<Value, RpcError>) -> Value {
+    let id = id.unwrap_or(Value::Null);
+    match result {
+        Ok(result) => json!({ "jsonrpc": "2.0", "id": id, "result": result }),
+        Err(error) => json!({ "jsonrpc": "2.0", "id": id, "error": error }),
+    }
+}
+
+pub fn notification(method: &str, params: Value) -> Value {
+    json!({ "jsonrpc": "2.0", "method": method, "params": params })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn err(line: &str) -> RpcError {
+        decode(line.as_bytes()).unwrap_err().1
+    }
+
+    #[test]
+    fn decodes_an_ask_with_defaults() {
+        let call = decode(
+            br#"{"jsonrpc":"2.0","id":7,"method":"approval.ask","params":{"agent_id":"deploy","title":"Deploy?"}}"#,
+        )
+        .unwrap();
+        assert_eq!(call.id, Some(json!(7)));
+        let Method::Ask(ask) = call.method else {
+            panic!()
+        };
+        assert_eq!(
+            (ask.action.as_str(), ask.details.as_str(), ask.wait),
+            ("ask", "", true)
+        );
+        assert_eq!(ask.timeout_ms, None);
+    }
+
+    #[test]
+    fn bad_lines_get_the_right_codes() {
+        assert_eq!(err("{").code, code::PARSE_ERROR);
+        assert_eq!(err("[1,2]").code, code::INVALID_REQUEST);
+        assert_eq!(
+            err(r#"{"id":1,"method":"hello"}"#).code,
+            code::INVALID_REQUEST
+        );
+        assert_eq!(
+            err(r#"{"jsonrpc":"2.0","id":{},"method":"hello"}"#).code,
+            code::INVALID_REQUEST
+        );
+        let e = err(r#"{"jsonrpc":"2.0","id":1,"method":"approval.decide","params":{}}"#);
+        assert_eq!(e.code, code::METHOD_NOT_FOUND);
+        assert!(e.message.contains("no method that decides"));
+        let e = err(r#"{"jsonrpc":"2.0","id":1,"method":"approval.ask","params":{"agent_id":5}}"#);
+        assert_eq!(e.code, code::INVALID_PARAMS);
+        let e = err(
+            r#"{"jsonrpc":"2.0","id":1,"method":"approval.ask","params":{"agent_id":"a","title":"t","approve":true}}"#,
+        );
+        assert_eq!(
+            e.code,
+            code::INVALID_PARAMS,
+            "unknown fields are refused: {}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn the_id_comes_back_with_an_error_when_it_could_be_read() {
+        let (id, _) = decode(br#"{"jsonrpc":"2.0","id":"abc","method":"nope"}"#).unwrap_err();
+        assert_eq!(id, Some(json!("abc")));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+        /// The decoder is total: any bytes give a call or an error, never a panic.
+        #[test]
+        fn any_bytes_decode_without_panicking(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
+            let _ = decode(&bytes);
+        }
+
+        #[test]
+        fn any_json_value_decodes_without_panicking(
+            method in prop::sample::select(vec!["hello", "agent.update", "approval.ask", "approval.wait",
+                "approval.get", "approval.cancel", "agents.list", "approvals.pending", "events.subscribe", "x"]),
+            params in prop::option::of(prop_oneof![
+                Just(json!(null)), Just(json!(1)), Just(json!("s")), Just(json!([])),
+                Just(json!({"agent_id": "a", "title": "t"})), Just(json!({"id": 1})),
+                Just(json!({"agent_id": "a", "title": "t", "timeout_ms": "soon"})),
+            ]),
+        ) {
+            let mut request = json!({"jsonrpc": "2.0", "id": 1, "method": method});
+            if let Some(params) = params {
+                request["params"] = params;
+            }
+            let _ = decode(request.to_string().as_bytes());
+        }
+    }
+}

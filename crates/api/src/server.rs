@@ -1,0 +1,372 @@
+//! The socket server: one task per connection, requests on a connection answered in order.
+
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use inbox::{AgentUpdate, Inbox, Millis, NewRequest, OnTimeout, Provenance, Update};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::Semaphore;
+
+use crate::protocol::{self, code, decode, Call, Method, RpcError, MAX_MESSAGE_BYTES};
+
+/// What a request that does not say gets (the user's Settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AskDefaults {
+    pub timeout_ms: Millis,
+    pub on_timeout: OnTimeout,
+}
+
+#[derive(Clone)]
+pub struct ServerConfig {
+    pub max_connections: usize,
+    pub defaults: Arc<RwLock<AskDefaults>>,
+    /// After a client vanished mid-ask: how long its process may take to come back (or to
+    /// be gone) before a request nobody can receive any more is closed.
+    pub orphan_grace: Duration,
+    /// A client that does not read what it is sent for this long is disconnected.
+    pub write_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 256,
+            defaults: Arc::new(RwLock::new(AskDefaults {
+                timeout_ms: 5 * 60 * 1000,
+                on_timeout: OnTimeout::Deny,
+            })),
+            orphan_grace: Duration::from_secs(5),
+            write_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Serves until the listener fails for good. Over `max_connections`, a new client gets a
+/// `BUSY` error and is disconnected; everyone else carries on.
+pub async fn serve(listener: UnixListener, inbox: Inbox, config: ServerConfig) {
+    let permits = Arc::new(Semaphore::new(config.max_connections));
+    loop {
+        let stream = match listener.accept().await {
+            Ok((stream, _)) => stream,
+            Err(e) => {
+                tracing::warn!("api: accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                continue;
+            }
+        };
+        let inbox = inbox.clone();
+        let config = config.clone();
+        match permits.clone().try_acquire_owned() {
+            Ok(permit) => {
+                tokio::spawn(async move {
+                    if let Some(connection) = Connection::accept(stream, inbox, config) {
+                        connection.run().await;
+                    }
+                    drop(permit);
+                });
+            }
+            Err(_) => {
+                tokio::spawn(async move {
+                    let (_, mut writer) = stream.into_split();
+                    let busy =
+                        RpcError::new(code::BUSY, "too many open connections; try again later");
+                    let _ = write_line(
+                        &mut writer,
+                        &protocol::response(None, Err(busy)),
+                        config.write_timeout,
+                    )
+                    .await;
+                });
+            }
+        }
+    }
+}
+
+struct Connection {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+    inbox: Inbox,
+    config: ServerConfig,
+    peer: Provenance,
+}
+
+enum LineError {
+    TooLarge,
+    Io,
+}
+
+impl Connection {
+    /// Takes the peer's identity from the kernel; a peer of another user is turned away
+    /// (the socket's mode should already have stopped it).
+    fn accept(stream: UnixStream, inbox: Inbox, config: ServerConfig) -> Option<Self> {
+        let cred = stream.peer_cred().ok()?;
+        // SAFETY: getuid cannot fail and has no preconditions.
+        if cred.uid() != unsafe { libc::getuid() } {
+            tracing::warn!(uid = cred.uid(), "api: refused a peer of another user");
+            return None;
+        }
+        let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
+        let exe = pid.and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());
+        let peer = Provenance {
+            pid,
+            uid: Some(cred.uid()),
+            exe: exe.map(|p| p.display().to_string()),
+        };
+        let (reader, writer) = stream.into_split();
+        Some(Self {
+            reader: BufReader::new(reader),
+            writer,
+            inbox,
+            config,
+            peer,
+        })
+    }
+
+    async fn run(mut self) {
+        loop {
+            let line = match self.read_line().await {
+                Ok(Some(line)) => line,
+                Ok(None) | Err(LineError::Io) => return,
+                Err(LineError::TooLarge) => {
+                    let error = RpcError::new(
+                        code::TOO_LARGE,
+                        format!("a message may be at most {MAX_MESSAGE_BYTES} bytes; closing the connection"),
+                    );
+                    let _ = self.send(&protocol::response(None, Err(error))).await;
+                    return;
+                }
+            };
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            let keep_going = match decode(&line) {
+                Ok(call) => self.handle(call).await,
+                Err((id, error)) => self.send(&protocol::response(id, Err(error))).await,
+            };
+            if !keep_going {
+                return;
+            }
+        }
+    }
+
+    /// One line, without its newline; `None` at the end of the stream.
+    async fn read_line(&mut self) -> Result<Option<Vec<u8>>, LineError> {
+        let mut line = Vec::new();
+        loop {
+            let buffer = self.reader.fill_buf().await.map_err(|_| LineError::Io)?;
+            if buffer.is_empty() {
+                return Ok((!line.is_empty()).then_some(line));
+            }
+            let (chunk, done) = match buffer.iter().position(|&b| b == b'\n') {
+                Some(end) => (&buffer[..end], true),
+                None => (buffer, false),
+            };
+            if line.len() + chunk.len() > MAX_MESSAGE_BYTES {
+                return Err(LineError::TooLarge);
+            }
+            line.extend_from_slice(chunk);
+            let used = chunk.len() + usize::from(done);
+            self.reader.consume(used);
+            if done {
+                return Ok(Some(line));
+            }
+        }
+    }
+
+    /// Sends one message; false when the client is gone or does not read.
+    async fn send(&mut self, message: &Value) -> bool {
+        write_line(&mut self.writer, message, self.config.write_timeout).await
+    }
+
+    async fn reply(&mut self, id: Option<Value>, result: Result<Value, RpcError>) -> bool {
+        if id.is_none() {
+            return true; // a notification: JSON-RPC sends nothing back
+        }
+        self.send(&protocol::response(id, result)).await
+    }
+
+    async fn handle(&mut self, call: Call) -> bool {
+        let Call { id, method } = call;
+        let inbox = self.inbox.clone();
+        match method {
+            Method::Hello => {
+                let hello = json!({
+                    "protocol": protocol::PROTOCOL_VERSION,
+                    "server": "converge-tray",
+                    "version": env!("CARGO_PKG_VERSION"),
+                });
+                self.reply(id, Ok(hello)).await
+            }
+            Method::AgentUpdate(p) => {
+                let result = inbox.update_agent(AgentUpdate {
+                    id: p.agent_id,
+                    name: p.name,
+                    kind: p.kind,
+                    state: p.state,
+                    activity: p.activity,
+                });
+                self.reply(id, to_json(result)).await
+            }
+            Method::Ask(p) => {
+                if p.agent_name.is_some() || p.agent_kind.is_some() {
+                    let registered = inbox.update_agent(AgentUpdate {
+                        id: p.agent_id.clone(),
+                        name: p.agent_name.clone(),
+                        kind: p.agent_kind,
+                        ..AgentUpdate::default()
+                    });
+                    if let Err(e) = registered {
+                        return self.reply(id, Err(e.into())).await;
+                    }
+                }
+                let defaults = *self.config.defaults.read().unwrap();
+                let asked = inbox.ask(NewRequest {
+                    agent_id: p.agent_id,
+                    action: p.action,
+                    title: p.title,
+                    details: p.details,
+                    provenance: self.peer.clone(),
+                    timeout_ms: p.timeout_ms.unwrap_or(defaults.timeout_ms),
+                    on_timeout: p.on_timeout.unwrap_or(defaults.on_timeout),
+                    idempotency_key: p.idempotency_key,
+                });
+                match asked {
+                    Ok(request) if p.wait && request.is_pending() => {
+                        let pending = protocol::notification(
+                            "approval.pending",
+                            json!({ "call": id.clone(), "request": request }),
+                        );
+                        if !self.send(&pending).await {
+                            self.orphaned(request.id);
+                            return false;
+                        }
+                        self.wait_and_reply(id, request.id).await
+                    }
+                    other => self.reply(id, to_json(other)).await,
+                }
+            }
+            Method::Wait(p) => match inbox.request(&p.id) {
+                Ok(Some(request)) if request.is_pending() => self.wait_and_reply(id, p.id).await,
+                Ok(Some(request)) => self.reply(id, Ok(json!(request))).await,
+                Ok(None) => {
+                    self.reply(id, Err(inbox::Error::NotFound(p.id).into()))
+                        .await
+                }
+                Err(e) => self.reply(id, Err(e.into())).await,
+            },
+            Method::Get(p) => {
+                let result = match inbox.request(&p.id) {
+                    Ok(Some(request)) => Ok(json!(request)),
+                    Ok(None) => Err(inbox::Error::NotFound(p.id).into()),
+                    Err(e) => Err(e.into()),
+                };
+                self.reply(id, result).await
+            }
+            Method::Cancel(p) => self.reply(id, to_json(inbox.cancel(&p.id, p.reason))).await,
+            Method::Agents => self.reply(id, to_json(inbox.agents())).await,
+            Method::Pending => self.reply(id, to_json(inbox.pending())).await,
+            Method::Subscribe => self.stream_events(id).await,
+        }
+    }
+
+    /// Waits for the decision while watching the connection: a client that goes away
+    /// leaves its request pending, to be re-attached or closed as orphaned.
+    async fn wait_and_reply(&mut self, id: Option<Value>, request_id: String) -> bool {
+        let inbox = self.inbox.clone();
+        let decided = {
+            let wait = inbox.wait(&request_id);
+            tokio::pin!(wait);
+            loop {
+                tokio::select! {
+                    decided = &mut wait => break Some(decided),
+                    gone = client_gone(&mut self.reader) => if gone { break None },
+                }
+            }
+        };
+        match decided {
+            Some(result) => self.reply(id, to_json(result)).await,
+            None => {
+                self.orphaned(request_id);
+                false
+            }
+        }
+    }
+
+    /// Closes the request later if its asker's process is gone by then.
+    fn orphaned(&self, request_id: String) {
+        let (inbox, grace, pid) = (self.inbox.clone(), self.config.orphan_grace, self.peer.pid);
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            if pid.is_some_and(process_alive) {
+                return; // it may reconnect and wait again
+            }
+            if let Ok(Some(request)) = inbox.request(&request_id) {
+                if request.is_pending() {
+                    let _ = inbox.close_orphaned(&request_id, "the asking process went away");
+                }
+            }
+        });
+    }
+
+    async fn stream_events(&mut self, id: Option<Value>) -> bool {
+        let mut updates = self.inbox.subscribe();
+        let snapshot = self.inbox.snapshot();
+        if !self.reply(id, to_json(snapshot)).await {
+            return false;
+        }
+        loop {
+            let message = tokio::select! {
+                update = updates.next() => match update {
+                    Ok(Update::Event(event)) => protocol::notification("event", json!(event)),
+                    Ok(Update::Resync(snapshot)) => protocol::notification("resync", json!(snapshot)),
+                    Err(e) => {
+                        tracing::warn!("api: events: {e}");
+                        continue;
+                    }
+                },
+                gone = client_gone(&mut self.reader) => if gone { return false } else { continue },
+            };
+            if !self.send(&message).await {
+                return false;
+            }
+        }
+    }
+}
+
+/// Resolves `true` once the client closed its side. Input that arrives meanwhile is left for
+/// later and resolves `false` only after a pause, so a chatty client does not spin this loop.
+async fn client_gone(reader: &mut BufReader<OwnedReadHalf>) -> bool {
+    match reader.fill_buf().await {
+        Ok([]) => true,
+        Ok(_) => {
+            tokio::time::sleep(Duration::from_secs(3600)).await;
+            false
+        }
+        Err(_) => true,
+    }
+}
+
+async fn write_line(writer: &mut OwnedWriteHalf, message: &Value, timeout: Duration) -> bool {
+    let mut line = message.to_string();
+    line.push('\n');
+    matches!(
+        tokio::time::timeout(timeout, writer.write_all(line.as_bytes())).await,
+        Ok(Ok(()))
+    )
+}
+
+fn to_json<T: serde::Serialize>(result: inbox::Result<T>) -> Result<Value, RpcError> {
+    result.map(|value| json!(value)).map_err(RpcError::from)
+}
+
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    // SAFETY: signal 0 only checks that the process exists.
+    let Ok(pid) = i32::try_from(pid) else {
+        return false;
+    };
+    unsafe { libc::kill(pid, 0) == 0 }
+}

@@ -1,0 +1,487 @@
+//! The protocol against the real server, a real inbox and real sockets.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use api::protocol::code;
+use api::{bind, serve, ServerConfig};
+use inbox::{Durability, Inbox, InboxConfig, Outcome, Resolver, Verdict};
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
+use tokio::net::UnixStream;
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    socket: PathBuf,
+    inbox: Inbox,
+}
+
+async fn start(config: ServerConfig) -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let (inbox, _) = Inbox::start(InboxConfig {
+        durability: Durability::Normal,
+        ..InboxConfig::at(dir.path().join("inbox.db"))
+    })
+    .unwrap();
+    let socket = dir.path().join("run").join("api.sock");
+    let listener = bind(&socket).unwrap();
+    tokio::spawn(serve(listener, inbox.clone(), config));
+    Fixture {
+        _dir: dir,
+        socket,
+        inbox,
+    }
+}
+
+struct Client {
+    lines: Lines<BufReader<OwnedReadHalf>>,
+    writer: OwnedWriteHalf,
+    next_id: u64,
+}
+
+impl Client {
+    async fn connect(fx: &Fixture) -> Self {
+        let (reader, writer) = UnixStream::connect(&fx.socket).await.unwrap().into_split();
+        Self {
+            lines: BufReader::new(reader).lines(),
+            writer,
+            next_id: 1,
+        }
+    }
+
+    async fn send_line(&mut self, line: &str) {
+        self.writer.write_all(line.as_bytes()).await.unwrap();
+        self.writer.write_all(b"\n").await.unwrap();
+    }
+
+    async fn send(&mut self, method: &str, params: Value) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        let request = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
+        self.send_line(&request.to_string()).await;
+        id
+    }
+
+    /// The next message, or None if the server closed the connection.
+    async fn message(&mut self) -> Option<Value> {
+        let line = tokio::time::timeout(Duration::from_secs(10), self.lines.next_line())
+            .await
+            .expect("a message within 10 s")
+            .ok()??;
+        Some(serde_json::from_str(&line).unwrap())
+    }
+
+    /// The response to `id`, skipping notifications.
+    async fn response(&mut self, id: u64) -> Value {
+        loop {
+            let message = self.message().await.expect("connection open");
+            if message.get("id") == Some(&json!(id)) {
+                return message;
+            }
+        }
+    }
+
+    async fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.send(method, params).await;
+        self.response(id).await
+    }
+}
+
+fn error_code(response: &Value) -> i64 {
+    response["error"]["code"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no error: {response}"))
+}
+
+async fn pending_id(fx: &Fixture) -> String {
+    for _ in 0..200 {
+        if let Some(request) = fx.inbox.pending().unwrap().pop() {
+            return request.id;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("no pending request")
+}
+
+#[tokio::test]
+async fn hello_says_the_protocol_version() {
+    let fx = start(ServerConfig::default()).await;
+    let mut client = Client::connect(&fx).await;
+    let hello = client.call("hello", json!({})).await;
+    assert_eq!(hello["result"]["protocol"], 1);
+}
+
+#[tokio::test]
+async fn ask_blocks_until_a_person_decides_and_records_who_asked() {
+    let fx = start(ServerConfig::default()).await;
+    let mut client = Client::connect(&fx).await;
+    let id = client
+        .send(
+            "approval.ask",
+            json!({"agent_id": "deploy", "agent_name": "Deploy script", "title": "Deploy to prod?",
+                   "details": "./deploy.sh --prod", "timeout_ms": 60000}),
+        )
+        .await;
+    // First a notification with the pending request, so the client knows its id.
+    let pending = client.message().await.unwrap();
+    assert_eq!(pending["method"], "approval.pending");
+    let request_id = pending["params"]["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let stored = fx.inbox.request(&request_id).unwrap().unwrap();
+    assert_eq!(stored.provenance.pid, Some(std::process::id()));
+    assert_eq!(
+        stored.provenance.exe.as_deref(),
+        Some(std::env::current_exe().unwrap().to_str().unwrap())
+    );
+    assert_eq!(stored.details, "./deploy.sh --prod");
+    assert_eq!(fx.inbox.agents().unwrap()[0].name, "Deploy script");
+
+    fx.inbox
+        .decide(&request_id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let response = client.response(id).await;
+    assert_eq!(response["result"]["resolution"]["outcome"], "approved");
+    assert_eq!(response["result"]["resolution"]["by"], "popover");
+}
+
+#[tokio::test]
+async fn nothing_on_the_api_can_decide() {
+    let fx = start(ServerConfig::default()).await;
+    let mut client = Client::connect(&fx).await;
+    let asked = client
+        .call(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "t", "wait": false}),
+        )
+        .await;
+    let id = asked["result"]["id"].as_str().unwrap().to_owned();
+    for method in ["approval.decide", "approval.approve", "decide", "approve"] {
+        let response = client
+            .call(method, json!({"id": id, "verdict": "approve"}))
+            .await;
+        assert_eq!(error_code(&response), code::METHOD_NOT_FOUND, "{method}");
+    }
+    // Extra fields do not sneak a decision in either.
+    let response = client
+        .call(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "t", "approved": true}),
+        )
+        .await;
+    assert_eq!(error_code(&response), code::INVALID_PARAMS);
+    assert!(fx.inbox.request(&id).unwrap().unwrap().is_pending());
+}
+
+#[tokio::test]
+async fn bad_messages_get_errors_and_the_connection_carries_on() {
+    let fx = start(ServerConfig::default()).await;
+    let mut client = Client::connect(&fx).await;
+    client.send_line("{not json").await;
+    let parse = client.message().await.unwrap();
+    assert_eq!(error_code(&parse), code::PARSE_ERROR);
+    assert_eq!(parse["id"], Value::Null);
+
+    let wrong = client
+        .call("approval.ask", json!({"agent_id": "a", "title": 5}))
+        .await;
+    assert_eq!(error_code(&wrong), code::INVALID_PARAMS);
+    let refused = client
+        .call(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "t", "timeout_ms": 0}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), code::REFUSED);
+    assert!(refused["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("timeout"));
+    let unknown = client.call("approval.get", json!({"id": "nope"})).await;
+    assert_eq!(error_code(&unknown), code::NOT_FOUND);
+
+    // Still usable, and nothing was stored by the bad ones.
+    assert_eq!(
+        client.call("hello", json!({})).await["result"]["protocol"],
+        1
+    );
+    assert!(fx.inbox.pending().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_oversized_line_closes_that_connection_only() {
+    let fx = start(ServerConfig::default()).await;
+    let mut big = Client::connect(&fx).await;
+    let mut other = Client::connect(&fx).await;
+    let huge = format!(
+        r#"{{"jsonrpc":"2.0","id":1,"method":"approval.ask","params":{{"agent_id":"a","title":"t","details":"{}"}}}}"#,
+        "x".repeat(api::MAX_MESSAGE_BYTES)
+    );
+    // Written in the background: the server stops reading once over the limit.
+    let mut writer = big.writer;
+    tokio::spawn(async move {
+        let _ = writer.write_all(huge.as_bytes()).await;
+    });
+    big.writer = UnixStream::connect(&fx.socket)
+        .await
+        .unwrap()
+        .into_split()
+        .1;
+    let error = big.message().await.unwrap();
+    assert_eq!(error_code(&error), code::TOO_LARGE);
+    assert!(big.message().await.is_none(), "the connection is closed");
+    assert_eq!(
+        other.call("hello", json!({})).await["result"]["protocol"],
+        1
+    );
+    assert!(fx.inbox.pending().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_client_that_vanishes_mid_ask_can_reattach() {
+    let fx = start(ServerConfig::default()).await;
+    let mut client = Client::connect(&fx).await;
+    client
+        .send(
+            "approval.ask",
+            json!({"agent_id": "hook", "title": "Bash: rm -rf build", "idempotency_key": "tool-1"}),
+        )
+        .await;
+    let request_id = pending_id(&fx).await;
+    drop(client); // the hook was killed
+
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(fx.inbox.request(&request_id).unwrap().unwrap().is_pending());
+
+    // Re-attach by id...
+    let mut by_id = Client::connect(&fx).await;
+    let wait = by_id.send("approval.wait", json!({"id": request_id})).await;
+    // ...and by asking again with the same idempotency key.
+    let mut by_key = Client::connect(&fx).await;
+    let again = by_key
+        .send(
+            "approval.ask",
+            json!({"agent_id": "hook", "title": "Bash: rm -rf build", "idempotency_key": "tool-1"}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(fx.inbox.pending().unwrap().len(), 1, "no duplicate");
+    fx.inbox
+        .decide(
+            &request_id,
+            Verdict::Deny {
+                reason: Some("not now".into()),
+            },
+            Resolver::Shortcut,
+        )
+        .unwrap();
+    for (client, id) in [(&mut by_id, wait), (&mut by_key, again)] {
+        let response = client.response(id).await;
+        assert_eq!(response["result"]["id"], request_id.as_str());
+        assert_eq!(response["result"]["resolution"]["outcome"], "denied");
+        assert_eq!(response["result"]["resolution"]["reason"], "not now");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_whose_asking_process_died_is_closed() {
+    let fx = start(ServerConfig {
+        orphan_grace: Duration::from_millis(300),
+        ..ServerConfig::default()
+    })
+    .await;
+    // A separate process asks, then dies before anyone decides.
+    let script = format!(
+        "import socket, time\ns = socket.socket(socket.AF_UNIX)\ns.connect({:?})\n\
+         s.sendall(b'{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"approval.ask\",\"params\":{{\"agent_id\":\"a\",\"title\":\"t\"}}}}\\n')\n\
+         s.recv(65536)\n",
+        fx.socket.to_str().unwrap()
+    );
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", &script])
+            .status()
+            .expect("python3 runs")
+    })
+    .await
+    .unwrap();
+    assert!(status.success());
+    let request_id = fx.inbox.pending().unwrap()[0].id.clone();
+    for _ in 0..100 {
+        let request = fx.inbox.request(&request_id).unwrap().unwrap();
+        if let Some(resolution) = request.resolution {
+            assert_eq!(
+                (resolution.outcome, resolution.by),
+                (Outcome::Cancelled, Resolver::System)
+            );
+            assert_eq!(
+                resolution.reason.as_deref(),
+                Some("the asking process went away")
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the orphaned request stayed pending");
+}
+
+#[tokio::test]
+async fn timeouts_and_cancellations_reach_the_asker() {
+    let fx = start(ServerConfig::default()).await;
+    let mut client = Client::connect(&fx).await;
+    let response = client
+        .call(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "quick", "timeout_ms": 1000, "on_timeout": "fallback"}),
+        )
+        .await;
+    assert_eq!(response["result"]["resolution"]["outcome"], "timed-out");
+    assert_eq!(response["result"]["on_timeout"], "fallback");
+
+    let asked = client
+        .call(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "t", "wait": false}),
+        )
+        .await;
+    assert!(asked["result"]["resolution"].is_null());
+    let id = asked["result"]["id"].as_str().unwrap().to_owned();
+    let cancelled = client
+        .call(
+            "approval.cancel",
+            json!({"id": id, "reason": "answered in the terminal"}),
+        )
+        .await;
+    assert_eq!(cancelled["result"]["resolution"]["outcome"], "cancelled");
+    let again = client.call("approval.cancel", json!({"id": id})).await;
+    assert_eq!(error_code(&again), code::ALREADY_RESOLVED);
+}
+
+#[tokio::test]
+async fn agents_report_status_and_scripts_can_list() {
+    let fx = start(ServerConfig::default()).await;
+    let mut client = Client::connect(&fx).await;
+    let updated = client
+        .call(
+            "agent.update",
+            json!({"agent_id": "nightly", "name": "Nightly build", "kind": "script",
+                   "state": "working", "activity": "compiling"}),
+        )
+        .await;
+    assert_eq!(updated["result"]["state"], "working");
+    let refused = client
+        .call(
+            "agent.update",
+            json!({"agent_id": "nightly", "state": "waiting-for-approval"}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), code::REFUSED);
+    client
+        .call(
+            "approval.ask",
+            json!({"agent_id": "nightly", "title": "t", "wait": false}),
+        )
+        .await;
+    let agents = client.call("agents.list", json!(null)).await;
+    assert_eq!(agents["result"][0]["activity"], "compiling");
+    assert_eq!(agents["result"][0]["pending"], 1);
+    let pending = client.call("approvals.pending", json!(null)).await;
+    assert_eq!(pending["result"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn too_many_connections_are_turned_away_and_the_rest_carry_on() {
+    let fx = start(ServerConfig {
+        max_connections: 50,
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut open = Vec::new();
+    for _ in 0..50 {
+        let mut client = Client::connect(&fx).await;
+        assert_eq!(
+            client.call("hello", json!({})).await["result"]["protocol"],
+            1
+        );
+        open.push(client);
+    }
+    let mut refused = 0;
+    for _ in 0..200 {
+        let mut extra = Client::connect(&fx).await;
+        let message = extra.message().await.unwrap();
+        assert_eq!(error_code(&message), code::BUSY);
+        assert!(extra.message().await.is_none());
+        refused += 1;
+    }
+    assert_eq!(refused, 200);
+    // The open ones still work; a closed one frees a place.
+    assert_eq!(
+        open[7].call("hello", json!({})).await["result"]["protocol"],
+        1
+    );
+    drop(open.pop());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut late = Client::connect(&fx).await;
+    assert_eq!(late.call("hello", json!({})).await["result"]["protocol"], 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscriber_that_does_not_read_is_dropped_and_nothing_else_waits_for_it() {
+    let fx = start(ServerConfig {
+        write_timeout: Duration::from_millis(200),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut slow = Client::connect(&fx).await;
+    let subscribed = slow.call("events.subscribe", json!(null)).await;
+    assert!(subscribed["result"]["pending"].is_array());
+    // It never reads again; the inbox keeps working at full speed.
+    let details = "d".repeat(100_000);
+    for i in 0..100 {
+        let id = fx
+            .inbox
+            .ask(inbox::NewRequest {
+                details: details.clone(),
+                ..inbox::NewRequest::new(&format!("agent-{}", i % 20), "Bash", "t", "")
+            })
+            .unwrap()
+            .id;
+        fx.inbox
+            .decide(&id, Verdict::Approve, Resolver::Popover)
+            .unwrap();
+    }
+    let mut fresh = Client::connect(&fx).await;
+    assert_eq!(
+        fresh.call("hello", json!({})).await["result"]["protocol"],
+        1
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await; // past the write timeout, unread
+                                                      // The slow one was cut off: after what fit in the socket buffers, the stream ends.
+                                                      // (the last line may be cut short: the write was abandoned mid-way)
+    let mut received = 0;
+    while let Ok(Some(_)) = slow.lines.next_line().await {
+        received += 1;
+    }
+    assert!(received < 400, "{received} messages: it was not cut off");
+}
+
+#[tokio::test]
+async fn the_socket_is_private_and_served_once() {
+    let fx = start(ServerConfig::default()).await;
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&fx.socket), 0o600);
+    assert_eq!(mode(fx.socket.parent().unwrap()), 0o700);
+    let err = bind(&fx.socket).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AddrInUse);
+
+    // A socket file left by a dead app is replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let stale = dir.path().join("api.sock");
+    drop(std::os::unix::net::UnixListener::bind(&stale).unwrap());
+    assert!(stale.exists());
+    let _listener = bind(&stale).unwrap();
+}
