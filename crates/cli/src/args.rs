@@ -1,0 +1,170 @@
+//! Command-line arguments, parsed by hand: no parser dependency, for a small, fast binary.
+
+pub const USAGE: &str = "usage:
+  ctray ask TITLE [--details TEXT|-] [--agent NAME] [--action NAME]
+                  [--timeout 5m] [--on-timeout deny|fallback] [--json]
+      waits for a person to decide in Converge Tray; exits 0 approved, 1 denied
+      (reason on stderr), 2 timed out, 3 app not running or not reachable
+  ctray status TEXT [--agent NAME] [--state working|idle|done|error|waiting-for-input]
+  ctray agents [--json]
+  ctray pending [--json]";
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Help,
+    Ask(Ask),
+    Status(Status),
+    Agents { json: bool },
+    Pending { json: bool },
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Ask {
+    pub title: String,
+    pub details: Option<String>,
+    pub agent: Option<String>,
+    pub action: String,
+    pub timeout_ms: Option<i64>,
+    pub on_timeout: Option<String>,
+    pub json: bool,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Status {
+    pub text: String,
+    pub agent: Option<String>,
+    pub state: Option<String>,
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let mut args = args.into_iter();
+    let Some(command) = args.next() else {
+        return Err("no command".into());
+    };
+    let mut positional = Vec::new();
+    let mut options: Vec<(String, Option<String>)> = Vec::new();
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--json" => options.push((arg, None)),
+            "--details" | "--agent" | "--action" | "--timeout" | "--on-timeout" | "--state" => {
+                let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
+                options.push((arg, Some(value)));
+            }
+            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
+            _ => positional.push(arg),
+        }
+    }
+    let mut take = |name: &str| -> Option<String> {
+        let index = options.iter().position(|(n, _)| n == name)?;
+        Some(options.remove(index).1.unwrap_or_default())
+    };
+    let json = take("--json").is_some();
+    let command = match command.as_str() {
+        "-h" | "--help" | "help" => Command::Help,
+        "ask" => {
+            let [title] = positional.as_slice() else {
+                return Err("ask takes one TITLE (quote it)".into());
+            };
+            let timeout_ms = take("--timeout").map(|t| parse_duration(&t)).transpose()?;
+            let on_timeout = take("--on-timeout");
+            if let Some(value) = &on_timeout {
+                if value != "deny" && value != "fallback" {
+                    return Err(format!("--on-timeout is deny or fallback, not {value:?}"));
+                }
+            }
+            Command::Ask(Ask {
+                title: title.clone(),
+                details: take("--details"),
+                agent: take("--agent"),
+                action: take("--action").unwrap_or_else(|| "ask".into()),
+                timeout_ms,
+                on_timeout,
+                json,
+            })
+        }
+        "status" => {
+            let [text] = positional.as_slice() else {
+                return Err("status takes one TEXT (quote it)".into());
+            };
+            Command::Status(Status {
+                text: text.clone(),
+                agent: take("--agent"),
+                state: take("--state"),
+            })
+        }
+        "agents" if positional.is_empty() => Command::Agents { json },
+        "pending" if positional.is_empty() => Command::Pending { json },
+        other => return Err(format!("unknown command or arguments: {other}")),
+    };
+    if let Some((name, _)) = options.first() {
+        return Err(format!("{name} does not apply to {command:?}"));
+    }
+    Ok(command)
+}
+
+/// `90`, `90s`, `5m`, `2h`, `1d` → milliseconds.
+pub fn parse_duration(text: &str) -> Result<i64, String> {
+    let bad = || format!("{text:?} is not a duration like 90s, 5m or 1h");
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let number: i64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    Ok(number * seconds * 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(line: &str) -> Result<Command, String> {
+        parse(line.split_whitespace().map(String::from))
+    }
+
+    #[test]
+    fn parses_an_ask() {
+        let Command::Ask(ask) =
+            parse_str("ask Deploy? --timeout 5m --on-timeout fallback --json").unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(ask.title, "Deploy?");
+        assert_eq!(ask.timeout_ms, Some(300_000));
+        assert_eq!(ask.on_timeout.as_deref(), Some("fallback"));
+        assert!(ask.json);
+    }
+
+    #[test]
+    fn refuses_what_it_does_not_understand() {
+        assert!(parse_str("ask").unwrap_err().contains("one TITLE"));
+        assert!(parse_str("ask a b").unwrap_err().contains("one TITLE"));
+        assert!(parse_str("ask t --timeout soon")
+            .unwrap_err()
+            .contains("not a duration"));
+        assert!(parse_str("ask t --on-timeout allow")
+            .unwrap_err()
+            .contains("deny or fallback"));
+        assert!(parse_str("ask t --approve")
+            .unwrap_err()
+            .contains("unknown option"));
+        assert!(parse_str("agents --state idle")
+            .unwrap_err()
+            .contains("does not apply"));
+        assert!(parse_str("decide x").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90"), Ok(90_000));
+        assert_eq!(parse_duration("90s"), Ok(90_000));
+        assert_eq!(parse_duration("2h"), Ok(7_200_000));
+        assert!(parse_duration("5 min").is_err());
+    }
+}

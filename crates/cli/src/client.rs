@@ -1,0 +1,62 @@
+//! A blocking JSON-RPC client on the app's socket.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::net::UnixStream;
+
+use serde_json::{json, Value};
+
+pub enum ClientError {
+    /// No app to talk to: not running, or the socket is not ours to open.
+    Unavailable(String),
+    /// The app answered with an error.
+    Rpc(String),
+}
+
+pub struct Client {
+    reader: BufReader<UnixStream>,
+    writer: UnixStream,
+}
+
+impl Client {
+    pub fn connect() -> Result<Self, ClientError> {
+        let path = api::default_socket_path();
+        let stream = UnixStream::connect(&path)
+            .map_err(|e| ClientError::Unavailable(format!("{}: {e}", path.display())))?;
+        let writer = stream
+            .try_clone()
+            .map_err(|e| ClientError::Unavailable(e.to_string()))?;
+        Ok(Self {
+            reader: BufReader::new(stream),
+            writer,
+        })
+    }
+
+    /// Sends one request and returns its result, skipping notifications (the app's
+    /// `approval.pending` before a blocking answer).
+    pub fn call(&mut self, method: &str, params: Value) -> Result<Value, ClientError> {
+        let request = json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+        let lost = |e: std::io::Error| ClientError::Unavailable(format!("connection lost: {e}"));
+        self.writer
+            .write_all(format!("{request}\n").as_bytes())
+            .map_err(lost)?;
+        loop {
+            let mut line = String::new();
+            if self.reader.read_line(&mut line).map_err(lost)? == 0 {
+                return Err(ClientError::Unavailable(
+                    "the app closed the connection".into(),
+                ));
+            }
+            let message: Value = serde_json::from_str(&line)
+                .map_err(|e| ClientError::Rpc(format!("unreadable answer: {e}")))?;
+            if message.get("id") != Some(&json!(1)) {
+                continue;
+            }
+            if let Some(error) = message.get("error") {
+                return Err(ClientError::Rpc(
+                    error["message"].as_str().unwrap_or("error").to_owned(),
+                ));
+            }
+            return Ok(message["result"].clone());
+        }
+    }
+}

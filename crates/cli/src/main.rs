@@ -1,0 +1,173 @@
+//! `ctray`: the command-line client of Converge Tray's local API (docs/protocol.md), for
+//! scripts. Blocking std I/O and no async runtime, so it starts in milliseconds.
+
+mod args;
+mod client;
+
+use std::io::Read;
+use std::process::ExitCode;
+
+use args::{Command, USAGE};
+use client::{Client, ClientError};
+use serde_json::{json, Value};
+
+/// Exit codes scripts rely on.
+const APPROVED: u8 = 0;
+const DENIED: u8 = 1;
+const TIMED_OUT: u8 = 2;
+const UNAVAILABLE: u8 = 3;
+const USAGE_ERROR: u8 = 64;
+
+fn main() -> ExitCode {
+    let command = match args::parse(std::env::args().skip(1)) {
+        Ok(command) => command,
+        Err(problem) => {
+            eprintln!("ctray: {problem}\n\n{USAGE}");
+            return ExitCode::from(USAGE_ERROR);
+        }
+    };
+    match run(command) {
+        Ok(code) => ExitCode::from(code),
+        Err(ClientError::Unavailable(why)) => {
+            eprintln!("ctray: Converge Tray is not reachable ({why}); is the app running?");
+            ExitCode::from(UNAVAILABLE)
+        }
+        Err(ClientError::Rpc(message)) => {
+            eprintln!("ctray: {message}");
+            ExitCode::from(USAGE_ERROR)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<u8, ClientError> {
+    match command {
+        Command::Help => {
+            println!("{USAGE}");
+            Ok(0)
+        }
+        Command::Ask(ask) => {
+            let details = match ask.details {
+                Some(text) if text == "-" => {
+                    let mut text = String::new();
+                    std::io::stdin().read_to_string(&mut text).map_err(|e| {
+                        ClientError::Rpc(format!("cannot read details from stdin: {e}"))
+                    })?;
+                    text
+                }
+                Some(text) => text,
+                None => String::new(),
+            };
+            let (agent_id, agent_name) = agent(ask.agent);
+            let mut params = json!({
+                "agent_id": agent_id,
+                "agent_name": agent_name,
+                "agent_kind": "script",
+                "action": ask.action,
+                "title": ask.title,
+                "details": details,
+            });
+            if let Some(ms) = ask.timeout_ms {
+                params["timeout_ms"] = json!(ms);
+            }
+            if let Some(on_timeout) = ask.on_timeout {
+                params["on_timeout"] = json!(on_timeout);
+            }
+            let request = Client::connect()?.call("approval.ask", params)?;
+            if ask.json {
+                println!("{request}");
+            }
+            Ok(outcome_code(&request))
+        }
+        Command::Status(status) => {
+            let (agent_id, agent_name) = agent(status.agent);
+            let mut params = json!({
+                "agent_id": agent_id, "name": agent_name, "kind": "script", "activity": status.text,
+            });
+            if let Some(state) = status.state {
+                params["state"] = json!(state);
+            }
+            Client::connect()?.call("agent.update", params)?;
+            Ok(0)
+        }
+        Command::Agents { json } => {
+            let agents = Client::connect()?.call("agents.list", Value::Null)?;
+            for agent in agents.as_array().into_iter().flatten() {
+                if json {
+                    println!("{agent}");
+                } else {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        text(&agent["id"]),
+                        text(&agent["state"]),
+                        agent["pending"],
+                        text(&agent["activity"])
+                    );
+                }
+            }
+            Ok(0)
+        }
+        Command::Pending { json } => {
+            let pending = Client::connect()?.call("approvals.pending", Value::Null)?;
+            for request in pending.as_array().into_iter().flatten() {
+                if json {
+                    println!("{request}");
+                } else {
+                    println!(
+                        "{}\t{}\t{}",
+                        text(&request["id"]),
+                        text(&request["agent_id"]),
+                        text(&request["title"])
+                    );
+                }
+            }
+            Ok(0)
+        }
+    }
+}
+
+/// The agent a script speaks for: `--agent NAME`, else the program that ran ctray.
+fn agent(name: Option<String>) -> (String, String) {
+    let name = name.unwrap_or_else(|| {
+        std::fs::read_to_string(format!(
+            "/proc/{}/comm",
+            std::os::unix::process::parent_id()
+        ))
+        .map(|comm| comm.trim().to_owned())
+        .ok()
+        .filter(|comm| !comm.is_empty())
+        .unwrap_or_else(|| "script".into())
+    });
+    (format!("script:{name}"), name)
+}
+
+/// 0 approved, 1 denied or cancelled (reason on stderr), 2 timed out.
+fn outcome_code(request: &Value) -> u8 {
+    let resolution = &request["resolution"];
+    let reason = resolution["reason"].as_str();
+    let by = text(&resolution["by"]);
+    match resolution["outcome"].as_str() {
+        Some("approved") => APPROVED,
+        Some("timed-out") => {
+            eprintln!("ctray: {}", reason.unwrap_or("no decision in time"));
+            TIMED_OUT
+        }
+        Some("cancelled") => {
+            eprintln!(
+                "ctray: cancelled{}",
+                reason.map(|r| format!(": {r}")).unwrap_or_default()
+            );
+            DENIED
+        }
+        _ => {
+            match reason {
+                Some(reason) => eprintln!("ctray: denied ({by}): {reason}"),
+                None => eprintln!("ctray: denied ({by})"),
+            }
+            DENIED
+        }
+    }
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("")
+}

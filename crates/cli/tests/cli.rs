@@ -1,0 +1,247 @@
+//! `ctray` as scripts use it: the real binary against the real server and inbox.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use inbox::{Durability, Inbox, InboxConfig, Outcome, Resolver, Verdict};
+
+struct App {
+    _dir: tempfile::TempDir,
+    socket: PathBuf,
+    inbox: Inbox,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let socket = dir.path().join("run").join("api.sock");
+    let inbox = runtime.block_on(async {
+        let (inbox, _) = Inbox::start(InboxConfig {
+            durability: Durability::Normal,
+            ..InboxConfig::at(dir.path().join("inbox.db"))
+        })
+        .unwrap();
+        let listener = api::bind(&socket).unwrap();
+        tokio::spawn(api::serve(
+            listener,
+            inbox.clone(),
+            api::ServerConfig::default(),
+        ));
+        inbox
+    });
+    App {
+        _dir: dir,
+        socket,
+        inbox,
+        _runtime: runtime,
+    }
+}
+
+fn ctray(socket: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Child {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ctray"))
+        .args(args)
+        .env("CONVERGE_TRAY_SOCKET", socket)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child
+}
+
+fn wait_pending(inbox: &Inbox) -> inbox::ApprovalRequest {
+    for _ in 0..500 {
+        if let Some(request) = inbox.pending().unwrap().pop() {
+            return request;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("ctray never asked")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn finish(child: std::process::Child) -> Output {
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn approved_exits_0() {
+    let app = app();
+    let child = ctray(
+        &app.socket,
+        &[
+            "ask",
+            "Deploy to prod?",
+            "--agent",
+            "deploy.sh",
+            "--details",
+            "./deploy.sh --prod",
+        ],
+        None,
+    );
+    let request = wait_pending(&app.inbox);
+    assert_eq!(request.title, "Deploy to prod?");
+    assert_eq!(request.details, "./deploy.sh --prod");
+    assert_eq!(request.agent_id, "script:deploy.sh");
+    assert!(request
+        .provenance
+        .exe
+        .as_deref()
+        .unwrap()
+        .ends_with("ctray"));
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn denied_exits_1_with_the_reason_on_stderr() {
+    let app = app();
+    let child = ctray(
+        &app.socket,
+        &["ask", "Drop the table?", "--details", "-"],
+        Some("DROP TABLE users;\n"),
+    );
+    let request = wait_pending(&app.inbox);
+    assert_eq!(
+        request.details, "DROP TABLE users;\n",
+        "details from stdin, verbatim"
+    );
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny {
+                reason: Some("use a migration".into()),
+            },
+            Resolver::Shortcut,
+        )
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        "ctray: denied (shortcut): use a migration\n"
+    );
+}
+
+#[test]
+fn timed_out_exits_2_and_json_prints_the_decision() {
+    let app = app();
+    let out = finish(ctray(
+        &app.socket,
+        &[
+            "ask",
+            "Quick?",
+            "--timeout",
+            "1s",
+            "--on-timeout",
+            "fallback",
+            "--json",
+        ],
+        None,
+    ));
+    assert_eq!(out.status.code(), Some(2));
+    let printed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(printed["resolution"]["outcome"], "timed-out");
+    assert_eq!(printed["on_timeout"], "fallback");
+    assert!(text(&out.stderr).contains("no decision within 1s"));
+    let stored = app
+        .inbox
+        .request(printed["id"].as_str().unwrap())
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.resolution.unwrap().outcome, Outcome::TimedOut);
+}
+
+#[test]
+fn app_not_running_exits_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = finish(ctray(
+        &dir.path().join("nothing.sock"),
+        &["ask", "Anyone?"],
+        None,
+    ));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        text(&out.stderr).contains("is the app running?"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn bad_usage_exits_64_and_asks_nothing() {
+    let app = app();
+    for args in [
+        &["ask"][..],
+        &["ask", "t", "--timeout", "soon"],
+        &["approve", "x"],
+    ] {
+        let out = finish(ctray(&app.socket, args, None));
+        assert_eq!(out.status.code(), Some(64), "{args:?}");
+        assert!(text(&out.stderr).contains("usage:"));
+    }
+    // The app refuses what the inbox refuses, with its message.
+    let out = finish(ctray(&app.socket, &["ask", "t", "--timeout", "0s"], None));
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        text(&out.stderr).contains("invalid timeout"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(app.inbox.pending().unwrap().is_empty());
+}
+
+#[test]
+fn status_agents_and_pending_for_scripts() {
+    let app = app();
+    let out = finish(ctray(
+        &app.socket,
+        &[
+            "status",
+            "compiling",
+            "--agent",
+            "nightly",
+            "--state",
+            "working",
+        ],
+        None,
+    ));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = finish(ctray(&app.socket, &["agents"], None));
+    assert_eq!(text(&out.stdout), "script:nightly\tworking\t0\tcompiling\n");
+
+    let asker = ctray(
+        &app.socket,
+        &["ask", "Ship it?", "--agent", "nightly"],
+        None,
+    );
+    let request = wait_pending(&app.inbox);
+    let out = finish(ctray(&app.socket, &["pending"], None));
+    assert_eq!(
+        text(&out.stdout),
+        format!("{}\tscript:nightly\tShip it?\n", request.id)
+    );
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Window)
+        .unwrap();
+    assert_eq!(finish(asker).status.code(), Some(0));
+}
