@@ -2,14 +2,26 @@
 a StatusNotifier tray host (status-notifier-watcher + a registered host name) and a
 client for the tray item and its menu, as a panel would use them."""
 import asyncio
+import os
 import subprocess
+import tempfile
 import time
+from pathlib import Path
 
 from dbus_next import BusType, Message, MessageType, Variant
 from dbus_next.aio import MessageBus
 from dbus_next.service import ServiceInterface, method, signal
 
 WATCHER = "org.kde.StatusNotifierWatcher"
+
+
+def isolated_home(prefix: str) -> Path:
+    """A fresh HOME (data, config, API socket inside it) for the app under test."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
+                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info",
+                      CONVERGE_TRAY_SOCKET=str(home / "run" / "api.sock"))
+    return home
 
 
 class DBusError(RuntimeError):

@@ -10,15 +10,13 @@ Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
 usage: focus_e2e.py APP_BINARY OUTPUT_DIR
 """
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from desktop import Desktop
+from desktop import Desktop, isolated_home
 from tray_e2e import Run, eventually, visible_windows
 
 
@@ -34,10 +32,7 @@ def window_ids(name):
 
 
 async def main(app: str, out: Path) -> int:
-    home = Path(tempfile.mkdtemp(prefix="converge-e2e-focus-"))
-    os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
-                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info",
-                      CONVERGE_TRAY_SOCKET=str(home / "run" / "api.sock"))
+    home = isolated_home("converge-e2e-focus-")
     run = Run()
     wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)

@@ -5,25 +5,20 @@ Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
 usage: no_tray_e2e.py APP_BINARY OUTPUT_DIR
 """
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from dbus_next import BusType
 from dbus_next.aio import MessageBus
 
-from desktop import NotificationServer
+from desktop import NotificationServer, isolated_home
 from tray_e2e import Run, eventually, visible_windows
 
 
 async def main(app: str, out: Path) -> int:
-    home = Path(tempfile.mkdtemp(prefix="converge-e2e-notray-"))
-    os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
-                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info",
-                      CONVERGE_TRAY_SOCKET=str(home / "run" / "api.sock"))
+    home = isolated_home("converge-e2e-notray-")
     run = Run()
     bus = await MessageBus(bus_type=BusType.SESSION).connect()
     notes = NotificationServer()

@@ -6,18 +6,16 @@ Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
 usage: tray_e2e.py APP_BINARY OUTPUT_DIR
 """
 import asyncio
-import os
 import shutil
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from desktop import Desktop
+from desktop import Desktop, isolated_home
 from webdriver import Session
 
 DRIVER = "http://127.0.0.1:4444"
@@ -95,10 +93,7 @@ def resolution_in_audit(db: Path, request_id: str):
 
 async def main(app: str, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    home = Path(tempfile.mkdtemp(prefix="converge-e2e-"))
-    os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
-                      XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info",
-                      CONVERGE_TRAY_SOCKET=str(home / "run" / "api.sock"))
+    home = isolated_home("converge-e2e-")
     db = home / "data" / APP_ID / "inbox.db"
     run = Run()
     loop = asyncio.get_running_loop()

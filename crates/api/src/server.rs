@@ -103,8 +103,7 @@ impl Connection {
     /// (the socket's mode should already have stopped it).
     fn accept(stream: UnixStream, inbox: Inbox, config: ServerConfig) -> Option<Self> {
         let cred = stream.peer_cred().ok()?;
-        // SAFETY: getuid cannot fail and has no preconditions.
-        if cred.uid() != unsafe { libc::getuid() } {
+        if cred.uid() != crate::socket::current_uid() {
             tracing::warn!(uid = cred.uid(), "api: refused a peer of another user");
             return None;
         }

@@ -281,41 +281,29 @@ impl Inbox {
             at: now,
             reason,
         };
-        match self.resolve_locked(&mut state, id, resolution)? {
-            Resolved::Now(request) => Ok(request),
-            Resolved::Already(request) => Err(already(request)),
-        }
+        first_or_already(self.resolve_locked(&mut state, id, resolution)?)
     }
 
     /// The requester withdraws its request.
     pub fn cancel(&self, id: &str, reason: Option<String>) -> Result<ApprovalRequest> {
-        let resolution = Resolution {
-            outcome: Outcome::Cancelled,
-            by: Resolver::Requester,
-            at: self.now(),
-            reason,
-        };
-        let mut state = self.lock();
-        match self.resolve_locked(&mut state, id, resolution)? {
-            Resolved::Now(request) => Ok(request),
-            Resolved::Already(request) => Err(already(request)),
-        }
+        self.close(id, Resolver::Requester, reason)
     }
 
     /// Closes one request nobody can receive the answer to any more (its asking process is
     /// gone), as cancelled by the inbox.
     pub fn close_orphaned(&self, id: &str, reason: &str) -> Result<ApprovalRequest> {
+        self.close(id, Resolver::System, Some(reason.to_owned()))
+    }
+
+    fn close(&self, id: &str, by: Resolver, reason: Option<String>) -> Result<ApprovalRequest> {
         let resolution = Resolution {
             outcome: Outcome::Cancelled,
-            by: Resolver::System,
+            by,
             at: self.now(),
-            reason: Some(reason.to_owned()),
+            reason,
         };
         let mut state = self.lock();
-        match self.resolve_locked(&mut state, id, resolution)? {
-            Resolved::Now(request) => Ok(request),
-            Resolved::Already(request) => Err(already(request)),
-        }
+        first_or_already(self.resolve_locked(&mut state, id, resolution)?)
     }
 
     /// The agent went away (its process died, its connection closed for good): its pending
@@ -438,6 +426,14 @@ fn timeout_resolution(request: &ApprovalRequest, now: Millis) -> Resolution {
         by: Resolver::Timeout,
         at: now,
         reason: Some(reason),
+    }
+}
+
+/// The request if this resolution was the first, else the error saying which one was.
+fn first_or_already(resolved: Resolved) -> Result<ApprovalRequest> {
+    match resolved {
+        Resolved::Now(request) => Ok(request),
+        Resolved::Already(request) => Err(already(request)),
     }
 }
 
