@@ -18,7 +18,7 @@ stage "frontend build" npm run build
 stage "rustfmt" cargo fmt --all -- --check
 stage "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "rust tests" cargo test --workspace --locked
-stage "app build" cargo build --locked
+stage "app and ctray build" cargo build --workspace --bins --locked
 stage "end-to-end" tests/e2e/run.sh "${CARGO_TARGET_DIR:-target}/debug/converge-tray"
 stage "svelte-check" npm run check
 stage "frontend unit tests" npm test

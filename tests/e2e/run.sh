@@ -7,9 +7,11 @@ cd "$(dirname "$0")/../.."
 app=$(realpath "${1:-${CARGO_TARGET_DIR:-target}/debug/converge-tray}")
 venv="$HOME/.cache/converge-tray/e2e-venv"
 mkdir -p target/e2e
+rm -f target/e2e/*.log
 desktop() { xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "$venv/bin/python" "$@"; }
 status=0
 desktop tests/e2e/tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/no_tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/focus_e2e.py "$app" target/e2e || status=1
+desktop tests/e2e/agents_e2e.py "$app" target/e2e || status=1
 exit $status

@@ -49,6 +49,23 @@ async def eventually(probe, timeout=20.0, interval=0.1):
     return value
 
 
+def start_driver(home: Path, out: Path, app: str, log_name: str):
+    """tauri-driver on port 4444, and a wrapper for the app that keeps its log in `out`
+    (WebKitWebDriver starts the app when the session is created)."""
+    native = home / "WebKitWebDriver"
+    native.write_text('#!/bin/sh\nexec /usr/bin/WebKitWebDriver "$@" '
+                      f'>>"{out / "webkitwebdriver.log"}" 2>&1\n')
+    native.chmod(0o755)
+    driver = subprocess.Popen(["tauri-driver", "--port", "4444",
+                               "--native-driver", str(native)],
+                              stdout=open(out / "tauri-driver.log", "a"), stderr=subprocess.STDOUT)
+    wrapper = home / "converge-tray"
+    wrapper.write_text(f'#!/bin/sh\nexec "{app}" "$@" >>"{out / log_name}" 2>&1\n')
+    wrapper.chmod(0o755)
+    (out / log_name).unlink(missing_ok=True)
+    return driver, wrapper
+
+
 def visible_windows(title="Converge Tray"):
     out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title],
                          capture_output=True, text=True)
@@ -100,19 +117,7 @@ async def main(app: str, out: Path) -> int:
     pool = ThreadPoolExecutor(max_workers=2)
 
     desktop = await Desktop.start()
-    native = home / "WebKitWebDriver"
-    native.write_text('#!/bin/sh\nexec /usr/bin/WebKitWebDriver "$@" '
-                      f'>>"{out / "webkitwebdriver.log"}" 2>&1\n')
-    native.chmod(0o755)
-    (out / "webkitwebdriver.log").unlink(missing_ok=True)
-    driver = subprocess.Popen(["tauri-driver", "--port", "4444",
-                               "--native-driver", str(native)],
-                              stdout=open(out / "tauri-driver.log", "w"), stderr=subprocess.STDOUT)
-    # The app is started by WebKitWebDriver; a wrapper keeps its log.
-    wrapper = home / "converge-tray"
-    wrapper.write_text(f'#!/bin/sh\nexec "{app}" "$@" >>"{out / "app.log"}" 2>&1\n')
-    wrapper.chmod(0o755)
-    (out / "app.log").unlink(missing_ok=True)
+    driver, wrapper = start_driver(home, out, app, "app.log")
     session = None
     try:
         await loop.run_in_executor(pool, Session.wait_for_server, DRIVER)

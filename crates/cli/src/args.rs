@@ -7,7 +7,15 @@ pub const USAGE: &str = "usage:
       (reason on stderr), 2 timed out, 3 app not running or not reachable
   ctray status TEXT [--agent NAME] [--state working|idle|done|error|waiting-for-input]
   ctray agents [--json]
-  ctray pending [--json]";
+  ctray pending [--json]
+  ctray hook claude|codex [--timeout 5m] [--on-timeout fallback|deny]
+      the hook program of Claude Code and Codex (reads the hook's JSON on stdin; for
+      Codex's notify, the JSON is the last argument); prints the decision, or nothing
+  ctray install claude|codex [--timeout 5m]
+      adds ctray's hooks to ~/.claude/settings.json, or ~/.codex/hooks.json and
+      ~/.codex/config.toml, keeping a backup of each file it changes
+  ctray uninstall claude|codex
+      removes exactly what install added";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
@@ -16,7 +24,12 @@ pub enum Command {
     Status(Status),
     Agents { json: bool },
     Pending { json: bool },
+    Hook(HookOptions),
+    Install { host: Host, timeout_ms: i64 },
+    Uninstall { host: Host },
 }
+
+use crate::hook::{HookOptions, Host, DEFAULT_TIMEOUT_MS};
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Ask {
@@ -92,6 +105,46 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 state: take("--state"),
             })
         }
+        "hook" => {
+            let (host, notify_payload) = match positional.as_slice() {
+                [host] => (host, None),
+                [host, payload] => (host, Some(payload.clone())),
+                _ => return Err("hook takes claude or codex".into()),
+            };
+            let host = Host::parse(host).ok_or("hook takes claude or codex")?;
+            let timeout_ms = take("--timeout")
+                .map(|t| parse_duration(&t))
+                .transpose()?
+                .unwrap_or(DEFAULT_TIMEOUT_MS);
+            let on_timeout_deny = match take("--on-timeout").as_deref() {
+                None | Some("fallback") => false,
+                Some("deny") => true,
+                Some(other) => {
+                    return Err(format!("--on-timeout is deny or fallback, not {other:?}"))
+                }
+            };
+            Command::Hook(HookOptions {
+                host,
+                timeout_ms,
+                on_timeout_deny,
+                notify_payload,
+            })
+        }
+        "install" | "uninstall" => {
+            let [host] = positional.as_slice() else {
+                return Err(format!("{command} takes claude or codex"));
+            };
+            let host = Host::parse(host).ok_or(format!("{command} takes claude or codex"))?;
+            if command == "uninstall" {
+                Command::Uninstall { host }
+            } else {
+                let timeout_ms = take("--timeout")
+                    .map(|t| parse_duration(&t))
+                    .transpose()?
+                    .unwrap_or(DEFAULT_TIMEOUT_MS);
+                Command::Install { host, timeout_ms }
+            }
+        }
         "agents" if positional.is_empty() => Command::Agents { json },
         "pending" if positional.is_empty() => Command::Pending { json },
         other => return Err(format!("unknown command or arguments: {other}")),
@@ -158,6 +211,44 @@ mod tests {
             .unwrap_err()
             .contains("does not apply"));
         assert!(parse_str("decide x").is_err());
+        assert!(parse_str("hook gemini").is_err());
+        assert!(parse_str("install").is_err());
+    }
+
+    #[test]
+    fn parses_hooks_and_installs() {
+        assert_eq!(
+            parse_str("hook claude --timeout 10m").unwrap(),
+            Command::Hook(HookOptions {
+                host: Host::Claude,
+                timeout_ms: 600_000,
+                on_timeout_deny: false,
+                notify_payload: None,
+            })
+        );
+        let Command::Hook(codex) =
+            parse(["hook", "codex", r#"{"type": "agent-turn-complete"}"#].map(String::from))
+                .unwrap()
+        else {
+            panic!()
+        };
+        assert_eq!(codex.host, Host::Codex);
+        assert_eq!(
+            codex.notify_payload.as_deref(),
+            Some(r#"{"type": "agent-turn-complete"}"#)
+        );
+        assert_eq!(
+            parse_str("install codex").unwrap(),
+            Command::Install {
+                host: Host::Codex,
+                timeout_ms: DEFAULT_TIMEOUT_MS
+            }
+        );
+        assert_eq!(
+            parse_str("uninstall claude").unwrap(),
+            Command::Uninstall { host: Host::Claude }
+        );
+        assert!(parse_str("uninstall claude --timeout 5m").is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
+use std::time::Duration;
 
 use serde_json::{json, Value};
 
@@ -19,9 +20,17 @@ pub struct Client {
 
 impl Client {
     pub fn connect() -> Result<Self, ClientError> {
+        Self::connect_with(None)
+    }
+
+    /// Connects with a limit on how long one answer may take: a hook must never hang its
+    /// host because the app is stuck.
+    pub fn connect_with(answer_within: Option<Duration>) -> Result<Self, ClientError> {
         let path = api::default_socket_path();
         let stream = UnixStream::connect(&path)
             .map_err(|e| ClientError::Unavailable(format!("{}: {e}", path.display())))?;
+        let _ = stream.set_read_timeout(answer_within);
+        let _ = stream.set_write_timeout(answer_within);
         let writer = stream
             .try_clone()
             .map_err(|e| ClientError::Unavailable(e.to_string()))?;

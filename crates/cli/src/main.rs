@@ -3,8 +3,10 @@
 
 mod args;
 mod client;
+mod hook;
+mod install;
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use args::{Command, USAGE};
@@ -19,8 +21,16 @@ const UNAVAILABLE: u8 = 3;
 const USAGE_ERROR: u8 = 64;
 
 fn main() -> ExitCode {
-    let command = match args::parse(std::env::args().skip(1)) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let as_hook = args.first().is_some_and(|command| command == "hook");
+    let command = match args::parse(args) {
         Ok(command) => command,
+        Err(problem) if as_hook => {
+            if std::env::var_os("CTRAY_DEBUG").is_some() {
+                eprintln!("ctray hook: {problem}");
+            }
+            return ExitCode::SUCCESS;
+        }
         Err(problem) => {
             eprintln!("ctray: {problem}\n\n{USAGE}");
             return ExitCode::from(USAGE_ERROR);
@@ -106,6 +116,25 @@ fn run(command: Command) -> Result<u8, ClientError> {
             }
             Ok(0)
         }
+        Command::Hook(options) => {
+            // A hook never fails its host: the answer, or nothing and exit 0.
+            if let Some(answer) = hook::run(&options) {
+                let mut stdout = std::io::stdout().lock();
+                let _ = stdout.write_all(answer.as_bytes());
+                let _ = stdout.flush();
+            }
+            Ok(0)
+        }
+        Command::Install { host, timeout_ms } => Ok(report(
+            std::env::current_exe()
+                .map_err(|e| format!("cannot tell where ctray is: {e}"))
+                .and_then(|ctray| {
+                    install::install(host, timeout_ms, &ctray, &install::Paths::of(host)?)
+                }),
+        )),
+        Command::Uninstall { host } => Ok(report(
+            install::Paths::of(host).and_then(|paths| install::uninstall(host, &paths)),
+        )),
         Command::Pending { json } => {
             let pending = Client::connect()?.call("approvals.pending", Value::Null)?;
             for request in pending.as_array().into_iter().flatten() {
@@ -121,6 +150,20 @@ fn run(command: Command) -> Result<u8, ClientError> {
                 }
             }
             Ok(0)
+        }
+    }
+}
+
+/// Prints what an install did, or why it did nothing (exit 1).
+fn report(result: Result<Vec<String>, String>) -> u8 {
+    match result {
+        Ok(said) => {
+            said.iter().for_each(|line| println!("{line}"));
+            0
+        }
+        Err(problem) => {
+            eprintln!("ctray: {problem}");
+            1
         }
     }
 }

@@ -1,83 +1,9 @@
 //! `ctray` as scripts use it: the real binary against the real server and inbox.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+mod common;
 
-use inbox::{Durability, Inbox, InboxConfig, Outcome, Resolver, Verdict};
-
-struct App {
-    _dir: tempfile::TempDir,
-    socket: PathBuf,
-    inbox: Inbox,
-    _runtime: tokio::runtime::Runtime,
-}
-
-fn app() -> App {
-    let dir = tempfile::tempdir().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let socket = dir.path().join("run").join("api.sock");
-    let inbox = runtime.block_on(async {
-        let (inbox, _) = Inbox::start(InboxConfig {
-            durability: Durability::Normal,
-            ..InboxConfig::at(dir.path().join("inbox.db"))
-        })
-        .unwrap();
-        let listener = api::bind(&socket).unwrap();
-        tokio::spawn(api::serve(
-            listener,
-            inbox.clone(),
-            api::ServerConfig::default(),
-        ));
-        inbox
-    });
-    App {
-        _dir: dir,
-        socket,
-        inbox,
-        _runtime: runtime,
-    }
-}
-
-fn ctray(socket: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Child {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ctray"))
-        .args(args)
-        .env("CONVERGE_TRAY_SOCKET", socket)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut input = child.stdin.take().unwrap();
-    if let Some(text) = stdin {
-        input.write_all(text.as_bytes()).unwrap();
-    }
-    drop(input);
-    child
-}
-
-fn wait_pending(inbox: &Inbox) -> inbox::ApprovalRequest {
-    for _ in 0..500 {
-        if let Some(request) = inbox.pending().unwrap().pop() {
-            return request;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    panic!("ctray never asked")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn finish(child: std::process::Child) -> Output {
-    child.wait_with_output().unwrap()
-}
+use common::{app, ctray, finish, text, wait_pending};
+use inbox::{Outcome, Resolver, Verdict};
 
 #[test]
 fn approved_exits_0() {

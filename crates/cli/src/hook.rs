@@ -1,0 +1,461 @@
+//! `ctray hook claude|codex`: the hook program of Claude Code and Codex (docs/integrations.md).
+//!
+//! One rule above all: whatever goes wrong, print nothing and exit 0, so the host falls back
+//! to its own prompt. Only an approval a person gave in the app prints "allow".
+
+use std::io::Read;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::client::{Client, ClientError};
+
+/// Hook input larger than this is not ours to show: the host's own prompt takes it.
+const MAX_INPUT_BYTES: u64 = 1024 * 1024;
+/// What the inbox accepts as details (crates/inbox/src/validate.rs).
+const MAX_DETAILS_BYTES: usize = 128 * 1024;
+/// Status reports must never slow the agent down.
+const STATUS_ANSWER_WITHIN: Duration = Duration::from_secs(3);
+/// Extra time a blocking ask may take beyond its own deadline before the hook gives up.
+const ASK_SLACK: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Host {
+    Claude,
+    Codex,
+}
+
+impl Host {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "claude" | "claude-code" => Some(Self::Claude),
+            "codex" => Some(Self::Codex),
+            _ => None,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Claude => "Claude Code",
+            Self::Codex => "Codex",
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            Self::Claude => "claude-code",
+            Self::Codex => "codex",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookOptions {
+    pub host: Host,
+    /// How long the person has; the installer sets the host's hook timeout above it.
+    pub timeout_ms: i64,
+    /// `fallback` (default): on timeout print nothing, so the host asks in its own prompt.
+    pub on_timeout_deny: bool,
+    /// Codex's `notify` program gets its JSON as the last argument.
+    pub notify_payload: Option<String>,
+}
+
+pub const DEFAULT_TIMEOUT_MS: i64 = 5 * 60 * 1000;
+
+/// Runs the hook and returns what to print on stdout (nothing, most of the time).
+pub fn run(options: &HookOptions) -> Option<String> {
+    let payload = match &options.notify_payload {
+        Some(text) => serde_json::from_str(text).ok()?,
+        None => read_stdin()?,
+    };
+    let result = handle(options, &payload);
+    if std::env::var_os("CTRAY_DEBUG").is_some() {
+        if let Err(problem) = &result {
+            eprintln!("ctray hook: {problem}");
+        }
+    }
+    result.ok().flatten()
+}
+
+fn read_stdin() -> Option<Value> {
+    let mut input = Vec::new();
+    std::io::stdin()
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut input)
+        .ok()?;
+    if input.len() as u64 > MAX_INPUT_BYTES {
+        return None;
+    }
+    serde_json::from_slice(&input).ok()
+}
+
+/// A session of the host, as the agent the user sees.
+struct Session {
+    agent_id: String,
+    agent_name: String,
+    kind: &'static str,
+}
+
+impl Session {
+    fn of(host: Host, session_id: &str, cwd: &str) -> Option<Self> {
+        if session_id.is_empty() {
+            return None;
+        }
+        let project = cwd.rsplit('/').find(|part| !part.is_empty()).unwrap_or(cwd);
+        let agent_name = if project.is_empty() {
+            host.label().to_owned()
+        } else {
+            clip(&format!("{} · {project}", host.label()), 120)
+        };
+        Some(Self {
+            agent_id: clip(&format!("{}:{session_id}", host.kind()), 128),
+            agent_name,
+            kind: host.kind(),
+        })
+    }
+
+    fn report(&self, state: Option<&str>, activity: String) -> Result<(), String> {
+        let mut params = json!({
+            "agent_id": self.agent_id,
+            "name": self.agent_name,
+            "kind": self.kind,
+            "activity": clip(&activity, 2000),
+        });
+        if let Some(state) = state {
+            params["state"] = json!(state);
+        }
+        call_quickly("agent.update", params).map(drop)
+    }
+
+    /// Closes this session's pending requests that `stale` picks: the host answered them
+    /// some other way (its own prompt) or moved on.
+    fn close_stale(&self, reason: &str, stale: impl Fn(&Value) -> bool) -> Result<(), String> {
+        let mut client = Client::connect_with(Some(STATUS_ANSWER_WITHIN)).map_err(describe)?;
+        let pending = client
+            .call("approvals.pending", Value::Null)
+            .map_err(describe)?;
+        for request in pending.as_array().into_iter().flatten() {
+            if request["agent_id"] == self.agent_id.as_str() && stale(request) {
+                // Someone may have decided it a moment ago; that decision stands.
+                let _ = client.call(
+                    "approval.cancel",
+                    json!({ "id": request["id"], "reason": reason }),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, String> {
+    if let Some(kind) = payload["type"].as_str() {
+        return notify(options.host, kind, payload).map(|()| None);
+    }
+    let event = text(&payload["hook_event_name"]);
+    let session = Session::of(
+        options.host,
+        text(&payload["session_id"]),
+        text(&payload["cwd"]),
+    )
+    .ok_or("the hook input has no session_id")?;
+    let tool = text(&payload["tool_name"]);
+    let input = &payload["tool_input"];
+    match event {
+        "PermissionRequest" => ask(options, &session, payload).map(Some),
+        "PreToolUse" => session
+            .report(Some("working"), summary(tool, input))
+            .map(|()| None),
+        "PostToolUse" | "PostToolUseFailure" => {
+            let verb = if event == "PostToolUse" {
+                "Ran"
+            } else {
+                "Failed"
+            };
+            session.report(Some("working"), format!("{verb} {}", summary(tool, input)))?;
+            // The host's own prompt was answered first: the card is no longer a question.
+            let shown = details_prefix(input);
+            session
+                .close_stale("answered in the agent's own prompt", |request| {
+                    request["action"] == tool && text(&request["details"]).starts_with(&shown)
+                })
+                .map(|()| None)
+        }
+        "UserPromptSubmit" => session
+            .report(Some("working"), "Working on a new prompt".into())
+            .map(|()| None),
+        "Notification" => {
+            let state =
+                (payload["notification_type"] == "idle_prompt").then_some("waiting-for-input");
+            session
+                .report(state, text(&payload["message"]).to_owned())
+                .map(|()| None)
+        }
+        "Stop" => {
+            let last = first_line(text(&payload["last_assistant_message"]));
+            let activity = if last.is_empty() {
+                "Finished its turn".to_owned()
+            } else {
+                last
+            };
+            session.report(Some("done"), activity)?;
+            // A turn that ended waits for nothing: whatever is still pending was answered
+            // in the terminal.
+            session
+                .close_stale("the agent finished its turn", |_| true)
+                .map(|()| None)
+        }
+        "SessionStart" => {
+            let source = text(&payload["source"]);
+            let activity = match source {
+                "" => "Session started".to_owned(),
+                source => format!("Session started ({source})"),
+            };
+            session.report(Some("idle"), activity).map(|()| None)
+        }
+        "SessionEnd" => {
+            let reason = text(&payload["reason"]);
+            session.report(Some("done"), format!("Session ended ({reason})"))?;
+            session
+                .close_stale("the session ended", |_| true)
+                .map(|()| None)
+        }
+        other => Err(format!("nothing to do for event {other:?}")),
+    }
+}
+
+/// Codex's `notify` program: `agent-turn-complete` is the only kind so far.
+fn notify(host: Host, kind: &str, payload: &Value) -> Result<(), String> {
+    if kind != "agent-turn-complete" {
+        return Err(format!("unknown notify type {kind:?}"));
+    }
+    let session = Session::of(host, text(&payload["thread-id"]), text(&payload["cwd"]))
+        .ok_or("the notify payload has no thread-id")?;
+    let last = first_line(text(&payload["last-assistant-message"]));
+    let activity = if last.is_empty() {
+        "Finished its turn".to_owned()
+    } else {
+        last
+    };
+    session.report(Some("done"), activity)
+}
+
+/// The approval: blocks until a person decides in the app, then answers the host.
+fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<String, String> {
+    let tool = text(&payload["tool_name"]);
+    if tool.is_empty() {
+        return Err("a PermissionRequest without tool_name".into());
+    }
+    let input = &payload["tool_input"];
+    let mut details = details_prefix(input);
+    details.push_str(&format!("cwd: {}\n", text(&payload["cwd"])));
+    details.push_str(&format!("session: {}\n", text(&payload["session_id"])));
+    if let Some(mode) = payload["permission_mode"].as_str() {
+        details.push_str(&format!("permission mode: {mode}\n"));
+    }
+    if details.len() > MAX_DETAILS_BYTES {
+        // Shown cut short, it would be approved unseen: the host's own prompt shows it all.
+        return Err(format!(
+            "the tool input ({} bytes) is too large to show in full",
+            details.len()
+        ));
+    }
+    let params = json!({
+        "agent_id": session.agent_id,
+        "agent_name": session.agent_name,
+        "agent_kind": session.kind,
+        "action": clip(tool, 200),
+        "title": clip(&summary(tool, input), 300),
+        "details": details,
+        "timeout_ms": options.timeout_ms,
+        "on_timeout": if options.on_timeout_deny { "deny" } else { "fallback" },
+    });
+    let answer_within = Duration::from_millis(options.timeout_ms.max(0) as u64) + ASK_SLACK;
+    let request = Client::connect_with(Some(answer_within))
+        .and_then(|mut client| client.call("approval.ask", params))
+        .map_err(describe)?;
+    decision_output(&request).ok_or_else(|| "no decision to pass on".into())
+}
+
+/// The host's decision JSON for a resolved request; `None` leaves the choice to the host.
+pub fn decision_output(request: &Value) -> Option<String> {
+    let resolution = &request["resolution"];
+    let decision = match resolution["outcome"].as_str()? {
+        "approved" => json!({ "behavior": "allow" }),
+        "denied" => {
+            let by = match text(&resolution["by"]) {
+                "" => String::new(),
+                by => format!(" (from the {by})"),
+            };
+            let message = match resolution["reason"].as_str().filter(|r| !r.is_empty()) {
+                Some(reason) => {
+                    format!("The user denied this in Converge Tray{by}. Their reason: {reason}")
+                }
+                None => format!("The user denied this in Converge Tray{by}."),
+            };
+            json!({ "behavior": "deny", "message": message })
+        }
+        "timed-out" if request["on_timeout"] == "deny" => json!({
+            "behavior": "deny",
+            "message": "No decision in Converge Tray in time, so this is denied.",
+        }),
+        _ => return None, // timed out to the host's own prompt, or cancelled
+    };
+    Some(format!(
+        "{}\n",
+        json!({
+            "hookSpecificOutput": {
+                "hookEventName": "PermissionRequest",
+                "decision": decision,
+            }
+        })
+    ))
+}
+
+/// The tool input exactly as the agent sent it, pretty-printed, then a blank line. The
+/// same input always renders the same, which is how PostToolUse finds its card.
+fn details_prefix(input: &Value) -> String {
+    let shown = serde_json::to_string_pretty(input).unwrap_or_default();
+    format!("{shown}\n\n")
+}
+
+/// One line a person reads at a glance: `Bash: cargo test`, `Edit: src/main.rs`.
+fn summary(tool: &str, input: &Value) -> String {
+    let what = [
+        "command",
+        "file_path",
+        "path",
+        "url",
+        "pattern",
+        "query",
+        "prompt",
+    ]
+    .iter()
+    .find_map(|key| input[key].as_str())
+    .map(first_line)
+    .unwrap_or_else(|| match input {
+        Value::Null => String::new(),
+        other => clip(&other.to_string(), 160),
+    });
+    if what.is_empty() {
+        tool.to_owned()
+    } else {
+        format!("{tool}: {what}")
+    }
+}
+
+fn first_line(text: &str) -> String {
+    let mut lines = text.trim().lines();
+    let first = lines.next().unwrap_or("");
+    if lines.next().is_some() {
+        clip(&format!("{first} …"), 200)
+    } else {
+        clip(first, 200)
+    }
+}
+
+/// At most `max` bytes, cut at a character boundary.
+fn clip(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut end = max.saturating_sub('…'.len_utf8());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("")
+}
+
+fn call_quickly(method: &str, params: Value) -> Result<Value, String> {
+    Client::connect_with(Some(STATUS_ANSWER_WITHIN))
+        .and_then(|mut client| client.call(method, params))
+        .map_err(describe)
+}
+
+fn describe(error: ClientError) -> String {
+    match error {
+        ClientError::Unavailable(why) => format!("the app is not reachable: {why}"),
+        ClientError::Rpc(message) => message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolved(outcome: &str, by: &str, reason: Option<&str>, on_timeout: &str) -> Value {
+        json!({
+            "on_timeout": on_timeout,
+            "resolution": { "outcome": outcome, "by": by, "at": 1, "reason": reason },
+        })
+    }
+
+    #[test]
+    fn only_an_approval_allows() {
+        let allow = decision_output(&resolved("approved", "popover", None, "fallback")).unwrap();
+        assert_eq!(
+            allow,
+            "{\"hookSpecificOutput\":{\"hookEventName\":\"PermissionRequest\",\"decision\":{\"behavior\":\"allow\"}}}\n"
+        );
+        for (outcome, on_timeout) in [
+            ("timed-out", "fallback"),
+            ("cancelled", "deny"),
+            ("something-new", "deny"),
+        ] {
+            assert_eq!(
+                decision_output(&resolved(outcome, "system", None, on_timeout)),
+                None,
+                "{outcome}"
+            );
+        }
+        assert_eq!(decision_output(&json!({})), None);
+        assert_eq!(decision_output(&json!({"resolution": null})), None);
+    }
+
+    #[test]
+    fn a_denial_carries_the_reason() {
+        let out = decision_output(&resolved(
+            "denied",
+            "notification",
+            Some("not on main"),
+            "fallback",
+        ))
+        .unwrap();
+        let out: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(out["hookSpecificOutput"]["decision"]["behavior"], "deny");
+        assert_eq!(
+            out["hookSpecificOutput"]["decision"]["message"],
+            "The user denied this in Converge Tray (from the notification). Their reason: not on main"
+        );
+        let timed_out = decision_output(&resolved("timed-out", "timeout", None, "deny")).unwrap();
+        assert!(timed_out.contains("\"behavior\":\"deny\""));
+    }
+
+    #[test]
+    fn summaries_read_at_a_glance() {
+        assert_eq!(
+            summary(
+                "Bash",
+                &json!({"command": "npm test\nnpm run lint", "description": "x"})
+            ),
+            "Bash: npm test …"
+        );
+        assert_eq!(
+            summary(
+                "Write",
+                &json!({"file_path": "/a/b.rs", "content": "fn main() {}"})
+            ),
+            "Write: /a/b.rs"
+        );
+        assert_eq!(
+            summary("mcp__db__query", &json!({"n": 1})),
+            "mcp__db__query: {\"n\":1}"
+        );
+        assert_eq!(summary("ExitPlanMode", &Value::Null), "ExitPlanMode");
+        assert_eq!(clip("ééé", 4), "…");
+        assert_eq!(clip("abcdef", 5), "ab…");
+    }
+}

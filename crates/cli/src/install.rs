@@ -1,0 +1,418 @@
+//! `ctray install|uninstall claude|codex`: adds ctray's hooks to the agent's own settings
+//! and takes them out again, touching nothing else. Every file is backed up before it
+//! changes, and written atomically.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Map, Value};
+
+use crate::hook::Host;
+
+/// How much longer the host waits for the hook than the person has to decide: the hook
+/// must answer (or give up) before the host kills it and discards its answer.
+const HOOK_MARGIN_SECS: i64 = 60;
+/// Status reports answer in milliseconds; this only bounds a stuck app.
+const STATUS_HOOK_TIMEOUT_SECS: i64 = 10;
+
+const CLAUDE_EVENTS: &[&str] = &[
+    "PermissionRequest",
+    "PreToolUse",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "Notification",
+    "UserPromptSubmit",
+    "Stop",
+    "SessionStart",
+    "SessionEnd",
+];
+const CODEX_EVENTS: &[&str] = &[
+    "PermissionRequest",
+    "PreToolUse",
+    "PostToolUse",
+    "UserPromptSubmit",
+    "Stop",
+    "SessionStart",
+];
+const NOTIFY_MARKER: &str = "# Added by `ctray install codex`; `ctray uninstall codex` removes it.";
+
+/// The files an install touches, from the agents' own environment variables.
+pub struct Paths {
+    /// Claude's settings.json or Codex's hooks.json.
+    pub hooks: PathBuf,
+    /// Codex's config.toml (for `notify`).
+    pub codex_config: Option<PathBuf>,
+}
+
+impl Paths {
+    pub fn of(host: Host) -> Result<Self, String> {
+        let home = || {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .ok_or_else(|| "HOME is not set".to_owned())
+        };
+        let dir = |variable: &str, default: &str| -> Result<PathBuf, String> {
+            match std::env::var_os(variable) {
+                Some(dir) if !dir.is_empty() => Ok(PathBuf::from(dir)),
+                _ => Ok(home()?.join(default)),
+            }
+        };
+        Ok(match host {
+            Host::Claude => Self {
+                hooks: dir("CLAUDE_CONFIG_DIR", ".claude")?.join("settings.json"),
+                codex_config: None,
+            },
+            Host::Codex => {
+                let dir = dir("CODEX_HOME", ".codex")?;
+                Self {
+                    hooks: dir.join("hooks.json"),
+                    codex_config: Some(dir.join("config.toml")),
+                }
+            }
+        })
+    }
+}
+
+/// Adds the hooks (replacing an earlier install of ours) and returns what to tell the user.
+pub fn install(
+    host: Host,
+    timeout_ms: i64,
+    ctray: &Path,
+    paths: &Paths,
+) -> Result<Vec<String>, String> {
+    let program = shell_word(&ctray.display().to_string());
+    let ask_secs = (timeout_ms + 999) / 1000;
+    let mut settings = read_json(&paths.hooks)?;
+    remove_ours(&mut settings, host);
+    let events = match host {
+        Host::Claude => CLAUDE_EVENTS,
+        Host::Codex => CODEX_EVENTS,
+    };
+    let hooks = settings
+        .as_object_mut()
+        .ok_or_else(|| format!("{} is not a JSON object", paths.hooks.display()))?
+        .entry("hooks")
+        .or_insert_with(|| json!({}));
+    let hooks = hooks
+        .as_object_mut()
+        .ok_or_else(|| format!("\"hooks\" in {} is not an object", paths.hooks.display()))?;
+    for &event in events {
+        let handler = if event == "PermissionRequest" {
+            json!({
+                "type": "command",
+                "command": format!("{program} hook {} --timeout {ask_secs}s", host_word(host)),
+                "timeout": ask_secs + HOOK_MARGIN_SECS,
+            })
+        } else {
+            json!({
+                "type": "command",
+                "command": format!("{program} hook {}", host_word(host)),
+                "timeout": STATUS_HOOK_TIMEOUT_SECS,
+            })
+        };
+        let groups = hooks.entry(event).or_insert_with(|| json!([]));
+        let groups = groups
+            .as_array_mut()
+            .ok_or_else(|| format!("hooks.{event} in {} is not a list", paths.hooks.display()))?;
+        // Appended after the user's own groups: Codex keys its trust by position.
+        groups.push(json!({ "hooks": [handler] }));
+    }
+    let mut said = Vec::new();
+    said.extend(write_json(&paths.hooks, &settings)?);
+    said.push(format!(
+        "{}: ctray answers {} for {}",
+        paths.hooks.display(),
+        events.join(", "),
+        host_name(host)
+    ));
+    said.push(format!(
+        "Approvals wait {ask_secs} s for you in Converge Tray; then {} asks in its own prompt.",
+        host_name(host)
+    ));
+    if let Some(config) = &paths.codex_config {
+        said.extend(add_notify(config, &program_array(ctray))?);
+        said.push(
+            "Codex runs these hooks only once you trust them: start codex, open /hooks, review \
+             them and trust them (t trusts all)."
+                .into(),
+        );
+    }
+    Ok(said)
+}
+
+/// Removes exactly what `install` added; everything else stays as it is.
+pub fn uninstall(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
+    let mut said = Vec::new();
+    if paths.hooks.exists() {
+        let mut settings = read_json(&paths.hooks)?;
+        let removed = remove_ours(&mut settings, host);
+        if removed > 0 {
+            said.extend(write_json(&paths.hooks, &settings)?);
+            said.push(format!(
+                "{}: removed {removed} ctray hook(s)",
+                paths.hooks.display()
+            ));
+        }
+    }
+    if let Some(config) = &paths.codex_config {
+        said.extend(remove_notify(config)?);
+    }
+    if said.is_empty() {
+        said.push(format!("nothing of ctray's in {}", paths.hooks.display()));
+    }
+    Ok(said)
+}
+
+/// Takes out every handler that runs `ctray hook <host>`, then the groups, event lists and
+/// `hooks` object that this left empty. Returns how many handlers it removed.
+fn remove_ours(settings: &mut Value, host: Host) -> usize {
+    let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for groups in hooks.values_mut() {
+        let Some(groups) = groups.as_array_mut() else {
+            continue;
+        };
+        groups.retain_mut(|group| {
+            let Some(handlers) = group.get_mut("hooks").and_then(Value::as_array_mut) else {
+                return true;
+            };
+            let before = handlers.len();
+            handlers.retain(|handler| !is_ours(handler, host));
+            removed += before - handlers.len();
+            !(handlers.is_empty() && before > 0)
+        });
+    }
+    if removed > 0 {
+        hooks.retain(|_, groups| groups.as_array().is_none_or(|g| !g.is_empty()));
+        if hooks.is_empty() {
+            settings.as_object_mut().map(|s| s.remove("hooks"));
+        }
+    }
+    removed
+}
+
+/// A handler whose command is `<…/ctray> hook <host> …`, wherever ctray lives.
+fn is_ours(handler: &Value, host: Host) -> bool {
+    let Some(command) = handler["command"].as_str() else {
+        return false;
+    };
+    let (program, rest) = match command.strip_prefix('\'') {
+        Some(quoted) => match quoted.split_once('\'') {
+            Some((program, rest)) => (program, rest),
+            None => return false,
+        },
+        None => command.split_once(' ').unwrap_or((command, "")),
+    };
+    let is_ctray = Path::new(program).file_name().is_some_and(|n| n == "ctray");
+    let mut words = rest.split_whitespace();
+    is_ctray && words.next() == Some("hook") && words.next() == Some(host_word(host))
+}
+
+fn host_word(host: Host) -> &'static str {
+    match host {
+        Host::Claude => "claude",
+        Host::Codex => "codex",
+    }
+}
+
+fn host_name(host: Host) -> &'static str {
+    match host {
+        Host::Claude => "Claude Code",
+        Host::Codex => "Codex",
+    }
+}
+
+fn read_json(path: &Path) -> Result<Value, String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) if text.trim().is_empty() => Ok(json!({})),
+        Ok(text) => {
+            let value: Value = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{} is not valid JSON ({e}); nothing changed",
+                    path.display()
+                )
+            })?;
+            if value.is_object() {
+                Ok(value)
+            } else {
+                Err(format!(
+                    "{} is not a JSON object; nothing changed",
+                    path.display()
+                ))
+            }
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::Object(Map::new())),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
+    }
+}
+
+fn write_json(path: &Path, value: &Value) -> Result<Vec<String>, String> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
+    text.push('\n');
+    replace_file(path, &text)
+}
+
+/// Writes `text` to `path` unless it already holds it: the old file is copied aside first,
+/// the new one is renamed into place. Returns a line naming the backup, if one was made.
+fn replace_file(path: &Path, text: &str) -> Result<Vec<String>, String> {
+    let old = match std::fs::read(path) {
+        Ok(old) => Some(old),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    };
+    if old.as_deref() == Some(text.as_bytes()) {
+        return Ok(Vec::new());
+    }
+    let fail = |what: &str, e: std::io::Error| format!("cannot {what} {}: {e}", path.display());
+    let mut said = Vec::new();
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| fail("create the folder of", e))?;
+    }
+    if let Some(old) = &old {
+        let backup = backup_path(path);
+        std::fs::write(&backup, old).map_err(|e| fail("back up", e))?;
+        said.push(format!("backup: {}", backup.display()));
+    }
+    let temporary = path.with_extension("ctray-tmp");
+    std::fs::write(&temporary, text).map_err(|e| fail("write next to", e))?;
+    if let Ok(metadata) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(&temporary, metadata.permissions());
+    }
+    std::fs::rename(&temporary, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        fail("replace", e)
+    })?;
+    Ok(said)
+}
+
+/// `settings.json` → `settings.json.before-ctray-<unix seconds>` (never overwriting one).
+fn backup_path(path: &Path) -> PathBuf {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let mut candidate = path.with_file_name(format!("{name}.before-ctray-{now}"));
+    let mut n = 1;
+    while candidate.exists() {
+        candidate = path.with_file_name(format!("{name}.before-ctray-{now}-{n}"));
+        n += 1;
+    }
+    candidate
+}
+
+/// Codex's `notify`: one top-level key, one program. Ours goes first in the file (top-level
+/// keys must precede the first table) unless the user already has a notify program.
+fn add_notify(config: &Path, program: &str) -> Result<Vec<String>, String> {
+    let text = match std::fs::read_to_string(config) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(format!("cannot read {}: {e}", config.display())),
+    };
+    let line = notify_line(program);
+    if text.lines().any(|l| l == line) {
+        return Ok(vec![format!(
+            "{}: notify already runs ctray",
+            config.display()
+        )]);
+    }
+    if let Some(existing) = top_level_notify(&text) {
+        return Ok(vec![format!(
+            "{}: left your notify program as it is ({existing}); Codex runs only one, and ctray \
+             gets turn ends from the Stop hook anyway",
+            config.display()
+        )]);
+    }
+    let mut said = replace_file(config, &format!("{NOTIFY_MARKER}\n{line}\n{text}"))?;
+    said.push(format!(
+        "{}: notify runs ctray at the end of each turn",
+        config.display()
+    ));
+    Ok(said)
+}
+
+fn remove_notify(config: &Path) -> Result<Vec<String>, String> {
+    let Ok(text) = std::fs::read_to_string(config) else {
+        return Ok(Vec::new());
+    };
+    let ours = |line: &str| {
+        line == NOTIFY_MARKER
+            || (line.starts_with("notify = [")
+                && line.contains("\"hook\", \"codex\"]")
+                && line.contains("ctray\""))
+    };
+    if !text.lines().any(ours) {
+        return Ok(Vec::new());
+    }
+    let kept: String = text
+        .split_inclusive('\n')
+        .filter(|line| !ours(line.trim_end_matches('\n')))
+        .collect();
+    let mut said = replace_file(config, &kept)?;
+    said.push(format!("{}: removed ctray's notify", config.display()));
+    Ok(said)
+}
+
+/// The value of a top-level `notify = …` line, if there is one before the first table.
+fn top_level_notify(text: &str) -> Option<&str> {
+    text.lines()
+        .map(str::trim)
+        .take_while(|line| !line.starts_with('['))
+        .find_map(|line| {
+            let (key, value) = line.split_once('=')?;
+            (key.trim() == "notify").then(|| value.trim())
+        })
+}
+
+fn notify_line(program: &str) -> String {
+    format!("notify = [{program}, \"hook\", \"codex\"]")
+}
+
+/// A TOML basic string (JSON's escapes are a subset TOML accepts).
+fn program_array(ctray: &Path) -> String {
+    Value::String(ctray.display().to_string()).to_string()
+}
+
+/// The path as one word for the shell that runs hook commands.
+fn shell_word(path: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c);
+    if !path.is_empty() && path.chars().all(plain) {
+        path.to_owned()
+    } else {
+        format!("'{}'", path.replace('\'', r"'\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recognises_its_own_commands_only() {
+        let ours = |command: &str| is_ours(&json!({ "command": command }), Host::Claude);
+        assert!(ours("/usr/local/bin/ctray hook claude"));
+        assert!(ours("'/home/a b/ctray' hook claude --timeout 300s"));
+        assert!(ours("ctray hook claude"));
+        assert!(!ours("/usr/local/bin/ctray hook codex"));
+        assert!(!ours("/usr/bin/notify-send hook claude"));
+        assert!(!ours("ctray hookclaude"));
+        assert!(!is_ours(&json!({ "type": "prompt" }), Host::Claude));
+    }
+
+    #[test]
+    fn quotes_paths_for_the_shell() {
+        assert_eq!(shell_word("/usr/bin/ctray"), "/usr/bin/ctray");
+        assert_eq!(shell_word("/home/a b/ctray"), "'/home/a b/ctray'");
+        assert_eq!(shell_word("/o'neil/ctray"), r"'/o'\''neil/ctray'");
+    }
+
+    #[test]
+    fn finds_a_top_level_notify_only() {
+        assert_eq!(
+            top_level_notify("model = \"o3\"\nnotify = [\"x\"]\n[tui]\n"),
+            Some("[\"x\"]")
+        );
+        assert_eq!(top_level_notify("[tui]\nnotify = [\"x\"]\n"), None);
+    }
+}

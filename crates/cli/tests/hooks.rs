@@ -1,0 +1,404 @@
+//! `ctray hook claude|codex` fed the agents' own documented payloads, against the real
+//! server and inbox: what it prints is what Claude Code or Codex will act on.
+
+mod common;
+
+use std::path::Path;
+
+use common::{app, ctray, finish, text, wait_pending};
+use inbox::{AgentState, Outcome, Resolver, Verdict};
+use serde_json::{json, Value};
+
+fn payload(name: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/payloads")
+        .join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn hook(socket: &Path, host: &str, extra: &[&str], stdin: &str) -> std::process::Child {
+    let mut args = vec!["hook", host];
+    args.extend_from_slice(extra);
+    ctray(socket, &args, Some(stdin))
+}
+
+/// Exit 0 and nothing at all on stdout: the agent falls back to its own prompt.
+fn assert_silent(out: &std::process::Output) {
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "",
+        "a hook that has nothing to say prints nothing"
+    );
+}
+
+const ALLOW: &str =
+    "{\"hookSpecificOutput\":{\"hookEventName\":\"PermissionRequest\",\"decision\":{\"behavior\":\"allow\"}}}\n";
+
+#[test]
+fn claude_permission_request_shows_the_exact_action_and_an_approval_allows() {
+    let app = app();
+    let child = hook(
+        &app.socket,
+        "claude",
+        &[],
+        &payload("claude/permission_request.json"),
+    );
+    let request = wait_pending(&app.inbox);
+    assert_eq!(request.agent_id, "claude-code:abc123");
+    assert_eq!(request.action, "Bash");
+    assert_eq!(request.title, "Bash: rm -rf node_modules");
+    assert_eq!(
+        request.details,
+        "{\n  \"command\": \"rm -rf node_modules\",\n  \"description\": \"Remove node_modules directory\"\n}\n\n\
+         cwd: /Users/...\nsession: abc123\npermission mode: default\n"
+    );
+    let agent = app
+        .inbox
+        .agents()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id == "claude-code:abc123")
+        .unwrap();
+    assert_eq!(agent.name, "Claude Code · ...");
+    assert_eq!(agent.state, AgentState::WaitingForApproval);
+
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), ALLOW);
+}
+
+#[test]
+fn a_denial_prints_deny_with_the_persons_reason() {
+    let app = app();
+    let child = hook(
+        &app.socket,
+        "claude",
+        &[],
+        &payload("claude/permission_request.json"),
+    );
+    let request = wait_pending(&app.inbox);
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny {
+                reason: Some("keep node_modules, run npm ci instead".into()),
+            },
+            Resolver::Notification,
+        )
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(0));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        printed,
+        json!({"hookSpecificOutput": {"hookEventName": "PermissionRequest", "decision": {
+            "behavior": "deny",
+            "message": "The user denied this in Converge Tray (from the notification). \
+                        Their reason: keep node_modules, run npm ci instead"
+        }}})
+    );
+}
+
+#[test]
+fn no_decision_in_time_leaves_it_to_the_agents_prompt_unless_told_to_deny() {
+    let app = app();
+    let out = finish(hook(
+        &app.socket,
+        "claude",
+        &["--timeout", "1s"],
+        &payload("claude/permission_request.json"),
+    ));
+    assert_silent(&out);
+
+    let out = finish(hook(
+        &app.socket,
+        "claude",
+        &["--timeout", "1s", "--on-timeout", "deny"],
+        &payload("claude/permission_request.json"),
+    ));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        printed["hookSpecificOutput"]["decision"]["behavior"],
+        "deny"
+    );
+    let outcomes: Vec<_> = app
+        .inbox
+        .history(&Default::default())
+        .unwrap()
+        .entries
+        .into_iter()
+        .filter_map(|e| e.outcome)
+        .collect();
+    assert_eq!(outcomes, [Outcome::TimedOut, Outcome::TimedOut]);
+}
+
+#[test]
+fn without_the_app_or_with_bad_input_it_prints_nothing_and_exits_0() {
+    let dir = tempfile::tempdir().unwrap();
+    let nowhere = dir.path().join("nothing.sock");
+    let out = finish(hook(
+        &nowhere,
+        "claude",
+        &[],
+        &payload("claude/permission_request.json"),
+    ));
+    assert_silent(&out);
+    assert_eq!(text(&out.stderr), "");
+    let out = finish(hook(
+        &nowhere,
+        "codex",
+        &[],
+        &payload("codex/permission_request.json"),
+    ));
+    assert_silent(&out);
+
+    let app = app();
+    let huge = json!({
+        "session_id": "abc123", "cwd": "/w", "hook_event_name": "PermissionRequest",
+        "tool_name": "Write",
+        "tool_input": { "file_path": "/w/big.txt", "content": "x".repeat(200 * 1024) },
+    });
+    for (why, stdin, extra) in [
+        (
+            "not JSON",
+            "{\"hook_event_name\": \"Permission".to_owned(),
+            &[][..],
+        ),
+        (
+            "no session",
+            json!({"hook_event_name": "PermissionRequest", "tool_name": "Bash"}).to_string(),
+            &[],
+        ),
+        (
+            "no tool",
+            json!({"session_id": "s", "hook_event_name": "PermissionRequest"}).to_string(),
+            &[],
+        ),
+        (
+            "unknown event",
+            json!({"session_id": "s", "hook_event_name": "TeammateIdle"}).to_string(),
+            &[],
+        ),
+        ("too large to show in full", huge.to_string(), &[]),
+        (
+            "over a megabyte",
+            format!("{{\"pad\": \"{}\"}}", "y".repeat(1_100_000)),
+            &[],
+        ),
+        (
+            "a bad option",
+            payload("claude/permission_request.json"),
+            &["--timeout", "soon"],
+        ),
+        (
+            "a timeout the inbox refuses",
+            payload("claude/permission_request.json"),
+            &["--timeout", "0s"],
+        ),
+    ] {
+        let out = finish(hook(&app.socket, "claude", extra, &stdin));
+        assert_silent(&out);
+        assert!(app.inbox.pending().unwrap().is_empty(), "{why}");
+    }
+    let out = finish(ctray(&app.socket, &["hook", "gemini"], Some("{}")));
+    assert_silent(&out);
+}
+
+#[test]
+fn the_app_going_away_mid_ask_is_never_an_allow() {
+    let app = app();
+    let child = hook(
+        &app.socket,
+        "claude",
+        &[],
+        &payload("claude/permission_request.json"),
+    );
+    wait_pending(&app.inbox);
+    drop(app); // the app quits with the question open
+    assert_silent(&finish(child));
+}
+
+#[test]
+fn a_post_tool_use_for_the_same_call_closes_the_card_answered_in_the_terminal() {
+    let app = app();
+    let asked = payload("claude/permission_request.json");
+    let waiting = hook(&app.socket, "claude", &[], &asked);
+    let request = wait_pending(&app.inbox);
+
+    // Another tool's PostToolUse (the documented example, a Write) leaves the card alone.
+    assert_silent(&finish(hook(
+        &app.socket,
+        "claude",
+        &[],
+        &payload("claude/post_tool_use.json"),
+    )));
+    assert_eq!(app.inbox.pending().unwrap().len(), 1);
+
+    // The same Bash call ran: the person answered in Claude Code's own prompt.
+    let mut ran: Value = serde_json::from_str(&asked).unwrap();
+    ran["hook_event_name"] = json!("PostToolUse");
+    ran["tool_response"] = json!({"stdout": "", "stderr": "", "interrupted": false});
+    ran["tool_use_id"] = json!("toolu_01ABC123...");
+    assert_silent(&finish(hook(&app.socket, "claude", &[], &ran.to_string())));
+    let closed = app.inbox.request(&request.id).unwrap().unwrap();
+    let resolution = closed.resolution.unwrap();
+    assert_eq!(resolution.outcome, Outcome::Cancelled);
+    assert_eq!(
+        resolution.reason.as_deref(),
+        Some("answered in the agent's own prompt")
+    );
+    assert_silent(&finish(waiting));
+}
+
+#[test]
+fn status_events_show_what_the_session_does_and_print_nothing() {
+    let app = app();
+    let agent = |app: &common::App| {
+        app.inbox
+            .agents()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.id == "claude-code:abc123")
+            .unwrap()
+    };
+    let steps = [
+        (
+            "claude/session_start.json",
+            AgentState::Idle,
+            "Session started (startup)",
+        ),
+        (
+            "claude/pre_tool_use.json",
+            AgentState::Working,
+            "Bash: npm test",
+        ),
+        (
+            "claude/post_tool_use.json",
+            AgentState::Working,
+            "Ran Write: /path/to/file.txt",
+        ),
+        (
+            "claude/notification.json",
+            AgentState::Working,
+            "Claude needs your permission",
+        ),
+        (
+            "claude/stop.json",
+            AgentState::Done,
+            "I've completed the refactoring. Here's a summary...",
+        ),
+        (
+            "claude/session_end.json",
+            AgentState::Done,
+            "Session ended (other)",
+        ),
+    ];
+    for (file, state, activity) in steps {
+        let out = finish(hook(&app.socket, "claude", &[], &payload(file)));
+        assert_silent(&out);
+        let agent = agent(&app);
+        assert_eq!(
+            (agent.state, agent.activity.as_deref()),
+            (state, Some(activity)),
+            "{file}"
+        );
+        assert_eq!(agent.name, "Claude Code · ...");
+    }
+    let mut idle: Value = serde_json::from_str(&payload("claude/notification.json")).unwrap();
+    idle["notification_type"] = json!("idle_prompt");
+    idle["message"] = json!("Claude is waiting for your input");
+    assert_silent(&finish(hook(&app.socket, "claude", &[], &idle.to_string())));
+    assert_eq!(agent(&app).state, AgentState::WaitingForInput);
+}
+
+#[test]
+fn a_turn_that_ends_closes_what_it_left_pending() {
+    let app = app();
+    let waiting = hook(
+        &app.socket,
+        "claude",
+        &[],
+        &payload("claude/permission_request.json"),
+    );
+    let request = wait_pending(&app.inbox);
+    assert_silent(&finish(hook(
+        &app.socket,
+        "claude",
+        &[],
+        &payload("claude/stop.json"),
+    )));
+    let closed = app.inbox.request(&request.id).unwrap().unwrap();
+    assert_eq!(closed.resolution.unwrap().outcome, Outcome::Cancelled);
+    assert_silent(&finish(waiting));
+}
+
+#[test]
+fn codex_permission_request_allows_without_updated_input_and_notify_reports_the_turn() {
+    let app = app();
+    let child = hook(
+        &app.socket,
+        "codex",
+        &[],
+        &payload("codex/permission_request.json"),
+    );
+    let request = wait_pending(&app.inbox);
+    assert_eq!(request.agent_id, "codex:<session-id>");
+    assert_eq!(request.title, "Bash: rm -f /tmp/example");
+    assert!(request
+        .details
+        .starts_with("{\n  \"command\": \"rm -f /tmp/example\"\n}\n\n"));
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Shortcut)
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(text(&out.stdout), ALLOW);
+    assert!(!text(&out.stdout).contains("updatedInput"));
+
+    let child = hook(
+        &app.socket,
+        "codex",
+        &[],
+        &payload("codex/permission_request.json"),
+    );
+    let request = wait_pending(&app.inbox);
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny { reason: None },
+            Resolver::Popover,
+        )
+        .unwrap();
+    let out = finish(child);
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        printed["hookSpecificOutput"]["decision"],
+        json!({"behavior": "deny", "message": "The user denied this in Converge Tray (from the popover)."})
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "never exit 2: Codex reads that as a deny"
+    );
+
+    // notify: the JSON is the last argument; stdin is not even open.
+    let notify = payload("codex/notify.json");
+    let out = finish(ctray(&app.socket, &["hook", "codex", &notify], None));
+    assert_silent(&out);
+    let agent = app
+        .inbox
+        .agents()
+        .unwrap()
+        .into_iter()
+        .find(|a| a.id == "codex:b5f6c1c2-1111-2222-3333-444455556666")
+        .unwrap();
+    assert_eq!(agent.name, "Codex · project");
+    assert_eq!(agent.state, AgentState::Done);
+    assert_eq!(
+        agent.activity.as_deref(),
+        Some("Rename complete and verified `cargo build` succeeds.")
+    );
+}

@@ -1,0 +1,297 @@
+//! `ctray install|uninstall claude|codex` on the users' own, existing settings files.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::{json, Value};
+
+/// Runs ctray with a home of its own; the agents' config folders are inside it.
+fn ctray(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ctray"))
+        .args(args)
+        .env("HOME", home)
+        .env_remove("CLAUDE_CONFIG_DIR")
+        .env_remove("CODEX_HOME")
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn backups(dir: &Path) -> Vec<PathBuf> {
+    let mut found: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().contains(".before-ctray-"))
+        .collect();
+    found.sort();
+    found
+}
+
+/// A user's Claude Code settings, as Claude Code writes them (two-space JSON): their own
+/// permissions, a hook of their own on PreToolUse, and keys in no particular order.
+const CLAUDE_SETTINGS: &str = r#"{
+  "permissions": {
+    "allow": [
+      "Bash(npm run lint)"
+    ]
+  },
+  "model": "opus",
+  "hooks": {
+    "PreToolUse": [
+      {
+        "matcher": "Bash",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "/home/me/bin/audit-bash.sh"
+          }
+        ]
+      }
+    ]
+  },
+  "env": {
+    "FOO": "1"
+  }
+}
+"#;
+
+#[test]
+fn install_claude_keeps_everything_and_uninstall_restores_the_file_exactly() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".claude");
+    std::fs::create_dir_all(&dir).unwrap();
+    let settings = dir.join("settings.json");
+    std::fs::write(&settings, CLAUDE_SETTINGS).unwrap();
+
+    let out = ctray(home.path(), &["install", "claude", "--timeout", "10m"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("backup:"),
+        "{}",
+        text(&out.stdout)
+    );
+    let [backup] = backups(&dir).try_into().unwrap();
+    assert_eq!(std::fs::read_to_string(&backup).unwrap(), CLAUDE_SETTINGS);
+
+    let installed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    let keys: Vec<_> = installed.as_object().unwrap().keys().cloned().collect();
+    assert_eq!(
+        keys,
+        ["permissions", "model", "hooks", "env"],
+        "the user's order stays"
+    );
+    assert_eq!(
+        installed["permissions"]["allow"],
+        json!(["Bash(npm run lint)"])
+    );
+    let pre = installed["hooks"]["PreToolUse"].as_array().unwrap();
+    assert_eq!(pre.len(), 2);
+    assert_eq!(
+        pre[0]["hooks"][0]["command"], "/home/me/bin/audit-bash.sh",
+        "theirs first"
+    );
+    let ctray_path = Path::new(env!("CARGO_BIN_EXE_ctray")).display().to_string();
+    assert_eq!(
+        pre[1]["hooks"][0],
+        json!({"type": "command", "command": format!("{ctray_path} hook claude"), "timeout": 10})
+    );
+    let permission = &installed["hooks"]["PermissionRequest"][0]["hooks"][0];
+    assert_eq!(
+        permission["command"],
+        format!("{ctray_path} hook claude --timeout 600s")
+    );
+    assert_eq!(
+        permission["timeout"], 660,
+        "Claude Code must not kill the hook before the person's time is up"
+    );
+    for event in [
+        "PostToolUse",
+        "Notification",
+        "Stop",
+        "SessionStart",
+        "SessionEnd",
+    ] {
+        assert!(installed["hooks"][event].is_array(), "{event}");
+    }
+
+    // A second install replaces its own hooks: nothing doubles, nothing is rewritten.
+    let out = ctray(home.path(), &["install", "claude", "--timeout", "10m"]);
+    assert_eq!(out.status.code(), Some(0));
+    let again: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(again, installed);
+    assert_eq!(
+        backups(&dir).len(),
+        1,
+        "an unchanged file gets no new backup"
+    );
+
+    let out = ctray(home.path(), &["uninstall", "claude"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("removed 9 ctray hook(s)"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), CLAUDE_SETTINGS);
+
+    let out = ctray(home.path(), &["uninstall", "claude"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out.stdout).contains("nothing of ctray's"));
+}
+
+#[test]
+fn install_claude_creates_the_settings_when_there_are_none() {
+    let home = tempfile::tempdir().unwrap();
+    let out = ctray(home.path(), &["install", "claude"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let settings = home.path().join(".claude/settings.json");
+    let installed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert_eq!(
+        installed["hooks"]["PermissionRequest"][0]["hooks"][0]["timeout"],
+        360
+    );
+    ctray(home.path(), &["uninstall", "claude"]);
+    assert_eq!(std::fs::read_to_string(&settings).unwrap(), "{}\n");
+}
+
+#[test]
+fn a_settings_file_it_cannot_read_is_left_untouched() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".claude");
+    std::fs::create_dir_all(&dir).unwrap();
+    let settings = dir.join("settings.json");
+    for broken in ["{ \"model\": \"opus\", ", "[1, 2]", "{\"hooks\": []}"] {
+        std::fs::write(&settings, broken).unwrap();
+        let out = ctray(home.path(), &["install", "claude"]);
+        assert_eq!(out.status.code(), Some(1), "{broken}");
+        assert!(
+            text(&out.stderr).contains("settings.json"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&settings).unwrap(), broken);
+        assert!(backups(&dir).is_empty());
+    }
+}
+
+const CODEX_CONFIG: &str = r#"# my codex config
+model = "gpt-5"
+approval_policy = "on-request"
+
+[tui]
+notifications = true
+"#;
+
+const CODEX_HOOKS: &str = r#"{
+  "hooks": {
+    "PermissionRequest": [
+      {
+        "matcher": "^apply_patch$",
+        "hooks": [
+          {
+            "type": "command",
+            "command": "/home/me/bin/check-patch",
+            "timeout": 30
+          }
+        ]
+      }
+    ]
+  }
+}
+"#;
+
+#[test]
+fn install_codex_adds_hooks_after_the_users_and_a_notify_program_then_uninstall_restores_both() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("codex-home");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), CODEX_CONFIG).unwrap();
+    std::fs::write(dir.join("hooks.json"), CODEX_HOOKS).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ctray"))
+            .args(args)
+            .env("HOME", home.path())
+            .env("CODEX_HOME", &dir)
+            .output()
+            .unwrap()
+    };
+
+    let out = run(&["install", "codex"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("/hooks"),
+        "the user is told to trust the hooks"
+    );
+    assert_eq!(backups(&dir).len(), 2);
+
+    let hooks: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("hooks.json")).unwrap()).unwrap();
+    let groups = hooks["hooks"]["PermissionRequest"].as_array().unwrap();
+    assert_eq!(groups[0]["hooks"][0]["command"], "/home/me/bin/check-patch");
+    assert_eq!(
+        groups.len(),
+        2,
+        "appended, so Codex's trust of the user's hooks (by position) holds"
+    );
+    assert!(groups[1]["hooks"][0]["command"]
+        .as_str()
+        .unwrap()
+        .ends_with("ctray hook codex --timeout 300s"));
+
+    let config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    let parsed: toml::Table = config.parse().expect("still valid TOML");
+    let ctray_path = Path::new(env!("CARGO_BIN_EXE_ctray")).display().to_string();
+    assert_eq!(
+        parsed["notify"],
+        toml::Value::Array(vec![ctray_path.into(), "hook".into(), "codex".into()])
+    );
+    assert_eq!(parsed["model"].as_str(), Some("gpt-5"));
+    assert_eq!(parsed["tui"]["notifications"].as_bool(), Some(true));
+    assert!(config.ends_with(CODEX_CONFIG));
+
+    let out = run(&["uninstall", "codex"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+        CODEX_CONFIG
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("hooks.json")).unwrap(),
+        CODEX_HOOKS
+    );
+}
+
+#[test]
+fn a_notify_program_the_user_already_has_is_left_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".codex");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mine = "notify = [\"python3\", \"/home/me/.codex/notify.py\"]\nmodel = \"o3\"\n";
+    std::fs::write(dir.join("config.toml"), mine).unwrap();
+    let out = ctray(home.path(), &["install", "codex"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("left your notify program"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+        mine
+    );
+    ctray(home.path(), &["uninstall", "codex"]);
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+        mine
+    );
+    // The hooks file install created stays, empty of anything of ctray's.
+    assert_eq!(
+        std::fs::read_to_string(dir.join("hooks.json")).unwrap(),
+        "{}\n"
+    );
+}

@@ -1,0 +1,182 @@
+"""End to end: external agents against the real app. `ctray ask` blocks, its notification
+appears, a person decides in the popover, and ctray exits with that decision (0 approved,
+1 denied, 2 timed out); Claude Code's PermissionRequest hook gets exactly the allow JSON.
+
+Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
+usage: agents_e2e.py APP_BINARY OUTPUT_DIR   (ctray is taken from beside the app binary)
+"""
+import asyncio
+import json
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from desktop import Desktop, isolated_home
+from tray_e2e import (APP_ID, DRIVER, Run, eventually, resolution_in_audit, start_driver,
+                      visible_windows)
+from webdriver import Session
+
+PAYLOADS = Path(__file__).resolve().parents[2] / "crates" / "cli" / "tests" / "payloads"
+ALLOW = ('{"hookSpecificOutput":{"hookEventName":"PermissionRequest",'
+         '"decision":{"behavior":"allow"}}}\n')
+
+
+def find_card(session, title):
+    """The popover's card whose title is `title`, or None."""
+    for card in session.find_all("li.card[data-request-id]"):
+        try:
+            if card.find("h3.title").text() == title:
+                return card
+        except Exception:  # a card removed while we looked at it
+            continue
+    return None
+
+
+def card_for(session, title, timeout=15.0):
+    """The card titled `title`, once it is there (None if it never comes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        card = find_card(session, title)
+        if card is not None:
+            return card
+        time.sleep(0.1)
+    return None
+
+
+def card_gone(session, title, timeout=15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if find_card(session, title) is None:
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def approval_note(notes, title):
+    return [n for n in notes.shown
+            if n["summary"].startswith("Approval needed") and title in n["body"]]
+
+
+async def main(app: str, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    ctray = str(Path(app).with_name("ctray"))
+    home = isolated_home("converge-e2e-agents-")
+    db = home / "data" / APP_ID / "inbox.db"
+    run = Run()
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=2)
+    desktop = await Desktop.start()
+    driver, wrapper = start_driver(home, out, app, "app-agents.log")
+    session = None
+    askers = []
+
+    def ask(*args, stdin=None):
+        proc = subprocess.Popen([ctray, *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        askers.append(proc)
+        if stdin is not None:
+            proc.stdin.write(stdin)
+        proc.stdin.close()
+        return proc
+
+    async def exited(proc, timeout=15):
+        return await eventually(lambda: proc.poll() is not None, timeout=timeout)
+
+    try:
+        await loop.run_in_executor(pool, Session.wait_for_server, DRIVER)
+        session_future = loop.run_in_executor(
+            pool, Session.create, DRIVER, str(wrapper), ["--pin-popover"])
+        item = await desktop.wait_for_item()
+        run.check("the app is up with its tray item", item is not None)
+        notes = desktop.notifications
+
+        # 1. ctray ask blocks until a person approves in the popover: exit 0.
+        title = "Deploy 2.4.1 to production?"
+        deploy = ask("ask", title, "--agent", "deploy.sh", "--details",
+                     "./deploy.sh --env production", "--timeout", "2m")
+        shown = await eventually(lambda: approval_note(notes, title))
+        run.check("ctray ask shows an approval notification with Approve and Deny",
+                  bool(shown) and {"approve", "deny"} <= set(shown[0]["actions"]), notes.shown)
+        run.check("ctray ask blocks while nobody has decided", deploy.poll() is None)
+        await item.activate()
+        session = await asyncio.wait_for(session_future, timeout=120)
+        card = await loop.run_in_executor(pool, card_for, session, title)
+        run.check("the popover shows the request with its exact command",
+                  card is not None and card.find("pre.details").text()
+                  == "./deploy.sh --env production")
+        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-ctray.png"))
+        card.find("button.approve").click()
+        await exited(deploy)
+        run.check("Approve in the popover makes ctray exit 0", deploy.returncode == 0,
+                  (deploy.returncode, deploy.stderr.read() if deploy.stderr else ""))
+
+        # 2. A deny with a reason: exit 1, the reason on stderr.
+        title = "Drop the staging database?"
+        drop = ask("ask", title, "--agent", "migrate", "--details", "-",
+                   stdin="DROP DATABASE staging;\n")
+        card = await loop.run_in_executor(pool, card_for, session, title)
+        run.check("details read from stdin are shown verbatim",
+                  card is not None and card.find("pre.details").text() == "DROP DATABASE staging;")
+        card.find("button.deny").click()
+        reason = await loop.run_in_executor(pool, lambda: session.wait_for("input.reason"))
+        reason[0].type("use a migration\ue007")
+        await exited(drop)
+        stderr = drop.stderr.read()
+        run.check("Deny with a reason makes ctray exit 1 with the reason on stderr",
+                  drop.returncode == 1 and "use a migration" in stderr,
+                  (drop.returncode, stderr))
+
+        # 3. Nobody decides: exit 2 at the deadline, and the card goes away.
+        title = "Rotate the signing key?"
+        quick = ask("ask", title, "--agent", "keys", "--timeout", "3s", "--json")
+        card = await loop.run_in_executor(pool, card_for, session, title)
+        run.check("a short-lived request appears in the popover", card is not None)
+        await exited(quick, timeout=20)
+        printed = json.loads(quick.stdout.read() or "null")
+        run.check("with no decision in time ctray exits 2 and --json prints the timeout",
+                  quick.returncode == 2 and printed["resolution"]["outcome"] == "timed-out",
+                  (quick.returncode, printed))
+        gone = await loop.run_in_executor(pool, card_gone, session, title)
+        run.check("the timed-out card leaves the popover", bool(gone))
+
+        # 4. Claude Code's PermissionRequest hook: the documented input, allow on approve.
+        hook_input = (PAYLOADS / "claude" / "permission_request.json").read_text()
+        claude = ask("hook", "claude", stdin=hook_input)
+        card = await loop.run_in_executor(pool, card_for, session, "Bash: rm -rf node_modules")
+        run.check("a Claude Code permission request becomes a card with the tool input",
+                  card is not None and '"command": "rm -rf node_modules"'
+                  in card.find("pre.details").text())
+        request_id = card.attribute("data-request-id")
+        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-claude.png"))
+        card.find("button.approve").click()
+        await exited(claude)
+        printed = claude.stdout.read()
+        run.check("approving it prints exactly Claude Code's allow JSON and exits 0",
+                  claude.returncode == 0 and printed == ALLOW, (claude.returncode, printed))
+        outcome = await eventually(lambda: resolution_in_audit(db, request_id))
+        run.check("the audit log has the approval, by the popover",
+                  outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
+        run.check("the popover stayed open throughout (pinned)", bool(visible_windows()))
+    except Exception:
+        traceback.print_exc()
+        run.check("the end-to-end run completed", False)
+    finally:
+        for proc in askers:
+            if proc.poll() is None:
+                proc.kill()
+        if session is not None:
+            await loop.run_in_executor(pool, session.close)
+        driver.terminate()
+        desktop.stop()
+        pool.shutdown(wait=False, cancel_futures=True)
+        shutil.rmtree(home, ignore_errors=True)
+    print(f"{run.passed} passed, {run.failed} failed", flush=True)
+    return 0 if run.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
