@@ -5,4 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 npm run build
+cargo build -p ctray
+echo "ctray (for scripts and agent hooks): ${CARGO_TARGET_DIR:-target}/debug/ctray"
 exec cargo run -- "$@"

@@ -30,6 +30,7 @@ fn defaults_of(settings: &Settings) -> AskDefaults {
     }
 }
 
+#[cfg(unix)]
 pub fn start(app: &AppHandle, inbox: Inbox, defaults: &ApiDefaults) {
     let path = api::default_socket_path();
     let config = ServerConfig {
@@ -53,4 +54,15 @@ pub fn start(app: &AppHandle, inbox: Inbox, defaults: &ApiDefaults) {
             }
         }
     });
+}
+
+/// No transport here yet (a named pipe is planned for Windows): say so instead of failing.
+#[cfg(not(unix))]
+pub fn start(app: &AppHandle, _inbox: Inbox, _defaults: &ApiDefaults) {
+    tracing::warn!("local API: no transport on this platform yet");
+    notifications::info(
+        app,
+        "Agents cannot reach Converge Tray",
+        "The local API is served over Unix sockets only so far; this platform has none yet.",
+    );
 }

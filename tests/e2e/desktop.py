@@ -52,7 +52,8 @@ class NotificationServer(ServiceInterface):
         nid = replaces_id or self._next
         self._next = max(self._next, nid) + 1
         self.shown.append({"id": nid, "summary": summary, "body": body,
-                           "actions": dict(zip(actions[::2], actions[1::2]))})
+                           "actions": dict(zip(actions[::2], actions[1::2])),
+                           "at": time.monotonic()})
         return nid
 
     @method()

@@ -1,11 +1,19 @@
 //! The local API agents use to reach the inbox: newline-delimited JSON-RPC 2.0 over a Unix
 //! socket that only the user can open (docs/protocol.md). Anyone who can connect may ask;
 //! no method decides — only a person, through the app, does.
+//!
+//! The protocol and the server are transport-agnostic (`serve_connection` takes any byte
+//! stream and the peer's identity); only the Unix socket transport exists so far. A
+//! Windows named pipe would add its own listener and peer lookup beside `serve`.
 
 pub mod protocol;
 mod server;
 mod socket;
 
 pub use protocol::{RpcError, MAX_MESSAGE_BYTES, PROTOCOL_VERSION};
-pub use server::{serve, AskDefaults, ServerConfig};
-pub use socket::{bind, default_socket_path};
+#[cfg(unix)]
+pub use server::serve;
+pub use server::{serve_connection, AskDefaults, ServerConfig};
+#[cfg(unix)]
+pub use socket::bind;
+pub use socket::default_socket_path;

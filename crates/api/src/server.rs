@@ -5,9 +5,7 @@ use std::time::Duration;
 
 use inbox::{AgentUpdate, Inbox, Millis, NewRequest, OnTimeout, Provenance, Update};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
-use tokio::net::{UnixListener, UnixStream};
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Semaphore;
 
 use crate::protocol::{self, code, decode, Call, Method, RpcError, MAX_MESSAGE_BYTES};
@@ -44,9 +42,15 @@ impl Default for ServerConfig {
     }
 }
 
+/// One direction of a client connection, whatever carries it (a Unix socket here; a
+/// Windows named pipe would fit the same way).
+type Reader = BufReader<Box<dyn AsyncRead + Send + Unpin>>;
+type Writer = Box<dyn AsyncWrite + Send + Unpin>;
+
 /// Serves until the listener fails for good. Over `max_connections`, a new client gets a
 /// `BUSY` error and is disconnected; everyone else carries on.
-pub async fn serve(listener: UnixListener, inbox: Inbox, config: ServerConfig) {
+#[cfg(unix)]
+pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: ServerConfig) {
     let permits = Arc::new(Semaphore::new(config.max_connections));
     loop {
         let stream = match listener.accept().await {
@@ -62,15 +66,18 @@ pub async fn serve(listener: UnixListener, inbox: Inbox, config: ServerConfig) {
         match permits.clone().try_acquire_owned() {
             Ok(permit) => {
                 tokio::spawn(async move {
-                    if let Some(connection) = Connection::accept(stream, inbox, config) {
-                        connection.run().await;
+                    if let Some(peer) = unix_peer(&stream) {
+                        let (reader, writer) = stream.into_split();
+                        serve_connection(Box::new(reader), Box::new(writer), peer, inbox, config)
+                            .await;
                     }
                     drop(permit);
                 });
             }
             Err(_) => {
                 tokio::spawn(async move {
-                    let (_, mut writer) = stream.into_split();
+                    let (_, writer) = stream.into_split();
+                    let mut writer: Writer = Box::new(writer);
                     let busy =
                         RpcError::new(code::BUSY, "too many open connections; try again later");
                     let _ = write_line(
@@ -85,9 +92,47 @@ pub async fn serve(listener: UnixListener, inbox: Inbox, config: ServerConfig) {
     }
 }
 
+/// Answers one client until it goes away. `peer` is who the transport says it is (from the
+/// kernel, never from the client).
+pub async fn serve_connection(
+    reader: Box<dyn AsyncRead + Send + Unpin>,
+    writer: Writer,
+    peer: Provenance,
+    inbox: Inbox,
+    config: ServerConfig,
+) {
+    Connection {
+        reader: BufReader::new(reader),
+        writer,
+        inbox,
+        config,
+        peer,
+    }
+    .run()
+    .await;
+}
+
+/// The peer's identity from the kernel; a peer of another user is turned away (the
+/// socket's mode should already have stopped it).
+#[cfg(unix)]
+fn unix_peer(stream: &tokio::net::UnixStream) -> Option<Provenance> {
+    let cred = stream.peer_cred().ok()?;
+    if cred.uid() != crate::socket::current_uid() {
+        tracing::warn!(uid = cred.uid(), "api: refused a peer of another user");
+        return None;
+    }
+    let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
+    let exe = pid.and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());
+    Some(Provenance {
+        pid,
+        uid: Some(cred.uid()),
+        exe: exe.map(|p| p.display().to_string()),
+    })
+}
+
 struct Connection {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    reader: Reader,
+    writer: Writer,
     inbox: Inbox,
     config: ServerConfig,
     peer: Provenance,
@@ -99,31 +144,6 @@ enum LineError {
 }
 
 impl Connection {
-    /// Takes the peer's identity from the kernel; a peer of another user is turned away
-    /// (the socket's mode should already have stopped it).
-    fn accept(stream: UnixStream, inbox: Inbox, config: ServerConfig) -> Option<Self> {
-        let cred = stream.peer_cred().ok()?;
-        if cred.uid() != crate::socket::current_uid() {
-            tracing::warn!(uid = cred.uid(), "api: refused a peer of another user");
-            return None;
-        }
-        let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
-        let exe = pid.and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());
-        let peer = Provenance {
-            pid,
-            uid: Some(cred.uid()),
-            exe: exe.map(|p| p.display().to_string()),
-        };
-        let (reader, writer) = stream.into_split();
-        Some(Self {
-            reader: BufReader::new(reader),
-            writer,
-            inbox,
-            config,
-            peer,
-        })
-    }
-
     async fn run(mut self) {
         loop {
             let line = match self.read_line().await {
@@ -337,7 +357,7 @@ impl Connection {
 
 /// Resolves `true` once the client closed its side. Input that arrives meanwhile is left for
 /// later and resolves `false` only after a pause, so a chatty client does not spin this loop.
-async fn client_gone(reader: &mut BufReader<OwnedReadHalf>) -> bool {
+async fn client_gone(reader: &mut Reader) -> bool {
     match reader.fill_buf().await {
         Ok([]) => true,
         Ok(_) => {
@@ -348,7 +368,7 @@ async fn client_gone(reader: &mut BufReader<OwnedReadHalf>) -> bool {
     }
 }
 
-async fn write_line(writer: &mut OwnedWriteHalf, message: &Value, timeout: Duration) -> bool {
+async fn write_line(writer: &mut Writer, message: &Value, timeout: Duration) -> bool {
     let mut line = message.to_string();
     line.push('\n');
     matches!(
@@ -368,4 +388,10 @@ fn process_alive(pid: u32) -> bool {
         return false;
     };
     unsafe { libc::kill(pid, 0) == 0 }
+}
+
+/// Without a way to ask, assume it lives: its request then simply times out.
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }

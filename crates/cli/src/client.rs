@@ -1,6 +1,7 @@
 //! A blocking JSON-RPC client on the app's socket.
 
 use std::io::{BufRead, BufReader, Write};
+#[cfg(unix)]
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -13,9 +14,15 @@ pub enum ClientError {
     Rpc(String),
 }
 
+#[cfg(unix)]
+type Stream = UnixStream;
+/// No transport on this platform yet (a Windows named pipe is planned): no app is found.
+#[cfg(not(unix))]
+type Stream = std::fs::File;
+
 pub struct Client {
-    reader: BufReader<UnixStream>,
-    writer: UnixStream,
+    reader: BufReader<Stream>,
+    writer: Stream,
 }
 
 impl Client {
@@ -25,6 +32,7 @@ impl Client {
 
     /// Connects with a limit on how long one answer may take: a hook must never hang its
     /// host because the app is stuck.
+    #[cfg(unix)]
     pub fn connect_with(answer_within: Option<Duration>) -> Result<Self, ClientError> {
         let path = api::default_socket_path();
         let stream = UnixStream::connect(&path)
@@ -38,6 +46,13 @@ impl Client {
             reader: BufReader::new(stream),
             writer,
         })
+    }
+
+    #[cfg(not(unix))]
+    pub fn connect_with(_answer_within: Option<Duration>) -> Result<Self, ClientError> {
+        Err(ClientError::Unavailable(
+            "the local API is served over Unix sockets only so far".into(),
+        ))
     }
 
     /// Sends one request and returns its result, skipping notifications (the app's

@@ -170,17 +170,22 @@ fn report(result: Result<Vec<String>, String>) -> u8 {
 
 /// The agent a script speaks for: `--agent NAME`, else the program that ran ctray.
 fn agent(name: Option<String>) -> (String, String) {
-    let name = name.unwrap_or_else(|| {
-        std::fs::read_to_string(format!(
-            "/proc/{}/comm",
-            std::os::unix::process::parent_id()
-        ))
+    let name = name.or_else(parent_name).unwrap_or_else(|| "script".into());
+    (format!("script:{name}"), name)
+}
+
+#[cfg(unix)]
+fn parent_name() -> Option<String> {
+    let parent = std::os::unix::process::parent_id();
+    std::fs::read_to_string(format!("/proc/{parent}/comm"))
         .map(|comm| comm.trim().to_owned())
         .ok()
         .filter(|comm| !comm.is_empty())
-        .unwrap_or_else(|| "script".into())
-    });
-    (format!("script:{name}"), name)
+}
+
+#[cfg(not(unix))]
+fn parent_name() -> Option<String> {
+    None
 }
 
 /// 0 approved, 1 denied or cancelled (reason on stderr), 2 timed out.
