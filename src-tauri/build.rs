@@ -12,6 +12,8 @@ fn main() {
         "audit_verify",
         "settings_get",
         "settings_set",
+        "jobs_overview",
+        "job_run",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -5,6 +5,7 @@ mod commands;
 mod decisions;
 mod demo;
 mod events;
+mod jobs;
 mod local_api;
 mod notifications;
 mod popover;
@@ -88,6 +89,8 @@ fn main() {
             commands::audit_verify,
             commands::settings_get,
             commands::settings_set,
+            commands::jobs_overview,
+            commands::job_run,
         ])
         .setup(move |app| {
             // macOS: a menu bar utility, no Dock icon.
@@ -108,6 +111,7 @@ fn main() {
             shortcuts::install(app.handle());
             tray::install(app.handle(), inbox.clone());
             local_api::start(app.handle(), inbox.clone(), &api_defaults);
+            jobs::install(app.handle(), inbox.clone());
             app.manage(api_defaults);
             if options.demo {
                 demo::react_to_decisions(&inbox);

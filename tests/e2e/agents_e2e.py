@@ -1,6 +1,8 @@
-"""End to end: external agents against the real app. `ctray ask` blocks, its notification
-appears, a person decides in the popover, and ctray exits with that decision (0 approved,
-1 denied, 2 timed out); Claude Code's PermissionRequest hook gets exactly the allow JSON.
+"""End to end: agents against the real app. `ctray ask` blocks, its notification appears, a
+person decides in the popover, and ctray exits with that decision (0 approved, 1 denied,
+2 timed out); Claude Code's PermissionRequest hook gets exactly the allow JSON. The app
+starts for the first time, so its demo Converge jobs run: one converges on its own, the
+other waits at its gate until approved in the popover.
 
 Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
 usage: agents_e2e.py APP_BINARY OUTPUT_DIR   (ctray is taken from beside the app binary)
@@ -16,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from tray_e2e import (APP_ID, DRIVER, Run, eventually, resolution_in_audit, start_driver,
-                      visible_windows)
+from tray_e2e import (APP_ID, DRIVER, Run, api_call, eventually, resolution_in_audit,
+                      start_driver, visible_windows)
 from webdriver import Session
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "crates" / "cli" / "tests" / "payloads"
@@ -64,7 +66,7 @@ def approval_note(notes, title):
 async def main(app: str, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ctray = str(Path(app).with_name("ctray"))
-    home = isolated_home("converge-e2e-agents-")
+    home = isolated_home("converge-e2e-agents-", first_start=True)
     db = home / "data" / APP_ID / "inbox.db"
     run = Run()
     loop = asyncio.get_running_loop()
@@ -161,6 +163,32 @@ async def main(app: str, out: Path) -> int:
         run.check("the audit log has the approval, by the popover",
                   outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
         run.check("the popover stayed open throughout (pinned)", bool(visible_windows()))
+
+        # 5. First start: the demo Converge jobs ran; the one over the limit waits.
+        socket_path = home / "run" / "api.sock"
+
+        def converge_agents():
+            agents = api_call(socket_path, "agents.list")["result"]
+            return {a["name"]: a for a in agents if a["kind"] == "converge"}
+        agents = await eventually(lambda: len(converge_agents()) == 2 and converge_agents())
+        lunch = (agents or {}).get("Expense review · team lunch", {})
+        run.check("the demo job within the limit converged on its own",
+                  lunch.get("state") == "done"
+                  and lunch.get("activity", "").startswith("Converged after"), agents)
+        title = "Reimburse 1840.00 EUR to Dana Okafor for Flights and hotel, RustConf Berlin"
+        card = await loop.run_in_executor(pool, card_for, session, title)
+        run.check("the demo job over the limit waits at its gate with the proposal as is",
+                  card is not None and "reimbursement-planner proposes Proposals reimburse "
+                  "(confidence 0.92)" in card.find("pre.details").text())
+        run.check("its approval was announced in a notification",
+                  bool(approval_note(notes, title)))
+        card.find("button.approve").click()
+        travel = await eventually(
+            lambda: (converge_agents().get("Expense review · conference travel", {})
+                     .get("state") == "done") and converge_agents())
+        run.check("approving it resumes the job, which converges",
+                  bool(travel) and travel["Expense review · conference travel"]["activity"]
+                  .startswith("Converged after"), travel)
     except Exception:
         traceback.print_exc()
         run.check("the end-to-end run completed", False)

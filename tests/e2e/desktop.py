@@ -15,12 +15,17 @@ from dbus_next.service import ServiceInterface, method, signal
 WATCHER = "org.kde.StatusNotifierWatcher"
 
 
-def isolated_home(prefix: str) -> Path:
-    """A fresh HOME (data, config, API socket inside it) for the app under test."""
+def isolated_home(prefix: str, first_start: bool = False) -> Path:
+    """A fresh HOME (data, config, API socket inside it) for the app under test. Unless
+    `first_start`, it has a jobs file with no jobs, so no demo Converge job starts."""
     home = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ.update(HOME=str(home), XDG_DATA_HOME=str(home / "data"),
                       XDG_CONFIG_HOME=str(home / "config"), RUST_LOG="info",
                       CONVERGE_TRAY_SOCKET=str(home / "run" / "api.sock"))
+    if not first_start:
+        config = home / "config" / "dev.converge.tray"
+        config.mkdir(parents=True)
+        (config / "jobs.toml").write_text("# end-to-end test: no Converge jobs\n")
     return home
 
 

@@ -23,6 +23,7 @@ fn generate(into: &Path) {
     AgentUpdate::export_all(&cfg).unwrap();
     NewRequest::export_all(&cfg).unwrap();
     Settings::export_all(&cfg).unwrap();
+    converge_host::JobsOverview::export_all(&cfg).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

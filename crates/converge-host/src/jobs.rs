@@ -1,9 +1,10 @@
 //! Job definitions: what the user can run, in a TOML file they can edit.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 /// One runnable job: a pack (the suggestors and the gate policy) and its input.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(deny_unknown_fields)]
 pub struct JobDefinition {
     /// Stable name, used to start it: `ctray job start <id>`.
@@ -14,6 +15,7 @@ pub struct JobDefinition {
     pub pack: String,
     /// The pack's input, as the pack documents it.
     #[serde(default)]
+    #[ts(type = "Record<string, unknown>")]
     pub input: serde_json::Map<String, serde_json::Value>,
 }
 
@@ -22,6 +24,16 @@ pub struct JobDefinition {
 struct JobsFile {
     #[serde(default, rename = "job")]
     jobs: Vec<JobDefinition>,
+}
+
+/// The jobs the user can start and what became of their runs, for the full window.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+pub struct JobsOverview {
+    pub definitions: Vec<JobDefinition>,
+    /// Why the jobs file could not be used, if it could not.
+    pub problem: Option<String>,
+    /// Newest first.
+    pub runs: Vec<crate::RunRecord>,
 }
 
 /// Parses a jobs file; the error says where and what is wrong.

@@ -8,5 +8,5 @@ mod packs;
 mod store;
 
 pub use host::{ConvergeHost, HostError, Recovery};
-pub use jobs::{parse_jobs, JobDefinition, DEFAULT_JOBS};
+pub use jobs::{parse_jobs, JobDefinition, JobsOverview, DEFAULT_JOBS};
 pub use store::{GateDecisionRecord, RunRecord, RunState};

@@ -7,10 +7,11 @@ use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::{Deserialize, Serialize};
+use ts_rs::TS;
 
 use crate::jobs::JobDefinition;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
 pub enum RunState {
     Running,
@@ -57,14 +58,16 @@ impl RunState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
 pub struct RunRecord {
     pub id: String,
     pub job: JobDefinition,
     pub state: RunState,
     /// How it ended, or what it waits for.
     pub detail: Option<String>,
+    #[ts(type = "number")]
     pub started_at: i64,
+    #[ts(type = "number")]
     pub updated_at: i64,
 }
 

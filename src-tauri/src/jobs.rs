@@ -1,0 +1,88 @@
+//! Converge jobs in the app: the host (crates/converge-host) opened at start beside the
+//! inbox, the user's jobs file in the config directory, and the demo jobs started on the
+//! very first start so a new user sees agents work and an approval arrive.
+
+use std::path::PathBuf;
+
+use converge_host::{parse_jobs, ConvergeHost, JobDefinition, JobsOverview, DEFAULT_JOBS};
+use inbox::Inbox;
+use tauri::{AppHandle, Manager};
+
+use crate::notifications;
+
+pub struct Jobs {
+    host: ConvergeHost,
+    file: PathBuf,
+}
+
+impl Jobs {
+    pub fn start(app: &AppHandle, inbox: Inbox) -> Result<Self, String> {
+        let path = app.path();
+        let data = path.app_data_dir().map_err(|e| e.to_string())?;
+        let config = path.app_config_dir().map_err(|e| e.to_string())?;
+        let file = config.join("jobs.toml");
+        let first_start = !file.exists();
+        if first_start {
+            std::fs::create_dir_all(&config)
+                .and_then(|()| std::fs::write(&file, DEFAULT_JOBS))
+                .map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+        }
+        // The host spawns the runs it resumes: it needs the async runtime's context.
+        let _runtime = tauri::async_runtime::handle().inner().enter();
+        let (host, recovery) = ConvergeHost::open(inbox, &data.join("jobs.db"))
+            .map_err(|e| format!("cannot open the Converge jobs: {e}"))?;
+        if !recovery.resumed.is_empty() || !recovery.interrupted.is_empty() {
+            tracing::info!(?recovery, "converge: picked up the last session's runs");
+        }
+        let jobs = Self { host, file };
+        if first_start {
+            for job in jobs.definitions()? {
+                jobs.host.start(job).map_err(|e| e.to_string())?;
+            }
+        }
+        Ok(jobs)
+    }
+
+    /// Read from the file each time, so the user's edits apply without a restart.
+    pub fn definitions(&self) -> Result<Vec<JobDefinition>, String> {
+        let text = std::fs::read_to_string(&self.file)
+            .map_err(|e| format!("cannot read {}: {e}", self.file.display()))?;
+        parse_jobs(&text).map_err(|e| format!("{}: {e}", self.file.display()))
+    }
+
+    pub fn overview(&self) -> Result<JobsOverview, String> {
+        let (definitions, problem) = match self.definitions() {
+            Ok(definitions) => (definitions, None),
+            Err(problem) => (Vec::new(), Some(problem)),
+        };
+        let runs = self.host.runs().map_err(|e| e.to_string())?;
+        Ok(JobsOverview {
+            definitions,
+            problem,
+            runs,
+        })
+    }
+
+    /// Starts the job with this id from the jobs file; returns the run id.
+    pub fn run(&self, job_id: &str) -> Result<String, String> {
+        let job = self
+            .definitions()?
+            .into_iter()
+            .find(|job| job.id == job_id)
+            .ok_or_else(|| format!("no job {job_id:?} in {}", self.file.display()))?;
+        self.host.start(job).map_err(|e| e.to_string())
+    }
+}
+
+/// Opens the jobs; if that fails the app runs on without them and says why.
+pub fn install(app: &AppHandle, inbox: Inbox) {
+    match Jobs::start(app, inbox) {
+        Ok(jobs) => {
+            app.manage(jobs);
+        }
+        Err(problem) => {
+            tracing::error!("converge: {problem}");
+            notifications::info(app, "Converge jobs are unavailable", &problem);
+        }
+    }
+}
