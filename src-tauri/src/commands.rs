@@ -3,12 +3,11 @@
 use converge_host::JobsOverview;
 use inbox::{ChainReport, HistoryPage, HistoryQuery, Inbox, Resolver, Snapshot, Verdict};
 use settings::Settings;
-use tauri::{AppHandle, Manager, State, WebviewWindow};
+use tauri::{AppHandle, State, WebviewWindow};
 
 use crate::decisions::Selection;
-use crate::jobs::Jobs;
 use crate::preferences::{self, Preferences};
-use crate::{popover, window};
+use crate::{jobs, popover, window};
 
 #[tauri::command]
 pub fn inbox_snapshot(inbox: State<'_, Inbox>) -> Result<Snapshot, String> {
@@ -78,17 +77,11 @@ pub fn settings_set(app: AppHandle, settings: Settings) -> Result<Settings, Stri
 
 #[tauri::command]
 pub fn jobs_overview(app: AppHandle) -> Result<JobsOverview, String> {
-    jobs(&app)?.overview()
+    jobs::of(&app)?.overview()
 }
 
 /// Starts a job from the jobs file; returns the run id.
 #[tauri::command]
 pub fn job_run(app: AppHandle, job_id: String) -> Result<String, String> {
-    jobs(&app)?.run(&job_id)
-}
-
-/// Absent when the jobs could not be opened at start (the user was told why then).
-fn jobs(app: &AppHandle) -> Result<State<'_, Jobs>, String> {
-    app.try_state::<Jobs>()
-        .ok_or_else(|| "Converge jobs are unavailable; see the app's log".into())
+    jobs::of(&app)?.run(&job_id)
 }

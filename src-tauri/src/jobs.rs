@@ -86,3 +86,30 @@ pub fn install(app: &AppHandle, inbox: Inbox) {
         }
     }
 }
+
+/// The jobs as the local API offers them (`jobs.list`, `job.start`: `ctray job start`).
+pub struct ApiJobs(pub AppHandle);
+
+impl api::JobControl for ApiJobs {
+    fn list(&self) -> Result<serde_json::Value, String> {
+        let overview = self.jobs()?.overview()?;
+        serde_json::to_value(overview).map_err(|e| e.to_string())
+    }
+
+    fn start(&self, job_id: &str) -> Result<serde_json::Value, String> {
+        let run_id = self.jobs()?.run(job_id)?;
+        Ok(serde_json::json!({ "agent_id": format!("converge:{run_id}"), "run_id": run_id }))
+    }
+}
+
+impl ApiJobs {
+    fn jobs(&self) -> Result<tauri::State<'_, Jobs>, String> {
+        of(&self.0)
+    }
+}
+
+/// The app's jobs; absent when they could not be opened at start (the user was told then).
+pub fn of(app: &AppHandle) -> Result<tauri::State<'_, Jobs>, String> {
+    app.try_state::<Jobs>()
+        .ok_or_else(|| "Converge jobs are unavailable in the app (see its log)".into())
+}

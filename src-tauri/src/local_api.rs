@@ -35,6 +35,7 @@ pub fn start(app: &AppHandle, inbox: Inbox, defaults: &ApiDefaults) {
     let path = api::default_socket_path();
     let config = ServerConfig {
         defaults: defaults.0.clone(),
+        jobs: Some(Arc::new(crate::jobs::ApiJobs(app.clone()))),
         ..ServerConfig::default()
     };
     let app = app.clone();

@@ -189,6 +189,22 @@ async def main(app: str, out: Path) -> int:
         run.check("approving it resumes the job, which converges",
                   bool(travel) and travel["Expense review · conference travel"]["activity"]
                   .startswith("Converged after"), travel)
+
+        # 6. Jobs from the command line: list them, start one again.
+        listed = subprocess.run([ctray, "jobs"], capture_output=True, text=True, timeout=30)
+        run.check("ctray jobs lists the jobs file's jobs and the runs",
+                  listed.returncode == 0 and "travel-expense\texpense" in listed.stdout
+                  and "\tconverged\t" in listed.stdout, listed.stdout + listed.stderr)
+        started = subprocess.run([ctray, "job", "start", "travel-expense"], capture_output=True,
+                                 text=True, timeout=30)
+        run.check("ctray job start runs a job again, and its gate asks again",
+                  started.returncode == 0 and started.stdout.startswith("started travel-expense")
+                  and await loop.run_in_executor(pool, card_for, session, title) is not None,
+                  started.stdout + started.stderr)
+        unknown = subprocess.run([ctray, "job", "start", "poetry"], capture_output=True,
+                                 text=True, timeout=30)
+        run.check("an unknown job is refused with a clear message",
+                  unknown.returncode != 0 and 'no job "poetry"' in unknown.stderr, unknown.stderr)
     except Exception:
         traceback.print_exc()
         run.check("the end-to-end run completed", False)

@@ -13,7 +13,7 @@ mod socket;
 pub use protocol::{RpcError, MAX_MESSAGE_BYTES, PROTOCOL_VERSION};
 #[cfg(unix)]
 pub use server::serve;
-pub use server::{serve_connection, AskDefaults, ServerConfig};
+pub use server::{serve_connection, AskDefaults, JobControl, ServerConfig};
 #[cfg(unix)]
 pub use socket::bind;
 pub use socket::default_socket_path;

@@ -28,6 +28,9 @@ pub mod code {
     pub const BUSY: i64 = -32004;
     /// The request was already resolved (cancel of a decided request).
     pub const ALREADY_RESOLVED: i64 = -32005;
+    /// The app cannot do this now (e.g. its Converge jobs could not be opened), or the
+    /// job could not be started; the message says why.
+    pub const UNAVAILABLE: i64 = -32006;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -114,6 +117,13 @@ pub struct CancelParams {
     pub reason: Option<String>,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobParams {
+    /// A job's id in the user's jobs file.
+    pub job_id: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Method {
     Hello,
@@ -125,6 +135,8 @@ pub enum Method {
     Agents,
     Pending,
     Subscribe,
+    Jobs,
+    StartJob(JobParams),
 }
 
 /// A decoded line: its id (absent for notifications) and what it asks for.
@@ -186,6 +198,8 @@ pub fn decode(line: &[u8]) -> Result<Call, (Option<Value>, RpcError)> {
         "agents.list" => Ok(Method::Agents),
         "approvals.pending" => Ok(Method::Pending),
         "events.subscribe" => Ok(Method::Subscribe),
+        "jobs.list" => Ok(Method::Jobs),
+        "job.start" => parse(params).map(Method::StartJob),
         other => {
             return fail(
                 code::METHOD_NOT_FOUND,

@@ -17,6 +17,15 @@ pub struct AskDefaults {
     pub on_timeout: OnTimeout,
 }
 
+/// The app's Converge jobs, as the API offers them: list them and start one. Starting a
+/// job decides nothing; its gates still wait for a person.
+pub trait JobControl: Send + Sync {
+    /// The jobs the user defined and their recent runs.
+    fn list(&self) -> Result<Value, String>;
+    /// Starts a job; returns `{ run_id, agent_id }`.
+    fn start(&self, job_id: &str) -> Result<Value, String>;
+}
+
 #[derive(Clone)]
 pub struct ServerConfig {
     pub max_connections: usize,
@@ -26,6 +35,8 @@ pub struct ServerConfig {
     pub orphan_grace: Duration,
     /// A client that does not read what it is sent for this long is disconnected.
     pub write_timeout: Duration,
+    /// `None`: `jobs.list` and `job.start` answer `UNAVAILABLE`.
+    pub jobs: Option<Arc<dyn JobControl>>,
 }
 
 impl Default for ServerConfig {
@@ -38,6 +49,7 @@ impl Default for ServerConfig {
             })),
             orphan_grace: Duration::from_secs(5),
             write_timeout: Duration::from_secs(10),
+            jobs: None,
         }
     }
 }
@@ -288,7 +300,26 @@ impl Connection {
             Method::Agents => self.reply(id, to_json(inbox.agents())).await,
             Method::Pending => self.reply(id, to_json(inbox.pending())).await,
             Method::Subscribe => self.stream_events(id).await,
+            Method::Jobs => {
+                let result = self
+                    .jobs()
+                    .and_then(|jobs| jobs.list().map_err(unavailable));
+                self.reply(id, result).await
+            }
+            Method::StartJob(p) => {
+                let result = self
+                    .jobs()
+                    .and_then(|jobs| jobs.start(&p.job_id).map_err(unavailable));
+                self.reply(id, result).await
+            }
         }
+    }
+
+    fn jobs(&self) -> Result<Arc<dyn JobControl>, RpcError> {
+        self.config
+            .jobs
+            .clone()
+            .ok_or_else(|| unavailable("this app runs no Converge jobs".into()))
     }
 
     /// Waits for the decision while watching the connection: a client that goes away
@@ -375,6 +406,10 @@ async fn write_line(writer: &mut Writer, message: &Value, timeout: Duration) -> 
         tokio::time::timeout(timeout, writer.write_all(line.as_bytes())).await,
         Ok(Ok(()))
     )
+}
+
+fn unavailable(message: String) -> RpcError {
+    RpcError::new(code::UNAVAILABLE, message)
 }
 
 fn to_json<T: serde::Serialize>(result: inbox::Result<T>) -> Result<Value, RpcError> {

@@ -485,3 +485,65 @@ async fn the_socket_is_private_and_served_once() {
     assert!(stale.exists());
     let _listener = bind(&stale).unwrap();
 }
+
+/// The app's jobs as the server sees them: two known ids; another is refused.
+struct TwoJobs(std::sync::Mutex<Vec<String>>);
+
+impl api::JobControl for TwoJobs {
+    fn list(&self) -> Result<Value, String> {
+        Ok(json!({ "definitions": [{ "id": "travel" }, { "id": "lunch" }], "runs": [] }))
+    }
+
+    fn start(&self, job_id: &str) -> Result<Value, String> {
+        if job_id != "travel" && job_id != "lunch" {
+            return Err(format!("no job {job_id:?} in jobs.toml"));
+        }
+        self.0.lock().unwrap().push(job_id.to_owned());
+        Ok(json!({ "run_id": "r1", "agent_id": "converge:r1" }))
+    }
+}
+
+#[tokio::test]
+async fn jobs_are_listed_and_started_when_the_app_has_them() {
+    let fx = start(ServerConfig::default()).await;
+    let mut client = Client::connect(&fx).await;
+    let id = client.send("jobs.list", Value::Null).await;
+    let answer = client.response(id).await;
+    assert_eq!(error_code(&answer), code::UNAVAILABLE);
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no Converge jobs"));
+
+    let jobs = std::sync::Arc::new(TwoJobs(Default::default()));
+    let fx = start(ServerConfig {
+        jobs: Some(jobs.clone()),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut client = Client::connect(&fx).await;
+    let id = client.send("jobs.list", Value::Null).await;
+    assert_eq!(
+        client.response(id).await["result"]["definitions"][1]["id"],
+        "lunch"
+    );
+    let id = client
+        .send("job.start", json!({ "job_id": "travel" }))
+        .await;
+    assert_eq!(
+        client.response(id).await["result"]["agent_id"],
+        "converge:r1"
+    );
+    let id = client
+        .send("job.start", json!({ "job_id": "poetry" }))
+        .await;
+    let answer = client.response(id).await;
+    assert_eq!(error_code(&answer), code::UNAVAILABLE);
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no job \"poetry\""));
+    let id = client.send("job.start", json!({ "id": "travel" })).await;
+    assert_eq!(error_code(&client.response(id).await), code::INVALID_PARAMS);
+    assert_eq!(*jobs.0.lock().unwrap(), ["travel"]);
+}

@@ -8,6 +8,10 @@ pub const USAGE: &str = "usage:
   ctray status TEXT [--agent NAME] [--state working|idle|done|error|waiting-for-input]
   ctray agents [--json]
   ctray pending [--json]
+  ctray jobs [--json]
+      the Converge jobs defined in the app's jobs.toml, then recent runs
+  ctray job start JOB_ID
+      starts a Converge job in the app; its gates wait for you in the tray
   ctray hook claude|codex [--timeout 5m] [--on-timeout fallback|deny]
       the hook program of Claude Code and Codex (reads the hook's JSON on stdin; for
       Codex's notify, the JSON is the last argument); prints the decision, or nothing
@@ -24,6 +28,8 @@ pub enum Command {
     Status(Status),
     Agents { json: bool },
     Pending { json: bool },
+    Jobs { json: bool },
+    StartJob { job_id: String },
     Hook(HookOptions),
     Install { host: Host, timeout_ms: i64 },
     Uninstall { host: Host },
@@ -145,6 +151,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 Command::Install { host, timeout_ms }
             }
         }
+        "jobs" if positional.is_empty() => Command::Jobs { json },
+        "job" => match positional.as_slice() {
+            [verb, job_id] if verb == "start" => Command::StartJob {
+                job_id: job_id.clone(),
+            },
+            _ => return Err("job takes: start JOB_ID".into()),
+        },
         "agents" if positional.is_empty() => Command::Agents { json },
         "pending" if positional.is_empty() => Command::Pending { json },
         other => return Err(format!("unknown command or arguments: {other}")),
@@ -249,6 +262,17 @@ mod tests {
             Command::Uninstall { host: Host::Claude }
         );
         assert!(parse_str("uninstall claude --timeout 5m").is_err());
+        assert_eq!(
+            parse_str("job start travel-expense").unwrap(),
+            Command::StartJob {
+                job_id: "travel-expense".into()
+            }
+        );
+        assert!(parse_str("job stop travel-expense").is_err());
+        assert_eq!(
+            parse_str("jobs --json").unwrap(),
+            Command::Jobs { json: true }
+        );
     }
 
     #[test]

@@ -116,6 +116,43 @@ fn run(command: Command) -> Result<u8, ClientError> {
             }
             Ok(0)
         }
+        Command::Jobs { json } => {
+            let overview = Client::connect()?.call("jobs.list", Value::Null)?;
+            if json {
+                println!("{overview}");
+                return Ok(0);
+            }
+            if let Some(problem) = overview["problem"].as_str() {
+                eprintln!("ctray: {problem}");
+            }
+            for job in overview["definitions"].as_array().into_iter().flatten() {
+                println!(
+                    "{}\t{}\t{}",
+                    text(&job["id"]),
+                    text(&job["pack"]),
+                    text(&job["name"])
+                );
+            }
+            for run in overview["runs"].as_array().into_iter().flatten().take(10) {
+                println!(
+                    "run {}\t{}\t{}\t{}",
+                    text(&run["id"]),
+                    text(&run["job"]["id"]),
+                    text(&run["state"]),
+                    text(&run["detail"])
+                );
+            }
+            Ok(0)
+        }
+        Command::StartJob { job_id } => {
+            let started = Client::connect()?.call("job.start", json!({ "job_id": job_id }))?;
+            println!(
+                "started {job_id}: run {} (agent {})",
+                text(&started["run_id"]),
+                text(&started["agent_id"])
+            );
+            Ok(0)
+        }
         Command::Hook(options) => {
             // A hook never fails its host: the answer, or nothing and exit 0.
             if let Some(answer) = hook::run(&options) {
