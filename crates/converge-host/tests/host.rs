@@ -84,7 +84,7 @@ async fn a_claim_within_the_limit_converges_with_no_gate() {
     let run = host.start(job("team-lunch")).unwrap();
     let record = finished(&host, &run).await;
     assert_eq!(record.state, RunState::Converged, "{record:?}");
-    assert!(record.detail.unwrap().starts_with("Converged after"));
+    assert_eq!(record.detail.as_deref(), Some("Converged after 4 cycles"));
     let history = inbox.history(&Default::default()).unwrap();
     assert!(history.entries.is_empty(), "nothing needed a person");
     let agent = agent(&inbox, &run);
@@ -114,6 +114,13 @@ async fn a_claim_over_the_limit_waits_for_approval_then_converges() {
         "{}",
         request.details
     );
+    assert!(
+        request
+            .details
+            .contains("\ngate: hitl-3-2-reimburse · cycle 3\n"),
+        "{}",
+        request.details
+    );
     assert_eq!(host.run(&run).unwrap().unwrap().state, RunState::Paused);
     assert_eq!(agent(&inbox, &run).state, AgentState::WaitingForApproval);
     assert!(
@@ -129,6 +136,7 @@ async fn a_claim_over_the_limit_waits_for_approval_then_converges() {
         .unwrap();
     let record = finished(&host, &run).await;
     assert_eq!(record.state, RunState::Converged, "{record:?}");
+    assert_eq!(record.detail.as_deref(), Some("Converged after 4 cycles"));
     let decisions = host.decisions(&run).unwrap();
     assert_eq!(decisions.len(), 1);
     assert!(decisions[0].approved);
