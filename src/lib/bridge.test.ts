@@ -4,16 +4,19 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { created, makeRequest, makeSettings, makeSnapshot } from "../test/fixtures";
 import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
+import type { JobsOverview } from "./bindings/JobsOverview";
 import {
   auditVerify,
   decide,
   getSnapshot,
   hidePopover,
   historyQuery,
+  jobsOverview,
   onSelectRequest,
   onSettingsChanged,
   openFullWindow,
   reportSelection,
+  runJob,
   settingsGet,
   settingsSet,
   subscribe,
@@ -91,6 +94,18 @@ describe("bridge", () => {
 
     await expect(auditVerify()).resolves.toEqual(report);
     expect(calls).toEqual([{ command: "audit_verify", args: {} }]);
+  });
+
+  it("fetches the jobs overview and starts a job by its id", async () => {
+    const overview: JobsOverview = { definitions: [], problem: "expected `=`", runs: [] };
+    const calls = recordCommands((command) => (command === "job_run" ? "run-7" : overview));
+
+    await expect(jobsOverview()).resolves.toEqual(overview);
+    await expect(runJob("travel-expense")).resolves.toBe("run-7");
+    expect(calls).toEqual([
+      { command: "jobs_overview", args: {} },
+      { command: "job_run", args: { jobId: "travel-expense" } },
+    ]);
   });
 
   it("reads and writes the settings, and hears when they change", async () => {

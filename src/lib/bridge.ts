@@ -6,6 +6,7 @@ import type { ChainReport } from "./bindings/ChainReport";
 import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { InboxEvent } from "./bindings/InboxEvent";
+import type { JobsOverview } from "./bindings/JobsOverview";
 import type { Settings } from "./bindings/Settings";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { Verdict } from "./bindings/Verdict";
@@ -20,6 +21,8 @@ export const COMMAND = {
   auditVerify: "audit_verify",
   settingsGet: "settings_get",
   settingsSet: "settings_set",
+  jobsOverview: "jobs_overview",
+  jobRun: "job_run",
 } as const;
 
 export const EVENT = {
@@ -72,6 +75,16 @@ export function settingsGet(): Promise<Settings> {
  */
 export function settingsSet(settings: Settings): Promise<Settings> {
   return invoke<Settings>(COMMAND.settingsSet, { settings });
+}
+
+/** The jobs the user can start, why the jobs file could not be used (if so), and recent runs. */
+export function jobsOverview(): Promise<JobsOverview> {
+  return invoke<JobsOverview>(COMMAND.jobsOverview);
+}
+
+/** Starts a job from the jobs file; resolves to the new run's id, rejects with why not. */
+export function runJob(jobId: string): Promise<string> {
+  return invoke<string>(COMMAND.jobRun, { jobId });
 }
 
 /** Calls `onChange` with the applied settings whenever any window (or the tray) changes them. */

@@ -16,6 +16,8 @@ export class InboxStore {
   // Events that arrive before the first snapshot; which of them are newer is only known then.
   #early: InboxEvent[] = [];
   #requestListeners = new Set<() => void>();
+  #agentListeners = new Set<(agent: Agent) => void>();
+  #resyncListeners = new Set<() => void>();
 
   readonly pendingByUrgency = $derived([...this.#pending].sort(byUrgency));
   readonly agentsByAttention = $derived([...this.#agents].sort(byAttention));
@@ -45,6 +47,21 @@ export class InboxStore {
     return () => this.#requestListeners.delete(listener);
   }
 
+  /** Calls `listener` with each agent an event updated. Returns a function that stops it. */
+  onAgentUpdated(listener: (agent: Agent) => void): () => void {
+    this.#agentListeners.add(listener);
+    return () => this.#agentListeners.delete(listener);
+  }
+
+  /**
+   * Calls `listener` after a resync replaced everything; the events it stands for (agent
+   * updates among them) were never applied one by one. Returns a function that stops it.
+   */
+  onResync(listener: () => void): () => void {
+    this.#resyncListeners.add(listener);
+    return () => this.#resyncListeners.delete(listener);
+  }
+
   /** Replaces everything with `snapshot`, unless it is older than what is already shown. */
   reset(snapshot: Snapshot): void {
     // The initial fetch can race a pushed resync; the older of the two must not win.
@@ -58,7 +75,10 @@ export class InboxStore {
     const early = this.#early;
     this.#early = [];
     for (const event of early) this.apply(event);
-    if (isResync) this.#notifyRequestsChanged();
+    if (isResync) {
+      this.#notifyRequestsChanged();
+      for (const listener of this.#resyncListeners) listener();
+    }
   }
 
   /** Applies one change; events already reflected in the state (by seq) are ignored. */
@@ -73,6 +93,7 @@ export class InboxStore {
     switch (kind.type) {
       case "agent-updated":
         this.#agents = upsert(this.#agents, kind.agent);
+        for (const listener of this.#agentListeners) listener(kind.agent);
         break;
       case "request-created":
         if (isPending(kind.request)) this.#pending = upsert(this.#pending, kind.request);

@@ -156,4 +156,34 @@ describe("InboxStore", () => {
     store.apply(created(11, makeRequest({ id: "later" })));
     expect(listener).toHaveBeenCalledTimes(3);
   });
+
+  it("tells listeners which agent an event updated, and when a resync replaced them all", () => {
+    const store = new InboxStore();
+    const onAgent = vi.fn();
+    const onResync = vi.fn();
+    const stopAgents = store.onAgentUpdated(onAgent);
+    const stopResyncs = store.onResync(onResync);
+    const early = makeAgent({ id: "early", kind: "converge" });
+    const renamed = makeAgent({ id: "a", name: "renamed" });
+
+    store.apply(agentUpdated(2, early));
+    expect(onAgent).not.toHaveBeenCalled();
+    store.reset(makeSnapshot({ seq: 1, agents: [makeAgent({ id: "a" })] }));
+    expect(onAgent.mock.calls).toEqual([[early]]);
+    expect(onResync).not.toHaveBeenCalled();
+
+    store.apply(created(3, makeRequest({ id: "r" })));
+    store.apply(agentUpdated(4, renamed));
+    store.apply(agentUpdated(4, makeAgent({ id: "a", name: "stale" })));
+    expect(onAgent.mock.calls).toEqual([[early], [renamed]]);
+    store.reset(makeSnapshot({ seq: 10 }));
+    expect(onResync).toHaveBeenCalledOnce();
+
+    stopAgents();
+    stopResyncs();
+    store.apply(agentUpdated(11, makeAgent({ id: "b" })));
+    store.reset(makeSnapshot({ seq: 20 }));
+    expect(onAgent).toHaveBeenCalledTimes(2);
+    expect(onResync).toHaveBeenCalledOnce();
+  });
 });

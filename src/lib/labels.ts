@@ -5,6 +5,7 @@ import type { AuditEvent } from "./bindings/AuditEvent";
 import type { OnTimeout } from "./bindings/OnTimeout";
 import type { Outcome } from "./bindings/Outcome";
 import type { Resolver } from "./bindings/Resolver";
+import type { RunState } from "./bindings/RunState";
 
 export const AGENT_STATE_LABEL: Record<AgentState, string> = {
   idle: "Idle",
@@ -14,6 +15,16 @@ export const AGENT_STATE_LABEL: Record<AgentState, string> = {
   done: "Done",
   error: "Error",
   gone: "Gone",
+};
+
+export const RUN_STATE_LABEL: Record<RunState, string> = {
+  running: "Running",
+  paused: "Waiting for approval",
+  converged: "Converged",
+  rejected: "Rejected",
+  failed: "Failed",
+  "budget-exhausted": "Budget exhausted",
+  interrupted: "Interrupted",
 };
 
 export const AGENT_KIND_LABEL: Record<AgentKind, string> = {

@@ -4,6 +4,9 @@ import type { ApprovalRequest } from "../lib/bindings/ApprovalRequest";
 import type { AuditEntry } from "../lib/bindings/AuditEntry";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import type { InboxEventKind } from "../lib/bindings/InboxEventKind";
+import type { JobDefinition } from "../lib/bindings/JobDefinition";
+import type { JobsOverview } from "../lib/bindings/JobsOverview";
+import type { RunRecord } from "../lib/bindings/RunRecord";
 import type { Settings } from "../lib/bindings/Settings";
 import type { Snapshot } from "../lib/bindings/Snapshot";
 
@@ -102,4 +105,25 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
     start_at_login: false,
     ...overrides,
   };
+}
+
+export function makeJob(
+  overrides: Partial<JobDefinition> & Pick<JobDefinition, "id">,
+): JobDefinition {
+  return { name: `job ${overrides.id}`, pack: "expense", input: {}, ...overrides };
+}
+
+export function makeRun(overrides: Partial<RunRecord> & Pick<RunRecord, "id">): RunRecord {
+  return {
+    job: makeJob({ id: "job-1" }),
+    state: "running",
+    detail: null,
+    started_at: NOW,
+    updated_at: NOW,
+    ...overrides,
+  };
+}
+
+export function makeJobsOverview(overrides: Partial<JobsOverview> = {}): JobsOverview {
+  return { definitions: [], problem: null, runs: [], ...overrides };
 }

@@ -5,11 +5,21 @@ import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import {
   getSnapshot,
   historyQuery,
+  jobsOverview,
   onSettingsChanged,
   settingsGet,
   subscribe,
 } from "../lib/bridge";
-import { created, makeAgent, makeRequest, makeSettings, makeSnapshot } from "../test/fixtures";
+import {
+  agentUpdated,
+  created,
+  makeAgent,
+  makeJob,
+  makeJobsOverview,
+  makeRequest,
+  makeSettings,
+  makeSnapshot,
+} from "../test/fixtures";
 import FullWindow from "./FullWindow.svelte";
 
 vi.mock("../lib/bridge", () => ({
@@ -21,6 +31,8 @@ vi.mock("../lib/bridge", () => ({
   settingsGet: vi.fn(),
   settingsSet: vi.fn(),
   onSettingsChanged: vi.fn(),
+  jobsOverview: vi.fn(),
+  runJob: vi.fn(),
 }));
 
 let pushEvent: (event: InboxEvent) => void;
@@ -36,6 +48,9 @@ beforeEach(() => {
   vi.mocked(historyQuery).mockResolvedValue({ entries: [], next_before: null });
   vi.mocked(settingsGet).mockResolvedValue(makeSettings());
   vi.mocked(onSettingsChanged).mockResolvedValue(() => {});
+  vi.mocked(jobsOverview).mockResolvedValue(
+    makeJobsOverview({ definitions: [makeJob({ id: "travel-expense", name: "Travel expense" })] }),
+  );
 });
 
 afterEach(() => {
@@ -54,6 +69,7 @@ describe("FullWindow", () => {
     expect(screen.getAllByRole("tab").map((t) => t.textContent?.trim())).toEqual([
       "History",
       "Agents",
+      "Jobs",
       "Settings",
     ]);
     expect(tab("History").getAttribute("aria-selected")).toBe("true");
@@ -70,8 +86,12 @@ describe("FullWindow", () => {
     expect(await screen.findByRole("button", { name: /claude in ~\/shop/ })).toBeTruthy();
 
     await user.keyboard("{ArrowRight}");
+    expect(tab("Jobs").getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement).toBe(tab("Jobs"));
+    expect(screen.getByRole("tabpanel", { name: "Jobs" })).toBeTruthy();
+    expect(await screen.findByText("Travel expense")).toBeTruthy();
+    await user.keyboard("{ArrowRight}");
     expect(tab("Settings").getAttribute("aria-selected")).toBe("true");
-    expect(document.activeElement).toBe(tab("Settings"));
     await user.keyboard("{ArrowRight}");
     expect(tab("History").getAttribute("aria-selected")).toBe("true");
     await user.keyboard("{ArrowLeft}");
@@ -92,5 +112,16 @@ describe("FullWindow", () => {
     pushEvent(created(2, makeRequest({ id: "req-new" })));
 
     expect(historyQuery).toHaveBeenCalledTimes(2);
+  });
+
+  it("refreshes the jobs when a Converge run reports through the inbox", async () => {
+    render(FullWindow);
+    await screen.findByRole("option", { name: "claude in ~/shop" });
+    await screen.findByText("Travel expense");
+    expect(jobsOverview).toHaveBeenCalledOnce();
+
+    pushEvent(agentUpdated(2, makeAgent({ id: "converge:run-1", kind: "converge" })));
+
+    expect(jobsOverview).toHaveBeenCalledTimes(2);
   });
 });
