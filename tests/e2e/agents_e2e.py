@@ -58,6 +58,12 @@ def card_gone(session, title, timeout=15.0):
     return False
 
 
+def click_run(session, job_name):
+    """Clicks the Run button of the job named `job_name` in the Jobs tab."""
+    job = next(j for j in session.find_all("li.job") if j.find("h3.name").text() == job_name)
+    job.find("button.start").click()
+
+
 def approval_note(notes, title):
     return [n for n in notes.shown
             if n["summary"].startswith("Approval needed") and title in n["body"]]
@@ -205,6 +211,25 @@ async def main(app: str, out: Path) -> int:
                                  text=True, timeout=30)
         run.check("an unknown job is refused with a clear message",
                   unknown.returncode != 0 and 'no job "poetry"' in unknown.stderr, unknown.stderr)
+
+        # 7. The full window's Jobs tab starts a job and shows its run.
+        await item.click_menu("Open full window")
+        await loop.run_in_executor(pool, lambda: session.switch_to_page("window.html"))
+        tabs = await loop.run_in_executor(pool, lambda: session.wait_for('button[role="tab"]'))
+        next(t for t in tabs if t.text() == "Jobs").click()
+        jobs = await loop.run_in_executor(pool, lambda: session.wait_for("li.job", count=2))
+        runs_before = len(session.find_all("li.run-entry"))
+        await loop.run_in_executor(pool, click_run, session, "Expense review · team lunch")
+        more = await loop.run_in_executor(
+            pool, lambda: session.wait_for("li.run-entry", count=runs_before + 1))
+        newest = more[0]
+        converged = await eventually(
+            lambda: "Converged" in session.find_all("li.run-entry")[0].text(), timeout=15)
+        run.check("Run in the Jobs tab starts the job; its run appears and converges",
+                  len(more) == runs_before + 1 and bool(converged)
+                  and "team lunch" in newest.text(), newest.text())
+        await asyncio.sleep(1)
+        await loop.run_in_executor(pool, session.screenshot, str(out / "window-jobs.png"))
     except Exception:
         traceback.print_exc()
         run.check("the end-to-end run completed", False)

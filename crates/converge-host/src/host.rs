@@ -48,6 +48,9 @@ pub struct ConvergeHost {
 struct Inner {
     inbox: Inbox,
     store: RunStore,
+    /// The runtime the host was opened in: runs are spawned on it from any thread (a
+    /// UI command may call `start` from outside the runtime).
+    runtime: tokio::runtime::Handle,
     tasks: Mutex<HashMap<String, JoinHandle<()>>>,
 }
 
@@ -61,12 +64,13 @@ impl Drop for Inner {
 
 impl ConvergeHost {
     /// Opens the run store and picks up where the last session stopped. Call within a
-    /// Tokio runtime.
+    /// Tokio runtime: the host runs its jobs on it.
     pub fn open(inbox: Inbox, store: &Path) -> Result<(Self, Recovery), HostError> {
         let host = Self {
             inner: Arc::new(Inner {
                 inbox,
                 store: RunStore::open(store)?,
+                runtime: tokio::runtime::Handle::current(),
                 tasks: Mutex::new(HashMap::new()),
             }),
         };
@@ -117,7 +121,7 @@ impl ConvergeHost {
     fn spawn(&self, id: String, job: JobDefinition) {
         let inner = Arc::downgrade(&self.inner);
         let key = id.clone();
-        let task = tokio::spawn(async move {
+        let task = self.inner.runtime.spawn(async move {
             let Some(inner) = inner.upgrade() else { return };
             let run = Run {
                 id,

@@ -277,3 +277,22 @@ async fn a_job_the_packs_cannot_run_is_refused_before_it_starts() {
     assert!(error.contains("missing field `amount`"), "{error}");
     assert!(host.runs().unwrap().is_empty());
 }
+
+/// The app's UI commands run on its main thread, outside the async runtime.
+#[test]
+fn a_job_started_from_outside_the_runtime_runs_on_the_hosts_runtime() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let host = runtime.block_on(async {
+        let inbox = open_inbox(dir.path());
+        ConvergeHost::open(inbox, &dir.path().join("jobs.db"))
+            .unwrap()
+            .0
+    });
+    let starter = host.clone();
+    let run = std::thread::spawn(move || starter.start(job("team-lunch")).unwrap())
+        .join()
+        .expect("start must not panic outside the runtime");
+    let record = runtime.block_on(finished(&host, &run));
+    assert_eq!(record.state, RunState::Converged);
+}
