@@ -7,6 +7,7 @@ fn main() {
         "inbox_decide",
         "popover_hide",
         "popover_select",
+        "popover_painted",
         "window_open",
         "history_query",
         "audit_verify",

@@ -84,6 +84,7 @@ fn main() {
             commands::inbox_decide,
             commands::popover_hide,
             commands::popover_select,
+            commands::popover_painted,
             commands::window_open,
             commands::history_query,
             commands::audit_verify,

@@ -21,6 +21,7 @@ export const COMMAND = {
   auditVerify: "audit_verify",
   settingsGet: "settings_get",
   settingsSet: "settings_set",
+  popoverPainted: "popover_painted",
   jobsOverview: "jobs_overview",
   jobRun: "job_run",
 } as const;
@@ -75,6 +76,11 @@ export function settingsGet(): Promise<Settings> {
  */
 export function settingsSet(settings: Settings): Promise<Settings> {
   return invoke<Settings>(COMMAND.settingsSet, { settings });
+}
+
+/** Tells the app the popover painted its first inbox data (it logs the moment). */
+export function reportPainted(): Promise<void> {
+  return invoke<void>(COMMAND.popoverPainted);
 }
 
 /** The jobs the user can start, why the jobs file could not be used (if so), and recent runs. */

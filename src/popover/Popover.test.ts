@@ -10,6 +10,7 @@ import {
   hidePopover,
   onSelectRequest,
   openFullWindow,
+  reportPainted,
   reportSelection,
   subscribe,
 } from "../lib/bridge";
@@ -30,6 +31,7 @@ vi.mock("../lib/bridge", () => ({
   openFullWindow: vi.fn(),
   subscribe: vi.fn(),
   reportSelection: vi.fn(),
+  reportPainted: vi.fn(),
   onSelectRequest: vi.fn(),
 }));
 
@@ -46,6 +48,7 @@ beforeEach(() => {
   vi.mocked(hidePopover).mockResolvedValue(undefined);
   vi.mocked(openFullWindow).mockResolvedValue(undefined);
   vi.mocked(reportSelection).mockResolvedValue(undefined);
+  vi.mocked(reportPainted).mockResolvedValue(undefined);
   vi.mocked(onSelectRequest).mockImplementation(async (onSelect) => {
     pushSelect = onSelect;
     return () => {};
@@ -394,5 +397,27 @@ describe("Popover", () => {
       const error = await screen.findByRole("alert");
       expect(error.textContent).toBe("Could not load the inbox: inbox database is locked");
     });
+  });
+});
+
+describe("first paint", () => {
+  it("is reported once, after the inbox data is on screen, not before and not per event", async () => {
+    // jsdom paints nothing and runs no animation frames: a frame is the next macrotask here.
+    vi.stubGlobal("requestAnimationFrame", (callback: FrameRequestCallback) =>
+      setTimeout(() => callback(0), 0),
+    );
+    vi.mocked(getSnapshot).mockReturnValue(new Promise(() => {})); // never answers
+    const view = render(Popover);
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(reportPainted).not.toHaveBeenCalled();
+    view.unmount();
+
+    await showPopover(makeSnapshot({ pending: [makeRequest({ id: "req-1" })] }));
+    await vi.waitFor(() => expect(reportPainted).toHaveBeenCalledTimes(1));
+    pushEvent(created(2, makeRequest({ id: "req-2", title: "Second" })));
+    await tick();
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(reportPainted).toHaveBeenCalledTimes(1);
+    vi.unstubAllGlobals();
   });
 });
