@@ -55,9 +55,12 @@ fn main() {
     };
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+            // The Converge kernel reports every cycle at info: the agents' activity says it.
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,converge_core=warn".into()),
         )
         .init();
+    tracing::info!("starting");
 
     let result = tauri::Builder::default()
         // First, so a second launch hands over before anything else starts: it opens the

@@ -1,6 +1,8 @@
 //! The popover: a small frameless window beside the tray, created on first use so the idle
-//! app runs no WebView at all (design.md: one process, about 80 MB PSS, instead of three).
+//! app runs no WebView at all (design.md: one process, about 80 MB PSS, instead of three),
+//! and dropped again once it has been hidden for a while, so the app goes back to that.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -19,11 +21,34 @@ const BLUR_GRACE: Duration = Duration::from_millis(150);
 /// A tray click that itself caused the blur-hide must not re-open the popover.
 const REOPEN_GUARD: Duration = Duration::from_millis(400);
 
-#[derive(Default)]
+/// A popover hidden this long is dropped with its WebView processes; the next open builds
+/// it again (docs/performance.md has what that costs and saves).
+const DROP_AFTER: Duration = Duration::from_secs(30);
+
 pub struct PopoverState {
     hidden_by_blur_at: Mutex<Option<Instant>>,
     /// `--pin-popover`: keep it open when it loses focus.
     pub pinned: bool,
+    /// Counts shows and hides: a drop scheduled at a hide happens only if nothing came after.
+    visibility_changes: AtomicU64,
+    drop_after: Duration,
+}
+
+impl Default for PopoverState {
+    fn default() -> Self {
+        // The end-to-end tests shorten it to see the drop happen.
+        let drop_after = std::env::var("CONVERGE_TRAY_DROP_POPOVER_AFTER_MS")
+            .ok()
+            .and_then(|ms| ms.parse().ok())
+            .map(Duration::from_millis)
+            .unwrap_or(DROP_AFTER);
+        Self {
+            hidden_by_blur_at: Mutex::new(None),
+            pinned: false,
+            visibility_changes: AtomicU64::new(0),
+            drop_after,
+        }
+    }
 }
 
 impl PopoverState {
@@ -90,6 +115,9 @@ pub fn toggle(app: &AppHandle, anchor: Option<Anchor>) {
 }
 
 pub fn show(app: &AppHandle, anchor: Option<Anchor>) {
+    app.state::<PopoverState>()
+        .visibility_changes
+        .fetch_add(1, Ordering::SeqCst);
     let window = match app.get_webview_window(LABEL) {
         Some(window) => window,
         None => match create(app) {
@@ -126,7 +154,33 @@ pub fn hide(app: &AppHandle) {
             tracing::warn!("cannot hide the popover: {e}");
         }
         tracing::info!("popover hidden");
+        drop_later(app.clone());
     }
+}
+
+/// Destroys the hidden popover (and so its WebView) unless it is shown again in the
+/// meantime.
+fn drop_later(app: AppHandle) {
+    let state = app.state::<PopoverState>();
+    let hidden_as = state.visibility_changes.fetch_add(1, Ordering::SeqCst) + 1;
+    let wait = state.drop_after;
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(wait).await;
+        let still_hidden = app
+            .state::<PopoverState>()
+            .visibility_changes
+            .load(Ordering::SeqCst)
+            == hidden_as;
+        let Some(window) = app.get_webview_window(LABEL) else {
+            return;
+        };
+        if still_hidden && !window.is_visible().unwrap_or(true) {
+            match window.destroy() {
+                Ok(()) => tracing::info!("popover dropped after {} s hidden", wait.as_secs()),
+                Err(e) => tracing::warn!("cannot drop the popover: {e}"),
+            }
+        }
+    });
 }
 
 fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {

@@ -5,6 +5,7 @@ Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
 usage: no_tray_e2e.py APP_BINARY OUTPUT_DIR
 """
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -14,11 +15,12 @@ from dbus_next import BusType
 from dbus_next.aio import MessageBus
 
 from desktop import NotificationServer, isolated_home
-from tray_e2e import Run, eventually, visible_windows
+from tray_e2e import Run, eventually, visible_windows, webkit_processes
 
 
 async def main(app: str, out: Path) -> int:
     home = isolated_home("converge-e2e-notray-")
+    os.environ["CONVERGE_TRAY_DROP_POPOVER_AFTER_MS"] = "1500"
     run = Run()
     bus = await MessageBus(bus_type=BusType.SESSION).connect()
     notes = NotificationServer()
@@ -36,6 +38,18 @@ async def main(app: str, out: Path) -> int:
         subprocess.run(["xdotool", "key", "ctrl+alt+shift+c"], check=True)
         shown = await eventually(visible_windows, timeout=15)
         run.check("the toggle shortcut opens the popover", bool(shown))
+        run.check("the open popover has its WebView process", bool(webkit_processes()))
+
+        # Hidden for a while (shortened here to 1.5 s), the popover is dropped with its
+        # WebView, and the next open builds it again.
+        subprocess.run(["xdotool", "key", "ctrl+alt+shift+c"], check=True)
+        await eventually(lambda: not visible_windows(), timeout=10)
+        gone = await eventually(lambda: not webkit_processes(), timeout=15)
+        run.check("a popover hidden for a while is dropped with its WebView process",
+                  bool(gone), webkit_processes())
+        subprocess.run(["xdotool", "key", "ctrl+alt+shift+c"], check=True)
+        shown = await eventually(visible_windows, timeout=15)
+        run.check("after the drop the shortcut opens a new popover", bool(shown))
     finally:
         proc.terminate()
         proc.wait(timeout=10)
