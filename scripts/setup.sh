@@ -11,6 +11,8 @@ PACKAGES=(
   # Tauri 2 on Linux
   build-essential pkg-config file libssl-dev libwebkit2gtk-4.1-dev libxdo-dev
   libayatana-appindicator3-dev librsvg2-dev
+  # The stores' SQLite: the system's library, not a copy compiled into the binary
+  libsqlite3-dev
   # A headless desktop for the end-to-end tests: X server, D-Bus session, tray host,
   # WebDriver for WebKitGTK, input events
   xvfb xauth dbus dbus-x11 xdotool webkit2gtk-driver haskell-status-notifier-item-utils
