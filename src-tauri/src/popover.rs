@@ -176,7 +176,10 @@ fn drop_later(app: AppHandle) {
         };
         if still_hidden && !window.is_visible().unwrap_or(true) {
             match window.destroy() {
-                Ok(()) => tracing::info!("popover dropped after {} s hidden", wait.as_secs()),
+                Ok(()) => {
+                    tracing::info!("popover dropped after {} s hidden", wait.as_secs());
+                    release_freed_memory();
+                }
                 Err(e) => tracing::warn!("cannot drop the popover: {e}"),
             }
         }
@@ -221,6 +224,17 @@ fn hide_if_still_blurred(app: AppHandle) {
             hide(&app);
         }
     });
+}
+
+/// Hands the heap the dropped WebView freed back to the system: glibc keeps freed memory
+/// for reuse otherwise, and the app would stay at its popover-open size.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free heap pages to the kernel; it has no
+    // preconditions and touches no memory in use.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Beside the anchor, inside the anchor's monitor: below it when the anchor is in the top
