@@ -97,6 +97,8 @@ fn main() {
             commands::job_run,
         ])
         .setup(move |app| {
+            // Start-up trace at debug level (RUST_LOG=converge_tray=debug): what each step costs.
+            tracing::debug!("setup: plugins ready");
             // macOS: a menu bar utility, no Dock icon.
             #[cfg(target_os = "macos")]
             app.set_activation_policy(tauri::ActivationPolicy::Accessory);
@@ -107,15 +109,29 @@ fn main() {
             app.manage(shortcuts::Shortcuts::new(settings.shortcuts.clone()));
             let api_defaults = local_api::ApiDefaults::new(&settings);
             app.manage(preferences);
+            tracing::debug!("setup: settings loaded");
             let inbox = open_inbox(app.handle())?;
             app.manage(inbox.clone());
+            tracing::debug!("setup: inbox open");
             tauri::async_runtime::spawn(inbox.timers());
             events::forward(app.handle().clone(), &inbox);
             notifications::install(app.handle(), &inbox);
-            shortcuts::install(app.handle());
-            tray::install(app.handle(), inbox.clone());
+            tracing::debug!("setup: notifications installed");
+            let has_tray = tray::install(app.handle(), inbox.clone());
+            tracing::debug!("setup: tray built");
+            // Registering a global shortcut waits on the X11 hotkey thread (about 50 ms
+            // here): off the start-up path, while the tray registers on D-Bus.
+            let handle = app.handle().clone();
+            std::thread::spawn(move || {
+                shortcuts::install(&handle);
+                tracing::debug!("setup: shortcuts registered");
+                if !has_tray {
+                    tray::announce_without_tray(&handle);
+                }
+            });
             local_api::start(app.handle(), inbox.clone(), &api_defaults);
             jobs::install(app.handle(), inbox.clone());
+            tracing::debug!("setup: jobs open");
             app.manage(api_defaults);
             if options.demo {
                 demo::react_to_decisions(&inbox);

@@ -32,25 +32,32 @@ fn icon(state: GlanceState) -> Image<'static> {
     Image::from_bytes(bytes).expect("bundled tray icons are valid PNGs")
 }
 
+/// Without a tray icon the app would be invisible: say it runs and how to open it. Sent
+/// once the toggle shortcut it names is registered.
+pub fn announce_without_tray(app: &AppHandle) {
+    notifications::info(
+        app,
+        "Converge Tray is running",
+        &format!(
+            "This desktop shows no tray icons. Press {} to open the popover.",
+            shortcuts::display(&app.state::<Shortcuts>().toggle_key())
+        ),
+    );
+}
+
 /// Builds the tray (if the desktop has a tray host) and keeps it, and the approve/deny
-/// shortcuts, in step with the inbox.
-pub fn install(app: &AppHandle, inbox: Inbox) {
+/// shortcuts, in step with the inbox. Returns whether there is a tray icon.
+pub fn install(app: &AppHandle, inbox: Inbox) -> bool {
     let tray = match build(app) {
         Ok(tray) => Some(tray),
         Err(e) => {
             tracing::warn!("no tray icon ({e}); is a StatusNotifier host running?");
-            notifications::info(
-                app,
-                "Converge Tray is running",
-                &format!(
-                    "This desktop shows no tray icons. Press {} to open the popover.",
-                    shortcuts::display(&app.state::<Shortcuts>().toggle_key())
-                ),
-            );
             None
         }
     };
+    let built = tray.is_some();
     tauri::async_runtime::spawn(follow_inbox(app.clone(), tray, inbox));
+    built
 }
 
 fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
