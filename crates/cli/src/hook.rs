@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use crate::client::{Client, ClientError};
+use crate::text;
 
 /// Hook input larger than this is not ours to show: the host's own prompt takes it.
 const MAX_INPUT_BYTES: u64 = 1024 * 1024;
@@ -34,10 +35,19 @@ impl Host {
         }
     }
 
-    fn label(self) -> &'static str {
+    /// The agent's own name, as the user knows it.
+    pub fn label(self) -> &'static str {
         match self {
             Self::Claude => "Claude Code",
             Self::Codex => "Codex",
+        }
+    }
+
+    /// How ctray's arguments name it (`ctray hook claude`).
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::Claude => "claude",
+            Self::Codex => "codex",
         }
     }
 
@@ -191,12 +201,7 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
                 .map(|()| None)
         }
         "Stop" => {
-            let last = first_line(text(&payload["last_assistant_message"]));
-            let activity = if last.is_empty() {
-                "Finished its turn".to_owned()
-            } else {
-                last
-            };
+            let activity = turn_summary(text(&payload["last_assistant_message"]));
             session.report(Some("done"), activity)?;
             // A turn that ended waits for nothing: whatever is still pending was answered
             // in the terminal.
@@ -230,13 +235,10 @@ fn notify(host: Host, kind: &str, payload: &Value) -> Result<(), String> {
     }
     let session = Session::of(host, text(&payload["thread-id"]), text(&payload["cwd"]))
         .ok_or("the notify payload has no thread-id")?;
-    let last = first_line(text(&payload["last-assistant-message"]));
-    let activity = if last.is_empty() {
-        "Finished its turn".to_owned()
-    } else {
-        last
-    };
-    session.report(Some("done"), activity)
+    session.report(
+        Some("done"),
+        turn_summary(text(&payload["last-assistant-message"])),
+    )
 }
 
 /// The approval: blocks until a person decides in the app, then answers the host.
@@ -343,6 +345,14 @@ fn summary(tool: &str, input: &Value) -> String {
     }
 }
 
+/// What a finished turn shows: the first line of the agent's last message.
+fn turn_summary(last_message: &str) -> String {
+    match first_line(last_message) {
+        line if line.is_empty() => "Finished its turn".to_owned(),
+        line => line,
+    }
+}
+
 fn first_line(text: &str) -> String {
     let mut lines = text.trim().lines();
     let first = lines.next().unwrap_or("");
@@ -363,10 +373,6 @@ fn clip(text: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}…", &text[..end])
-}
-
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or("")
 }
 
 fn call_quickly(method: &str, params: Value) -> Result<Value, String> {

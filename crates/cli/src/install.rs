@@ -99,13 +99,13 @@ pub fn install(
         let handler = if event == "PermissionRequest" {
             json!({
                 "type": "command",
-                "command": format!("{program} hook {} --timeout {ask_secs}s", host_word(host)),
+                "command": format!("{program} hook {} --timeout {ask_secs}s", host.word()),
                 "timeout": ask_secs + HOOK_MARGIN_SECS,
             })
         } else {
             json!({
                 "type": "command",
-                "command": format!("{program} hook {}", host_word(host)),
+                "command": format!("{program} hook {}", host.word()),
                 "timeout": STATUS_HOOK_TIMEOUT_SECS,
             })
         };
@@ -122,11 +122,11 @@ pub fn install(
         "{}: ctray answers {} for {}",
         paths.hooks.display(),
         events.join(", "),
-        host_name(host)
+        host.label()
     ));
     said.push(format!(
         "Approvals wait {ask_secs} s for you in Converge Tray; then {} asks in its own prompt.",
-        host_name(host)
+        host.label()
     ));
     if let Some(config) = &paths.codex_config {
         said.extend(add_notify(config, &program_array(ctray))?);
@@ -206,21 +206,7 @@ fn is_ours(handler: &Value, host: Host) -> bool {
     };
     let is_ctray = Path::new(program).file_name().is_some_and(|n| n == "ctray");
     let mut words = rest.split_whitespace();
-    is_ctray && words.next() == Some("hook") && words.next() == Some(host_word(host))
-}
-
-fn host_word(host: Host) -> &'static str {
-    match host {
-        Host::Claude => "claude",
-        Host::Codex => "codex",
-    }
-}
-
-fn host_name(host: Host) -> &'static str {
-    match host {
-        Host::Claude => "Claude Code",
-        Host::Codex => "Codex",
-    }
+    is_ctray && words.next() == Some("hook") && words.next() == Some(host.word())
 }
 
 fn read_json(path: &Path) -> Result<Value, String> {

@@ -253,6 +253,7 @@ fn outcome_code(request: &Value) -> u8 {
     }
 }
 
+/// A JSON string field, or "" for anything else.
 fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("")
 }

@@ -22,6 +22,18 @@ fn hook(socket: &Path, host: &str, extra: &[&str], stdin: &str) -> std::process:
     ctray(socket, &args, Some(stdin))
 }
 
+/// Claude Code's documented PermissionRequest through the hook: the hook, still waiting,
+/// and the request it put in front of the person.
+fn claude_asks(app: &common::App) -> (std::process::Child, inbox::ApprovalRequest) {
+    let child = hook(
+        &app.socket,
+        "claude",
+        &[],
+        &payload("claude/permission_request.json"),
+    );
+    (child, wait_pending(&app.inbox))
+}
+
 /// Exit 0 and nothing at all on stdout: the agent falls back to its own prompt.
 fn assert_silent(out: &std::process::Output) {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -38,13 +50,7 @@ const ALLOW: &str =
 #[test]
 fn claude_permission_request_shows_the_exact_action_and_an_approval_allows() {
     let app = app();
-    let child = hook(
-        &app.socket,
-        "claude",
-        &[],
-        &payload("claude/permission_request.json"),
-    );
-    let request = wait_pending(&app.inbox);
+    let (child, request) = claude_asks(&app);
     assert_eq!(request.agent_id, "claude-code:abc123");
     assert_eq!(request.action, "Bash");
     assert_eq!(request.title, "Bash: rm -rf node_modules");
@@ -74,13 +80,7 @@ fn claude_permission_request_shows_the_exact_action_and_an_approval_allows() {
 #[test]
 fn a_denial_prints_deny_with_the_persons_reason() {
     let app = app();
-    let child = hook(
-        &app.socket,
-        "claude",
-        &[],
-        &payload("claude/permission_request.json"),
-    );
-    let request = wait_pending(&app.inbox);
+    let (child, request) = claude_asks(&app);
     app.inbox
         .decide(
             &request.id,
@@ -211,13 +211,7 @@ fn without_the_app_or_with_bad_input_it_prints_nothing_and_exits_0() {
 #[test]
 fn the_app_going_away_mid_ask_is_never_an_allow() {
     let app = app();
-    let child = hook(
-        &app.socket,
-        "claude",
-        &[],
-        &payload("claude/permission_request.json"),
-    );
-    wait_pending(&app.inbox);
+    let (child, _) = claude_asks(&app);
     drop(app); // the app quits with the question open
     assert_silent(&finish(child));
 }
@@ -318,13 +312,7 @@ fn status_events_show_what_the_session_does_and_print_nothing() {
 #[test]
 fn a_turn_that_ends_closes_what_it_left_pending() {
     let app = app();
-    let waiting = hook(
-        &app.socket,
-        "claude",
-        &[],
-        &payload("claude/permission_request.json"),
-    );
-    let request = wait_pending(&app.inbox);
+    let (waiting, request) = claude_asks(&app);
     assert_silent(&finish(hook(
         &app.socket,
         "claude",
