@@ -75,7 +75,7 @@ impl ConvergeHost {
             }),
         };
         let mut recovery = Recovery::default();
-        for run in host.inner.store.runs()? {
+        for run in host.inner.store.unfinished()? {
             match run.state {
                 RunState::Running => {
                     let now = host.inner.inbox.now();

@@ -189,11 +189,21 @@ impl RunStore {
 
     /// Newest first.
     pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
+        self.select("1 = 1")
+    }
+
+    /// The runs a restart has to pick up (running or paused): read at start-up, so the
+    /// finished ones, however many, are left alone.
+    pub fn unfinished(&self) -> Result<Vec<RunRecord>, StoreError> {
+        self.select("state IN ('running', 'paused')")
+    }
+
+    fn select(&self, condition: &str) -> Result<Vec<RunRecord>, StoreError> {
         let conn = self.conn.lock().unwrap();
-        let mut statement = conn.prepare(
+        let mut statement = conn.prepare(&format!(
             "SELECT id, job, state, detail, started_at, updated_at FROM runs
-             ORDER BY started_at DESC, rowid DESC",
-        )?;
+             WHERE {condition} ORDER BY started_at DESC, rowid DESC"
+        ))?;
         let rows = statement.query_map([], raw_run)?;
         rows.map(|row| to_record(row?)).collect()
     }
