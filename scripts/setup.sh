@@ -18,7 +18,7 @@ PACKAGES=(
   xvfb xauth dbus dbus-x11 xdotool webkit2gtk-driver haskell-status-notifier-item-utils
   python3-venv
   # ... and a window manager with a second window to move the focus to
-  openbox x11-apps
+  openbox x11-apps x11-utils
 )
 
 missing=()

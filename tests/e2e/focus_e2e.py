@@ -21,8 +21,34 @@ from tray_e2e import Run, eventually, visible_windows
 
 
 def focus(window_id):
-    subprocess.run(["xdotool", "windowactivate", "--sync", window_id], check=True,
-                   timeout=10)
+    """Gives `window_id` the focus as a click into it would; True once the window manager
+    reports it active."""
+    done = subprocess.run(["xdotool", "windowactivate", "--sync", window_id],
+                          capture_output=True, timeout=10)
+    return done.returncode == 0 and active_window() == window_id
+
+
+def active_window():
+    out = subprocess.run(["xdotool", "getactivewindow"], capture_output=True, text=True)
+    return out.stdout.strip()
+
+
+def window_manager_ready():
+    """openbox sets _NET_SUPPORTING_WM_CHECK on the root window once it manages the screen."""
+    out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
+                         capture_output=True, text=True)
+    return "window id" in out.stdout
+
+
+def log_lines(path: Path, text: str):
+    return path.read_text(errors="replace").count(text) if path.exists() else 0
+
+
+def diagnose(log: Path):
+    """What the desktop looked like when a check failed: the focus and the app's last words."""
+    print(f"  active window: {active_window() or 'none'}", flush=True)
+    for line in log.read_text(errors="replace").splitlines()[-12:]:
+        print(f"  app: {line}", flush=True)
 
 
 def window_ids(name):
@@ -36,31 +62,49 @@ async def main(app: str, out: Path) -> int:
     run = Run()
     wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
+    if not await eventually(window_manager_ready, timeout=20):
+        print("FAIL openbox did not start managing the screen", flush=True)
+        wm.terminate()
+        return 1
     # A window that accepts the focus (xclock does not).
     other = subprocess.Popen(["xedit"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     desktop = await Desktop.start()
-    with open(out / "app-focus.log", "w") as log:
-        proc = subprocess.Popen([app, "--demo"], stdout=log, stderr=subprocess.STDOUT)
+    log = out / "app-focus.log"
+    with open(log, "w") as log_file:
+        proc = subprocess.Popen([app, "--demo"], stdout=log_file, stderr=subprocess.STDOUT)
     try:
         editor = await eventually(lambda: window_ids("xedit"))
         item = await desktop.wait_for_item()
         await item.activate()
         shown = await eventually(visible_windows, timeout=15)
         run.check("a tray click shows the popover", bool(shown))
+        if not shown:
+            diagnose(log)
+            return 1
 
-        focus(shown[0])
-        subprocess.run(["xdotool", "windowactivate", editor[0]], check=True)
+        # The person reads the popover before clicking elsewhere: wait for its first paint,
+        # then focus it and hand the focus to the editor, each confirmed by openbox.
+        await eventually(lambda: log_lines(log, "popover painted"), timeout=20)
+        popover_focused = await eventually(lambda: focus(shown[0]), timeout=10, interval=0.5)
+        editor_focused = await eventually(lambda: focus(editor[0]), timeout=10, interval=0.5)
         hidden = await eventually(lambda: visible_windows() == [], timeout=10)
-        run.check("the popover hides when another window takes the focus", bool(hidden))
+        run.check("the popover hides when another window takes the focus", bool(hidden),
+                  f"(popover got the focus: {bool(popover_focused)}, "
+                  f"the editor got it: {bool(editor_focused)})")
+        if not hidden:
+            diagnose(log)
 
         await asyncio.sleep(1)
         await item.activate()
         shown = await eventually(visible_windows, timeout=10)
         run.check("a later tray click shows it again", bool(shown))
+        if not shown:
+            diagnose(log)
+            return 1
 
         # The click on the tray is what takes the focus away: the blur-hide comes first and
         # the click right after it must not re-open the popover.
-        focus(shown[0])
+        await eventually(lambda: focus(shown[0]), timeout=10, interval=0.5)
         subprocess.run(["xdotool", "windowactivate", editor[0]], check=True)
         await eventually(lambda: visible_windows() == [], timeout=10, interval=0.01)
         hidden_at = time.monotonic()
