@@ -42,6 +42,49 @@ fn parse_args() -> Result<Options, String> {
     Ok(options)
 }
 
+/// Logs to stderr at the level `RUST_LOG` asks for, as `level` and `target=level`
+/// directives (no span or field filters: `Targets` needs no regex engine, `EnvFilter` brings
+/// one). A `RUST_LOG` with any other directive is refused as a whole, with a warning.
+fn init_logging() {
+    use tracing_subscriber::filter::Targets;
+    use tracing_subscriber::prelude::*;
+    // The Converge kernel reports every cycle at info: the agents' activity says it.
+    const DEFAULT: &str = "info,converge_core=warn";
+    let requested = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|text| !text.trim().is_empty());
+    let usable = requested.as_deref().filter(|text| is_log_filter(text));
+    let filter: Targets = usable
+        .unwrap_or(DEFAULT)
+        .parse()
+        .expect("checked by is_log_filter");
+    tracing_subscriber::registry()
+        .with(tracing_subscriber::fmt::layer().with_filter(filter))
+        .init();
+    if let (Some(text), None) = (&requested, usable) {
+        tracing::warn!("RUST_LOG={text:?} is not a list of level or target=level; using {DEFAULT}");
+    }
+}
+
+/// A module path such as `converge_tray::popover`; span and field filters (`[…]`, `{…}`)
+/// are `EnvFilter` syntax this filter does not have.
+fn is_target(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':' | '-' | '.'))
+}
+
+fn is_log_filter(text: &str) -> bool {
+    use tracing_subscriber::filter::LevelFilter;
+    let level = |word: &str| !word.trim().is_empty() && word.trim().parse::<LevelFilter>().is_ok();
+    text.split(',')
+        .all(|directive| match directive.split_once('=') {
+            Some((target, value)) => is_target(target.trim()) && level(value),
+            None => level(directive),
+        })
+}
+
 fn main() {
     let options = match parse_args() {
         Ok(options) => options,
@@ -53,13 +96,7 @@ fn main() {
             std::process::exit(if problem.is_empty() { 0 } else { 2 });
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            // The Converge kernel reports every cycle at info: the agents' activity says it.
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,converge_core=warn".into()),
-        )
-        .init();
+    init_logging();
     tracing::info!("starting");
 
     let result = tauri::Builder::default()
@@ -174,4 +211,31 @@ fn open_inbox(app: &tauri::AppHandle) -> Result<Inbox, Box<dyn std::error::Error
         );
     }
     Ok(inbox)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_log_filter;
+
+    #[test]
+    fn log_filters_are_levels_and_target_levels() {
+        for good in [
+            "debug",
+            "info,converge_core=warn",
+            "converge_tray=trace, warn",
+            "off",
+        ] {
+            assert!(is_log_filter(good), "{good} should be accepted");
+        }
+        for bad in [
+            "",
+            "[bad",
+            "converge_tray=loud",
+            "=debug",
+            "info,,warn",
+            "a[span]=debug",
+        ] {
+            assert!(!is_log_filter(bad), "{bad} should be refused");
+        }
+    }
 }
