@@ -153,6 +153,7 @@ fn main() {
             tauri::async_runtime::spawn(inbox.timers());
             events::forward(app.handle().clone(), &inbox);
             notifications::install(app.handle(), &inbox);
+            popover::follow(app.handle(), &inbox);
             tracing::debug!("setup: notifications installed");
             let has_tray = tray::install(app.handle(), inbox.clone());
             tracing::debug!("setup: tray built");

@@ -1,11 +1,14 @@
-//! The popover: a small frameless window beside the tray, created on first use so the idle
-//! app runs no WebView at all (design.md: one process, about 80 MB PSS, instead of three),
-//! and dropped again once it has been hidden for a while, so the app goes back to that.
+//! The popover: a small frameless window beside the tray. The idle app runs no WebView at all
+//! (design.md: one process, about 50 MB PSS, instead of three): the popover is built when an
+//! approval arrives, as the person is about to open it, or else on first use, and dropped
+//! again once it has been hidden for a while with nothing waiting, so the app goes back to
+//! idle.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use inbox::{Inbox, InboxEventKind, Update};
 use tauri::{
     AppHandle, LogicalSize, Manager, PhysicalPosition, WebviewUrl, WebviewWindow,
     WebviewWindowBuilder, WindowEvent,
@@ -21,8 +24,9 @@ const BLUR_GRACE: Duration = Duration::from_millis(150);
 /// A tray click that itself caused the blur-hide must not re-open the popover.
 const REOPEN_GUARD: Duration = Duration::from_millis(400);
 
-/// A popover hidden this long is dropped with its WebView processes; the next open builds
-/// it again (docs/performance.md has what that costs and saves).
+/// A popover hidden this long with no approval waiting is dropped with its WebView
+/// processes; the next approval or open builds it again (docs/performance.md has what that
+/// costs and saves).
 const DROP_AFTER: Duration = Duration::from_secs(30);
 
 pub struct PopoverState {
@@ -158,8 +162,61 @@ pub fn hide(app: &AppHandle) {
     }
 }
 
+/// Follows the inbox: a new approval has the popover built, hidden, so opening it then costs
+/// a show instead of starting a WebView (about 400 ms); the last approval decided lets a
+/// hidden popover be dropped.
+pub fn follow(app: &AppHandle, inbox: &Inbox) {
+    let mut updates = inbox.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        // Approvals left waiting from before a restart count as new ones.
+        if !nothing_waits(&app) {
+            let handle = app.clone();
+            let _ = app.run_on_main_thread(move || prepare(&handle));
+        }
+        loop {
+            let waiting = match updates.next().await {
+                Ok(Update::Event(event)) => match event.kind {
+                    InboxEventKind::RequestCreated { request } => request.is_pending(),
+                    InboxEventKind::RequestResolved { .. } => false,
+                    InboxEventKind::AgentUpdated { .. } => continue,
+                },
+                Ok(Update::Resync(snapshot)) => !snapshot.pending.is_empty(),
+                Err(e) => {
+                    tracing::error!("popover: inbox updates: {e}");
+                    continue;
+                }
+            };
+            if waiting {
+                let handle = app.clone();
+                if let Err(e) = app.run_on_main_thread(move || prepare(&handle)) {
+                    tracing::warn!("cannot prepare the popover: {e}");
+                }
+            } else if !is_visible(&app) && nothing_waits(&app) {
+                drop_later(app.clone());
+            }
+        }
+    });
+}
+
+/// Builds the popover hidden, unless it exists.
+fn prepare(app: &AppHandle) {
+    if app.get_webview_window(LABEL).is_some() {
+        return;
+    }
+    match create(app) {
+        Ok(_) => tracing::info!("popover prepared"),
+        Err(e) => tracing::warn!("cannot prepare the popover: {e}"),
+    }
+}
+
+fn nothing_waits(app: &AppHandle) -> bool {
+    app.try_state::<Inbox>()
+        .is_none_or(|inbox| inbox.pending().is_ok_and(|pending| pending.is_empty()))
+}
+
 /// Destroys the hidden popover (and so its WebView) unless it is shown again in the
-/// meantime.
+/// meantime or an approval is waiting (then it stays ready).
 fn drop_later(app: AppHandle) {
     let state = app.state::<PopoverState>();
     let hidden_as = state.visibility_changes.fetch_add(1, Ordering::SeqCst) + 1;
@@ -174,7 +231,7 @@ fn drop_later(app: AppHandle) {
         let Some(window) = app.get_webview_window(LABEL) else {
             return;
         };
-        if still_hidden && !window.is_visible().unwrap_or(true) {
+        if still_hidden && !window.is_visible().unwrap_or(true) && nothing_waits(&app) {
             match window.destroy() {
                 Ok(()) => {
                     tracing::info!("popover dropped after {} s hidden", wait.as_secs());

@@ -420,4 +420,32 @@ describe("first paint", () => {
     expect(reportPainted).toHaveBeenCalledTimes(1);
     vi.unstubAllGlobals();
   });
+
+  it("waits for a popover built hidden to be shown, and is reported again at each show", async () => {
+    vi.stubGlobal("requestAnimationFrame", (callback: FrameRequestCallback) =>
+      setTimeout(() => callback(0), 0),
+    );
+    let visibility: DocumentVisibilityState = "hidden";
+    const visibilityState = vi
+      .spyOn(document, "visibilityState", "get")
+      .mockImplementation(() => visibility);
+    const setVisibility = (state: DocumentVisibilityState) => {
+      visibility = state;
+      document.dispatchEvent(new Event("visibilitychange"));
+    };
+
+    // Built hidden when an approval arrived: the data loads, nothing is on screen yet.
+    await showPopover(makeSnapshot({ pending: [makeRequest({ id: "req-1" })] }));
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    expect(reportPainted).not.toHaveBeenCalled();
+
+    setVisibility("visible");
+    await vi.waitFor(() => expect(reportPainted).toHaveBeenCalledTimes(1));
+    setVisibility("hidden");
+    setVisibility("visible");
+    await vi.waitFor(() => expect(reportPainted).toHaveBeenCalledTimes(2));
+
+    visibilityState.mockRestore();
+    vi.unstubAllGlobals();
+  });
 });

@@ -15,7 +15,7 @@ from dbus_next import BusType
 from dbus_next.aio import MessageBus
 
 from desktop import NotificationServer, isolated_home
-from tray_e2e import Run, eventually, visible_windows, webkit_processes
+from tray_e2e import Run, api_call, eventually, visible_windows, webkit_processes
 
 
 async def main(app: str, out: Path) -> int:
@@ -35,6 +35,8 @@ async def main(app: str, out: Path) -> int:
         run.check("without a tray the app says so in a notification naming the shortcut",
                   bool(told) and "Ctrl+Alt+Shift+C" in told[0]["body"], notes.shown)
         run.check("the app keeps running without a tray", proc.poll() is None)
+        run.check("with nothing waiting, the idle app runs no WebView process",
+                  webkit_processes() == [], webkit_processes())
         subprocess.run(["xdotool", "key", "ctrl+alt+shift+c"], check=True)
         shown = await eventually(visible_windows, timeout=15)
         run.check("the toggle shortcut opens the popover", bool(shown))
@@ -50,6 +52,25 @@ async def main(app: str, out: Path) -> int:
         subprocess.run(["xdotool", "key", "ctrl+alt+shift+c"], check=True)
         shown = await eventually(visible_windows, timeout=15)
         run.check("after the drop the shortcut opens a new popover", bool(shown))
+
+        # An approval arriving has the popover built hidden, kept while it waits, and
+        # dropped once nothing waits.
+        subprocess.run(["xdotool", "key", "ctrl+alt+shift+c"], check=True)
+        await eventually(lambda: not visible_windows(), timeout=10)
+        await eventually(lambda: not webkit_processes(), timeout=15)
+        asked = api_call(home / "run" / "api.sock", "approval.ask",
+                         {"agent_id": "e2e", "title": "Prepare the popover?",
+                          "timeout_ms": 6000, "wait": False})
+        prepared = await eventually(webkit_processes, timeout=15)
+        run.check("an approval arriving has the popover prepared hidden",
+                  "result" in asked and bool(prepared) and visible_windows() == [],
+                  (asked, prepared, visible_windows()))
+        await asyncio.sleep(3)  # twice the drop delay, within the approval's timeout
+        run.check("while the approval waits the hidden popover is kept",
+                  bool(webkit_processes()))
+        gone = await eventually(lambda: not webkit_processes(), timeout=15)
+        run.check("once nothing waits (the approval timed out) the hidden popover is dropped",
+                  bool(gone), webkit_processes())
     finally:
         proc.terminate()
         proc.wait(timeout=10)
