@@ -134,9 +134,10 @@ def ms(seconds):
 
 
 async def measure_app(desktop, binary: str, title: str, out: Path, name: str,
-                      after_close_wait: float) -> dict:
+                      after_close_wait: float, ctray: str | None = None) -> dict:
     """One start of the app: start-up, memory idle / popover open / after close, and open
-    latencies. `title`: the popover's (or the reference's window's) title."""
+    latencies; with `ctray`, also with an approval waiting. `title`: the popover's (or the
+    reference's window's) title."""
     home = isolated_home(f"converge-bench-{name}-")
     log = out / f"{name}.log"
     figures = {}
@@ -157,13 +158,7 @@ async def measure_app(desktop, binary: str, title: str, out: Path, name: str,
         await item.activate()
         mapped = await wait_visibility(title, True)
         figures["first_open_mapped_ms"] = ms(mapped and mapped - trigger)
-        painted = None
-        for _ in range(200):
-            painted = painted_at(log, wall)
-            if painted:
-                break
-            await asyncio.sleep(0.01)
-        figures["first_open_painted_ms"] = ms(painted and painted - wall)
+        figures["first_open_painted_ms"] = await wait_painted(log, wall)
         await asyncio.sleep(3)
         figures["popover_open"] = tree_memory(proc.pid)
 
@@ -171,14 +166,18 @@ async def measure_app(desktop, binary: str, title: str, out: Path, name: str,
         await wait_visibility(title, False)
         await asyncio.sleep(1)  # past the reopen guard
         trigger = time.monotonic()
+        wall = time.time()
         await item.activate()
         mapped = await wait_visibility(title, True)
         figures["warm_open_mapped_ms"] = ms(mapped and mapped - trigger)
+        figures["warm_open_painted_ms"] = await wait_painted(log, wall)
         await asyncio.sleep(0.5)
         await item.activate()
         await wait_visibility(title, False)
         await asyncio.sleep(after_close_wait)
         figures["after_close"] = tree_memory(proc.pid)
+        if ctray:
+            figures.update(await open_with_approval_waiting(item, proc, ctray, title, log))
     finally:
         proc.terminate()
         try:
@@ -187,6 +186,43 @@ async def measure_app(desktop, binary: str, title: str, out: Path, name: str,
             proc.kill()
         shutil.rmtree(home, ignore_errors=True)
     await tray_gone(desktop)
+    return figures
+
+
+async def wait_painted(log: Path, wall: float):
+    """Milliseconds from `wall` to the popover's next "popover painted" trace (at most 2 s)."""
+    for _ in range(200):
+        painted = painted_at(log, wall)
+        if painted:
+            return ms(painted - wall)
+        await asyncio.sleep(0.01)
+    return None
+
+
+async def open_with_approval_waiting(item, proc, ctray: str, title: str, log: Path) -> dict:
+    """The open that usually follows an approval notification: `ctray ask` makes the app
+    build the popover hidden; then memory while it waits, and the open to painted."""
+    figures = {}
+    asker = subprocess.Popen([ctray, "ask", "Bench: deploy to production?", "--agent", "bench",
+                              "--timeout", "5m"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(1000):
+            if "popover prepared" in log.read_text(errors="replace"):
+                break
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(3)
+        figures["approval_waiting"] = tree_memory(proc.pid)
+        wall, trigger = time.time(), time.monotonic()
+        await item.activate()
+        mapped = await wait_visibility(title, True)
+        figures["waiting_open_mapped_ms"] = ms(mapped and mapped - trigger)
+        figures["waiting_open_painted_ms"] = await wait_painted(log, wall)
+        await item.activate()
+        await wait_visibility(title, False)
+    finally:
+        asker.terminate()
+        asker.wait(timeout=10)
     return figures
 
 
@@ -219,15 +255,19 @@ def combine(runs: list, prefix: str) -> dict:
     """Medians over the runs, flattened to summary keys."""
     summary = {}
     for key in ("start_to_tray_ms", "start_to_idle_ms", "first_open_mapped_ms",
-                "first_open_painted_ms", "warm_open_mapped_ms"):
-        summary[f"{prefix}{key}"] = median(r[key] for r in runs)
-    for state, label in (("idle", "idle"), ("popover_open", "popover_open"),
-                         ("after_close", "after_close")):
+                "first_open_painted_ms", "warm_open_mapped_ms", "warm_open_painted_ms",
+                "waiting_open_mapped_ms", "waiting_open_painted_ms"):
+        if any(key in r for r in runs):
+            summary[f"{prefix}{key}"] = median(r.get(key) for r in runs)
+    for state in ("idle", "popover_open", "after_close", "approval_waiting"):
+        measured = [r[state] for r in runs if state in r]
+        if not measured:
+            continue
         for field in ("pss_kib", "anon_kib", "rss_kib"):
-            summary[f"{prefix}{label}_tree_{field}"] = median(r[state][field] for r in runs)
-        summary[f"{prefix}{label}_processes"] = median(r[state]["processes"] for r in runs)
-        summary[f"{prefix}{label}_webkit_processes"] = median(
-            r[state]["webkit_processes"] for r in runs)
+            summary[f"{prefix}{state}_tree_{field}"] = median(m[field] for m in measured)
+        summary[f"{prefix}{state}_processes"] = median(m["processes"] for m in measured)
+        summary[f"{prefix}{state}_webkit_processes"] = median(
+            m["webkit_processes"] for m in measured)
     return summary
 
 
@@ -269,7 +309,8 @@ async def main(app: str, bare: str, out: Path, runs: int):
         # The minute after close matters for the app, which drops its WebView; the reference
         # keeps its window for good, so one measurement of it is enough.
         print(f"run {run + 1}/{runs}: Converge Tray", flush=True)
-        ours.append(await measure_app(desktop, app, "Converge Tray", out, "app", 60))
+        ours.append(await measure_app(desktop, app, "Converge Tray", out, "app", 60,
+                                      str(Path(app).with_name("ctray"))))
         print(f"run {run + 1}/{runs}: bare reference", flush=True)
         reference.append(await measure_app(desktop, bare, "Bare tray reference", out, "bare",
                                            60 if run == 0 else 1))
@@ -324,6 +365,11 @@ TARGETS = [
     ("first_open_painted_ms", "popover first open → data painted", "≤ 250 ms", lambda v: v <= 250),
     ("first_open_mapped_ms", "popover first open → mapped", "", None),
     ("warm_open_mapped_ms", "popover warm open → mapped", "≤ 50 ms", lambda v: v <= 50),
+    ("warm_open_painted_ms", "popover warm open → painted", "", None),
+    ("approval_waiting_tree_pss_kib", "approval waiting tree PSS (KiB)", "", None),
+    ("waiting_open_painted_ms", "open, approval waiting → painted", "≤ 250 ms",
+     lambda v: v <= 250),
+    ("waiting_open_mapped_ms", "open, approval waiting → mapped", "", None),
     ("ask_to_notification_ms", "ctray ask → notification", "≤ 50 ms", lambda v: v <= 50),
     ("decision_to_ctray_exit_ms", "decision → ctray exit", "≤ 50 ms", lambda v: v <= 50),
     ("ctray_startup_ms", "ctray start-up", "", None),
