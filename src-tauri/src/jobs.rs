@@ -10,6 +10,9 @@ use tauri::{AppHandle, Manager};
 
 use crate::notifications;
 
+/// How many runs the Jobs tab and `jobs.list` show: it is read again at every run event.
+const RECENT_RUNS: usize = 50;
+
 pub struct Jobs {
     host: ConvergeHost,
     file: PathBuf,
@@ -55,7 +58,7 @@ impl Jobs {
             Ok(definitions) => (definitions, None),
             Err(problem) => (Vec::new(), Some(problem)),
         };
-        let runs = self.host.runs().map_err(|e| e.to_string())?;
+        let runs = self.host.runs(RECENT_RUNS).map_err(|e| e.to_string())?;
         Ok(JobsOverview {
             definitions,
             problem,

@@ -110,8 +110,10 @@ impl ConvergeHost {
     }
 
     /// Newest first.
-    pub fn runs(&self) -> Result<Vec<RunRecord>, HostError> {
-        Ok(self.inner.store.runs()?)
+    /// The `limit` newest runs, newest first: what an overview shows, however long the
+    /// history has grown.
+    pub fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, HostError> {
+        Ok(self.inner.store.runs(limit)?)
     }
 
     pub fn decisions(&self, run_id: &str) -> Result<Vec<GateDecisionRecord>, HostError> {

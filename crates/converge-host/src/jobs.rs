@@ -32,7 +32,7 @@ pub struct JobsOverview {
     pub definitions: Vec<JobDefinition>,
     /// Why the jobs file could not be used, if it could not.
     pub problem: Option<String>,
-    /// Newest first.
+    /// The most recent runs (the app shows 50), newest first.
     pub runs: Vec<crate::RunRecord>,
 }
 

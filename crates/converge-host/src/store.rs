@@ -187,24 +187,25 @@ impl RunStore {
         row.map(to_record).transpose()
     }
 
-    /// Newest first.
-    pub fn runs(&self) -> Result<Vec<RunRecord>, StoreError> {
-        self.select("1 = 1")
+    /// The `limit` newest runs, newest first.
+    pub fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
+        self.select("1 = 1", limit)
     }
 
     /// The runs a restart has to pick up (running or paused): read at start-up, so the
     /// finished ones, however many, are left alone.
     pub fn unfinished(&self) -> Result<Vec<RunRecord>, StoreError> {
-        self.select("state IN ('running', 'paused')")
+        self.select("state IN ('running', 'paused')", usize::MAX)
     }
 
-    fn select(&self, condition: &str) -> Result<Vec<RunRecord>, StoreError> {
+    fn select(&self, condition: &str, limit: usize) -> Result<Vec<RunRecord>, StoreError> {
         let conn = self.conn.lock().unwrap();
         let mut statement = conn.prepare(&format!(
             "SELECT id, job, state, detail, started_at, updated_at FROM runs
-             WHERE {condition} ORDER BY started_at DESC, rowid DESC"
+             WHERE {condition} ORDER BY started_at DESC, rowid DESC LIMIT ?1"
         ))?;
-        let rows = statement.query_map([], raw_run)?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = statement.query_map([limit], raw_run)?;
         rows.map(|row| to_record(row?)).collect()
     }
 }

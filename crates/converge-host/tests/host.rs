@@ -242,7 +242,7 @@ fn a_run_cut_off_mid_run_is_marked_interrupted_not_lost() {
     let inbox = open_inbox(dir.path());
     let (host, recovery) = ConvergeHost::open(inbox.clone(), &store).unwrap();
     assert_eq!(recovery.interrupted.len(), 1);
-    let record = host.runs().unwrap().remove(0);
+    let record = host.runs(10).unwrap().remove(0);
     assert_eq!(record.state, RunState::Interrupted);
     assert!(record.detail.unwrap().contains("start it again"));
     assert_eq!(agent(&inbox, &record.id).state, AgentState::Error);
@@ -275,7 +275,7 @@ async fn a_job_the_packs_cannot_run_is_refused_before_it_starts() {
     broken.input.remove("amount");
     let error = host.start(broken).unwrap_err().to_string();
     assert!(error.contains("missing field `amount`"), "{error}");
-    assert!(host.runs().unwrap().is_empty());
+    assert!(host.runs(10).unwrap().is_empty());
 }
 
 /// The app's UI commands run on its main thread, outside the async runtime.
@@ -295,4 +295,22 @@ fn a_job_started_from_outside_the_runtime_runs_on_the_hosts_runtime() {
         .expect("start must not panic outside the runtime");
     let record = runtime.block_on(finished(&host, &run));
     assert_eq!(record.state, RunState::Converged);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_overview_of_runs_is_the_newest_few_however_many_were_made() {
+    let dir = tempfile::tempdir().unwrap();
+    let inbox = open_inbox(dir.path());
+    let (host, _) = ConvergeHost::open(inbox.clone(), &dir.path().join("jobs.db")).unwrap();
+    let mut started = Vec::new();
+    for _ in 0..4 {
+        let run = host.start(job("team-lunch")).unwrap();
+        finished(&host, &run).await;
+        started.push(run);
+        // Runs are ordered by their start time in milliseconds.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let newest: Vec<String> = host.runs(2).unwrap().into_iter().map(|r| r.id).collect();
+    assert_eq!(newest, vec![started[3].clone(), started[2].clone()]);
+    assert_eq!(host.runs(50).unwrap().len(), 4);
 }
