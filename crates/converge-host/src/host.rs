@@ -263,16 +263,7 @@ impl Run {
         let resolution = decided
             .resolution
             .ok_or_else(|| HostError::Job("the inbox returned an undecided request".into()))?;
-        let decided_by = match resolution.by {
-            inbox::Resolver::Timeout => "the timeout".to_owned(),
-            other => format!(
-                "the {}",
-                serde_json::to_value(other)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default()
-            ),
-        };
+        let decided_by = resolution.by.described().to_owned();
         let reason = match resolution.outcome {
             Outcome::Approved | Outcome::Denied => resolution.reason,
             Outcome::TimedOut => Some("no decision in time".into()),

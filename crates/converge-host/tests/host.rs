@@ -166,7 +166,7 @@ async fn a_rejected_proposal_ends_the_run_as_rejected_with_the_reason() {
     assert!(record
         .detail
         .unwrap()
-        .ends_with("rejected by the notification: book economy next time"),);
+        .ends_with("rejected by a notification: book economy next time"),);
     assert_eq!(agent(&inbox, &run).state, AgentState::Done);
 }
 

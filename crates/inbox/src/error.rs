@@ -68,23 +68,13 @@ fn already_resolved_message(id: &str, r: &Resolution) -> String {
         }
         (Outcome::Approved, by) => format!(
             "request {id} was already approved by {} at {at}",
-            by_name(by)
+            by.described()
         ),
         (Outcome::Denied, by) => {
-            format!("request {id} was already denied by {} at {at}", by_name(by))
+            format!(
+                "request {id} was already denied by {} at {at}",
+                by.described()
+            )
         }
-    }
-}
-
-fn by_name(by: Resolver) -> &'static str {
-    match by {
-        Resolver::Popover => "the popover",
-        Resolver::Window => "the full window",
-        Resolver::Shortcut => "the keyboard shortcut",
-        Resolver::Notification => "a notification",
-        Resolver::Policy => "a policy",
-        Resolver::Timeout => "the timeout",
-        Resolver::Requester => "the requester",
-        Resolver::System => "the inbox",
     }
 }

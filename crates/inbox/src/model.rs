@@ -148,6 +148,20 @@ pub enum Resolver {
 }
 
 impl Resolver {
+    /// How messages name it: "already approved by the popover", "rejected by a notification".
+    pub fn described(self) -> &'static str {
+        match self {
+            Self::Popover => "the popover",
+            Self::Window => "the full window",
+            Self::Shortcut => "the keyboard shortcut",
+            Self::Notification => "a notification",
+            Self::Policy => "a policy",
+            Self::Timeout => "the timeout",
+            Self::Requester => "the requester",
+            Self::System => "the inbox",
+        }
+    }
+
     /// The surfaces through which a person (or their own policy) decides.
     pub fn is_decision_surface(self) -> bool {
         matches!(
