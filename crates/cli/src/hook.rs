@@ -3,9 +3,11 @@
 //! One rule above all: whatever goes wrong, print nothing and exit 0, so the host falls back
 //! to its own prompt. Only an approval a person gave in the app prints "allow".
 
+use std::cell::RefCell;
 use std::io::Read;
 use std::time::Duration;
 
+use inbox::clip;
 use serde_json::{json, Value};
 
 use crate::client::{Client, ClientError};
@@ -104,6 +106,9 @@ struct Session {
     agent_id: String,
     agent_name: String,
     kind: &'static str,
+    /// One connection for all of an event's status calls (a report, then closing stale
+    /// cards), made at the first.
+    connection: RefCell<Option<Client>>,
 }
 
 impl Session {
@@ -121,7 +126,18 @@ impl Session {
             agent_id: clip(&format!("{}:{session_id}", host.kind()), 128),
             agent_name,
             kind: host.kind(),
+            connection: RefCell::new(None),
         })
+    }
+
+    fn call(&self, method: &str, params: Value) -> Result<Value, String> {
+        let mut connection = self.connection.borrow_mut();
+        if connection.is_none() {
+            let client = Client::connect_with(Some(STATUS_ANSWER_WITHIN)).map_err(describe)?;
+            *connection = Some(client);
+        }
+        let client = connection.as_mut().expect("connected just above");
+        client.call(method, params).map_err(describe)
     }
 
     fn report(&self, state: Option<&str>, activity: String) -> Result<(), String> {
@@ -134,20 +150,17 @@ impl Session {
         if let Some(state) = state {
             params["state"] = json!(state);
         }
-        call_quickly("agent.update", params).map(drop)
+        self.call("agent.update", params).map(drop)
     }
 
     /// Closes this session's pending requests that `stale` picks: the host answered them
     /// some other way (its own prompt) or moved on.
     fn close_stale(&self, reason: &str, stale: impl Fn(&Value) -> bool) -> Result<(), String> {
-        let mut client = Client::connect_with(Some(STATUS_ANSWER_WITHIN)).map_err(describe)?;
-        let pending = client
-            .call("approvals.pending", Value::Null)
-            .map_err(describe)?;
+        let pending = self.call("approvals.pending", Value::Null)?;
         for request in pending.as_array().into_iter().flatten() {
             if request["agent_id"] == self.agent_id.as_str() && stale(request) {
                 // Someone may have decided it a moment ago; that decision stands.
-                let _ = client.call(
+                let _ = self.call(
                     "approval.cancel",
                     json!({ "id": request["id"], "reason": reason }),
                 );
@@ -363,24 +376,6 @@ fn first_line(text: &str) -> String {
     }
 }
 
-/// At most `max` bytes, cut at a character boundary.
-fn clip(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max.saturating_sub('…'.len_utf8());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
-}
-
-fn call_quickly(method: &str, params: Value) -> Result<Value, String> {
-    Client::connect_with(Some(STATUS_ANSWER_WITHIN))
-        .and_then(|mut client| client.call(method, params))
-        .map_err(describe)
-}
-
 fn describe(error: ClientError) -> String {
     match error {
         ClientError::Unavailable(why) => format!("the app is not reachable: {why}"),
@@ -461,7 +456,5 @@ mod tests {
             "mcp__db__query: {\"n\":1}"
         );
         assert_eq!(summary("ExitPlanMode", &Value::Null), "ExitPlanMode");
-        assert_eq!(clip("ééé", 4), "…");
-        assert_eq!(clip("abcdef", 5), "ab…");
     }
 }

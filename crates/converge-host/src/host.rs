@@ -12,7 +12,7 @@ use converge_core::{
     Timestamp,
 };
 use inbox::{
-    AgentKind, AgentState, AgentUpdate, Inbox, NewRequest, OnTimeout, Outcome, Provenance,
+    clip, AgentKind, AgentState, AgentUpdate, Inbox, NewRequest, OnTimeout, Outcome, Provenance,
 };
 use tokio::task::JoinHandle;
 
@@ -441,15 +441,4 @@ fn report_agent(inbox: &Inbox, agent_id: &str, name: &str, state: AgentState, ac
     if let Err(e) = inbox.update_agent(update) {
         tracing::warn!(agent = agent_id, "converge: cannot report activity: {e}");
     }
-}
-
-fn clip(text: &str, max: usize) -> String {
-    if text.len() <= max {
-        return text.to_owned();
-    }
-    let mut end = max - '…'.len_utf8();
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }

@@ -21,7 +21,7 @@ pub use inbox::{Inbox, InboxConfig, Subscription, Update};
 pub use model::*;
 pub use store::{Durability, MovedAside, OpenReport, SCHEMA_VERSION};
 pub use time::{format_utc, Clock, ManualClock, SystemClock};
-pub use validate::describe_duration;
+pub use validate::{clip, describe_duration};
 
 /// Limits on submitted text and timeouts, for callers that want to check early.
 pub mod limits {

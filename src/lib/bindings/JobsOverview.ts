@@ -11,6 +11,6 @@ export type JobsOverview = { definitions: Array<JobDefinition>,
  */
 problem: string | null, 
 /**
- * Newest first.
+ * The most recent runs (the app shows 50), newest first.
  */
 runs: Array<RunRecord>, };
