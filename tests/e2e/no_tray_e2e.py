@@ -58,18 +58,21 @@ async def main(app: str, out: Path) -> int:
         subprocess.run(["xdotool", "key", "ctrl+alt+shift+c"], check=True)
         await eventually(lambda: not visible_windows(), timeout=10)
         await eventually(lambda: not webkit_processes(), timeout=15)
-        asked = api_call(home / "run" / "api.sock", "approval.ask",
+        socket_path = home / "run" / "api.sock"
+        asked = api_call(socket_path, "approval.ask",
                          {"agent_id": "e2e", "title": "Prepare the popover?",
-                          "timeout_ms": 6000, "wait": False})
+                          "timeout_ms": 120000, "wait": False})
         prepared = await eventually(webkit_processes, timeout=15)
         run.check("an approval arriving has the popover prepared hidden",
                   "result" in asked and bool(prepared) and visible_windows() == [],
                   (asked, prepared, visible_windows()))
-        await asyncio.sleep(3)  # twice the drop delay, within the approval's timeout
+        await asyncio.sleep(3)  # twice the drop delay
         run.check("while the approval waits the hidden popover is kept",
                   bool(webkit_processes()))
+        api_call(socket_path, "approval.cancel",
+                 {"id": asked.get("result", {}).get("id"), "reason": "e2e: done"})
         gone = await eventually(lambda: not webkit_processes(), timeout=15)
-        run.check("once nothing waits (the approval timed out) the hidden popover is dropped",
+        run.check("once nothing waits (the agent cancelled) the hidden popover is dropped",
                   bool(gone), webkit_processes())
     finally:
         proc.terminate()
