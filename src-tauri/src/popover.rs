@@ -171,8 +171,7 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
     tauri::async_runtime::spawn(async move {
         // Approvals left waiting from before a restart count as new ones.
         if !nothing_waits(&app) {
-            let handle = app.clone();
-            let _ = app.run_on_main_thread(move || prepare(&handle));
+            prepare_soon(&app);
         }
         loop {
             let waiting = match updates.next().await {
@@ -188,15 +187,20 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
                 }
             };
             if waiting {
-                let handle = app.clone();
-                if let Err(e) = app.run_on_main_thread(move || prepare(&handle)) {
-                    tracing::warn!("cannot prepare the popover: {e}");
-                }
+                prepare_soon(&app);
             } else if !is_visible(&app) && nothing_waits(&app) {
                 drop_later(app.clone());
             }
         }
     });
+}
+
+/// Windows are built on the main thread; this runs on the inbox's task.
+fn prepare_soon(app: &AppHandle) {
+    let handle = app.clone();
+    if let Err(e) = app.run_on_main_thread(move || prepare(&handle)) {
+        tracing::warn!("cannot prepare the popover: {e}");
+    }
 }
 
 /// Builds the popover hidden, unless it exists.
@@ -212,7 +216,7 @@ fn prepare(app: &AppHandle) {
 
 fn nothing_waits(app: &AppHandle) -> bool {
     app.try_state::<Inbox>()
-        .is_none_or(|inbox| inbox.pending().is_ok_and(|pending| pending.is_empty()))
+        .is_none_or(|inbox| inbox.pending_count().is_ok_and(|count| count == 0))
 }
 
 /// Destroys the hidden popover (and so its WebView) unless it is shown again in the

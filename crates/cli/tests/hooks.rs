@@ -59,13 +59,7 @@ fn claude_permission_request_shows_the_exact_action_and_an_approval_allows() {
         "{\n  \"command\": \"rm -rf node_modules\",\n  \"description\": \"Remove node_modules directory\"\n}\n\n\
          cwd: /Users/...\nsession: abc123\npermission mode: default\n"
     );
-    let agent = app
-        .inbox
-        .agents()
-        .unwrap()
-        .into_iter()
-        .find(|a| a.id == "claude-code:abc123")
-        .unwrap();
+    let agent = app.agent("claude-code:abc123");
     assert_eq!(agent.name, "Claude Code · ...");
     assert_eq!(agent.state, AgentState::WaitingForApproval);
 
@@ -251,14 +245,7 @@ fn a_post_tool_use_for_the_same_call_closes_the_card_answered_in_the_terminal() 
 #[test]
 fn status_events_show_what_the_session_does_and_print_nothing() {
     let app = app();
-    let agent = |app: &common::App| {
-        app.inbox
-            .agents()
-            .unwrap()
-            .into_iter()
-            .find(|a| a.id == "claude-code:abc123")
-            .unwrap()
-    };
+    let agent = |app: &common::App| app.agent("claude-code:abc123");
     let steps = [
         (
             "claude/session_start.json",
@@ -376,13 +363,7 @@ fn codex_permission_request_allows_without_updated_input_and_notify_reports_the_
     let notify = payload("codex/notify.json");
     let out = finish(ctray(&app.socket, &["hook", "codex", &notify], None));
     assert_silent(&out);
-    let agent = app
-        .inbox
-        .agents()
-        .unwrap()
-        .into_iter()
-        .find(|a| a.id == "codex:b5f6c1c2-1111-2222-3333-444455556666")
-        .unwrap();
+    let agent = app.agent("codex:b5f6c1c2-1111-2222-3333-444455556666");
     assert_eq!(agent.name, "Codex · project");
     assert_eq!(agent.state, AgentState::Done);
     assert_eq!(

@@ -169,6 +169,11 @@ impl Inbox {
         self.lock().store.pending()
     }
 
+    /// How many requests wait for a decision, without reading them.
+    pub fn pending_count(&self) -> Result<usize> {
+        self.lock().store.pending_count(None)
+    }
+
     pub fn request(&self, id: &str) -> Result<Option<ApprovalRequest>> {
         self.lock().store.request(id)
     }

@@ -211,6 +211,7 @@ async fn a_retried_ask_with_the_same_key_does_not_duplicate() {
     let retry = fx.inbox.ask(keyed("ls")).unwrap();
     assert_eq!(first.id, retry.id);
     assert_eq!(fx.inbox.pending().unwrap().len(), 1);
+    assert_eq!(fx.inbox.pending_count().unwrap(), 1);
 
     // Still the same request once decided: the retry learns the decision.
     fx.inbox
@@ -218,6 +219,7 @@ async fn a_retried_ask_with_the_same_key_does_not_duplicate() {
         .unwrap();
     let retry = fx.inbox.ask(keyed("ls")).unwrap();
     assert_eq!(retry.resolution.unwrap().outcome, Outcome::Approved);
+    assert_eq!(fx.inbox.pending_count().unwrap(), 0);
 
     let err = fx.inbox.ask(keyed("rm -rf /")).unwrap_err();
     assert!(matches!(err, Error::IdempotencyConflict { .. }), "{err}");

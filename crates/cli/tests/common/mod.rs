@@ -46,6 +46,18 @@ pub fn app() -> App {
     }
 }
 
+impl App {
+    /// The inbox's agent with this id; panics if there is none.
+    pub fn agent(&self, id: &str) -> inbox::Agent {
+        self.inbox
+            .agents()
+            .unwrap()
+            .into_iter()
+            .find(|a| a.id == id)
+            .unwrap_or_else(|| panic!("no agent {id}"))
+    }
+}
+
 pub fn ctray(socket: &Path, args: &[&str], stdin: Option<&str>) -> std::process::Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ctray"))
         .args(args)
