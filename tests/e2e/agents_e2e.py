@@ -9,7 +9,6 @@ usage: agents_e2e.py APP_BINARY OUTPUT_DIR   (ctray is taken from beside the app
 """
 import asyncio
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 
 from desktop import Desktop, isolated_home
 from tray_e2e import (APP_ID, DRIVER, Run, api_call, eventually, resolution_in_audit,
-                      start_driver, visible_windows)
+                      start_driver, stop_driven_app, visible_windows)
 from webdriver import Session
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "crates" / "cli" / "tests" / "payloads"
@@ -217,7 +216,7 @@ async def main(app: str, out: Path) -> int:
         await loop.run_in_executor(pool, lambda: session.switch_to_page("window.html"))
         tabs = await loop.run_in_executor(pool, lambda: session.wait_for('button[role="tab"]'))
         next(t for t in tabs if t.text() == "Jobs").click()
-        jobs = await loop.run_in_executor(pool, lambda: session.wait_for("li.job", count=2))
+        await loop.run_in_executor(pool, lambda: session.wait_for("li.job", count=2))
         runs_before = len(session.find_all("li.run-entry"))
         await loop.run_in_executor(pool, click_run, session, "Expense review · team lunch")
         more = await loop.run_in_executor(
@@ -237,14 +236,8 @@ async def main(app: str, out: Path) -> int:
         for proc in askers:
             if proc.poll() is None:
                 proc.kill()
-        if session is not None:
-            await loop.run_in_executor(pool, session.close)
-        driver.terminate()
-        desktop.stop()
-        pool.shutdown(wait=False, cancel_futures=True)
-        shutil.rmtree(home, ignore_errors=True)
-    print(f"{run.passed} passed, {run.failed} failed", flush=True)
-    return 0 if run.failed == 0 else 1
+        await stop_driven_app(loop, pool, session, driver, desktop, home)
+    return run.finish()
 
 
 if __name__ == "__main__":

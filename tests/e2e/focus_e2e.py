@@ -40,15 +40,19 @@ def window_manager_ready():
     return "window id" in out.stdout
 
 
-def log_lines(path: Path, text: str):
-    return path.read_text(errors="replace").count(text) if path.exists() else 0
+def logged(path: Path, text: str) -> bool:
+    return path.exists() and text in path.read_text(errors="replace")
 
 
-def diagnose(log: Path):
-    """What the desktop looked like when a check failed: the focus and the app's last words."""
-    print(f"  active window: {active_window() or 'none'}", flush=True)
-    for line in log.read_text(errors="replace").splitlines()[-12:]:
-        print(f"  app: {line}", flush=True)
+def check(run: Run, log: Path, name: str, ok, detail=""):
+    """`run.check`, and on a failure what the desktop looked like: the focus and the app's
+    last words. Returns `ok`."""
+    run.check(name, ok, detail)
+    if not ok:
+        print(f"  active window: {active_window() or 'none'}", flush=True)
+        for line in log.read_text(errors="replace").splitlines()[-12:]:
+            print(f"  app: {line}", flush=True)
+    return ok
 
 
 def window_ids(name):
@@ -63,9 +67,9 @@ async def main(app: str, out: Path) -> int:
     wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
                           stderr=subprocess.DEVNULL)
     if not await eventually(window_manager_ready, timeout=20):
-        print("FAIL openbox did not start managing the screen", flush=True)
+        run.check("openbox manages the screen", False)
         wm.terminate()
-        return 1
+        return run.finish()
     # A window that accepts the focus (xclock does not).
     other = subprocess.Popen(["xedit"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     desktop = await Desktop.start()
@@ -77,30 +81,24 @@ async def main(app: str, out: Path) -> int:
         item = await desktop.wait_for_item()
         await item.activate()
         shown = await eventually(visible_windows, timeout=15)
-        run.check("a tray click shows the popover", bool(shown))
-        if not shown:
-            diagnose(log)
-            return 1
+        if not check(run, log, "a tray click shows the popover", bool(shown)):
+            return run.finish()
 
         # The person reads the popover before clicking elsewhere: wait for its first paint,
         # then focus it and hand the focus to the editor, each confirmed by openbox.
-        await eventually(lambda: log_lines(log, "popover painted"), timeout=20)
+        await eventually(lambda: logged(log, "popover painted"), timeout=20)
         popover_focused = await eventually(lambda: focus(shown[0]), timeout=10, interval=0.5)
         editor_focused = await eventually(lambda: focus(editor[0]), timeout=10, interval=0.5)
         hidden = await eventually(lambda: visible_windows() == [], timeout=10)
-        run.check("the popover hides when another window takes the focus", bool(hidden),
-                  f"(popover got the focus: {bool(popover_focused)}, "
-                  f"the editor got it: {bool(editor_focused)})")
-        if not hidden:
-            diagnose(log)
+        check(run, log, "the popover hides when another window takes the focus", bool(hidden),
+              f"(popover got the focus: {bool(popover_focused)}, "
+              f"the editor got it: {bool(editor_focused)})")
 
         await asyncio.sleep(1)
         await item.activate()
         shown = await eventually(visible_windows, timeout=10)
-        run.check("a later tray click shows it again", bool(shown))
-        if not shown:
-            diagnose(log)
-            return 1
+        if not check(run, log, "a later tray click shows it again", bool(shown)):
+            return run.finish()
 
         # The click on the tray is what takes the focus away: the blur-hide comes first and
         # the click right after it must not re-open the popover.
@@ -123,8 +121,7 @@ async def main(app: str, out: Path) -> int:
         other.terminate()
         wm.terminate()
         shutil.rmtree(home, ignore_errors=True)
-    print(f"{run.passed} passed, {run.failed} failed", flush=True)
-    return 0 if run.failed == 0 else 1
+    return run.finish()
 
 
 if __name__ == "__main__":

@@ -79,8 +79,7 @@ async def main(app: str, out: Path) -> int:
         proc.wait(timeout=10)
         bus.disconnect()
         shutil.rmtree(home, ignore_errors=True)
-    print(f"{run.passed} passed, {run.failed} failed", flush=True)
-    return 0 if run.failed == 0 else 1
+    return run.finish()
 
 
 if __name__ == "__main__":

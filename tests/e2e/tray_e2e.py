@@ -34,6 +34,11 @@ class Run:
             self.failed += 1
             print(f"FAIL {name} {detail}", flush=True)
 
+    def finish(self) -> int:
+        """Prints the tally; returns the scenario's exit status."""
+        print(f"{self.passed} passed, {self.failed} failed", flush=True)
+        return 0 if self.failed == 0 else 1
+
 
 async def eventually(probe, timeout=20.0, interval=0.1):
     """Polls `probe` (sync or async) until it returns something truthy; returns the last value."""
@@ -47,6 +52,17 @@ async def eventually(probe, timeout=20.0, interval=0.1):
             return value
         await asyncio.sleep(interval)
     return value
+
+
+async def stop_driven_app(loop, pool, session, driver, desktop, home: Path):
+    """Ends a WebDriver scenario: the session (and with it the app), the drivers, the
+    desktop, the worker threads and the isolated home."""
+    if session is not None:
+        await loop.run_in_executor(pool, session.close)
+    driver.terminate()
+    desktop.stop()
+    pool.shutdown(wait=False, cancel_futures=True)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def start_driver(home: Path, out: Path, app: str, log_name: str):
@@ -313,14 +329,8 @@ async def main(app: str, out: Path) -> int:
         traceback.print_exc()
         run.check("the end-to-end run completed", False)
     finally:
-        if session is not None:
-            await loop.run_in_executor(pool, session.close)
-        driver.terminate()
-        desktop.stop()
-        pool.shutdown(wait=False, cancel_futures=True)
-        shutil.rmtree(home, ignore_errors=True)
-    print(f"{run.passed} passed, {run.failed} failed", flush=True)
-    return 0 if run.failed == 0 else 1
+        await stop_driven_app(loop, pool, session, driver, desktop, home)
+    return run.finish()
 
 
 def _selected_request(session, wanted, timeout=10.0):
