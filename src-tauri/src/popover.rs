@@ -197,6 +197,9 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
 
 /// Windows are built on the main thread; this runs on the inbox's task.
 fn prepare_soon(app: &AppHandle) {
+    if app.get_webview_window(LABEL).is_some() {
+        return;
+    }
     let handle = app.clone();
     if let Err(e) = app.run_on_main_thread(move || prepare(&handle)) {
         tracing::warn!("cannot prepare the popover: {e}");

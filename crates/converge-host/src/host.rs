@@ -109,7 +109,6 @@ impl ConvergeHost {
         Ok(self.inner.store.run(id)?)
     }
 
-    /// Newest first.
     /// The `limit` newest runs, newest first: what an overview shows, however long the
     /// history has grown.
     pub fn runs(&self, limit: usize) -> Result<Vec<RunRecord>, HostError> {
