@@ -1,41 +1,30 @@
-//! Native notifications. A new approval shows Approve and Deny buttons (handled in Rust:
-//! the plugin's JavaScript side lags, design.md); agents that finish or fail say so.
+//! Native notifications. A new approval shows Approve and Deny buttons, handled in Rust;
+//! agents that finish or fail say so. On Linux and the BSDs they go over the session bus
+//! through `desktop-notifications`, which believes a button only from the notification
+//! server that showed it (any client of the bus can emit the signal, docs/security.md);
+//! elsewhere through the notification plugin.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use inbox::{Agent, AgentState, ApprovalRequest, Inbox, InboxEventKind, Resolver, Update, Verdict};
 use settings::NotificationSettings;
 use tauri::{AppHandle, Emitter, Manager};
-use tauri_plugin_notification::{Action, ActionPerformed, ActionType, NotificationExt};
 
 use crate::{decisions, popover};
 
-const APPROVAL_ACTIONS: &str = "approval";
 /// Tells the popover which request a notification click was about.
 pub const SELECT_EVENT: &str = "popover://select";
 const DETAILS_IN_BODY: usize = 300;
 
+#[derive(Default)]
 pub struct Notifications {
     paused: AtomicBool,
     kinds: Mutex<NotificationSettings>,
-    next_id: AtomicI32,
-    /// Request id → notification id, to close a notification once its request is resolved.
-    shown: Mutex<HashMap<String, i32>>,
+    /// Opened at the first notification, which may come before `install`.
+    desktop: OnceLock<desktop::Desktop>,
     agent_states: Mutex<HashMap<String, AgentState>>,
-}
-
-impl Default for Notifications {
-    fn default() -> Self {
-        Self {
-            paused: AtomicBool::new(false),
-            kinds: Mutex::new(NotificationSettings::default()),
-            next_id: AtomicI32::new(1),
-            shown: Mutex::default(),
-            agent_states: Mutex::default(),
-        }
-    }
 }
 
 impl Notifications {
@@ -56,29 +45,15 @@ impl Notifications {
         *self.kinds.lock().unwrap()
     }
 
-    fn next_id(&self) -> i32 {
-        self.next_id.fetch_add(1, Ordering::Relaxed)
+    fn desktop(&self, app: &AppHandle) -> &desktop::Desktop {
+        self.desktop.get_or_init(|| desktop::Desktop::open(app))
     }
 }
 
-/// Registers the action buttons and their handler (before any notification is shown, or
+/// Opens the desktop's notifications with their buttons (before any approval is shown, or
 /// the buttons would not appear), then follows the inbox.
 pub fn install(app: &AppHandle, inbox: &Inbox) {
-    let notification = app.notification();
-    let actions = ActionType::builder(APPROVAL_ACTIONS)
-        .actions(vec![
-            Action::builder("approve", "Approve").build(),
-            Action::builder("deny", "Deny").build(),
-        ])
-        .build();
-    if let Err(e) = notification.register_action_types(vec![actions]) {
-        tracing::warn!("notification actions unavailable: {e}");
-    }
-    let handle = app.clone();
-    if let Err(e) = notification.on_action(move |performed| on_action(&handle, performed)) {
-        tracing::warn!("notification actions unavailable: {e}");
-    }
-
+    app.state::<Notifications>().desktop(app);
     let mut updates = inbox.subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -99,6 +74,7 @@ fn on_inbox_event(app: &AppHandle, kind: InboxEventKind) {
         }
         InboxEventKind::RequestResolved { request } => close(app, &request.id),
         InboxEventKind::AgentUpdated { agent } => on_agent(app, &agent),
+        InboxEventKind::Problem { message } => problem(app, &message),
         InboxEventKind::RequestCreated { .. } => {}
     }
 }
@@ -114,21 +90,12 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
         .ok()
         .and_then(|agents| agents.into_iter().find(|a| a.id == request.agent_id))
         .map_or_else(|| request.agent_id.clone(), |a| a.name);
-    let id = state.next_id();
-    let shown = app
-        .notification()
-        .builder()
-        .id(id)
-        .title(format!("Approval needed · {agent}"))
-        .body(approval_body(request))
-        .action_type_id(APPROVAL_ACTIONS)
-        .extra("request_id", &request.id)
-        .show();
-    match shown {
-        Ok(()) => {
-            state.shown.lock().unwrap().insert(request.id.clone(), id);
-        }
-        Err(e) => tracing::warn!("cannot show a notification: {e}"),
+    let title = format!("Approval needed · {agent}");
+    if let Err(e) = state
+        .desktop(app)
+        .show_approval(&title, &approval_body(request), &request.id)
+    {
+        tracing::warn!("cannot show a notification: {e}");
     }
 }
 
@@ -152,29 +119,16 @@ fn escape_markup(text: &str) -> String {
 }
 
 fn close(app: &AppHandle, request_id: &str) {
-    let id = app
-        .state::<Notifications>()
-        .shown
-        .lock()
-        .unwrap()
-        .remove(request_id);
-    if let Some(id) = id {
-        let _ = app.notification().remove_active(vec![id]);
-    }
+    app.state::<Notifications>().desktop(app).close(request_id);
 }
 
 fn close_resolved(app: &AppHandle, pending: &[ApprovalRequest]) {
-    let stale: Vec<String> = app
-        .state::<Notifications>()
-        .shown
-        .lock()
-        .unwrap()
-        .keys()
-        .filter(|id| !pending.iter().any(|r| &r.id == *id))
-        .cloned()
-        .collect();
-    for id in stale {
-        close(app, &id);
+    let desktop = app.state::<Notifications>();
+    let desktop = desktop.desktop(app);
+    for id in desktop.requests_shown() {
+        if !pending.iter().any(|r| r.id == id) {
+            desktop.close(&id);
+        }
     }
 }
 
@@ -201,40 +155,33 @@ fn on_agent(app: &AppHandle, agent: &Agent) {
     }
 }
 
+/// What the person must hear about is shown even while notifications are paused.
+fn problem(app: &AppHandle, message: &str) {
+    let state = app.state::<Notifications>();
+    if let Err(e) = state
+        .desktop(app)
+        .show_info("Converge Tray refused something", &escape_markup(message))
+    {
+        tracing::warn!("cannot show a notification: {e}");
+    }
+}
+
 /// A plain notification, unless notifications are paused.
 pub fn info(app: &AppHandle, title: &str, body: &str) {
     let state = app.state::<Notifications>();
     if state.paused() {
         return;
     }
-    let shown = app
-        .notification()
-        .builder()
-        .id(state.next_id())
-        .title(title)
-        .body(escape_markup(body))
-        .show();
-    if let Err(e) = shown {
+    if let Err(e) = state.desktop(app).show_info(title, &escape_markup(body)) {
         tracing::warn!("cannot show a notification: {e}");
     }
 }
 
-/// Runs on the plugin's thread. Each notification carries its request id; a second use
-/// finds the request decided and says so.
-fn on_action(app: &AppHandle, performed: &ActionPerformed) {
-    let Some(request_id) = performed
-        .notification()
-        .and_then(|n| n.extra().get("request_id"))
-        .and_then(|v| v.as_str())
-    else {
-        return;
-    };
-    tracing::info!(
-        action = performed.action_id(),
-        request = request_id,
-        "notification action"
-    );
-    match performed.action_id() {
+/// A person's click on a notification about `request_id`; a second use finds the request
+/// decided and says so.
+fn on_action(app: &AppHandle, request_id: &str, action: &str) {
+    tracing::info!(action, request = request_id, "notification action");
+    match action {
         "approve" => decisions::decide(app, request_id, Verdict::Approve, Resolver::Notification),
         "deny" => decisions::decide(
             app,
@@ -242,12 +189,182 @@ fn on_action(app: &AppHandle, performed: &ActionPerformed) {
             Verdict::Deny { reason: None },
             Resolver::Notification,
         ),
-        "tap" => {
+        // A click on the body: the plugin says `tap`, the specification `default`.
+        "tap" | "default" => {
             app.state::<decisions::Selection>()
                 .set(Some(request_id.to_owned()));
             popover::show(app, None);
             let _ = app.emit(SELECT_EVENT, request_id);
         }
         _ => {}
+    }
+}
+
+/// Linux and the BSDs: the session bus, where only the server that showed a notification
+/// may act on it, once.
+#[cfg(all(unix, not(target_os = "macos")))]
+mod desktop {
+    use desktop_notifications::{Notification, Notifier};
+    use tauri::AppHandle;
+
+    const APP_NAME: &str = "Converge Tray";
+    const APPROVAL_BUTTONS: &[(&str, &str)] = &[("approve", "Approve"), ("deny", "Deny")];
+
+    pub struct Desktop(Option<Notifier>);
+
+    impl Desktop {
+        pub fn open(app: &AppHandle) -> Self {
+            let app = app.clone();
+            match Notifier::session(APP_NAME, move |invoked| {
+                super::on_action(&app, &invoked.tag, &invoked.action)
+            }) {
+                Ok(notifier) => Self(Some(notifier)),
+                Err(e) => {
+                    tracing::warn!("no desktop notifications (session bus: {e})");
+                    Self(None)
+                }
+            }
+        }
+
+        fn notifier(&self) -> Result<&Notifier, String> {
+            self.0
+                .as_ref()
+                .ok_or_else(|| "no session bus for notifications".to_owned())
+        }
+
+        pub fn show_approval(
+            &self,
+            summary: &str,
+            body: &str,
+            request_id: &str,
+        ) -> Result<(), String> {
+            let note = Notification {
+                summary,
+                body,
+                actions: APPROVAL_BUTTONS,
+                body_click: true,
+            };
+            self.notifier()?
+                .show(&note, Some(request_id))
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+
+        pub fn show_info(&self, summary: &str, body: &str) -> Result<(), String> {
+            let note = Notification {
+                summary,
+                body,
+                ..Notification::default()
+            };
+            self.notifier()?
+                .show(&note, None)
+                .map(drop)
+                .map_err(|e| e.to_string())
+        }
+
+        pub fn close(&self, request_id: &str) {
+            if let Some(notifier) = &self.0 {
+                notifier.close(request_id);
+            }
+        }
+
+        pub fn requests_shown(&self) -> Vec<String> {
+            self.0.as_ref().map(Notifier::tags).unwrap_or_default()
+        }
+    }
+}
+
+/// macOS and Windows: the notification plugin (never run there yet).
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+mod desktop {
+    use std::collections::HashMap;
+    use std::sync::atomic::{AtomicI32, Ordering};
+    use std::sync::Mutex;
+
+    use tauri::AppHandle;
+    use tauri_plugin_notification::{Action, ActionType, NotificationExt};
+
+    const APPROVAL_ACTIONS: &str = "approval";
+
+    pub struct Desktop {
+        app: AppHandle,
+        next_id: AtomicI32,
+        /// Request id → notification id, to close it once its request is resolved.
+        shown: Mutex<HashMap<String, i32>>,
+    }
+
+    impl Desktop {
+        pub fn open(app: &AppHandle) -> Self {
+            let notification = app.notification();
+            let actions = ActionType::builder(APPROVAL_ACTIONS)
+                .actions(vec![
+                    Action::builder("approve", "Approve").build(),
+                    Action::builder("deny", "Deny").build(),
+                ])
+                .build();
+            if let Err(e) = notification.register_action_types(vec![actions]) {
+                tracing::warn!("notification actions unavailable: {e}");
+            }
+            let handle = app.clone();
+            let listening = notification.on_action(move |performed| {
+                if let Some(request_id) = performed
+                    .notification()
+                    .and_then(|n| n.extra().get("request_id"))
+                    .and_then(|v| v.as_str())
+                {
+                    super::on_action(&handle, request_id, performed.action_id());
+                }
+            });
+            if let Err(e) = listening {
+                tracing::warn!("notification actions unavailable: {e}");
+            }
+            Self {
+                app: app.clone(),
+                next_id: AtomicI32::new(1),
+                shown: Mutex::default(),
+            }
+        }
+
+        pub fn show_approval(
+            &self,
+            summary: &str,
+            body: &str,
+            request_id: &str,
+        ) -> Result<(), String> {
+            let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+            self.app
+                .notification()
+                .builder()
+                .id(id)
+                .title(summary)
+                .body(body)
+                .action_type_id(APPROVAL_ACTIONS)
+                .extra("request_id", request_id)
+                .show()
+                .map_err(|e| e.to_string())?;
+            self.shown.lock().unwrap().insert(request_id.to_owned(), id);
+            Ok(())
+        }
+
+        pub fn show_info(&self, summary: &str, body: &str) -> Result<(), String> {
+            self.app
+                .notification()
+                .builder()
+                .id(self.next_id.fetch_add(1, Ordering::Relaxed))
+                .title(summary)
+                .body(body)
+                .show()
+                .map_err(|e| e.to_string())
+        }
+
+        pub fn close(&self, request_id: &str) {
+            if let Some(id) = self.shown.lock().unwrap().remove(request_id) {
+                let _ = self.app.notification().remove_active(vec![id]);
+            }
+        }
+
+        pub fn requests_shown(&self) -> Vec<String> {
+            self.shown.lock().unwrap().keys().cloned().collect()
+        }
     }
 }

@@ -1,0 +1,254 @@
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use zbus::blocking::{Connection, MessageIterator};
+use zbus::message::Type;
+use zbus::names::OwnedUniqueName;
+use zbus::zvariant::Value;
+use zbus::MatchRule;
+
+const BUS_NAME: &str = "org.freedesktop.Notifications";
+const PATH: &str = "/org/freedesktop/Notifications";
+const INTERFACE: &str = "org.freedesktop.Notifications";
+/// The action the specification sends for a click on the notification's body.
+pub const BODY_CLICK: &str = "default";
+
+/// What to show.
+#[derive(Debug, Clone, Default)]
+pub struct Notification<'a> {
+    pub summary: &'a str,
+    /// Escaped by the caller: many servers read the body as markup.
+    pub body: &'a str,
+    /// Buttons, as (action id, label).
+    pub actions: &'a [(&'a str, &'a str)],
+    /// Whether a click on the body is reported (as the action `default`).
+    pub body_click: bool,
+}
+
+/// A person's click, as the notification server reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invoked {
+    /// The tag the notification was shown with.
+    pub tag: String,
+    /// The action id, or `default` for a click on the body.
+    pub action: String,
+}
+
+struct Shown {
+    tag: String,
+    /// The unique name of the connection that answered `Notify`: the only sender whose
+    /// signals about this notification are believed.
+    server: OwnedUniqueName,
+    /// A button was taken: later ones are not believed, but it is still closed with its tag.
+    answered: bool,
+}
+
+type Tracked = Arc<Mutex<HashMap<u32, Shown>>>;
+
+pub struct Notifier {
+    connection: Connection,
+    app_name: String,
+    tracked: Tracked,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Notifier {
+    /// Connects to the session bus and starts listening; `on_action` runs on the listener's
+    /// thread for every believed action.
+    pub fn session(
+        app_name: &str,
+        on_action: impl Fn(Invoked) + Send + 'static,
+    ) -> zbus::Result<Self> {
+        Self::on(Connection::session()?, app_name, on_action)
+    }
+
+    /// The same on the bus at `address` (tests run a bus of their own).
+    pub fn at_address(
+        address: &str,
+        app_name: &str,
+        on_action: impl Fn(Invoked) + Send + 'static,
+    ) -> zbus::Result<Self> {
+        let connection = zbus::blocking::connection::Builder::address(address)?.build()?;
+        Self::on(connection, app_name, on_action)
+    }
+
+    fn on(
+        connection: Connection,
+        app_name: &str,
+        on_action: impl Fn(Invoked) + Send + 'static,
+    ) -> zbus::Result<Self> {
+        let rule = MatchRule::builder()
+            .msg_type(Type::Signal)
+            .path(PATH)?
+            .interface(INTERFACE)?
+            .build();
+        // Subscribed before the first Notify, so no answer to it can be missed.
+        let signals = MessageIterator::for_match_rule(rule, &connection, None)?;
+        let tracked = Tracked::default();
+        let listener = Arc::downgrade(&tracked);
+        std::thread::Builder::new()
+            .name("notification-actions".into())
+            .spawn(move || {
+                for signal in signals.flatten() {
+                    let Some(tracked) = listener.upgrade() else {
+                        return;
+                    };
+                    if let Some(invoked) = on_signal(&tracked, &signal) {
+                        on_action(invoked);
+                    }
+                }
+            })
+            .map_err(|e| zbus::Error::Failure(format!("no listener thread: {e}")))?;
+        Ok(Self {
+            connection,
+            app_name: app_name.to_owned(),
+            tracked,
+        })
+    }
+
+    /// Shows a notification. With a `tag`, its actions are reported with that tag; without
+    /// one, nothing about it is believed. Returns the server's id for it.
+    pub fn show(&self, notification: &Notification, tag: Option<&str>) -> zbus::Result<u32> {
+        let mut actions: Vec<&str> = Vec::new();
+        if tag.is_some() {
+            for (id, label) in notification.actions {
+                actions.extend([*id, *label]);
+            }
+            if notification.body_click {
+                actions.extend([BODY_CLICK, ""]);
+            }
+        }
+        let hints: HashMap<&str, Value> = HashMap::new();
+        // Held across the call, so a signal that arrives before the id is recorded waits
+        // for it instead of being dropped as unknown.
+        let mut tracked = lock(&self.tracked);
+        let reply = self.connection.call_method(
+            Some(BUS_NAME),
+            PATH,
+            Some(INTERFACE),
+            "Notify",
+            &(
+                self.app_name.as_str(),
+                0u32,
+                "",
+                notification.summary,
+                notification.body,
+                actions,
+                hints,
+                -1i32,
+            ),
+        )?;
+        let id: u32 = reply.body().deserialize()?;
+        if let (Some(tag), Some(server)) = (tag, reply.header().sender()) {
+            tracked.insert(
+                id,
+                Shown {
+                    tag: tag.to_owned(),
+                    server: server.to_owned().into(),
+                    answered: false,
+                },
+            );
+        }
+        Ok(id)
+    }
+
+    /// Closes the notifications shown with `tag`; their actions are no longer believed.
+    pub fn close(&self, tag: &str) {
+        let ids: Vec<u32> = {
+            let mut tracked = lock(&self.tracked);
+            let ids = tracked
+                .iter()
+                .filter(|(_, shown)| shown.tag == tag)
+                .map(|(id, _)| *id)
+                .collect::<Vec<_>>();
+            for id in &ids {
+                tracked.remove(id);
+            }
+            ids
+        };
+        for id in ids {
+            if let Err(e) = self.connection.call_method(
+                Some(BUS_NAME),
+                PATH,
+                Some(INTERFACE),
+                "CloseNotification",
+                &(id,),
+            ) {
+                tracing::debug!("cannot close notification {id}: {e}");
+            }
+        }
+    }
+
+    /// The tags of the notifications still tracked (shown and not closed).
+    pub fn tags(&self) -> Vec<String> {
+        lock(&self.tracked)
+            .values()
+            .map(|shown| shown.tag.clone())
+            .collect()
+    }
+}
+
+/// A believed action, or `None` (ignored, and logged when it tried to act).
+fn on_signal(
+    tracked: &Mutex<HashMap<u32, Shown>>,
+    signal: &zbus::message::Message,
+) -> Option<Invoked> {
+    let header = signal.header();
+    let sender = header.sender().map(|s| s.to_string()).unwrap_or_default();
+    match header.member().map(|m| m.as_str()) {
+        Some("ActionInvoked") => {
+            let (id, action): (u32, String) = signal.body().deserialize().ok()?;
+            let mut tracked = lock(tracked);
+            let Some(shown) = tracked.get_mut(&id) else {
+                tracing::warn!(
+                    sender,
+                    id,
+                    action,
+                    "notification action ignored: not a notification this app shows, or already answered"
+                );
+                return None;
+            };
+            if shown.server.as_str() != sender {
+                tracing::warn!(
+                    sender,
+                    server = shown.server.as_str(),
+                    id,
+                    action,
+                    "notification action ignored: not sent by the notification server that showed it"
+                );
+                return None;
+            }
+            if shown.answered {
+                tracing::warn!(
+                    sender,
+                    id,
+                    action,
+                    "notification action ignored: already answered"
+                );
+                return None;
+            }
+            if action != BODY_CLICK {
+                shown.answered = true;
+            }
+            Some(Invoked {
+                tag: shown.tag.clone(),
+                action,
+            })
+        }
+        Some("NotificationClosed") => {
+            let (id, _reason): (u32, u32) = signal.body().deserialize().ok()?;
+            let mut tracked = lock(tracked);
+            if tracked
+                .get(&id)
+                .is_some_and(|shown| shown.server.as_str() == sender)
+            {
+                tracked.remove(&id);
+            }
+            None
+        }
+        _ => None,
+    }
+}
