@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use inbox::{ApprovalRequest, Inbox, Resolver, Verdict};
 use tauri::{AppHandle, Manager};
 
-use crate::{notifications, popover};
+use crate::{notifications, popover, shortcuts};
 
 /// The request selected in the popover, as the popover last reported it.
 #[derive(Default)]
@@ -36,16 +36,45 @@ fn target(app: &AppHandle, inbox: &Inbox) -> inbox::Result<Option<ApprovalReques
     Ok(pending.into_iter().next())
 }
 
+/// How long a card must have been waiting before the global approve key may approve it: a
+/// key pressed for something else, or by a program, must not approve a card the person has
+/// not had a moment to see.
+pub const APPROVE_KEY_GRACE_MS: inbox::Millis = 1_000;
+
 pub fn by_shortcut(app: &AppHandle, verdict: Verdict) {
     let inbox = app.state::<Inbox>();
+    let approve = matches!(verdict, Verdict::Approve);
     let request = match target(app, &inbox) {
         Ok(Some(request)) => request,
-        Ok(None) => return, // nothing pending: the shortcut does nothing
+        Ok(None) => {
+            let what = if approve { "approve" } else { "deny" };
+            notifications::info(
+                app,
+                &format!("Nothing to {what}"),
+                "No request is waiting for a decision.",
+            );
+            return;
+        }
         Err(e) => {
             notifications::info(app, "Could not decide", &e.to_string());
             return;
         }
     };
+    let age = inbox.now().saturating_sub(request.created_at);
+    if approve && age < APPROVE_KEY_GRACE_MS {
+        tracing::info!(request = request.id, age, "approve key too soon");
+        let key = shortcuts::display(&app.state::<shortcuts::Shortcuts>().approve_key());
+        notifications::info(
+            app,
+            "Not approved: it just arrived",
+            &format!(
+                "“{}” arrived {:.1} s ago. Read it, then press {key} again.",
+                request.title,
+                age as f64 / 1000.0
+            ),
+        );
+        return;
+    }
     decide(app, &request.id, verdict, Resolver::Shortcut);
 }
 

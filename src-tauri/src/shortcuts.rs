@@ -1,6 +1,8 @@
-//! Global shortcuts, registered from Rust, with the keys from the settings. Approve and deny
-//! are registered only while something is pending, so the rest of the time the keys belong
-//! to other apps.
+//! Global shortcuts, registered from Rust, with the keys from the settings. The toggle key
+//! is always global; approve and deny are too unless the person turned them off (under X11
+//! any program of the user can press them: docs/security.md). They stay registered while
+//! nothing is pending, so a press is never swallowed by a registration in progress; with
+//! nothing to decide it says so.
 
 use std::sync::Mutex;
 
@@ -16,28 +18,31 @@ type Action = fn(&AppHandle);
 
 pub struct Shortcuts {
     keys: Mutex<ShortcutSettings>,
-    /// Whether approve/deny are registered now (they are while something is pending).
-    decision_keys_live: Mutex<bool>,
 }
 
 impl Shortcuts {
     pub fn new(keys: ShortcutSettings) -> Self {
         Self {
             keys: Mutex::new(keys),
-            decision_keys_live: Mutex::new(false),
         }
     }
 
     pub fn toggle_key(&self) -> String {
         self.keys.lock().unwrap().toggle_popover.clone()
     }
+
+    pub fn approve_key(&self) -> String {
+        self.keys.lock().unwrap().approve.clone()
+    }
 }
 
-/// Registers the popover toggle at start; a refusal is shown, not fatal.
+/// Registers the keys at start; a refusal is shown, not fatal.
 pub fn install(app: &AppHandle) {
-    let key = app.state::<Shortcuts>().toggle_key();
-    if let Err(e) = register(app, &key, toggle_popover) {
-        notifications::info(app, "Shortcut unavailable", &e);
+    let keys = app.state::<Shortcuts>().keys.lock().unwrap().clone();
+    for (key, action) in plan(&keys) {
+        if let Err(e) = register(app, &key, action) {
+            notifications::info(app, "Shortcut unavailable", &e);
+        }
     }
 }
 
@@ -53,25 +58,14 @@ fn deny(app: &AppHandle) {
     decisions::by_shortcut(app, Verdict::Deny { reason: None });
 }
 
-/// Registers or unregisters approve/deny to match whether anything is pending.
-pub fn follow_pending(app: &AppHandle, pending: bool) {
-    let state = app.state::<Shortcuts>();
-    let mut live = state.decision_keys_live.lock().unwrap();
-    if pending == *live {
-        return;
+/// The keys to register for these settings, with what each does.
+fn plan(keys: &ShortcutSettings) -> Vec<(String, Action)> {
+    let mut plan: Vec<(String, Action)> = vec![(keys.toggle_popover.clone(), toggle_popover)];
+    if keys.decision_keys {
+        plan.push((keys.approve.clone(), approve));
+        plan.push((keys.deny.clone(), deny));
     }
-    let keys = state.keys.lock().unwrap().clone();
-    if pending {
-        for (key, action) in [(&keys.approve, approve as Action), (&keys.deny, deny)] {
-            if let Err(e) = register(app, key, action) {
-                notifications::info(app, "Shortcut unavailable", &e);
-            }
-        }
-    } else {
-        unregister(app, &keys.approve);
-        unregister(app, &keys.deny);
-    }
-    *live = pending;
+    plan
 }
 
 /// Moves the registrations from `old` to `new` keys. All or nothing: if the OS refuses one
@@ -84,16 +78,6 @@ pub fn apply(
     if old == new {
         return Ok(());
     }
-    let state = app.state::<Shortcuts>();
-    let live = *state.decision_keys_live.lock().unwrap();
-    let plan = |keys: &ShortcutSettings| {
-        let mut plan: Vec<(String, Action)> = vec![(keys.toggle_popover.clone(), toggle_popover)];
-        if live {
-            plan.push((keys.approve.clone(), approve));
-            plan.push((keys.deny.clone(), deny));
-        }
-        plan
-    };
     for (key, _) in plan(old) {
         unregister(app, &key);
     }
@@ -112,14 +96,18 @@ pub fn apply(
             }
         }
     }
-    *state.keys.lock().unwrap() = new.clone();
+    *app.state::<Shortcuts>().keys.lock().unwrap() = new.clone();
     Ok(())
 }
 
 fn register(app: &AppHandle, key: &str, action: Action) -> Result<(), String> {
     let handler = move |app: &AppHandle, _: &Shortcut, event: ShortcutEvent| {
         if event.state() == ShortcutState::Pressed {
-            action(app);
+            // This runs on the X11 hotkey thread, which the main thread waits for while it
+            // registers a key; anything here that waits for the main thread (every window
+            // call does) would freeze both for good. Hand the work over and return.
+            let app = app.clone();
+            tauri::async_runtime::spawn_blocking(move || action(&app));
         }
     };
     app.global_shortcut()

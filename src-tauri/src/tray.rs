@@ -45,19 +45,19 @@ pub fn announce_without_tray(app: &AppHandle) {
     );
 }
 
-/// Builds the tray (if the desktop has a tray host) and keeps it, and the approve/deny
-/// shortcuts, in step with the inbox. Returns whether there is a tray icon.
+/// Builds the tray (if the desktop has a tray host) and keeps it in step with the inbox.
+/// Returns whether there is a tray icon.
 pub fn install(app: &AppHandle, inbox: Inbox) -> bool {
-    let tray = match build(app) {
-        Ok(tray) => Some(tray),
+    match build(app) {
+        Ok(tray) => {
+            tauri::async_runtime::spawn(follow_inbox(tray, inbox));
+            true
+        }
         Err(e) => {
             tracing::warn!("no tray icon ({e}); is a StatusNotifier host running?");
-            None
+            false
         }
-    };
-    let built = tray.is_some();
-    tauri::async_runtime::spawn(follow_inbox(app.clone(), tray, inbox));
-    built
+    }
 }
 
 fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
@@ -155,7 +155,7 @@ fn set_autostart(app: &AppHandle, item: &CheckMenuItem<tauri::Wry>) {
     let _ = app.emit(crate::preferences::CHANGED_EVENT, settings);
 }
 
-async fn follow_inbox(app: AppHandle, tray: Option<TrayIcon>, inbox: Inbox) {
+async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
     let mut updates = inbox.subscribe();
     let mut shown: Option<Glance> = None;
     loop {
@@ -163,10 +163,7 @@ async fn follow_inbox(app: AppHandle, tray: Option<TrayIcon>, inbox: Inbox) {
             Ok(snapshot) => {
                 let glance = Glance::of(&snapshot);
                 if shown != Some(glance) {
-                    if let Some(tray) = &tray {
-                        show(tray, &glance);
-                    }
-                    shortcuts::follow_pending(&app, glance.approvals_waiting > 0);
+                    show(&tray, &glance);
                     shown = Some(glance);
                 }
             }

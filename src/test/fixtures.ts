@@ -98,6 +98,7 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
       toggle_popover: "ctrl+alt+shift+c",
       approve: "ctrl+alt+shift+a",
       deny: "ctrl+alt+shift+d",
+      decision_keys: true,
     },
     default_timeout_secs: 300,
     default_on_timeout: "deny",

@@ -67,6 +67,59 @@ describe("Settings", () => {
     expect(saveButton().getAttribute("aria-disabled")).toBe("true");
   });
 
+  it("turns the global approve and deny keys off", async () => {
+    const user = await showSettings();
+    const decisionKeys = field("Approve and deny with global keys");
+
+    expect(decisionKeys.checked).toBe(true);
+    expect(decisionKeys.getAttribute("aria-describedby")).toBe("decision-keys-note");
+    expect(screen.getByText(/any program you run can press these keys/)).toBeTruthy();
+    expect(field("Approve").disabled).toBe(false);
+    expect(field("Deny").disabled).toBe(false);
+
+    await user.click(decisionKeys);
+
+    expect(decisionKeys.checked).toBe(false);
+    expect(field("Approve").disabled).toBe(true);
+    expect(field("Deny").disabled).toBe(true);
+    expect(field("Open or close the popover").disabled).toBe(false);
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        shortcuts: {
+          toggle_popover: "ctrl+alt+shift+c",
+          approve: "ctrl+alt+shift+a",
+          deny: "ctrl+alt+shift+d",
+          decision_keys: false,
+        },
+      }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+    expect(field("Approve and deny with global keys").checked).toBe(false);
+    expect(field("Approve").disabled).toBe(true);
+  });
+
+  it("shows the approve and deny keys disabled when they are off", async () => {
+    vi.mocked(settingsGet).mockResolvedValue(
+      makeSettings({
+        shortcuts: {
+          toggle_popover: "ctrl+alt+shift+c",
+          approve: "ctrl+alt+shift+a",
+          deny: "ctrl+alt+shift+d",
+          decision_keys: false,
+        },
+      }),
+    );
+    await showSettings();
+
+    expect(field("Approve and deny with global keys").checked).toBe(false);
+    expect(field("Approve").disabled).toBe(true);
+    expect(field("Deny").disabled).toBe(true);
+    expect(field("Approve").value).toBe("ctrl+alt+shift+a");
+  });
+
   it("saves the edited settings and says so", async () => {
     const user = await showSettings();
 
@@ -86,6 +139,7 @@ describe("Settings", () => {
           toggle_popover: "ctrl+alt+shift+c",
           approve: "ctrl+alt+y",
           deny: "ctrl+alt+shift+d",
+          decision_keys: true,
         },
         default_timeout_secs: 45,
         default_on_timeout: "fallback",

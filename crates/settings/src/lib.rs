@@ -30,6 +30,10 @@ pub struct ShortcutSettings {
     pub toggle_popover: String,
     pub approve: String,
     pub deny: String,
+    /// Whether approve and deny are global keys. Under X11 any program of the user can
+    /// press a key for them (docs/security.md); off, only the toggle key is global and
+    /// deciding takes the popover, the full window or a notification.
+    pub decision_keys: bool,
 }
 
 /// Which kinds of notification to show.
@@ -60,6 +64,7 @@ impl Default for ShortcutSettings {
             toggle_popover: "ctrl+alt+shift+c".into(),
             approve: "ctrl+alt+shift+a".into(),
             deny: "ctrl+alt+shift+d".into(),
+            decision_keys: true,
         }
     }
 }

@@ -3,4 +3,10 @@
 /**
  * Global shortcuts, as the shortcut plugin spells them: `ctrl+alt+shift+a`.
  */
-export type ShortcutSettings = { toggle_popover: string, approve: string, deny: string, };
+export type ShortcutSettings = { toggle_popover: string, approve: string, deny: string, 
+/**
+ * Whether approve and deny are global keys. Under X11 any program of the user can
+ * press a key for them (docs/security.md); off, only the toggle key is global and
+ * deciding takes the popover, the full window or a notification.
+ */
+decision_keys: boolean, };
