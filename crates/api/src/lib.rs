@@ -14,6 +14,6 @@ pub use protocol::{RpcError, MAX_MESSAGE_BYTES, PROTOCOL_VERSION};
 #[cfg(unix)]
 pub use server::serve;
 pub use server::{serve_connection, AskDefaults, JobControl, ServerConfig};
-#[cfg(unix)]
-pub use socket::bind;
 pub use socket::default_socket_path;
+#[cfg(unix)]
+pub use socket::{bind, connect_trusted};

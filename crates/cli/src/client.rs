@@ -10,6 +10,9 @@ use serde_json::{json, Value};
 pub enum ClientError {
     /// No app to talk to: not running, or the socket is not ours to open.
     Unavailable(String),
+    /// Something answers at the socket's path, but it is not this user's app (another
+    /// user's directory, socket or process): nothing was sent to it.
+    Untrusted(String),
     /// The app answered with an error.
     Rpc(String),
 }
@@ -35,8 +38,13 @@ impl Client {
     #[cfg(unix)]
     pub fn connect_with(answer_within: Option<Duration>) -> Result<Self, ClientError> {
         let path = api::default_socket_path();
-        let stream = UnixStream::connect(&path)
-            .map_err(|e| ClientError::Unavailable(format!("{}: {e}", path.display())))?;
+        let stream = api::connect_trusted(&path).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                ClientError::Untrusted(e.to_string())
+            } else {
+                ClientError::Unavailable(format!("{}: {e}", path.display()))
+            }
+        })?;
         let _ = stream.set_read_timeout(answer_within);
         let _ = stream.set_write_timeout(answer_within);
         let writer = stream

@@ -379,6 +379,7 @@ fn first_line(text: &str) -> String {
 fn describe(error: ClientError) -> String {
     match error {
         ClientError::Unavailable(why) => format!("the app is not reachable: {why}"),
+        ClientError::Untrusted(why) => why,
         ClientError::Rpc(message) => message,
     }
 }
