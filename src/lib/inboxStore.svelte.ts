@@ -103,6 +103,9 @@ export class InboxStore {
         this.#pending = this.#pending.filter((request) => request.id !== kind.request.id);
         this.#notifyRequestsChanged();
         break;
+      case "problem":
+        // The backend shows it as a notification; nothing here changes.
+        break;
     }
   }
 

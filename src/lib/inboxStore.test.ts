@@ -4,6 +4,7 @@ import {
   agentUpdated,
   created,
   makeAgent,
+  makeEvent,
   makeRequest,
   makeSnapshot,
   resolved,
@@ -80,6 +81,19 @@ describe("InboxStore", () => {
     store.reset(makeSnapshot({ seq: 5, pending: [makeRequest({ id: "in-snapshot-already" })] }));
 
     expect(ids(store.pending)).toEqual(["in-snapshot-already", "after-snapshot"]);
+  });
+
+  it("leaves problems to the backend's notification", () => {
+    const store = new InboxStore();
+    const listener = vi.fn();
+    store.onRequestsChanged(listener);
+    store.reset(makeSnapshot({ seq: 1, pending: [makeRequest({ id: "r" })] }));
+
+    store.apply(makeEvent(2, { type: "problem", message: "the database was changed" }));
+    store.apply(created(2, makeRequest({ id: "covered-by-problem" })));
+
+    expect(ids(store.pending)).toEqual(["r"]);
+    expect(listener).not.toHaveBeenCalled();
   });
 
   it("does not list a created request that is already resolved", () => {

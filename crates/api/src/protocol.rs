@@ -31,6 +31,9 @@ pub mod code {
     /// The app cannot do this now (e.g. its Converge jobs could not be opened), or the
     /// job could not be started; the message says why.
     pub const UNAVAILABLE: i64 = -32006;
+    /// The stored decision is not in the audit chain (the database was changed outside the
+    /// app): nothing is handed over.
+    pub const TAMPERED: i64 = -32007;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -56,6 +59,7 @@ impl From<inbox::Error> for RpcError {
             Invalid { .. } | IdempotencyConflict { .. } => code::REFUSED,
             TooManyPending { .. } | InboxFull { .. } => code::LIMIT,
             AlreadyResolved { .. } => code::ALREADY_RESOLVED,
+            Tampered { .. } => code::TAMPERED,
             _ => code::INTERNAL_ERROR,
         };
         Self::new(code, e.to_string())
@@ -137,6 +141,8 @@ pub enum Method {
     Subscribe,
     Jobs,
     StartJob(JobParams),
+    /// Checks the audit log's hash chain; reads only.
+    VerifyAudit,
 }
 
 /// A decoded line: its id (absent for notifications) and what it asks for.
@@ -200,6 +206,7 @@ pub fn decode(line: &[u8]) -> Result<Call, (Option<Value>, RpcError)> {
         "events.subscribe" => Ok(Method::Subscribe),
         "jobs.list" => Ok(Method::Jobs),
         "job.start" => parse(params).map(Method::StartJob),
+        "audit.verify" => Ok(Method::VerifyAudit),
         other => {
             return fail(
                 code::METHOD_NOT_FOUND,

@@ -232,6 +232,57 @@ pub(crate) fn verify(conn: &Connection) -> Result<ChainReport> {
     })
 }
 
+/// Checks that the audit chain holds `request`'s resolution as the requests table has it:
+/// a `resolved` entry for it with the same outcome, surface and reason, whose content matches
+/// its hash and which links to the entry before it. A decision written into the requests
+/// table by hand has no such entry, so it is never handed to an agent. (Writing a whole new
+/// entry with a correct hash is only detectable against a head hash kept elsewhere.)
+pub(crate) fn check_resolution(conn: &Connection, request: &ApprovalRequest) -> Result<(), String> {
+    let Some(resolution) = &request.resolution else {
+        return Ok(());
+    };
+    let entry = conn
+        .prepare_cached(&format!(
+            "{ENTRY_SELECT} WHERE request_id = ?1 AND event = 'resolved' ORDER BY seq LIMIT 1"
+        ))
+        .and_then(|mut stmt| stmt.query_row([&request.id], entry_from_row).optional())
+        .map_err(|e| format!("its audit entry cannot be read ({e})"))?;
+    let Some(entry) = entry else {
+        return Err("the audit log has no decision for it".into());
+    };
+    if entry.outcome != Some(resolution.outcome)
+        || entry.decided_by != Some(resolution.by)
+        || entry.reason != resolution.reason
+    {
+        return Err(format!(
+            "the audit log records a different decision (entry {})",
+            entry.seq
+        ));
+    }
+    if entry.compute_hash() != entry.hash {
+        return Err(format!(
+            "its audit entry {} does not match its hash",
+            entry.seq
+        ));
+    }
+    let previous: String = conn
+        .query_row(
+            "SELECT hash FROM audit WHERE seq = ?1",
+            [entry.seq - 1],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(|e| format!("the audit log cannot be read ({e})"))?
+        .unwrap_or_else(|| GENESIS.to_owned());
+    if entry.prev_hash != previous {
+        return Err(format!(
+            "its audit entry {} does not link to the entry before it",
+            entry.seq
+        ));
+    }
+    Ok(())
+}
+
 /// Filters for the history view. Every filter is optional; pages go newest first.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct HistoryQuery {

@@ -41,6 +41,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// The requests table says the request was decided, but the audit chain does not hold
+    /// that decision: the database was changed outside the app. Nothing is handed over.
+    #[error("the decision on request {request_id} is refused: {problem}; the inbox database was changed outside Converge Tray")]
+    Tampered { request_id: String, problem: String },
+
     #[error("the inbox needs a Tokio runtime to run its timers")]
     NoRuntime,
 }

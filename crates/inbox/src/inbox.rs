@@ -175,7 +175,23 @@ impl Inbox {
     }
 
     pub fn request(&self, id: &str) -> Result<Option<ApprovalRequest>> {
-        self.lock().store.request(id)
+        let mut state = self.lock();
+        let request = state.store.request(id);
+        self.report_tampering(&mut state, request)
+    }
+
+    /// Tells every subscriber (the person, through the app) when a stored decision was
+    /// refused because the audit chain does not hold it.
+    fn report_tampering<T>(&self, state: &mut State, result: Result<T>) -> Result<T> {
+        if let Err(e @ Error::Tampered { .. }) = &result {
+            self.publish(
+                state,
+                InboxEventKind::Problem {
+                    message: e.to_string(),
+                },
+            );
+        }
+        result
     }
 
     /// Registers an agent or records what it is doing now.
@@ -207,7 +223,8 @@ impl Inbox {
                     && existing.title == new.title
                     && existing.details == new.details;
                 return if same {
-                    Ok(existing)
+                    let recorded = state.store.as_recorded(existing);
+                    self.report_tampering(&mut state, recorded)
                 } else {
                     Err(Error::IdempotencyConflict {
                         agent_id: new.agent_id,
@@ -339,9 +356,9 @@ impl Inbox {
     pub async fn wait(&self, id: &str) -> Result<ApprovalRequest> {
         let mut watcher = {
             let mut state = self.lock();
-            let request = state
-                .store
-                .request(id)?
+            let request = state.store.request(id);
+            let request = self
+                .report_tampering(&mut state, request)?
                 .ok_or_else(|| Error::NotFound(id.to_owned()))?;
             if !request.is_pending() {
                 return Ok(request);

@@ -227,9 +227,20 @@ pub struct Snapshot {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum InboxEventKind {
-    AgentUpdated { agent: Agent },
-    RequestCreated { request: ApprovalRequest },
-    RequestResolved { request: ApprovalRequest },
+    AgentUpdated {
+        agent: Agent,
+    },
+    RequestCreated {
+        request: ApprovalRequest,
+    },
+    RequestResolved {
+        request: ApprovalRequest,
+    },
+    /// Something the person must hear about, e.g. a decision refused because the database
+    /// was changed outside the app.
+    Problem {
+        message: String,
+    },
 }
 
 /// A change in the inbox, numbered in the order it happened.

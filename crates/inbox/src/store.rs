@@ -288,12 +288,33 @@ impl Store {
         Ok(oldest.map(|t| t.saturating_add(stale_after)))
     }
 
+    /// The request as stored; a resolution the audit chain does not hold is refused
+    /// (`Error::Tampered`), so it is never handed to an agent.
     pub fn request(&self, id: &str) -> Result<Option<ApprovalRequest>> {
-        Ok(self
+        let request = self
             .conn
             .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
             .query_row([id], request_from_row)
-            .optional()?)
+            .optional()?;
+        match request {
+            Some(request) => self.as_recorded(request).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `request`, if the audit chain holds its resolution.
+    pub fn as_recorded(&self, request: ApprovalRequest) -> Result<ApprovalRequest> {
+        audit::check_resolution(&self.conn, &request).map_err(|problem| {
+            tracing::error!(
+                request = request.id,
+                "{problem}: database changed outside the app"
+            );
+            Error::Tampered {
+                request_id: request.id.clone(),
+                problem,
+            }
+        })?;
+        Ok(request)
     }
 
     pub fn request_by_idempotency_key(

@@ -593,6 +593,7 @@ async fn events_are_numbered_and_say_what_changed() {
                     "agent free"
                 }
             }
+            InboxEventKind::Problem { .. } => "problem",
         });
     }
     assert_eq!(
