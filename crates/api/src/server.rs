@@ -299,6 +299,7 @@ impl Connection {
             Method::Cancel(p) => self.reply(id, to_json(inbox.cancel(&p.id, p.reason))).await,
             Method::Agents => self.reply(id, to_json(inbox.agents())).await,
             Method::Pending => self.reply(id, to_json(inbox.pending())).await,
+            Method::VerifyAudit => self.reply(id, to_json(inbox.verify_audit())).await,
             Method::Subscribe => self.stream_events(id).await,
             Method::Jobs => {
                 let result = self

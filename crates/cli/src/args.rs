@@ -8,6 +8,8 @@ pub const USAGE: &str = "usage:
   ctray status TEXT [--agent NAME] [--state working|idle|done|error|waiting-for-input]
   ctray agents [--json]
   ctray pending [--json]
+  ctray audit verify [--json]
+      checks the audit log's hash chain (reads only); exits 0 intact, 1 broken
   ctray jobs [--json]
       the Converge jobs defined in the app's jobs.toml, then recent runs
   ctray job start JOB_ID
@@ -28,6 +30,7 @@ pub enum Command {
     Status(Status),
     Agents { json: bool },
     Pending { json: bool },
+    VerifyAudit { json: bool },
     Jobs { json: bool },
     StartJob { job_id: String },
     Hook(HookOptions),
@@ -160,6 +163,10 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         },
         "agents" if positional.is_empty() => Command::Agents { json },
         "pending" if positional.is_empty() => Command::Pending { json },
+        "audit" => match positional.as_slice() {
+            [verb] if verb == "verify" => Command::VerifyAudit { json },
+            _ => return Err("audit takes: verify".into()),
+        },
         other => return Err(format!("unknown command or arguments: {other}")),
     };
     if let Some((name, _)) = options.first() {

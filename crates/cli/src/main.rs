@@ -42,6 +42,12 @@ fn main() -> ExitCode {
             eprintln!("ctray: Converge Tray is not reachable ({why}); is the app running?");
             ExitCode::from(UNAVAILABLE)
         }
+        Err(ClientError::Untrusted(why)) => {
+            eprintln!(
+                "ctray: {why}.\nNothing was sent: another user may be answering in Converge Tray's place."
+            );
+            ExitCode::from(UNAVAILABLE)
+        }
         Err(ClientError::Rpc(message)) => {
             eprintln!("ctray: {message}");
             ExitCode::from(USAGE_ERROR)
@@ -107,10 +113,10 @@ fn run(command: Command) -> Result<u8, ClientError> {
                 } else {
                     println!(
                         "{}\t{}\t{}\t{}",
-                        text(&agent["id"]),
-                        text(&agent["state"]),
+                        shown(&agent["id"]),
+                        shown(&agent["state"]),
                         agent["pending"],
-                        text(&agent["activity"])
+                        shown(&agent["activity"])
                     );
                 }
             }
@@ -123,23 +129,23 @@ fn run(command: Command) -> Result<u8, ClientError> {
                 return Ok(0);
             }
             if let Some(problem) = overview["problem"].as_str() {
-                eprintln!("ctray: {problem}");
+                eprintln!("ctray: {}", printable(problem));
             }
             for job in overview["definitions"].as_array().into_iter().flatten() {
                 println!(
                     "{}\t{}\t{}",
-                    text(&job["id"]),
-                    text(&job["pack"]),
-                    text(&job["name"])
+                    shown(&job["id"]),
+                    shown(&job["pack"]),
+                    shown(&job["name"])
                 );
             }
             for run in overview["runs"].as_array().into_iter().flatten().take(10) {
                 println!(
                     "run {}\t{}\t{}\t{}",
-                    text(&run["id"]),
-                    text(&run["job"]["id"]),
-                    text(&run["state"]),
-                    text(&run["detail"])
+                    shown(&run["id"]),
+                    shown(&run["job"]["id"]),
+                    shown(&run["state"]),
+                    shown(&run["detail"])
                 );
             }
             Ok(0)
@@ -148,8 +154,8 @@ fn run(command: Command) -> Result<u8, ClientError> {
             let started = Client::connect()?.call("job.start", json!({ "job_id": job_id }))?;
             println!(
                 "started {job_id}: run {} (agent {})",
-                text(&started["run_id"]),
-                text(&started["agent_id"])
+                shown(&started["run_id"]),
+                shown(&started["agent_id"])
             );
             Ok(0)
         }
@@ -172,6 +178,27 @@ fn run(command: Command) -> Result<u8, ClientError> {
         Command::Uninstall { host } => Ok(report(
             install::Paths::of(host).and_then(|paths| install::uninstall(host, &paths)),
         )),
+        Command::VerifyAudit { json } => {
+            let report = Client::connect()?.call("audit.verify", Value::Null)?;
+            if json {
+                println!("{report}");
+            }
+            let broken = &report["first_broken"];
+            if broken.is_null() {
+                if !json {
+                    println!("audit log intact: {} entries verified", report["entries"]);
+                }
+                Ok(0)
+            } else {
+                eprintln!(
+                    "ctray: the audit log was changed outside Converge Tray: entry {} {} ({} entries before it verify)",
+                    broken["seq"],
+                    shown(&broken["problem"]),
+                    report["entries"]
+                );
+                Ok(DENIED)
+            }
+        }
         Command::Pending { json } => {
             let pending = Client::connect()?.call("approvals.pending", Value::Null)?;
             for request in pending.as_array().into_iter().flatten() {
@@ -180,9 +207,9 @@ fn run(command: Command) -> Result<u8, ClientError> {
                 } else {
                     println!(
                         "{}\t{}\t{}",
-                        text(&request["id"]),
-                        text(&request["agent_id"]),
-                        text(&request["title"])
+                        shown(&request["id"]),
+                        shown(&request["agent_id"]),
+                        shown(&request["title"])
                     );
                 }
             }
@@ -228,12 +255,15 @@ fn parent_name() -> Option<String> {
 /// 0 approved, 1 denied or cancelled (reason on stderr), 2 timed out.
 fn outcome_code(request: &Value) -> u8 {
     let resolution = &request["resolution"];
-    let reason = resolution["reason"].as_str();
-    let by = text(&resolution["by"]);
+    let reason = resolution["reason"].as_str().map(printable);
+    let by = shown(&resolution["by"]);
     match resolution["outcome"].as_str() {
         Some("approved") => APPROVED,
         Some("timed-out") => {
-            eprintln!("ctray: {}", reason.unwrap_or("no decision in time"));
+            eprintln!(
+                "ctray: {}",
+                reason.as_deref().unwrap_or("no decision in time")
+            );
             TIMED_OUT
         }
         Some("cancelled") => {
@@ -256,4 +286,32 @@ fn outcome_code(request: &Value) -> u8 {
 /// A JSON string field, or "" for anything else.
 fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("")
+}
+
+/// A JSON string field as it may be printed on a terminal.
+fn shown(value: &Value) -> String {
+    printable(text(value))
+}
+
+/// Agent text with every control character (escape sequences that could rewrite the
+/// terminal, tabs and newlines that would break the columns) and every direction override
+/// written out as a visible escape, so what is printed is exactly what was sent.
+fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let bidi = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if c.is_control() || bidi {
+            match c {
+                '\x1b' => out.push_str("\\e"),
+                '\n' => out.push_str("\\n"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+                c => out.push_str(&format!("\\u{{{:04x}}}", c as u32)),
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }

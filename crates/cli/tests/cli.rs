@@ -171,3 +171,77 @@ fn status_agents_and_pending_for_scripts() {
         .unwrap();
     assert_eq!(finish(asker).status.code(), Some(0));
 }
+
+#[test]
+fn agent_text_cannot_drive_the_terminal() {
+    let app = app();
+    // A title that would clear the screen, retitle the terminal and reverse the text.
+    let hostile = "ok\x1b[2J\x1b]0;pwned\x07\u{202e}txt.exe\nsecond line";
+    let mut asking = ctray(
+        &app.socket,
+        &["ask", hostile, "--agent", "evil", "--timeout", "1m"],
+        None,
+    );
+    wait_pending(&app.inbox);
+    for args in [&["pending"][..], &["agents"][..]] {
+        let out = finish(ctray(&app.socket, args, None));
+        let printed = text(&out.stdout);
+        assert!(
+            !printed
+                .chars()
+                .any(|c| c == '\x1b' || c == '\x07' || c == '\u{202e}'),
+            "ctray {args:?} printed raw control characters: {printed:?}"
+        );
+        assert_eq!(printed.lines().count(), 1, "one line per item: {printed:?}");
+    }
+    let pending = text(&finish(ctray(&app.socket, &["pending"], None)).stdout);
+    assert!(
+        pending.contains(r"ok\e[2J\e]0;pwned\x07\u{202e}txt.exe\nsecond line"),
+        "the text is shown escaped, not dropped: {pending:?}"
+    );
+    let _ = asking.kill();
+    let _ = asking.wait();
+}
+
+#[test]
+fn audit_verify_reads_the_chain_and_names_an_edited_entry() {
+    let app = app();
+    let request = app
+        .inbox
+        .ask(inbox::NewRequest::new(
+            "a",
+            "Bash",
+            "Deploy?",
+            "./deploy.sh",
+        ))
+        .unwrap();
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny { reason: None },
+            Resolver::Popover,
+        )
+        .unwrap();
+    let out = finish(ctray(&app.socket, &["audit", "verify"], None));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "audit log intact: 2 entries verified\n");
+
+    // Someone turns the denial into an approval in the file itself.
+    let db = rusqlite::Connection::open(app.db()).unwrap();
+    db.execute_batch(
+        "DROP TRIGGER audit_is_append_only_update;
+         UPDATE audit SET outcome = 'approved' WHERE seq = 2;",
+    )
+    .unwrap();
+    let out = finish(ctray(&app.socket, &["audit", "verify"], None));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("entry 2 its content does not match its hash"),
+        "{stderr}"
+    );
+    // Reading changed nothing: the same answer again.
+    let again = finish(ctray(&app.socket, &["audit", "verify", "--json"], None));
+    assert_eq!(again.status.code(), Some(1));
+    assert!(text(&again.stdout).contains("\"seq\":2"));
+}

@@ -47,6 +47,11 @@ pub fn app() -> App {
 }
 
 impl App {
+    /// The inbox's database file.
+    pub fn db(&self) -> PathBuf {
+        self._dir.path().join("inbox.db")
+    }
+
     /// The inbox's agent with this id; panics if there is none.
     pub fn agent(&self, id: &str) -> inbox::Agent {
         self.inbox
