@@ -14,4 +14,5 @@ desktop tests/e2e/tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/no_tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/focus_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/agents_e2e.py "$app" target/e2e || status=1
+desktop tests/e2e/security_e2e.py "$app" target/e2e || status=1
 exit $status
