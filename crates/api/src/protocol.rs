@@ -34,6 +34,8 @@ pub mod code {
     /// The stored decision is not in the audit chain (the database was changed outside the
     /// app): nothing is handed over.
     pub const TAMPERED: i64 = -32007;
+    /// Nothing was asked on the connection for the idle timeout; it is closed.
+    pub const IDLE: i64 = -32008;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -57,7 +59,9 @@ impl From<inbox::Error> for RpcError {
         let code = match &e {
             NotFound(_) => code::NOT_FOUND,
             Invalid { .. } | IdempotencyConflict { .. } => code::REFUSED,
-            TooManyPending { .. } | InboxFull { .. } => code::LIMIT,
+            TooManyPending { .. } | TooManyPendingFromProcess { .. } | InboxFull { .. } => {
+                code::LIMIT
+            }
             AlreadyResolved { .. } => code::ALREADY_RESOLVED,
             Tampered { .. } => code::TAMPERED,
             _ => code::INTERNAL_ERROR,

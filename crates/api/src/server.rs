@@ -1,6 +1,7 @@
 //! The socket server: one task per connection, requests on a connection answered in order.
 
-use std::sync::{Arc, RwLock};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
 
 use inbox::{AgentUpdate, Inbox, Millis, NewRequest, OnTimeout, Provenance, Update};
@@ -29,6 +30,10 @@ pub trait JobControl: Send + Sync {
 #[derive(Clone)]
 pub struct ServerConfig {
     pub max_connections: usize,
+    /// How many of them one process may hold, so one client cannot lock out the others.
+    pub max_connections_per_process: usize,
+    /// A connection with no call in progress that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
     pub defaults: Arc<RwLock<AskDefaults>>,
     /// After a client vanished mid-ask: how long its process may take to come back (or to
     /// be gone) before a request nobody can receive any more is closed.
@@ -43,6 +48,8 @@ impl Default for ServerConfig {
     fn default() -> Self {
         Self {
             max_connections: 256,
+            max_connections_per_process: 32,
+            idle_timeout: Duration::from_secs(60),
             defaults: Arc::new(RwLock::new(AskDefaults {
                 timeout_ms: 5 * 60 * 1000,
                 on_timeout: OnTimeout::Deny,
@@ -64,6 +71,7 @@ type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 #[cfg(unix)]
 pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: ServerConfig) {
     let permits = Arc::new(Semaphore::new(config.max_connections));
+    let per_process = ConnectionsPerProcess::default();
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -77,28 +85,82 @@ pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: Ser
         let config = config.clone();
         match permits.clone().try_acquire_owned() {
             Ok(permit) => {
+                let per_process = per_process.clone();
                 tokio::spawn(async move {
-                    if let Some(peer) = unix_peer(&stream) {
-                        let (reader, writer) = stream.into_split();
-                        serve_connection(Box::new(reader), Box::new(writer), peer, inbox, config)
-                            .await;
-                    }
+                    let Some(peer) = unix_peer(&stream) else {
+                        return;
+                    };
+                    let Some(_slot) =
+                        per_process.take(peer.pid, config.max_connections_per_process)
+                    else {
+                        let busy = RpcError::new(
+                            code::BUSY,
+                            format!(
+                                "this process already has {} connections open; close some first",
+                                config.max_connections_per_process
+                            ),
+                        );
+                        refuse(stream, busy, config.write_timeout).await;
+                        return;
+                    };
+                    let (reader, writer) = stream.into_split();
+                    serve_connection(Box::new(reader), Box::new(writer), peer, inbox, config).await;
                     drop(permit);
                 });
             }
             Err(_) => {
-                tokio::spawn(async move {
-                    let (_, writer) = stream.into_split();
-                    let mut writer: Writer = Box::new(writer);
-                    let busy =
-                        RpcError::new(code::BUSY, "too many open connections; try again later");
-                    let _ = write_line(
-                        &mut writer,
-                        &protocol::response(None, Err(busy)),
-                        config.write_timeout,
-                    )
-                    .await;
-                });
+                let busy = RpcError::new(code::BUSY, "too many open connections; try again later");
+                tokio::spawn(refuse(stream, busy, config.write_timeout));
+            }
+        }
+    }
+}
+
+/// Tells a client why it is turned away, then closes its connection.
+#[cfg(unix)]
+async fn refuse(stream: tokio::net::UnixStream, error: RpcError, timeout: Duration) {
+    let (_, writer) = stream.into_split();
+    let mut writer: Writer = Box::new(writer);
+    let _ = write_line(&mut writer, &protocol::response(None, Err(error)), timeout).await;
+}
+
+/// Open connections by process id.
+#[derive(Clone, Default)]
+struct ConnectionsPerProcess(Arc<Mutex<HashMap<u32, usize>>>);
+
+/// One process's connection, counted until dropped.
+struct ProcessSlot {
+    counts: ConnectionsPerProcess,
+    pid: u32,
+}
+
+impl ConnectionsPerProcess {
+    /// A slot for `pid`, unless it already holds `limit`. A peer without a pid is counted
+    /// only in the overall limit.
+    fn take(&self, pid: Option<u32>, limit: usize) -> Option<Option<ProcessSlot>> {
+        let Some(pid) = pid else {
+            return Some(None);
+        };
+        let mut counts = self.0.lock().unwrap();
+        let count = counts.entry(pid).or_default();
+        if *count >= limit {
+            return None;
+        }
+        *count += 1;
+        Some(Some(ProcessSlot {
+            counts: self.clone(),
+            pid,
+        }))
+    }
+}
+
+impl Drop for ProcessSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.0.lock().unwrap();
+        if let Some(count) = counts.get_mut(&self.pid) {
+            *count -= 1;
+            if *count == 0 {
+                counts.remove(&self.pid);
             }
         }
     }
@@ -119,6 +181,7 @@ pub async fn serve_connection(
         inbox,
         config,
         peer,
+        asked: HashSet::new(),
     }
     .run()
     .await;
@@ -148,6 +211,8 @@ struct Connection {
     inbox: Inbox,
     config: ServerConfig,
     peer: Provenance,
+    /// The requests asked on this connection: it may cancel them.
+    asked: HashSet<String>,
 }
 
 enum LineError {
@@ -158,7 +223,22 @@ enum LineError {
 impl Connection {
     async fn run(mut self) {
         loop {
-            let line = match self.read_line().await {
+            let line = match tokio::time::timeout(self.config.idle_timeout, self.read_line()).await
+            {
+                Err(_idle) => {
+                    let idle = RpcError::new(
+                        code::IDLE,
+                        format!(
+                            "nothing was asked for {} s; closing the connection",
+                            self.config.idle_timeout.as_secs()
+                        ),
+                    );
+                    let _ = self.send(&protocol::response(None, Err(idle))).await;
+                    return;
+                }
+                Ok(line) => line,
+            };
+            let line = match line {
                 Ok(Some(line)) => line,
                 Ok(None) | Err(LineError::Io) => return,
                 Err(LineError::TooLarge) => {
@@ -264,6 +344,9 @@ impl Connection {
                     on_timeout: p.on_timeout.unwrap_or(defaults.on_timeout),
                     idempotency_key: p.idempotency_key,
                 });
+                if let Ok(request) = &asked {
+                    self.asked.insert(request.id.clone());
+                }
                 match asked {
                     Ok(request) if p.wait && request.is_pending() => {
                         let pending = protocol::notification(
@@ -296,7 +379,13 @@ impl Connection {
                 };
                 self.reply(id, result).await
             }
-            Method::Cancel(p) => self.reply(id, to_json(inbox.cancel(&p.id, p.reason))).await,
+            Method::Cancel(p) => {
+                let result = match self.may_cancel(&p.id) {
+                    Ok(()) => to_json(inbox.cancel(&p.id, p.reason)),
+                    Err(e) => Err(e),
+                };
+                self.reply(id, result).await
+            }
             Method::Agents => self.reply(id, to_json(inbox.agents())).await,
             Method::Pending => self.reply(id, to_json(inbox.pending())).await,
             Method::VerifyAudit => self.reply(id, to_json(inbox.verify_audit())).await,
@@ -314,6 +403,34 @@ impl Connection {
                 self.reply(id, result).await
             }
         }
+    }
+
+    /// Only who asked may withdraw a request: this connection, the same process, or another
+    /// run of the same program as the same user (a hook closing the card an earlier call of
+    /// it opened). Anyone else would be cancelling, as the requester, what they never asked.
+    fn may_cancel(&self, request_id: &str) -> Result<(), RpcError> {
+        if self.asked.contains(request_id) {
+            return Ok(());
+        }
+        let request = match self.inbox.request(request_id) {
+            Ok(Some(request)) => request,
+            Ok(None) => return Err(inbox::Error::NotFound(request_id.to_owned()).into()),
+            Err(e) => return Err(e.into()),
+        };
+        let asker = &request.provenance;
+        let same_process = asker.pid.is_some() && asker.pid == self.peer.pid;
+        let same_program =
+            asker.exe.is_some() && asker.exe == self.peer.exe && asker.uid == self.peer.uid;
+        if same_process || same_program {
+            return Ok(());
+        }
+        Err(RpcError::new(
+            code::REFUSED,
+            format!(
+                "request {request_id} was asked by another program ({}); only it may cancel it",
+                asker.exe.as_deref().unwrap_or("unknown")
+            ),
+        ))
     }
 
     fn jobs(&self) -> Result<Arc<dyn JobControl>, RpcError> {

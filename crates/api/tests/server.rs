@@ -397,6 +397,8 @@ async fn agents_report_status_and_scripts_can_list() {
 async fn too_many_connections_are_turned_away_and_the_rest_carry_on() {
     let fx = start(ServerConfig {
         max_connections: 50,
+        // All clients here are this one test process.
+        max_connections_per_process: 1000,
         ..ServerConfig::default()
     })
     .await;
@@ -546,4 +548,108 @@ async fn jobs_are_listed_and_started_when_the_app_has_them() {
     let id = client.send("job.start", json!({ "id": "travel" })).await;
     assert_eq!(error_code(&client.response(id).await), code::INVALID_PARAMS);
     assert_eq!(*jobs.0.lock().unwrap(), ["travel"]);
+}
+
+#[tokio::test]
+async fn one_process_cannot_take_every_connection() {
+    let fx = start(ServerConfig {
+        max_connections: 50,
+        max_connections_per_process: 5,
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut open = Vec::new();
+    for _ in 0..5 {
+        let mut client = Client::connect(&fx).await;
+        assert_eq!(
+            client.call("hello", json!({})).await["result"]["protocol"],
+            1
+        );
+        open.push(client);
+    }
+    let mut extra = Client::connect(&fx).await;
+    let message = extra.message().await.unwrap();
+    assert_eq!(error_code(&message), code::BUSY);
+    assert!(
+        message["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("this process already has 5 connections open"),
+        "{message}"
+    );
+    assert!(extra.message().await.is_none(), "the extra one is closed");
+    // Closing one frees its place.
+    drop(open.pop());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let mut late = Client::connect(&fx).await;
+    assert_eq!(late.call("hello", json!({})).await["result"]["protocol"], 1);
+}
+
+#[tokio::test]
+async fn an_idle_connection_is_closed_but_a_waiting_ask_is_not() {
+    let fx = start(ServerConfig {
+        idle_timeout: Duration::from_millis(300),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut idle = Client::connect(&fx).await;
+    let mut asking = Client::connect(&fx).await;
+    let ask = asking
+        .send(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "slow decision"}),
+        )
+        .await;
+    let id = pending_id(&fx).await;
+    let message = idle.message().await.expect("told why");
+    assert_eq!(error_code(&message), code::IDLE);
+    assert!(idle.message().await.is_none(), "the idle one is closed");
+
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    fx.inbox
+        .decide(&id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let response = asking.response(ask).await;
+    assert_eq!(response["result"]["resolution"]["outcome"], "approved");
+}
+
+#[tokio::test]
+async fn only_the_asker_may_cancel() {
+    let fx = start(ServerConfig::default()).await;
+    // Asked by another program (as the inbox records it from the kernel).
+    let mut other = inbox::NewRequest::new("claude", "Bash", "rm -rf build", "rm -rf build");
+    other.provenance = inbox::Provenance {
+        pid: Some(1),
+        uid: Some(0),
+        exe: Some("/usr/bin/some-other-agent".into()),
+    };
+    let theirs = fx.inbox.ask(other).unwrap();
+    let mut client = Client::connect(&fx).await;
+    let refused = client
+        .call(
+            "approval.cancel",
+            json!({"id": theirs.id, "reason": "mine now"}),
+        )
+        .await;
+    assert_eq!(error_code(&refused), code::REFUSED);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only it may cancel it"),
+        "{refused}"
+    );
+    assert!(fx.inbox.request(&theirs.id).unwrap().unwrap().is_pending());
+
+    // Its own request, asked on another connection of the same program, it may cancel.
+    let mut first = Client::connect(&fx).await;
+    let asked = first
+        .call(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "t", "wait": false}),
+        )
+        .await;
+    let mine = asked["result"]["id"].as_str().unwrap().to_owned();
+    let cancelled = client.call("approval.cancel", json!({"id": mine})).await;
+    assert_eq!(cancelled["result"]["resolution"]["outcome"], "cancelled");
 }

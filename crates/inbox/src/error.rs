@@ -25,6 +25,9 @@ pub enum Error {
     #[error("agent {agent_id} already has {limit} pending requests; decide or cancel some first")]
     TooManyPending { agent_id: String, limit: usize },
 
+    #[error("process {pid} already has {limit} pending requests; decide or cancel some first")]
+    TooManyPendingFromProcess { pid: u32, limit: usize },
+
     #[error("the inbox already holds {limit} pending requests; decide or cancel some first")]
     InboxFull { limit: usize },
 

@@ -25,6 +25,9 @@ pub struct InboxConfig {
     /// An agent not heard from for this long, with nothing pending, becomes `Gone`.
     pub stale_agent_after: Duration,
     pub max_pending_per_agent: usize,
+    /// Per asking process (by the pid the kernel reported), so that one process inventing
+    /// agent ids cannot take every place in the inbox.
+    pub max_pending_per_process: usize,
     pub max_pending_total: usize,
     /// Events a subscriber may fall behind by before it is resynced from a snapshot.
     pub event_buffer: usize,
@@ -37,6 +40,7 @@ impl InboxConfig {
             durability: Durability::Full,
             stale_agent_after: Duration::from_secs(10 * 60),
             max_pending_per_agent: 64,
+            max_pending_per_process: 200,
             max_pending_total: 1000,
             event_buffer: 1024,
         }
@@ -240,6 +244,14 @@ impl Inbox {
                 agent_id: new.agent_id,
                 limit: config.max_pending_per_agent,
             });
+        }
+        if let Some(pid) = new.provenance.pid {
+            if state.store.pending_count_of_process(pid)? >= config.max_pending_per_process {
+                return Err(Error::TooManyPendingFromProcess {
+                    pid,
+                    limit: config.max_pending_per_process,
+                });
+            }
         }
         if state.store.pending_count(None)? >= config.max_pending_total {
             return Err(Error::InboxFull {

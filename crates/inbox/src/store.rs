@@ -342,6 +342,15 @@ impl Store {
         Ok(pending)
     }
 
+    pub fn pending_count_of_process(&self, pid: u32) -> Result<usize> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM requests WHERE outcome IS NULL AND pid = ?1",
+            [pid],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+
     pub fn pending_count(&self, agent_id: Option<&str>) -> Result<usize> {
         let n: i64 = match agent_id {
             Some(agent) => self.conn.query_row(

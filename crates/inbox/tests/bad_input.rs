@@ -206,6 +206,33 @@ fn an_agent_cannot_flood_the_inbox() {
 }
 
 #[test]
+fn one_process_inventing_agents_cannot_take_every_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let (inbox, _) = Inbox::open(InboxConfig {
+        max_pending_per_process: 4,
+        max_pending_total: 10,
+        ..config(&db_path(&dir))
+    })
+    .unwrap();
+    let from = |pid: u32, agent: &str| {
+        let mut new = ask(agent, "x");
+        new.provenance.pid = Some(pid);
+        new
+    };
+    for i in 0..4 {
+        inbox.ask(from(666, &format!("fake-agent-{i}"))).unwrap();
+    }
+    let err = inbox.ask(from(666, "fake-agent-5")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "process 666 already has 4 pending requests; decide or cancel some first"
+    );
+    // Another agent's process still gets in.
+    inbox.ask(from(4242, "claude")).unwrap();
+    assert_eq!(inbox.pending().unwrap().len(), 5);
+}
+
+#[test]
 fn an_overlong_deny_reason_is_refused_and_the_request_stays_pending() {
     let fx = Fixture::new();
     let req = fx.inbox.ask(ask("a", "x")).unwrap();
