@@ -10,6 +10,7 @@ mod local_api;
 mod notifications;
 mod popover;
 mod preferences;
+mod problems;
 mod shortcuts;
 mod tray;
 mod window;
@@ -113,6 +114,7 @@ fn main() {
             None,
         ))
         .manage(notifications::Notifications::default())
+        .manage(problems::Problems::default())
         .manage(decisions::Selection::default())
         .manage(if options.pin_popover {
             popover::PopoverState::pinned()
@@ -132,50 +134,13 @@ fn main() {
             commands::settings_set,
             commands::jobs_overview,
             commands::job_run,
+            commands::problems_list,
         ])
         .setup(move |app| {
-            // Start-up trace at debug level (RUST_LOG=converge_tray=debug): what each step costs.
-            tracing::debug!("setup: plugins ready");
-            // macOS: a menu bar utility, no Dock icon.
-            #[cfg(target_os = "macos")]
-            app.set_activation_policy(tauri::ActivationPolicy::Accessory);
-            let preferences = preferences::Preferences::load(app.handle())?;
-            let settings = preferences.get(app.handle());
-            app.state::<notifications::Notifications>()
-                .set_kinds(settings.notifications);
-            app.manage(shortcuts::Shortcuts::new(settings.shortcuts.clone()));
-            let api_defaults = local_api::ApiDefaults::new(&settings);
-            app.manage(preferences);
-            tracing::debug!("setup: settings loaded");
-            let inbox = open_inbox(app.handle())?;
-            app.manage(inbox.clone());
-            tracing::debug!("setup: inbox open");
-            tauri::async_runtime::spawn(inbox.timers());
-            events::forward(app.handle().clone(), &inbox);
-            notifications::install(app.handle(), &inbox);
-            popover::follow(app.handle(), &inbox);
-            tracing::debug!("setup: notifications installed");
-            let has_tray = tray::install(app.handle(), inbox.clone());
-            tracing::debug!("setup: tray built");
-            // Registering a global shortcut waits on the X11 hotkey thread (about 50 ms
-            // here): off the start-up path, while the tray registers on D-Bus.
-            let handle = app.handle().clone();
-            std::thread::spawn(move || {
-                shortcuts::install(&handle);
-                tracing::debug!("setup: shortcuts registered");
-                if !has_tray {
-                    tray::announce_without_tray(&handle);
-                }
-            });
-            local_api::start(app.handle(), inbox.clone(), &api_defaults);
-            jobs::install(app.handle(), inbox.clone());
-            tracing::debug!("setup: jobs open");
-            app.manage(api_defaults);
-            if options.demo {
-                demo::react_to_decisions(&inbox);
-                demo::seed(&inbox).map_err(|e| format!("demo: {e}"))?;
+            // Tauri panics on a setup error: end with the reason, told, and an exit code.
+            if let Err(problem) = start(app, &options) {
+                cannot_start(app.handle(), &problem.to_string());
             }
-            tracing::info!("ready");
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -183,7 +148,7 @@ fn main() {
         Ok(app) => app,
         Err(e) => {
             eprintln!("converge-tray: {e}");
-            std::process::exit(1);
+            std::process::exit(CANNOT_START);
         }
     };
     app.run(|_app, event| {
@@ -197,6 +162,64 @@ fn main() {
     });
 }
 
+/// The exit code when the app cannot start (its data cannot be opened, …); 2 is a usage error.
+const CANNOT_START: i32 = 1;
+
+/// Says why the app cannot start, on stderr and in a notification (started at login, it has
+/// no terminal), and exits.
+fn cannot_start(app: &tauri::AppHandle, problem: &str) -> ! {
+    tracing::error!("cannot start: {problem}");
+    eprintln!("converge-tray: cannot start: {problem}");
+    notifications::urgent(app, "Converge Tray cannot start", problem);
+    std::process::exit(CANNOT_START);
+}
+
+fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::error::Error>> {
+    // Start-up trace at debug level (RUST_LOG=converge_tray=debug): what each step costs.
+    tracing::debug!("setup: plugins ready");
+    // macOS: a menu bar utility, no Dock icon.
+    #[cfg(target_os = "macos")]
+    app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+    let preferences = preferences::Preferences::load(app.handle())?;
+    let settings = preferences.get(app.handle());
+    app.state::<notifications::Notifications>()
+        .set_kinds(settings.notifications);
+    app.manage(shortcuts::Shortcuts::new(settings.shortcuts.clone()));
+    let api_defaults = local_api::ApiDefaults::new(&settings);
+    app.manage(preferences);
+    tracing::debug!("setup: settings loaded");
+    let inbox = open_inbox(app.handle())?;
+    app.manage(inbox.clone());
+    tracing::debug!("setup: inbox open");
+    tauri::async_runtime::spawn(inbox.timers());
+    events::forward(app.handle().clone(), &inbox);
+    notifications::install(app.handle(), &inbox);
+    popover::follow(app.handle(), &inbox);
+    tracing::debug!("setup: notifications installed");
+    let has_tray = tray::install(app.handle(), inbox.clone());
+    tracing::debug!("setup: tray built");
+    // Registering a global shortcut waits on the X11 hotkey thread (about 50 ms
+    // here): off the start-up path, while the tray registers on D-Bus.
+    let handle = app.handle().clone();
+    std::thread::spawn(move || {
+        shortcuts::install(&handle);
+        tracing::debug!("setup: shortcuts registered");
+        if !has_tray {
+            tray::announce_without_tray(&handle);
+        }
+    });
+    local_api::start(app.handle(), inbox.clone(), &api_defaults);
+    jobs::install(app.handle(), inbox.clone());
+    tracing::debug!("setup: jobs open");
+    app.manage(api_defaults);
+    if options.demo {
+        demo::react_to_decisions(&inbox);
+        demo::seed(&inbox).map_err(|e| format!("demo: {e}"))?;
+    }
+    tracing::info!("ready");
+    Ok(())
+}
+
 fn open_inbox(app: &tauri::AppHandle) -> Result<Inbox, Box<dyn std::error::Error>> {
     let data_dir = app
         .path()
@@ -205,10 +228,25 @@ fn open_inbox(app: &tauri::AppHandle) -> Result<Inbox, Box<dyn std::error::Error
     let (inbox, report) = Inbox::open(InboxConfig::at(data_dir.join("inbox.db")))
         .map_err(|e| format!("cannot open the inbox at {}: {e}", data_dir.display()))?;
     if let Some(moved) = report.moved_aside {
-        tracing::warn!(
-            "the inbox database could not be used ({}); it was kept as {} and a new one started",
-            moved.reason,
-            moved.to.display()
+        problems::report(
+            app,
+            "The inbox was started afresh",
+            &format!(
+                "Its database could not be used ({}). It was kept as {}; the history before it is there.",
+                moved.reason,
+                moved.to.display()
+            ),
+        );
+    }
+    if let Some(kept) = report.wal_kept_aside {
+        problems::report(
+            app,
+            "The last changes before a crash could not be read",
+            &format!(
+                "The inbox's write-ahead log could not be read ({}), so approvals asked or decided just before the crash may be missing. A copy was kept as {}.",
+                kept.reason,
+                kept.to.display()
+            ),
         );
     }
     Ok(inbox)

@@ -74,7 +74,9 @@ fn on_inbox_event(app: &AppHandle, kind: InboxEventKind) {
         }
         InboxEventKind::RequestResolved { request } => close(app, &request.id),
         InboxEventKind::AgentUpdated { agent } => on_agent(app, &agent),
-        InboxEventKind::Problem { message } => problem(app, &message),
+        InboxEventKind::Problem { message } => {
+            crate::problems::report(app, "Converge Tray refused something", &message)
+        }
         InboxEventKind::RequestCreated { .. } => {}
     }
 }
@@ -156,12 +158,9 @@ fn on_agent(app: &AppHandle, agent: &Agent) {
 }
 
 /// What the person must hear about is shown even while notifications are paused.
-fn problem(app: &AppHandle, message: &str) {
+pub fn urgent(app: &AppHandle, title: &str, body: &str) {
     let state = app.state::<Notifications>();
-    if let Err(e) = state
-        .desktop(app)
-        .show_info("Converge Tray refused something", &escape_markup(message))
-    {
+    if let Err(e) = state.desktop(app).show_info(title, &escape_markup(body)) {
         tracing::warn!("cannot show a notification: {e}");
     }
 }

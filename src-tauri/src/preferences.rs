@@ -26,8 +26,7 @@ impl Preferences {
         let file = SettingsFile::at(dir.join("settings.json"));
         let loaded = file.load();
         if let Some(problem) = &loaded.problem {
-            tracing::warn!("{problem}");
-            notifications::info(app, "Settings reset", problem);
+            crate::problems::report(app, "Settings reset", problem);
         }
         Ok(Self {
             file,

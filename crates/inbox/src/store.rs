@@ -38,6 +38,9 @@ pub struct OpenReport {
     pub path: PathBuf,
     /// Set when the file could not be used and was moved aside; a fresh store was created.
     pub moved_aside: Option<MovedAside>,
+    /// Set when the write-ahead log left by a crash could not be read: SQLite would drop
+    /// it (and with it the last writes), so a copy was kept first.
+    pub wal_kept_aside: Option<MovedAside>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,12 +89,20 @@ impl Store {
                 source,
             })?;
         }
+        if path.is_dir() {
+            return Err(Error::invalid(
+                "database",
+                format!("{} is a directory, not a database file", path.display()),
+            ));
+        }
+        let wal_kept_aside = keep_unreadable_wal(path)?;
         match Self::open_checked(path, durability) {
             Ok(store) => Ok((
                 store,
                 OpenReport {
                     path: path.to_owned(),
                     moved_aside: None,
+                    wal_kept_aside,
                 },
             )),
             Err(OpenFailure::Other(e)) => Err(e),
@@ -113,6 +124,7 @@ impl Store {
                     OpenReport {
                         path: path.to_owned(),
                         moved_aside: Some(MovedAside { to, reason }),
+                        wal_kept_aside,
                     },
                 ))
             }
@@ -484,6 +496,88 @@ fn migrate(conn: &Connection, from: i64) -> Result<(), OpenFailure> {
         })?;
     }
     Ok(())
+}
+
+/// A write-ahead log that SQLite cannot replay (its header or first frame does not check
+/// out: junk written over it, a disk that lost it) is silently reset on open, and the
+/// writes it held are gone. Copies such a log to `<name>-wal.unreadable-<time>` first, so it
+/// is kept and the person can be told where.
+fn keep_unreadable_wal(path: &Path) -> Result<Option<MovedAside>> {
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    let wal = PathBuf::from(wal);
+    let bytes = match std::fs::read(&wal) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => {
+            return Err(Error::Io {
+                context: format!("cannot read the write-ahead log {}", wal.display()),
+                source,
+            })
+        }
+    };
+    let Some(reason) = wal_problem(&bytes) else {
+        return Ok(None);
+    };
+    let stamp = crate::time::Clock::now(&crate::time::SystemClock);
+    let mut to = wal.as_os_str().to_owned();
+    to.push(format!(".unreadable-{stamp}"));
+    let to = PathBuf::from(to);
+    std::fs::copy(&wal, &to).map_err(|source| Error::Io {
+        context: format!(
+            "cannot keep the unreadable write-ahead log {} aside",
+            wal.display()
+        ),
+        source,
+    })?;
+    tracing::error!(
+        "the inbox's write-ahead log {} could not be read ({reason}); a copy was kept as {}",
+        wal.display(),
+        to.display()
+    );
+    Ok(Some(MovedAside { to, reason }))
+}
+
+/// Why SQLite would not replay this write-ahead log, or `None` if it would (an empty log
+/// is fine: nothing was waiting in it). Format: sqlite.org/fileformat.html#the_write_ahead_log.
+fn wal_problem(bytes: &[u8]) -> Option<String> {
+    const HEADER: usize = 32;
+    const FRAME_HEADER: usize = 24;
+    if bytes.is_empty() {
+        return None;
+    }
+    if bytes.len() < HEADER {
+        return Some(format!(
+            "it is {} bytes, shorter than its header",
+            bytes.len()
+        ));
+    }
+    let word = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    let big_endian = match word(0) {
+        0x377f_0682 => false,
+        0x377f_0683 => true,
+        _ => return Some("it does not start like a write-ahead log".into()),
+    };
+    let (mut s0, mut s1) = (0u32, 0u32);
+    for pair in bytes[..24].chunks_exact(8) {
+        let read = |b: &[u8]| {
+            let b: [u8; 4] = b.try_into().unwrap();
+            if big_endian {
+                u32::from_be_bytes(b)
+            } else {
+                u32::from_le_bytes(b)
+            }
+        };
+        s0 = s0.wrapping_add(read(&pair[..4])).wrapping_add(s1);
+        s1 = s1.wrapping_add(read(&pair[4..])).wrapping_add(s0);
+    }
+    if (s0, s1) != (word(24), word(28)) {
+        return Some("its header does not match its checksum".into());
+    }
+    if bytes.len() >= HEADER + FRAME_HEADER && bytes[16..24] != bytes[HEADER + 8..HEADER + 16] {
+        return Some("its first frame does not belong to it".into());
+    }
+    None
 }
 
 /// Renames the database and its WAL/SHM files to `<name>.unreadable-<time>`.

@@ -98,6 +98,10 @@ fn kill_9_mid_write_loses_nothing() {
             report.moved_aside, None,
             "round {round}: the store must survive kill -9"
         );
+        assert_eq!(
+            report.wal_kept_aside, None,
+            "round {round}: a log torn by kill -9 is replayed, not reported as unreadable"
+        );
         for id in &asked {
             assert!(
                 inbox.request(id).unwrap().is_some(),

@@ -367,3 +367,70 @@ fn history_pages_cover_everything_once_newest_first() {
     }
     assert_eq!(seen, (1..=60).rev().collect::<Vec<i64>>());
 }
+
+/// The files an app killed mid-run leaves: the database and its write-ahead log, copied
+/// while the inbox that wrote them is still open (nothing checkpointed).
+fn crashed_copy(fx: &Fixture, to: &std::path::Path) -> std::path::PathBuf {
+    fs::create_dir_all(to).unwrap();
+    let db = to.join("inbox.db");
+    fs::copy(fx.db(), &db).unwrap();
+    fs::copy(
+        fx.db().with_file_name("inbox.db-wal"),
+        to.join("inbox.db-wal"),
+    )
+    .unwrap();
+    db
+}
+
+#[test]
+fn a_write_ahead_log_that_cannot_be_replayed_is_kept_and_reported() {
+    let fx = Fixture::new();
+    for i in 0..3 {
+        fx.inbox.ask(ask("a", &format!("waiting {i}"))).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+
+    // A healthy log after a crash is replayed: nothing lost, nothing reported.
+    let healthy = crashed_copy(&fx, &dir.path().join("healthy"));
+    let (inbox, report) = open_reporting(&healthy);
+    assert_eq!(inbox.pending().unwrap().len(), 3);
+    assert_eq!(report.wal_kept_aside, None);
+    drop(inbox);
+
+    // Junk over the log: SQLite would drop it without a word. It is kept, and said.
+    let broken = crashed_copy(&fx, &dir.path().join("broken"));
+    let wal = broken.with_file_name("inbox.db-wal");
+    let junk: Vec<u8> = (0..fs::metadata(&wal).unwrap().len())
+        .map(|i| (i * 7 % 251) as u8)
+        .collect();
+    fs::write(&wal, &junk).unwrap();
+    let (_inbox, report) = open_reporting(&broken);
+    let kept = report
+        .wal_kept_aside
+        .expect("the unreadable log is reported");
+    assert_eq!(kept.reason, "it does not start like a write-ahead log");
+    assert_eq!(fs::read(&kept.to).unwrap(), junk, "kept byte for byte");
+    assert!(kept
+        .to
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .starts_with("inbox.db-wal.unreadable-"));
+}
+
+#[test]
+fn a_write_ahead_log_with_a_damaged_header_is_kept_too() {
+    let fx = Fixture::new();
+    fx.inbox.ask(ask("a", "waiting")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = crashed_copy(&fx, dir.path());
+    let wal = db.with_file_name("inbox.db-wal");
+    let mut bytes = fs::read(&wal).unwrap();
+    bytes[12] ^= 0xff; // the checkpoint sequence number, covered by the header checksum
+    fs::write(&wal, &bytes).unwrap();
+    let (_inbox, report) = open_reporting(&db);
+    assert_eq!(
+        report.wal_kept_aside.map(|k| k.reason).as_deref(),
+        Some("its header does not match its checksum")
+    );
+}

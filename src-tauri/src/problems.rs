@@ -1,0 +1,35 @@
+//! What went wrong that the person must hear about, not only the log: a database kept aside,
+//! a decision refused because the database was changed outside the app, a settings file
+//! that could not be used. Each is shown in a notification (even while notifications are
+//! paused) and kept for the full window, which lists them (`problems_list`) and hears of new
+//! ones through `problems://added`.
+
+use std::sync::Mutex;
+
+use tauri::{AppHandle, Emitter, Manager};
+
+use crate::notifications;
+
+pub const ADDED_EVENT: &str = "problems://added";
+
+/// The problems of this run, oldest first.
+#[derive(Default)]
+pub struct Problems(Mutex<Vec<String>>);
+
+impl Problems {
+    pub fn list(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// Tells the person: a notification titled `title`, and `message` kept for the full window.
+pub fn report(app: &AppHandle, title: &str, message: &str) {
+    tracing::error!("{title}: {message}");
+    app.state::<Problems>()
+        .0
+        .lock()
+        .unwrap()
+        .push(format!("{title}: {message}"));
+    let _ = app.emit(ADDED_EVENT, format!("{title}: {message}"));
+    notifications::urgent(app, title, message);
+}
