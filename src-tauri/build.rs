@@ -15,6 +15,7 @@ fn main() {
         "settings_set",
         "jobs_overview",
         "job_run",
+        "problems_list",
     ]);
     tauri_build::try_build(
         tauri_build::Attributes::new()

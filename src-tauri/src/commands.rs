@@ -91,3 +91,9 @@ pub fn jobs_overview(app: AppHandle) -> Result<JobsOverview, String> {
 pub fn job_run(app: AppHandle, job_id: String) -> Result<String, String> {
     jobs::of(&app)?.run(&job_id)
 }
+
+/// What went wrong in this run that the person must know (problems.rs).
+#[tauri::command]
+pub fn problems_list(problems: State<'_, crate::problems::Problems>) -> Vec<String> {
+    problems.list()
+}
