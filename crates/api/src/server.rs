@@ -70,6 +70,7 @@ type Writer = Box<dyn AsyncWrite + Send + Unpin>;
 /// `BUSY` error and is disconnected; everyone else carries on.
 #[cfg(unix)]
 pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: ServerConfig) {
+    close_requests_of_dead_askers(&inbox);
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let per_process = ConnectionsPerProcess::default();
     loop {
@@ -111,6 +112,31 @@ pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: Ser
             Err(_) => {
                 let busy = RpcError::new(code::BUSY, "too many open connections; try again later");
                 tokio::spawn(refuse(stream, busy, config.write_timeout));
+            }
+        }
+    }
+}
+
+/// At start: a request asked over this API whose process died while the app was not running
+/// can never receive its answer, and would hold a place until its timeout (a way to keep
+/// the inbox full across restarts). It is closed as orphaned. A live asker keeps its
+/// request and can re-attach. (Requests of in-process agents carry no uid and are left.)
+fn close_requests_of_dead_askers(inbox: &Inbox) {
+    let pending = match inbox.pending() {
+        Ok(pending) => pending,
+        Err(e) => {
+            tracing::warn!("api: cannot read the pending requests: {e}");
+            return;
+        }
+    };
+    for request in pending {
+        let p = &request.provenance;
+        if let (Some(pid), Some(_uid)) = (p.pid, p.uid) {
+            if !process_alive(pid) {
+                let _ = inbox.close_orphaned(
+                    &request.id,
+                    "the asking process went away while Converge Tray was not running",
+                );
             }
         }
     }

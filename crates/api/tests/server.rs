@@ -653,3 +653,52 @@ async fn only_the_asker_may_cancel() {
     let cancelled = client.call("approval.cancel", json!({"id": mine})).await;
     assert_eq!(cancelled["result"]["resolution"]["outcome"], "cancelled");
 }
+
+#[tokio::test]
+async fn at_start_requests_of_askers_that_died_meanwhile_are_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("inbox.db");
+    let mut dead = std::process::Command::new("true").spawn().unwrap();
+    let dead_pid = dead.id();
+    dead.wait().unwrap();
+    let asked_by = |pid: u32, uid: Option<u32>| {
+        let mut new = inbox::NewRequest::new("agent", "Bash", &format!("from {pid}"), "x");
+        new.provenance = inbox::Provenance {
+            pid: Some(pid),
+            uid,
+            exe: Some("/usr/bin/agent".into()),
+        };
+        new
+    };
+    let (orphan, alive, in_process) = {
+        // The app before its restart.
+        let (inbox, _) = Inbox::open(InboxConfig {
+            durability: Durability::Normal,
+            ..InboxConfig::at(&db)
+        })
+        .unwrap();
+        (
+            inbox.ask(asked_by(dead_pid, Some(0))).unwrap().id,
+            inbox.ask(asked_by(std::process::id(), Some(0))).unwrap().id,
+            inbox.ask(asked_by(dead_pid, None)).unwrap().id,
+        )
+    };
+    let (inbox, _) = Inbox::start(InboxConfig {
+        durability: Durability::Normal,
+        ..InboxConfig::at(&db)
+    })
+    .unwrap();
+    let listener = bind(&dir.path().join("run").join("api.sock")).unwrap();
+    tokio::spawn(serve(listener, inbox.clone(), ServerConfig::default()));
+    for _ in 0..200 {
+        if !inbox.request(&orphan).unwrap().unwrap().is_pending() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let closed = inbox.request(&orphan).unwrap().unwrap().resolution.unwrap();
+    assert_eq!(closed.outcome, Outcome::Cancelled);
+    assert_eq!(closed.by, Resolver::System);
+    assert!(inbox.request(&alive).unwrap().unwrap().is_pending());
+    assert!(inbox.request(&in_process).unwrap().unwrap().is_pending());
+}
