@@ -37,10 +37,14 @@ async fn run(durability: Durability, clients: usize) {
     .unwrap();
     let socket = dir.path().join("api.sock");
     let listener = api::bind(&socket).unwrap();
+    // Every client here is this one process; the per-process limits would cap the bench.
     let server = tokio::spawn(api::serve(
         listener,
         inbox.clone(),
-        api::ServerConfig::default(),
+        api::ServerConfig {
+            max_connections_per_process: 1000,
+            ..api::ServerConfig::default()
+        },
     ));
     let decider = tokio::spawn(decide_everything(inbox.clone()));
 
