@@ -12,6 +12,8 @@ import {
   hidePopover,
   historyQuery,
   jobsOverview,
+  listProblems,
+  onProblemAdded,
   onSelectRequest,
   onSettingsChanged,
   openFullWindow,
@@ -161,5 +163,22 @@ describe("bridge", () => {
       { command: "popover_select", args: { requestId: null } },
     ]);
     expect(onSelect.mock.calls).toEqual([["req-2"]]);
+  });
+
+  it("lists the problems and hears of new ones until stopped", async () => {
+    const problems = ["The inbox was started afresh: its database could not be used."];
+    const calls = recordCommands(() => problems);
+    const onAdded = vi.fn();
+    const stop = await onProblemAdded(onAdded);
+
+    await expect(listProblems()).resolves.toEqual(problems);
+    await emit("problems://added", "Converge Tray refused something: late");
+    stop();
+    await emit("problems://added", "after stopping");
+
+    expect(calls.filter((call) => call.command === "problems_list")).toEqual([
+      { command: "problems_list", args: {} },
+    ]);
+    expect(onAdded.mock.calls).toEqual([["Converge Tray refused something: late"]]);
   });
 });

@@ -1,7 +1,7 @@
 // The one module that talks to the Rust side. Everything else imports these typed
 // functions, so the command and event names live here and nowhere else.
 import { invoke } from "@tauri-apps/api/core";
-import { listen } from "@tauri-apps/api/event";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ChainReport } from "./bindings/ChainReport";
 import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
@@ -24,6 +24,7 @@ export const COMMAND = {
   popoverPainted: "popover_painted",
   jobsOverview: "jobs_overview",
   jobRun: "job_run",
+  problemsList: "problems_list",
 } as const;
 
 export const EVENT = {
@@ -31,6 +32,7 @@ export const EVENT = {
   inboxResync: "inbox://resync",
   popoverSelect: "popover://select",
   settingsChanged: "settings://changed",
+  problemsAdded: "problems://added",
 } as const;
 
 export function getSnapshot(): Promise<Snapshot> {
@@ -91,6 +93,16 @@ export function jobsOverview(): Promise<JobsOverview> {
 /** Starts a job from the jobs file; resolves to the new run's id, rejects with why not. */
 export function runJob(jobId: string): Promise<string> {
   return invoke<string>(COMMAND.jobRun, { jobId });
+}
+
+/** What went wrong in this run that the person must know, oldest first, one sentence each. */
+export function listProblems(): Promise<string[]> {
+  return invoke<string[]>(COMMAND.problemsList);
+}
+
+/** Calls `handler` with each problem the app adds while it runs. */
+export function onProblemAdded(handler: (message: string) => void): Promise<UnlistenFn> {
+  return listen<string>(EVENT.problemsAdded, (e) => handler(e.payload));
 }
 
 /** Calls `onChange` with the applied settings whenever any window (or the tray) changes them. */

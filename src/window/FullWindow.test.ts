@@ -6,6 +6,8 @@ import {
   getSnapshot,
   historyQuery,
   jobsOverview,
+  listProblems,
+  onProblemAdded,
   onSettingsChanged,
   settingsGet,
   subscribe,
@@ -33,6 +35,8 @@ vi.mock("../lib/bridge", () => ({
   onSettingsChanged: vi.fn(),
   jobsOverview: vi.fn(),
   runJob: vi.fn(),
+  listProblems: vi.fn(),
+  onProblemAdded: vi.fn(),
 }));
 
 let pushEvent: (event: InboxEvent) => void;
@@ -51,6 +55,8 @@ beforeEach(() => {
   vi.mocked(jobsOverview).mockResolvedValue(
     makeJobsOverview({ definitions: [makeJob({ id: "travel-expense", name: "Travel expense" })] }),
   );
+  vi.mocked(listProblems).mockResolvedValue([]);
+  vi.mocked(onProblemAdded).mockResolvedValue(() => {});
 });
 
 afterEach(() => {
@@ -123,5 +129,17 @@ describe("FullWindow", () => {
     pushEvent(agentUpdated(2, makeAgent({ id: "converge:run-1", kind: "converge" })));
 
     expect(jobsOverview).toHaveBeenCalledTimes(2);
+  });
+
+  it("tells of what went wrong in this run above the views", async () => {
+    vi.mocked(listProblems).mockResolvedValue(["The inbox was started afresh."]);
+    render(FullWindow);
+
+    const banner = await screen.findByRole("alert", { name: "Something needs your attention" });
+    expect(banner.textContent).toContain("The inbox was started afresh.");
+    expect(
+      banner.compareDocumentPosition(screen.getByRole("tabpanel", { name: "History" })) &
+        Node.DOCUMENT_POSITION_FOLLOWING,
+    ).toBeTruthy();
   });
 });
