@@ -48,7 +48,7 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict) {
         Ok(Some(request)) => request,
         Ok(None) => {
             let what = if approve { "approve" } else { "deny" };
-            notifications::info(
+            notifications::urgent(
                 app,
                 &format!("Nothing to {what}"),
                 "No request is waiting for a decision.",
@@ -56,7 +56,7 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict) {
             return;
         }
         Err(e) => {
-            notifications::info(app, "Could not decide", &e.to_string());
+            notifications::urgent(app, "Could not decide", &e.to_string());
             return;
         }
     };
@@ -64,7 +64,7 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict) {
     if approve && age < APPROVE_KEY_GRACE_MS {
         tracing::info!(request = request.id, age, "approve key too soon");
         let key = shortcuts::display(&app.state::<shortcuts::Shortcuts>().approve_key());
-        notifications::info(
+        notifications::urgent(
             app,
             "Not approved: it just arrived",
             &format!(
@@ -80,6 +80,7 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict) {
 
 /// Decides; a request someone else already decided is reported as such and nothing changes.
 /// A shortcut's decision is confirmed in a notification: nothing else shows it happened.
+/// These answers show even while notifications are paused: the person just acted.
 pub fn decide(app: &AppHandle, request_id: &str, verdict: Verdict, by: Resolver) {
     let inbox = app.state::<Inbox>();
     match inbox.decide(request_id, verdict, by) {
@@ -90,12 +91,12 @@ pub fn decide(app: &AppHandle, request_id: &str, verdict: Verdict, by: Resolver)
             };
             tracing::info!(request = request_id, ?by, outcome, "decided");
             if by == Resolver::Shortcut {
-                notifications::info(app, outcome, &request.title);
+                notifications::urgent(app, outcome, &request.title);
             }
         }
         Err(e) => {
             tracing::info!(request = request_id, ?by, "not decided: {e}");
-            notifications::info(app, "Nothing changed", &e.to_string());
+            notifications::urgent(app, "Nothing changed", &e.to_string());
         }
     }
 }

@@ -157,7 +157,8 @@ fn on_agent(app: &AppHandle, agent: &Agent) {
     }
 }
 
-/// What the person must hear about is shown even while notifications are paused.
+/// Shown even while notifications are paused: problems the person must hear about, and the
+/// answer to what they just did (a key pressed, a button clicked), which nothing else shows.
 pub fn urgent(app: &AppHandle, title: &str, body: &str) {
     let state = app.state::<Notifications>();
     if let Err(e) = state.desktop(app).show_info(title, &escape_markup(body)) {
