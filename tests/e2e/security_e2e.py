@@ -27,7 +27,7 @@ from dbus_next import BusType, Message, MessageType
 from dbus_next.aio import MessageBus
 
 from desktop import Desktop, isolated_home
-from tray_e2e import APP_ID, Run, api_call, audit_entries, eventually
+from tray_e2e import APP_ID, Run, api_call, audit_entries, eventually, visible_windows
 
 APPROVE_KEY = "ctrl+alt+shift+a"
 NOTIFICATIONS = "org.freedesktop.Notifications"
@@ -389,6 +389,36 @@ async def main(app: str, out: Path) -> int:
                 scenario.kill_askers()
                 await scenario.clear_queue()
         run.check("the app is still running at the end", proc.poll() is None, proc.poll())
+
+        # D. The person turned the global approve/deny keys off: restarted with that setting,
+        # the approve key decides nothing and answers nothing (it is not the app's any more);
+        # the toggle key still is.
+        proc.terminate()
+        proc.wait(timeout=10)
+        settings = home / "config" / APP_ID / "settings.json"
+        saved = json.loads(settings.read_text()) if settings.exists() else {}
+        saved.setdefault("shortcuts", {})["decision_keys"] = False
+        settings.parent.mkdir(parents=True, exist_ok=True)
+        settings.write_text(json.dumps(saved))
+        proc = subprocess.Popen([app], stdout=log, stderr=subprocess.STDOUT)
+        answers = await eventually(answering, timeout=60, interval=0.5)
+        run.check("[D] the app restarts with the approve/deny keys turned off", answers is not None)
+        title = "Keys are off"
+        asker = scenario.ask(title, "keys-off", "1m")
+        await eventually(lambda: scenario.approval_note(title), timeout=15)
+        await asyncio.sleep(1.5)  # past the first-second refusal
+        seen = len(scenario.notes.shown)
+        for _ in range(3):
+            await scenario.press()
+            await asyncio.sleep(0.3)
+        await asyncio.sleep(1.5)
+        answered = scenario.notes_since(seen, lambda n: not n["summary"].startswith("Approval"))
+        run.check("[D] with the keys off, the approve key approves nothing and says nothing",
+                  asker.poll() is None and answered == [],
+                  (asker.poll(), [n["summary"] for n in answered]))
+        await scenario.press("ctrl+alt+shift+c")
+        shown = await eventually(visible_windows, timeout=15)
+        run.check("[D] the toggle key still opens the popover", bool(shown))
     finally:
         scenario.kill_askers()
         proc.terminate()

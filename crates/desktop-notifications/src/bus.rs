@@ -89,14 +89,16 @@ impl Notifier {
         let signals = MessageIterator::for_match_rule(rule, &connection, None)?;
         let tracked = Tracked::default();
         let listener = Arc::downgrade(&tracked);
+        let bus = connection.clone();
         std::thread::Builder::new()
             .name("notification-actions".into())
             .spawn(move || {
+                let owner = || name_owner(&bus);
                 for signal in signals.flatten() {
                     let Some(tracked) = listener.upgrade() else {
                         return;
                     };
-                    if let Some(invoked) = on_signal(&tracked, &signal) {
+                    if let Some(invoked) = on_signal(&tracked, &signal, &owner) {
                         on_action(invoked);
                     }
                 }
@@ -191,18 +193,36 @@ impl Notifier {
     }
 }
 
-/// A believed action, or `None` (ignored, and logged when it tried to act).
+/// The unique name that owns `org.freedesktop.Notifications` now, if any.
+fn name_owner(bus: &Connection) -> Option<String> {
+    bus.call_method(
+        Some("org.freedesktop.DBus"),
+        "/org/freedesktop/DBus",
+        Some("org.freedesktop.DBus"),
+        "GetNameOwner",
+        &(BUS_NAME,),
+    )
+    .ok()?
+    .body()
+    .deserialize::<String>()
+    .ok()
+}
+
+/// A believed action, or `None` (ignored, and logged when it tried to act). `owner` asks
+/// the bus who owns the notification service now; it is asked only for a signal that passed
+/// every other check.
 fn on_signal(
-    tracked: &Mutex<HashMap<u32, Shown>>,
+    tracked_map: &Mutex<HashMap<u32, Shown>>,
     signal: &zbus::message::Message,
+    owner: &dyn Fn() -> Option<String>,
 ) -> Option<Invoked> {
     let header = signal.header();
     let sender = header.sender().map(|s| s.to_string()).unwrap_or_default();
     match header.member().map(|m| m.as_str()) {
         Some("ActionInvoked") => {
             let (id, action): (u32, String) = signal.body().deserialize().ok()?;
-            let mut tracked = lock(tracked);
-            let Some(shown) = tracked.get_mut(&id) else {
+            let tracked = lock(tracked_map);
+            let Some(shown) = tracked.get(&id) else {
                 tracing::warn!(
                     sender,
                     id,
@@ -230,6 +250,21 @@ fn on_signal(
                 );
                 return None;
             }
+            drop(tracked);
+            // The server that showed it may since have handed the service to another.
+            let now = owner();
+            if now.as_deref() != Some(sender.as_str()) {
+                tracing::warn!(
+                    sender,
+                    owner = now.as_deref().unwrap_or("nobody"),
+                    id,
+                    action,
+                    "notification action ignored: its sender no longer owns the notification service"
+                );
+                return None;
+            }
+            let mut tracked = lock(tracked_map);
+            let shown = tracked.get_mut(&id).filter(|shown| !shown.answered)?;
             if action != BODY_CLICK {
                 shown.answered = true;
             }
@@ -240,7 +275,7 @@ fn on_signal(
         }
         Some("NotificationClosed") => {
             let (id, _reason): (u32, u32) = signal.body().deserialize().ok()?;
-            let mut tracked = lock(tracked);
+            let mut tracked = lock(tracked_map);
             if tracked
                 .get(&id)
                 .is_some_and(|shown| shown.server.as_str() == sender)

@@ -305,3 +305,28 @@ fn without_a_tag_no_buttons_and_nothing_is_believed() {
     desktop.click(id, "approve");
     assert!(desktop.nothing_more());
 }
+
+#[test]
+fn a_server_that_gave_up_the_name_can_no_longer_act() {
+    let desktop = Desktop::start();
+    let id = desktop.show("request-4");
+    // The server hands the service over (another daemon takes its place, or it is going
+    // away): from then on its signals are not the service's.
+    let released: u32 = desktop
+        .server
+        .call_method(
+            Some("org.freedesktop.DBus"),
+            "/org/freedesktop/DBus",
+            Some("org.freedesktop.DBus"),
+            "ReleaseName",
+            &("org.freedesktop.Notifications",),
+        )
+        .unwrap()
+        .body()
+        .deserialize()
+        .unwrap();
+    assert_eq!(released, 1, "DBUS_RELEASE_NAME_REPLY_RELEASED");
+    desktop.click(id, "approve");
+    assert!(desktop.nothing_more());
+    assert_eq!(desktop.notifier.tags(), vec!["request-4".to_owned()]);
+}
