@@ -82,6 +82,8 @@ pub fn connect_trusted(path: &Path) -> io::Result<std::os::unix::net::UnixStream
             format!("refusing to use {}: {what}", path.display()),
         )
     };
+    // Nothing there is "not running", whoever owns the directory.
+    let meta = std::fs::symlink_metadata(path)?;
     let dir = path
         .parent()
         .ok_or_else(|| io::Error::other("the socket path has no directory"))?;
@@ -95,13 +97,12 @@ pub fn connect_trusted(path: &Path) -> io::Result<std::os::unix::net::UnixStream
             dir_meta.uid()
         )));
     }
-    if dir_meta.mode() & 0o022 != 0 {
+    if dir_meta.mode() & 0o077 != 0 {
         return Err(refuse(format!(
-            "others may write to its directory (mode {:o})",
+            "others may use its directory (mode {:o}; the app makes it 700)",
             dir_meta.mode() & 0o777
         )));
     }
-    let meta = std::fs::symlink_metadata(path)?;
     if !meta.file_type().is_socket() {
         return Err(refuse("it is not a socket".into()));
     }

@@ -160,13 +160,13 @@ fn a_socket_served_by_another_users_process_is_refused() {
 }
 
 #[test]
-fn a_directory_others_can_write_is_refused() {
+fn a_directory_others_can_use_is_refused() {
     let impostor = Impostor::start(me(), me());
     let dir = impostor.socket.parent().unwrap().to_owned();
     std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     let stderr = refused(impostor);
     assert!(
-        stderr.contains("others may write to its directory"),
+        stderr.contains("others may use its directory (mode 777"),
         "{stderr}"
     );
 }
