@@ -6,14 +6,14 @@
 //! stream and the peer's identity); only the Unix socket transport exists so far. A
 //! Windows named pipe would add its own listener and peer lookup beside `serve`.
 
-pub mod protocol;
+mod errors;
 mod server;
 mod socket;
 
-pub use protocol::{RpcError, MAX_MESSAGE_BYTES, PROTOCOL_VERSION};
+pub use errors::rpc_error;
+pub use protocol::socket::default_socket_path;
 #[cfg(unix)]
 pub use server::serve;
 pub use server::{serve_connection, AskDefaults, JobControl, ServerConfig};
-pub use socket::default_socket_path;
 #[cfg(unix)]
-pub use socket::{bind, connect_trusted};
+pub use socket::bind;

@@ -9,7 +9,9 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Semaphore;
 
-use crate::protocol::{self, code, decode, Call, Method, RpcError, MAX_MESSAGE_BYTES};
+use protocol::rpc::{self, code, decode, method, Call, Method, RpcError, MAX_MESSAGE_BYTES};
+
+use crate::errors::rpc_error;
 
 /// What a request that does not say gets (the user's Settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +149,7 @@ fn close_requests_of_dead_askers(inbox: &Inbox) {
 async fn refuse(stream: tokio::net::UnixStream, error: RpcError, timeout: Duration) {
     let (_, writer) = stream.into_split();
     let mut writer: Writer = Box::new(writer);
-    let _ = write_line(&mut writer, &protocol::response(None, Err(error)), timeout).await;
+    let _ = write_line(&mut writer, &rpc::response(None, Err(error)), timeout).await;
 }
 
 /// Open connections by process id.
@@ -218,7 +220,7 @@ pub async fn serve_connection(
 #[cfg(unix)]
 fn unix_peer(stream: &tokio::net::UnixStream) -> Option<Provenance> {
     let cred = stream.peer_cred().ok()?;
-    if cred.uid() != crate::socket::current_uid() {
+    if cred.uid() != protocol::socket::current_uid() {
         tracing::warn!(uid = cred.uid(), "api: refused a peer of another user");
         return None;
     }
@@ -259,7 +261,7 @@ impl Connection {
                             self.config.idle_timeout.as_secs()
                         ),
                     );
-                    let _ = self.send(&protocol::response(None, Err(idle))).await;
+                    let _ = self.send(&rpc::response(None, Err(idle))).await;
                     return;
                 }
                 Ok(line) => line,
@@ -272,7 +274,7 @@ impl Connection {
                         code::TOO_LARGE,
                         format!("a message may be at most {MAX_MESSAGE_BYTES} bytes; closing the connection"),
                     );
-                    let _ = self.send(&protocol::response(None, Err(error))).await;
+                    let _ = self.send(&rpc::response(None, Err(error))).await;
                     return;
                 }
             };
@@ -281,7 +283,7 @@ impl Connection {
             }
             let keep_going = match decode(&line) {
                 Ok(call) => self.handle(call).await,
-                Err((id, error)) => self.send(&protocol::response(id, Err(error))).await,
+                Err((id, error)) => self.send(&rpc::response(id, Err(error))).await,
             };
             if !keep_going {
                 return;
@@ -322,7 +324,7 @@ impl Connection {
         if id.is_none() {
             return true; // a notification: JSON-RPC sends nothing back
         }
-        self.send(&protocol::response(id, result)).await
+        self.send(&rpc::response(id, result)).await
     }
 
     async fn handle(&mut self, call: Call) -> bool {
@@ -330,12 +332,12 @@ impl Connection {
         let inbox = self.inbox.clone();
         match method {
             Method::Hello => {
-                let hello = json!({
-                    "protocol": protocol::PROTOCOL_VERSION,
-                    "server": "converge-tray",
-                    "version": env!("CARGO_PKG_VERSION"),
-                });
-                self.reply(id, Ok(hello)).await
+                let hello = rpc::Hello {
+                    protocol: rpc::PROTOCOL_VERSION,
+                    server: "converge-tray".into(),
+                    version: env!("CARGO_PKG_VERSION").into(),
+                };
+                self.reply(id, Ok(json!(hello))).await
             }
             Method::AgentUpdate(p) => {
                 let result = inbox.update_agent(AgentUpdate {
@@ -356,7 +358,7 @@ impl Connection {
                         ..AgentUpdate::default()
                     });
                     if let Err(e) = registered {
-                        return self.reply(id, Err(e.into())).await;
+                        return self.reply(id, Err(rpc_error(e))).await;
                     }
                 }
                 let defaults = *self.config.defaults.read().unwrap();
@@ -375,8 +377,8 @@ impl Connection {
                 }
                 match asked {
                     Ok(request) if p.wait && request.is_pending() => {
-                        let pending = protocol::notification(
-                            "approval.pending",
+                        let pending = rpc::notification(
+                            method::PENDING_NOTICE,
                             json!({ "call": id.clone(), "request": request }),
                         );
                         if !self.send(&pending).await {
@@ -392,16 +394,16 @@ impl Connection {
                 Ok(Some(request)) if request.is_pending() => self.wait_and_reply(id, p.id).await,
                 Ok(Some(request)) => self.reply(id, Ok(json!(request))).await,
                 Ok(None) => {
-                    self.reply(id, Err(inbox::Error::NotFound(p.id).into()))
+                    self.reply(id, Err(rpc_error(inbox::Error::NotFound(p.id))))
                         .await
                 }
-                Err(e) => self.reply(id, Err(e.into())).await,
+                Err(e) => self.reply(id, Err(rpc_error(e))).await,
             },
             Method::Get(p) => {
                 let result = match inbox.request(&p.id) {
                     Ok(Some(request)) => Ok(json!(request)),
-                    Ok(None) => Err(inbox::Error::NotFound(p.id).into()),
-                    Err(e) => Err(e.into()),
+                    Ok(None) => Err(rpc_error(inbox::Error::NotFound(p.id))),
+                    Err(e) => Err(rpc_error(e)),
                 };
                 self.reply(id, result).await
             }
@@ -440,8 +442,8 @@ impl Connection {
         }
         let request = match self.inbox.request(request_id) {
             Ok(Some(request)) => request,
-            Ok(None) => return Err(inbox::Error::NotFound(request_id.to_owned()).into()),
-            Err(e) => return Err(e.into()),
+            Ok(None) => return Err(rpc_error(inbox::Error::NotFound(request_id.to_owned()))),
+            Err(e) => return Err(rpc_error(e)),
         };
         let asker = &request.provenance;
         let same_process = asker.pid.is_some() && asker.pid == self.peer.pid;
@@ -514,8 +516,8 @@ impl Connection {
         loop {
             let message = tokio::select! {
                 update = updates.next() => match update {
-                    Ok(Update::Event(event)) => protocol::notification("event", json!(event)),
-                    Ok(Update::Resync(snapshot)) => protocol::notification("resync", json!(snapshot)),
+                    Ok(Update::Event(event)) => rpc::notification("event", json!(event)),
+                    Ok(Update::Resync(snapshot)) => rpc::notification("resync", json!(snapshot)),
                     Err(e) => {
                         tracing::warn!("api: events: {e}");
                         continue;
@@ -557,7 +559,7 @@ fn unavailable(message: String) -> RpcError {
 }
 
 fn to_json<T: serde::Serialize>(result: inbox::Result<T>) -> Result<Value, RpcError> {
-    result.map(|value| json!(value)).map_err(RpcError::from)
+    result.map(|value| json!(value)).map_err(rpc_error)
 }
 
 #[cfg(unix)]

@@ -1,37 +1,12 @@
-//! Where the socket lives and how it is made private.
+//! The server's side of the socket: made private, and served once.
 
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[cfg(unix)]
 use std::os::unix::fs::PermissionsExt;
 
-/// `$CONVERGE_TRAY_SOCKET`, else `$XDG_RUNTIME_DIR/converge-tray/api.sock` (a per-user
-/// tmpfs), else `/tmp/converge-tray-<uid>/api.sock` in a directory only the user can enter.
-pub fn default_socket_path() -> PathBuf {
-    if let Some(path) = std::env::var_os("CONVERGE_TRAY_SOCKET") {
-        return PathBuf::from(path);
-    }
-    if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(runtime)
-            .join("converge-tray")
-            .join("api.sock");
-    }
-    std::env::temp_dir()
-        .join(format!("converge-tray-{}", current_uid()))
-        .join("api.sock")
-}
-
-#[cfg(unix)]
-pub(crate) fn current_uid() -> u32 {
-    // SAFETY: getuid cannot fail and has no preconditions.
-    unsafe { libc::getuid() }
-}
-
-#[cfg(not(unix))]
-fn current_uid() -> u32 {
-    0
-}
+use protocol::socket::current_uid;
 
 /// Binds the socket: its directory 0700 and owned by us, the socket 0600. A socket file
 /// left by a dead app is replaced; a live one means another app is serving, which is an error.
@@ -63,105 +38,4 @@ pub fn bind(path: &Path) -> io::Result<tokio::net::UnixListener> {
     let listener = tokio::net::UnixListener::bind(path)?;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
     Ok(listener)
-}
-
-/// Connects as a client, after checking that what answers is this user's app: the socket's
-/// directory and the socket itself belong to this user and nobody else may use them, and the
-/// process listening on it runs as this user (`SO_PEERCRED`). Without these checks another
-/// local user who made the directory first (the `/tmp` fallback, when there is no
-/// `XDG_RUNTIME_DIR`) could answer every question with "approved". An untrusted socket is a
-/// `PermissionDenied` error that says what is wrong; nothing has been sent to it.
-#[cfg(unix)]
-pub fn connect_trusted(path: &Path) -> io::Result<std::os::unix::net::UnixStream> {
-    use std::os::unix::fs::{FileTypeExt, MetadataExt};
-
-    let me = current_uid();
-    let refuse = |what: String| {
-        io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!("refusing to use {}: {what}", path.display()),
-        )
-    };
-    // Nothing there is "not running", whoever owns the directory.
-    let meta = std::fs::symlink_metadata(path)?;
-    let dir = path
-        .parent()
-        .ok_or_else(|| io::Error::other("the socket path has no directory"))?;
-    let dir_meta = std::fs::symlink_metadata(dir)?;
-    if !dir_meta.is_dir() {
-        return Err(refuse(format!("{} is not a directory", dir.display())));
-    }
-    if dir_meta.uid() != me {
-        return Err(refuse(format!(
-            "its directory belongs to uid {}, not to you (uid {me})",
-            dir_meta.uid()
-        )));
-    }
-    if dir_meta.mode() & 0o077 != 0 {
-        return Err(refuse(format!(
-            "others may use its directory (mode {:o}; the app makes it 700)",
-            dir_meta.mode() & 0o777
-        )));
-    }
-    if !meta.file_type().is_socket() {
-        return Err(refuse("it is not a socket".into()));
-    }
-    if meta.uid() != me {
-        return Err(refuse(format!(
-            "the socket belongs to uid {}, not to you (uid {me})",
-            meta.uid()
-        )));
-    }
-    if meta.mode() & 0o077 != 0 {
-        return Err(refuse(format!(
-            "others may open the socket (mode {:o})",
-            meta.mode() & 0o777
-        )));
-    }
-    let stream = std::os::unix::net::UnixStream::connect(path)?;
-    let server = peer_uid(&stream)?;
-    if server != me {
-        return Err(refuse(format!(
-            "the program serving it runs as uid {server}, not as you (uid {me})"
-        )));
-    }
-    Ok(stream)
-}
-
-/// The uid of the process at the other end, from the kernel.
-#[cfg(target_os = "linux")]
-fn peer_uid(stream: &std::os::unix::net::UnixStream) -> io::Result<u32> {
-    use std::os::fd::AsRawFd;
-    let mut cred = libc::ucred {
-        pid: 0,
-        uid: 0,
-        gid: 0,
-    };
-    let mut len = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: `cred` and `len` are valid for writes and `len` is `cred`'s size.
-    let status = unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        )
-    };
-    if status != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(cred.uid)
-}
-
-/// macOS and the BSDs: the effective uid of the peer.
-#[cfg(all(unix, not(target_os = "linux")))]
-fn peer_uid(stream: &std::os::unix::net::UnixStream) -> io::Result<u32> {
-    use std::os::fd::AsRawFd;
-    let (mut uid, mut gid) = (0, 0);
-    // SAFETY: both out-pointers are valid for writes.
-    if unsafe { libc::getpeereid(stream.as_raw_fd(), &mut uid, &mut gid) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(uid)
 }

@@ -4,9 +4,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use api::protocol::code;
 use api::{bind, serve, ServerConfig};
 use inbox::{Durability, Inbox, InboxConfig, Outcome, Resolver, Verdict};
+use protocol::rpc::code;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
@@ -219,7 +219,7 @@ async fn an_oversized_line_closes_that_connection_only() {
     let mut other = Client::connect(&fx).await;
     let huge = format!(
         r#"{{"jsonrpc":"2.0","id":1,"method":"approval.ask","params":{{"agent_id":"a","title":"t","details":"{}"}}}}"#,
-        "x".repeat(api::MAX_MESSAGE_BYTES)
+        "x".repeat(protocol::rpc::MAX_MESSAGE_BYTES)
     );
     // Written in the background: the server stops reading once over the limit.
     let mut writer = big.writer;

@@ -7,16 +7,18 @@ use std::cell::RefCell;
 use std::io::Read;
 use std::time::Duration;
 
-use inbox::clip;
+use protocol::client::{Client, ClientError};
+use protocol::limits::{clip, MAX_ACTION, MAX_ACTIVITY, MAX_DETAILS, MAX_ID, MAX_NAME};
+use protocol::model::{AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome};
+use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
 
-use crate::client::{Client, ClientError};
 use crate::text;
 
 /// Hook input larger than this is not ours to show: the host's own prompt takes it.
 const MAX_INPUT_BYTES: u64 = 1024 * 1024;
 /// What the inbox accepts as details (crates/inbox/src/validate.rs).
-const MAX_DETAILS_BYTES: usize = 128 * 1024;
+const MAX_DETAILS_BYTES: usize = MAX_DETAILS;
 /// Status reports must never slow the agent down.
 const STATUS_ANSWER_WITHIN: Duration = Duration::from_secs(3);
 /// Extra time a blocking ask may take beyond its own deadline before the hook gives up.
@@ -57,6 +59,13 @@ impl Host {
         match self {
             Self::Claude => "claude-code",
             Self::Codex => "codex",
+        }
+    }
+
+    fn agent_kind(self) -> AgentKind {
+        match self {
+            Self::Claude => AgentKind::ClaudeCode,
+            Self::Codex => AgentKind::Codex,
         }
     }
 }
@@ -105,7 +114,7 @@ fn read_stdin() -> Option<Value> {
 struct Session {
     agent_id: String,
     agent_name: String,
-    kind: &'static str,
+    kind: AgentKind,
     /// One connection for all of an event's status calls (a report, then closing stale
     /// cards), made at the first.
     connection: RefCell<Option<Client>>,
@@ -120,50 +129,54 @@ impl Session {
         let agent_name = if project.is_empty() {
             host.label().to_owned()
         } else {
-            clip(&format!("{} · {project}", host.label()), 120)
+            clip(&format!("{} · {project}", host.label()), MAX_NAME)
         };
         Some(Self {
-            agent_id: clip(&format!("{}:{session_id}", host.kind()), 128),
+            agent_id: clip(&format!("{}:{session_id}", host.kind()), MAX_ID),
             agent_name,
-            kind: host.kind(),
+            kind: host.agent_kind(),
             connection: RefCell::new(None),
         })
     }
 
-    fn call(&self, method: &str, params: Value) -> Result<Value, String> {
+    /// This event's connection, made at its first status call.
+    fn client(&self) -> Result<std::cell::RefMut<'_, Client>, String> {
         let mut connection = self.connection.borrow_mut();
         if connection.is_none() {
             let client = Client::connect_with(Some(STATUS_ANSWER_WITHIN)).map_err(describe)?;
             *connection = Some(client);
         }
-        let client = connection.as_mut().expect("connected just above");
-        client.call(method, params).map_err(describe)
+        Ok(std::cell::RefMut::map(connection, |c| {
+            c.as_mut().expect("connected just above")
+        }))
     }
 
-    fn report(&self, state: Option<&str>, activity: String) -> Result<(), String> {
-        let mut params = json!({
-            "agent_id": self.agent_id,
-            "name": self.agent_name,
-            "kind": self.kind,
-            "activity": clip(&activity, 2000),
-        });
-        if let Some(state) = state {
-            params["state"] = json!(state);
-        }
-        self.call("agent.update", params).map(drop)
+    fn report(&self, state: Option<AgentState>, activity: String) -> Result<(), String> {
+        let params = AgentParams {
+            agent_id: self.agent_id.clone(),
+            name: Some(self.agent_name.clone()),
+            kind: Some(self.kind),
+            state,
+            activity: Some(clip(&activity, MAX_ACTIVITY)),
+        };
+        self.client()?
+            .update_agent(&params)
+            .map(drop)
+            .map_err(describe)
     }
 
     /// Closes this session's pending requests that `stale` picks: the host answered them
     /// some other way (its own prompt) or moved on.
-    fn close_stale(&self, reason: &str, stale: impl Fn(&Value) -> bool) -> Result<(), String> {
-        let pending = self.call("approvals.pending", Value::Null)?;
-        for request in pending.as_array().into_iter().flatten() {
-            if request["agent_id"] == self.agent_id.as_str() && stale(request) {
+    fn close_stale(
+        &self,
+        reason: &str,
+        stale: impl Fn(&ApprovalRequest) -> bool,
+    ) -> Result<(), String> {
+        let mut client = self.client()?;
+        for request in client.pending().map_err(describe)? {
+            if request.agent_id == self.agent_id && stale(&request) {
                 // Someone may have decided it a moment ago; that decision stands.
-                let _ = self.call(
-                    "approval.cancel",
-                    json!({ "id": request["id"], "reason": reason }),
-                );
+                let _ = client.cancel(&request.id, Some(reason));
             }
         }
         Ok(())
@@ -186,7 +199,7 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
     match event {
         "PermissionRequest" => ask(options, &session, payload).map(Some),
         "PreToolUse" => session
-            .report(Some("working"), summary(tool, input))
+            .report(Some(AgentState::Working), summary(tool, input))
             .map(|()| None),
         "PostToolUse" | "PostToolUseFailure" => {
             let verb = if event == "PostToolUse" {
@@ -194,28 +207,31 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
             } else {
                 "Failed"
             };
-            session.report(Some("working"), format!("{verb} {}", summary(tool, input)))?;
+            session.report(
+                Some(AgentState::Working),
+                format!("{verb} {}", summary(tool, input)),
+            )?;
             // The host's own prompt was answered first: the card is no longer a question.
             let shown = details_prefix(input);
             session
                 .close_stale("answered in the agent's own prompt", |request| {
-                    request["action"] == tool && text(&request["details"]).starts_with(&shown)
+                    request.action == tool && request.details.starts_with(&shown)
                 })
                 .map(|()| None)
         }
         "UserPromptSubmit" => session
-            .report(Some("working"), "Working on a new prompt".into())
+            .report(Some(AgentState::Working), "Working on a new prompt".into())
             .map(|()| None),
         "Notification" => {
-            let state =
-                (payload["notification_type"] == "idle_prompt").then_some("waiting-for-input");
+            let state = (payload["notification_type"] == "idle_prompt")
+                .then_some(AgentState::WaitingForInput);
             session
                 .report(state, text(&payload["message"]).to_owned())
                 .map(|()| None)
         }
         "Stop" => {
             let activity = turn_summary(text(&payload["last_assistant_message"]));
-            session.report(Some("done"), activity)?;
+            session.report(Some(AgentState::Done), activity)?;
             // A turn that ended waits for nothing: whatever is still pending was answered
             // in the terminal.
             session
@@ -228,11 +244,13 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
                 "" => "Session started".to_owned(),
                 source => format!("Session started ({source})"),
             };
-            session.report(Some("idle"), activity).map(|()| None)
+            session
+                .report(Some(AgentState::Idle), activity)
+                .map(|()| None)
         }
         "SessionEnd" => {
             let reason = text(&payload["reason"]);
-            session.report(Some("done"), format!("Session ended ({reason})"))?;
+            session.report(Some(AgentState::Done), format!("Session ended ({reason})"))?;
             session
                 .close_stale("the session ended", |_| true)
                 .map(|()| None)
@@ -249,7 +267,7 @@ fn notify(host: Host, kind: &str, payload: &Value) -> Result<(), String> {
     let session = Session::of(host, text(&payload["thread-id"]), text(&payload["cwd"]))
         .ok_or("the notify payload has no thread-id")?;
     session.report(
-        Some("done"),
+        Some(AgentState::Done),
         turn_summary(text(&payload["last-assistant-message"])),
     )
 }
@@ -274,34 +292,37 @@ fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Stri
             details.len()
         ));
     }
-    let params = json!({
-        "agent_id": session.agent_id,
-        "agent_name": session.agent_name,
-        "agent_kind": session.kind,
-        "action": clip(tool, 200),
-        "title": clip(&summary(tool, input), 300),
-        "details": details,
-        "timeout_ms": options.timeout_ms,
-        "on_timeout": if options.on_timeout_deny { "deny" } else { "fallback" },
-    });
+    let params = AskParams {
+        agent_name: Some(session.agent_name.clone()),
+        agent_kind: Some(session.kind),
+        action: clip(tool, MAX_ACTION),
+        details,
+        timeout_ms: Some(options.timeout_ms),
+        on_timeout: Some(if options.on_timeout_deny {
+            OnTimeout::Deny
+        } else {
+            OnTimeout::Fallback
+        }),
+        ..AskParams::new(&session.agent_id, &clip(&summary(tool, input), 300))
+    };
     let answer_within = Duration::from_millis(options.timeout_ms.max(0) as u64) + ASK_SLACK;
     let request = Client::connect_with(Some(answer_within))
-        .and_then(|mut client| client.call("approval.ask", params))
+        .and_then(|mut client| client.ask(&params))
         .map_err(describe)?;
     decision_output(&request).ok_or_else(|| "no decision to pass on".into())
 }
 
 /// The host's decision JSON for a resolved request; `None` leaves the choice to the host.
-pub fn decision_output(request: &Value) -> Option<String> {
-    let resolution = &request["resolution"];
-    let decision = match resolution["outcome"].as_str()? {
-        "approved" => json!({ "behavior": "allow" }),
-        "denied" => {
-            let by = match text(&resolution["by"]) {
-                "" => String::new(),
-                by => format!(" (from the {by})"),
+pub fn decision_output(request: &ApprovalRequest) -> Option<String> {
+    let resolution = request.resolution.as_ref()?;
+    let decision = match resolution.outcome {
+        Outcome::Approved => json!({ "behavior": "allow" }),
+        Outcome::Denied => {
+            let by = match serde_json::to_value(resolution.by) {
+                Ok(Value::String(by)) => format!(" (from the {by})"),
+                _ => String::new(),
             };
-            let message = match resolution["reason"].as_str().filter(|r| !r.is_empty()) {
+            let message = match resolution.reason.as_deref().filter(|r| !r.is_empty()) {
                 Some(reason) => {
                     format!("The user denied this in Converge Tray{by}. Their reason: {reason}")
                 }
@@ -309,7 +330,7 @@ pub fn decision_output(request: &Value) -> Option<String> {
             };
             json!({ "behavior": "deny", "message": message })
         }
-        "timed-out" if request["on_timeout"] == "deny" => json!({
+        Outcome::TimedOut if request.on_timeout == OnTimeout::Deny => json!({
             "behavior": "deny",
             "message": "No decision in Converge Tray in time, so this is denied.",
         }),
@@ -380,7 +401,7 @@ fn describe(error: ClientError) -> String {
     match error {
         ClientError::Unavailable(why) => format!("the app is not reachable: {why}"),
         ClientError::Untrusted(why) => why,
-        ClientError::Rpc(message) => message,
+        ClientError::Rpc(error) => error.message,
     }
 }
 
@@ -388,16 +409,33 @@ fn describe(error: ClientError) -> String {
 mod tests {
     use super::*;
 
+    /// A request as the app sends it, resolved as given.
     fn resolved(outcome: &str, by: &str, reason: Option<&str>, on_timeout: &str) -> Value {
+        request(
+            on_timeout,
+            json!({ "outcome": outcome, "by": by, "at": 1, "reason": reason }),
+        )
+    }
+
+    fn request(on_timeout: &str, resolution: Value) -> Value {
         json!({
-            "on_timeout": on_timeout,
-            "resolution": { "outcome": outcome, "by": by, "at": 1, "reason": reason },
+            "id": "r", "agent_id": "claude-code:s", "action": "Bash", "title": "Bash: ls",
+            "details": "", "provenance": { "pid": null, "uid": null, "exe": null },
+            "created_at": 0, "deadline": 1, "on_timeout": on_timeout,
+            "idempotency_key": null, "resolution": resolution,
         })
+    }
+
+    /// What the hook prints for an answer of the app: an answer it cannot read (an outcome
+    /// from a newer app, say) is no decision.
+    fn decision_for(answer: &Value) -> Option<String> {
+        let request: ApprovalRequest = serde_json::from_value(answer.clone()).ok()?;
+        decision_output(&request)
     }
 
     #[test]
     fn only_an_approval_allows() {
-        let allow = decision_output(&resolved("approved", "popover", None, "fallback")).unwrap();
+        let allow = decision_for(&resolved("approved", "popover", None, "fallback")).unwrap();
         assert_eq!(
             allow,
             "{\"hookSpecificOutput\":{\"hookEventName\":\"PermissionRequest\",\"decision\":{\"behavior\":\"allow\"}}}\n"
@@ -408,18 +446,18 @@ mod tests {
             ("something-new", "deny"),
         ] {
             assert_eq!(
-                decision_output(&resolved(outcome, "system", None, on_timeout)),
+                decision_for(&resolved(outcome, "system", None, on_timeout)),
                 None,
                 "{outcome}"
             );
         }
-        assert_eq!(decision_output(&json!({})), None);
-        assert_eq!(decision_output(&json!({"resolution": null})), None);
+        assert_eq!(decision_for(&json!({})), None);
+        assert_eq!(decision_for(&request("deny", Value::Null)), None);
     }
 
     #[test]
     fn a_denial_carries_the_reason() {
-        let out = decision_output(&resolved(
+        let out = decision_for(&resolved(
             "denied",
             "notification",
             Some("not on main"),
@@ -432,7 +470,7 @@ mod tests {
             out["hookSpecificOutput"]["decision"]["message"],
             "The user denied this in Converge Tray (from the notification). Their reason: not on main"
         );
-        let timed_out = decision_output(&resolved("timed-out", "timeout", None, "deny")).unwrap();
+        let timed_out = decision_for(&resolved("timed-out", "timeout", None, "deny")).unwrap();
         assert!(timed_out.contains("\"behavior\":\"deny\""));
     }
 

@@ -2,7 +2,6 @@
 //! scripts. Blocking std I/O and no async runtime, so it starts in milliseconds.
 
 mod args;
-mod client;
 mod hook;
 mod install;
 
@@ -10,8 +9,11 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use args::{Command, USAGE};
-use client::{Client, ClientError};
-use serde_json::{json, Value};
+use protocol::client::{Client, ClientError};
+use protocol::model::{AgentKind, ApprovalRequest, Outcome};
+use protocol::rpc::{code, AgentParams, AskParams, RpcError};
+use serde::Serialize;
+use serde_json::Value;
 
 /// Exit codes scripts rely on.
 const APPROVED: u8 = 0;
@@ -48,8 +50,8 @@ fn main() -> ExitCode {
             );
             ExitCode::from(UNAVAILABLE)
         }
-        Err(ClientError::Rpc(message)) => {
-            eprintln!("ctray: {message}");
+        Err(ClientError::Rpc(error)) => {
+            eprintln!("ctray: {}", printable(&error.message));
             ExitCode::from(USAGE_ERROR)
         }
     }
@@ -65,65 +67,60 @@ fn run(command: Command) -> Result<u8, ClientError> {
             let details = match ask.details {
                 Some(text) if text == "-" => {
                     let mut text = String::new();
-                    std::io::stdin().read_to_string(&mut text).map_err(|e| {
-                        ClientError::Rpc(format!("cannot read details from stdin: {e}"))
-                    })?;
+                    std::io::stdin()
+                        .read_to_string(&mut text)
+                        .map_err(|e| usage(format!("cannot read details from stdin: {e}")))?;
                     text
                 }
                 Some(text) => text,
                 None => String::new(),
             };
             let (agent_id, agent_name) = agent(ask.agent);
-            let mut params = json!({
-                "agent_id": agent_id,
-                "agent_name": agent_name,
-                "agent_kind": "script",
-                "action": ask.action,
-                "title": ask.title,
-                "details": details,
-            });
-            if let Some(ms) = ask.timeout_ms {
-                params["timeout_ms"] = json!(ms);
-            }
-            if let Some(on_timeout) = ask.on_timeout {
-                params["on_timeout"] = json!(on_timeout);
-            }
-            let request = Client::connect()?.call("approval.ask", params)?;
+            let params = AskParams {
+                agent_name: Some(agent_name),
+                agent_kind: Some(AgentKind::Script),
+                action: ask.action,
+                details,
+                timeout_ms: ask.timeout_ms,
+                on_timeout: ask.on_timeout.as_deref().map(word_to).transpose()?,
+                ..AskParams::new(&agent_id, &ask.title)
+            };
+            let request = Client::connect()?.ask(&params)?;
             if ask.json {
-                println!("{request}");
+                println!("{}", to_json(&request));
             }
             Ok(outcome_code(&request))
         }
         Command::Status(status) => {
             let (agent_id, agent_name) = agent(status.agent);
-            let mut params = json!({
-                "agent_id": agent_id, "name": agent_name, "kind": "script", "activity": status.text,
-            });
-            if let Some(state) = status.state {
-                params["state"] = json!(state);
-            }
-            Client::connect()?.call("agent.update", params)?;
+            let params = AgentParams {
+                agent_id,
+                name: Some(agent_name),
+                kind: Some(AgentKind::Script),
+                state: status.state.as_deref().map(word_to).transpose()?,
+                activity: Some(status.text),
+            };
+            Client::connect()?.update_agent(&params)?;
             Ok(0)
         }
         Command::Agents { json } => {
-            let agents = Client::connect()?.call("agents.list", Value::Null)?;
-            for agent in agents.as_array().into_iter().flatten() {
+            for agent in Client::connect()?.agents()? {
                 if json {
-                    println!("{agent}");
+                    println!("{}", to_json(&agent));
                 } else {
                     println!(
                         "{}\t{}\t{}\t{}",
-                        shown(&agent["id"]),
-                        shown(&agent["state"]),
-                        agent["pending"],
-                        shown(&agent["activity"])
+                        printable(&agent.id),
+                        word(&agent.state),
+                        agent.pending,
+                        printable(agent.activity.as_deref().unwrap_or(""))
                     );
                 }
             }
             Ok(0)
         }
         Command::Jobs { json } => {
-            let overview = Client::connect()?.call("jobs.list", Value::Null)?;
+            let overview = Client::connect()?.jobs()?;
             if json {
                 println!("{overview}");
                 return Ok(0);
@@ -151,11 +148,11 @@ fn run(command: Command) -> Result<u8, ClientError> {
             Ok(0)
         }
         Command::StartJob { job_id } => {
-            let started = Client::connect()?.call("job.start", json!({ "job_id": job_id }))?;
+            let started = Client::connect()?.start_job(&job_id)?;
             println!(
                 "started {job_id}: run {} (agent {})",
-                shown(&started["run_id"]),
-                shown(&started["agent_id"])
+                printable(&started.run_id),
+                printable(&started.agent_id)
             );
             Ok(0)
         }
@@ -179,43 +176,66 @@ fn run(command: Command) -> Result<u8, ClientError> {
             install::Paths::of(host).and_then(|paths| install::uninstall(host, &paths)),
         )),
         Command::VerifyAudit { json } => {
-            let report = Client::connect()?.call("audit.verify", Value::Null)?;
+            let report = Client::connect()?.verify_audit()?;
             if json {
-                println!("{report}");
+                println!("{}", to_json(&report));
             }
-            let broken = &report["first_broken"];
-            if broken.is_null() {
-                if !json {
-                    println!("audit log intact: {} entries verified", report["entries"]);
+            match report.first_broken {
+                None => {
+                    if !json {
+                        println!("audit log intact: {} entries verified", report.entries);
+                    }
+                    Ok(0)
                 }
-                Ok(0)
-            } else {
-                eprintln!(
-                    "ctray: the audit log was changed outside Converge Tray: entry {} {} ({} entries before it verify)",
-                    broken["seq"],
-                    shown(&broken["problem"]),
-                    report["entries"]
-                );
-                Ok(DENIED)
+                Some(broken) => {
+                    eprintln!(
+                        "ctray: the audit log was changed outside Converge Tray: entry {} {} ({} entries before it verify)",
+                        broken.seq,
+                        printable(&broken.problem),
+                        report.entries
+                    );
+                    Ok(DENIED)
+                }
             }
         }
         Command::Pending { json } => {
-            let pending = Client::connect()?.call("approvals.pending", Value::Null)?;
-            for request in pending.as_array().into_iter().flatten() {
+            for request in Client::connect()?.pending()? {
                 if json {
-                    println!("{request}");
+                    println!("{}", to_json(&request));
                 } else {
                     println!(
                         "{}\t{}\t{}",
-                        shown(&request["id"]),
-                        shown(&request["agent_id"]),
-                        shown(&request["title"])
+                        printable(&request.id),
+                        printable(&request.agent_id),
+                        printable(&request.title)
                     );
                 }
             }
             Ok(0)
         }
     }
+}
+
+/// A mistake in what ctray was given, reported like the app's refusals (exit 64).
+fn usage(message: String) -> ClientError {
+    ClientError::Rpc(RpcError::new(code::INVALID_PARAMS, message))
+}
+
+/// `working` → `AgentState::Working`: the wire's words for the protocol's enums.
+fn word_to<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ClientError> {
+    serde_json::from_value(Value::from(text)).map_err(|e| usage(format!("{text:?}: {e}")))
+}
+
+/// An enum as the wire spells it (`waiting-for-input`).
+fn word<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_default()
 }
 
 /// Prints what an install did, or why it did nothing (exit 1).
@@ -253,27 +273,30 @@ fn parent_name() -> Option<String> {
 }
 
 /// 0 approved, 1 denied or cancelled (reason on stderr), 2 timed out.
-fn outcome_code(request: &Value) -> u8 {
-    let resolution = &request["resolution"];
-    let reason = resolution["reason"].as_str().map(printable);
-    let by = shown(&resolution["by"]);
-    match resolution["outcome"].as_str() {
-        Some("approved") => APPROVED,
-        Some("timed-out") => {
+fn outcome_code(request: &ApprovalRequest) -> u8 {
+    let Some(resolution) = &request.resolution else {
+        eprintln!("ctray: the app answered before anyone decided");
+        return DENIED;
+    };
+    let reason = resolution.reason.as_deref().map(printable);
+    let by = word(&resolution.by);
+    match resolution.outcome {
+        Outcome::Approved => APPROVED,
+        Outcome::TimedOut => {
             eprintln!(
                 "ctray: {}",
                 reason.as_deref().unwrap_or("no decision in time")
             );
             TIMED_OUT
         }
-        Some("cancelled") => {
+        Outcome::Cancelled => {
             eprintln!(
                 "ctray: cancelled{}",
                 reason.map(|r| format!(": {r}")).unwrap_or_default()
             );
             DENIED
         }
-        _ => {
+        Outcome::Denied => {
             match reason {
                 Some(reason) => eprintln!("ctray: denied ({by}): {reason}"),
                 None => eprintln!("ctray: denied ({by})"),

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
 use crate::error::Result;
-use crate::model::{ApprovalRequest, Millis, Outcome, Resolver};
+use crate::model::{ApprovalRequest, BrokenEntry, ChainReport, Millis, Outcome, Resolver};
 use crate::store::{enum_str, parse_enum};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -175,21 +175,6 @@ fn describe_requester(request: &ApprovalRequest) -> Option<String> {
     .flatten()
     .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
-}
-
-/// The result of checking the whole chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct ChainReport {
-    #[ts(type = "number")]
-    pub entries: u64,
-    pub first_broken: Option<BrokenEntry>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
-pub struct BrokenEntry {
-    #[ts(type = "number")]
-    pub seq: i64,
-    pub problem: String,
 }
 
 pub(crate) fn verify(conn: &Connection) -> Result<ChainReport> {

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use tokio::sync::{broadcast, watch, Notify};
 
-use crate::audit::{self, ChainReport, HistoryPage, HistoryQuery};
+use crate::audit::{self, HistoryPage, HistoryQuery};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::store::{Durability, OpenReport, Resolved, Store};

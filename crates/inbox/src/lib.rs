@@ -9,24 +9,18 @@ mod audit;
 mod error;
 mod glance;
 mod inbox;
-mod model;
 mod store;
 mod time;
 mod validate;
 
-pub use audit::{AuditEntry, AuditEvent, BrokenEntry, ChainReport, HistoryPage, HistoryQuery};
+// The model is the local API's (crates/protocol): the same types on the wire and here.
+use protocol::model;
+
+pub use audit::{AuditEntry, AuditEvent, HistoryPage, HistoryQuery};
 pub use error::{Error, Result};
 pub use glance::{Glance, GlanceState};
 pub use inbox::{Inbox, InboxConfig, Subscription, Update};
 pub use model::*;
+pub use protocol::limits::{self, clip, describe_duration};
 pub use store::{Durability, MovedAside, OpenReport, SCHEMA_VERSION};
 pub use time::{format_utc, Clock, ManualClock, SystemClock};
-pub use validate::{clip, describe_duration};
-
-/// Limits on submitted text and timeouts, for callers that want to check early.
-pub mod limits {
-    pub use crate::validate::{
-        MAX_ACTION, MAX_ACTIVITY, MAX_DETAILS, MAX_ID, MAX_IDEMPOTENCY_KEY, MAX_NAME, MAX_REASON,
-        MAX_TIMEOUT_MS, MAX_TITLE, MIN_TIMEOUT_MS,
-    };
-}

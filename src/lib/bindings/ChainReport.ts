@@ -2,6 +2,6 @@
 import type { BrokenEntry } from "./BrokenEntry";
 
 /**
- * The result of checking the whole chain.
+ * The result of checking the audit log's whole hash chain.
  */
 export type ChainReport = { entries: number, first_broken: BrokenEntry | null, };

@@ -1,9 +1,12 @@
-//! Messages of the local API, version 1: decoding is pure and total, so every line a client
-//! sends maps to a method or to a JSON-RPC error, never to a panic.
+//! Messages of the local API, version 1, in both directions: the methods and their params,
+//! what they answer, the error codes. The server decodes with `decode`, which is pure and
+//! total (every line maps to a method or to a JSON-RPC error, never to a panic); clients
+//! send the same params types (`crate::client`).
 
-use inbox::{AgentKind, AgentState, OnTimeout};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+
+use crate::model::{AgentKind, AgentState, OnTimeout};
 
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The longest line a client may send, newline excluded.
@@ -38,7 +41,7 @@ pub mod code {
     pub const IDLE: i64 = -32008;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RpcError {
     pub code: i64,
     pub message: String,
@@ -53,40 +56,29 @@ impl RpcError {
     }
 }
 
-impl From<inbox::Error> for RpcError {
-    fn from(e: inbox::Error) -> Self {
-        use inbox::Error::*;
-        let code = match &e {
-            NotFound(_) => code::NOT_FOUND,
-            Invalid { .. } | IdempotencyConflict { .. } => code::REFUSED,
-            TooManyPending { .. } | TooManyPendingFromProcess { .. } | InboxFull { .. } => {
-                code::LIMIT
-            }
-            AlreadyResolved { .. } => code::ALREADY_RESOLVED,
-            Tampered { .. } => code::TAMPERED,
-            _ => code::INTERNAL_ERROR,
-        };
-        Self::new(code, e.to_string())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AgentParams {
     /// Who is reporting; created on first use.
     pub agent_id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kind: Option<AgentKind>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state: Option<AgentState>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AskParams {
     pub agent_id: String,
     /// Shown with the agent's name when the agent is new.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub agent_kind: Option<AgentKind>,
     #[serde(default = "default_action")]
     pub action: String,
@@ -94,14 +86,36 @@ pub struct AskParams {
     #[serde(default)]
     pub details: String,
     /// The user's default (Settings) when absent.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_ms: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub on_timeout: Option<OnTimeout>,
     /// Asking again with the same key returns (and waits for) the same request: that is
     /// how a client re-attaches after losing its connection.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub idempotency_key: Option<String>,
     /// `false`: answer at once with the pending request; wait later with `approval.wait`.
     #[serde(default = "yes")]
     pub wait: bool,
+}
+
+impl AskParams {
+    /// An ask with the server's defaults: action `ask`, no details, the user's timeout,
+    /// blocking until decided.
+    pub fn new(agent_id: &str, title: &str) -> Self {
+        Self {
+            agent_id: agent_id.to_owned(),
+            agent_name: None,
+            agent_kind: None,
+            action: default_action(),
+            title: title.to_owned(),
+            details: String::new(),
+            timeout_ms: None,
+            on_timeout: None,
+            idempotency_key: None,
+            wait: true,
+        }
+    }
 }
 
 fn default_action() -> String {
@@ -112,20 +126,21 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdParams {
     pub id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CancelParams {
     pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JobParams {
     /// A job's id in the user's jobs file.
@@ -147,6 +162,39 @@ pub enum Method {
     StartJob(JobParams),
     /// Checks the audit log's hash chain; reads only.
     VerifyAudit,
+}
+
+/// The methods' names on the wire, for the server's decoder and every client alike.
+pub mod method {
+    pub const HELLO: &str = "hello";
+    pub const AGENT_UPDATE: &str = "agent.update";
+    pub const ASK: &str = "approval.ask";
+    pub const WAIT: &str = "approval.wait";
+    pub const GET: &str = "approval.get";
+    pub const CANCEL: &str = "approval.cancel";
+    pub const AGENTS: &str = "agents.list";
+    pub const PENDING: &str = "approvals.pending";
+    pub const SUBSCRIBE: &str = "events.subscribe";
+    pub const JOBS: &str = "jobs.list";
+    pub const START_JOB: &str = "job.start";
+    pub const VERIFY_AUDIT: &str = "audit.verify";
+    /// The notification `approval.ask` sends before it blocks: `{ call, request }`.
+    pub const PENDING_NOTICE: &str = "approval.pending";
+}
+
+/// What `hello` answers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hello {
+    pub protocol: u32,
+    pub server: String,
+    pub version: String,
+}
+
+/// What `job.start` answers: the run, and the agent it shows as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobStarted {
+    pub run_id: String,
+    pub agent_id: String,
 }
 
 /// A decoded line: its id (absent for notifications) and what it asks for.
@@ -199,18 +247,18 @@ pub fn decode(line: &[u8]) -> Result<Call, (Option<Value>, RpcError)> {
         serde_json::from_value(params).map_err(|e| format!("invalid params: {e}"))
     }
     let method = match name.as_str() {
-        "hello" => Ok(Method::Hello),
-        "agent.update" => parse(params).map(Method::AgentUpdate),
-        "approval.ask" => parse(params).map(Method::Ask),
-        "approval.wait" => parse(params).map(Method::Wait),
-        "approval.get" => parse(params).map(Method::Get),
-        "approval.cancel" => parse(params).map(Method::Cancel),
-        "agents.list" => Ok(Method::Agents),
-        "approvals.pending" => Ok(Method::Pending),
-        "events.subscribe" => Ok(Method::Subscribe),
-        "jobs.list" => Ok(Method::Jobs),
-        "job.start" => parse(params).map(Method::StartJob),
-        "audit.verify" => Ok(Method::VerifyAudit),
+        method::HELLO => Ok(Method::Hello),
+        method::AGENT_UPDATE => parse(params).map(Method::AgentUpdate),
+        method::ASK => parse(params).map(Method::Ask),
+        method::WAIT => parse(params).map(Method::Wait),
+        method::GET => parse(params).map(Method::Get),
+        method::CANCEL => parse(params).map(Method::Cancel),
+        method::AGENTS => Ok(Method::Agents),
+        method::PENDING => Ok(Method::Pending),
+        method::SUBSCRIBE => Ok(Method::Subscribe),
+        method::JOBS => Ok(Method::Jobs),
+        method::START_JOB => parse(params).map(Method::StartJob),
+        method::VERIFY_AUDIT => Ok(Method::VerifyAudit),
         other => {
             return fail(
                 code::METHOD_NOT_FOUND,

@@ -2,7 +2,7 @@
 //!
 //! These types cross every boundary (SQLite, the local API, the Tauri bridge), so they are
 //! serde-serializable with stable snake_case names, and their TypeScript twins are generated
-//! by ts-rs (see `tests/bindings.rs`).
+//! by ts-rs (see `crates/bindings`).
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -249,4 +249,19 @@ pub struct InboxEvent {
     #[ts(type = "number")]
     pub seq: u64,
     pub kind: InboxEventKind,
+}
+
+/// The result of checking the audit log's whole hash chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ChainReport {
+    #[ts(type = "number")]
+    pub entries: u64,
+    pub first_broken: Option<BrokenEntry>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BrokenEntry {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub problem: String,
 }
