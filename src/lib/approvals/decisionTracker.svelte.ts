@@ -1,8 +1,8 @@
-import type { ApprovalRequest } from "../lib/bindings/ApprovalRequest";
-import type { Verdict } from "../lib/bindings/Verdict";
-import { decide } from "../lib/bridge";
-import { errorMessage } from "../lib/errors";
-import type { DecisionStatus } from "./decision";
+import type { ApprovalRequest } from "../bindings/ApprovalRequest";
+import type { Verdict } from "../bindings/Verdict";
+import { decide } from "../bridge";
+import { errorMessage } from "../errors";
+import type { DecisionStatus } from "./decisionStatus";
 
 /** The decisions this window sent, each kept until its request leaves the pending list. */
 export class DecisionTracker {

@@ -1,4 +1,4 @@
-/** Where the popover's own decision on a request stands, until the request leaves the list. */
+/** Where this window's own decision on a request stands, until the request leaves the list. */
 export type DecisionStatus =
   | { state: "sending" }
   | { state: "sent" }
