@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from tray_e2e import (APP_ID, DRIVER, Run, api_call, eventually, resolution_in_audit,
-                      start_driver, stop_driven_app, visible_windows)
+from harness import (APP_ID, DRIVER, Run, api_call, eventually, resolution_in_audit,
+                     start_driver, stop_driven_app, visible_windows)
 from webdriver import Session
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "crates" / "cli" / "tests" / "payloads"

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from tray_e2e import Run, eventually, visible_windows
+from harness import Run, eventually, visible_windows
 
 
 def focus(window_id):

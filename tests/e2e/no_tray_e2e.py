@@ -15,7 +15,7 @@ from dbus_next import BusType
 from dbus_next.aio import MessageBus
 
 from desktop import NotificationServer, isolated_home
-from tray_e2e import Run, api_call, eventually, visible_windows, webkit_processes
+from harness import Run, api_call, eventually, visible_windows, webkit_processes
 
 
 async def main(app: str, out: Path) -> int:

@@ -27,7 +27,7 @@ from dbus_next import BusType, Message, MessageType
 from dbus_next.aio import MessageBus
 
 from desktop import Desktop, isolated_home
-from tray_e2e import APP_ID, Run, api_call, audit_entries, eventually, visible_windows
+from harness import APP_ID, Run, api_call, audit_entries, eventually, visible_windows
 
 APPROVE_KEY = "ctrl+alt+shift+a"
 NOTIFICATIONS = "org.freedesktop.Notifications"

@@ -26,7 +26,7 @@ from dbus_next import BusType
 from dbus_next.aio import MessageBus
 
 from desktop import NotificationServer, isolated_home
-from tray_e2e import APP_ID, Run, api_call, eventually
+from harness import APP_ID, Run, api_call, eventually
 
 
 def summaries(notes):

@@ -6,7 +6,6 @@ Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
 usage: tray_e2e.py APP_BINARY OUTPUT_DIR
 """
 import asyncio
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -16,112 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
+from harness import (APP_ID, DRIVER, Run, api_call, audit_entries, eventually, pending_in_store,
+                     resolution_in_audit, start_driver, stop_driven_app, visible_windows,
+                     webkit_processes)
 from webdriver import Session
-
-DRIVER = "http://127.0.0.1:4444"
-APP_ID = "dev.converge.tray"
-
-
-class Run:
-    def __init__(self):
-        self.passed, self.failed = 0, 0
-
-    def check(self, name, ok, detail=""):
-        if ok:
-            self.passed += 1
-            print(f"PASS {name}", flush=True)
-        else:
-            self.failed += 1
-            print(f"FAIL {name} {detail}", flush=True)
-
-    def finish(self) -> int:
-        """Prints the tally; returns the scenario's exit status."""
-        print(f"{self.passed} passed, {self.failed} failed", flush=True)
-        return 0 if self.failed == 0 else 1
-
-
-async def eventually(probe, timeout=20.0, interval=0.1):
-    """Polls `probe` (sync or async) until it returns something truthy; returns the last value."""
-    deadline = time.monotonic() + timeout
-    value = None
-    while time.monotonic() < deadline:
-        value = probe()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        await asyncio.sleep(interval)
-    return value
-
-
-async def stop_driven_app(loop, pool, session, driver, desktop, home: Path):
-    """Ends a WebDriver scenario: the session (and with it the app), the drivers, the
-    desktop, the worker threads and the isolated home."""
-    if session is not None:
-        await loop.run_in_executor(pool, session.close)
-    driver.terminate()
-    desktop.stop()
-    pool.shutdown(wait=False, cancel_futures=True)
-    shutil.rmtree(home, ignore_errors=True)
-
-
-def start_driver(home: Path, out: Path, app: str, log_name: str):
-    """tauri-driver on port 4444, and a wrapper for the app that keeps its log in `out`
-    (WebKitWebDriver starts the app when the session is created)."""
-    native = home / "WebKitWebDriver"
-    native.write_text('#!/bin/sh\nexec /usr/bin/WebKitWebDriver "$@" '
-                      f'>>"{out / "webkitwebdriver.log"}" 2>&1\n')
-    native.chmod(0o755)
-    driver = subprocess.Popen(["tauri-driver", "--port", "4444",
-                               "--native-driver", str(native)],
-                              stdout=open(out / "tauri-driver.log", "a"), stderr=subprocess.STDOUT)
-    wrapper = home / "converge-tray"
-    wrapper.write_text(f'#!/bin/sh\nexec "{app}" "$@" >>"{out / log_name}" 2>&1\n')
-    wrapper.chmod(0o755)
-    (out / log_name).unlink(missing_ok=True)
-    return driver, wrapper
-
-
-def visible_windows(title="Converge Tray"):
-    out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", title],
-                         capture_output=True, text=True)
-    return out.stdout.split()
-
-
-def api_call(socket_path: Path, method: str, params=None):
-    """One JSON-RPC call on the app's Unix socket, as an agent would make it."""
-    import json
-    import socket
-    with socket.socket(socket.AF_UNIX) as s:
-        s.settimeout(10)
-        s.connect(str(socket_path))
-        request = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params or {}}
-        s.sendall(json.dumps(request).encode() + b"\n")
-        reply = b""
-        while not reply.endswith(b"\n"):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
-    return json.loads(reply)
-
-
-def webkit_processes():
-    out = subprocess.run(["pgrep", "-f", "WebKitWebProcess"], capture_output=True, text=True)
-    return out.stdout.split()
-
-
-def resolution_in_audit(db: Path, request_id: str):
-    """(outcome, decided_by, reason) of the request's `resolved` audit entry, if any."""
-    if not db.exists():
-        return None
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute(
-            "SELECT outcome, decided_by, reason FROM audit WHERE request_id = ? AND event = 'resolved'",
-            (request_id,)).fetchone()
-    finally:
-        conn.close()
 
 
 async def main(app: str, out: Path) -> int:
@@ -344,25 +241,6 @@ def _selected_request(session, wanted, timeout=10.0):
             break
         time.sleep(0.1)
     return selected
-
-
-def audit_entries(db: Path, request_id: str):
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute("SELECT event, outcome, decided_by FROM audit WHERE request_id = ? "
-                            "ORDER BY seq", (request_id,)).fetchall()
-    finally:
-        conn.close()
-
-
-def pending_in_store(db: Path):
-    """(id, title) of the pending requests, oldest first."""
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
-    try:
-        return conn.execute("SELECT id, title FROM requests WHERE outcome IS NULL "
-                            "ORDER BY created_at, rowid").fetchall()
-    finally:
-        conn.close()
 
 
 def _notification_closed(notes, db, request_id):
