@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what is needed (scripts/setup.sh), then runs every check and test: formatting, lints, Rust tests (inbox, app), the generated
-# TypeScript bindings, frontend type checks and unit tests. Prints each stage's time.
+# Installs what is needed (scripts/setup.sh), then runs every check and test, fast ones
+# first: formatting, frontend type checks and unit tests, lints, Rust tests (with the
+# generated TypeScript bindings' drift check), the end-to-end scenarios. Prints each stage's time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,13 +14,14 @@ stage() {
 }
 
 stage "setup" ./scripts/setup.sh
+# Fast checks first, so a mistake they catch costs seconds, not a build.
+stage "rustfmt" cargo fmt --all -- --check
+stage "svelte-check" npm run check
+stage "frontend unit tests" npm test
 # The app crate embeds the built frontend, so it must exist before anything compiles it.
 stage "frontend build" npm run build
-stage "rustfmt" cargo fmt --all -- --check
 stage "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "rust tests" cargo test --workspace --locked
 stage "app and ctray build" cargo build --workspace --bins --locked
 stage "end-to-end" tests/e2e/run.sh "${CARGO_TARGET_DIR:-target}/debug/converge-tray"
-stage "svelte-check" npm run check
-stage "frontend unit tests" npm test
 echo "all checks passed"
