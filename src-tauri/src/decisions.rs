@@ -4,9 +4,12 @@
 use std::sync::Mutex;
 
 use inbox::{ApprovalRequest, Inbox, Resolver, Verdict};
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Emitter, Manager};
 
-use crate::{notifications, popover, shortcuts};
+use crate::{notifications, popover};
+
+/// Tells the popover which request a notification click was about.
+pub const SELECT_EVENT: &str = "popover://select";
 
 /// The request selected in the popover, as the popover last reported it.
 #[derive(Default)]
@@ -41,7 +44,9 @@ fn target(app: &AppHandle, inbox: &Inbox) -> inbox::Result<Option<ApprovalReques
 /// not had a moment to see.
 pub const APPROVE_KEY_GRACE_MS: inbox::Millis = 1_000;
 
-pub fn by_shortcut(app: &AppHandle, verdict: Verdict) {
+/// A global key was pressed; `approve_key` is how the person writes the approve key, for the
+/// message when it comes too soon.
+pub fn by_shortcut(app: &AppHandle, verdict: Verdict, approve_key: &str) {
     let inbox = app.state::<Inbox>();
     let approve = matches!(verdict, Verdict::Approve);
     let request = match target(app, &inbox) {
@@ -63,12 +68,11 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict) {
     let age = inbox.now().saturating_sub(request.created_at);
     if approve && age < APPROVE_KEY_GRACE_MS {
         tracing::info!(request = request.id, age, "approve key too soon");
-        let key = shortcuts::display(&app.state::<shortcuts::Shortcuts>().approve_key());
         notifications::urgent(
             app,
             "Not approved: it just arrived",
             &format!(
-                "“{}” arrived {:.1} s ago. Read it, then press {key} again.",
+                "“{}” arrived {:.1} s ago. Read it, then press {approve_key} again.",
                 request.title,
                 age as f64 / 1000.0
             ),
@@ -98,5 +102,26 @@ pub fn decide(app: &AppHandle, request_id: &str, verdict: Verdict, by: Resolver)
             tracing::info!(request = request_id, ?by, "not decided: {e}");
             notifications::urgent(app, "Nothing changed", &e.to_string());
         }
+    }
+}
+
+/// A person's click on an approval notification (notifications.rs): a button decides; a
+/// click on the body opens the popover on that request.
+pub fn from_notification(app: &AppHandle, request_id: &str, action: &str) {
+    match action {
+        "approve" => decide(app, request_id, Verdict::Approve, Resolver::Notification),
+        "deny" => decide(
+            app,
+            request_id,
+            Verdict::Deny { reason: None },
+            Resolver::Notification,
+        ),
+        // A click on the body: the plugin says `tap`, the specification `default`.
+        "tap" | "default" => {
+            app.state::<Selection>().set(Some(request_id.to_owned()));
+            popover::show(app, None);
+            let _ = app.emit(SELECT_EVENT, request_id);
+        }
+        _ => {}
     }
 }

@@ -193,7 +193,8 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
     tracing::debug!("setup: inbox open");
     tauri::async_runtime::spawn(inbox.timers());
     events::forward(app.handle().clone(), &inbox);
-    notifications::install(app.handle(), &inbox);
+    notifications::install(app.handle(), &inbox, decisions::from_notification);
+    problems::follow(app.handle(), &inbox);
     popover::follow(app.handle(), &inbox);
     tracing::debug!("setup: notifications installed");
     let has_tray = tray::install(app.handle(), inbox.clone());

@@ -8,15 +8,15 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-use inbox::{Agent, AgentState, ApprovalRequest, Inbox, InboxEventKind, Resolver, Update, Verdict};
+use inbox::{Agent, AgentState, ApprovalRequest, Inbox, InboxEventKind, Update};
 use settings::NotificationSettings;
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 
-use crate::{decisions, popover};
-
-/// Tells the popover which request a notification click was about.
-pub const SELECT_EVENT: &str = "popover://select";
 const DETAILS_IN_BODY: usize = 300;
+
+/// What a person's click on an approval notification does: `(app, request id, action)`,
+/// the action being `approve`, `deny`, or a click on the body (`tap` or `default`).
+pub type ActionHandler = fn(&AppHandle, &str, &str);
 
 #[derive(Default)]
 pub struct Notifications {
@@ -24,6 +24,9 @@ pub struct Notifications {
     kinds: Mutex<NotificationSettings>,
     /// Opened at the first notification, which may come before `install`.
     desktop: OnceLock<desktop::Desktop>,
+    /// Set by `install`; a click before then (there are no approval notifications yet)
+    /// does nothing.
+    on_action: OnceLock<ActionHandler>,
     agent_states: Mutex<HashMap<String, AgentState>>,
 }
 
@@ -51,9 +54,12 @@ impl Notifications {
 }
 
 /// Opens the desktop's notifications with their buttons (before any approval is shown, or
-/// the buttons would not appear), then follows the inbox.
-pub fn install(app: &AppHandle, inbox: &Inbox) {
-    app.state::<Notifications>().desktop(app);
+/// the buttons would not appear), then follows the inbox. `on_action` runs when a person
+/// clicks an approval notification.
+pub fn install(app: &AppHandle, inbox: &Inbox, on_action: ActionHandler) {
+    let state = app.state::<Notifications>();
+    let _ = state.on_action.set(on_action);
+    state.desktop(app);
     let mut updates = inbox.subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
@@ -74,10 +80,8 @@ fn on_inbox_event(app: &AppHandle, kind: InboxEventKind) {
         }
         InboxEventKind::RequestResolved { request } => close(app, &request.id),
         InboxEventKind::AgentUpdated { agent } => on_agent(app, &agent),
-        InboxEventKind::Problem { message } => {
-            crate::problems::report(app, "Converge Tray refused something", &message)
-        }
-        InboxEventKind::RequestCreated { .. } => {}
+        // problems.rs tells the person (a notification and the window's banner).
+        InboxEventKind::RequestCreated { .. } | InboxEventKind::Problem { .. } => {}
     }
 }
 
@@ -88,9 +92,9 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
     }
     let agent = app
         .state::<Inbox>()
-        .agents()
+        .agent(&request.agent_id)
         .ok()
-        .and_then(|agents| agents.into_iter().find(|a| a.id == request.agent_id))
+        .flatten()
         .map_or_else(|| request.agent_id.clone(), |a| a.name);
     let title = format!("Approval needed · {agent}");
     if let Err(e) = state
@@ -177,26 +181,11 @@ pub fn info(app: &AppHandle, title: &str, body: &str) {
     }
 }
 
-/// A person's click on a notification about `request_id`; a second use finds the request
-/// decided and says so.
+/// A person's click on a notification about `request_id`, handed to `install`'s handler.
 fn on_action(app: &AppHandle, request_id: &str, action: &str) {
     tracing::info!(action, request = request_id, "notification action");
-    match action {
-        "approve" => decisions::decide(app, request_id, Verdict::Approve, Resolver::Notification),
-        "deny" => decisions::decide(
-            app,
-            request_id,
-            Verdict::Deny { reason: None },
-            Resolver::Notification,
-        ),
-        // A click on the body: the plugin says `tap`, the specification `default`.
-        "tap" | "default" => {
-            app.state::<decisions::Selection>()
-                .set(Some(request_id.to_owned()));
-            popover::show(app, None);
-            let _ = app.emit(SELECT_EVENT, request_id);
-        }
-        _ => {}
+    if let Some(handler) = app.state::<Notifications>().on_action.get() {
+        handler(app, request_id, action);
     }
 }
 

@@ -70,6 +70,5 @@ pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, String> {
     *preferences.current.lock().unwrap() = wanted;
     let applied = preferences.get(app);
     let _ = app.emit(CHANGED_EVENT, &applied);
-    crate::tray::refresh_autostart_check(app, applied.start_at_login);
     Ok(applied)
 }

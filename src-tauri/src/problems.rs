@@ -6,6 +6,7 @@
 
 use std::sync::Mutex;
 
+use inbox::{Inbox, InboxEventKind, Update};
 use tauri::{AppHandle, Emitter, Manager};
 
 use crate::notifications;
@@ -32,4 +33,23 @@ pub fn report(app: &AppHandle, title: &str, message: &str) {
         .push(format!("{title}: {message}"));
     let _ = app.emit(ADDED_EVENT, format!("{title}: {message}"));
     notifications::urgent(app, title, message);
+}
+
+/// Reports what the inbox refuses to hand over (a decision edited outside the app).
+pub fn follow(app: &AppHandle, inbox: &Inbox) {
+    let mut updates = inbox.subscribe();
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match updates.next().await {
+                Ok(Update::Event(event)) => {
+                    if let InboxEventKind::Problem { message } = event.kind {
+                        report(&app, "Converge Tray refused something", &message);
+                    }
+                }
+                Ok(Update::Resync(_)) => {}
+                Err(e) => tracing::error!("problems: inbox updates: {e}"),
+            }
+        }
+    });
 }

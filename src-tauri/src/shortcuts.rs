@@ -30,10 +30,6 @@ impl Shortcuts {
     pub fn toggle_key(&self) -> String {
         self.keys.lock().unwrap().toggle_popover.clone()
     }
-
-    pub fn approve_key(&self) -> String {
-        self.keys.lock().unwrap().approve.clone()
-    }
 }
 
 /// Registers the keys at start; a refusal is shown, not fatal.
@@ -51,11 +47,15 @@ fn toggle_popover(app: &AppHandle) {
 }
 
 fn approve(app: &AppHandle) {
-    decisions::by_shortcut(app, Verdict::Approve);
+    decisions::by_shortcut(app, Verdict::Approve, &approve_key(app));
 }
 
 fn deny(app: &AppHandle) {
-    decisions::by_shortcut(app, Verdict::Deny { reason: None });
+    decisions::by_shortcut(app, Verdict::Deny { reason: None }, &approve_key(app));
+}
+
+fn approve_key(app: &AppHandle) -> String {
+    display(&app.state::<Shortcuts>().keys.lock().unwrap().approve)
 }
 
 /// The keys to register for these settings, with what each does.

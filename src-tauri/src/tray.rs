@@ -5,21 +5,12 @@ use inbox::{Glance, GlanceState, Inbox, Update};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Emitter, Listener, Manager};
 use tauri_plugin_autostart::ManagerExt;
 
 use crate::notifications::{self, Notifications};
 use crate::shortcuts::{self, Shortcuts};
 use crate::{popover, window};
-
-/// The menu's start-at-login check, kept to reflect changes made in the settings view.
-struct AutostartCheck(CheckMenuItem<tauri::Wry>);
-
-pub fn refresh_autostart_check(app: &AppHandle, enabled: bool) {
-    if let Some(check) = app.try_state::<AutostartCheck>() {
-        let _ = check.0.set_checked(enabled);
-    }
-}
 
 const TRAY_ID: &str = "main";
 
@@ -96,7 +87,13 @@ fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
             &quit,
         ],
     )?;
-    app.manage(AutostartCheck(autostart.clone()));
+    // The check follows start-at-login as changed in the Settings view.
+    let check = autostart.clone();
+    app.listen(crate::preferences::CHANGED_EVENT, move |event| {
+        if let Ok(settings) = serde_json::from_str::<settings::Settings>(event.payload()) {
+            let _ = check.set_checked(settings.start_at_login);
+        }
+    });
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(GlanceState::Idle))
         .tooltip("Converge — starting")
@@ -159,9 +156,8 @@ async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
     let mut updates = inbox.subscribe();
     let mut shown: Option<Glance> = None;
     loop {
-        match inbox.snapshot() {
-            Ok(snapshot) => {
-                let glance = Glance::of(&snapshot);
+        match inbox.glance() {
+            Ok(glance) => {
                 if shown != Some(glance) {
                     show(&tray, &glance);
                     shown = Some(glance);

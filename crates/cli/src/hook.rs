@@ -13,8 +13,6 @@ use protocol::model::{AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome
 use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
 
-use crate::text;
-
 /// Hook input larger than this is not ours to show: the host's own prompt takes it.
 const MAX_INPUT_BYTES: u64 = 1024 * 1024;
 /// What the inbox accepts as details (crates/inbox/src/validate.rs).
@@ -345,6 +343,11 @@ pub fn decision_output(request: &ApprovalRequest) -> Option<String> {
             }
         })
     ))
+}
+
+/// A JSON string field, or "" for anything else.
+pub fn text(value: &Value) -> &str {
+    value.as_str().unwrap_or("")
 }
 
 /// The tool input exactly as the agent sent it, pretty-printed, then a blank line. The

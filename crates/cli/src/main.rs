@@ -306,14 +306,9 @@ fn outcome_code(request: &ApprovalRequest) -> u8 {
     }
 }
 
-/// A JSON string field, or "" for anything else.
-fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or("")
-}
-
 /// A JSON string field as it may be printed on a terminal.
 fn shown(value: &Value) -> String {
-    printable(text(value))
+    printable(hook::text(value))
 }
 
 /// Agent text with every control character (escape sequences that could rewrite the

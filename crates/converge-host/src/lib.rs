@@ -4,9 +4,13 @@
 
 mod host;
 mod jobs;
+mod jobs_file;
+mod overview;
 mod packs;
 mod store;
 
 pub use host::{ConvergeHost, HostError, Recovery};
-pub use jobs::{parse_jobs, JobDefinition, JobsOverview, DEFAULT_JOBS};
+pub use jobs::JobDefinition;
+pub use jobs_file::{parse_jobs, DEFAULT_JOBS};
+pub use overview::JobsOverview;
 pub use store::{GateDecisionRecord, RunRecord, RunState};

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use ts_rs::TS;
 
+use crate::enum_text::{enum_str, parse_enum};
 use crate::error::Result;
 use crate::model::{ApprovalRequest, BrokenEntry, ChainReport, Millis, Outcome, Resolver};
-use crate::store::{enum_str, parse_enum};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 

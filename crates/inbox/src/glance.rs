@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
-use crate::model::{AgentState, Snapshot};
+use crate::model::{Agent, AgentState, Snapshot};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
 #[serde(rename_all = "kebab-case")]
@@ -23,8 +23,13 @@ pub struct Glance {
 
 impl Glance {
     pub fn of(snapshot: &Snapshot) -> Self {
-        let agents_working = snapshot
-            .agents
+        Self::from_counts(&snapshot.agents, snapshot.pending.len())
+    }
+
+    /// From the agents and the number of pending requests: all a glance needs, without
+    /// reading every pending request's details (`Inbox::glance`).
+    pub fn from_counts(agents: &[Agent], pending: usize) -> Self {
+        let agents_working = agents
             .iter()
             .filter(|a| {
                 matches!(
@@ -33,7 +38,7 @@ impl Glance {
                 )
             })
             .count() as u32;
-        let approvals_waiting = snapshot.pending.len() as u32;
+        let approvals_waiting = pending as u32;
         let state = if approvals_waiting > 0 {
             GlanceState::Attention
         } else if agents_working > 0 {

@@ -174,6 +174,20 @@ impl Inbox {
     }
 
     /// How many requests wait for a decision, without reading them.
+    /// What the tray shows: the agents and how many approvals wait, read together under
+    /// the lock, without the pending requests' details.
+    pub fn glance(&self) -> Result<crate::Glance> {
+        let state = self.lock();
+        let agents = state.store.agents()?;
+        let pending = state.store.pending_count(None)?;
+        Ok(crate::Glance::from_counts(&agents, pending))
+    }
+
+    /// One agent, as the agent list shows it.
+    pub fn agent(&self, id: &str) -> Result<Option<Agent>> {
+        self.lock().store.agent(id)
+    }
+
     pub fn pending_count(&self) -> Result<usize> {
         self.lock().store.pending_count(None)
     }

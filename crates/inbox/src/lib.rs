@@ -6,6 +6,7 @@
 //! in a hash-chained audit log. See `docs/architecture.md` for how the app uses it.
 
 mod audit;
+mod enum_text;
 mod error;
 mod glance;
 mod inbox;

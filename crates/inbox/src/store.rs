@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use rusqlite::{named_params, params, Connection, OpenFlags, OptionalExtension, Row};
 
 use crate::audit::{self, AuditEvent, AuditTail};
+use crate::enum_text::{enum_str, parse_enum};
 use crate::error::{Error, Result};
 use crate::model::*;
 
@@ -662,20 +663,5 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
         on_timeout: parse_enum(&row.get::<_, String>(10)?)?,
         idempotency_key: row.get(11)?,
         resolution,
-    })
-}
-
-/// The serde name of a unit enum variant, which is what the database stores.
-pub(crate) fn enum_str<T: serde::Serialize>(value: &T) -> String {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => s,
-        other => unreachable!("not a unit enum: {other:?}"),
-    }
-}
-
-/// The inverse of [`enum_str`]; a value this build does not know is a conversion error.
-pub(crate) fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> rusqlite::Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_owned())).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
     })
 }

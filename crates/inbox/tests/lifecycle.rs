@@ -642,3 +642,29 @@ async fn a_slow_subscriber_does_not_block_the_inbox_and_resyncs_to_the_latest_st
         matches!(next.kind, InboxEventKind::RequestResolved { ref request } if request.id == ids[30])
     );
 }
+
+#[test]
+fn the_glance_query_agrees_with_the_snapshot() {
+    let fx = Fixture::new();
+    let check = |when: &str| {
+        let snapshot = fx.inbox.snapshot().unwrap();
+        assert_eq!(fx.inbox.glance().unwrap(), Glance::of(&snapshot), "{when}");
+    };
+    check("empty");
+    fx.inbox
+        .update_agent(AgentUpdate {
+            id: "builder".into(),
+            state: Some(AgentState::Working),
+            ..Default::default()
+        })
+        .unwrap();
+    check("one agent working");
+    let req = fx.inbox.ask(ask("deployer", "deploy")).unwrap();
+    fx.inbox.ask(ask("deployer", "migrate")).unwrap();
+    check("an agent waiting for two approvals");
+    fx.inbox
+        .decide(&req.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    check("one decided");
+    assert_eq!(fx.inbox.glance().unwrap().approvals_waiting, 1);
+}
