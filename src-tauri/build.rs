@@ -1,26 +1,92 @@
+use std::collections::{BTreeMap, BTreeSet};
+
+include!("src/command_list.rs");
+
+/// The list as (command, windows allowed to call it).
+macro_rules! command_table {
+    ($($name:ident : [$($window:ident),*]),* $(,)?) => {
+        &[$((stringify!($name), &[$(stringify!($window)),*] as &[&str])),*]
+    };
+}
+
+/// The list's command names alone.
+macro_rules! command_names {
+    ($($name:ident : [$($window:ident),*]),* $(,)?) => {
+        &[$(stringify!($name)),*]
+    };
+}
+
+const COMMANDS: &[(&str, &[&str])] = app_commands!(command_table);
+const NAMES: &[&str] = app_commands!(command_names);
+const CAPABILITIES: &str = "src-tauri/capabilities";
+
 fn main() {
-    // Capabilities live under src-tauri/ although tauri.conf.json sits at the root.
-    // Declaring the app's commands makes each one a permission that a window must be
-    // granted in its capability, instead of every window being able to call every command.
-    let commands = tauri_build::AppManifest::new().commands(&[
-        "inbox_snapshot",
-        "inbox_decide",
-        "popover_hide",
-        "popover_select",
-        "popover_painted",
-        "window_open",
-        "history_query",
-        "audit_verify",
-        "settings_get",
-        "settings_set",
-        "jobs_overview",
-        "job_run",
-        "problems_list",
-    ]);
+    println!("cargo:rerun-if-changed=src-tauri/src/command_list.rs");
+    println!("cargo:rerun-if-changed={CAPABILITIES}");
+    if let Err(problem) = check_capabilities() {
+        panic!("{problem}");
+    }
+    // Declaring the app's commands makes each one a permission (`allow-inbox-snapshot`, …)
+    // that a window must be granted in its capability, instead of every window being able
+    // to call every command. Capabilities live under src-tauri/ although tauri.conf.json
+    // sits at the root.
+    let commands = tauri_build::AppManifest::new().commands(NAMES);
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("./src-tauri/capabilities/*.json")
             .app_manifest(commands),
     )
     .expect("tauri build script failed");
+}
+
+/// Each window's capability grants exactly the app commands the list gives it.
+fn check_capabilities() -> Result<(), String> {
+    let mut wanted: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
+    for (name, windows) in COMMANDS {
+        for window in *windows {
+            wanted
+                .entry(window)
+                .or_default()
+                .insert(format!("allow-{}", name.replace('_', "-")));
+        }
+    }
+    let mut granted: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let entries = std::fs::read_dir(CAPABILITIES).map_err(|e| format!("{CAPABILITIES}: {e}"))?;
+    for entry in entries {
+        let path = entry.map_err(|e| e.to_string())?.path();
+        if path.extension().is_none_or(|x| x != "json") {
+            continue;
+        }
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let capability: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+        let allowed: BTreeSet<String> = capability["permissions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.as_str())
+            .filter(|p| p.starts_with("allow-"))
+            .map(str::to_owned)
+            .collect();
+        for window in capability["windows"].as_array().into_iter().flatten() {
+            let window = window.as_str().unwrap_or_default().to_owned();
+            granted.entry(window).or_default().extend(allowed.clone());
+        }
+    }
+    for window in wanted
+        .keys()
+        .map(|w| w.to_string())
+        .chain(granted.keys().cloned())
+    {
+        let want = wanted.get(window.as_str()).cloned().unwrap_or_default();
+        let have = granted.get(&window).cloned().unwrap_or_default();
+        if want != have {
+            return Err(format!(
+                "{CAPABILITIES}: the window {window:?} is granted {:?} but src-tauri/src/command_list.rs gives it {:?}",
+                have, want
+            ));
+        }
+    }
+    Ok(())
 }

@@ -6,12 +6,13 @@ use settings::Settings;
 use tauri::{AppHandle, State, WebviewWindow};
 
 use crate::decisions::Selection;
+use crate::error::ShellError;
 use crate::preferences::{self, Preferences};
 use crate::{jobs, popover, window};
 
 #[tauri::command]
-pub fn inbox_snapshot(inbox: State<'_, Inbox>) -> Result<Snapshot, String> {
-    inbox.snapshot().map_err(|e| e.to_string())
+pub fn inbox_snapshot(inbox: State<'_, Inbox>) -> Result<Snapshot, ShellError> {
+    Ok(inbox.snapshot()?)
 }
 
 /// The surface is the calling window's, never a value the page could choose.
@@ -21,16 +22,14 @@ pub fn inbox_decide(
     inbox: State<'_, Inbox>,
     request_id: String,
     verdict: Verdict,
-) -> Result<(), String> {
+) -> Result<(), ShellError> {
     let surface = match window.label() {
         popover::LABEL => Resolver::Popover,
         window::LABEL => Resolver::Window,
-        other => return Err(format!("the window {other:?} cannot decide")),
+        other => return Err(format!("the window {other:?} cannot decide").into()),
     };
-    inbox
-        .decide(&request_id, verdict, surface)
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    inbox.decide(&request_id, verdict, surface)?;
+    Ok(())
 }
 
 #[tauri::command]
@@ -51,24 +50,24 @@ pub fn popover_painted() {
 }
 
 #[tauri::command]
-pub fn window_open(app: AppHandle) -> Result<(), String> {
+pub fn window_open(app: AppHandle) -> Result<(), ShellError> {
     popover::hide(&app);
-    window::open(&app).map_err(|e| e.to_string())
+    Ok(window::open(&app)?)
 }
 
 #[tauri::command]
-pub fn history_query(inbox: State<'_, Inbox>, query: HistoryQuery) -> Result<HistoryPage, String> {
-    inbox.history(&query).map_err(|e| e.to_string())
+pub fn history_query(
+    inbox: State<'_, Inbox>,
+    query: HistoryQuery,
+) -> Result<HistoryPage, ShellError> {
+    Ok(inbox.history(&query)?)
 }
 
 /// Walks the whole chain (about half a second at 100,000 entries): off the main thread.
 #[tauri::command]
-pub async fn audit_verify(inbox: State<'_, Inbox>) -> Result<ChainReport, String> {
+pub async fn audit_verify(inbox: State<'_, Inbox>) -> Result<ChainReport, ShellError> {
     let inbox = inbox.inner().clone();
-    tauri::async_runtime::spawn_blocking(move || inbox.verify_audit())
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())
+    Ok(tauri::async_runtime::spawn_blocking(move || inbox.verify_audit()).await??)
 }
 
 #[tauri::command]
@@ -77,19 +76,19 @@ pub fn settings_get(app: AppHandle, preferences: State<'_, Preferences>) -> Sett
 }
 
 #[tauri::command]
-pub fn settings_set(app: AppHandle, settings: Settings) -> Result<Settings, String> {
-    preferences::set(&app, settings)
+pub fn settings_set(app: AppHandle, settings: Settings) -> Result<Settings, ShellError> {
+    Ok(preferences::set(&app, settings)?)
 }
 
 #[tauri::command]
-pub fn jobs_overview(app: AppHandle) -> Result<JobsOverview, String> {
-    jobs::of(&app)?.overview()
+pub fn jobs_overview(app: AppHandle) -> Result<JobsOverview, ShellError> {
+    Ok(jobs::of(&app)?.overview()?)
 }
 
 /// Starts a job from the jobs file; returns the run id.
 #[tauri::command]
-pub fn job_run(app: AppHandle, job_id: String) -> Result<String, String> {
-    jobs::of(&app)?.run(&job_id)
+pub fn job_run(app: AppHandle, job_id: String) -> Result<String, ShellError> {
+    Ok(jobs::of(&app)?.run(&job_id)?)
 }
 
 /// What went wrong in this run that the person must know (problems.rs).

@@ -1,9 +1,12 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+#[macro_use]
+mod command_list;
 mod commands;
 mod decisions;
 mod demo;
+mod error;
 mod events;
 mod jobs;
 mod local_api;
@@ -16,6 +19,13 @@ mod tray;
 mod window;
 
 use inbox::{Inbox, InboxConfig};
+
+/// The invoke handler for every command in command_list.rs.
+macro_rules! invoke_handler {
+    ($($name:ident : [$($window:ident),*]),* $(,)?) => {
+        tauri::generate_handler![$(commands::$name),*]
+    };
+}
 use tauri::Manager;
 
 const USAGE: &str = "usage: converge-tray [--demo] [--pin-popover]
@@ -121,21 +131,7 @@ fn main() {
         } else {
             popover::PopoverState::default()
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::inbox_snapshot,
-            commands::inbox_decide,
-            commands::popover_hide,
-            commands::popover_select,
-            commands::popover_painted,
-            commands::window_open,
-            commands::history_query,
-            commands::audit_verify,
-            commands::settings_get,
-            commands::settings_set,
-            commands::jobs_overview,
-            commands::job_run,
-            commands::problems_list,
-        ])
+        .invoke_handler(app_commands!(invoke_handler))
         .setup(move |app| {
             // Tauri panics on a setup error: end with the reason, told, and an exit code.
             if let Err(problem) = start(app, &options) {

@@ -3,6 +3,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { ChainReport } from "./bindings/ChainReport";
+import { COMMAND } from "./bindings/commands";
 import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { InboxEvent } from "./bindings/InboxEvent";
@@ -11,21 +12,6 @@ import type { Settings } from "./bindings/Settings";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { Verdict } from "./bindings/Verdict";
 
-export const COMMAND = {
-  inboxSnapshot: "inbox_snapshot",
-  inboxDecide: "inbox_decide",
-  popoverHide: "popover_hide",
-  popoverSelect: "popover_select",
-  windowOpen: "window_open",
-  historyQuery: "history_query",
-  auditVerify: "audit_verify",
-  settingsGet: "settings_get",
-  settingsSet: "settings_set",
-  popoverPainted: "popover_painted",
-  jobsOverview: "jobs_overview",
-  jobRun: "job_run",
-  problemsList: "problems_list",
-} as const;
 
 export const EVENT = {
   inboxEvent: "inbox://event",

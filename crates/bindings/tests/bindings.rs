@@ -9,6 +9,47 @@ use inbox::*;
 use settings::Settings;
 use ts_rs::{Config, TS};
 
+include!("../../../src-tauri/src/command_list.rs");
+
+/// The command list as (command, windows allowed to call it).
+macro_rules! command_table {
+    ($($name:ident : [$($window:ident),*]),* $(,)?) => {
+        &[$((stringify!($name), &[$(stringify!($window)),*] as &[&str])),*]
+    };
+}
+
+const COMMANDS: &[(&str, &[&str])] = app_commands!(command_table);
+
+/// `commands.ts`: the Tauri commands by their TypeScript names, from the one list in
+/// src-tauri/src/command_list.rs, so a command renamed in Rust fails the frontend's check.
+fn commands_ts() -> String {
+    let mut ts = String::from(
+        "// Generated from src-tauri/src/command_list.rs by crates/bindings. Do not edit.\n\n\
+         /** Every Tauri command the frontend may call, by its name in TypeScript. */\n\
+         export const COMMAND = {\n",
+    );
+    for (name, windows) in COMMANDS {
+        let mut camel = String::new();
+        let mut upper = false;
+        for c in name.chars() {
+            match c {
+                '_' => upper = true,
+                c if upper => {
+                    camel.extend(c.to_uppercase());
+                    upper = false;
+                }
+                c => camel.push(c),
+            }
+        }
+        ts.push_str(&format!(
+            "  /** Granted to: {}. */\n  {camel}: \"{name}\",\n",
+            windows.join(", ")
+        ));
+    }
+    ts.push_str("} as const;\n\nexport type Command = (typeof COMMAND)[keyof typeof COMMAND];\n");
+    ts
+}
+
 fn generate(into: &Path) {
     let cfg = Config::new().with_large_int("number").with_out_dir(into);
     // The roots the frontend uses; their dependencies come along.
@@ -24,6 +65,7 @@ fn generate(into: &Path) {
     NewRequest::export_all(&cfg).unwrap();
     Settings::export_all(&cfg).unwrap();
     converge_host::JobsOverview::export_all(&cfg).unwrap();
+    fs::write(into.join("commands.ts"), commands_ts()).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
