@@ -22,6 +22,7 @@ stage "frontend unit tests" npm test
 stage "frontend build" npm run build
 stage "clippy" cargo clippy --workspace --all-targets --locked -- -D warnings
 stage "rust tests" cargo test --workspace --locked
-stage "app and ctray build" cargo build --workspace --bins --locked
+# The app, ctray, and the Converge example the end-to-end run drives.
+stage "app, ctray and example build" cargo build --workspace --bins --examples --locked
 stage "end-to-end" tests/e2e/run.sh "${CARGO_TARGET_DIR:-target}/debug/converge-tray"
 echo "all checks passed"

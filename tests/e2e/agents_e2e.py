@@ -48,6 +48,20 @@ def card_for(session, title, timeout=15.0):
     return None
 
 
+def card_starting(session, prefix, timeout=30.0):
+    """The first card whose title starts with `prefix`, once it is there (None if never)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for card in session.find_all("li.card[data-request-id]"):
+            try:
+                if card.find("h3.title").text().startswith(prefix):
+                    return card
+            except Exception:  # a card removed while we looked at it
+                continue
+        time.sleep(0.1)
+    return None
+
+
 def card_gone(session, title, timeout=15.0):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -194,6 +208,40 @@ async def main(app: str, out: Path) -> int:
         run.check("approving it resumes the job, which converges",
                   bool(travel) and travel["Expense review · conference travel"]["activity"]
                   .startswith("Converged after"), travel)
+
+        # 5b. A Converge application in its own process (crates/protocol's example): its
+        # gate asks over the local API; approved, the engine resumes and promotes the plan;
+        # rejected, nothing is promoted.
+        example = Path(app).parent / "examples" / "converge_gate"
+        for release, approve in (("9.9.9", True), ("6.6.6", False)):
+            gated = subprocess.Popen([str(example), release], stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+            askers.append(gated)
+            card = await loop.run_in_executor(pool, card_starting, session,
+                                              f"Promote: Roll out release {release}")
+            run.check(f"a Converge app's gate (release {release}) arrives as a card, as a "
+                      "Converge agent's request", card is not None
+                      and "converge.promote:Proposals" in card.text())
+            if card is None:
+                break
+            if approve:
+                card.find("button.approve").click()
+            else:
+                card.find("button.deny").click()
+                reason = await loop.run_in_executor(pool,
+                                                    lambda: session.wait_for("input.reason"))
+                reason[0].type("not this week\ue007")
+            await exited(gated, timeout=30)
+            printed = gated.stdout.read()
+            if approve:
+                run.check("approved in the popover, the Converge app resumes, converges and "
+                          "promotes the plan (exit 0)", gated.returncode == 0
+                          and f"promoted: Roll out release {release}" in printed,
+                          (gated.returncode, printed, gated.stderr.read()))
+            else:
+                run.check("rejected in the popover, it converges with nothing promoted (exit 1)",
+                          gated.returncode == 1 and "promoted: nothing" in printed,
+                          (gated.returncode, printed, gated.stderr.read()))
 
         # 6. Jobs from the command line: list them, start one again.
         listed = subprocess.run([ctray, "jobs"], capture_output=True, text=True, timeout=30)
