@@ -8,7 +8,7 @@ use converge_host::{parse_jobs, ConvergeHost, JobDefinition, JobsOverview, DEFAU
 use inbox::Inbox;
 use tauri::{AppHandle, Manager};
 
-use crate::notifications;
+use crate::problems;
 
 /// How many runs the Jobs tab and `jobs.list` show: it is read again at every run event.
 const RECENT_RUNS: usize = 50;
@@ -83,10 +83,7 @@ pub fn install(app: &AppHandle, inbox: Inbox) {
         Ok(jobs) => {
             app.manage(jobs);
         }
-        Err(problem) => {
-            tracing::error!("converge: {problem}");
-            notifications::info(app, "Converge jobs are unavailable", &problem);
-        }
+        Err(problem) => problems::report(app, "Converge jobs are unavailable", &problem),
     }
 }
 

@@ -8,7 +8,7 @@ use inbox::Inbox;
 use settings::Settings;
 use tauri::AppHandle;
 
-use crate::notifications;
+use crate::problems;
 
 /// The defaults the server reads for each ask; Settings updates them.
 pub struct ApiDefaults(pub Arc<RwLock<AskDefaults>>);
@@ -46,8 +46,7 @@ pub fn start(app: &AppHandle, inbox: Inbox, defaults: &ApiDefaults) {
                 api::serve(listener, inbox, config).await;
             }
             Err(e) => {
-                tracing::error!("local API unavailable at {}: {e}", path.display());
-                notifications::info(
+                problems::report(
                     &app,
                     "Agents cannot reach Converge Tray",
                     &format!("The local API could not start at {}: {e}", path.display()),
@@ -60,8 +59,7 @@ pub fn start(app: &AppHandle, inbox: Inbox, defaults: &ApiDefaults) {
 /// No transport here yet (a named pipe is planned for Windows): say so instead of failing.
 #[cfg(not(unix))]
 pub fn start(app: &AppHandle, _inbox: Inbox, _defaults: &ApiDefaults) {
-    tracing::warn!("local API: no transport on this platform yet");
-    notifications::info(
+    problems::report(
         app,
         "Agents cannot reach Converge Tray",
         "The local API is served over Unix sockets only so far; this platform has none yet.",
