@@ -65,6 +65,19 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict, approve_key: &str) {
             return;
         }
     };
+    if approve && request.risk.level == inbox::RiskLevel::High {
+        tracing::info!(request = request.id, "approve key refused: high risk");
+        notifications::urgent(
+            app,
+            "Not approved: high risk",
+            &format!(
+                "“{}” {}. A high-risk request is approved only from its card in the popover.",
+                request.title,
+                request.risk.rule.as_deref().unwrap_or("is high risk")
+            ),
+        );
+        return;
+    }
     let age = inbox.now().saturating_sub(request.created_at);
     if approve && age < APPROVE_KEY_GRACE_MS {
         tracing::info!(request = request.id, age, "approve key too soon");

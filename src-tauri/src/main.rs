@@ -185,6 +185,7 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
     app.manage(preferences);
     tracing::debug!("setup: settings loaded");
     let inbox = open_inbox(app.handle())?;
+    load_risk_rules(app.handle(), &inbox);
     app.manage(inbox.clone());
     tracing::debug!("setup: inbox open");
     tauri::async_runtime::spawn(inbox.timers());
@@ -215,6 +216,38 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
     }
     tracing::info!("ready");
     Ok(())
+}
+
+/// The user's risk rules (`risk-rules.json` in the config dir) beside the built-in ones; a
+/// file that cannot be used is reported and the built-in rules apply alone.
+fn load_risk_rules(app: &tauri::AppHandle, inbox: &Inbox) {
+    let Ok(dir) = app.path().app_config_dir() else {
+        return;
+    };
+    let path = dir.join("risk-rules.json");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return,
+        Err(e) => {
+            let problem = format!(
+                "{} cannot be read ({e}); the built-in rules apply.",
+                path.display()
+            );
+            problems::report(app, "Your risk rules are not in force", &problem);
+            return;
+        }
+    };
+    match inbox::RiskRules::with_user_rules(&text) {
+        Ok(rules) => {
+            tracing::info!(file = %path.display(), "risk rules loaded");
+            inbox.set_risk_rules(rules);
+        }
+        Err(e) => problems::report(
+            app,
+            "Your risk rules are not in force",
+            &format!("{}: {e}; the built-in rules apply.", path.display()),
+        ),
+    }
 }
 
 fn open_inbox(app: &tauri::AppHandle) -> Result<Inbox, Box<dyn std::error::Error>> {

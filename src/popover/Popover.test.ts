@@ -201,6 +201,72 @@ describe("Popover", () => {
     expect(card.getByText("expired")).toBeTruthy();
   });
 
+  describe("risk", () => {
+    it("marks nothing on a low-risk card", async () => {
+      const { container } = await showPopover(
+        makeSnapshot({ agents: [agent], pending: [deploy] }),
+      );
+
+      expect(cards()[0]!.dataset.risk).toBe("low");
+      expect(container.querySelector(".risk")).toBeNull();
+      expect(screen.queryByText(/risk/i)).toBeNull();
+    });
+
+    it("shows a medium-risk card's level and the rule that fired", async () => {
+      const request = makeRequest({
+        id: "req-upload",
+        title: "Upload logs",
+        risk: { level: "medium", rule: "sends data off this machine" },
+      });
+      await showPopover(makeSnapshot({ agents: [agent], pending: [request] }));
+
+      const card = cards()[0]!;
+      expect(card.dataset.risk).toBe("medium");
+      const badge = within(card).getByText("Medium risk · sends data off this machine");
+      expect(badge.classList).toContain("risk");
+      expect(badge.classList).toContain("risk-medium");
+      expect(within(card).queryByText(/global approve key/)).toBeNull();
+    });
+
+    it("shows a high-risk card's level, rule and that only the card approves it", async () => {
+      const request = makeRequest({
+        id: "req-rm",
+        title: "Clean build",
+        risk: { level: "high", rule: "deletes files recursively" },
+      });
+      await showPopover(makeSnapshot({ agents: [agent], pending: [request] }));
+
+      const card = cards()[0]!;
+      expect(card.dataset.risk).toBe("high");
+      const badge = within(card).getByText("High risk · deletes files recursively");
+      expect(badge.classList).toContain("risk");
+      expect(badge.classList).toContain("risk-high");
+      expect(
+        within(card).getByText(
+          "Approve here: the global approve key does not approve high-risk requests.",
+        ),
+      ).toBeTruthy();
+      expect(screen.getByRole("option", { description: /High risk/ })).toBe(card);
+    });
+
+    it("shows a level without a rule when none is named", async () => {
+      const request = makeRequest({ id: "req-x", risk: { level: "high", rule: null } });
+      await showPopover(makeSnapshot({ agents: [agent], pending: [request] }));
+
+      expect(within(cards()[0]!).getByText("High risk")).toBeTruthy();
+    });
+
+    it("shows markup in a rule as literal text", async () => {
+      const request = makeRequest({ id: "req-b", risk: { level: "medium", rule: "<b>x</b>" } });
+      const { container } = await showPopover(
+        makeSnapshot({ agents: [agent], pending: [request] }),
+      );
+
+      expect(screen.getByText("Medium risk · <b>x</b>")).toBeTruthy();
+      expect(container.querySelector(".risk b")).toBeNull();
+    });
+  });
+
   describe("keyboard", () => {
     it("moves the selection with j/k and the arrow keys, most urgent first", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [wipe, push, deploy] }));

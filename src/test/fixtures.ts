@@ -40,6 +40,7 @@ export function makeRequest(
     on_timeout: "deny",
     idempotency_key: null,
     resolution: null,
+    risk: { level: "low", rule: null },
     ...overrides,
   };
 }

@@ -270,6 +270,38 @@ class Scenario:
         run.check("[C] with nothing pending, the approve key says 'Nothing to approve'",
                   empty and bool(nothing), [n["summary"] for n in self.notes.shown[mark:]])
 
+    # --- E ---
+
+    async def high_risk(self):
+        """A high-risk request is never approved by the global approve key, however long it
+        has waited; the deny key still denies it."""
+        run = self.run
+        title = "Clean the web root"
+        proc = subprocess.Popen([self.ctray, "ask", title, "--agent", "cleaner", "--details",
+                                 "rm -rf /srv/www", "--timeout", "1m", "--json"],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.askers.append(proc)
+        shown = await eventually(lambda: self.approval_note(title), timeout=30)
+        pending = await self.pending() or []
+        risk = next((r.get("risk") for r in pending if r["title"] == title), None)
+        run.check("[E] a request to delete files recursively arrives as high risk, with its rule",
+                  bool(shown) and risk == {"level": "high", "rule": "deletes files recursively"},
+                  risk)
+        await asyncio.sleep(1.5)  # past the first second
+        mark = len(self.notes.shown)
+        await self.press()
+        refused = await eventually(lambda: self.notes_since(
+            mark, lambda n: n["summary"] == "Not approved: high risk"), timeout=5)
+        run.check("[E] the approve key refuses a high-risk request and says why",
+                  bool(refused) and title in refused[0]["body"] and proc.poll() is None,
+                  ([n["summary"] for n in self.notes.shown[mark:]], proc.poll()))
+        await self.press("ctrl+alt+shift+d")
+        code = await self.exited(proc, timeout=10)
+        run.check("[E] the deny key still denies it (ctray exits 1, denied by the shortcut)",
+                  code == 1 and self.resolution(proc) == ("denied", "shortcut"),
+                  (code, self.resolution(proc) if code is not None else None))
+
     # --- B ---
 
     async def hammer(self, rounds=20):
@@ -379,7 +411,8 @@ async def main(app: str, out: Path) -> int:
                   (item, answers, proc.poll()))
         if not up:
             return run.finish()
-        for part in (scenario.forged_signal, scenario.key_at_arrival, scenario.hammer):
+        for part in (scenario.forged_signal, scenario.key_at_arrival, scenario.high_risk,
+                     scenario.hammer):
             try:
                 await part()
             except Exception:

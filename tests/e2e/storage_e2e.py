@@ -120,8 +120,11 @@ async def main(app: str, out: Path) -> int:
             run.check("... and the notification names where the old file is",
                       told is not None and str(kept[0] if kept else "?") in told["body"],
                       told)
-            answer = api_call(home / "run" / "api.sock", "agents.list")
-            run.check("... and the app serves agents again", "result" in answer, answer)
+            # The notification comes as the inbox opens; the API starts just after.
+            api_socket = home / "run" / "api.sock"
+            answer = await eventually(lambda: api_socket.exists()
+                                      and api_call(api_socket, "agents.list"))
+            run.check("... and the app serves agents again", "result" in (answer or {}), answer)
         finally:
             stop(proc)
 
@@ -188,6 +191,43 @@ async def main(app: str, out: Path) -> int:
             run.check("... and the app still answers", ask.returncode == 0, ask.stderr)
         finally:
             stop(proc)
+        # 5. The user's risk rules: a broken file is reported and the built-in rules apply;
+        # a valid one adds its rules.
+        for rules, broken in (('{"rules": [{"name": "", "level": "high", "contains": ["x"]}]}',
+                               True),
+                              ('{"rules": [{"name": "touches billing", "level": "high", '
+                               '"contains": ["billing-api"]}]}', False)):
+            home = isolated_home("converge-e2e-storage-rules-")
+            homes.append(home)
+            config = home / "config" / APP_ID
+            (config / "risk-rules.json").write_text(rules)
+            socket_path = home / "run" / "api.sock"
+            notes.shown.clear()
+            proc = start(app, out / "app-storage-rules.log")
+            try:
+                await eventually(lambda: socket_path.exists())
+
+                def risk_of(title, details):
+                    answer = api_call(socket_path, "approval.ask", {
+                        "agent_id": "e2e", "title": title, "details": details,
+                        "timeout_ms": 60000, "wait": False})
+                    return answer.get("result", {}).get("risk")
+                if broken:
+                    told = await eventually(
+                        lambda: note(notes, "Your risk rules are not in force"))
+                    run.check("a broken risk-rules file is reported, saying the built-in rules "
+                              "apply", told is not None and "built-in rules apply" in told["body"],
+                              summaries(notes))
+                    built_in = await eventually(lambda: risk_of("Clean", "rm -rf /tmp/x"))
+                    run.check("... and the built-in rules still apply", (built_in or {})
+                              .get("rule") == "deletes files recursively", built_in)
+                else:
+                    mine = await eventually(lambda: risk_of("Restart", "kubectl rollout "
+                                                            "restart billing-api"))
+                    run.check("a rule from the user's file gives its level and name",
+                              mine == {"level": "high", "rule": "touches billing"}, mine)
+            finally:
+                stop(proc)
     except Exception:
         traceback.print_exc()
         run.check("the storage scenario ran to the end", False)

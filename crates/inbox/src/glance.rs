@@ -105,6 +105,7 @@ mod tests {
             on_timeout: OnTimeout::Deny,
             idempotency_key: None,
             resolution: None,
+            risk: Default::default(),
         }
     }
 

@@ -14,6 +14,7 @@ use tokio::sync::{broadcast, watch, Notify};
 use crate::audit::{self, HistoryPage, HistoryQuery};
 use crate::error::{Error, Result};
 use crate::model::*;
+use crate::risk::RiskRules;
 use crate::store::{Durability, OpenReport, Resolved, Store};
 use crate::time::{Clock, SystemClock};
 use crate::validate;
@@ -72,6 +73,8 @@ struct State {
     seq: u64,
     /// Resolution watchers of pending requests someone is waiting on.
     waiters: HashMap<String, watch::Sender<Option<ApprovalRequest>>>,
+    /// How a new request's risk is assessed: the built-in rules until the app sets more.
+    risk_rules: RiskRules,
 }
 
 impl Inbox {
@@ -92,6 +95,7 @@ impl Inbox {
                     store,
                     seq: 0,
                     waiters: HashMap::new(),
+                    risk_rules: RiskRules::default(),
                 }),
                 events,
                 clock,
@@ -183,6 +187,12 @@ impl Inbox {
         Ok(crate::Glance::from_counts(&agents, pending))
     }
 
+    /// The rules new requests' risk is assessed by from now on (the built-in ones and the
+    /// user's, `RiskRules::with_user_rules`).
+    pub fn set_risk_rules(&self, rules: RiskRules) {
+        self.lock().risk_rules = rules;
+    }
+
     /// One agent, as the agent list shows it.
     pub fn agent(&self, id: &str) -> Result<Option<Agent>> {
         self.lock().store.agent(id)
@@ -272,7 +282,7 @@ impl Inbox {
                 limit: config.max_pending_total,
             });
         }
-        let request = ApprovalRequest {
+        let mut request = ApprovalRequest {
             id: uuid::Uuid::new_v4().to_string(),
             agent_id: new.agent_id,
             action: new.action,
@@ -284,7 +294,9 @@ impl Inbox {
             on_timeout: new.on_timeout,
             idempotency_key: new.idempotency_key,
             resolution: None,
+            risk: Risk::default(),
         };
+        request.risk = state.risk_rules.assess(&request);
         state.store.insert_request(&request)?;
         self.publish(
             &mut state,

@@ -14,11 +14,15 @@ use crate::error::{Error, Result};
 use crate::model::*;
 
 /// "CvTr": marks the file as ours, so a foreign SQLite file is never migrated.
-const APPLICATION_ID: i32 = 0x4376_5472;
+/// Marks the file as Converge Tray's (`PRAGMA application_id`).
+pub const APPLICATION_ID: i32 = 0x4376_5472;
 
 /// Each entry moves the schema from version `index` to `index + 1`. Append only: a shipped
 /// migration is never edited.
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_initial.sql"),
+    include_str!("migrations/0002_risk.sql"),
+];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
@@ -421,8 +425,9 @@ impl Store {
         .execute(params![req.agent_id, req.created_at])?;
         tx.prepare_cached(
             "INSERT INTO requests (id, agent_id, action, title, details, pid, uid, exe,
-                                   created_at, deadline, on_timeout, idempotency_key)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                   created_at, deadline, on_timeout, idempotency_key,
+                                   risk_level, risk_rule)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
         )?
         .execute(params![
             req.id,
@@ -437,6 +442,8 @@ impl Store {
             req.deadline,
             enum_str(&req.on_timeout),
             req.idempotency_key,
+            enum_str(&req.risk.level),
+            req.risk.rule,
         ])?;
         let tail = audit::append(&tx, &self.tail, AuditEvent::Requested, req, req.created_at)?;
         tx.commit()?;
@@ -633,7 +640,8 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
 }
 
 const REQUEST_SELECT: &str = "SELECT id, agent_id, action, title, details, pid, uid, exe,
-    created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason
+    created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason,
+    risk_level, risk_rule
     FROM requests";
 
 fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
@@ -663,5 +671,9 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
         on_timeout: parse_enum(&row.get::<_, String>(10)?)?,
         idempotency_key: row.get(11)?,
         resolution,
+        risk: Risk {
+            level: parse_enum(&row.get::<_, String>(16)?)?,
+            rule: row.get(17)?,
+        },
     })
 }

@@ -434,3 +434,80 @@ fn a_write_ahead_log_with_a_damaged_header_is_kept_too() {
         Some("its header does not match its checksum")
     );
 }
+
+#[test]
+fn risk_is_assessed_on_arrival_stored_and_kept_across_a_restart() {
+    let mut fx = Fixture::new();
+    let risky = fx
+        .inbox
+        .ask(NewRequest::new(
+            "a",
+            "Bash",
+            "Bash: rm -rf build",
+            "rm -rf build",
+        ))
+        .unwrap();
+    assert_eq!(risky.risk.level, RiskLevel::High);
+    assert_eq!(
+        risky.risk.rule.as_deref(),
+        Some("deletes files recursively")
+    );
+    let plain = fx.inbox.ask(ask("a", "cargo test")).unwrap();
+    assert_eq!(plain.risk, Risk::default());
+    fx.restart();
+    assert_eq!(
+        fx.inbox.request(&risky.id).unwrap().unwrap().risk,
+        risky.risk
+    );
+    assert_eq!(fx.inbox.pending().unwrap()[0].risk, risky.risk);
+
+    // The user's rules apply to what arrives afterwards.
+    fx.inbox.set_risk_rules(
+        RiskRules::with_user_rules(
+            r#"{"rules":[{"name":"touches billing","level":"high","contains":["billing"]}]}"#,
+        )
+        .unwrap(),
+    );
+    let billing = fx.inbox.ask(ask("a", "restart billing")).unwrap();
+    assert_eq!(billing.risk.rule.as_deref(), Some("touches billing"));
+}
+
+#[test]
+fn a_database_of_schema_1_is_migrated_and_its_requests_count_as_low_risk() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = db_path(&dir);
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    {
+        // As the first release left it: schema 1, one pending request.
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../src/migrations/0001_initial.sql"))
+            .unwrap();
+        let app_id: i64 = conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(app_id, 0);
+        conn.execute_batch(&format!(
+            "PRAGMA application_id = {}; PRAGMA user_version = 1;",
+            inbox::APPLICATION_ID
+        ))
+        .unwrap();
+        conn.execute(
+            "INSERT INTO requests (id, agent_id, action, title, details, created_at, deadline,
+             on_timeout) VALUES ('old', 'a', 'Bash', 'rm -rf x', 'rm -rf x', 1, 2, 'deny')",
+            [],
+        )
+        .unwrap();
+    }
+    let (inbox, report) = open_reporting(&path);
+    assert_eq!(
+        report.moved_aside, None,
+        "a schema 1 file is migrated, not replaced"
+    );
+    let old = inbox.request("old").unwrap().expect("kept");
+    assert_eq!(old.risk, Risk::default(), "assessed only on arrival");
+    let version: i64 = Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, SCHEMA_VERSION);
+}

@@ -188,6 +188,26 @@ pub struct Resolution {
     pub reason: Option<String>,
 }
 
+/// How risky a request looks, from the inbox's rules (built-in and the user's).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize, TS,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum RiskLevel {
+    #[default]
+    Low,
+    Medium,
+    /// Never approved by the global approve key: only from its card.
+    High,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct Risk {
+    pub level: RiskLevel,
+    /// The rule that gave the level, as the person reads it ("deletes files recursively").
+    pub rule: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct ApprovalRequest {
     /// 128 random bits; unguessable, so holding an id is the capability to wait on it.
@@ -205,6 +225,9 @@ pub struct ApprovalRequest {
     pub idempotency_key: Option<String>,
     /// `None` while pending.
     pub resolution: Option<Resolution>,
+    /// Assessed by the inbox when the request arrives (absent from older servers: low).
+    #[serde(default)]
+    pub risk: Risk,
 }
 
 impl ApprovalRequest {

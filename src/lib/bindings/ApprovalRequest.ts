@@ -2,6 +2,7 @@
 import type { OnTimeout } from "./OnTimeout";
 import type { Provenance } from "./Provenance";
 import type { Resolution } from "./Resolution";
+import type { Risk } from "./Risk";
 
 export type ApprovalRequest = { 
 /**
@@ -11,4 +12,8 @@ id: string, agent_id: string, action: string, title: string, details: string, pr
 /**
  * `None` while pending.
  */
-resolution: Resolution | null, };
+resolution: Resolution | null, 
+/**
+ * Assessed by the inbox when the request arrives (absent from older servers: low).
+ */
+risk: Risk, };
