@@ -183,6 +183,21 @@ async def main(app: str, out: Path) -> int:
                   outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
         run.check("the popover stayed open throughout (pinned)", bool(visible_windows()))
 
+        # 4b. A high-risk ask: the card says so, with the rule that fired.
+        title = "Clean the build cache"
+        risky = ask("ask", title, "--agent", "cleanup.sh", "--details", "rm -rf ~/.cache/build")
+        card = await loop.run_in_executor(pool, card_for, session, title)
+        badge = card.find("p.risk").text() if card is not None else None
+        run.check("a high-risk request's card shows its level and the rule that fired",
+                  card is not None and card.attribute("data-risk") == "high"
+                  and badge == "High risk · deletes files recursively", badge)
+        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-risk.png"))
+        if card is not None:
+            card.find("button.deny").click()
+            reason = await loop.run_in_executor(pool, lambda: session.wait_for("input.reason"))
+            reason[0].type("\ue007")
+        await exited(risky)
+
         # 5. First start: the demo Converge jobs ran; the one over the limit waits.
         socket_path = home / "run" / "api.sock"
 
