@@ -10,6 +10,7 @@ macro_rules! app_commands {
         $apply! {
             inbox_snapshot: [popover, window],
             inbox_decide: [popover, window],
+            inbox_decide_batch: [popover, window],
             popover_hide: [popover],
             popover_select: [popover],
             popover_painted: [popover],

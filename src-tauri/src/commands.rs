@@ -1,7 +1,9 @@
 //! The commands the frontend may call (each window gets only its own, see capabilities/).
 
 use converge_host::JobsOverview;
-use inbox::{ChainReport, HistoryPage, HistoryQuery, Inbox, Resolver, Snapshot, Verdict};
+use inbox::{
+    BatchOutcome, ChainReport, HistoryPage, HistoryQuery, Inbox, Resolver, Snapshot, Verdict,
+};
 use settings::Settings;
 use tauri::{AppHandle, State, WebviewWindow};
 
@@ -23,13 +25,31 @@ pub fn inbox_decide(
     request_id: String,
     verdict: Verdict,
 ) -> Result<(), ShellError> {
-    let surface = match window.label() {
-        popover::LABEL => Resolver::Popover,
-        window::LABEL => Resolver::Window,
-        other => return Err(format!("the window {other:?} cannot decide").into()),
-    };
+    let surface = surface_of(&window)?;
     inbox.decide(&request_id, verdict, surface)?;
     Ok(())
+}
+
+/// Several requests decided together (a batch from the popover or the full window); a
+/// high-risk request is never approved this way. The surface is the calling window's.
+#[tauri::command]
+pub fn inbox_decide_batch(
+    window: WebviewWindow,
+    inbox: State<'_, Inbox>,
+    request_ids: Vec<String>,
+    verdict: Verdict,
+) -> Result<BatchOutcome, ShellError> {
+    let surface = surface_of(&window)?;
+    Ok(inbox.decide_batch(&request_ids, verdict, surface)?)
+}
+
+/// The surface a window decides as; only the popover and the full window decide.
+fn surface_of(window: &WebviewWindow) -> Result<Resolver, ShellError> {
+    match window.label() {
+        popover::LABEL => Ok(Resolver::Popover),
+        window::LABEL => Ok(Resolver::Window),
+        other => Err(format!("the window {other:?} cannot decide").into()),
+    }
 }
 
 #[tauri::command]

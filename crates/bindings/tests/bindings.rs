@@ -56,6 +56,7 @@ fn generate(into: &Path) {
     Snapshot::export_all(&cfg).unwrap();
     InboxEvent::export_all(&cfg).unwrap();
     Verdict::export_all(&cfg).unwrap();
+    BatchOutcome::export_all(&cfg).unwrap();
     Resolver::export_all(&cfg).unwrap();
     Glance::export_all(&cfg).unwrap();
     HistoryQuery::export_all(&cfg).unwrap();

@@ -15,6 +15,9 @@ use crate::audit::{self, HistoryPage, HistoryQuery};
 use crate::error::{Error, Result};
 use crate::model::*;
 use crate::risk::RiskRules;
+
+/// The most requests one batch decision may name (the inbox holds at most 1,000 pending).
+const MAX_BATCH: usize = 1000;
 use crate::store::{Durability, OpenReport, Resolved, Store};
 use crate::time::{Clock, SystemClock};
 use crate::validate;
@@ -308,6 +311,53 @@ impl Inbox {
         drop(state);
         self.inner.timer_wake.notify_one();
         Ok(request)
+    }
+
+    /// A person's decision on several requests at once, through one of the app's surfaces.
+    /// Each is decided as by `decide`; a high-risk request is never approved in a batch (it
+    /// stays pending, for its own card), and one that cannot be decided is listed with why.
+    pub fn decide_batch(
+        &self,
+        ids: &[String],
+        verdict: Verdict,
+        by: Resolver,
+    ) -> Result<BatchOutcome> {
+        if !by.is_decision_surface() {
+            return Err(Error::NotADecisionSurface(by));
+        }
+        if ids.len() > MAX_BATCH {
+            return Err(Error::invalid(
+                "batch",
+                format!("{} requests is over the limit of {MAX_BATCH}", ids.len()),
+            ));
+        }
+        let mut outcome = BatchOutcome::default();
+        for id in ids {
+            let decided = match self.request(id) {
+                Ok(Some(request))
+                    if matches!(verdict, Verdict::Approve)
+                        && request.is_pending()
+                        && request.risk.level == RiskLevel::High =>
+                {
+                    Err("high risk: approve it from its own card".to_owned())
+                }
+                Ok(_) => match self.decide(id, verdict.clone(), by) {
+                    Ok(_) => Ok(()),
+                    Err(e @ (Error::Storage(_) | Error::Io { .. })) => return Err(e),
+                    Err(e) => Err(e.to_string()),
+                },
+                Err(e @ (Error::Storage(_) | Error::Io { .. })) => return Err(e),
+                Err(e) => Err(e.to_string()),
+            };
+            match decided {
+                Ok(()) => outcome.decided.push(id.clone()),
+                Err(reason) => outcome.refused.push(BatchRefusal {
+                    id: id.clone(),
+                    reason,
+                }),
+            }
+        }
+        Ok(outcome)
     }
 
     /// A person's decision, through one of the app's own surfaces. The first resolution of

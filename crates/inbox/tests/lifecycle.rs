@@ -668,3 +668,65 @@ fn the_glance_query_agrees_with_the_snapshot() {
     check("one decided");
     assert_eq!(fx.inbox.glance().unwrap().approvals_waiting, 1);
 }
+
+#[test]
+fn a_batch_decides_each_once_and_never_approves_high_risk() {
+    let fx = Fixture::new();
+    let a = fx.inbox.ask(ask("agent", "cargo test")).unwrap();
+    let b = fx.inbox.ask(ask("agent", "cargo build")).unwrap();
+    let risky = fx
+        .inbox
+        .ask(NewRequest::new(
+            "agent",
+            "Bash",
+            "Bash: rm -rf target",
+            "rm -rf target",
+        ))
+        .unwrap();
+    let done = fx.inbox.ask(ask("agent", "ls")).unwrap();
+    fx.inbox
+        .decide(&done.id, Verdict::Deny { reason: None }, Resolver::Popover)
+        .unwrap();
+    let ids = vec![
+        a.id.clone(),
+        b.id.clone(),
+        risky.id.clone(),
+        done.id.clone(),
+        "no-such-id".to_owned(),
+    ];
+    let outcome = fx
+        .inbox
+        .decide_batch(&ids, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    assert_eq!(outcome.decided, vec![a.id.clone(), b.id.clone()]);
+    let refused: Vec<(&str, &str)> = outcome
+        .refused
+        .iter()
+        .map(|r| (r.id.as_str(), r.reason.as_str()))
+        .collect();
+    assert_eq!(
+        refused[0],
+        (risky.id.as_str(), "high risk: approve it from its own card")
+    );
+    assert!(refused[1].1.contains("already denied"), "{refused:?}");
+    assert!(refused[2].1.contains("no approval request"), "{refused:?}");
+    assert!(fx.inbox.request(&risky.id).unwrap().unwrap().is_pending());
+
+    // Denying in a batch takes high-risk requests too: an agent gone astray is stopped.
+    let denied = fx
+        .inbox
+        .decide_batch(
+            std::slice::from_ref(&risky.id),
+            Verdict::Deny {
+                reason: Some("stop".into()),
+            },
+            Resolver::Window,
+        )
+        .unwrap();
+    assert_eq!(denied.decided, vec![risky.id.clone()]);
+    // Only a person's surface may decide.
+    assert!(fx
+        .inbox
+        .decide_batch(&[a.id], Verdict::Approve, Resolver::Requester)
+        .is_err());
+}

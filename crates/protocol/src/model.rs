@@ -288,3 +288,17 @@ pub struct BrokenEntry {
     pub seq: i64,
     pub problem: String,
 }
+
+/// What a batch decision did: the requests it decided, and those it left as they were, each
+/// with why (already decided, expired, high risk).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct BatchOutcome {
+    pub decided: Vec<String>,
+    pub refused: Vec<BatchRefusal>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct BatchRefusal {
+    pub id: String,
+    pub reason: String,
+}

@@ -6,6 +6,8 @@ export const COMMAND = {
   inboxSnapshot: "inbox_snapshot",
   /** Granted to: popover, window. */
   inboxDecide: "inbox_decide",
+  /** Granted to: popover, window. */
+  inboxDecideBatch: "inbox_decide_batch",
   /** Granted to: popover. */
   popoverHide: "popover_hide",
   /** Granted to: popover. */
