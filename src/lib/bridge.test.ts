@@ -8,6 +8,7 @@ import type { JobsOverview } from "./bindings/JobsOverview";
 import {
   auditVerify,
   decide,
+  decideBatch,
   getSnapshot,
   hidePopover,
   historyQuery,
@@ -59,6 +60,25 @@ describe("bridge", () => {
           requestId: "req-1",
           verdict: { verdict: "deny", reason: "not on prod" },
         },
+      },
+    ]);
+  });
+
+  it("sends a batch decision with its request ids and verdict, returning the outcome", async () => {
+    const outcome = {
+      decided: ["req-1"],
+      refused: [{ id: "req-2", reason: "high risk: approve it from its own card" }],
+    };
+    const calls = recordCommands(() => outcome);
+
+    await expect(decideBatch(["req-1", "req-2"], { verdict: "approve" })).resolves.toEqual(
+      outcome,
+    );
+
+    expect(calls).toEqual([
+      {
+        command: "inbox_decide_batch",
+        args: { requestIds: ["req-1", "req-2"], verdict: { verdict: "approve" } },
       },
     ]);
   });

@@ -2,6 +2,7 @@
 // functions, so the command and event names live here and nowhere else.
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { ChainReport } from "./bindings/ChainReport";
 import { COMMAND } from "./bindings/commands";
 import type { HistoryPage } from "./bindings/HistoryPage";
@@ -28,6 +29,15 @@ export function getSnapshot(): Promise<Snapshot> {
 /** The backend records the surface from the calling window, never from the caller's word. */
 export function decide(requestId: string, verdict: Verdict): Promise<void> {
   return invoke<void>(COMMAND.inboxDecide, { requestId, verdict });
+}
+
+/**
+ * Decides each request as `decide` does, in one call. High-risk requests are never approved
+ * this way: they stay pending and come back in `refused`, as do requests already decided or
+ * expired. The backend records the surface from the calling window, never from the caller's word.
+ */
+export function decideBatch(requestIds: string[], verdict: Verdict): Promise<BatchOutcome> {
+  return invoke<BatchOutcome>(COMMAND.inboxDecideBatch, { requestIds, verdict });
 }
 
 export function hidePopover(): Promise<void> {

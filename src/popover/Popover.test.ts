@@ -6,6 +6,7 @@ import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import type { Snapshot } from "../lib/bindings/Snapshot";
 import {
   decide,
+  decideBatch,
   getSnapshot,
   hidePopover,
   onSelectRequest,
@@ -27,6 +28,7 @@ import Popover from "./Popover.svelte";
 vi.mock("../lib/bridge", () => ({
   getSnapshot: vi.fn(),
   decide: vi.fn(),
+  decideBatch: vi.fn(),
   hidePopover: vi.fn(),
   openFullWindow: vi.fn(),
   subscribe: vi.fn(),
@@ -45,6 +47,10 @@ beforeEach(() => {
   // so Testing Library's async queries keep working.
   vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
   vi.mocked(decide).mockResolvedValue(undefined);
+  vi.mocked(decideBatch).mockImplementation(async (requestIds) => ({
+    decided: requestIds,
+    refused: [],
+  }));
   vi.mocked(hidePopover).mockResolvedValue(undefined);
   vi.mocked(openFullWindow).mockResolvedValue(undefined);
   vi.mocked(reportSelection).mockResolvedValue(undefined);
@@ -420,6 +426,232 @@ describe("Popover", () => {
       await user.keyboard("aa{Enter}");
 
       expect(decide).toHaveBeenCalledOnce();
+    });
+  });
+
+  describe("batch", () => {
+    const risky = makeRequest({
+      id: "req-rm",
+      title: "Clean build",
+      deadline: NOW + 240_000,
+      risk: { level: "high", rule: "deletes files recursively" },
+    });
+
+    function markOf(card: HTMLElement) {
+      return within(card).getByRole("checkbox", { name: "Select for a batch decision" });
+    }
+
+    function bar() {
+      return document.querySelector<HTMLElement>(".batch-bar");
+    }
+
+    it("marks a card with its control and shows the count before acting", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push, wipe] }));
+      expect(bar()).toBeNull();
+
+      const mark = markOf(cards()[1]!);
+      expect(mark.classList).toContain("mark");
+      expect(mark.getAttribute("aria-checked")).toBe("false");
+      await user.click(mark);
+      await user.click(markOf(cards()[2]!));
+
+      expect(mark.getAttribute("aria-checked")).toBe("true");
+      const batch = within(bar()!);
+      expect(batch.getByText("2 marked")).toBeTruthy();
+      expect(batch.getByRole("button", { name: "Approve 2" }).classList).toContain("batch-approve");
+      expect(batch.getByRole("button", { name: "Deny 2" }).classList).toContain("batch-deny");
+      expect(batch.getByRole("button", { name: "Clear" }).classList).toContain("batch-clear");
+
+      await user.click(mark);
+      expect(within(bar()!).getByText("1 marked")).toBeTruthy();
+      expect(decideBatch).not.toHaveBeenCalled();
+      expect(decide).not.toHaveBeenCalled();
+    });
+
+    it("marks the selected card with x and Space, and unmarks it again", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push, wipe] }));
+
+      await user.keyboard("x");
+      await user.keyboard("j");
+      await user.keyboard(" ");
+      await user.keyboard("j");
+
+      expect(cards().map((card) => markOf(card).getAttribute("aria-checked"))).toEqual([
+        "true",
+        "true",
+        "false",
+      ]);
+      expect(within(bar()!).getByText("2 marked")).toBeTruthy();
+
+      await user.keyboard("kx");
+      expect(within(bar()!).getByText("1 marked")).toBeTruthy();
+      expect(decide).not.toHaveBeenCalled();
+    });
+
+    it("toggles a focused mark once with Space", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+      const mark = markOf(cards()[1]!);
+      await user.click(mark);
+      expect(document.activeElement).toBe(mark);
+
+      await user.keyboard(" ");
+
+      expect(mark.getAttribute("aria-checked")).toBe("false");
+      expect(bar()).toBeNull();
+    });
+
+    it("approves the marked requests in one call, then clears the marks", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push, wipe] }));
+      await user.keyboard("xjjx");
+
+      await user.click(within(bar()!).getByRole("button", { name: "Approve 2" }));
+
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-wipe"], {
+        verdict: "approve",
+      });
+      expect(decide).not.toHaveBeenCalled();
+      await vi.waitFor(() => expect(bar()).toBeNull());
+      expect(screen.queryAllByRole("checkbox", { checked: true })).toHaveLength(0);
+      expect(screen.queryByRole("status")).toBeNull();
+    });
+
+    it("denies the marked requests in one call with the Deny button", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+      await user.click(markOf(cards()[0]!));
+      await user.click(markOf(cards()[1]!));
+
+      await user.click(within(bar()!).getByRole("button", { name: "Deny 2" }));
+
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-push"], {
+        verdict: "deny",
+        reason: null,
+      });
+      await vi.waitFor(() => expect(bar()).toBeNull());
+    });
+
+    it("approves the batch with shift+A and denies it with shift+D, only when marked", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      await user.keyboard("{Shift>}A{/Shift}{Shift>}D{/Shift}");
+      expect(decideBatch).not.toHaveBeenCalled();
+
+      await user.keyboard("jx{Shift>}A{/Shift}");
+      expect(decideBatch).toHaveBeenLastCalledWith(["req-push"], { verdict: "approve" });
+      await vi.waitFor(() => expect(bar()).toBeNull());
+
+      await user.keyboard("x{Shift>}D{/Shift}");
+      expect(decideBatch).toHaveBeenLastCalledWith(["req-push"], {
+        verdict: "deny",
+        reason: null,
+      });
+      expect(decideBatch).toHaveBeenCalledTimes(2);
+      expect(decide).not.toHaveBeenCalled();
+    });
+
+    it("keeps a, d and Enter acting on the selected card while others are marked", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      await user.keyboard("xja");
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
+      expect(decideBatch).not.toHaveBeenCalled();
+      expect(within(bar()!).getByText("1 marked")).toBeTruthy();
+    });
+
+    it("says on the Approve button how many high-risk ones it leaves for their cards", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push, risky] }));
+      await user.keyboard("xjxjx");
+
+      const batch = within(bar()!);
+      expect(batch.getByText("3 marked")).toBeTruthy();
+      expect(
+        batch.getByRole("button", { name: "Approve 2 (1 high-risk left for its card)" }),
+      ).toBeTruthy();
+      expect(batch.getByRole("button", { name: "Deny 3" })).toBeTruthy();
+    });
+
+    it("cannot approve a batch of only high-risk requests, but can deny it", async () => {
+      const risky2 = makeRequest({ id: "req-rm2", risk: { level: "high", rule: null } });
+      const { user } = await showPopover(makeSnapshot({ pending: [risky, risky2] }));
+      await user.keyboard("xjx");
+
+      const approve = within(bar()!).getByRole("button", {
+        name: "Approve 0 (2 high-risk left for their cards)",
+      });
+      expect(approve).toHaveProperty("disabled", true);
+      await user.keyboard("{Shift>}A{/Shift}");
+      expect(decideBatch).not.toHaveBeenCalled();
+
+      await user.keyboard("{Shift>}D{/Shift}");
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-rm", "req-rm2"], {
+        verdict: "deny",
+        reason: null,
+      });
+    });
+
+    it("says, as plain text, how many were left and why", async () => {
+      const markup = "<b>already decided by shortcut</b>";
+      vi.mocked(decideBatch).mockResolvedValue({
+        decided: ["req-deploy"],
+        refused: [
+          { id: "req-push", reason: markup },
+          { id: "req-rm", reason: "high risk: approve it from its own card" },
+        ],
+      });
+      const { user, container } = await showPopover(
+        makeSnapshot({ pending: [deploy, push, risky] }),
+      );
+      await user.keyboard("xjxjx");
+
+      await user.click(
+        within(bar()!).getByRole("button", { name: "Approve 2 (1 high-risk left for its card)" }),
+      );
+
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-push", "req-rm"], {
+        verdict: "approve",
+      });
+      const result = within(await screen.findByRole("status"));
+      expect(result.getByText("Approved 1; 2 left as they were:")).toBeTruthy();
+      expect(result.getByText(markup)).toBeTruthy();
+      expect(result.getByText("high risk: approve it from its own card")).toBeTruthy();
+      expect(container.querySelector(".batch-result b")).toBeNull();
+      expect(bar()).toBeNull();
+      expect(screen.queryAllByRole("checkbox", { checked: true })).toHaveLength(0);
+    });
+
+    it("keeps the marks and shows the error when the batch is refused outright", async () => {
+      vi.mocked(decideBatch).mockRejectedValue("the inbox is not running");
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+      await user.keyboard("x");
+
+      await user.click(within(bar()!).getByRole("button", { name: "Deny 1" }));
+
+      expect((await within(bar()!).findByRole("alert")).textContent).toBe(
+        "the inbox is not running",
+      );
+      expect(within(bar()!).getByText("1 marked")).toBeTruthy();
+    });
+
+    it("clears the marks with Clear", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+      await user.keyboard("xjx");
+
+      await user.click(within(bar()!).getByRole("button", { name: "Clear" }));
+
+      expect(bar()).toBeNull();
+      expect(screen.queryAllByRole("checkbox", { checked: true })).toHaveLength(0);
+      expect(decideBatch).not.toHaveBeenCalled();
+    });
+
+    it("drops the marks of requests decided elsewhere", async () => {
+      const { user } = await showPopover(makeSnapshot({ seq: 1, pending: [deploy, push] }));
+      await user.keyboard("xjx");
+
+      await deliver(resolved(2, deploy));
+      expect(within(bar()!).getByText("1 marked")).toBeTruthy();
+
+      await user.click(within(bar()!).getByRole("button", { name: "Approve 1" }));
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-push"], { verdict: "approve" });
     });
   });
 

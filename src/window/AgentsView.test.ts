@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Snapshot } from "../lib/bindings/Snapshot";
-import { decide, historyQuery } from "../lib/bridge";
+import { decide, decideBatch, historyQuery } from "../lib/bridge";
 import { InboxStore } from "../lib/inboxStore.svelte";
 import { formatDateTime } from "../lib/time";
 import {
@@ -17,12 +17,17 @@ import AgentsView from "./AgentsView.svelte";
 
 vi.mock("../lib/bridge", () => ({
   decide: vi.fn(),
+  decideBatch: vi.fn(),
   historyQuery: vi.fn(),
 }));
 
 beforeEach(() => {
   vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
   vi.mocked(decide).mockResolvedValue(undefined);
+  vi.mocked(decideBatch).mockImplementation(async (requestIds) => ({
+    decided: requestIds,
+    refused: [],
+  }));
   vi.mocked(historyQuery).mockResolvedValue({ entries: [], next_before: null });
 });
 
@@ -168,6 +173,89 @@ describe("Agents", () => {
 
     await waitFor(() => expect(detail().getAllByRole("option")).toHaveLength(1));
     expect(historyQuery).toHaveBeenCalledTimes(2);
+  });
+
+  describe("deny all", () => {
+    function denyAllButton() {
+      return detail().getByRole("button", { name: "Deny all 2 pending" });
+    }
+
+    it("is offered only when the agent has two or more pending", async () => {
+      const { user } = showAgents(everything);
+
+      await user.click(agentButton(/nightly script/));
+      expect(detail().queryByRole("button", { name: /Deny all/ })).toBeNull();
+      expect(document.querySelector(".deny-all")).toBeNull();
+
+      await user.click(agentButton(/claude in ~\/shop/));
+      expect(denyAllButton().classList).toContain("deny-all");
+    });
+
+    it("asks first, then denies all of the agent's pending requests in one call", async () => {
+      const { user } = showAgents(everything);
+      await user.click(agentButton(/claude in ~\/shop/));
+
+      await user.click(denyAllButton());
+      expect(decideBatch).not.toHaveBeenCalled();
+      const ask = within(detail().getByRole("group", { name: /Deny all/ }));
+      expect(ask.getByText("Deny all 2 pending requests from claude in ~/shop?")).toBeTruthy();
+      const confirm = ask.getByRole("button", { name: "Confirm" });
+      expect(confirm.classList).toContain("deny-all-confirm");
+
+      await user.click(confirm);
+
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-migrate"], {
+        verdict: "deny",
+        reason: "denied together from the full window",
+      });
+      expect(decide).not.toHaveBeenCalled();
+      await waitFor(() => expect(detail().queryByRole("group", { name: /Deny all/ })).toBeNull());
+    });
+
+    it("does nothing when cancelled", async () => {
+      const { user } = showAgents(everything);
+      await user.click(agentButton(/claude in ~\/shop/));
+
+      await user.click(denyAllButton());
+      await user.click(detail().getByRole("button", { name: "Cancel" }));
+
+      expect(decideBatch).not.toHaveBeenCalled();
+      expect(decide).not.toHaveBeenCalled();
+      expect(detail().queryByText(/pending requests from/)).toBeNull();
+      expect(denyAllButton()).toBeTruthy();
+    });
+
+    it("denies only the requests it asked about, not one arriving meanwhile", async () => {
+      const { inbox, user } = showAgents(everything);
+      await user.click(agentButton(/claude in ~\/shop/));
+      await user.click(denyAllButton());
+
+      const arrived = makeRequest({ id: "req-new", agent_id: "claude-shop" });
+      const pending = [cleanup, migrate, deploy, arrived];
+      inbox.reset(makeSnapshot({ seq: 2, agents: [nightly, shop], pending }));
+      await user.click(await detail().findByRole("button", { name: "Confirm" }));
+
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-migrate"], {
+        verdict: "deny",
+        reason: "denied together from the full window",
+      });
+    });
+
+    it("says, as plain text, which were left and why", async () => {
+      vi.mocked(decideBatch).mockResolvedValue({
+        decided: ["req-deploy"],
+        refused: [{ id: "req-migrate", reason: "already approved by the popover" }],
+      });
+      const { user } = showAgents(everything);
+      await user.click(agentButton(/claude in ~\/shop/));
+
+      await user.click(denyAllButton());
+      await user.click(detail().getByRole("button", { name: "Confirm" }));
+
+      const result = within(await detail().findByRole("status"));
+      expect(result.getByText("Denied 1; 1 left as it was:")).toBeTruthy();
+      expect(result.getByText("already approved by the popover")).toBeTruthy();
+    });
   });
 
   it("says when an agent has nothing pending", async () => {

@@ -198,6 +198,38 @@ async def main(app: str, out: Path) -> int:
             reason[0].type("\ue007")
         await exited(risky)
 
+        # 4c. A batch: three marked, two approved together, the high-risk one left for its card.
+        batch = {t: ask("ask", t, "--agent", "batch.sh", "--details", d, "--timeout", "2m")
+                 for t, d in (("Batch: run the tests", "cargo test"),
+                              ("Batch: build the docs", "cargo doc"),
+                              ("Batch: wipe the cache", "rm -rf ~/.cache/batch"))}
+        cards = {}
+        for t in batch:
+            cards[t] = await loop.run_in_executor(pool, card_for, session, t)
+        for card in cards.values():
+            if card is not None:
+                card.find(".mark").click()
+        bar = await loop.run_in_executor(pool, lambda: session.wait_for(".batch-approve"))
+        label = bar[0].text() if bar else ""
+        run.check("marking three cards states what a batch will do before it acts",
+                  all(cards.values()) and label.startswith("Approve 2"), label)
+        if bar:
+            bar[0].click()
+        safe = [batch["Batch: run the tests"], batch["Batch: build the docs"]]
+        for proc in safe:
+            await exited(proc)
+        risky_one = batch["Batch: wipe the cache"]
+        run.check("approving the batch approves the two (ctray exits 0), and leaves the "
+                  "high-risk one waiting for its card",
+                  [p.returncode for p in safe] == [0, 0] and risky_one.poll() is None,
+                  ([p.returncode for p in safe], risky_one.poll()))
+        card = await loop.run_in_executor(pool, card_for, session, "Batch: wipe the cache")
+        if card is not None:
+            card.find("button.deny").click()
+            reason = await loop.run_in_executor(pool, lambda: session.wait_for("input.reason"))
+            reason[0].type("\ue007")
+        await exited(risky_one)
+
         # 5. First start: the demo Converge jobs ran; the one over the limit waits.
         socket_path = home / "run" / "api.sock"
 
