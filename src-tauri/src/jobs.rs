@@ -91,14 +91,16 @@ pub fn install(app: &AppHandle, inbox: Inbox) {
 pub struct ApiJobs(pub AppHandle);
 
 impl api::JobControl for ApiJobs {
-    fn list(&self) -> Result<serde_json::Value, String> {
-        let overview = self.jobs()?.overview()?;
-        serde_json::to_value(overview).map_err(|e| e.to_string())
+    fn list(&self) -> Result<JobsOverview, String> {
+        self.jobs()?.overview()
     }
 
-    fn start(&self, job_id: &str) -> Result<serde_json::Value, String> {
+    fn start(&self, job_id: &str) -> Result<protocol::rpc::JobStarted, String> {
         let run_id = self.jobs()?.run(job_id)?;
-        Ok(serde_json::json!({ "agent_id": format!("converge:{run_id}"), "run_id": run_id }))
+        Ok(protocol::rpc::JobStarted {
+            agent_id: format!("converge:{run_id}"),
+            run_id,
+        })
     }
 }
 

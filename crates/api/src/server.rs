@@ -24,9 +24,9 @@ pub struct AskDefaults {
 /// job decides nothing; its gates still wait for a person.
 pub trait JobControl: Send + Sync {
     /// The jobs the user defined and their recent runs.
-    fn list(&self) -> Result<Value, String>;
+    fn list(&self) -> Result<protocol::jobs::JobsOverview, String>;
     /// Starts a job; returns `{ run_id, agent_id }`.
-    fn start(&self, job_id: &str) -> Result<Value, String>;
+    fn start(&self, job_id: &str) -> Result<rpc::JobStarted, String>;
 }
 
 #[derive(Clone)]
@@ -419,15 +419,19 @@ impl Connection {
             Method::VerifyAudit => self.reply(id, to_json(inbox.verify_audit())).await,
             Method::Subscribe => self.stream_events(id).await,
             Method::Jobs => {
-                let result = self
-                    .jobs()
-                    .and_then(|jobs| jobs.list().map_err(unavailable));
+                let result = self.jobs().and_then(|jobs| {
+                    jobs.list()
+                        .map(|overview| json!(overview))
+                        .map_err(unavailable)
+                });
                 self.reply(id, result).await
             }
             Method::StartJob(p) => {
-                let result = self
-                    .jobs()
-                    .and_then(|jobs| jobs.start(&p.job_id).map_err(unavailable));
+                let result = self.jobs().and_then(|jobs| {
+                    jobs.start(&p.job_id)
+                        .map(|started| json!(started))
+                        .map_err(unavailable)
+                });
                 self.reply(id, result).await
             }
         }

@@ -492,16 +492,29 @@ async fn the_socket_is_private_and_served_once() {
 struct TwoJobs(std::sync::Mutex<Vec<String>>);
 
 impl api::JobControl for TwoJobs {
-    fn list(&self) -> Result<Value, String> {
-        Ok(json!({ "definitions": [{ "id": "travel" }, { "id": "lunch" }], "runs": [] }))
+    fn list(&self) -> Result<protocol::jobs::JobsOverview, String> {
+        let job = |id: &str| protocol::jobs::JobDefinition {
+            id: id.into(),
+            name: id.into(),
+            pack: "expense".into(),
+            input: Default::default(),
+        };
+        Ok(protocol::jobs::JobsOverview {
+            definitions: vec![job("travel"), job("lunch")],
+            problem: None,
+            runs: Vec::new(),
+        })
     }
 
-    fn start(&self, job_id: &str) -> Result<Value, String> {
+    fn start(&self, job_id: &str) -> Result<protocol::rpc::JobStarted, String> {
         if job_id != "travel" && job_id != "lunch" {
             return Err(format!("no job {job_id:?} in jobs.toml"));
         }
         self.0.lock().unwrap().push(job_id.to_owned());
-        Ok(json!({ "run_id": "r1", "agent_id": "converge:r1" }))
+        Ok(protocol::rpc::JobStarted {
+            run_id: "r1".into(),
+            agent_id: "converge:r1".into(),
+        })
     }
 }
 

@@ -122,27 +122,27 @@ fn run(command: Command) -> Result<u8, ClientError> {
         Command::Jobs { json } => {
             let overview = Client::connect()?.jobs()?;
             if json {
-                println!("{overview}");
+                println!("{}", to_json(&overview));
                 return Ok(0);
             }
-            if let Some(problem) = overview["problem"].as_str() {
+            if let Some(problem) = &overview.problem {
                 eprintln!("ctray: {}", printable(problem));
             }
-            for job in overview["definitions"].as_array().into_iter().flatten() {
+            for job in &overview.definitions {
                 println!(
                     "{}\t{}\t{}",
-                    shown(&job["id"]),
-                    shown(&job["pack"]),
-                    shown(&job["name"])
+                    printable(&job.id),
+                    printable(&job.pack),
+                    printable(&job.name)
                 );
             }
-            for run in overview["runs"].as_array().into_iter().flatten().take(10) {
+            for run in overview.runs.iter().take(10) {
                 println!(
                     "run {}\t{}\t{}\t{}",
-                    shown(&run["id"]),
-                    shown(&run["job"]["id"]),
-                    shown(&run["state"]),
-                    shown(&run["detail"])
+                    printable(&run.id),
+                    printable(&run.job.id),
+                    word(&run.state),
+                    printable(run.detail.as_deref().unwrap_or(""))
                 );
             }
             Ok(0)
@@ -304,11 +304,6 @@ fn outcome_code(request: &ApprovalRequest) -> u8 {
             DENIED
         }
     }
-}
-
-/// A JSON string field as it may be printed on a terminal.
-fn shown(value: &Value) -> String {
-    printable(hook::text(value))
 }
 
 /// Agent text with every control character (escape sequences that could rewrite the

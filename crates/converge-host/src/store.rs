@@ -6,69 +6,35 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use rusqlite::{params, Connection, OptionalExtension};
-use serde::{Deserialize, Serialize};
-use ts_rs::TS;
 
 use crate::jobs::JobDefinition;
+pub use protocol::jobs::{RunRecord, RunState};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[serde(rename_all = "kebab-case")]
-pub enum RunState {
-    Running,
-    /// At a gate, waiting for a person.
-    Paused,
-    Converged,
-    /// Converged after a person rejected a proposal.
-    Rejected,
-    Failed,
-    BudgetExhausted,
-    /// The app stopped while it ran; start the job again.
-    Interrupted,
-}
-
-impl RunState {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Running => "running",
-            Self::Paused => "paused",
-            Self::Converged => "converged",
-            Self::Rejected => "rejected",
-            Self::Failed => "failed",
-            Self::BudgetExhausted => "budget-exhausted",
-            Self::Interrupted => "interrupted",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        [
-            Self::Running,
-            Self::Paused,
-            Self::Converged,
-            Self::Rejected,
-            Self::Failed,
-            Self::BudgetExhausted,
-            Self::Interrupted,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == text)
-    }
-
-    pub fn is_finished(self) -> bool {
-        !matches!(self, Self::Running | Self::Paused)
+/// How a run's state is stored: its serde name.
+fn state_str(state: RunState) -> &'static str {
+    match state {
+        RunState::Running => "running",
+        RunState::Paused => "paused",
+        RunState::Converged => "converged",
+        RunState::Rejected => "rejected",
+        RunState::Failed => "failed",
+        RunState::BudgetExhausted => "budget-exhausted",
+        RunState::Interrupted => "interrupted",
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, TS)]
-pub struct RunRecord {
-    pub id: String,
-    pub job: JobDefinition,
-    pub state: RunState,
-    /// How it ended, or what it waits for.
-    pub detail: Option<String>,
-    #[ts(type = "number")]
-    pub started_at: i64,
-    #[ts(type = "number")]
-    pub updated_at: i64,
+fn parse_state(text: &str) -> Option<RunState> {
+    [
+        RunState::Running,
+        RunState::Paused,
+        RunState::Converged,
+        RunState::Rejected,
+        RunState::Failed,
+        RunState::BudgetExhausted,
+        RunState::Interrupted,
+    ]
+    .into_iter()
+    .find(|state| state_str(*state) == text)
 }
 
 /// A person's decision at a gate, as the kernel needs it to resume (and to replay).
@@ -143,7 +109,7 @@ impl RunStore {
     ) -> Result<(), StoreError> {
         self.conn.lock().unwrap().execute(
             "UPDATE runs SET state = ?2, detail = ?3, updated_at = ?4 WHERE id = ?1",
-            params![id, state.as_str(), detail, now],
+            params![id, state_str(state), detail, now],
         )?;
         Ok(())
     }
@@ -228,7 +194,7 @@ fn to_record(
 ) -> Result<RunRecord, StoreError> {
     let job: JobDefinition =
         serde_json::from_str(&job).map_err(|e| StoreError::Corrupt(format!("run {id}: {e}")))?;
-    let state = RunState::parse(&state)
+    let state = parse_state(&state)
         .ok_or_else(|| StoreError::Corrupt(format!("run {id}: unknown state {state:?}")))?;
     Ok(RunRecord {
         id,

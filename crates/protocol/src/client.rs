@@ -203,8 +203,8 @@ impl Client {
         self.call(method::PENDING, &Value::Null)
     }
 
-    /// The app's Converge jobs and recent runs (`JobsOverview`, docs/converge.md).
-    pub fn jobs(&mut self) -> Result<Value, ClientError> {
+    /// The app's Converge jobs and recent runs (docs/converge.md).
+    pub fn jobs(&mut self) -> Result<crate::jobs::JobsOverview, ClientError> {
         self.call(method::JOBS, &Value::Null)
     }
 

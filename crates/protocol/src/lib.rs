@@ -8,6 +8,7 @@
 //! docs/protocol.md describes the wire format.
 
 pub mod client;
+pub mod jobs;
 pub mod limits;
 pub mod model;
 pub mod rpc;
