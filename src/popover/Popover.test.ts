@@ -314,6 +314,18 @@ describe("Popover", () => {
       expect(within(selectedCard()).getByText("Force push")).toBeTruthy();
     });
 
+    it("does not report back a selection the app made, only the person's own moves", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+      vi.mocked(reportSelection).mockClear();
+
+      pushSelect("req-push");
+      await tick();
+      expect(reportSelection).not.toHaveBeenCalled();
+
+      await user.keyboard("k");
+      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy");
+    });
+
     it("approves the selected request with a", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
 
