@@ -168,11 +168,16 @@ async def main(app: str, out: Path) -> int:
         hook_input = (PAYLOADS / "claude" / "permission_request.json").read_text()
         claude = ask("hook", "claude", stdin=hook_input)
         card = await loop.run_in_executor(pool, card_for, session, "Bash: rm -rf node_modules")
-        run.check("a Claude Code permission request becomes a card with the tool input",
-                  card is not None and '"command": "rm -rf node_modules"'
-                  in card.find("pre.details").text())
+        run.check("a Claude Code permission request becomes a card showing the real command",
+                  card is not None and card.find("pre.command").text() == "rm -rf node_modules")
         request_id = card.attribute("data-request-id")
         await loop.run_in_executor(pool, session.screenshot, str(out / "popover-claude.png"))
+        if card is not None:
+            card.find("button.raw-toggle").click()
+        raw = await loop.run_in_executor(
+            pool, lambda: session.wait_for("li.card pre.details", timeout=5))
+        run.check("... with the tool input as the agent sent it one click away",
+                  any('"command": "rm -rf node_modules"' in d.text() for d in raw))
         card.find("button.approve").click()
         await exited(claude)
         printed = claude.stdout.read()
