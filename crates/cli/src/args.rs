@@ -14,13 +14,13 @@ pub const USAGE: &str = "usage:
       the Converge jobs defined in the app's jobs.toml, then recent runs
   ctray job start JOB_ID
       starts a Converge job in the app; its gates wait for you in the tray
-  ctray hook claude|codex [--timeout 5m] [--on-timeout fallback|deny]
+  ctray hook claude|codex|qwen [--timeout 5m] [--on-timeout fallback|deny]
       the hook program of Claude Code and Codex (reads the hook's JSON on stdin; for
       Codex's notify, the JSON is the last argument); prints the decision, or nothing
-  ctray install claude|codex [--timeout 5m]
-      adds ctray's hooks to ~/.claude/settings.json, or ~/.codex/hooks.json and
-      ~/.codex/config.toml, keeping a backup of each file it changes
-  ctray uninstall claude|codex
+  ctray install claude|codex|qwen [--timeout 5m]
+      adds ctray's hooks to ~/.claude/settings.json, ~/.codex/hooks.json and
+      ~/.codex/config.toml, or ~/.qwen/settings.json, keeping a backup of each file it changes
+  ctray uninstall claude|codex|qwen
       removes exactly what install added";
 
 #[derive(Debug, PartialEq, Eq)]
@@ -118,9 +118,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             let (host, notify_payload) = match positional.as_slice() {
                 [host] => (host, None),
                 [host, payload] => (host, Some(payload.clone())),
-                _ => return Err("hook takes claude or codex".into()),
+                _ => return Err("hook takes claude, codex or qwen".into()),
             };
-            let host = Host::parse(host).ok_or("hook takes claude or codex")?;
+            let host = Host::parse(host).ok_or("hook takes claude, codex or qwen")?;
             let timeout_ms = take("--timeout")
                 .map(|t| parse_duration(&t))
                 .transpose()?
@@ -141,9 +141,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         }
         "install" | "uninstall" => {
             let [host] = positional.as_slice() else {
-                return Err(format!("{command} takes claude or codex"));
+                return Err(format!("{command} takes claude, codex or qwen"));
             };
-            let host = Host::parse(host).ok_or(format!("{command} takes claude or codex"))?;
+            let host = Host::parse(host).ok_or(format!("{command} takes claude, codex or qwen"))?;
             if command == "uninstall" {
                 Command::Uninstall { host }
             } else {

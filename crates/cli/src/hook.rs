@@ -26,6 +26,8 @@ const ASK_SLACK: Duration = Duration::from_secs(30);
 pub enum Host {
     Claude,
     Codex,
+    /// Qwen Code: Claude Code's hook format and event names (docs/integrations.md).
+    Qwen,
 }
 
 impl Host {
@@ -33,6 +35,7 @@ impl Host {
         match name {
             "claude" | "claude-code" => Some(Self::Claude),
             "codex" => Some(Self::Codex),
+            "qwen" | "qwen-code" => Some(Self::Qwen),
             _ => None,
         }
     }
@@ -42,6 +45,7 @@ impl Host {
         match self {
             Self::Claude => "Claude Code",
             Self::Codex => "Codex",
+            Self::Qwen => "Qwen Code",
         }
     }
 
@@ -50,6 +54,7 @@ impl Host {
         match self {
             Self::Claude => "claude",
             Self::Codex => "codex",
+            Self::Qwen => "qwen",
         }
     }
 
@@ -57,6 +62,7 @@ impl Host {
         match self {
             Self::Claude => "claude-code",
             Self::Codex => "codex",
+            Self::Qwen => "qwen-code",
         }
     }
 
@@ -64,6 +70,7 @@ impl Host {
         match self {
             Self::Claude => AgentKind::ClaudeCode,
             Self::Codex => AgentKind::Codex,
+            Self::Qwen => AgentKind::Other,
         }
     }
 }

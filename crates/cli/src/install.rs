@@ -61,6 +61,11 @@ impl Paths {
                 hooks: dir("CLAUDE_CONFIG_DIR", ".claude")?.join("settings.json"),
                 codex_config: None,
             },
+            // Qwen Code reads ~/.qwen/settings.json (QWEN_HOME is not a setting of its own).
+            Host::Qwen => Self {
+                hooks: home()?.join(".qwen").join("settings.json"),
+                codex_config: None,
+            },
             Host::Codex => {
                 let dir = dir("CODEX_HOME", ".codex")?;
                 Self {
@@ -84,7 +89,8 @@ pub fn install(
     let mut settings = read_json(&paths.hooks)?;
     remove_ours(&mut settings, host);
     let events = match host {
-        Host::Claude => CLAUDE_EVENTS,
+        // Qwen Code has Claude Code's event names for all of these.
+        Host::Claude | Host::Qwen => CLAUDE_EVENTS,
         Host::Codex => CODEX_EVENTS,
     };
     let hooks = settings
@@ -100,13 +106,13 @@ pub fn install(
             json!({
                 "type": "command",
                 "command": format!("{program} hook {} --timeout {ask_secs}s", host.word()),
-                "timeout": ask_secs + HOOK_MARGIN_SECS,
+                "timeout": hook_timeout(host, ask_secs + HOOK_MARGIN_SECS),
             })
         } else {
             json!({
                 "type": "command",
                 "command": format!("{program} hook {}", host.word()),
-                "timeout": STATUS_HOOK_TIMEOUT_SECS,
+                "timeout": hook_timeout(host, STATUS_HOOK_TIMEOUT_SECS),
             })
         };
         let groups = hooks.entry(event).or_insert_with(|| json!([]));
@@ -137,6 +143,16 @@ pub fn install(
         );
     }
     Ok(said)
+}
+
+/// A hook's `timeout` as the host reads it: seconds, except that Qwen Code reads a value of
+/// 1000 or more as milliseconds (a 30-minute approval would otherwise be cut off after two
+/// seconds), so from there it gets milliseconds.
+fn hook_timeout(host: Host, secs: i64) -> i64 {
+    match host {
+        Host::Qwen if secs >= 1000 => secs * 1000,
+        _ => secs,
+    }
 }
 
 /// Removes exactly what `install` added; everything else stays as it is.

@@ -371,3 +371,51 @@ fn codex_permission_request_allows_without_updated_input_and_notify_reports_the_
         Some("Rename complete and verified `cargo build` succeeds.")
     );
 }
+
+#[test]
+fn qwen_code_asks_like_claude_code_and_gets_the_same_answers() {
+    let app = app();
+    let child = hook(
+        &app.socket,
+        "qwen",
+        &[],
+        &payload("qwen/permission_request.json"),
+    );
+    let request = wait_pending(&app.inbox);
+    assert_eq!(request.agent_id, "qwen-code:qwen-session-1");
+    assert_eq!(request.action, "run_shell_command");
+    assert_eq!(request.title, "run_shell_command: rm -rf dist");
+    assert!(request.details.contains("\"command\": \"rm -rf dist\""));
+    assert!(request.details.contains("cwd: /home/me/shop"));
+    assert_eq!(
+        app.agent("qwen-code:qwen-session-1").name,
+        "Qwen Code · shop"
+    );
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), ALLOW);
+
+    // A denial carries the person's reason to the model, as for Claude Code.
+    let child = hook(
+        &app.socket,
+        "qwen",
+        &[],
+        &payload("qwen/permission_request.json"),
+    );
+    let request = wait_pending(&app.inbox);
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny {
+                reason: Some("keep dist".into()),
+            },
+            Resolver::Popover,
+        )
+        .unwrap();
+    let out = finish(child);
+    assert!(text(&out.stdout).contains("\"behavior\":\"deny\""));
+    assert!(text(&out.stdout).contains("keep dist"));
+}

@@ -295,3 +295,40 @@ fn a_notify_program_the_user_already_has_is_left_alone() {
         "{}\n"
     );
 }
+
+#[test]
+fn install_qwen_writes_claude_style_hooks_with_timeouts_qwen_reads_right() {
+    let home = tempfile::tempdir().unwrap();
+    let settings = home.path().join(".qwen").join("settings.json");
+    let ctray_path = Path::new(env!("CARGO_BIN_EXE_ctray")).display().to_string();
+
+    let out = ctray(home.path(), &["install", "qwen"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let installed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    let permission = &installed["hooks"]["PermissionRequest"][0]["hooks"][0];
+    assert_eq!(
+        permission["command"],
+        format!("{ctray_path} hook qwen --timeout 300s")
+    );
+    assert_eq!(permission["timeout"], 360, "seconds below 1000");
+    assert_eq!(
+        installed["hooks"]["Stop"][0]["hooks"][0]["command"],
+        format!("{ctray_path} hook qwen")
+    );
+
+    // Qwen Code reads a timeout of 1000 or more as milliseconds: a 30-minute approval is
+    // written in milliseconds, or the hook would be killed after 1.86 s.
+    let out = ctray(home.path(), &["install", "qwen", "--timeout", "30m"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let installed: Value =
+        serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    let permissions = installed["hooks"]["PermissionRequest"].as_array().unwrap();
+    assert_eq!(permissions.len(), 1, "reinstalling replaces ours");
+    assert_eq!(permissions[0]["hooks"][0]["timeout"], 1_860_000);
+
+    let out = ctray(home.path(), &["uninstall", "qwen"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let left: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
+    assert!(left.get("hooks").is_none(), "{left}");
+}

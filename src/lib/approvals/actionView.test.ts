@@ -209,6 +209,15 @@ describe("actionView", () => {
     expect(actionView(action, details)).toEqual(expected);
   });
 
+  it("reads Qwen Code's shell tool like Claude Code's", () => {
+    expect(actionView("run_shell_command", '{"command":"rm -rf dist"}')).toEqual({
+      kind: "shell",
+      command: "rm -rf dist",
+      context: [],
+      extras: [],
+    });
+  });
+
   it("accepts a tool input with no context lines", () => {
     expect(actionView("Bash", '{"command":"ls"}')).toEqual({
       kind: "shell",
