@@ -113,6 +113,11 @@ async def main(app: str, out: Path) -> int:
             pool, Session.create, DRIVER, str(wrapper), ["--pin-popover"])
         item = await desktop.wait_for_item()
         run.check("the app is up with its tray item", item is not None)
+        # The tray item can show before the local API has bound its socket: an agent asking
+        # in that moment finds no app (ctray exits 3). Wait until the API answers.
+        answering = await eventually(lambda: subprocess.run(
+            [ctray, "agents"], capture_output=True, timeout=10).returncode == 0, timeout=30)
+        run.check("the local API answers", bool(answering))
         notes = desktop.notifications
 
         # 1. ctray ask blocks until a person approves in the popover: exit 0.
