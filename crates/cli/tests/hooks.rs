@@ -25,12 +25,17 @@ fn hook(socket: &Path, host: &str, extra: &[&str], stdin: &str) -> std::process:
 /// Claude Code's documented PermissionRequest through the hook: the hook, still waiting,
 /// and the request it put in front of the person.
 fn claude_asks(app: &common::App) -> (std::process::Child, inbox::ApprovalRequest) {
-    let child = hook(
-        &app.socket,
-        "claude",
-        &[],
-        &payload("claude/permission_request.json"),
-    );
+    asks(app, "claude", "claude/permission_request.json")
+}
+
+/// A host's PermissionRequest payload through `ctray hook <host>`: the hook, still waiting,
+/// and the request it put in front of the person.
+fn asks(
+    app: &common::App,
+    host: &str,
+    payload_name: &str,
+) -> (std::process::Child, inbox::ApprovalRequest) {
+    let child = hook(&app.socket, host, &[], &payload(payload_name));
     (child, wait_pending(&app.inbox))
 }
 
@@ -375,13 +380,7 @@ fn codex_permission_request_allows_without_updated_input_and_notify_reports_the_
 #[test]
 fn qwen_code_asks_like_claude_code_and_gets_the_same_answers() {
     let app = app();
-    let child = hook(
-        &app.socket,
-        "qwen",
-        &[],
-        &payload("qwen/permission_request.json"),
-    );
-    let request = wait_pending(&app.inbox);
+    let (child, request) = asks(&app, "qwen", "qwen/permission_request.json");
     assert_eq!(request.agent_id, "qwen-code:qwen-session-1");
     assert_eq!(request.action, "run_shell_command");
     assert_eq!(request.title, "run_shell_command: rm -rf dist");
@@ -399,13 +398,7 @@ fn qwen_code_asks_like_claude_code_and_gets_the_same_answers() {
     assert_eq!(text(&out.stdout), ALLOW);
 
     // A denial carries the person's reason to the model, as for Claude Code.
-    let child = hook(
-        &app.socket,
-        "qwen",
-        &[],
-        &payload("qwen/permission_request.json"),
-    );
-    let request = wait_pending(&app.inbox);
+    let (child, request) = asks(&app, "qwen", "qwen/permission_request.json");
     app.inbox
         .decide(
             &request.id,

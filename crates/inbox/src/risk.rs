@@ -172,7 +172,7 @@ impl RiskRules {
                 .map(|(name, level, contains)| RiskRule {
                     name: (*name).to_owned(),
                     level: *level,
-                    contains: contains.iter().map(|p| (*p).to_owned()).collect(),
+                    contains: contains.iter().map(|p| p.to_lowercase()).collect(),
                 })
                 .collect(),
         }
@@ -195,7 +195,13 @@ impl RiskRules {
             }
         }
         let mut rules = Self::built_in();
-        rules.rules.extend(file.rules);
+        // Matching is case-insensitive: phrases are lowered once here, not at every request.
+        rules
+            .rules
+            .extend(file.rules.into_iter().map(|rule| RiskRule {
+                contains: rule.contains.iter().map(|p| p.to_lowercase()).collect(),
+                ..rule
+            }));
         Ok(rules)
     }
 
@@ -209,7 +215,7 @@ impl RiskRules {
                 && rule
                     .contains
                     .iter()
-                    .any(|phrase| contains_phrase(&text, &phrase.to_lowercase()))
+                    .any(|phrase| contains_phrase(&text, phrase))
             {
                 risk = Risk {
                     level: rule.level,
