@@ -17,6 +17,8 @@ PACKAGES=(
   # WebDriver for WebKitGTK, input events
   xvfb xauth dbus dbus-x11 xdotool webkit2gtk-driver haskell-status-notifier-item-utils
   python3-venv
+  # ... and a terminal for the agent programs that only ask when interactive (Codex)
+  tmux
   # ... and a window manager with a second window to move the focus to
   openbox x11-apps x11-utils
 )
@@ -45,4 +47,6 @@ fi
 venv="$HOME/.cache/converge-tray/e2e-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check dbus-next==0.2.3
+# The real agent programs (Claude Code, Codex) at pinned versions, for the e2e tests.
+./scripts/install-agent-clis.sh
 echo "setup: done"

@@ -157,12 +157,21 @@ impl Session {
     }
 
     fn report(&self, state: Option<AgentState>, activity: String) -> Result<(), String> {
+        self.report_state(state, Some(activity))
+    }
+
+    /// Like `report`; with no activity the agent's last one stays.
+    fn report_state(
+        &self,
+        state: Option<AgentState>,
+        activity: Option<String>,
+    ) -> Result<(), String> {
         let params = AgentParams {
             agent_id: self.agent_id.clone(),
             name: Some(self.agent_name.clone()),
             kind: Some(self.kind),
             state,
-            activity: Some(clip(&activity, MAX_ACTIVITY)),
+            activity: activity.map(|activity| clip(&activity, MAX_ACTIVITY)),
         };
         self.client()?
             .update_agent(&params)
@@ -217,10 +226,9 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
                 format!("{verb} {}", summary(tool, input)),
             )?;
             // The host's own prompt was answered first: the card is no longer a question.
-            let shown = details_prefix(input);
             session
                 .close_stale("answered in the agent's own prompt", |request| {
-                    request.action == tool && request.details.starts_with(&shown)
+                    request.action == tool && same_call(&request.details, input)
                 })
                 .map(|()| None)
         }
@@ -228,8 +236,13 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
             .report(Some(AgentState::Working), "Working on a new prompt".into())
             .map(|()| None),
         "Notification" => {
-            let state = (payload["notification_type"] == "idle_prompt")
-                .then_some(AgentState::WaitingForInput);
+            // Waiting on the person in its own terminal (its prompt, its permission dialog,
+            // a question): not "working".
+            let waiting = matches!(
+                text(&payload["notification_type"]),
+                "idle_prompt" | "permission_prompt" | "agent_needs_input" | "elicitation_dialog"
+            );
+            let state = waiting.then_some(AgentState::WaitingForInput);
             session
                 .report(state, text(&payload["message"]).to_owned())
                 .map(|()| None)
@@ -254,8 +267,21 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
                 .map(|()| None)
         }
         "SessionEnd" => {
-            let reason = text(&payload["reason"]);
-            session.report(Some(AgentState::Done), format!("Session ended ({reason})"))?;
+            // A turn's summary (from Stop) says more than "Session ended": it stays.
+            let ended_after_a_turn = session
+                .client()?
+                .agents()
+                .map_err(describe)?
+                .iter()
+                .any(|agent| agent.id == session.agent_id && agent.state == AgentState::Done);
+            let activity = match text(&payload["reason"]) {
+                "" => "Session ended".to_owned(),
+                reason => format!("Session ended ({reason})"),
+            };
+            session.report_state(
+                Some(AgentState::Done),
+                (!ended_after_a_turn).then_some(activity),
+            )?;
             session
                 .close_stale("the session ended", |_| true)
                 .map(|()| None)
@@ -265,12 +291,20 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
 }
 
 /// Codex's `notify` program: `agent-turn-complete` is the only kind so far.
+///
+/// Codex also notifies the turns of its own helper threads (the one that writes a task's
+/// title has a thread id of its own), so only a thread the hooks already made an agent of
+/// (SessionStart comes first) is reported: one Codex session stays one agent.
 fn notify(host: Host, kind: &str, payload: &Value) -> Result<(), String> {
     if kind != "agent-turn-complete" {
         return Err(format!("unknown notify type {kind:?}"));
     }
     let session = Session::of(host, text(&payload["thread-id"]), text(&payload["cwd"]))
         .ok_or("the notify payload has no thread-id")?;
+    let known = session.client()?.agents().map_err(describe)?;
+    if !known.iter().any(|agent| agent.id == session.agent_id) {
+        return Ok(());
+    }
     session.report(
         Some(AgentState::Done),
         turn_summary(text(&payload["last-assistant-message"])),
@@ -359,6 +393,25 @@ pub fn text(value: &Value) -> &str {
 
 /// The tool input exactly as the agent sent it, pretty-printed, then a blank line. The
 /// same input always renders the same, which is how PostToolUse finds its card.
+/// Whether a card (its details start with the tool input it asked about) is about the
+/// call `input` describes. The model's `description` is left out: Codex sends it with the
+/// PermissionRequest but not with the Pre/PostToolUse of the same call.
+fn same_call(details: &str, input: &Value) -> bool {
+    let asked = serde_json::Deserializer::from_str(details)
+        .into_iter::<Value>()
+        .next()
+        .and_then(Result::ok);
+    let without_description = |value: &Value| match value {
+        Value::Object(fields) => {
+            let mut fields = fields.clone();
+            fields.remove("description");
+            Value::Object(fields)
+        }
+        other => other.clone(),
+    };
+    asked.is_some_and(|asked| without_description(&asked) == without_description(input))
+}
+
 fn details_prefix(input: &Value) -> String {
     let shown = serde_json::to_string_pretty(input).unwrap_or_default();
     format!("{shown}\n\n")

@@ -32,6 +32,7 @@ const CODEX_EVENTS: &[&str] = &[
     "UserPromptSubmit",
     "Stop",
     "SessionStart",
+    "SessionEnd",
 ];
 const NOTIFY_MARKER: &str = "# Added by `ctray install codex`; `ctray uninstall codex` removes it.";
 
@@ -137,8 +138,9 @@ pub fn install(
     if let Some(config) = &paths.codex_config {
         said.extend(add_notify(config, &program_array(ctray))?);
         said.push(
-            "Codex runs these hooks only once you trust them: start codex, open /hooks, review \
-             them and trust them (t trusts all)."
+            "Codex runs these hooks only once you trust them, and asks again after any change \
+             to them (this one too): start codex and choose \"Trust all and continue\", or open \
+             /hooks and trust them (t trusts all). Until then it asks in its own prompt."
                 .into(),
         );
     }
@@ -158,8 +160,10 @@ fn hook_timeout(host: Host, secs: i64) -> i64 {
 /// Removes exactly what `install` added; everything else stays as it is.
 pub fn uninstall(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
     let mut said = Vec::new();
+    let mut trusted = Vec::new();
     if paths.hooks.exists() {
         let mut settings = read_json(&paths.hooks)?;
+        trusted = trust_keys(&settings, host, &paths.hooks);
         let removed = remove_ours(&mut settings, host);
         if removed > 0 {
             said.extend(write_json(&paths.hooks, &settings)?);
@@ -171,6 +175,7 @@ pub fn uninstall(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
     }
     if let Some(config) = &paths.codex_config {
         said.extend(remove_notify(config)?);
+        said.extend(remove_trust(config, &trusted)?);
     }
     if said.is_empty() {
         said.push(format!("nothing of ctray's in {}", paths.hooks.display()));
@@ -206,6 +211,118 @@ fn remove_ours(settings: &mut Value, host: Host) -> usize {
         }
     }
     removed
+}
+
+/// The keys under which Codex records the person's trust in our handlers, in its
+/// config.toml: `<hooks.json path>:<event in snake case>:<group index>:<handler index>`.
+fn trust_keys(settings: &Value, host: Host, hooks_file: &Path) -> Vec<String> {
+    let Some(hooks) = settings.get("hooks").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let mut keys = Vec::new();
+    for (event, groups) in hooks {
+        let groups = groups.as_array().map(Vec::as_slice).unwrap_or_default();
+        for (g, group) in groups.iter().enumerate() {
+            let handlers = group["hooks"]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            for (h, handler) in handlers.iter().enumerate() {
+                if is_ours(handler, host) {
+                    keys.push(format!(
+                        "{}:{}:{g}:{h}",
+                        hooks_file.display(),
+                        snake_case(event)
+                    ));
+                }
+            }
+        }
+    }
+    keys
+}
+
+fn snake_case(event: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in event.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Takes out of Codex's config.toml the `[hooks.state."<key>"]` tables of `keys` (the trust
+/// Codex recorded for our handlers), and the `[hooks.state]` table if that leaves it empty.
+fn remove_trust(config: &Path, keys: &[String]) -> Result<Vec<String>, String> {
+    let Ok(text) = std::fs::read_to_string(config) else {
+        return Ok(Vec::new());
+    };
+    let table_key = |line: &str| -> Option<String> {
+        let quoted = line
+            .trim()
+            .strip_prefix("[hooks.state.")?
+            .strip_suffix(']')?;
+        serde_json::from_str::<String>(quoted).ok()
+    };
+    // The file's lines, each with its newline.
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut keep = vec![true; lines.len()];
+    let mut removed = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        if table_key(lines[i]).is_some_and(|key| keys.contains(&key)) {
+            removed += 1;
+            keep[i] = false;
+            i += 1;
+            while i < lines.len() && !lines[i].trim_start().starts_with('[') {
+                keep[i] = false;
+                i += 1;
+            }
+        } else {
+            i += 1;
+        }
+    }
+    if removed == 0 {
+        return Ok(Vec::new());
+    }
+    let others_left = lines
+        .iter()
+        .zip(&keep)
+        .any(|(line, kept)| *kept && line.trim_start().starts_with("[hooks.state."));
+    if !others_left {
+        // An empty `[hooks.state]` (Codex writes it before the tables) goes too.
+        if let Some(at) = lines.iter().position(|l| l.trim() == "[hooks.state]") {
+            let end = (at + 1..lines.len())
+                .find(|&j| lines[j].trim_start().starts_with('['))
+                .unwrap_or(lines.len());
+            if lines[at + 1..end].iter().all(|l| l.trim().is_empty()) {
+                // With the blank line Codex put before it.
+                let start = (0..at)
+                    .rev()
+                    .take_while(|&j| lines[j].trim().is_empty())
+                    .last()
+                    .unwrap_or(at);
+                keep[start..end].iter_mut().for_each(|k| *k = false);
+            }
+        }
+    }
+    let mut kept: String = lines
+        .iter()
+        .zip(&keep)
+        .filter(|(_, kept)| **kept)
+        .map(|(line, _)| *line)
+        .collect();
+    // A table taken from the end leaves the blank line that separated it.
+    while kept.ends_with("\n\n") && !text.ends_with("\n\n") {
+        kept.pop();
+    }
+    let mut said = replace_file(config, &kept)?;
+    said.push(format!(
+        "{}: removed Codex's trust in ctray's {removed} hook(s)",
+        config.display()
+    ));
+    Ok(said)
 }
 
 /// A handler whose command is `<…/ctray> hook <host> …`, wherever ctray lives.

@@ -267,9 +267,10 @@ fn status_events_show_what_the_session_does_and_print_nothing() {
             AgentState::Working,
             "Ran Write: /path/to/file.txt",
         ),
+        // Its own permission dialog is open: it waits for the person, it is not working.
         (
             "claude/notification.json",
-            AgentState::Working,
+            AgentState::WaitingForInput,
             "Claude needs your permission",
         ),
         (
@@ -277,6 +278,18 @@ fn status_events_show_what_the_session_does_and_print_nothing() {
             AgentState::Done,
             "I've completed the refactoring. Here's a summary...",
         ),
+        // The turn's summary stays when the session ends after it.
+        (
+            "claude/session_end.json",
+            AgentState::Done,
+            "I've completed the refactoring. Here's a summary...",
+        ),
+        (
+            "claude/user_prompt_submit.json",
+            AgentState::Working,
+            "Working on a new prompt",
+        ),
+        // Ended mid-turn: then it says so.
         (
             "claude/session_end.json",
             AgentState::Done,
@@ -364,7 +377,13 @@ fn codex_permission_request_allows_without_updated_input_and_notify_reports_the_
         "never exit 2: Codex reads that as a deny"
     );
 
-    // notify: the JSON is the last argument; stdin is not even open.
+    // notify: the JSON is the last argument; stdin is not even open. It reports only a
+    // session the hooks announced (SessionStart comes first).
+    let mut start: Value =
+        serde_json::from_str(&payload("codex-0.169.0/session_start.json")).unwrap();
+    start["session_id"] = json!("b5f6c1c2-1111-2222-3333-444455556666");
+    start["cwd"] = json!("/Users/example/project");
+    assert_silent(&finish(hook(&app.socket, "codex", &[], &start.to_string())));
     let notify = payload("codex/notify.json");
     let out = finish(ctray(&app.socket, &["hook", "codex", &notify], None));
     assert_silent(&out);
@@ -411,4 +430,107 @@ fn qwen_code_asks_like_claude_code_and_gets_the_same_answers() {
     let out = finish(child);
     assert!(text(&out.stdout).contains("\"behavior\":\"deny\""));
     assert!(text(&out.stdout).contains("keep dist"));
+}
+
+/// What Claude Code 2.1.328 really sent, driven offline by tests/e2e/model_server.py: its
+/// Bash call is a card with the command and the model's description; approved, it gets the
+/// allow; the turn ends done with the model's last words, which the session's end keeps.
+#[test]
+fn claude_code_2_1_328_as_captured_asks_and_reports_its_session() {
+    let app = app();
+    let dir = "claude-2.1.328";
+    let agent_id = "claude-code:be4ab099-db00-4ad6-bdb3-e6464e0f4343";
+    for event in ["session_start", "user_prompt_submit", "pre_tool_use"] {
+        assert_silent(&finish(hook(
+            &app.socket,
+            "claude",
+            &[],
+            &payload(&format!("{dir}/{event}.json")),
+        )));
+    }
+    assert_eq!(app.agent(agent_id).state, AgentState::Working);
+    let (child, request) = asks(&app, "claude", &format!("{dir}/permission_request.json"));
+    assert_eq!(request.agent_id, agent_id);
+    assert_eq!(request.title, "Bash: touch /tmp/probe/proj/marker");
+    assert!(request
+        .details
+        .contains("\"description\": \"Create the marker file\""));
+    assert!(request.details.contains("permission mode: default"));
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(text(&out.stdout), ALLOW);
+    for event in ["stop", "session_end"] {
+        let input = payload(&format!("{dir}/{event}.json"));
+        assert_silent(&finish(hook(&app.socket, "claude", &[], &input)));
+    }
+    let agent = app.agent(agent_id);
+    assert_eq!(agent.name, "Claude Code · proj");
+    assert_eq!(
+        (agent.state, agent.activity.as_deref()),
+        (AgentState::Done, Some("Done."))
+    );
+}
+
+/// What Codex 0.169.0 really sent in an interactive session: its title-writing thread's
+/// notify makes no second agent; the PermissionRequest carries the model's reason but the
+/// PostToolUse of the same call does not, and still closes the card that Codex's own prompt
+/// answered; the turn ends done.
+#[test]
+fn codex_0_169_0_as_captured_is_one_agent_and_its_own_prompt_closes_the_card() {
+    let app = app();
+    let dir = "codex-0.169.0";
+    let agent_id = "codex:01a22911-a33e-72b2-8ca5-387166120df6";
+    for event in ["session_start", "user_prompt_submit", "pre_tool_use"] {
+        assert_silent(&finish(hook(
+            &app.socket,
+            "codex",
+            &[],
+            &payload(&format!("{dir}/{event}.json")),
+        )));
+    }
+    let title_thread = payload(&format!("{dir}/notify_title_thread.json"));
+    assert_silent(&finish(ctray(
+        &app.socket,
+        &["hook", "codex", &title_thread],
+        None,
+    )));
+    let (child, request) = asks(&app, "codex", &format!("{dir}/permission_request.json"));
+    assert_eq!(request.title, "Bash: touch /tmp/probe/proj2/marker");
+    assert!(request.details.contains("Create the marker file"));
+    assert_silent(&finish(hook(
+        &app.socket,
+        "codex",
+        &[],
+        &payload(&format!("{dir}/post_tool_use.json")),
+    )));
+    let closed = app.inbox.request(&request.id).unwrap().unwrap();
+    assert_eq!(
+        closed.resolution.unwrap().reason.as_deref(),
+        Some("answered in the agent's own prompt")
+    );
+    assert_silent(&finish(child));
+    assert_silent(&finish(hook(
+        &app.socket,
+        "codex",
+        &[],
+        &payload(&format!("{dir}/stop.json")),
+    )));
+    let notify = payload(&format!("{dir}/notify.json"));
+    assert_silent(&finish(ctray(
+        &app.socket,
+        &["hook", "codex", &notify],
+        None,
+    )));
+    let agents = app.inbox.agents().unwrap();
+    assert_eq!(
+        agents.iter().map(|a| a.id.as_str()).collect::<Vec<_>>(),
+        [agent_id],
+        "one Codex session, one agent"
+    );
+    assert_eq!(
+        (agents[0].state, agents[0].activity.as_deref()),
+        (AgentState::Done, Some("Done."))
+    );
 }

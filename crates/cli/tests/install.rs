@@ -254,15 +254,76 @@ fn install_codex_adds_hooks_after_the_users_and_a_notify_program_then_uninstall_
     assert_eq!(parsed["tui"]["notifications"].as_bool(), Some(true));
     assert!(config.ends_with(CODEX_CONFIG));
 
+    // The person trusts the hooks in Codex, which records it as Codex 0.169.0 does: a
+    // table per handler, keyed by the hooks file, event, group and handler position.
+    let hooks_file = dir.join("hooks.json").display().to_string();
+    let trust = |key: &str, hash: &str| {
+        format!("[hooks.state.\"{hooks_file}:{key}\"]\ntrusted_hash = \"sha256:{hash}\"\n")
+    };
+    let mine = trust("permission_request:0:0", "mine");
+    let ours: Vec<String> = [
+        "pre_tool_use:0:0",
+        "permission_request:1:0",
+        "post_tool_use:0:0",
+        "session_start:0:0",
+        "user_prompt_submit:0:0",
+        "stop:0:0",
+        "session_end:0:0",
+    ]
+    .iter()
+    .map(|key| trust(key, "ours"))
+    .collect();
+    let trusted = format!(
+        "{config}\n[hooks.state]\n\n{}\n{mine}\n{}",
+        ours[..2].join("\n"),
+        ours[2..].join("\n")
+    );
+    std::fs::write(dir.join("config.toml"), &trusted).unwrap();
+
     let out = run(&["uninstall", "codex"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("removed Codex's trust in ctray's 7 hook(s)"),
+        "{}",
+        text(&out.stdout)
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("config.toml")).unwrap(),
-        CODEX_CONFIG
+        format!("{CODEX_CONFIG}\n[hooks.state]\n\n{mine}"),
+        "only Codex's trust in ctray's hooks goes; its trust in the user's own stays"
     );
     assert_eq!(
         std::fs::read_to_string(dir.join("hooks.json")).unwrap(),
         CODEX_HOOKS
+    );
+}
+
+#[test]
+fn uninstall_codex_takes_out_codexs_trust_in_its_hooks_and_gives_back_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".codex");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), CODEX_CONFIG).unwrap();
+    assert_eq!(
+        ctray(home.path(), &["install", "codex"]).status.code(),
+        Some(0)
+    );
+    let hooks_file = dir.join("hooks.json").display().to_string();
+    let mut config = std::fs::read_to_string(dir.join("config.toml")).unwrap();
+    config.push_str("\n[hooks.state]\n");
+    for event in ["permission_request", "stop", "session_end"] {
+        config.push_str(&format!(
+            "\n[hooks.state.\"{hooks_file}:{event}:0:0\"]\ntrusted_hash = \"sha256:0\"\n"
+        ));
+    }
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+    assert_eq!(
+        ctray(home.path(), &["uninstall", "codex"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        std::fs::read_to_string(dir.join("config.toml")).unwrap(),
+        CODEX_CONFIG
     );
 }
 

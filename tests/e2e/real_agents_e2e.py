@@ -1,0 +1,310 @@
+"""End to end with the real agent programs: Claude Code and Codex as published on npm (the
+versions pinned in tests/e2e/agent-clis/package.json, installed by
+scripts/install-agent-clis.sh), each pointed at a scripted model server on 127.0.0.1
+through its own setting for a custom endpoint. The model asks for one shell command that
+creates a marker file; the hooks that `ctray install` wrote send the approval to the app.
+
+For each program: with the app not running it falls back to its own prompt without hanging;
+a card shows the real command; Approve in the popover → the command runs; Deny with a
+reason → it does not run and the model is told the reason; the agent's state follows the
+session. Claude Code runs in print mode (`-p --permission-mode default`), Codex as its
+interactive program in tmux (`codex exec` never asks). Timings from the model's tool call
+to the card, and from the click to the command's effect, are printed as figures.
+
+usage: real_agents_e2e.py APP_BINARY OUTPUT_DIR   (ctray is taken from beside the app binary;
+the programs from $CONVERGE_E2E_AGENT_CLIS, default ~/.cache/converge-tray/agent-clis)
+"""
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from desktop import Desktop, isolated_home
+from harness import (DRIVER, Run, api_call, eventually, start_driver, stop_driven_app)
+from model_server import ModelServer
+from webdriver import Session
+
+CLIS = Path(os.environ.get("CONVERGE_E2E_AGENT_CLIS",
+                           Path.home() / ".cache" / "converge-tray" / "agent-clis"))
+BIN = CLIS / "node_modules" / ".bin"
+
+
+# Codex's empty composer says this when it is ready for a prompt.
+READY_FOR_PROMPT = "Ask Codex to do anything"
+
+
+def card_with_command(session, command, timeout=30.0):
+    """The popover's card whose shown command line is `command` (None if it never comes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for card in session.find_all("li.card[data-request-id]"):
+            try:
+                if card.find("pre.command").text() == command:
+                    return card
+            except Exception:  # no command on this card, or it went away while we looked
+                continue
+        time.sleep(0.05)
+    return None
+
+
+def deny_with_reason(session, card, reason):
+    card.find("button.deny").click()
+    field = session.wait_for("input.reason")
+    field[0].type(reason + "\ue007")
+
+
+class Tmux:
+    """An interactive program in a terminal of its own, on a private tmux server."""
+
+    def __init__(self, home: Path, name: str):
+        self.socket = str(home / f"tmux-{name}.sock")
+        self.name = name
+
+    def start(self, cwd: Path, command: str):
+        subprocess.run(["tmux", "-S", self.socket, "new-session", "-d", "-s", self.name,
+                        "-x", "160", "-y", "45", "-c", str(cwd),
+                        f"{command}; echo EXITED=$?; sleep 3600"], check=True)
+
+    def screen(self) -> str:
+        out = subprocess.run(["tmux", "-S", self.socket, "capture-pane", "-p", "-t", self.name],
+                             capture_output=True, text=True)
+        return out.stdout
+
+    def keys(self, *keys):
+        for key in keys:
+            subprocess.run(["tmux", "-S", self.socket, "send-keys", "-t", self.name, key])
+            time.sleep(0.3)
+
+    def type_line(self, text, timeout=20.0):
+        """Types `text` once the program shows it is ready for a prompt, and sends it once
+        it is on the screen (a key pressed while the program is still drawing is lost)."""
+        deadline = time.monotonic() + timeout
+        while READY_FOR_PROMPT not in self.screen() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        subprocess.run(["tmux", "-S", self.socket, "send-keys", "-t", self.name, "-l", text])
+        while text not in self.screen() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(0.3)
+        self.keys("Enter")
+
+    def stop(self):
+        subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+
+
+def agent_named(socket_path, prefix):
+    agents = api_call(socket_path, "agents.list").get("result") or []
+    return next((a for a in agents if a["name"].startswith(prefix)), None)
+
+
+async def main(app: str, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    ctray = str(Path(app).with_name("ctray"))
+    home = isolated_home("converge-e2e-real-agents-")
+    socket_path = home / "run" / "api.sock"
+    project = home / "project"
+    project.mkdir()
+    (home / "tmp").mkdir()
+    run = Run()
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=2)
+    figures = []
+    model = ModelServer("true").start()
+    claude_bin, codex_bin = BIN / "claude", BIN / "codex"
+    run.check("the real Claude Code and Codex programs are installed", claude_bin.exists()
+              and codex_bin.exists(), f"none in {BIN}: run scripts/install-agent-clis.sh")
+    # Claude Code: its documented endpoint and key variables; nothing else leaves the machine.
+    os.environ.update(ANTHROPIC_BASE_URL=model.url, ANTHROPIC_API_KEY="sk-e2e",
+                      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_TELEMETRY="1",
+                      DISABLE_AUTOUPDATER="1", OPENAI_API_KEY="sk-e2e",
+                      # Codex refuses to unpack its sandbox helpers under the system temp dir
+                      # when its home is there too.
+                      TMPDIR=str(home / "tmp"))
+    codex_home = home / ".codex"
+    codex_home.mkdir()
+    (codex_home / "config.toml").write_text(
+        'model = "gpt-e2e"\nmodel_provider = "scripted"\napproval_policy = "on-request"\n'
+        'sandbox_mode = "workspace-write"\n\n[model_providers.scripted]\nname = "scripted"\n'
+        f'base_url = "{model.url}/v1"\nwire_api = "responses"\n\n'
+        f'[projects."{project}"]\ntrust_level = "trusted"\n')
+    tmux = Tmux(home, "codex")
+    driver = session = desktop = None
+
+    def claude(marker: Path, timeout=120):
+        """Claude Code in print mode, asked to create `marker`; (exit status, seconds)."""
+        model.command = f"touch {marker}"
+        started = time.monotonic()
+        done = subprocess.run([str(claude_bin), "-p", "Create the marker file",
+                               "--permission-mode", "default"], cwd=project,
+                              capture_output=True, text=True, timeout=timeout)
+        return done, time.monotonic() - started
+
+    try:
+        for agent in ("claude", "codex"):
+            installed = subprocess.run([ctray, "install", agent], capture_output=True,
+                                       text=True, timeout=30)
+            run.check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
+                      installed.stdout + installed.stderr)
+
+        # 1. The app is not running: the hooks print nothing, each program asks in its own
+        # way, and nothing hangs.
+        marker = project / "claude-without-app"
+        done, took = claude(marker)
+        results = model.tool_results()
+        run.check("without the app, Claude Code falls back to its own permission check and "
+                  f"ends (exit {done.returncode} in {took:.1f} s), the command not run",
+                  done.returncode == 0 and not marker.exists() and took < 60
+                  and any("needs approval" in r for r in results), (results, done.stderr))
+
+        marker = project / "codex-without-app"
+        model.command = f"touch {marker}"
+        tmux.start(project, f"{codex_bin} 'Create the marker file'")
+        review = await eventually(lambda: "Hooks need review" in tmux.screen(), timeout=60)
+        run.check("Codex asks the person to review the new hooks first", bool(review),
+                  tmux.screen())
+        tmux.keys("2", "Enter")  # "Trust all and continue": the person's choice in Codex
+        own = await eventually(lambda: "Would you like to run the following command?"
+                               in tmux.screen(), timeout=60)
+        run.check("without the app, Codex shows its own approval prompt with the command",
+                  bool(own) and f"touch {marker}" in tmux.screen(), tmux.screen())
+        tmux.keys("Escape")
+        await asyncio.sleep(1)
+        run.check("... and declining there leaves the command unrun", not marker.exists())
+        tmux.keys("C-c")
+        await eventually(lambda: "EXITED=" in tmux.screen(), timeout=20)
+        tmux.stop()
+
+        # The app starts; the popover is pinned open for WebDriver.
+        desktop = await Desktop.start()
+        driver, wrapper = start_driver(home, out, app, "app-real-agents.log")
+        await loop.run_in_executor(pool, Session.wait_for_server, DRIVER)
+        session_future = loop.run_in_executor(pool, Session.create, DRIVER, str(wrapper),
+                                              ["--pin-popover"])
+        item = await desktop.wait_for_item()
+        run.check("the app is up with its tray item", item is not None)
+        # The WebDriver session begins once there is a page: the popover, opened by a click.
+        await item.activate()
+        session = await asyncio.wait_for(session_future, timeout=120)
+        answering = await eventually(lambda: subprocess.run(
+            [ctray, "agents"], capture_output=True, timeout=10).returncode == 0, timeout=30)
+        run.check("the app is up and its local API answers", bool(answering))
+
+        # 2. Claude Code: approve in the popover → the command runs.
+        marker = project / "claude-approved"
+        command = f"touch {marker}"
+        pending = loop.run_in_executor(pool, claude, marker)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        run.check("Claude Code's real permission request is a card with the real command",
+                  card is not None, command)
+        if model.tool_calls:
+            figures.append(("Claude Code: tool call → card", shown_at - model.tool_calls[-1][0]))
+        working = agent_named(socket_path, "Claude Code")
+        run.check("while it waits, its agent is shown waiting for the person",
+                  working is not None and working["state"] == "waiting-for-approval",
+                  working)
+        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-real-claude.png"))
+        clicked = time.monotonic()
+        card.find("button.approve").click()
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("Claude Code: Approve click → command ran", time.monotonic() - clicked))
+        done, _ = await pending
+        run.check("approved in the popover, Claude Code runs the command and exits 0",
+                  bool(ran) and done.returncode == 0, (done.returncode, done.stderr[-500:]))
+        state = await eventually(lambda: (agent_named(socket_path, "Claude Code") or {})
+                                 .get("state") == "done", timeout=20)
+        run.check("when its turn ends, its agent is shown done", bool(state),
+                  agent_named(socket_path, "Claude Code"))
+
+        # 3. Claude Code: deny with a reason → not run, and the model hears the reason.
+        marker = project / "claude-denied"
+        command = f"touch {marker}"
+        pending = loop.run_in_executor(pool, claude, marker)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        run.check("a second request from Claude Code is a card too", card is not None)
+        await loop.run_in_executor(pool, deny_with_reason, session, card,
+                                   "use the Makefile target instead")
+        done, _ = await pending
+        results = model.tool_results()
+        run.check("denied with a reason, Claude Code does not run the command and tells the "
+                  "model the reason", not marker.exists() and done.returncode == 0
+                  and any("use the Makefile target instead" in r for r in results),
+                  (results[-1:], done.returncode))
+
+        # 4. Codex, interactive: approve in the popover → the command runs.
+        marker = project / "codex-approved"
+        command = f"touch {marker}"
+        model.command = command
+        tmux.start(project, str(codex_bin))
+        ready = await eventually(lambda: "OpenAI Codex" in tmux.screen(), timeout=60)
+        run.check("Codex starts with the trusted hooks, no review asked again",
+                  bool(ready) and "Hooks need review" not in tmux.screen(), tmux.screen())
+        tmux.type_line("Create the marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        run.check("Codex's real permission request is a card with the real command and the "
+                  "model's reason", card is not None
+                  and "Create the marker file" in card.text(), card and card.text()
+                  or tmux.screen())
+        figures.append(("Codex: tool call → card", shown_at - model.tool_calls[-1][0]))
+        run.check("Codex does not show its own prompt while the tray has the question",
+                  "Would you like to run" not in tmux.screen(), tmux.screen())
+        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-real-codex.png"))
+        clicked = time.monotonic()
+        card.find("button.approve").click()
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("Codex: Approve click → command ran", time.monotonic() - clicked))
+        run.check("approved in the popover, Codex runs the command", bool(ran), tmux.screen())
+        state = await eventually(lambda: (agent_named(socket_path, "Codex") or {})
+                                 .get("state") == "done", timeout=30)
+        run.check("when its turn ends, the Codex agent is shown done", bool(state),
+                  agent_named(socket_path, "Codex"))
+
+        # 5. Codex, the same session: deny with a reason.
+        marker = project / "codex-denied"
+        command = f"touch {marker}"
+        model.command = command
+        tmux.type_line("Create another marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        run.check("the next request in the same Codex session is a card", card is not None,
+                  tmux.screen())
+        await loop.run_in_executor(pool, deny_with_reason, session, card,
+                                   "not in this repository")
+        told = await eventually(lambda: any("not in this repository" in r
+                                            for r in model.tool_results("/responses")),
+                                timeout=30)
+        run.check("denied with a reason, Codex does not run it and tells the model the reason",
+                  bool(told) and not marker.exists(), model.tool_results("/responses")[-1:])
+        codex_agents = [a for a in api_call(socket_path, "agents.list")["result"]
+                        if a["name"].startswith("Codex")]
+        run.check("one Codex session is one agent in the tray", len(codex_agents) == 1,
+                  codex_agents)
+        tmux.keys("C-c")  # at an empty prompt, Codex quits
+        exited = await eventually(lambda: "EXITED=0" in tmux.screen(), timeout=20)
+        run.check("Codex quits normally afterwards (exit 0)", bool(exited), tmux.screen())
+        for name, seconds in figures:
+            print(f"FIGURE {name}: {seconds * 1000:.0f} ms", flush=True)
+    except Exception:
+        traceback.print_exc()
+        run.check("the end-to-end run completed", False)
+    finally:
+        tmux.stop()
+        # Codex leaves its app-server daemon running; it is ours, under this home.
+        subprocess.run(["pkill", "-f", str(codex_home)], capture_output=True)
+        model.stop()
+        if driver is not None:
+            await stop_driven_app(loop, pool, session, driver, desktop, home)
+        else:
+            if desktop is not None:
+                desktop.stop()
+            shutil.rmtree(home, ignore_errors=True)
+    return run.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
