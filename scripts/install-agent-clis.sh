@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the real agent programs the end-to-end tests drive offline (Claude Code, Codex),
+# Installs the real agent programs the end-to-end tests drive offline (Claude Code, Codex, Copilot CLI),
 # at the versions pinned in tests/e2e/agent-clis/package-lock.json, into a cache outside the
 # clone: ~/.cache/converge-tray/agent-clis (or $CONVERGE_E2E_AGENT_CLIS). Nothing is
 # installed for the user: these copies run only under the tests' isolated HOME.
@@ -9,7 +9,8 @@ dest="${CONVERGE_E2E_AGENT_CLIS:-$HOME/.cache/converge-tray/agent-clis}"
 mkdir -p "$dest"
 if cmp -s tests/e2e/agent-clis/package-lock.json "$dest/package-lock.json" \
    && "$dest/node_modules/.bin/claude" --version >/dev/null 2>&1 \
-   && "$dest/node_modules/.bin/codex" --version >/dev/null 2>&1; then
+   && "$dest/node_modules/.bin/codex" --version >/dev/null 2>&1 \
+   && "$dest/node_modules/.bin/copilot" --version >/dev/null 2>&1; then
   exit 0
 fi
 echo "setup: installing the agent programs for the end-to-end tests into $dest"
@@ -18,3 +19,4 @@ cp tests/e2e/agent-clis/package.json tests/e2e/agent-clis/package-lock.json "$de
 (cd "$dest" && npm ci --no-audit --no-fund --loglevel=error)
 "$dest/node_modules/.bin/claude" --version
 "$dest/node_modules/.bin/codex" --version
+"$dest/node_modules/.bin/copilot" --version | head -1

@@ -1,4 +1,5 @@
-"""End to end with the real agent programs: Claude Code and Codex as published on npm (the
+"""End to end with the real agent programs: Claude Code, Codex and Copilot CLI as published
+on npm (the
 versions pinned in tests/e2e/agent-clis/package.json, installed by
 scripts/install-agent-clis.sh), each pointed at a scripted model server on 127.0.0.1
 through its own setting for a custom endpoint. The model asks for one shell command that
@@ -7,7 +8,8 @@ creates a marker file; the hooks that `ctray install` wrote send the approval to
 For each program: with the app not running it falls back to its own prompt without hanging;
 a card shows the real command; Approve in the popover → the command runs; Deny with a
 reason → it does not run and the model is told the reason; the agent's state follows the
-session. Claude Code runs in print mode (`-p --permission-mode default`), Codex as its
+session. Claude Code runs in print mode (`-p --permission-mode default`), Copilot CLI in
+its prompt mode (`-p`, offline against the server as its own provider), Codex as its
 interactive program in tmux (`codex exec` never asks). Timings from the model's tool call
 to the card, and from the click to the command's effect, are printed as figures.
 
@@ -115,13 +117,17 @@ async def main(app: str, out: Path) -> int:
     pool = ThreadPoolExecutor(max_workers=2)
     figures = []
     model = ModelServer("true").start()
-    claude_bin, codex_bin = BIN / "claude", BIN / "codex"
-    run.check("the real Claude Code and Codex programs are installed", claude_bin.exists()
-              and codex_bin.exists(), f"none in {BIN}: run scripts/install-agent-clis.sh")
+    claude_bin, codex_bin, copilot_bin = BIN / "claude", BIN / "codex", BIN / "copilot"
+    run.check("the real Claude Code, Codex and Copilot CLI programs are installed",
+              claude_bin.exists() and codex_bin.exists() and copilot_bin.exists(),
+              f"not all in {BIN}: run scripts/install-agent-clis.sh")
     # Claude Code: its documented endpoint and key variables; nothing else leaves the machine.
     os.environ.update(ANTHROPIC_BASE_URL=model.url, ANTHROPIC_API_KEY="sk-e2e",
                       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_TELEMETRY="1",
                       DISABLE_AUTOUPDATER="1", OPENAI_API_KEY="sk-e2e",
+                      # Copilot CLI: offline, with the server as its model provider.
+                      COPILOT_OFFLINE="true", COPILOT_PROVIDER_BASE_URL=f"{model.url}/v1",
+                      COPILOT_PROVIDER_API_KEY="sk-e2e", COPILOT_MODEL="gpt-e2e",
                       # Codex refuses to unpack its sandbox helpers under the system temp dir
                       # when its home is there too.
                       TMPDIR=str(home / "tmp"))
@@ -144,8 +150,16 @@ async def main(app: str, out: Path) -> int:
                               capture_output=True, text=True, timeout=timeout)
         return done, time.monotonic() - started
 
+    def copilot(marker: Path, timeout=120):
+        """Copilot CLI in prompt mode, asked to create `marker`; (exit status, seconds)."""
+        model.command = f"touch {marker}"
+        started = time.monotonic()
+        done = subprocess.run([str(copilot_bin), "-p", "Create the marker file"], cwd=project,
+                              capture_output=True, text=True, timeout=timeout)
+        return done, time.monotonic() - started
+
     try:
-        for agent in ("claude", "codex"):
+        for agent in ("claude", "codex", "copilot"):
             installed = subprocess.run([ctray, "install", agent], capture_output=True,
                                        text=True, timeout=30)
             run.check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
@@ -160,6 +174,15 @@ async def main(app: str, out: Path) -> int:
                   f"ends (exit {done.returncode} in {took:.1f} s), the command not run",
                   done.returncode == 0 and not marker.exists() and took < 60
                   and any("needs approval" in r for r in results), (results, done.stderr))
+
+        marker = project / "copilot-without-app"
+        done, took = copilot(marker)
+        run.check("without the app, Copilot CLI falls back to its own rule (no one to approve "
+                  f"in prompt mode) and ends (exit {done.returncode} in {took:.1f} s)",
+                  done.returncode == 0 and not marker.exists() and took < 60
+                  and any("no interactive user response" in r
+                          for r in model.tool_results("/chat/completions")),
+                  (model.tool_results("/chat/completions"), done.stdout[-300:]))
 
         marker = project / "codex-without-app"
         model.command = f"touch {marker}"
@@ -236,6 +259,41 @@ async def main(app: str, out: Path) -> int:
                   and any("use the Makefile target instead" in r for r in results),
                   (results[-1:], done.returncode))
 
+        # 3b. Copilot CLI: approve, then deny with a reason.
+        marker = project / "copilot-approved"
+        command = f"touch {marker}"
+        pending = loop.run_in_executor(pool, copilot, marker)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        run.check("Copilot CLI's real permission request is a card with the real command",
+                  card is not None, command)
+        figures.append(("Copilot CLI: tool call → card", shown_at - model.tool_calls[-1][0]))
+        await loop.run_in_executor(pool, session.screenshot,
+                                   str(out / "popover-real-copilot.png"))
+        clicked = time.monotonic()
+        card.find("button.approve").click()
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("Copilot CLI: Approve click → command ran", time.monotonic() - clicked))
+        done, _ = await pending
+        run.check("approved in the popover, Copilot CLI runs the command and exits 0",
+                  bool(ran) and done.returncode == 0, (done.returncode, done.stderr[-500:]))
+        state = await eventually(lambda: (agent_named(socket_path, "Copilot CLI") or {})
+                                 .get("state") == "done", timeout=20)
+        run.check("when its session ends, the Copilot CLI agent is shown done", bool(state),
+                  agent_named(socket_path, "Copilot CLI"))
+        marker = project / "copilot-denied"
+        command = f"touch {marker}"
+        pending = loop.run_in_executor(pool, copilot, marker)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        await loop.run_in_executor(pool, deny_with_reason, session, card,
+                                   "ask in the team channel first")
+        done, _ = await pending
+        results = model.tool_results("/chat/completions")
+        run.check("denied with a reason, Copilot CLI does not run the command and tells the "
+                  "model the reason", not marker.exists() and done.returncode == 0
+                  and any("ask in the team channel first" in r for r in results),
+                  (results[-1:], done.returncode))
+
         # 4. Codex, interactive: approve in the popover → the command runs.
         marker = project / "codex-approved"
         command = f"touch {marker}"
@@ -284,7 +342,12 @@ async def main(app: str, out: Path) -> int:
                         if a["name"].startswith("Codex")]
         run.check("one Codex session is one agent in the tray", len(codex_agents) == 1,
                   codex_agents)
-        tmux.keys("C-c")  # at an empty prompt, Codex quits
+        # At an empty prompt one Ctrl+C quits; if Codex still counts a task as running (its
+        # title thread, say), it asks, and "Exit" is the person's answer.
+        await eventually(lambda: READY_FOR_PROMPT in tmux.screen(), timeout=20)
+        tmux.keys("C-c")
+        if await eventually(lambda: "Task is still running" in tmux.screen(), timeout=3):
+            tmux.keys("3", "Enter")
         exited = await eventually(lambda: "EXITED=0" in tmux.screen(), timeout=20)
         run.check("Codex quits normally afterwards (exit 0)", bool(exited), tmux.screen())
         for name, seconds in figures:

@@ -14,14 +14,19 @@ pub const USAGE: &str = "usage:
       the Converge jobs defined in the app's jobs.toml, then recent runs
   ctray job start JOB_ID
       starts a Converge job in the app; its gates wait for you in the tray
-  ctray hook claude|codex|qwen [--timeout 5m] [--on-timeout fallback|deny]
-      the hook program of Claude Code and Codex (reads the hook's JSON on stdin; for
-      Codex's notify, the JSON is the last argument); prints the decision, or nothing
-  ctray install claude|codex|qwen [--timeout 5m]
+  ctray hook claude|codex|qwen|copilot [--timeout 5m] [--on-timeout fallback|deny]
+                 [--event NAME]
+      the hook program of Claude Code, Codex, Qwen Code and Copilot CLI (reads the hook's
+      JSON on stdin; for Codex's notify, the JSON is the last argument; --event names a
+      Copilot event its input does not name); prints the decision, or nothing
+  ctray install claude|codex|qwen|copilot [--timeout 5m]
       adds ctray's hooks to ~/.claude/settings.json, ~/.codex/hooks.json and
-      ~/.codex/config.toml, or ~/.qwen/settings.json, keeping a backup of each file it changes
-  ctray uninstall claude|codex|qwen
+      ~/.codex/config.toml, ~/.qwen/settings.json, or ~/.copilot/hooks/ctray.json, keeping
+      a backup of each file it changes
+  ctray uninstall claude|codex|qwen|copilot
       removes exactly what install added";
+
+const HOOK_HOSTS: &str = "hook takes claude, codex, qwen or copilot";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
@@ -68,7 +73,8 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--json" => options.push((arg, None)),
-            "--details" | "--agent" | "--action" | "--timeout" | "--on-timeout" | "--state" => {
+            "--details" | "--agent" | "--action" | "--timeout" | "--on-timeout" | "--state"
+            | "--event" => {
                 let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
                 options.push((arg, Some(value)));
             }
@@ -118,9 +124,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             let (host, notify_payload) = match positional.as_slice() {
                 [host] => (host, None),
                 [host, payload] => (host, Some(payload.clone())),
-                _ => return Err("hook takes claude, codex or qwen".into()),
+                _ => return Err(HOOK_HOSTS.into()),
             };
-            let host = Host::parse(host).ok_or("hook takes claude, codex or qwen")?;
+            let host = Host::parse(host).ok_or(HOOK_HOSTS)?;
             let timeout_ms = take("--timeout")
                 .map(|t| parse_duration(&t))
                 .transpose()?
@@ -137,13 +143,15 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 timeout_ms,
                 on_timeout_deny,
                 notify_payload,
+                event: take("--event"),
             })
         }
         "install" | "uninstall" => {
             let [host] = positional.as_slice() else {
-                return Err(format!("{command} takes claude, codex or qwen"));
+                return Err(format!("{command} takes claude, codex, qwen or copilot"));
             };
-            let host = Host::parse(host).ok_or(format!("{command} takes claude, codex or qwen"))?;
+            let host = Host::parse(host)
+                .ok_or(format!("{command} takes claude, codex, qwen or copilot"))?;
             if command == "uninstall" {
                 Command::Uninstall { host }
             } else {
@@ -244,6 +252,17 @@ mod tests {
                 timeout_ms: 600_000,
                 on_timeout_deny: false,
                 notify_payload: None,
+                event: None,
+            })
+        );
+        assert_eq!(
+            parse_str("hook copilot --event sessionStart").unwrap(),
+            Command::Hook(HookOptions {
+                host: Host::Copilot,
+                timeout_ms: DEFAULT_TIMEOUT_MS,
+                on_timeout_deny: false,
+                notify_payload: None,
+                event: Some("sessionStart".into()),
             })
         );
         let Command::Hook(codex) =

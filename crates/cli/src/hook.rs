@@ -1,4 +1,5 @@
-//! `ctray hook claude|codex`: the hook program of Claude Code and Codex (docs/integrations.md).
+//! `ctray hook claude|codex|qwen|copilot`: the hook program of Claude Code, Codex, Qwen Code
+//! and GitHub Copilot CLI (docs/integrations.md).
 //!
 //! One rule above all: whatever goes wrong, print nothing and exit 0, so the host falls back
 //! to its own prompt. Only an approval a person gave in the app prints "allow".
@@ -28,6 +29,8 @@ pub enum Host {
     Codex,
     /// Qwen Code: Claude Code's hook format and event names (docs/integrations.md).
     Qwen,
+    /// GitHub Copilot CLI: camelCase input, its own event names and decision JSON.
+    Copilot,
 }
 
 impl Host {
@@ -36,6 +39,7 @@ impl Host {
             "claude" | "claude-code" => Some(Self::Claude),
             "codex" => Some(Self::Codex),
             "qwen" | "qwen-code" => Some(Self::Qwen),
+            "copilot" => Some(Self::Copilot),
             _ => None,
         }
     }
@@ -46,6 +50,7 @@ impl Host {
             Self::Claude => "Claude Code",
             Self::Codex => "Codex",
             Self::Qwen => "Qwen Code",
+            Self::Copilot => "Copilot CLI",
         }
     }
 
@@ -55,6 +60,7 @@ impl Host {
             Self::Claude => "claude",
             Self::Codex => "codex",
             Self::Qwen => "qwen",
+            Self::Copilot => "copilot",
         }
     }
 
@@ -63,6 +69,7 @@ impl Host {
             Self::Claude => "claude-code",
             Self::Codex => "codex",
             Self::Qwen => "qwen-code",
+            Self::Copilot => "copilot",
         }
     }
 
@@ -70,7 +77,7 @@ impl Host {
         match self {
             Self::Claude => AgentKind::ClaudeCode,
             Self::Codex => AgentKind::Codex,
-            Self::Qwen => AgentKind::Other,
+            Self::Qwen | Self::Copilot => AgentKind::Other,
         }
     }
 }
@@ -84,6 +91,9 @@ pub struct HookOptions {
     pub on_timeout_deny: bool,
     /// Codex's `notify` program gets its JSON as the last argument.
     pub notify_payload: Option<String>,
+    /// The event, for a host whose input does not always name it (Copilot CLI:
+    /// `--event sessionStart`).
+    pub event: Option<String>,
 }
 
 pub const DEFAULT_TIMEOUT_MS: i64 = 5 * 60 * 1000;
@@ -93,6 +103,10 @@ pub fn run(options: &HookOptions) -> Option<String> {
     let payload = match &options.notify_payload {
         Some(text) => serde_json::from_str(text).ok()?,
         None => read_stdin()?,
+    };
+    let payload = match options.host {
+        Host::Copilot => from_copilot(&payload, options.event.as_deref()),
+        _ => payload,
     };
     let result = handle(options, &payload);
     if std::env::var_os("CTRAY_DEBUG").is_some() {
@@ -113,6 +127,36 @@ fn read_stdin() -> Option<Value> {
         return None;
     }
     serde_json::from_slice(&input).ok()
+}
+
+/// Copilot CLI's input in the shape the other hosts share: its camelCase fields under
+/// Claude Code's names, its event (named by `hookName`, or by the installer's `--event`)
+/// under Claude Code's name for the same moment. An event it does not know stays unknown.
+fn from_copilot(payload: &Value, event: Option<&str>) -> Value {
+    let event = payload["hookName"].as_str().or(event).unwrap_or("");
+    let event = match event {
+        "permissionRequest" => "PermissionRequest",
+        "preToolUse" => "PreToolUse",
+        "postToolUse" => "PostToolUse",
+        "userPromptSubmitted" => "UserPromptSubmit",
+        "agentStop" => "Stop",
+        "sessionStart" => "SessionStart",
+        "sessionEnd" => "SessionEnd",
+        _ => "",
+    };
+    let input = match &payload["toolInput"] {
+        Value::Null => payload["toolArgs"].clone(),
+        input => input.clone(),
+    };
+    json!({
+        "hook_event_name": event,
+        "session_id": payload["sessionId"],
+        "cwd": payload["cwd"],
+        "tool_name": payload["toolName"],
+        "tool_input": input,
+        "source": payload["source"],
+        "reason": payload["reason"],
+    })
 }
 
 /// A session of the host, as the agent the user sees.
@@ -348,11 +392,11 @@ fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Stri
     let request = Client::connect_with(Some(answer_within))
         .and_then(|mut client| client.ask(&params))
         .map_err(describe)?;
-    decision_output(&request).ok_or_else(|| "no decision to pass on".into())
+    decision_output(options.host, &request).ok_or_else(|| "no decision to pass on".into())
 }
 
 /// The host's decision JSON for a resolved request; `None` leaves the choice to the host.
-pub fn decision_output(request: &ApprovalRequest) -> Option<String> {
+pub fn decision_output(host: Host, request: &ApprovalRequest) -> Option<String> {
     let resolution = request.resolution.as_ref()?;
     let decision = match resolution.outcome {
         Outcome::Approved => json!({ "behavior": "allow" }),
@@ -375,6 +419,10 @@ pub fn decision_output(request: &ApprovalRequest) -> Option<String> {
         }),
         _ => return None, // timed out to the host's own prompt, or cancelled
     };
+    if host == Host::Copilot {
+        // Copilot reads the decision itself, not Claude Code's wrapper around it.
+        return Some(format!("{decision}\n"));
+    }
     Some(format!(
         "{}\n",
         json!({
@@ -391,8 +439,6 @@ pub fn text(value: &Value) -> &str {
     value.as_str().unwrap_or("")
 }
 
-/// The tool input exactly as the agent sent it, pretty-printed, then a blank line. The
-/// same input always renders the same, which is how PostToolUse finds its card.
 /// Whether a card (its details start with the tool input it asked about) is about the
 /// call `input` describes. The model's `description` is left out: Codex sends it with the
 /// PermissionRequest but not with the Pre/PostToolUse of the same call.
@@ -412,6 +458,7 @@ fn same_call(details: &str, input: &Value) -> bool {
     asked.is_some_and(|asked| without_description(&asked) == without_description(input))
 }
 
+/// The tool input exactly as the agent sent it, pretty-printed, then a blank line.
 fn details_prefix(input: &Value) -> String {
     let shown = serde_json::to_string_pretty(input).unwrap_or_default();
     format!("{shown}\n\n")
@@ -493,7 +540,49 @@ mod tests {
     /// from a newer app, say) is no decision.
     fn decision_for(answer: &Value) -> Option<String> {
         let request: ApprovalRequest = serde_json::from_value(answer.clone()).ok()?;
-        decision_output(&request)
+        decision_output(Host::Claude, &request)
+    }
+
+    #[test]
+    fn copilot_gets_the_bare_decision() {
+        let answer = |outcome, reason| -> Option<String> {
+            let request = resolved(outcome, "popover", reason, "fallback");
+            decision_output(Host::Copilot, &serde_json::from_value(request).ok()?)
+        };
+        assert_eq!(
+            answer("approved", None).as_deref(),
+            Some("{\"behavior\":\"allow\"}\n")
+        );
+        assert_eq!(
+            answer("denied", Some("no")).as_deref(),
+            Some(
+                "{\"behavior\":\"deny\",\"message\":\"The user denied this in Converge Tray \
+                 (from the popover). Their reason: no\"}\n"
+            )
+        );
+        assert_eq!(answer("timed-out", None), None);
+    }
+
+    #[test]
+    fn copilot_input_reads_as_the_event_it_is() {
+        let asked = from_copilot(
+            &json!({"hookName": "permissionRequest", "sessionId": "s", "cwd": "/p",
+                    "toolName": "bash", "toolInput": {"command": "ls"}}),
+            Some("preToolUse"),
+        );
+        assert_eq!(
+            asked["hook_event_name"], "PermissionRequest",
+            "hookName wins"
+        );
+        assert_eq!(asked["tool_input"], json!({"command": "ls"}));
+        let before = from_copilot(
+            &json!({"sessionId": "s", "toolName": "bash", "toolArgs": {"command": "ls"}}),
+            Some("preToolUse"),
+        );
+        assert_eq!(before["hook_event_name"], "PreToolUse");
+        assert_eq!(before["tool_input"], json!({"command": "ls"}));
+        let unknown = from_copilot(&json!({"sessionId": "s"}), Some("somethingNew"));
+        assert_eq!(unknown["hook_event_name"], "");
     }
 
     #[test]

@@ -34,6 +34,17 @@ const CODEX_EVENTS: &[&str] = &[
     "SessionStart",
     "SessionEnd",
 ];
+/// Copilot CLI's events, in its own names (its input names only `permissionRequest`, so
+/// each handler says which event it serves).
+const COPILOT_EVENTS: &[&str] = &[
+    "permissionRequest",
+    "preToolUse",
+    "postToolUse",
+    "userPromptSubmitted",
+    "agentStop",
+    "sessionStart",
+    "sessionEnd",
+];
 const NOTIFY_MARKER: &str = "# Added by `ctray install codex`; `ctray uninstall codex` removes it.";
 
 /// The files an install touches, from the agents' own environment variables.
@@ -67,6 +78,13 @@ impl Paths {
                 hooks: home()?.join(".qwen").join("settings.json"),
                 codex_config: None,
             },
+            // Copilot CLI loads every `hooks/*.json` of its home: this file is ctray's own.
+            Host::Copilot => Self {
+                hooks: dir("COPILOT_HOME", ".copilot")?
+                    .join("hooks")
+                    .join("ctray.json"),
+                codex_config: None,
+            },
             Host::Codex => {
                 let dir = dir("CODEX_HOME", ".codex")?;
                 Self {
@@ -87,12 +105,16 @@ pub fn install(
 ) -> Result<Vec<String>, String> {
     let program = shell_word(&ctray.display().to_string());
     let ask_secs = (timeout_ms + 999) / 1000;
+    if host == Host::Copilot {
+        return install_copilot(&program, ask_secs, paths);
+    }
     let mut settings = read_json(&paths.hooks)?;
     remove_ours(&mut settings, host);
     let events = match host {
         // Qwen Code has Claude Code's event names for all of these.
         Host::Claude | Host::Qwen => CLAUDE_EVENTS,
         Host::Codex => CODEX_EVENTS,
+        Host::Copilot => COPILOT_EVENTS,
     };
     let hooks = settings
         .as_object_mut()
@@ -147,6 +169,108 @@ pub fn install(
     Ok(said)
 }
 
+/// Copilot CLI's hooks file: `{"version": 1, "hooks": {event: [handler, …]}}`, handlers
+/// with a `bash` command and `timeoutSec` (default 30 s: the approval's must be longer).
+fn install_copilot(program: &str, ask_secs: i64, paths: &Paths) -> Result<Vec<String>, String> {
+    let mut file = read_json(&paths.hooks)?;
+    remove_ours_from_lists(&mut file, Host::Copilot);
+    let object = file
+        .as_object_mut()
+        .ok_or_else(|| format!("{} is not a JSON object", paths.hooks.display()))?;
+    object.entry("version").or_insert(json!(1));
+    let hooks = object
+        .entry("hooks")
+        .or_insert_with(|| json!({}))
+        .as_object_mut()
+        .ok_or_else(|| format!("\"hooks\" in {} is not an object", paths.hooks.display()))?;
+    for &event in COPILOT_EVENTS {
+        let handler = if event == "permissionRequest" {
+            json!({
+                "type": "command",
+                "bash": format!("{program} hook copilot --event {event} --timeout {ask_secs}s"),
+                "timeoutSec": ask_secs + HOOK_MARGIN_SECS,
+            })
+        } else {
+            json!({
+                "type": "command",
+                "bash": format!("{program} hook copilot --event {event}"),
+                "timeoutSec": STATUS_HOOK_TIMEOUT_SECS,
+            })
+        };
+        hooks
+            .entry(event)
+            .or_insert_with(|| json!([]))
+            .as_array_mut()
+            .ok_or_else(|| format!("hooks.{event} in {} is not a list", paths.hooks.display()))?
+            .push(handler);
+    }
+    let mut said = write_json(&paths.hooks, &file)?;
+    said.push(format!(
+        "{}: ctray answers {} for Copilot CLI",
+        paths.hooks.display(),
+        COPILOT_EVENTS.join(", ")
+    ));
+    said.push(format!(
+        "Approvals wait {ask_secs} s for you in Converge Tray; then Copilot CLI asks in its own \
+         prompt."
+    ));
+    Ok(said)
+}
+
+/// Removes our handlers from Copilot's file; the file goes if nothing else is left in it.
+fn uninstall_copilot(paths: &Paths) -> Result<Vec<String>, String> {
+    if !paths.hooks.exists() {
+        return Ok(vec![format!(
+            "nothing of ctray's in {}",
+            paths.hooks.display()
+        )]);
+    }
+    let mut file = read_json(&paths.hooks)?;
+    let removed = remove_ours_from_lists(&mut file, Host::Copilot);
+    if removed == 0 {
+        return Ok(vec![format!(
+            "nothing of ctray's in {}",
+            paths.hooks.display()
+        )]);
+    }
+    let only_ours = file
+        .as_object()
+        .is_some_and(|object| object.keys().all(|key| key == "version"));
+    if only_ours {
+        std::fs::remove_file(&paths.hooks)
+            .map_err(|e| format!("cannot remove {}: {e}", paths.hooks.display()))?;
+        return Ok(vec![format!("removed {}", paths.hooks.display())]);
+    }
+    let mut said = write_json(&paths.hooks, &file)?;
+    said.push(format!(
+        "{}: removed {removed} ctray hook(s)",
+        paths.hooks.display()
+    ));
+    Ok(said)
+}
+
+/// Like `remove_ours`, for a file whose events list handlers directly (Copilot CLI).
+fn remove_ours_from_lists(file: &mut Value, host: Host) -> usize {
+    let Some(hooks) = file.get_mut("hooks").and_then(Value::as_object_mut) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for handlers in hooks.values_mut() {
+        if let Some(handlers) = handlers.as_array_mut() {
+            let before = handlers.len();
+            handlers.retain(|handler| !is_ours(handler, host));
+            removed += before - handlers.len();
+        }
+    }
+    if removed > 0 {
+        hooks.retain(|_, handlers| handlers.as_array().is_none_or(|h| !h.is_empty()));
+        if hooks.is_empty() {
+            file.as_object_mut().map(|f| f.remove("hooks"));
+        }
+    }
+    removed
+}
+
 /// A hook's `timeout` as the host reads it: seconds, except that Qwen Code reads a value of
 /// 1000 or more as milliseconds (a 30-minute approval would otherwise be cut off after two
 /// seconds), so from there it gets milliseconds.
@@ -159,6 +283,9 @@ fn hook_timeout(host: Host, secs: i64) -> i64 {
 
 /// Removes exactly what `install` added; everything else stays as it is.
 pub fn uninstall(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
+    if host == Host::Copilot {
+        return uninstall_copilot(paths);
+    }
     let mut said = Vec::new();
     let mut trusted = Vec::new();
     if paths.hooks.exists() {
@@ -325,9 +452,10 @@ fn remove_trust(config: &Path, keys: &[String]) -> Result<Vec<String>, String> {
     Ok(said)
 }
 
-/// A handler whose command is `<…/ctray> hook <host> …`, wherever ctray lives.
+/// A handler whose command (Copilot CLI: `bash`) is `<…/ctray> hook <host> …`, wherever
+/// ctray lives.
 fn is_ours(handler: &Value, host: Host) -> bool {
-    let Some(command) = handler["command"].as_str() else {
+    let Some(command) = handler["command"].as_str().or(handler["bash"].as_str()) else {
         return false;
     };
     let (program, rest) = match command.strip_prefix('\'') {

@@ -534,3 +534,99 @@ fn codex_0_169_0_as_captured_is_one_agent_and_its_own_prompt_closes_the_card() {
         (AgentState::Done, Some("Done."))
     );
 }
+
+/// What Copilot CLI 1.0.102 really sent (`copilot -p`, driven offline): each status hook
+/// named by the installer's `--event`, the permissionRequest by its own `hookName`; the
+/// answer is Copilot's bare decision JSON; the PostToolUse of the call (with the model's
+/// description, which the request lacked) closes the card its own prompt answered.
+#[test]
+fn copilot_1_0_102_as_captured_asks_and_reports_its_session() {
+    let app = app();
+    let dir = "copilot-1.0.102";
+    let agent_id = "copilot:3a1583c6-5a71-4eaa-a0bd-e5006f06ddba";
+    let status = |file: &str, event: &str| {
+        let input = payload(&format!("{dir}/{file}.json"));
+        assert_silent(&finish(hook(
+            &app.socket,
+            "copilot",
+            &["--event", event],
+            &input,
+        )));
+    };
+    status("session_start", "sessionStart");
+    assert_eq!(app.agent(agent_id).state, AgentState::Idle);
+    assert_eq!(app.agent(agent_id).name, "Copilot CLI · proj");
+    status("user_prompt_submitted", "userPromptSubmitted");
+    status("pre_tool_use", "preToolUse");
+    assert_eq!(
+        app.agent(agent_id).activity.as_deref(),
+        Some("bash: touch /tmp/probe/cop/proj/marker")
+    );
+
+    let asked = payload(&format!("{dir}/permission_request.json"));
+    let child = hook(
+        &app.socket,
+        "copilot",
+        &["--event", "permissionRequest"],
+        &asked,
+    );
+    let request = wait_pending(&app.inbox);
+    assert_eq!(request.agent_id, agent_id);
+    assert_eq!(request.title, "bash: touch /tmp/probe/cop/proj/marker");
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "exit 1 would be a deny to Copilot"
+    );
+    assert_eq!(text(&out.stdout), "{\"behavior\":\"allow\"}\n");
+
+    let child = hook(&app.socket, "copilot", &[], &asked);
+    let request = wait_pending(&app.inbox);
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny {
+                reason: Some("use the Makefile".into()),
+            },
+            Resolver::Popover,
+        )
+        .unwrap();
+    let out: Value = serde_json::from_slice(&finish(child).stdout).unwrap();
+    assert_eq!(out["behavior"], "deny");
+    assert!(out["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("Their reason: use the Makefile"));
+
+    // Answered in Copilot's own prompt: its postToolUse closes the card.
+    let waiting = hook(&app.socket, "copilot", &[], &asked);
+    let request = wait_pending(&app.inbox);
+    status("post_tool_use", "postToolUse");
+    let closed = app.inbox.request(&request.id).unwrap().unwrap();
+    assert_eq!(
+        closed.resolution.unwrap().reason.as_deref(),
+        Some("answered in the agent's own prompt")
+    );
+    assert_silent(&finish(waiting));
+
+    status("agent_stop", "agentStop");
+    status("session_end", "sessionEnd");
+    let agent = app.agent(agent_id);
+    assert_eq!(
+        (agent.state, agent.activity.as_deref()),
+        (AgentState::Done, Some("Finished its turn"))
+    );
+    // An event ctray does not know, or none named: nothing printed, nothing changed.
+    status("session_end", "somethingNew");
+    assert_silent(&finish(hook(
+        &app.socket,
+        "copilot",
+        &[],
+        "{\"sessionId\": \"x\"}",
+    )));
+    assert_eq!(app.inbox.agents().unwrap().len(), 1);
+}

@@ -393,3 +393,82 @@ fn install_qwen_writes_claude_style_hooks_with_timeouts_qwen_reads_right() {
     let left: Value = serde_json::from_str(&std::fs::read_to_string(&settings).unwrap()).unwrap();
     assert!(left.get("hooks").is_none(), "{left}");
 }
+
+#[test]
+fn install_copilot_writes_a_hooks_file_of_its_own_and_uninstall_takes_it_away() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("copilot-home");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ctray"))
+            .args(args)
+            .env("HOME", home.path())
+            .env("COPILOT_HOME", &dir)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["install", "copilot", "--timeout", "20m"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let file = dir.join("hooks").join("ctray.json");
+    let hooks: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(hooks["version"], 1);
+    let ctray_path = Path::new(env!("CARGO_BIN_EXE_ctray")).display().to_string();
+    let permission = &hooks["hooks"]["permissionRequest"][0];
+    assert_eq!(
+        permission["bash"],
+        format!("{ctray_path} hook copilot --event permissionRequest --timeout 1200s")
+    );
+    assert_eq!(
+        permission["timeoutSec"], 1260,
+        "Copilot must not end the hook (its default is 30 s) before the person's time is up"
+    );
+    for event in [
+        "preToolUse",
+        "postToolUse",
+        "agentStop",
+        "sessionStart",
+        "sessionEnd",
+    ] {
+        assert_eq!(
+            hooks["hooks"][event][0]["bash"],
+            format!("{ctray_path} hook copilot --event {event}"),
+            "{event}"
+        );
+    }
+    // Installing again changes nothing.
+    let before = std::fs::read(&file).unwrap();
+    assert_eq!(
+        run(&["install", "copilot", "--timeout", "20m"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    assert!(backups(&dir.join("hooks")).is_empty());
+
+    // A hook the user added to the file stays; ours go.
+    let mut edited = hooks.clone();
+    edited["hooks"]["sessionStart"]
+        .as_array_mut()
+        .unwrap()
+        .insert(
+            0,
+            serde_json::json!({"type": "command", "bash": "./log-start.sh"}),
+        );
+    std::fs::write(&file, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
+    assert_eq!(run(&["uninstall", "copilot"]).status.code(), Some(0));
+    let left: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(
+        left,
+        serde_json::json!({"version": 1, "hooks": {"sessionStart": [
+            {"type": "command", "bash": "./log-start.sh"}]}})
+    );
+
+    // With nothing of the user's in it, uninstall removes the file it created.
+    std::fs::remove_file(&file).unwrap();
+    assert_eq!(run(&["install", "copilot"]).status.code(), Some(0));
+    let out = run(&["uninstall", "copilot"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!file.exists(), "{}", text(&out.stdout));
+    let out = run(&["uninstall", "copilot"]);
+    assert!(text(&out.stdout).contains("nothing of ctray's"));
+}

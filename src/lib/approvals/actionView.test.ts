@@ -218,6 +218,19 @@ describe("actionView", () => {
     });
   });
 
+  it("reads Copilot CLI's shell tool like Claude Code's", () => {
+    const details = '{\n  "command": "touch marker"\n}\n\ncwd: /p\nsession: s\n';
+    expect(actionView("bash", details)).toEqual({
+      kind: "shell",
+      command: "touch marker",
+      context: [
+        ["cwd", "/p"],
+        ["session", "s"],
+      ],
+      extras: [],
+    });
+  });
+
   it("accepts a tool input with no context lines", () => {
     expect(actionView("Bash", '{"command":"ls"}')).toEqual({
       kind: "shell",
