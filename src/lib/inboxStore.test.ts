@@ -99,7 +99,13 @@ describe("InboxStore", () => {
   it("does not list a created request that is already resolved", () => {
     const store = new InboxStore();
     store.reset(makeSnapshot({ seq: 1 }));
-    const resolution = { outcome: "approved", by: "policy", at: NOW, reason: null } as const;
+    const resolution = {
+      outcome: "approved",
+      by: "policy",
+      at: NOW,
+      reason: null,
+      remembered: null,
+    } as const;
 
     store.apply(created(2, makeRequest({ id: "done", resolution })));
 

@@ -406,6 +406,25 @@ describe("Popover", () => {
       expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
     });
 
+    it("approves letting the agent remember the choice clicked on the card", async () => {
+      const choice = "Always allow `Bash(npm test:*)` in this project (only you)";
+      const remembering = { ...push, remember_choices: [choice, "Switch to accept-edits mode"] };
+      const { user } = await showPopover(
+        makeSnapshot({ agents: [agent], pending: [deploy, remembering] }),
+      );
+
+      const card = within(cards()[1]!);
+      const note = "Kept by Claude Code in its own settings; the tray cannot revoke it.";
+      expect(card.getByText(note)).toBeTruthy();
+      await user.click(card.getByRole("button", { name: choice }));
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", {
+        verdict: "approve-remembering",
+        choice,
+      });
+      expect(selectedCard().dataset.requestId).toBe("req-push");
+    });
+
     it("denies without a reason on a second click", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
       const card = within(cards()[0]!);

@@ -41,6 +41,7 @@ export function makeRequest(
     idempotency_key: null,
     resolution: null,
     risk: { level: "low", rule: null },
+    remember_choices: [],
     ...overrides,
   };
 }
@@ -62,7 +63,7 @@ export function resolved(seq: number, request: ApprovalRequest): InboxEvent {
     type: "request-resolved",
     request: {
       ...request,
-      resolution: { outcome: "approved", by: "popover", at: NOW, reason: null },
+      resolution: { outcome: "approved", by: "popover", at: NOW, reason: null, remembered: null },
     },
   });
 }
@@ -86,6 +87,7 @@ export function makeAuditEntry(
     outcome: null,
     decided_by: null,
     reason: null,
+    remembered: null,
     prev_hash: "0".repeat(64),
     hash: "f".repeat(64),
     ...overrides,

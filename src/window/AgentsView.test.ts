@@ -141,6 +141,26 @@ describe("Agents", () => {
     expect(decide).toHaveBeenCalledExactlyOnceWith("req-migrate", { verdict: "approve" });
   });
 
+  it("approves letting the agent remember a choice from the request's card", async () => {
+    const choice = "Always allow `Bash(npm test:*)` in this project (only you)";
+    const { user } = showAgents(
+      makeSnapshot({
+        agents: [shop],
+        pending: [deploy, { ...migrate, remember_choices: [choice] }],
+      }),
+    );
+    await user.click(agentButton(/claude in ~\/shop/));
+
+    const card = within(detail().getAllByRole("option")[1]!);
+    expect(card.getByText("Or approve and let claude in ~/shop remember:")).toBeTruthy();
+    await user.click(card.getByRole("button", { name: choice }));
+
+    expect(decide).toHaveBeenCalledExactlyOnceWith("req-migrate", {
+      verdict: "approve-remembering",
+      choice,
+    });
+  });
+
   it("denies with a reason", async () => {
     const { user } = showAgents(everything);
     await user.click(agentButton(/claude in ~\/shop/));

@@ -114,14 +114,43 @@ describe("History", () => {
     expect(historyQuery).toHaveBeenCalledExactlyOnceWith(FIRST_PAGE);
   });
 
+  it("shows the choice the agent was let remember", async () => {
+    const choice = "Always allow `Bash(npm test:*)` in this project (only you)";
+    const approved = makeAuditEntry({
+      seq: 3,
+      event: "resolved",
+      outcome: "approved",
+      decided_by: "popover",
+      remembered: choice,
+    });
+    await showHistory(page([approved, denied]));
+
+    const [first, second] = await waitFor(() => {
+      const rows = entries();
+      expect(rows).toHaveLength(2);
+      return rows;
+    });
+    expect(within(first!).getByText(`Remembered by the agent: ${choice}`)).toBeTruthy();
+    expect(second!.querySelector(".remembered")).toBeNull();
+  });
+
   it("shows agent-written markup as literal text", async () => {
     const markup = "<img src=x onerror=alert(1)>";
     const { container } = await showHistory(
-      page([makeAuditEntry({ seq: 1, title: markup, details: markup, reason: markup })]),
+      page([
+        makeAuditEntry({
+          seq: 1,
+          title: markup,
+          details: markup,
+          reason: markup,
+          remembered: markup,
+        }),
+      ]),
     );
 
     await waitFor(() => expect(screen.getAllByText(markup)).toHaveLength(2));
     expect(screen.getByText(`Reason: ${markup}`)).toBeTruthy();
+    expect(screen.getByText(`Remembered by the agent: ${markup}`)).toBeTruthy();
     expect(container.querySelector("img")).toBeNull();
   });
 

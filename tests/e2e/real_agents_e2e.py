@@ -1,5 +1,5 @@
-"""End to end with the real agent programs: Claude Code, Codex and Copilot CLI as published
-on npm (the
+"""End to end with the real agent programs: Claude Code, Codex, Copilot CLI and Qwen Code as
+published on npm (the
 versions pinned in tests/e2e/agent-clis/package.json, installed by
 scripts/install-agent-clis.sh), each pointed at a scripted model server on 127.0.0.1
 through its own setting for a custom endpoint. The model asks for one shell command that
@@ -9,8 +9,9 @@ For each program: with the app not running it falls back to its own prompt witho
 a card shows the real command; Approve in the popover → the command runs; Deny with a
 reason → it does not run and the model is told the reason; the agent's state follows the
 session. Claude Code runs in print mode (`-p --permission-mode default`), Copilot CLI in
-its prompt mode (`-p`, offline against the server as its own provider), Codex as its
-interactive program in tmux (`codex exec` never asks). Timings from the model's tool call
+its prompt mode (`-p`, offline against the server as its own provider), Codex and Qwen
+Code as their interactive programs in tmux (`codex exec` never asks; Qwen's `-p` denies
+before its hook runs). Timings from the model's tool call
 to the card, and from the click to the command's effect, are printed as figures.
 
 usage: real_agents_e2e.py APP_BINARY OUTPUT_DIR   (ctray is taken from beside the app binary;
@@ -20,6 +21,7 @@ import asyncio
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -37,8 +39,9 @@ CLIS = Path(os.environ.get("CONVERGE_E2E_AGENT_CLIS",
 BIN = CLIS / "node_modules" / ".bin"
 
 
-# Codex's empty composer says this when it is ready for a prompt.
-READY_FOR_PROMPT = "Ask Codex to do anything"
+# What each interactive program's empty composer says when it is ready for a prompt.
+CODEX_READY = "Ask Codex to do anything"
+QWEN_READY = "Type your message"
 
 
 def card_with_command(session, command, timeout=30.0):
@@ -64,9 +67,10 @@ def deny_with_reason(session, card, reason):
 class Tmux:
     """An interactive program in a terminal of its own, on a private tmux server."""
 
-    def __init__(self, home: Path, name: str):
+    def __init__(self, home: Path, name: str, ready: str):
         self.socket = str(home / f"tmux-{name}.sock")
         self.name = name
+        self.ready = ready
 
     def start(self, cwd: Path, command: str):
         subprocess.run(["tmux", "-S", self.socket, "new-session", "-d", "-s", self.name,
@@ -87,7 +91,7 @@ class Tmux:
         """Types `text` once the program shows it is ready for a prompt, and sends it once
         it is on the screen (a key pressed while the program is still drawing is lost)."""
         deadline = time.monotonic() + timeout
-        while READY_FOR_PROMPT not in self.screen() and time.monotonic() < deadline:
+        while self.ready not in self.screen() and time.monotonic() < deadline:
             time.sleep(0.2)
         subprocess.run(["tmux", "-S", self.socket, "send-keys", "-t", self.name, "-l", text])
         while text not in self.screen() and time.monotonic() < deadline:
@@ -97,6 +101,19 @@ class Tmux:
 
     def stop(self):
         subprocess.run(["tmux", "-S", self.socket, "kill-server"], capture_output=True)
+
+
+def remembered_in_audit(db: Path, request_id):
+    """(outcome, decided_by, remembered) of the request's `resolved` audit entry, if any."""
+    if not db.exists() or request_id is None:
+        return None
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        return conn.execute("SELECT outcome, decided_by, remembered FROM audit "
+                            "WHERE request_id = ? AND event = 'resolved'",
+                            (request_id,)).fetchone()
+    finally:
+        conn.close()
 
 
 def agent_named(socket_path, prefix):
@@ -118,9 +135,13 @@ async def main(app: str, out: Path) -> int:
     figures = []
     model = ModelServer("true").start()
     claude_bin, codex_bin, copilot_bin = BIN / "claude", BIN / "codex", BIN / "copilot"
-    run.check("the real Claude Code, Codex and Copilot CLI programs are installed",
-              claude_bin.exists() and codex_bin.exists() and copilot_bin.exists(),
+    qwen_bin = BIN / "qwen"
+    run.check("the real Claude Code, Codex, Copilot CLI and Qwen Code programs are installed",
+              all(b.exists() for b in (claude_bin, codex_bin, copilot_bin, qwen_bin)),
               f"not all in {BIN}: run scripts/install-agent-clis.sh")
+    # Qwen Code, interactive, with the server as its OpenAI-compatible provider, and its
+    # approval mode "default" (its own default, "auto", lets a model classify each call).
+    qwen_command = f"{qwen_bin} --auth-type openai --approval-mode default"
     # Claude Code: its documented endpoint and key variables; nothing else leaves the machine.
     os.environ.update(ANTHROPIC_BASE_URL=model.url, ANTHROPIC_API_KEY="sk-e2e",
                       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC="1", DISABLE_TELEMETRY="1",
@@ -128,6 +149,7 @@ async def main(app: str, out: Path) -> int:
                       # Copilot CLI: offline, with the server as its model provider.
                       COPILOT_OFFLINE="true", COPILOT_PROVIDER_BASE_URL=f"{model.url}/v1",
                       COPILOT_PROVIDER_API_KEY="sk-e2e", COPILOT_MODEL="gpt-e2e",
+                      OPENAI_BASE_URL=f"{model.url}/v1", OPENAI_MODEL="gpt-e2e",
                       # Codex refuses to unpack its sandbox helpers under the system temp dir
                       # when its home is there too.
                       TMPDIR=str(home / "tmp"))
@@ -138,7 +160,8 @@ async def main(app: str, out: Path) -> int:
         'sandbox_mode = "workspace-write"\n\n[model_providers.scripted]\nname = "scripted"\n'
         f'base_url = "{model.url}/v1"\nwire_api = "responses"\n\n'
         f'[projects."{project}"]\ntrust_level = "trusted"\n')
-    tmux = Tmux(home, "codex")
+    tmux = Tmux(home, "codex", CODEX_READY)
+    qwen_tmux = Tmux(home, "qwen", QWEN_READY)
     driver = session = desktop = None
 
     def claude(marker: Path, timeout=120):
@@ -159,7 +182,7 @@ async def main(app: str, out: Path) -> int:
         return done, time.monotonic() - started
 
     try:
-        for agent in ("claude", "codex", "copilot"):
+        for agent in ("claude", "codex", "copilot", "qwen"):
             installed = subprocess.run([ctray, "install", agent], capture_output=True,
                                        text=True, timeout=30)
             run.check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
@@ -202,6 +225,18 @@ async def main(app: str, out: Path) -> int:
         await eventually(lambda: "EXITED=" in tmux.screen(), timeout=20)
         tmux.stop()
 
+        marker = project / "qwen-without-app"
+        model.command = f"touch {marker}"
+        qwen_tmux.start(project, qwen_command)
+        qwen_tmux.type_line("Create the marker file", timeout=60)
+        own = await eventually(lambda: "Allow execution of" in qwen_tmux.screen(), timeout=60)
+        run.check("without the app, Qwen Code shows its own approval prompt",
+                  bool(own) and f"touch {marker}" in qwen_tmux.screen(), qwen_tmux.screen())
+        qwen_tmux.keys("Escape")
+        await asyncio.sleep(1)
+        run.check("... and declining there leaves the command unrun", not marker.exists())
+        qwen_tmux.stop()
+
         # The app starts; the popover is pinned open for WebDriver.
         desktop = await Desktop.start()
         driver, wrapper = start_driver(home, out, app, "app-real-agents.log")
@@ -243,6 +278,34 @@ async def main(app: str, out: Path) -> int:
                                  .get("state") == "done", timeout=20)
         run.check("when its turn ends, its agent is shown done", bool(state),
                   agent_named(socket_path, "Claude Code"))
+
+        # 2b. Claude Code's own "always allow": its suggestions are choices on the card; the
+        # one picked goes back to it, and it runs the command.
+        marker = project / "claude-remembered"
+        command = f"touch {marker}"
+        pending = loop.run_in_executor(pool, claude, marker)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        offered = [c.text() for c in card.find_all("button.remember-choice")] if card else []
+        run.check("Claude Code's own suggestions are offered on the card as readable choices",
+                  offered == [f"Allow access to {project} for this session",
+                              "Switch to accept-edits mode for this session"], offered)
+        await loop.run_in_executor(pool, session.screenshot,
+                                   str(out / "popover-real-claude-remember.png"))
+        request_id = card.attribute("data-request-id") if card else None
+        if len(offered) == 2:
+            card.find_all("button.remember-choice")[1].click()
+        elif card is not None:
+            card.find("button.approve").click()  # so the program is not left waiting
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        done, _ = await pending
+        run.check("picking one approves: Claude Code takes the answer with its permission "
+                  "update, runs the command and exits 0", bool(ran) and done.returncode == 0,
+                  (done.returncode, done.stderr[-500:]))
+        db = home / "data" / "dev.converge.tray" / "inbox.db"
+        remembered = await eventually(lambda: remembered_in_audit(db, request_id))
+        run.check("the audit log records the approval with what Claude Code was let remember",
+                  remembered == ("approved", "popover",
+                                 "Switch to accept-edits mode for this session"), remembered)
 
         # 3. Claude Code: deny with a reason → not run, and the model hears the reason.
         marker = project / "claude-denied"
@@ -294,6 +357,45 @@ async def main(app: str, out: Path) -> int:
                   and any("ask in the team channel first" in r for r in results),
                   (results[-1:], done.returncode))
 
+        # 3c. Qwen Code, interactive: approve, then deny with a reason in the same session.
+        marker = project / "qwen-approved"
+        command = f"touch {marker}"
+        model.command = command
+        qwen_tmux.start(project, qwen_command)
+        qwen_tmux.type_line("Create the marker file", timeout=60)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        run.check("Qwen Code's real permission request is a card with the real command",
+                  card is not None, qwen_tmux.screen())
+        figures.append(("Qwen Code: tool call → card", shown_at - model.tool_calls[-1][0]))
+        run.check("Qwen Code does not show its own prompt while the tray has the question",
+                  "Allow execution of" not in qwen_tmux.screen(), qwen_tmux.screen())
+        clicked = time.monotonic()
+        card.find("button.approve").click()
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("Qwen Code: Approve click → command ran", time.monotonic() - clicked))
+        run.check("approved in the popover, Qwen Code runs the command", bool(ran),
+                  qwen_tmux.screen())
+        state = await eventually(lambda: (agent_named(socket_path, "Qwen Code") or {})
+                                 .get("state") == "done", timeout=30)
+        run.check("when its turn ends, the Qwen Code agent is shown done", bool(state),
+                  agent_named(socket_path, "Qwen Code"))
+        marker = project / "qwen-denied"
+        command = f"touch {marker}"
+        model.command = command
+        qwen_tmux.type_line("Create another marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        run.check("the next request in the same Qwen Code session is a card", card is not None,
+                  qwen_tmux.screen())
+        await loop.run_in_executor(pool, deny_with_reason, session, card, "not on Fridays")
+        told = await eventually(lambda: any("not on Fridays" in r for r in
+                                            model.tool_results("/chat/completions")),
+                                timeout=30)
+        run.check("denied with a reason, Qwen Code does not run it and tells the model the "
+                  "reason", bool(told) and not marker.exists(),
+                  model.tool_results("/chat/completions")[-1:])
+        qwen_tmux.stop()
+
         # 4. Codex, interactive: approve in the popover → the command runs.
         marker = project / "codex-approved"
         command = f"touch {marker}"
@@ -344,7 +446,7 @@ async def main(app: str, out: Path) -> int:
                   codex_agents)
         # At an empty prompt one Ctrl+C quits; if Codex still counts a task as running (its
         # title thread, say), it asks, and "Exit" is the person's answer.
-        await eventually(lambda: READY_FOR_PROMPT in tmux.screen(), timeout=20)
+        await eventually(lambda: CODEX_READY in tmux.screen(), timeout=20)
         tmux.keys("C-c")
         if await eventually(lambda: "Task is still running" in tmux.screen(), timeout=3):
             tmux.keys("3", "Enter")
@@ -357,6 +459,7 @@ async def main(app: str, out: Path) -> int:
         run.check("the end-to-end run completed", False)
     finally:
         tmux.stop()
+        qwen_tmux.stop()
         # Codex leaves its app-server daemon running; it is ours, under this home.
         subprocess.run(["pkill", "-f", str(codex_home)], capture_output=True)
         model.stop()

@@ -147,3 +147,7 @@ class Element:
     def find(self, css):
         found = self._call("POST", "/element", {"using": "css selector", "value": css})
         return Element(self.session, list(found.values())[0])
+
+    def find_all(self, css):
+        found = self._call("POST", "/elements", {"using": "css selector", "value": css})
+        return [Element(self.session, list(e.values())[0]) for e in found]

@@ -371,6 +371,7 @@ impl Connection {
                     timeout_ms: p.timeout_ms.unwrap_or(defaults.timeout_ms),
                     on_timeout: p.on_timeout.unwrap_or(defaults.on_timeout),
                     idempotency_key: p.idempotency_key,
+                    remember_choices: p.remember_choices,
                 });
                 if let Ok(request) = &asked {
                     self.asked.insert(request.id.clone());

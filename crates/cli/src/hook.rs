@@ -14,6 +14,8 @@ use protocol::model::{AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome
 use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
 
+use crate::remember;
+
 /// Hook input larger than this is not ours to show: the host's own prompt takes it.
 const MAX_INPUT_BYTES: u64 = 1024 * 1024;
 /// What the inbox accepts as details (crates/inbox/src/validate.rs).
@@ -375,7 +377,14 @@ fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Stri
             details.len()
         ));
     }
+    // Claude Code's own "always allow" (Qwen and Copilot have no such contract; Codex
+    // refuses fields it does not know).
+    let choices = match options.host {
+        Host::Claude => remember::choices(&payload["permission_suggestions"]),
+        _ => Vec::new(),
+    };
     let params = AskParams {
+        remember_choices: choices.iter().map(|c| c.label.clone()).collect(),
         agent_name: Some(session.agent_name.clone()),
         agent_kind: Some(session.kind),
         action: clip(tool, MAX_ACTION),
@@ -392,14 +401,26 @@ fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Stri
     let request = Client::connect_with(Some(answer_within))
         .and_then(|mut client| client.ask(&params))
         .map_err(describe)?;
-    decision_output(options.host, &request).ok_or_else(|| "no decision to pass on".into())
+    decision_output(options.host, &request, &choices).ok_or_else(|| "no decision to pass on".into())
 }
 
 /// The host's decision JSON for a resolved request; `None` leaves the choice to the host.
-pub fn decision_output(host: Host, request: &ApprovalRequest) -> Option<String> {
+/// An approval that let the agent remember one of `choices` carries exactly that one.
+pub fn decision_output(
+    host: Host,
+    request: &ApprovalRequest,
+    choices: &[remember::Choice],
+) -> Option<String> {
     let resolution = request.resolution.as_ref()?;
+    let picked = resolution
+        .remembered
+        .as_deref()
+        .and_then(|label| choices.iter().find(|c| c.label == label));
     let decision = match resolution.outcome {
-        Outcome::Approved => json!({ "behavior": "allow" }),
+        Outcome::Approved => match picked {
+            Some(choice) => json!({ "behavior": "allow", "updatedPermissions": [choice.update] }),
+            None => json!({ "behavior": "allow" }),
+        },
         Outcome::Denied => {
             let by = match serde_json::to_value(resolution.by) {
                 Ok(Value::String(by)) => format!(" (from the {by})"),
@@ -540,14 +561,14 @@ mod tests {
     /// from a newer app, say) is no decision.
     fn decision_for(answer: &Value) -> Option<String> {
         let request: ApprovalRequest = serde_json::from_value(answer.clone()).ok()?;
-        decision_output(Host::Claude, &request)
+        decision_output(Host::Claude, &request, &[])
     }
 
     #[test]
     fn copilot_gets_the_bare_decision() {
         let answer = |outcome, reason| -> Option<String> {
             let request = resolved(outcome, "popover", reason, "fallback");
-            decision_output(Host::Copilot, &serde_json::from_value(request).ok()?)
+            decision_output(Host::Copilot, &serde_json::from_value(request).ok()?, &[])
         };
         assert_eq!(
             answer("approved", None).as_deref(),

@@ -157,6 +157,17 @@ pub fn install(
         "Approvals wait {ask_secs} s for you in Converge Tray; then {} asks in its own prompt.",
         host.label()
     ));
+    if host == Host::Claude {
+        said.push(
+            "Claude Code starts in auto mode, where its cloud classifier approves most calls \
+             itself and the tray is asked only about what it hands back (nothing when it is \
+             unreachable). To bring every question here, set \"permissions\": \
+             {\"defaultMode\": \"default\"} in ~/.claude/settings.json (or run claude \
+             --permission-mode default), and answer No if Claude Code offers to make auto mode \
+             your default."
+                .into(),
+        );
+    }
     if let Some(config) = &paths.codex_config {
         said.extend(add_notify(config, &program_array(ctray))?);
         said.push(

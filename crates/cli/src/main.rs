@@ -4,6 +4,7 @@
 mod args;
 mod hook;
 mod install;
+mod remember;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;

@@ -630,3 +630,71 @@ fn copilot_1_0_102_as_captured_asks_and_reports_its_session() {
     )));
     assert_eq!(app.inbox.agents().unwrap().len(), 1);
 }
+
+/// Claude Code's own "always allow": its permission suggestions are offered as readable
+/// choices; the one the person picks goes back, exactly as Claude suggested it, in
+/// `updatedPermissions`; a plain approval sends none; other agents are offered none.
+#[test]
+fn claude_codes_suggestion_picked_on_the_card_goes_back_exactly_and_only_then() {
+    let app = app();
+    let asked = payload("claude/permission_request.json");
+    let (child, request) = asks(&app, "claude", "claude/permission_request.json");
+    let label = "Always allow `Bash(rm -rf node_modules)` in this project (only you)";
+    assert_eq!(request.remember_choices, [label]);
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::ApproveRemembering {
+                choice: label.into(),
+            },
+            Resolver::Popover,
+        )
+        .unwrap();
+    let out = finish(child);
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let suggested: Value = serde_json::from_str(&asked).unwrap();
+    assert_eq!(
+        printed["hookSpecificOutput"]["decision"],
+        json!({"behavior": "allow",
+               "updatedPermissions": [suggested["permission_suggestions"][0]]})
+    );
+
+    // The captured 2.1.328 request: two session-wide suggestions, the second picked.
+    let (child, request) = asks(&app, "claude", "claude-2.1.328/permission_request.json");
+    assert_eq!(
+        request.remember_choices,
+        [
+            "Allow access to /tmp/probe/proj for this session",
+            "Switch to accept-edits mode for this session"
+        ]
+    );
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::ApproveRemembering {
+                choice: request.remember_choices[1].clone(),
+            },
+            Resolver::Window,
+        )
+        .unwrap();
+    let printed: Value = serde_json::from_slice(&finish(child).stdout).unwrap();
+    assert_eq!(
+        printed["hookSpecificOutput"]["decision"]["updatedPermissions"],
+        json!([{"type": "setMode", "mode": "acceptEdits", "destination": "session"}])
+    );
+
+    // A plain approval: nothing remembered.
+    let (child, request) = asks(&app, "claude", "claude/permission_request.json");
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    assert_eq!(text(&finish(child).stdout), ALLOW);
+
+    // Codex and Copilot CLI requests offer none.
+    let (child, request) = asks(&app, "codex", "codex-0.169.0/permission_request.json");
+    assert!(request.remember_choices.is_empty());
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    finish(child);
+}

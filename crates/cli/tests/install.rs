@@ -73,6 +73,11 @@ fn install_claude_keeps_everything_and_uninstall_restores_the_file_exactly() {
         "{}",
         text(&out.stdout)
     );
+    assert!(
+        text(&out.stdout).contains("\"defaultMode\": \"default\""),
+        "the user is told how to keep Claude Code's auto mode from answering for them: {}",
+        text(&out.stdout)
+    );
     let [backup] = backups(&dir).try_into().unwrap();
     assert_eq!(std::fs::read_to_string(&backup).unwrap(), CLAUDE_SETTINGS);
 

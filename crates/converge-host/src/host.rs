@@ -256,6 +256,7 @@ impl Run {
                 timeout_ms: GATE_TIMEOUT_MS,
                 on_timeout: OnTimeout::Deny,
                 idempotency_key: Some(gate_id.to_owned()),
+                remember_choices: Vec::new(),
             })
             .map_err(inbox_error)?;
         let decided = self.inbox.wait(&request.id).await.map_err(inbox_error)?;

@@ -40,6 +40,8 @@ pub struct AuditEntry {
     pub outcome: Option<Outcome>,
     pub decided_by: Option<Resolver>,
     pub reason: Option<String>,
+    /// The agent's own "always allow" choice the person approved with.
+    pub remembered: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -59,6 +61,9 @@ struct Hashed<'a> {
     outcome: Option<Outcome>,
     decided_by: Option<Resolver>,
     reason: Option<&'a str>,
+    /// Left out when absent, so entries written before it existed keep their hash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    remembered: Option<&'a str>,
     prev_hash: &'a str,
 }
 
@@ -77,6 +82,7 @@ impl AuditEntry {
             outcome: self.outcome,
             decided_by: self.decided_by,
             reason: self.reason.as_deref(),
+            remembered: self.remembered.as_deref(),
             prev_hash: &self.prev_hash,
         };
         let bytes = serde_json::to_vec(&hashed).expect("audit entries always serialize");
@@ -133,14 +139,16 @@ pub(crate) fn append(
         outcome: resolution.map(|r| r.outcome),
         decided_by: resolution.map(|r| r.by),
         reason: resolution.and_then(|r| r.reason.clone()),
+        remembered: resolution.and_then(|r| r.remembered.clone()),
         prev_hash: tail.hash.clone(),
         hash: String::new(),
     };
     entry.hash = entry.compute_hash();
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, event, request_id, agent_id, action, title, details,
-                            requester, outcome, decided_by, reason, prev_hash, hash)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                            requester, outcome, decided_by, reason, prev_hash, hash,
+                            remembered)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
     )?
     .execute(params![
         entry.seq,
@@ -157,6 +165,7 @@ pub(crate) fn append(
         entry.reason,
         entry.prev_hash,
         entry.hash,
+        entry.remembered,
     ])?;
     Ok(AuditTail {
         seq: entry.seq,
@@ -238,6 +247,7 @@ pub(crate) fn check_resolution(conn: &Connection, request: &ApprovalRequest) -> 
     if entry.outcome != Some(resolution.outcome)
         || entry.decided_by != Some(resolution.by)
         || entry.reason != resolution.reason
+        || entry.remembered != resolution.remembered
     {
         return Err(format!(
             "the audit log records a different decision (entry {})",
@@ -373,7 +383,7 @@ fn escape_like(text: &str) -> String {
 }
 
 const ENTRY_SELECT: &str = "SELECT seq, at, event, request_id, agent_id, action, title, details,
-    requester, outcome, decided_by, reason, prev_hash, hash FROM audit";
+    requester, outcome, decided_by, reason, prev_hash, hash, remembered FROM audit";
 
 fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -397,6 +407,7 @@ fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
         reason: row.get(11)?,
         prev_hash: row.get(12)?,
         hash: row.get(13)?,
+        remembered: row.get(14)?,
     })
 }
 

@@ -106,6 +106,7 @@ mod tests {
             idempotency_key: None,
             resolution: None,
             risk: Default::default(),
+            remember_choices: Vec::new(),
         }
     }
 

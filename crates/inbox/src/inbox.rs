@@ -298,6 +298,7 @@ impl Inbox {
             idempotency_key: new.idempotency_key,
             resolution: None,
             risk: Risk::default(),
+            remember_choices: new.remember_choices,
         };
         request.risk = state.risk_rules.assess(&request);
         state.store.insert_request(&request)?;
@@ -325,6 +326,12 @@ impl Inbox {
         if !by.is_decision_surface() {
             return Err(Error::NotADecisionSurface(by));
         }
+        if matches!(verdict, Verdict::ApproveRemembering { .. }) {
+            return Err(Error::invalid(
+                "verdict",
+                "an agent's own \"always allow\" is chosen on one request's card, not a batch",
+            ));
+        }
         if ids.len() > MAX_BATCH {
             return Err(Error::invalid(
                 "batch",
@@ -335,8 +342,10 @@ impl Inbox {
         for id in ids {
             let decided = match self.request(id) {
                 Ok(Some(request))
-                    if matches!(verdict, Verdict::Approve)
-                        && request.is_pending()
+                    if matches!(
+                        verdict,
+                        Verdict::Approve | Verdict::ApproveRemembering { .. }
+                    ) && request.is_pending()
                         && request.risk.level == RiskLevel::High =>
                 {
                     Err("high risk: approve it from its own card".to_owned())
@@ -366,9 +375,23 @@ impl Inbox {
         if !by.is_decision_surface() {
             return Err(Error::NotADecisionSurface(by));
         }
-        let (outcome, reason) = match verdict {
-            Verdict::Approve => (Outcome::Approved, None),
-            Verdict::Deny { reason } => (Outcome::Denied, reason.filter(|r| !r.trim().is_empty())),
+        let (outcome, reason, remembered) = match verdict {
+            Verdict::Approve => (Outcome::Approved, None, None),
+            // The agent's own rule is picked on the request's card, nowhere else.
+            Verdict::ApproveRemembering { .. }
+                if !matches!(by, Resolver::Popover | Resolver::Window) =>
+            {
+                return Err(Error::invalid(
+                    "verdict",
+                    "an agent's own \"always allow\" is chosen on the request's card only",
+                ));
+            }
+            Verdict::ApproveRemembering { choice } => (Outcome::Approved, None, Some(choice)),
+            Verdict::Deny { reason } => (
+                Outcome::Denied,
+                reason.filter(|r| !r.trim().is_empty()),
+                None,
+            ),
         };
         if let Some(reason) = &reason {
             validate::text("reason", reason, validate::MAX_REASON)?;
@@ -385,11 +408,20 @@ impl Inbox {
                 self.resolve_locked(&mut state, id, timeout_resolution(&pending, now))?;
             return Err(already(expired));
         }
+        if let Some(choice) = &remembered {
+            if pending.is_pending() && !pending.remember_choices.contains(choice) {
+                return Err(Error::invalid(
+                    "verdict",
+                    "that is not one of the agent's own choices for this request",
+                ));
+            }
+        }
         let resolution = Resolution {
             outcome,
             by,
             at: now,
             reason,
+            remembered,
         };
         first_or_already(self.resolve_locked(&mut state, id, resolution)?)
     }
@@ -411,6 +443,7 @@ impl Inbox {
             by,
             at: self.now(),
             reason,
+            remembered: None,
         };
         let mut state = self.lock();
         first_or_already(self.resolve_locked(&mut state, id, resolution)?)
@@ -428,6 +461,7 @@ impl Inbox {
                 by: Resolver::System,
                 at: now,
                 reason: Some("the agent went away".into()),
+                remembered: None,
             };
             if let Resolved::Now(request) = self.resolve_locked(&mut state, &id, resolution)? {
                 closed.push(request);
@@ -536,6 +570,7 @@ fn timeout_resolution(request: &ApprovalRequest, now: Millis) -> Resolution {
         by: Resolver::Timeout,
         at: now,
         reason: Some(reason),
+        remembered: None,
     }
 }
 

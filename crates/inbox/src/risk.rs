@@ -261,6 +261,7 @@ mod tests {
             idempotency_key: None,
             resolution: None,
             risk: Risk::default(),
+            remember_choices: Vec::new(),
         }
     }
 

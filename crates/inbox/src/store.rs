@@ -22,6 +22,7 @@ pub const APPLICATION_ID: i32 = 0x4376_5472;
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_risk.sql"),
+    include_str!("migrations/0003_remember.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -426,8 +427,8 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO requests (id, agent_id, action, title, details, pid, uid, exe,
                                    created_at, deadline, on_timeout, idempotency_key,
-                                   risk_level, risk_rule)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                                   risk_level, risk_rule, remember_choices)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
         )?
         .execute(params![
             req.id,
@@ -444,6 +445,7 @@ impl Store {
             req.idempotency_key,
             enum_str(&req.risk.level),
             req.risk.rule,
+            serde_json::to_string(&req.remember_choices).expect("a list of strings serializes"),
         ])?;
         let tail = audit::append(&tx, &self.tail, AuditEvent::Requested, req, req.created_at)?;
         tx.commit()?;
@@ -456,7 +458,8 @@ impl Store {
         let tx = self.conn.transaction()?;
         let changed = tx
             .prepare_cached(
-                "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5
+                "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
+                                     remembered = ?6
                  WHERE id = ?1 AND outcome IS NULL",
             )?
             .execute(params![
@@ -465,6 +468,7 @@ impl Store {
                 enum_str(&resolution.by),
                 resolution.at,
                 resolution.reason,
+                resolution.remembered,
             ])?;
         let request = tx
             .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
@@ -641,7 +645,7 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
 
 const REQUEST_SELECT: &str = "SELECT id, agent_id, action, title, details, pid, uid, exe,
     created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason,
-    risk_level, risk_rule
+    risk_level, risk_rule, remember_choices, remembered
     FROM requests";
 
 fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
@@ -652,6 +656,7 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
             by: parse_enum(&row.get::<_, String>(13)?)?,
             at: row.get(14)?,
             reason: row.get(15)?,
+            remembered: row.get(19)?,
         }),
         None => None,
     };
@@ -674,6 +679,12 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
         risk: Risk {
             level: parse_enum(&row.get::<_, String>(16)?)?,
             rule: row.get(17)?,
+        },
+        remember_choices: {
+            let text: String = row.get(18)?;
+            serde_json::from_str(&text).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(18, rusqlite::types::Type::Text, e.into())
+            })?
         },
     })
 }

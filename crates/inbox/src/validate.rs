@@ -67,6 +67,24 @@ pub fn new_request(new: &NewRequest) -> Result<()> {
     if let Some(key) = &new.idempotency_key {
         required("idempotency key", key, MAX_IDEMPOTENCY_KEY)?;
     }
+    if new.remember_choices.len() > MAX_REMEMBER_CHOICES {
+        return Err(Error::invalid(
+            "remember choices",
+            format!(
+                "{} is over the limit of {MAX_REMEMBER_CHOICES}",
+                new.remember_choices.len()
+            ),
+        ));
+    }
+    for (i, choice) in new.remember_choices.iter().enumerate() {
+        required("remember choice", choice, MAX_REMEMBER_CHOICE)?;
+        if new.remember_choices[..i].contains(choice) {
+            return Err(Error::invalid(
+                "remember choices",
+                "has the same choice twice",
+            ));
+        }
+    }
     if !(MIN_TIMEOUT_MS..=MAX_TIMEOUT_MS).contains(&new.timeout_ms) {
         return Err(Error::invalid(
             "timeout",

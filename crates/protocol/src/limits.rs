@@ -10,6 +10,9 @@ pub const MAX_TITLE: usize = 500;
 pub const MAX_DETAILS: usize = 128 * 1024;
 pub const MAX_ACTIVITY: usize = 2000;
 pub const MAX_REASON: usize = 2000;
+/// An agent's own "always allow" choices offered with one request, and each one's label.
+pub const MAX_REMEMBER_CHOICES: usize = 4;
+pub const MAX_REMEMBER_CHOICE: usize = 300;
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 pub const MAX_EXE: usize = 4096;
 pub const MIN_TIMEOUT_MS: Millis = 1000;

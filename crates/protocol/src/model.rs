@@ -99,6 +99,9 @@ pub struct NewRequest {
     pub on_timeout: OnTimeout,
     /// A retried ask with the same key (per agent) returns the first request.
     pub idempotency_key: Option<String>,
+    /// The agent's own "always allow" choices, as labels the person reads ("Always allow
+    /// `npm test` in this project"): the agent remembers the one picked, not the tray.
+    pub remember_choices: Vec<String>,
 }
 
 impl NewRequest {
@@ -113,6 +116,7 @@ impl NewRequest {
             timeout_ms: 5 * 60 * 1000,
             on_timeout: OnTimeout::Deny,
             idempotency_key: None,
+            remember_choices: Vec::new(),
         }
     }
 }
@@ -176,7 +180,14 @@ impl Resolver {
 #[serde(tag = "verdict", rename_all = "kebab-case")]
 pub enum Verdict {
     Approve,
-    Deny { reason: Option<String> },
+    /// Approve, and let the agent remember one of the request's `remember_choices` (only
+    /// from the request's own card).
+    ApproveRemembering {
+        choice: String,
+    },
+    Deny {
+        reason: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -186,6 +197,10 @@ pub struct Resolution {
     #[ts(type = "number")]
     pub at: Millis,
     pub reason: Option<String>,
+    /// The agent's own "always allow" choice the person approved with, if any (absent
+    /// from older servers).
+    #[serde(default)]
+    pub remembered: Option<String>,
 }
 
 /// How risky a request looks, from the inbox's rules (built-in and the user's).
@@ -228,6 +243,9 @@ pub struct ApprovalRequest {
     /// Assessed by the inbox when the request arrives (absent from older servers: low).
     #[serde(default)]
     pub risk: Risk,
+    /// The agent's own "always allow" choices (see `NewRequest`).
+    #[serde(default)]
+    pub remember_choices: Vec<String>,
 }
 
 impl ApprovalRequest {

@@ -97,6 +97,10 @@ pub struct AskParams {
     /// `false`: answer at once with the pending request; wait later with `approval.wait`.
     #[serde(default = "yes")]
     pub wait: bool,
+    /// The agent's own "always allow" choices, offered on the card beside Approve; the one
+    /// the person picks comes back as the resolution's `remembered`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub remember_choices: Vec<String>,
 }
 
 impl AskParams {
@@ -114,6 +118,7 @@ impl AskParams {
             on_timeout: None,
             idempotency_key: None,
             wait: true,
+            remember_choices: Vec::new(),
         }
     }
 }

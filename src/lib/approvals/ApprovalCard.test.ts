@@ -1,6 +1,7 @@
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it } from "vitest";
+import type { ComponentProps } from "svelte";
+import { describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import { NOW, makeRequest } from "../../test/fixtures";
 import ApprovalCard from "./ApprovalCard.svelte";
@@ -9,7 +10,10 @@ function hookDetails(input: unknown): string {
   return `${JSON.stringify(input, null, 2)}\n\ncwd: /home/me/shop\nsession: abc123\npermission mode: default\n`;
 }
 
-function showCard(request: ApprovalRequest) {
+function showCard(
+  request: ApprovalRequest,
+  props: Partial<ComponentProps<typeof ApprovalCard>> = {},
+) {
   const noop = () => {};
   const view = render(ApprovalCard, {
     request,
@@ -20,9 +24,11 @@ function showCard(request: ApprovalRequest) {
     decision: undefined,
     onselect: noop,
     onapprove: noop,
+    onapproveremembering: noop,
     onstartdeny: noop,
     oncanceldeny: noop,
     ondeny: noop,
+    ...props,
   });
   return { ...view, user: userEvent.setup() };
 }
@@ -130,5 +136,106 @@ describe("ApprovalCard", () => {
 
     expect(screen.getByText("example.com:443")).toBeTruthy();
     expect(screen.getByText("https://example.com/docs")).toBeTruthy();
+  });
+
+  describe("the agent's own always-allow", () => {
+    const always = "Always allow `Bash(npm test:*)` in this project (only you)";
+    const acceptEdits = "Switch to accept-edits mode for this session";
+
+    function choiceButtons(container: HTMLElement) {
+      return [...container.querySelectorAll<HTMLButtonElement>("button.remember-choice")];
+    }
+
+    it("offers each choice as a button under Approve and Deny, saying who keeps it", () => {
+      const { container } = showCard(
+        makeRequest({ id: "npm", remember_choices: [always, acceptEdits] }),
+        { agentKind: "claude-code" },
+      );
+
+      expect(screen.getByText("Or approve and let claude in ~/shop remember:")).toBeTruthy();
+      const buttons = choiceButtons(container);
+      expect(buttons.map((button) => button.textContent?.trim())).toEqual([always, acceptEdits]);
+      expect(buttons.map((button) => button.dataset.choice)).toEqual([always, acceptEdits]);
+      expect(screen.getByRole("button", { name: always })).toBe(buttons[0]);
+      expect(container.querySelector(".remember-note")?.textContent?.trim()).toBe(
+        "Kept by Claude Code in its own settings; the tray cannot revoke it.",
+      );
+      // Below the Approve/Deny row.
+      const row = container.querySelector(".buttons")!;
+      const position = row.compareDocumentPosition(buttons[0]!);
+      expect(position & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    });
+
+    it("says 'the agent' keeps it when the agent's kind is not known", () => {
+      const { container } = showCard(makeRequest({ id: "npm", remember_choices: [always] }));
+
+      expect(container.querySelector(".remember-note")?.textContent?.trim()).toBe(
+        "Kept by the agent in its own settings; the tray cannot revoke it.",
+      );
+    });
+
+    it("shows markup and hidden characters in a choice as literal text", () => {
+      const label = "Always allow <b>rm</b> <img src=x onerror=alert(1)> \u202Eevil";
+      const { container } = showCard(makeRequest({ id: "evil", remember_choices: [label] }));
+
+      const [button] = choiceButtons(container);
+      expect(button?.textContent?.trim()).toBe(
+        "Always allow <b>rm</b> <img src=x onerror=alert(1)> ⟨U+202E⟩evil",
+      );
+      expect(button?.dataset.choice).toBe(label);
+      expect(container.querySelector("b")).toBeNull();
+      expect(container.querySelector("img")).toBeNull();
+    });
+
+    it("approves remembering the clicked choice", async () => {
+      const onapproveremembering = vi.fn();
+      const onapprove = vi.fn();
+      const { container, user } = showCard(
+        makeRequest({ id: "npm", remember_choices: [always, acceptEdits] }),
+        { onapproveremembering, onapprove },
+      );
+
+      await user.click(choiceButtons(container)[1]!);
+
+      expect(onapproveremembering).toHaveBeenCalledExactlyOnceWith(acceptEdits);
+      expect(onapprove).not.toHaveBeenCalled();
+    });
+
+    it("reaches the choices with Tab, after Approve and Deny", async () => {
+      const { container, user } = showCard(makeRequest({ id: "npm", remember_choices: [always] }));
+
+      screen.getByRole("button", { name: "Deny" }).focus();
+      await user.tab();
+
+      expect(document.activeElement).toBe(choiceButtons(container)[0]);
+    });
+
+    it("disables the choices while a decision is on its way", () => {
+      const { container } = showCard(makeRequest({ id: "npm", remember_choices: [always] }), {
+        decision: { state: "sending" },
+      });
+
+      expect(choiceButtons(container)[0]?.disabled).toBe(true);
+    });
+
+    it("still offers the choices on a high-risk card", () => {
+      const { container } = showCard(
+        makeRequest({
+          id: "risky",
+          risk: { level: "high", rule: "rm -rf" },
+          remember_choices: [always],
+        }),
+      );
+
+      expect(choiceButtons(container)).toHaveLength(1);
+    });
+
+    it("shows no such section when the agent offers no choice", () => {
+      const { container } = showCard(makeRequest({ id: "plain" }));
+
+      expect(container.querySelector(".remember-choice")).toBeNull();
+      expect(container.querySelector(".remember-note")).toBeNull();
+      expect(screen.queryByText(/let .* remember/)).toBeNull();
+    });
   });
 });

@@ -16,4 +16,8 @@ resolution: Resolution | null,
 /**
  * Assessed by the inbox when the request arrives (absent from older servers: low).
  */
-risk: Risk, };
+risk: Risk, 
+/**
+ * The agent's own "always allow" choices (see `NewRequest`).
+ */
+remember_choices: Array<string>, };

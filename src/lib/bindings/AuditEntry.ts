@@ -7,4 +7,8 @@ export type AuditEntry = { seq: number, at: number, event: AuditEvent, request_i
 /**
  * "pid 4242 · uid 1000 · /usr/bin/claude", as known when asked.
  */
-requester: string | null, outcome: Outcome | null, decided_by: Resolver | null, reason: string | null, prev_hash: string, hash: string, };
+requester: string | null, outcome: Outcome | null, decided_by: Resolver | null, reason: string | null, 
+/**
+ * The agent's own "always allow" choice the person approved with.
+ */
+remembered: string | null, prev_hash: string, hash: string, };

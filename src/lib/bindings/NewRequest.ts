@@ -17,4 +17,9 @@ details: string, provenance: Provenance, timeout_ms: number, on_timeout: OnTimeo
 /**
  * A retried ask with the same key (per agent) returns the first request.
  */
-idempotency_key: string | null, };
+idempotency_key: string | null, 
+/**
+ * The agent's own "always allow" choices, as labels the person reads ("Always allow
+ * `npm test` in this project"): the agent remembers the one picked, not the tray.
+ */
+remember_choices: Array<string>, };

@@ -2,4 +2,9 @@
 import type { Outcome } from "./Outcome";
 import type { Resolver } from "./Resolver";
 
-export type Resolution = { outcome: Outcome, by: Resolver, at: number, reason: string | null, };
+export type Resolution = { outcome: Outcome, by: Resolver, at: number, reason: string | null, 
+/**
+ * The agent's own "always allow" choice the person approved with, if any (absent
+ * from older servers).
+ */
+remembered: string | null, };
