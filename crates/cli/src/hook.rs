@@ -33,6 +33,9 @@ pub enum Host {
     Qwen,
     /// GitHub Copilot CLI: camelCase input, its own event names and decision JSON.
     Copilot,
+    /// Cursor (the IDE's agent and `cursor-agent`): `beforeShellExecution` and
+    /// `beforeMCPExecution` decide with `{"permission": …}`.
+    Cursor,
 }
 
 impl Host {
@@ -42,6 +45,7 @@ impl Host {
             "codex" => Some(Self::Codex),
             "qwen" | "qwen-code" => Some(Self::Qwen),
             "copilot" => Some(Self::Copilot),
+            "cursor" => Some(Self::Cursor),
             _ => None,
         }
     }
@@ -53,6 +57,7 @@ impl Host {
             Self::Codex => "Codex",
             Self::Qwen => "Qwen Code",
             Self::Copilot => "Copilot CLI",
+            Self::Cursor => "Cursor",
         }
     }
 
@@ -63,6 +68,7 @@ impl Host {
             Self::Codex => "codex",
             Self::Qwen => "qwen",
             Self::Copilot => "copilot",
+            Self::Cursor => "cursor",
         }
     }
 
@@ -72,6 +78,7 @@ impl Host {
             Self::Codex => "codex",
             Self::Qwen => "qwen-code",
             Self::Copilot => "copilot",
+            Self::Cursor => "cursor",
         }
     }
 
@@ -79,7 +86,7 @@ impl Host {
         match self {
             Self::Claude => AgentKind::ClaudeCode,
             Self::Codex => AgentKind::Codex,
-            Self::Qwen | Self::Copilot => AgentKind::Other,
+            Self::Qwen | Self::Copilot | Self::Cursor => AgentKind::Other,
         }
     }
 }
@@ -103,20 +110,37 @@ pub const DEFAULT_TIMEOUT_MS: i64 = 5 * 60 * 1000;
 /// Runs the hook and returns what to print on stdout (nothing, most of the time).
 pub fn run(options: &HookOptions) -> Option<String> {
     let payload = match &options.notify_payload {
-        Some(text) => serde_json::from_str(text).ok()?,
-        None => read_stdin()?,
+        Some(text) => serde_json::from_str(text).ok(),
+        None => read_stdin(),
     };
-    let payload = match options.host {
-        Host::Copilot => from_copilot(&payload, options.event.as_deref()),
-        _ => payload,
-    };
-    let result = handle(options, &payload);
-    if std::env::var_os("CTRAY_DEBUG").is_some() {
-        if let Err(problem) = &result {
-            eprintln!("ctray hook: {problem}");
+    let answer = payload.as_ref().and_then(|payload| {
+        let payload = match options.host {
+            Host::Copilot => from_copilot(payload, options.event.as_deref()),
+            Host::Cursor => from_cursor(payload),
+            _ => payload.clone(),
+        };
+        let result = handle(options, &payload);
+        if std::env::var_os("CTRAY_DEBUG").is_some() {
+            if let Err(problem) = &result {
+                eprintln!("ctray hook: {problem}");
+            }
         }
+        result.ok().flatten()
+    });
+    match options.host {
+        // Cursor's answer to "nothing to say" is not settled (and JSON it cannot read may
+        // block the call), so where Cursor waits for a decision the fallback is said
+        // outright: "ask", its own prompt. Unreadable input might be such a hook too.
+        Host::Cursor if answer.is_none() => {
+            let event = payload.as_ref().map(|p| text(&p["hook_event_name"]));
+            matches!(
+                event,
+                None | Some("beforeShellExecution" | "beforeMCPExecution" | "")
+            )
+            .then(|| format!("{}\n", json!({ "permission": "ask" })))
+        }
+        _ => answer,
     }
-    result.ok().flatten()
 }
 
 fn read_stdin() -> Option<Value> {
@@ -158,6 +182,61 @@ fn from_copilot(payload: &Value, event: Option<&str>) -> Value {
         "tool_input": input,
         "source": payload["source"],
         "reason": payload["reason"],
+    })
+}
+
+/// Cursor's input in the shared shape: a shell command or an MCP call to decide
+/// (`beforeShellExecution`, `beforeMCPExecution`) as a PermissionRequest, its after-events
+/// and `stop` as the status events they are. A conversation is a session.
+fn from_cursor(payload: &Value) -> Value {
+    let cwd = match text(&payload["cwd"]) {
+        "" => payload["workspace_roots"][0].clone(),
+        cwd => json!(cwd),
+    };
+    let (event, tool, input) = match text(&payload["hook_event_name"]) {
+        "beforeShellExecution" => (
+            "PermissionRequest",
+            json!("Shell"),
+            json!({ "command": payload["command"] }),
+        ),
+        "afterShellExecution" => (
+            "PostToolUse",
+            json!("Shell"),
+            json!({ "command": payload["command"] }),
+        ),
+        "beforeMCPExecution" => {
+            let server = match text(&payload["mcp_server_name"]) {
+                "" => "server",
+                name => name,
+            };
+            // Cursor sends the arguments as a JSON string.
+            let arguments = match &payload["tool_input"] {
+                Value::String(raw) => serde_json::from_str(raw).unwrap_or(json!(raw)),
+                other => other.clone(),
+            };
+            (
+                "PermissionRequest",
+                json!(format!("mcp__{server}__{}", text(&payload["tool_name"]))),
+                arguments,
+            )
+        }
+        "afterAgentResponse" => ("Notification", Value::Null, Value::Null),
+        "stop" => ("Stop", Value::Null, Value::Null),
+        _ => ("", Value::Null, Value::Null),
+    };
+    let last_message = match text(&payload["status"]) {
+        "aborted" => "Stopped (aborted)".to_owned(),
+        "error" => "Stopped with an error".to_owned(),
+        _ => String::new(),
+    };
+    json!({
+        "hook_event_name": event,
+        "session_id": payload["conversation_id"],
+        "cwd": cwd,
+        "tool_name": tool,
+        "tool_input": input,
+        "message": first_line(text(&payload["text"])),
+        "last_assistant_message": last_message,
     })
 }
 
@@ -443,6 +522,17 @@ pub fn decision_output(
     if host == Host::Copilot {
         // Copilot reads the decision itself, not Claude Code's wrapper around it.
         return Some(format!("{decision}\n"));
+    }
+    if host == Host::Cursor {
+        let answer = match decision["behavior"].as_str() {
+            Some("allow") => json!({ "permission": "allow" }),
+            _ => json!({
+                "permission": "deny",
+                "user_message": decision["message"],
+                "agent_message": decision["message"],
+            }),
+        };
+        return Some(format!("{answer}\n"));
     }
     Some(format!(
         "{}\n",

@@ -45,6 +45,14 @@ const COPILOT_EVENTS: &[&str] = &[
     "sessionStart",
     "sessionEnd",
 ];
+/// Cursor's events: the two that decide, then what shows the agent's state.
+const CURSOR_EVENTS: &[&str] = &[
+    "beforeShellExecution",
+    "beforeMCPExecution",
+    "afterShellExecution",
+    "afterAgentResponse",
+    "stop",
+];
 const NOTIFY_MARKER: &str = "# Added by `ctray install codex`; `ctray uninstall codex` removes it.";
 
 /// The files an install touches, from the agents' own environment variables.
@@ -78,6 +86,10 @@ impl Paths {
                 hooks: home()?.join(".qwen").join("settings.json"),
                 codex_config: None,
             },
+            Host::Cursor => Self {
+                hooks: home()?.join(".cursor").join("hooks.json"),
+                codex_config: None,
+            },
             // Copilot CLI loads every `hooks/*.json` of its home: this file is ctray's own.
             Host::Copilot => Self {
                 hooks: dir("COPILOT_HOME", ".copilot")?
@@ -105,8 +117,8 @@ pub fn install(
 ) -> Result<Vec<String>, String> {
     let program = shell_word(&ctray.display().to_string());
     let ask_secs = (timeout_ms + 999) / 1000;
-    if host == Host::Copilot {
-        return install_copilot(&program, ask_secs, paths);
+    if matches!(host, Host::Copilot | Host::Cursor) {
+        return install_handler_lists(host, &program, ask_secs, paths);
     }
     let mut settings = read_json(&paths.hooks)?;
     remove_ours(&mut settings, host);
@@ -115,6 +127,7 @@ pub fn install(
         Host::Claude | Host::Qwen => CLAUDE_EVENTS,
         Host::Codex => CODEX_EVENTS,
         Host::Copilot => COPILOT_EVENTS,
+        Host::Cursor => CURSOR_EVENTS,
     };
     let hooks = settings
         .as_object_mut()
@@ -180,11 +193,17 @@ pub fn install(
     Ok(said)
 }
 
-/// Copilot CLI's hooks file: `{"version": 1, "hooks": {event: [handler, …]}}`, handlers
-/// with a `bash` command and `timeoutSec` (default 30 s: the approval's must be longer).
-fn install_copilot(program: &str, ask_secs: i64, paths: &Paths) -> Result<Vec<String>, String> {
+/// Copilot CLI's and Cursor's hooks files: `{"version": 1, "hooks": {event: [handler, …]}}`.
+/// Copilot's handlers have a `bash` command and `timeoutSec` (default 30 s), Cursor's a
+/// `command` and `timeout` (seconds); the approval's timeout is written longer than its wait.
+fn install_handler_lists(
+    host: Host,
+    program: &str,
+    ask_secs: i64,
+    paths: &Paths,
+) -> Result<Vec<String>, String> {
     let mut file = read_json(&paths.hooks)?;
-    remove_ours_from_lists(&mut file, Host::Copilot);
+    remove_ours_from_lists(&mut file, host);
     let object = file
         .as_object_mut()
         .ok_or_else(|| format!("{} is not a JSON object", paths.hooks.display()))?;
@@ -194,19 +213,30 @@ fn install_copilot(program: &str, ask_secs: i64, paths: &Paths) -> Result<Vec<St
         .or_insert_with(|| json!({}))
         .as_object_mut()
         .ok_or_else(|| format!("\"hooks\" in {} is not an object", paths.hooks.display()))?;
-    for &event in COPILOT_EVENTS {
-        let handler = if event == "permissionRequest" {
-            json!({
-                "type": "command",
-                "bash": format!("{program} hook copilot --event {event} --timeout {ask_secs}s"),
-                "timeoutSec": ask_secs + HOOK_MARGIN_SECS,
-            })
+    let events = if host == Host::Copilot {
+        COPILOT_EVENTS
+    } else {
+        CURSOR_EVENTS
+    };
+    for &event in events {
+        let decides = matches!(
+            event,
+            "permissionRequest" | "beforeShellExecution" | "beforeMCPExecution"
+        );
+        // Copilot's status input does not name its event, so its command does.
+        let mut command = match host {
+            Host::Copilot => format!("{program} hook copilot --event {event}"),
+            _ => format!("{program} hook {}", host.word()),
+        };
+        let timeout = if decides {
+            command.push_str(&format!(" --timeout {ask_secs}s"));
+            ask_secs + HOOK_MARGIN_SECS
         } else {
-            json!({
-                "type": "command",
-                "bash": format!("{program} hook copilot --event {event}"),
-                "timeoutSec": STATUS_HOOK_TIMEOUT_SECS,
-            })
+            STATUS_HOOK_TIMEOUT_SECS
+        };
+        let handler = match host {
+            Host::Copilot => json!({ "type": "command", "bash": command, "timeoutSec": timeout }),
+            _ => json!({ "command": command, "timeout": timeout }),
         };
         hooks
             .entry(event)
@@ -217,19 +247,30 @@ fn install_copilot(program: &str, ask_secs: i64, paths: &Paths) -> Result<Vec<St
     }
     let mut said = write_json(&paths.hooks, &file)?;
     said.push(format!(
-        "{}: ctray answers {} for Copilot CLI",
+        "{}: ctray answers {} for {}",
         paths.hooks.display(),
-        COPILOT_EVENTS.join(", ")
+        events.join(", "),
+        host.label()
     ));
     said.push(format!(
-        "Approvals wait {ask_secs} s for you in Converge Tray; then Copilot CLI asks in its own \
-         prompt."
+        "Approvals wait {ask_secs} s for you in Converge Tray; then {} asks in its own prompt.",
+        host.label()
     ));
+    if host == Host::Cursor {
+        said.push(
+            "Cursor asks about every shell command and MCP call its agent runs, not only the \
+             ones it would prompt for (add a \"matcher\" to a hook in the file to narrow it). \
+             Cursor also runs Claude Code's hooks: if ctray is installed for Claude Code too, \
+             turn off third-party hooks in Cursor's settings, or each call is asked twice."
+                .into(),
+        );
+    }
     Ok(said)
 }
 
-/// Removes our handlers from Copilot's file; the file goes if nothing else is left in it.
-fn uninstall_copilot(paths: &Paths) -> Result<Vec<String>, String> {
+/// Removes our handlers from Copilot's or Cursor's file; the file goes if nothing else is
+/// left in it.
+fn uninstall_handler_lists(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
     if !paths.hooks.exists() {
         return Ok(vec![format!(
             "nothing of ctray's in {}",
@@ -237,7 +278,7 @@ fn uninstall_copilot(paths: &Paths) -> Result<Vec<String>, String> {
         )]);
     }
     let mut file = read_json(&paths.hooks)?;
-    let removed = remove_ours_from_lists(&mut file, Host::Copilot);
+    let removed = remove_ours_from_lists(&mut file, host);
     if removed == 0 {
         return Ok(vec![format!(
             "nothing of ctray's in {}",
@@ -294,8 +335,8 @@ fn hook_timeout(host: Host, secs: i64) -> i64 {
 
 /// Removes exactly what `install` added; everything else stays as it is.
 pub fn uninstall(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
-    if host == Host::Copilot {
-        return uninstall_copilot(paths);
+    if matches!(host, Host::Copilot | Host::Cursor) {
+        return uninstall_handler_lists(host, paths);
     }
     let mut said = Vec::new();
     let mut trusted = Vec::new();

@@ -698,3 +698,93 @@ fn claude_codes_suggestion_picked_on_the_card_goes_back_exactly_and_only_then() 
         .unwrap();
     finish(child);
 }
+
+/// Cursor (never run here: documented payloads). Its shell command and MCP call are cards;
+/// the answer is `{"permission": …}`; whenever the tray has no decision (the app absent,
+/// input it cannot read) the hook says "ask" outright, so Cursor shows its own prompt; the
+/// after-event of a call answered in Cursor closes its card; `stop` shows the agent done.
+#[test]
+fn cursor_asks_about_shell_commands_and_mcp_calls_and_otherwise_says_ask() {
+    let app = app();
+    let (child, request) = asks(&app, "cursor", "cursor/before_shell_execution.json");
+    assert_eq!(request.agent_id, "cursor:conv-123");
+    assert_eq!(request.title, "Shell: npm install express");
+    assert!(request.details.contains("cwd: /path/to/project"));
+    assert_eq!(app.agent("cursor:conv-123").name, "Cursor · project");
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "{\"permission\":\"allow\"}\n");
+
+    let (child, request) = asks(&app, "cursor", "cursor/before_mcp_execution.json");
+    assert_eq!(request.action, "mcp__github__create_issue");
+    assert!(request.details.contains("\"title\": \"Checkout fails\""));
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny {
+                reason: Some("file it by hand".into()),
+            },
+            Resolver::Window,
+        )
+        .unwrap();
+    let printed: Value = serde_json::from_slice(&finish(child).stdout).unwrap();
+    assert_eq!(printed["permission"], "deny");
+    assert!(printed["agent_message"]
+        .as_str()
+        .unwrap()
+        .ends_with("Their reason: file it by hand"));
+    assert_eq!(printed["user_message"], printed["agent_message"]);
+
+    // Answered in Cursor's own prompt: the command ran, its card closes.
+    let (waiting, request) = asks(&app, "cursor", "cursor/before_shell_execution.json");
+    assert_silent(&finish(hook(
+        &app.socket,
+        "cursor",
+        &[],
+        &payload("cursor/after_shell_execution.json"),
+    )));
+    let closed = app.inbox.request(&request.id).unwrap().unwrap();
+    assert_eq!(
+        closed.resolution.unwrap().reason.as_deref(),
+        Some("answered in the agent's own prompt")
+    );
+    assert_eq!(text(&finish(waiting).stdout), "{\"permission\":\"ask\"}\n");
+
+    assert_silent(&finish(hook(
+        &app.socket,
+        "cursor",
+        &[],
+        &payload("cursor/stop.json"),
+    )));
+    assert_eq!(app.agent("cursor:conv-123").state, AgentState::Done);
+
+    // Input it cannot read, at a hook that decides: "ask", never an allow.
+    for junk in [
+        "not json",
+        "{}",
+        "{\"hook_event_name\": \"beforeShellExecution\"}",
+    ] {
+        let out = finish(hook(&app.socket, "cursor", &[], junk));
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(text(&out.stdout), "{\"permission\":\"ask\"}\n", "{junk}");
+    }
+}
+
+#[test]
+fn cursor_without_the_app_gets_ask_and_status_hooks_print_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let absent = dir.path().join("api.sock");
+    let out = finish(hook(
+        &absent,
+        "cursor",
+        &[],
+        &payload("cursor/before_shell_execution.json"),
+    ));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(text(&out.stdout), "{\"permission\":\"ask\"}\n");
+    let out = finish(hook(&absent, "cursor", &[], &payload("cursor/stop.json")));
+    assert_silent(&out);
+}

@@ -477,3 +477,55 @@ fn install_copilot_writes_a_hooks_file_of_its_own_and_uninstall_takes_it_away() 
     let out = run(&["uninstall", "copilot"]);
     assert!(text(&out.stdout).contains("nothing of ctray's"));
 }
+
+const CURSOR_HOOKS: &str = r#"{
+  "version": 1,
+  "hooks": {
+    "beforeShellExecution": [
+      {
+        "command": "./hooks/audit-shell.sh",
+        "matcher": "curl|wget"
+      }
+    ]
+  }
+}
+"#;
+
+#[test]
+fn install_cursor_adds_after_the_users_hooks_and_uninstall_restores_the_file() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join(".cursor");
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("hooks.json");
+    std::fs::write(&file, CURSOR_HOOKS).unwrap();
+
+    let out = ctray(home.path(), &["install", "cursor", "--timeout", "10m"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("every shell command")
+            && text(&out.stdout).contains("Claude Code's hooks"),
+        "the user is told what Cursor will ask and about the double ask: {}",
+        text(&out.stdout)
+    );
+    let hooks: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let shell = hooks["hooks"]["beforeShellExecution"].as_array().unwrap();
+    assert_eq!(shell[0]["command"], "./hooks/audit-shell.sh");
+    let ctray_path = Path::new(env!("CARGO_BIN_EXE_ctray")).display().to_string();
+    assert_eq!(
+        shell[1],
+        json!({"command": format!("{ctray_path} hook cursor --timeout 600s"), "timeout": 660})
+    );
+    assert_eq!(
+        hooks["hooks"]["beforeMCPExecution"][0]["command"],
+        format!("{ctray_path} hook cursor --timeout 600s")
+    );
+    assert_eq!(
+        hooks["hooks"]["stop"][0],
+        json!({"command": format!("{ctray_path} hook cursor"), "timeout": 10})
+    );
+    assert_eq!(backups(&dir).len(), 1);
+
+    let out = ctray(home.path(), &["uninstall", "cursor"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), CURSOR_HOOKS);
+}

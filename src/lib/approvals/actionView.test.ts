@@ -218,9 +218,9 @@ describe("actionView", () => {
     });
   });
 
-  it("reads Copilot CLI's shell tool like Claude Code's", () => {
+  it.each(["bash", "Shell"])("reads Copilot CLI's and Cursor's shell tool (%s)", (tool) => {
     const details = '{\n  "command": "touch marker"\n}\n\ncwd: /p\nsession: s\n';
-    expect(actionView("bash", details)).toEqual({
+    expect(actionView(tool, details)).toEqual({
       kind: "shell",
       command: "touch marker",
       context: [
