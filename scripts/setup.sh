@@ -19,6 +19,8 @@ PACKAGES=(
   python3-venv
   # ... and a terminal for the agent programs that only ask when interactive (Codex)
   tmux
+  # Packages: lintian checks the .deb, debootstrap makes the fresh Debian it installs on
+  lintian debootstrap
   # ... and a window manager with a second window to move the focus to
   openbox x11-apps x11-utils
 )

@@ -25,4 +25,5 @@ stage "rust tests" cargo test --workspace --locked
 # The app, ctray, and the Converge example the end-to-end run drives.
 stage "app, ctray and example build" cargo build --workspace --bins --examples --locked
 stage "end-to-end" tests/e2e/run.sh "${CARGO_TARGET_DIR:-target}/debug/converge-tray"
+stage "packages" tests/package/run.sh
 echo "all checks passed"
