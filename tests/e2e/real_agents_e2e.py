@@ -1,5 +1,5 @@
-"""End to end with the real agent programs: Claude Code, Codex, Copilot CLI and Qwen Code as
-published on npm (the
+"""End to end with the real agent programs: Claude Code, Codex, Copilot CLI, Qwen Code and
+OpenCode as published on npm (the
 versions pinned in tests/e2e/agent-clis/package.json, installed by
 scripts/install-agent-clis.sh), each pointed at a scripted model server on 127.0.0.1
 through its own setting for a custom endpoint. The model asks for one shell command that
@@ -9,8 +9,8 @@ For each program: with the app not running it falls back to its own prompt witho
 a card shows the real command; Approve in the popover → the command runs; Deny with a
 reason → it does not run and the model is told the reason; the agent's state follows the
 session. Claude Code runs in print mode (`-p --permission-mode default`), Copilot CLI in
-its prompt mode (`-p`, offline against the server as its own provider), Codex and Qwen
-Code as their interactive programs in tmux (`codex exec` never asks; Qwen's `-p` denies
+its prompt mode (`-p`, offline against the server as its own provider), Codex, Qwen Code
+and OpenCode (through ctray's plugin) as their interactive programs in tmux (`codex exec` never asks; Qwen's `-p` denies
 before its hook runs). Timings from the model's tool call
 to the card, and from the click to the command's effect, are printed as figures.
 
@@ -42,6 +42,7 @@ BIN = CLIS / "node_modules" / ".bin"
 # What each interactive program's empty composer says when it is ready for a prompt.
 CODEX_READY = "Ask Codex to do anything"
 QWEN_READY = "Type your message"
+OPENCODE_READY = "Ask anything"
 
 
 def card_with_command(session, command, timeout=30.0):
@@ -135,9 +136,10 @@ async def main(app: str, out: Path) -> int:
     figures = []
     model = ModelServer("true").start()
     claude_bin, codex_bin, copilot_bin = BIN / "claude", BIN / "codex", BIN / "copilot"
-    qwen_bin = BIN / "qwen"
-    run.check("the real Claude Code, Codex, Copilot CLI and Qwen Code programs are installed",
-              all(b.exists() for b in (claude_bin, codex_bin, copilot_bin, qwen_bin)),
+    qwen_bin, opencode_bin = BIN / "qwen", BIN / "opencode"
+    run.check("the real Claude Code, Codex, Copilot CLI, Qwen Code and OpenCode programs are "
+              "installed", all(b.exists() for b in (claude_bin, codex_bin, copilot_bin,
+                                                    qwen_bin, opencode_bin)),
               f"not all in {BIN}: run scripts/install-agent-clis.sh")
     # Qwen Code, interactive, with the server as its OpenAI-compatible provider, and its
     # approval mode "default" (its own default, "auto", lets a model classify each call).
@@ -150,6 +152,9 @@ async def main(app: str, out: Path) -> int:
                       COPILOT_OFFLINE="true", COPILOT_PROVIDER_BASE_URL=f"{model.url}/v1",
                       COPILOT_PROVIDER_API_KEY="sk-e2e", COPILOT_MODEL="gpt-e2e",
                       OPENAI_BASE_URL=f"{model.url}/v1", OPENAI_MODEL="gpt-e2e",
+                      # OpenCode: nothing fetched or updated from the network.
+                      OPENCODE_DISABLE_MODELS_FETCH="1", OPENCODE_DISABLE_AUTOUPDATE="1",
+                      OPENCODE_DISABLE_LSP_DOWNLOAD="1", OPENCODE_DISABLE_SHARE="1",
                       # Codex refuses to unpack its sandbox helpers under the system temp dir
                       # when its home is there too.
                       TMPDIR=str(home / "tmp"))
@@ -162,6 +167,7 @@ async def main(app: str, out: Path) -> int:
         f'[projects."{project}"]\ntrust_level = "trusted"\n')
     tmux = Tmux(home, "codex", CODEX_READY)
     qwen_tmux = Tmux(home, "qwen", QWEN_READY)
+    opencode_tmux = Tmux(home, "opencode", OPENCODE_READY)
     driver = session = desktop = None
 
     def claude(marker: Path, timeout=120):
@@ -182,7 +188,16 @@ async def main(app: str, out: Path) -> int:
         return done, time.monotonic() - started
 
     try:
-        for agent in ("claude", "codex", "copilot", "qwen"):
+        # OpenCode: the server as an OpenAI-compatible provider, and shell commands set to
+        # ask (its default is to allow them).
+        (project / "opencode.json").write_text(json.dumps({
+            "model": "local/scripted",
+            "provider": {"local": {
+                "npm": "@ai-sdk/openai-compatible", "name": "Scripted",
+                "options": {"baseURL": f"{model.url}/v1", "apiKey": "sk-e2e"},
+                "models": {"scripted": {"name": "Scripted", "tool_call": True}}}},
+            "permission": {"bash": "ask"}, "autoupdate": False, "share": "disabled"}))
+        for agent in ("claude", "codex", "copilot", "qwen", "opencode"):
             installed = subprocess.run([ctray, "install", agent], capture_output=True,
                                        text=True, timeout=30)
             run.check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
@@ -236,6 +251,20 @@ async def main(app: str, out: Path) -> int:
         await asyncio.sleep(1)
         run.check("... and declining there leaves the command unrun", not marker.exists())
         qwen_tmux.stop()
+
+        marker = project / "opencode-without-app"
+        model.command = f"touch {marker}"
+        opencode_tmux.start(project, str(opencode_bin))
+        opencode_tmux.type_line("Create the marker file", timeout=60)
+        own = await eventually(lambda: "Permission required" in opencode_tmux.screen(),
+                               timeout=60)
+        run.check("without the app, OpenCode shows its own permission card",
+                  bool(own) and f"touch {marker}" in opencode_tmux.screen(),
+                  opencode_tmux.screen())
+        opencode_tmux.keys("Escape")
+        await asyncio.sleep(1)
+        run.check("... and rejecting there leaves the command unrun", not marker.exists())
+        opencode_tmux.stop()
 
         # The app starts; the popover is pinned open for WebDriver.
         desktop = await Desktop.start()
@@ -396,6 +425,43 @@ async def main(app: str, out: Path) -> int:
                   model.tool_results("/chat/completions")[-1:])
         qwen_tmux.stop()
 
+        # 3d. OpenCode's TUI, through ctray's plugin: approve, then deny with a reason.
+        marker = project / "opencode-approved"
+        command = f"touch {marker}"
+        model.command = command
+        opencode_tmux.start(project, str(opencode_bin))
+        opencode_tmux.type_line("Create the marker file", timeout=60)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        run.check("OpenCode's real permission request is a card with the real command",
+                  card is not None, opencode_tmux.screen())
+        figures.append(("OpenCode: tool call → card", shown_at - model.tool_calls[-1][0]))
+        clicked = time.monotonic()
+        card.find("button.approve").click()
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("OpenCode: Approve click → command ran", time.monotonic() - clicked))
+        run.check("approved in the popover, OpenCode runs the command (its own card goes)",
+                  bool(ran), opencode_tmux.screen())
+        state = await eventually(lambda: (agent_named(socket_path, "OpenCode") or {})
+                                 .get("state") == "done", timeout=30)
+        run.check("when its session is idle again, the OpenCode agent is shown done",
+                  bool(state), agent_named(socket_path, "OpenCode"))
+        marker = project / "opencode-denied"
+        command = f"touch {marker}"
+        model.command = command
+        opencode_tmux.type_line("Create another marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        run.check("the next request in the same OpenCode session is a card", card is not None,
+                  opencode_tmux.screen())
+        await loop.run_in_executor(pool, deny_with_reason, session, card, "use the fixture")
+        told = await eventually(lambda: any("use the fixture" in r for r in
+                                            model.tool_results("/chat/completions")),
+                                timeout=30)
+        run.check("denied with a reason, OpenCode does not run it and the model gets the "
+                  "reason as feedback", bool(told) and not marker.exists(),
+                  model.tool_results("/chat/completions")[-1:])
+        opencode_tmux.stop()
+
         # 4. Codex, interactive: approve in the popover → the command runs.
         marker = project / "codex-approved"
         command = f"touch {marker}"
@@ -460,6 +526,7 @@ async def main(app: str, out: Path) -> int:
     finally:
         tmux.stop()
         qwen_tmux.stop()
+        opencode_tmux.stop()
         # Codex leaves its app-server daemon running; it is ours, under this home.
         subprocess.run(["pkill", "-f", str(codex_home)], capture_output=True)
         model.stop()

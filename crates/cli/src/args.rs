@@ -14,20 +14,21 @@ pub const USAGE: &str = "usage:
       the Converge jobs defined in the app's jobs.toml, then recent runs
   ctray job start JOB_ID
       starts a Converge job in the app; its gates wait for you in the tray
-  ctray hook claude|codex|qwen|copilot|cursor [--timeout 5m]
+  ctray hook claude|codex|qwen|copilot|cursor|opencode [--timeout 5m]
              [--on-timeout fallback|deny] [--event NAME]
-      the hook program of Claude Code, Codex, Qwen Code, Copilot CLI and Cursor (reads
-      the hook's JSON on stdin; for Codex's notify, the JSON is the last argument;
-      --event names a Copilot event its input does not name); prints the decision, or
-      nothing
-  ctray install claude|codex|qwen|copilot|cursor [--timeout 5m]
+      the hook program of Claude Code, Codex, Qwen Code, Copilot CLI, Cursor and
+      OpenCode (reads the hook's JSON on stdin; for Codex's notify, the JSON is the last
+      argument; --event names a Copilot event its input does not name); prints the
+      decision, or nothing
+  ctray install claude|codex|qwen|copilot|cursor|opencode [--timeout 5m]
       adds ctray's hooks to ~/.claude/settings.json, ~/.codex/hooks.json and
       ~/.codex/config.toml, ~/.qwen/settings.json, ~/.copilot/hooks/ctray.json or
-      ~/.cursor/hooks.json, keeping a backup of each file it changes
-  ctray uninstall claude|codex|qwen|copilot|cursor
+      ~/.cursor/hooks.json, or writes OpenCode's plugin ~/.config/opencode/plugin/ctray.js,
+      keeping a backup of each file it changes
+  ctray uninstall claude|codex|qwen|copilot|cursor|opencode
       removes exactly what install added";
 
-const HOOK_HOSTS: &str = "hook takes claude, codex, qwen, copilot or cursor";
+const HOOK_HOSTS: &str = "hook takes claude, codex, qwen, copilot, cursor or opencode";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
@@ -150,11 +151,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         "install" | "uninstall" => {
             let [host] = positional.as_slice() else {
                 return Err(format!(
-                    "{command} takes claude, codex, qwen, copilot or cursor"
+                    "{command} takes claude, codex, qwen, copilot, cursor or opencode"
                 ));
             };
             let host = Host::parse(host).ok_or(format!(
-                "{command} takes claude, codex, qwen, copilot or cursor"
+                "{command} takes claude, codex, qwen, copilot, cursor or opencode"
             ))?;
             if command == "uninstall" {
                 Command::Uninstall { host }

@@ -1,5 +1,5 @@
-//! `ctray hook claude|codex|qwen|copilot`: the hook program of Claude Code, Codex, Qwen Code
-//! and GitHub Copilot CLI (docs/integrations.md).
+//! `ctray hook claude|codex|qwen|copilot|cursor|opencode`: the hook program of Claude Code,
+//! Codex, Qwen Code, GitHub Copilot CLI, Cursor and OpenCode (docs/integrations.md).
 //!
 //! One rule above all: whatever goes wrong, print nothing and exit 0, so the host falls back
 //! to its own prompt. Only an approval a person gave in the app prints "allow".
@@ -36,6 +36,9 @@ pub enum Host {
     /// Cursor (the IDE's agent and `cursor-agent`): `beforeShellExecution` and
     /// `beforeMCPExecution` decide with `{"permission": …}`.
     Cursor,
+    /// OpenCode, through the plugin `ctray install opencode` writes: its `permission.asked`
+    /// event, answered with `{"reply": "once" | "reject"}`.
+    OpenCode,
 }
 
 impl Host {
@@ -46,6 +49,7 @@ impl Host {
             "qwen" | "qwen-code" => Some(Self::Qwen),
             "copilot" => Some(Self::Copilot),
             "cursor" => Some(Self::Cursor),
+            "opencode" => Some(Self::OpenCode),
             _ => None,
         }
     }
@@ -58,6 +62,7 @@ impl Host {
             Self::Qwen => "Qwen Code",
             Self::Copilot => "Copilot CLI",
             Self::Cursor => "Cursor",
+            Self::OpenCode => "OpenCode",
         }
     }
 
@@ -69,6 +74,7 @@ impl Host {
             Self::Qwen => "qwen",
             Self::Copilot => "copilot",
             Self::Cursor => "cursor",
+            Self::OpenCode => "opencode",
         }
     }
 
@@ -79,6 +85,7 @@ impl Host {
             Self::Qwen => "qwen-code",
             Self::Copilot => "copilot",
             Self::Cursor => "cursor",
+            Self::OpenCode => "opencode",
         }
     }
 
@@ -86,7 +93,7 @@ impl Host {
         match self {
             Self::Claude => AgentKind::ClaudeCode,
             Self::Codex => AgentKind::Codex,
-            Self::Qwen | Self::Copilot | Self::Cursor => AgentKind::Other,
+            Self::Qwen | Self::Copilot | Self::Cursor | Self::OpenCode => AgentKind::Other,
         }
     }
 }
@@ -117,6 +124,7 @@ pub fn run(options: &HookOptions) -> Option<String> {
         let payload = match options.host {
             Host::Copilot => from_copilot(payload, options.event.as_deref()),
             Host::Cursor => from_cursor(payload),
+            Host::OpenCode => from_opencode(payload),
             _ => payload.clone(),
         };
         let result = handle(options, &payload);
@@ -237,6 +245,31 @@ fn from_cursor(payload: &Value) -> Value {
         "tool_input": input,
         "message": first_line(text(&payload["text"])),
         "last_assistant_message": last_message,
+    })
+}
+
+/// What ctray's OpenCode plugin hands over (an event's properties, with the event's name as
+/// `hook_event_name` and the session's `directory`) in the shared shape: a permission request
+/// shows the permission (`bash`, `edit`, …) as the tool and its metadata (`{command}`) as
+/// the input; a busy session is working, an idle one has finished its turn.
+fn from_opencode(payload: &Value) -> Value {
+    let status = text(&payload["status"]["type"]);
+    let event = match (text(&payload["hook_event_name"]), status) {
+        ("permission.asked", _) => "PermissionRequest",
+        ("session.status", "busy") => "UserPromptSubmit",
+        ("session.idle", _) => "Stop",
+        _ => "",
+    };
+    let input = match &payload["metadata"] {
+        Value::Object(fields) if !fields.is_empty() => payload["metadata"].clone(),
+        _ => json!({ "patterns": payload["patterns"] }),
+    };
+    json!({
+        "hook_event_name": event,
+        "session_id": payload["sessionID"],
+        "cwd": payload["directory"],
+        "tool_name": payload["permission"],
+        "tool_input": input,
     })
 }
 
@@ -392,13 +425,14 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
                 .map(|()| None)
         }
         "SessionEnd" => {
+            let known = session.client()?.agents().map_err(describe)?;
+            let Some(agent) = known.iter().find(|agent| agent.id == session.agent_id) else {
+                // A session the tray never saw (it ran while the app was not): nothing to
+                // show as ended. Codex's background server ends such sessions later.
+                return Ok(None);
+            };
             // A turn's summary (from Stop) says more than "Session ended": it stays.
-            let ended_after_a_turn = session
-                .client()?
-                .agents()
-                .map_err(describe)?
-                .iter()
-                .any(|agent| agent.id == session.agent_id && agent.state == AgentState::Done);
+            let ended_after_a_turn = agent.state == AgentState::Done;
             let activity = match text(&payload["reason"]) {
                 "" => "Session ended".to_owned(),
                 reason => format!("Session ended ({reason})"),
@@ -522,6 +556,14 @@ pub fn decision_output(
     if host == Host::Copilot {
         // Copilot reads the decision itself, not Claude Code's wrapper around it.
         return Some(format!("{decision}\n"));
+    }
+    if host == Host::OpenCode {
+        // "always" would be OpenCode's own standing rule: only "once" comes from the tray.
+        let answer = match decision["behavior"].as_str() {
+            Some("allow") => json!({ "reply": "once" }),
+            _ => json!({ "reply": "reject", "message": decision["message"] }),
+        };
+        return Some(format!("{answer}\n"));
     }
     if host == Host::Cursor {
         let answer = match decision["behavior"].as_str() {

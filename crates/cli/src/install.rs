@@ -53,6 +53,9 @@ const CURSOR_EVENTS: &[&str] = &[
     "afterAgentResponse",
     "stop",
 ];
+/// OpenCode's plugin, as written by install; its first line says whose it is.
+const OPENCODE_PLUGIN: &str = include_str!("opencode_plugin.js");
+const OPENCODE_PLUGIN_FIRST_LINE: &str = "// Converge Tray's OpenCode plugin";
 const NOTIFY_MARKER: &str = "# Added by `ctray install codex`; `ctray uninstall codex` removes it.";
 
 /// The files an install touches, from the agents' own environment variables.
@@ -90,6 +93,14 @@ impl Paths {
                 hooks: home()?.join(".cursor").join("hooks.json"),
                 codex_config: None,
             },
+            // OpenCode loads every plugin in its config dir's `plugin/` folder.
+            Host::OpenCode => Self {
+                hooks: dir("XDG_CONFIG_HOME", ".config")?
+                    .join("opencode")
+                    .join("plugin")
+                    .join("ctray.js"),
+                codex_config: None,
+            },
             // Copilot CLI loads every `hooks/*.json` of its home: this file is ctray's own.
             Host::Copilot => Self {
                 hooks: dir("COPILOT_HOME", ".copilot")?
@@ -120,6 +131,9 @@ pub fn install(
     if matches!(host, Host::Copilot | Host::Cursor) {
         return install_handler_lists(host, &program, ask_secs, paths);
     }
+    if host == Host::OpenCode {
+        return install_opencode_plugin(ctray, ask_secs, paths);
+    }
     let mut settings = read_json(&paths.hooks)?;
     remove_ours(&mut settings, host);
     let events = match host {
@@ -128,6 +142,7 @@ pub fn install(
         Host::Codex => CODEX_EVENTS,
         Host::Copilot => COPILOT_EVENTS,
         Host::Cursor => CURSOR_EVENTS,
+        Host::OpenCode => &[],
     };
     let hooks = settings
         .as_object_mut()
@@ -268,6 +283,46 @@ fn install_handler_lists(
     Ok(said)
 }
 
+/// OpenCode's plugin (`opencode_plugin.js`), with this ctray's path and the approval's
+/// timeout written in.
+fn install_opencode_plugin(
+    ctray: &Path,
+    ask_secs: i64,
+    paths: &Paths,
+) -> Result<Vec<String>, String> {
+    let literal = |text: String| Value::String(text).to_string();
+    let plugin = OPENCODE_PLUGIN
+        .replace("__CTRAY__", &literal(ctray.display().to_string()))
+        .replace("__ASK_TIMEOUT__", &literal(format!("{ask_secs}s")));
+    let mut said = replace_file(&paths.hooks, &plugin)?;
+    said.push(format!(
+        "{}: OpenCode asks Converge Tray about its permission prompts",
+        paths.hooks.display()
+    ));
+    said.push(format!(
+        "Approvals wait {ask_secs} s for you in Converge Tray, while OpenCode shows its own \
+         prompt too: the first answer counts. OpenCode asks only where its config says \"ask\" \
+         (its default for shell commands is to allow them): set \"permission\": {{\"bash\": \
+         \"ask\"}} in opencode.json. `opencode run` refuses such prompts by itself; its TUI \
+         brings them here."
+    ));
+    Ok(said)
+}
+
+fn uninstall_opencode_plugin(paths: &Paths) -> Result<Vec<String>, String> {
+    let ours = std::fs::read_to_string(&paths.hooks)
+        .is_ok_and(|text| text.starts_with(OPENCODE_PLUGIN_FIRST_LINE));
+    if !ours {
+        return Ok(vec![format!(
+            "nothing of ctray's in {}",
+            paths.hooks.display()
+        )]);
+    }
+    std::fs::remove_file(&paths.hooks)
+        .map_err(|e| format!("cannot remove {}: {e}", paths.hooks.display()))?;
+    Ok(vec![format!("removed {}", paths.hooks.display())])
+}
+
 /// Removes our handlers from Copilot's or Cursor's file; the file goes if nothing else is
 /// left in it.
 fn uninstall_handler_lists(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
@@ -337,6 +392,9 @@ fn hook_timeout(host: Host, secs: i64) -> i64 {
 pub fn uninstall(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
     if matches!(host, Host::Copilot | Host::Cursor) {
         return uninstall_handler_lists(host, paths);
+    }
+    if host == Host::OpenCode {
+        return uninstall_opencode_plugin(paths);
     }
     let mut said = Vec::new();
     let mut trusted = Vec::new();

@@ -788,3 +788,81 @@ fn cursor_without_the_app_gets_ask_and_status_hooks_print_nothing() {
     let out = finish(hook(&absent, "cursor", &[], &payload("cursor/stop.json")));
     assert_silent(&out);
 }
+
+/// OpenCode, through ctray's plugin: its permission request is a card with the command;
+/// approved, the plugin is told "once" (never "always", which would be OpenCode's own
+/// standing rule); denied, "reject" with the reason for the model; without the app, nothing
+/// (OpenCode's own card answers). A busy session is working, an idle one done.
+#[test]
+fn opencode_permission_requests_and_session_status_through_its_plugin() {
+    let app = app();
+    let dir = "opencode-1.18.33";
+    let agent_id = "opencode:ses_dd6bae2e5ffeCeCL7U9ZkRXqn2";
+    assert_silent(&finish(hook(
+        &app.socket,
+        "opencode",
+        &[],
+        &payload(&format!("{dir}/session_status_busy.json")),
+    )));
+    assert_eq!(app.agent(agent_id).state, AgentState::Working);
+    assert_eq!(app.agent(agent_id).name, "OpenCode · proj");
+
+    let (child, request) = asks(&app, "opencode", &format!("{dir}/permission_asked.json"));
+    assert_eq!(request.title, "bash: touch /tmp/oc-probe/proj/marker");
+    assert!(request
+        .details
+        .starts_with("{\n  \"command\": \"touch /tmp/oc-probe/proj/marker\"\n}"));
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    assert_eq!(text(&finish(child).stdout), "{\"reply\":\"once\"}\n");
+
+    let (child, request) = asks(&app, "opencode", &format!("{dir}/permission_asked.json"));
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny {
+                reason: Some("not in this repo".into()),
+            },
+            Resolver::Popover,
+        )
+        .unwrap();
+    let printed: Value = serde_json::from_slice(&finish(child).stdout).unwrap();
+    assert_eq!(printed["reply"], "reject");
+    assert!(printed["message"]
+        .as_str()
+        .unwrap()
+        .ends_with("Their reason: not in this repo"));
+
+    assert_silent(&finish(hook(
+        &app.socket,
+        "opencode",
+        &[],
+        &payload(&format!("{dir}/session_idle.json")),
+    )));
+    assert_eq!(app.agent(agent_id).state, AgentState::Done);
+
+    let absent = tempfile::tempdir().unwrap();
+    assert_silent(&finish(hook(
+        &absent.path().join("api.sock"),
+        "opencode",
+        &[],
+        &payload(&format!("{dir}/permission_asked.json")),
+    )));
+}
+
+/// Codex's background server ends a session later, even one that ran while the app was
+/// not running: a SessionEnd for a session the tray never saw shows nothing.
+#[test]
+fn the_end_of_a_session_the_tray_never_saw_makes_no_agent() {
+    let app = app();
+    for host in ["codex", "claude"] {
+        assert_silent(&finish(hook(
+            &app.socket,
+            host,
+            &[],
+            &payload("claude/session_end.json"),
+        )));
+    }
+    assert!(app.inbox.agents().unwrap().is_empty());
+}

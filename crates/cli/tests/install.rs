@@ -529,3 +529,51 @@ fn install_cursor_adds_after_the_users_hooks_and_uninstall_restores_the_file() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(std::fs::read_to_string(&file).unwrap(), CURSOR_HOOKS);
 }
+
+#[test]
+fn install_opencode_writes_its_plugin_and_uninstall_removes_only_its_own() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ctray"))
+            .args(args)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", &config)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["install", "opencode", "--timeout", "2m"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("\"bash\": \"ask\""),
+        "the user is told OpenCode must be set to ask: {}",
+        text(&out.stdout)
+    );
+    let plugin = config.join("opencode").join("plugin").join("ctray.js");
+    let written = std::fs::read_to_string(&plugin).unwrap();
+    let ctray_path = Path::new(env!("CARGO_BIN_EXE_ctray")).display().to_string();
+    assert!(written.contains(&format!("const CTRAY = {}", json!(ctray_path))));
+    assert!(written.contains("const ASK_TIMEOUT = \"120s\""));
+    assert!(!written.contains("__CTRAY__"));
+
+    assert_eq!(
+        run(&["install", "opencode", "--timeout", "2m"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert!(
+        backups(plugin.parent().unwrap()).is_empty(),
+        "unchanged: not rewritten"
+    );
+
+    let out = run(&["uninstall", "opencode"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!plugin.exists());
+
+    // A plugin of the user's own at that path is not ctray's to remove.
+    std::fs::write(&plugin, "export const Mine = async () => ({})\n").unwrap();
+    let out = run(&["uninstall", "opencode"]);
+    assert!(text(&out.stdout).contains("nothing of ctray's"));
+    assert!(plugin.exists());
+}
