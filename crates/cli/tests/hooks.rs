@@ -866,3 +866,47 @@ fn the_end_of_a_session_the_tray_never_saw_makes_no_agent() {
     }
     assert!(app.inbox.agents().unwrap().is_empty());
 }
+
+/// What Qwen Code 0.24.4 really sent in an interactive session (its own prompt answered
+/// "Yes, allow once" while the tray waited): the card closes when its PostToolUse comes,
+/// its own permission dialog shows the agent waiting, the turn ends done and the session's
+/// end keeps the turn's last words.
+#[test]
+fn qwen_code_0_24_4_as_captured_asks_and_its_own_prompt_closes_the_card() {
+    let app = app();
+    let dir = "qwen-0.24.4";
+    let agent_id = "qwen-code:3f93d149-52d0-43cf-ae4b-43f37290d933";
+    let status = |event: &str| {
+        let input = payload(&format!("{dir}/{event}.json"));
+        assert_silent(&finish(hook(&app.socket, "qwen", &[], &input)));
+    };
+    status("session_start");
+    status("user_prompt_submit");
+    let (waiting, request) = asks(&app, "qwen", &format!("{dir}/permission_request.json"));
+    assert_eq!(
+        request.title,
+        "run_shell_command: touch /tmp/probe/qw/proj/marker"
+    );
+    assert!(
+        request.remember_choices.is_empty(),
+        "Qwen has no 'always allow' contract"
+    );
+    status("notification");
+    assert_eq!(app.agent(agent_id).state, AgentState::WaitingForApproval);
+    status("pre_tool_use");
+    status("post_tool_use");
+    let closed = app.inbox.request(&request.id).unwrap().unwrap();
+    assert_eq!(
+        closed.resolution.unwrap().reason.as_deref(),
+        Some("answered in the agent's own prompt")
+    );
+    assert_silent(&finish(waiting));
+    status("stop");
+    status("session_end");
+    let agent = app.agent(agent_id);
+    assert_eq!(agent.name, "Qwen Code · proj");
+    assert_eq!(
+        (agent.state, agent.activity.as_deref()),
+        (AgentState::Done, Some("Done."))
+    );
+}

@@ -152,7 +152,7 @@ describe("ApprovalCard", () => {
         { agentKind: "claude-code" },
       );
 
-      expect(screen.getByText("Or approve and let claude in ~/shop remember:")).toBeTruthy();
+      expect(screen.getByText("Or approve and let Claude Code remember:")).toBeTruthy();
       const buttons = choiceButtons(container);
       expect(buttons.map((button) => button.textContent?.trim())).toEqual([always, acceptEdits]);
       expect(buttons.map((button) => button.dataset.choice)).toEqual([always, acceptEdits]);
