@@ -69,6 +69,9 @@ else
   fail "the installed app runs for an ordinary user (above)"
 fi
 in_root apt-get remove -y -qq converge-tray >/dev/null 2>&1 || fail "apt remove"
+[ -f "$root/home/person/.local/share/dev.converge.tray/inbox.db" ] \
+  && pass "apt remove keeps the person's data (their database is still there)" \
+  || fail "apt remove keeps the person's data"
 left=""
 for f in $installed; do
   [ -d "$root$f" ] && continue  # shared folders such as /usr/bin stay

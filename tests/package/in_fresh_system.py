@@ -22,10 +22,10 @@ def check(name, ok, detail=""):
 
 
 async def main() -> int:
-    home = Path(tempfile.mkdtemp(prefix="converge-fresh-"))
-    run_dir = home / "run"
-    run_dir.mkdir(mode=0o700)
-    os.environ.update(HOME=str(home), XDG_RUNTIME_DIR=str(run_dir), RUST_LOG="info")
+    # The person's own home, so what the app keeps there can be checked after removal.
+    home = Path.home()
+    run_dir = Path(tempfile.mkdtemp(prefix="converge-run-"))
+    os.environ.update(XDG_RUNTIME_DIR=str(run_dir), RUST_LOG="info")
     ok = True
     desktop = await Desktop.start()
     app = subprocess.Popen(["converge-tray"], stdout=open(home / "app.log", "w"),
@@ -47,6 +47,10 @@ async def main() -> int:
         ok &= check("ctray on the PATH reaches the installed app",
                     answered is not None and answered.returncode == 0,
                     answered and answered.stderr)
+        asked = subprocess.run(["ctray", "status", "checking the package", "--agent",
+                                "fresh-system"], capture_output=True, text=True)
+        ok &= check("an agent reports to it through ctray", asked.returncode == 0,
+                    asked.stderr)
         second = subprocess.run(["converge-tray"], capture_output=True, text=True, timeout=60)
         ok &= check("a second start exits 0 and leaves the first running",
                     second.returncode == 0 and app.poll() is None,
@@ -58,6 +62,8 @@ async def main() -> int:
         except subprocess.TimeoutExpired:
             app.kill()
         desktop.stop()
+    ok &= check("the app keeps its data in the person's home",
+                (home / ".local/share/dev.converge.tray/inbox.db").exists())
     print((home / "app.log").read_text()[-1500:] if not ok else "", flush=True)
     return 0 if ok else 1
 
