@@ -152,7 +152,7 @@ describe("Agents", () => {
     await user.click(agentButton(/claude in ~\/shop/));
 
     const card = within(detail().getAllByRole("option")[1]!);
-    expect(card.getByText("Or approve and let claude in ~/shop remember:")).toBeTruthy();
+    expect(card.getByText("Or approve and let Claude Code remember:")).toBeTruthy();
     await user.click(card.getByRole("button", { name: choice }));
 
     expect(decide).toHaveBeenCalledExactlyOnceWith("req-migrate", {

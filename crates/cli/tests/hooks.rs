@@ -910,3 +910,40 @@ fn qwen_code_0_24_4_as_captured_asks_and_its_own_prompt_closes_the_card() {
         (AgentState::Done, Some("Done."))
     );
 }
+
+/// Bad input to the newer adapters: never an allow, never a card, always exit 0 (Copilot
+/// reads exit 1 as a deny); Cursor is told "ask" where it waits for a decision.
+#[test]
+fn bad_input_to_copilot_cursor_and_opencode_is_never_an_allow() {
+    let app = app();
+    let oversized = format!(
+        "{{\"hookName\":\"permissionRequest\",\"sessionId\":\"s\",\"toolName\":\"bash\",\
+         \"toolInput\":{{\"command\":\"{}\"}}}}",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    let junk = [
+        "",
+        "not json",
+        "[]",
+        "{\"hookName\":\"permissionRequest\"}",
+        "{\"hook_event_name\":\"permission.asked\",\"sessionID\":\"s\"}",
+        "{\"hook_event_name\":\"permission.asked\",\"permission\":\"bash\"}",
+        "{\"hook_event_name\":\"somethingNew\",\"sessionID\":\"s\"}",
+        oversized.as_str(),
+    ];
+    for host in ["copilot", "cursor", "opencode"] {
+        for input in junk {
+            let out = finish(hook(&app.socket, host, &[], input));
+            assert_eq!(out.status.code(), Some(0), "{host}: {}", text(&out.stderr));
+            // Cursor is told "ask" unless the input names an event of some other kind.
+            let names_another_event = input.contains("\"hook_event_name\"");
+            let expected = if host == "cursor" && !names_another_event {
+                "{\"permission\":\"ask\"}\n"
+            } else {
+                ""
+            };
+            assert_eq!(text(&out.stdout), expected, "{host} on {input:.60}");
+        }
+    }
+    assert!(app.inbox.pending().unwrap().is_empty());
+}
