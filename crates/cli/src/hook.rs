@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use protocol::client::{Client, ClientError};
 use protocol::limits::{clip, MAX_ACTION, MAX_ACTIVITY, MAX_DETAILS, MAX_ID, MAX_NAME};
-use protocol::model::{AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome};
+use protocol::model::{Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome};
 use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
 
@@ -318,6 +318,12 @@ impl Session {
         self.report_state(state, Some(activity))
     }
 
+    /// This session's agent as the tray shows it, if the tray has seen the session.
+    fn shown(&self) -> Result<Option<Agent>, String> {
+        let agents = self.client()?.agents().map_err(describe)?;
+        Ok(agents.into_iter().find(|agent| agent.id == self.agent_id))
+    }
+
     /// Like `report`; with no activity the agent's last one stays.
     fn report_state(
         &self,
@@ -425,8 +431,7 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
                 .map(|()| None)
         }
         "SessionEnd" => {
-            let known = session.client()?.agents().map_err(describe)?;
-            let Some(agent) = known.iter().find(|agent| agent.id == session.agent_id) else {
+            let Some(agent) = session.shown()? else {
                 // A session the tray never saw (it ran while the app was not): nothing to
                 // show as ended. Codex's background server ends such sessions later.
                 return Ok(None);
@@ -460,8 +465,7 @@ fn notify(host: Host, kind: &str, payload: &Value) -> Result<(), String> {
     }
     let session = Session::of(host, text(&payload["thread-id"]), text(&payload["cwd"]))
         .ok_or("the notify payload has no thread-id")?;
-    let known = session.client()?.agents().map_err(describe)?;
-    if !known.iter().any(|agent| agent.id == session.agent_id) {
+    if session.shown()?.is_none() {
         return Ok(());
     }
     session.report(

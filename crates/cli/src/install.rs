@@ -128,22 +128,30 @@ pub fn install(
 ) -> Result<Vec<String>, String> {
     let program = shell_word(&ctray.display().to_string());
     let ask_secs = (timeout_ms + 999) / 1000;
-    if matches!(host, Host::Copilot | Host::Cursor) {
-        return install_handler_lists(host, &program, ask_secs, paths);
+    match host {
+        // Qwen Code has Claude Code's event names for all of these.
+        Host::Claude | Host::Qwen => {
+            install_groups(host, CLAUDE_EVENTS, ctray, &program, ask_secs, paths)
+        }
+        Host::Codex => install_groups(host, CODEX_EVENTS, ctray, &program, ask_secs, paths),
+        Host::Copilot => install_handler_lists(host, COPILOT_EVENTS, &program, ask_secs, paths),
+        Host::Cursor => install_handler_lists(host, CURSOR_EVENTS, &program, ask_secs, paths),
+        Host::OpenCode => install_opencode_plugin(ctray, ask_secs, paths),
     }
-    if host == Host::OpenCode {
-        return install_opencode_plugin(ctray, ask_secs, paths);
-    }
+}
+
+/// Claude Code's, Qwen Code's and Codex's settings: `{"hooks": {event: [{"hooks":
+/// [handler]}]}}`, ours appended after the user's groups.
+fn install_groups(
+    host: Host,
+    events: &[&str],
+    ctray: &Path,
+    program: &str,
+    ask_secs: i64,
+    paths: &Paths,
+) -> Result<Vec<String>, String> {
     let mut settings = read_json(&paths.hooks)?;
     remove_ours(&mut settings, host);
-    let events = match host {
-        // Qwen Code has Claude Code's event names for all of these.
-        Host::Claude | Host::Qwen => CLAUDE_EVENTS,
-        Host::Codex => CODEX_EVENTS,
-        Host::Copilot => COPILOT_EVENTS,
-        Host::Cursor => CURSOR_EVENTS,
-        Host::OpenCode => &[],
-    };
     let hooks = settings
         .as_object_mut()
         .ok_or_else(|| format!("{} is not a JSON object", paths.hooks.display()))?
@@ -173,18 +181,8 @@ pub fn install(
         // Appended after the user's own groups: Codex keys its trust by position.
         groups.push(json!({ "hooks": [handler] }));
     }
-    let mut said = Vec::new();
-    said.extend(write_json(&paths.hooks, &settings)?);
-    said.push(format!(
-        "{}: ctray answers {} for {}",
-        paths.hooks.display(),
-        events.join(", "),
-        host.label()
-    ));
-    said.push(format!(
-        "Approvals wait {ask_secs} s for you in Converge Tray; then {} asks in its own prompt.",
-        host.label()
-    ));
+    let mut said = write_json(&paths.hooks, &settings)?;
+    said.extend(what_answers(host, events, ask_secs, paths));
     if host == Host::Claude {
         said.push(
             "Claude Code starts in auto mode, where its cloud classifier approves most calls \
@@ -208,11 +206,29 @@ pub fn install(
     Ok(said)
 }
 
+/// What an install tells the user about the hooks it wrote.
+fn what_answers(host: Host, events: &[&str], ask_secs: i64, paths: &Paths) -> [String; 2] {
+    [
+        format!(
+            "{}: ctray answers {} for {}",
+            paths.hooks.display(),
+            events.join(", "),
+            host.label()
+        ),
+        format!(
+            "Approvals wait {ask_secs} s for you in Converge Tray; then {} asks in its own \
+             prompt.",
+            host.label()
+        ),
+    ]
+}
+
 /// Copilot CLI's and Cursor's hooks files: `{"version": 1, "hooks": {event: [handler, …]}}`.
 /// Copilot's handlers have a `bash` command and `timeoutSec` (default 30 s), Cursor's a
 /// `command` and `timeout` (seconds); the approval's timeout is written longer than its wait.
 fn install_handler_lists(
     host: Host,
+    events: &[&str],
     program: &str,
     ask_secs: i64,
     paths: &Paths,
@@ -228,11 +244,6 @@ fn install_handler_lists(
         .or_insert_with(|| json!({}))
         .as_object_mut()
         .ok_or_else(|| format!("\"hooks\" in {} is not an object", paths.hooks.display()))?;
-    let events = if host == Host::Copilot {
-        COPILOT_EVENTS
-    } else {
-        CURSOR_EVENTS
-    };
     for &event in events {
         let decides = matches!(
             event,
@@ -261,16 +272,7 @@ fn install_handler_lists(
             .push(handler);
     }
     let mut said = write_json(&paths.hooks, &file)?;
-    said.push(format!(
-        "{}: ctray answers {} for {}",
-        paths.hooks.display(),
-        events.join(", "),
-        host.label()
-    ));
-    said.push(format!(
-        "Approvals wait {ask_secs} s for you in Converge Tray; then {} asks in its own prompt.",
-        host.label()
-    ));
+    said.extend(what_answers(host, events, ask_secs, paths));
     if host == Host::Cursor {
         said.push(
             "Cursor asks about every shell command and MCP call its agent runs, not only the \
@@ -356,7 +358,8 @@ fn uninstall_handler_lists(host: Host, paths: &Paths) -> Result<Vec<String>, Str
     Ok(said)
 }
 
-/// Like `remove_ours`, for a file whose events list handlers directly (Copilot CLI).
+/// Like `remove_ours`, for a file whose events list handlers directly (Copilot CLI,
+/// Cursor).
 fn remove_ours_from_lists(file: &mut Value, host: Host) -> usize {
     let Some(hooks) = file.get_mut("hooks").and_then(Value::as_object_mut) else {
         return 0;
@@ -370,12 +373,20 @@ fn remove_ours_from_lists(file: &mut Value, host: Host) -> usize {
         }
     }
     if removed > 0 {
-        hooks.retain(|_, handlers| handlers.as_array().is_none_or(|h| !h.is_empty()));
-        if hooks.is_empty() {
-            file.as_object_mut().map(|f| f.remove("hooks"));
-        }
+        drop_emptied_events(file);
     }
     removed
+}
+
+/// Takes out the event lists a removal left empty, then `hooks` itself if that is empty.
+fn drop_emptied_events(settings: &mut Value) {
+    let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) else {
+        return;
+    };
+    hooks.retain(|_, entries| entries.as_array().is_none_or(|e| !e.is_empty()));
+    if hooks.is_empty() {
+        settings.as_object_mut().map(|s| s.remove("hooks"));
+    }
 }
 
 /// A hook's `timeout` as the host reads it: seconds, except that Qwen Code reads a value of
@@ -390,12 +401,14 @@ fn hook_timeout(host: Host, secs: i64) -> i64 {
 
 /// Removes exactly what `install` added; everything else stays as it is.
 pub fn uninstall(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
-    if matches!(host, Host::Copilot | Host::Cursor) {
-        return uninstall_handler_lists(host, paths);
+    match host {
+        Host::Claude | Host::Qwen | Host::Codex => uninstall_groups(host, paths),
+        Host::Copilot | Host::Cursor => uninstall_handler_lists(host, paths),
+        Host::OpenCode => uninstall_opencode_plugin(paths),
     }
-    if host == Host::OpenCode {
-        return uninstall_opencode_plugin(paths);
-    }
+}
+
+fn uninstall_groups(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
     let mut said = Vec::new();
     let mut trusted = Vec::new();
     if paths.hooks.exists() {
@@ -442,10 +455,7 @@ fn remove_ours(settings: &mut Value, host: Host) -> usize {
         });
     }
     if removed > 0 {
-        hooks.retain(|_, groups| groups.as_array().is_none_or(|g| !g.is_empty()));
-        if hooks.is_empty() {
-            settings.as_object_mut().map(|s| s.remove("hooks"));
-        }
+        drop_emptied_events(settings);
     }
     removed
 }
