@@ -187,6 +187,64 @@ async def main(app: str, out: Path) -> int:
                               capture_output=True, text=True, timeout=timeout)
         return done, time.monotonic() - started
 
+    async def own_prompt_without_app(term, name, command_line, slug, own_prompt):
+        """The app not running: the interactive program shows its own approval prompt, and
+        declining there leaves the command unrun."""
+        marker = project / f"{slug}-without-app"
+        model.command = f"touch {marker}"
+        term.start(project, command_line)
+        term.type_line("Create the marker file", timeout=60)
+        own = await eventually(lambda: own_prompt in term.screen(), timeout=60)
+        run.check(f"without the app, {name} shows its own approval prompt",
+                  bool(own) and f"touch {marker}" in term.screen(), term.screen())
+        term.keys("Escape")
+        await asyncio.sleep(1)
+        run.check(f"... and declining there leaves {name}'s command unrun", not marker.exists())
+        term.stop()
+
+    async def approve_then_deny(term, name, command_line, slug, own_prompt, reason):
+        """One interactive session: the first request, approved in the popover, runs and the
+        turn ends done; the next, denied with `reason`, does not run and the model hears
+        why. `own_prompt`: the program's own prompt, which must not show meanwhile (None for
+        a program that shows it anyway)."""
+        marker = project / f"{slug}-approved"
+        command = f"touch {marker}"
+        model.command = command
+        term.start(project, command_line)
+        term.type_line("Create the marker file", timeout=60)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        run.check(f"{name}'s real permission request is a card with the real command",
+                  card is not None, term.screen())
+        figures.append((f"{name}: tool call → card", shown_at - model.tool_calls[-1][0]))
+        if own_prompt is not None:
+            run.check(f"{name} does not show its own prompt while the tray has the question",
+                      own_prompt not in term.screen(), term.screen())
+        clicked = time.monotonic()
+        card.find("button.approve").click()
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append((f"{name}: Approve click → command ran", time.monotonic() - clicked))
+        run.check(f"approved in the popover, {name} runs the command", bool(ran), term.screen())
+        state = await eventually(lambda: (agent_named(socket_path, name) or {})
+                                 .get("state") == "done", timeout=30)
+        run.check(f"when its turn ends, the {name} agent is shown done", bool(state),
+                  agent_named(socket_path, name))
+        marker = project / f"{slug}-denied"
+        command = f"touch {marker}"
+        model.command = command
+        term.type_line("Create another marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        run.check(f"the next request in the same {name} session is a card", card is not None,
+                  term.screen())
+        await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
+        told = await eventually(lambda: any(reason in r for r in
+                                            model.tool_results("/chat/completions")),
+                                timeout=30)
+        run.check(f"denied with a reason, {name} does not run it and the model hears the "
+                  "reason", bool(told) and not marker.exists(),
+                  model.tool_results("/chat/completions")[-1:])
+        term.stop()
+
     try:
         # OpenCode: the server as an OpenAI-compatible provider, and shell commands set to
         # ask (its default is to allow them).
@@ -240,31 +298,10 @@ async def main(app: str, out: Path) -> int:
         await eventually(lambda: "EXITED=" in tmux.screen(), timeout=20)
         tmux.stop()
 
-        marker = project / "qwen-without-app"
-        model.command = f"touch {marker}"
-        qwen_tmux.start(project, qwen_command)
-        qwen_tmux.type_line("Create the marker file", timeout=60)
-        own = await eventually(lambda: "Allow execution of" in qwen_tmux.screen(), timeout=60)
-        run.check("without the app, Qwen Code shows its own approval prompt",
-                  bool(own) and f"touch {marker}" in qwen_tmux.screen(), qwen_tmux.screen())
-        qwen_tmux.keys("Escape")
-        await asyncio.sleep(1)
-        run.check("... and declining there leaves the command unrun", not marker.exists())
-        qwen_tmux.stop()
-
-        marker = project / "opencode-without-app"
-        model.command = f"touch {marker}"
-        opencode_tmux.start(project, str(opencode_bin))
-        opencode_tmux.type_line("Create the marker file", timeout=60)
-        own = await eventually(lambda: "Permission required" in opencode_tmux.screen(),
-                               timeout=60)
-        run.check("without the app, OpenCode shows its own permission card",
-                  bool(own) and f"touch {marker}" in opencode_tmux.screen(),
-                  opencode_tmux.screen())
-        opencode_tmux.keys("Escape")
-        await asyncio.sleep(1)
-        run.check("... and rejecting there leaves the command unrun", not marker.exists())
-        opencode_tmux.stop()
+        await own_prompt_without_app(qwen_tmux, "Qwen Code", qwen_command, "qwen",
+                                     "Allow execution of")
+        await own_prompt_without_app(opencode_tmux, "OpenCode", str(opencode_bin), "opencode",
+                                     "Permission required")
 
         # The app starts; the popover is pinned open for WebDriver.
         desktop = await Desktop.start()
@@ -386,81 +423,12 @@ async def main(app: str, out: Path) -> int:
                   and any("ask in the team channel first" in r for r in results),
                   (results[-1:], done.returncode))
 
-        # 3c. Qwen Code, interactive: approve, then deny with a reason in the same session.
-        marker = project / "qwen-approved"
-        command = f"touch {marker}"
-        model.command = command
-        qwen_tmux.start(project, qwen_command)
-        qwen_tmux.type_line("Create the marker file", timeout=60)
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
-        shown_at = time.monotonic()
-        run.check("Qwen Code's real permission request is a card with the real command",
-                  card is not None, qwen_tmux.screen())
-        figures.append(("Qwen Code: tool call → card", shown_at - model.tool_calls[-1][0]))
-        run.check("Qwen Code does not show its own prompt while the tray has the question",
-                  "Allow execution of" not in qwen_tmux.screen(), qwen_tmux.screen())
-        clicked = time.monotonic()
-        card.find("button.approve").click()
-        ran = await eventually(marker.exists, timeout=60, interval=0.02)
-        figures.append(("Qwen Code: Approve click → command ran", time.monotonic() - clicked))
-        run.check("approved in the popover, Qwen Code runs the command", bool(ran),
-                  qwen_tmux.screen())
-        state = await eventually(lambda: (agent_named(socket_path, "Qwen Code") or {})
-                                 .get("state") == "done", timeout=30)
-        run.check("when its turn ends, the Qwen Code agent is shown done", bool(state),
-                  agent_named(socket_path, "Qwen Code"))
-        marker = project / "qwen-denied"
-        command = f"touch {marker}"
-        model.command = command
-        qwen_tmux.type_line("Create another marker file")
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
-        run.check("the next request in the same Qwen Code session is a card", card is not None,
-                  qwen_tmux.screen())
-        await loop.run_in_executor(pool, deny_with_reason, session, card, "not on Fridays")
-        told = await eventually(lambda: any("not on Fridays" in r for r in
-                                            model.tool_results("/chat/completions")),
-                                timeout=30)
-        run.check("denied with a reason, Qwen Code does not run it and tells the model the "
-                  "reason", bool(told) and not marker.exists(),
-                  model.tool_results("/chat/completions")[-1:])
-        qwen_tmux.stop()
-
-        # 3d. OpenCode's TUI, through ctray's plugin: approve, then deny with a reason.
-        marker = project / "opencode-approved"
-        command = f"touch {marker}"
-        model.command = command
-        opencode_tmux.start(project, str(opencode_bin))
-        opencode_tmux.type_line("Create the marker file", timeout=60)
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
-        shown_at = time.monotonic()
-        run.check("OpenCode's real permission request is a card with the real command",
-                  card is not None, opencode_tmux.screen())
-        figures.append(("OpenCode: tool call → card", shown_at - model.tool_calls[-1][0]))
-        clicked = time.monotonic()
-        card.find("button.approve").click()
-        ran = await eventually(marker.exists, timeout=60, interval=0.02)
-        figures.append(("OpenCode: Approve click → command ran", time.monotonic() - clicked))
-        run.check("approved in the popover, OpenCode runs the command (its own card goes)",
-                  bool(ran), opencode_tmux.screen())
-        state = await eventually(lambda: (agent_named(socket_path, "OpenCode") or {})
-                                 .get("state") == "done", timeout=30)
-        run.check("when its session is idle again, the OpenCode agent is shown done",
-                  bool(state), agent_named(socket_path, "OpenCode"))
-        marker = project / "opencode-denied"
-        command = f"touch {marker}"
-        model.command = command
-        opencode_tmux.type_line("Create another marker file")
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
-        run.check("the next request in the same OpenCode session is a card", card is not None,
-                  opencode_tmux.screen())
-        await loop.run_in_executor(pool, deny_with_reason, session, card, "use the fixture")
-        told = await eventually(lambda: any("use the fixture" in r for r in
-                                            model.tool_results("/chat/completions")),
-                                timeout=30)
-        run.check("denied with a reason, OpenCode does not run it and the model gets the "
-                  "reason as feedback", bool(told) and not marker.exists(),
-                  model.tool_results("/chat/completions")[-1:])
-        opencode_tmux.stop()
+        # 3c. Qwen Code and OpenCode's TUI (through ctray's plugin), each in one session:
+        # approve, then deny with a reason. OpenCode keeps its own card on screen meanwhile.
+        await approve_then_deny(qwen_tmux, "Qwen Code", qwen_command, "qwen",
+                                "Allow execution of", "not on Fridays")
+        await approve_then_deny(opencode_tmux, "OpenCode", str(opencode_bin), "opencode",
+                                None, "use the fixture")
 
         # 4. Codex, interactive: approve in the popover → the command runs.
         marker = project / "codex-approved"

@@ -43,7 +43,7 @@ mount --bind /dev "$root/dev"; mount --bind /dev/pts "$root/dev/pts"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 cp "$deb" "$root/tmp/converge-tray.deb"
 mkdir -p "$root/tmp/check"
-cp tests/package/in_fresh_system.py tests/e2e/desktop.py "$root/tmp/check/"
+cp tests/package/in_fresh_system.py tests/e2e/desktop.py tests/e2e/harness.py "$root/tmp/check/"
 
 status=0
 pass() { echo "PASS $1"; }
