@@ -13,5 +13,7 @@ mkdir -p target/package
 cp "$target/release/ctray" "target/package/ctray-$triple"
 # Debian wants the changelog compressed, and the same bytes every build (-n: no name, no time).
 gzip -9n < packaging/debian/changelog > target/package/changelog.gz
+# Only this build's packages in the bundle folder, whatever was built there before.
+rm -rf "$target/release/bundle"
 npx tauri build --bundles deb,rpm --ci --config tauri.package.conf.json
 ls -l "$target"/release/bundle/deb/*.deb "$target"/release/bundle/rpm/*.rpm

@@ -19,8 +19,9 @@ PACKAGES=(
   python3-venv
   # ... and a terminal for the agent programs that only ask when interactive (Codex)
   tmux
-  # Packages: lintian checks the .deb, debootstrap makes the fresh Debian it installs on
-  lintian debootstrap
+  # Packages: lintian checks the .deb, debootstrap makes the fresh Debian it installs on,
+  # rpm reads the .rpm
+  lintian debootstrap rpm
   # ... and a window manager with a second window to move the focus to
   openbox x11-apps x11-utils
 )

@@ -19,6 +19,7 @@ macro_rules! app_commands {
             audit_verify: [window],
             settings_get: [window],
             settings_set: [window],
+            shortcuts_status: [window],
             jobs_overview: [window],
             job_run: [window],
             problems_list: [window],

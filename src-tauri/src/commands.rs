@@ -4,7 +4,7 @@ use converge_host::JobsOverview;
 use inbox::{
     BatchOutcome, ChainReport, HistoryPage, HistoryQuery, Inbox, Resolver, Snapshot, Verdict,
 };
-use settings::Settings;
+use settings::{Settings, ShortcutsStatus};
 use tauri::{AppHandle, State, WebviewWindow};
 
 use crate::decisions::Selection;
@@ -98,6 +98,13 @@ pub fn settings_get(app: AppHandle, preferences: State<'_, Preferences>) -> Sett
 #[tauri::command]
 pub fn settings_set(app: AppHandle, settings: Settings) -> Result<Settings, ShellError> {
     Ok(preferences::set(&app, settings)?)
+}
+
+/// How the global shortcuts reach the app in this session (X11 keys, the desktop's portal,
+/// or neither), in the person's words.
+#[tauri::command]
+pub fn shortcuts_status(shortcuts: State<'_, crate::shortcuts::Shortcuts>) -> ShortcutsStatus {
+    shortcuts.status()
 }
 
 #[tauri::command]

@@ -16,6 +16,7 @@ mod preferences;
 mod problems;
 mod shortcuts;
 mod tray;
+mod upgrade;
 mod window;
 
 use inbox::{Inbox, InboxConfig};
@@ -28,7 +29,7 @@ macro_rules! invoke_handler {
 }
 use tauri::Manager;
 
-const USAGE: &str = "usage: converge-tray [--demo] [--pin-popover]
+const USAGE: &str = "usage: converge-tray [--demo] [--pin-popover] | --version
   --demo         add clearly labelled example agents and approvals
   --pin-popover  keep the popover open when it loses focus";
 
@@ -47,6 +48,10 @@ fn parse_args() -> Result<Options, String> {
             "--demo" => options.demo = true,
             "--pin-popover" => options.pin_popover = true,
             "-h" | "--help" => return Err(String::new()),
+            "-V" | "--version" => {
+                println!("converge-tray {}", env!("CARGO_PKG_VERSION"));
+                std::process::exit(0);
+            }
             other => return Err(format!("unknown argument {other:?}")),
         }
     }
@@ -109,6 +114,7 @@ fn main() {
     };
     init_logging();
     tracing::info!("starting");
+    upgrade::take_over_from_older_copies();
 
     let result = tauri::Builder::default()
         // First, so a second launch hands over before anything else starts: it opens the
@@ -209,6 +215,7 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
     local_api::start(app.handle(), inbox.clone(), &api_defaults);
     jobs::install(app.handle(), inbox.clone());
     tracing::debug!("setup: jobs open");
+    upgrade::follow(app.handle(), inbox.clone());
     app.manage(api_defaults);
     if options.demo {
         demo::react_to_decisions(&inbox);

@@ -1,13 +1,21 @@
-//! Global shortcuts, registered from Rust, with the keys from the settings. The toggle key
-//! is always global; approve and deny are too unless the person turned them off (under X11
-//! any program of the user can press them: docs/security.md). They stay registered while
-//! nothing is pending, so a press is never swallowed by a registration in progress; with
-//! nothing to decide it says so.
+//! Global shortcuts, with the keys from the settings. The toggle key is always global;
+//! approve and deny are too unless the person turned them off (under X11 any program of the
+//! user can press them: docs/security.md). They stay registered while nothing is pending, so
+//! a press is never swallowed by a registration in progress; with nothing to decide it says
+//! so.
+//!
+//! Two ways in: X11 key grabs (the global-shortcut plugin) in an X11 session, and in a
+//! Wayland session the desktop's GlobalShortcuts portal (crates/portal-shortcuts), where the
+//! desktop picks the keys and the settings' keys are only offered as preferred. Where the
+//! portal is missing, the X11 keys are still registered (they fire while an X11 window has
+//! focus) and Settings says so.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use inbox::Verdict;
-use settings::ShortcutSettings;
+use portal_shortcuts::PortalShortcuts;
+use settings::{ShortcutSettings, ShortcutsStatus, ShortcutsThrough};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutEvent, ShortcutState};
 
@@ -18,28 +26,190 @@ type Action = fn(&AppHandle);
 
 pub struct Shortcuts {
     keys: Mutex<ShortcutSettings>,
+    status: Mutex<ShortcutsStatus>,
+    /// The portal session while shortcuts come through it: dropped, it releases them.
+    portal: Mutex<Option<PortalShortcuts>>,
 }
 
 impl Shortcuts {
     pub fn new(keys: ShortcutSettings) -> Self {
         Self {
             keys: Mutex::new(keys),
+            status: Mutex::new(ShortcutsStatus {
+                through: ShortcutsThrough::Nothing,
+                note: "The global shortcuts are being registered.".into(),
+            }),
+            portal: Mutex::new(None),
         }
     }
 
     pub fn toggle_key(&self) -> String {
         self.keys.lock().unwrap().toggle_popover.clone()
     }
+
+    pub fn status(&self) -> ShortcutsStatus {
+        self.status.lock().unwrap().clone()
+    }
+
+    fn through_portal(&self) -> bool {
+        self.portal.lock().unwrap().is_some()
+    }
 }
 
-/// Registers the keys at start; a refusal is shown, not fatal.
+/// How long the desktop may take to bind the portal's shortcuts: it may first ask the
+/// person in a dialog.
+const PORTAL_BIND_WITHIN: Duration = Duration::from_secs(300);
+
+/// The portal's ids for the shortcuts; the desktop shows the descriptions.
+const PORTAL_SHORTCUTS: [(&str, &str); 3] = [
+    ("toggle-popover", "Open or close the Converge Tray popover"),
+    ("approve", "Approve the selected or oldest waiting request"),
+    ("deny", "Deny the selected or oldest waiting request"),
+];
+
+/// A Wayland session: X11 key grabs reach the app only while one of its own X11 windows
+/// has focus.
+fn wayland_session() -> bool {
+    std::env::var("XDG_SESSION_TYPE").is_ok_and(|kind| kind == "wayland")
+        || std::env::var_os("WAYLAND_DISPLAY").is_some_and(|display| !display.is_empty())
+}
+
+/// Registers the keys at start (off the main thread: the portal may wait for a dialog); a
+/// refusal is shown, not fatal.
 pub fn install(app: &AppHandle) {
     let keys = app.state::<Shortcuts>().keys.lock().unwrap().clone();
+    let mut wayland_note = None;
+    if wayland_session() {
+        match bind_through_portal(app, &keys) {
+            Ok(session) => {
+                let note = portal_note(&session);
+                tracing::info!("shortcuts through the desktop's portal: {note}");
+                let shortcuts = app.state::<Shortcuts>();
+                *shortcuts.portal.lock().unwrap() = Some(session);
+                *shortcuts.status.lock().unwrap() = ShortcutsStatus {
+                    through: ShortcutsThrough::Portal,
+                    note,
+                };
+                return;
+            }
+            Err(e) => {
+                tracing::warn!("no shortcuts portal: {e}");
+                let note = format!(
+                    "This is a Wayland session and {e}. The keys below are X11 keys: they work only while an X11 window has focus. The tray icon and the popover offer everything; desktops with the GlobalShortcuts portal (KDE Plasma 6, GNOME 48 and later) make the keys global."
+                );
+                notifications::info(app, "Global shortcuts are limited", &note);
+                wayland_note = Some(note);
+            }
+        }
+    }
+    let mut refused = Vec::new();
     for (key, action) in plan(&keys) {
         if let Err(e) = register(app, &key, action) {
             notifications::info(app, "Shortcut unavailable", &e);
+            refused.push(e);
         }
     }
+    let status = match (wayland_note, refused.is_empty()) {
+        (Some(note), _) => ShortcutsStatus {
+            through: ShortcutsThrough::X11KeysUnderWayland,
+            note,
+        },
+        (None, true) => ShortcutsStatus {
+            through: ShortcutsThrough::X11Keys,
+            note: "Registered as X11 keys: they work whichever window has focus.".into(),
+        },
+        (None, false) => ShortcutsStatus {
+            through: if refused.len() == plan(&keys).len() {
+                ShortcutsThrough::Nothing
+            } else {
+                ShortcutsThrough::X11Keys
+            },
+            note: format!(
+                "{} The tray icon and the popover offer everything.",
+                refused.join(" ")
+            ),
+        },
+    };
+    *app.state::<Shortcuts>().status.lock().unwrap() = status;
+}
+
+fn bind_through_portal(
+    app: &AppHandle,
+    keys: &ShortcutSettings,
+) -> Result<PortalShortcuts, portal_shortcuts::PortalError> {
+    let preferred = [&keys.toggle_popover, &keys.approve, &keys.deny];
+    let shortcuts: Vec<portal_shortcuts::Shortcut> = PORTAL_SHORTCUTS
+        .iter()
+        .zip(preferred)
+        .map(|((id, description), key)| portal_shortcuts::Shortcut {
+            id: (*id).into(),
+            description: (*description).into(),
+            preferred_trigger: xdg_trigger(key),
+        })
+        .collect();
+    let handle = app.clone();
+    PortalShortcuts::session(&shortcuts, PORTAL_BIND_WITHIN, move |id| {
+        let action: Action = match id {
+            "toggle-popover" => toggle_popover,
+            "approve" | "deny" if !decision_keys_on(&handle) => {
+                tracing::info!(id, "portal shortcut ignored: decision keys are off");
+                return;
+            }
+            "approve" => approve,
+            "deny" => deny,
+            other => {
+                tracing::warn!(id = other, "portal shortcut ignored: not one of ours");
+                return;
+            }
+        };
+        // Off the portal's listener thread: window calls wait for the main thread.
+        let app = handle.clone();
+        tauri::async_runtime::spawn_blocking(move || action(&app));
+    })
+}
+
+fn decision_keys_on(app: &AppHandle) -> bool {
+    app.state::<Shortcuts>().keys.lock().unwrap().decision_keys
+}
+
+/// What Settings says while the portal brings the shortcuts: the keys the desktop chose.
+fn portal_note(session: &PortalShortcuts) -> String {
+    let bound: Vec<String> = PORTAL_SHORTCUTS
+        .iter()
+        .map(|(id, _)| {
+            let name = match *id {
+                "toggle-popover" => "open or close",
+                other => other,
+            };
+            match session.bound().iter().find(|b| b.id == *id) {
+                Some(b) => format!("{name}: {}", b.trigger.as_deref().unwrap_or("no keys yet")),
+                None => format!("{name}: not bound"),
+            }
+        })
+        .collect();
+    format!(
+        "Through your desktop's shortcuts portal ({}). Your desktop decides the keys: change them in its settings; the keys below are only offered to it.",
+        bound.join(", ")
+    )
+}
+
+/// `ctrl+alt+shift+a` → `CTRL+ALT+SHIFT+a`, the XDG shortcuts format; `None` for a key the
+/// format has no name for.
+fn xdg_trigger(key: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for part in key.split('+').map(str::trim) {
+        let lower = part.to_ascii_lowercase();
+        parts.push(match lower.as_str() {
+            "ctrl" | "control" | "cmdorctrl" | "commandorcontrol" => "CTRL".to_owned(),
+            "alt" | "option" => "ALT".to_owned(),
+            "shift" => "SHIFT".to_owned(),
+            "super" | "meta" | "cmd" | "command" => "LOGO".to_owned(),
+            _ if lower.len() == 1 && lower.chars().all(|c| c.is_ascii_alphanumeric()) => lower,
+            _ if lower.starts_with('f') && lower[1..].parse::<u8>().is_ok() => part.to_uppercase(),
+            _ => return None,
+        });
+    }
+    Some(parts.join("+"))
 }
 
 fn toggle_popover(app: &AppHandle) {
@@ -76,6 +246,11 @@ pub fn apply(
     new: &ShortcutSettings,
 ) -> Result<(), String> {
     if old == new {
+        return Ok(());
+    }
+    if app.state::<Shortcuts>().through_portal() {
+        // The desktop owns the keys; decision_keys is read at each press.
+        *app.state::<Shortcuts>().keys.lock().unwrap() = new.clone();
         return Ok(());
     }
     for (key, _) in plan(old) {
@@ -136,4 +311,23 @@ pub fn display(key: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("+")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::xdg_trigger;
+
+    #[test]
+    fn settings_keys_become_xdg_triggers() {
+        assert_eq!(
+            xdg_trigger("ctrl+alt+shift+a").as_deref(),
+            Some("CTRL+ALT+SHIFT+a")
+        );
+        assert_eq!(
+            xdg_trigger("Super+Shift+Y").as_deref(),
+            Some("LOGO+SHIFT+y")
+        );
+        assert_eq!(xdg_trigger("ctrl+F5").as_deref(), Some("CTRL+F5"));
+        assert_eq!(xdg_trigger("ctrl+PageDown"), None);
+    }
 }

@@ -10,6 +10,7 @@ import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { InboxEvent } from "./bindings/InboxEvent";
 import type { JobsOverview } from "./bindings/JobsOverview";
 import type { Settings } from "./bindings/Settings";
+import type { ShortcutsStatus } from "./bindings/ShortcutsStatus";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { Verdict } from "./bindings/Verdict";
 
@@ -62,6 +63,11 @@ export function historyQuery(query: HistoryQuery): Promise<HistoryPage> {
 /** Checks the whole hash chain of the audit log. */
 export function auditVerify(): Promise<ChainReport> {
   return invoke<ChainReport>(COMMAND.auditVerify);
+}
+
+/** How the global shortcuts reach the app in this session, and what that means. */
+export function shortcutsStatus(): Promise<ShortcutsStatus> {
+  return invoke<ShortcutsStatus>(COMMAND.shortcutsStatus);
 }
 
 export function settingsGet(): Promise<Settings> {

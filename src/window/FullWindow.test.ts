@@ -33,6 +33,7 @@ vi.mock("../lib/bridge", () => ({
   settingsGet: vi.fn(),
   settingsSet: vi.fn(),
   onSettingsChanged: vi.fn(),
+  shortcutsStatus: vi.fn(async () => ({ through: "x11_keys", note: "Registered as X11 keys." })),
   jobsOverview: vi.fn(),
   runJob: vi.fn(),
   listProblems: vi.fn(),

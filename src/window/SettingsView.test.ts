@@ -2,7 +2,7 @@ import { render, screen, waitFor } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Settings } from "../lib/bindings/Settings";
-import { onSettingsChanged, settingsGet, settingsSet } from "../lib/bridge";
+import { onSettingsChanged, settingsGet, settingsSet, shortcutsStatus } from "../lib/bridge";
 import { makeSettings } from "../test/fixtures";
 import SettingsView from "./SettingsView.svelte";
 
@@ -10,11 +10,16 @@ vi.mock("../lib/bridge", () => ({
   settingsGet: vi.fn(),
   settingsSet: vi.fn(),
   onSettingsChanged: vi.fn(),
+  shortcutsStatus: vi.fn(),
 }));
 
 let pushChange: (settings: Settings) => void;
 
 beforeEach(() => {
+  vi.mocked(shortcutsStatus).mockResolvedValue({
+    through: "x11_keys",
+    note: "Registered as X11 keys: they work whichever window has focus.",
+  });
   vi.mocked(settingsGet).mockResolvedValue(makeSettings());
   vi.mocked(settingsSet).mockImplementation(async (settings) => settings);
   vi.mocked(onSettingsChanged).mockImplementation(async (onChange) => {
@@ -226,5 +231,33 @@ describe("Settings", () => {
     expect((await screen.findByRole("alert")).textContent).toBe(
       "Could not load the settings: no config directory",
     );
+  });
+});
+
+describe("how the shortcuts reach the app", () => {
+  it("says plainly when a Wayland desktop offers no shortcuts portal", async () => {
+    const note =
+      "This is a Wayland session and the desktop offers no shortcuts portal (no such name). The keys below are X11 keys: they work only while an X11 window has focus.";
+    vi.mocked(shortcutsStatus).mockResolvedValue({ through: "x11_keys_under_wayland", note });
+    render(SettingsView);
+    const status = await screen.findByText(note);
+    expect(status.textContent?.trim()).toBe(note);
+    expect(status.className).toContain("notice");
+  });
+
+  it("shows the keys the desktop chose through its portal", async () => {
+    const note = "Through your desktop's shortcuts portal (approve: Ctrl+Shift+Y).";
+    vi.mocked(shortcutsStatus).mockResolvedValue({ through: "portal", note });
+    render(SettingsView);
+    const status = await screen.findByText(note);
+    expect(status.textContent).toContain("approve: Ctrl+Shift+Y");
+    expect(status.className).toContain("hint");
+  });
+
+  it("still shows the settings when the status cannot be read", async () => {
+    vi.mocked(shortcutsStatus).mockRejectedValue("not allowed");
+    render(SettingsView);
+    expect(await screen.findByRole("form", { name: "Settings" })).toBeTruthy();
+    expect(document.querySelector(".shortcuts-status")).toBeNull();
   });
 });

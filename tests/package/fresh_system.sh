@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The .deb on a fresh system: a clean Debian 12 root (debootstrap minbase, cached outside
-# the clone), entered with chroot. Inside: `apt install ./package.deb` resolves the
-# dependencies from Debian; the installed app runs headless (tests/package/in_fresh_system.py);
-# then `apt remove` must leave nothing of the package in /usr. Needs root.
-# usage: tests/package/fresh_system.sh PACKAGE.deb
+# the clone), entered with chroot. Inside: `apt install` of the previous release resolves
+# the dependencies from Debian; a person uses it, and this release is installed over it
+# while it runs (tests/package/in_fresh_system.py, run headless as an ordinary user);
+# then `apt remove` must leave nothing of the package in /usr and keep the person's data.
+# Needs root.
+# usage: tests/package/fresh_system.sh PREVIOUS.deb PACKAGE.deb
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ "$(id -u)" -eq 0 ] || { echo "FAIL fresh system: needs root (debootstrap, mount, chroot)"; exit 1; }
-deb=$(realpath "$1")
+previous=$(realpath "$1")
+deb=$(realpath "$2")
+version_of() { dpkg-deb -f "$1" Version; }
 cache="$HOME/.cache/converge-tray/debian-root"
 mirror="http://deb.debian.org/debian"
 # What the test itself needs in the root: a headless desktop, as the e2e tests have it.
@@ -41,33 +45,65 @@ fi
 mount --bind /proc "$root/proc"; mount --bind /sys "$root/sys"
 mount --bind /dev "$root/dev"; mount --bind /dev/pts "$root/dev/pts"
 cp /etc/resolv.conf "$root/etc/resolv.conf"
+cp "$previous" "$root/tmp/previous.deb"
 cp "$deb" "$root/tmp/converge-tray.deb"
-mkdir -p "$root/tmp/check"
+mkdir -p "$root/tmp/check/requests"
 cp tests/package/in_fresh_system.py tests/e2e/desktop.py tests/e2e/harness.py "$root/tmp/check/"
 
 status=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; status=1; }
 in_root apt-get update -qq
-if in_root apt-get install -y -qq /tmp/converge-tray.deb >/tmp/converge-fresh-apt.log 2>&1; then
-  pass "apt installs the .deb on a fresh Debian 12 and resolves its dependencies"
+if in_root apt-get install -y -qq /tmp/previous.deb >/tmp/converge-fresh-apt.log 2>&1; then
+  pass "apt installs the previous release ($(version_of "$previous")) on a fresh Debian 12 and resolves its dependencies"
 else
-  fail "apt installs the .deb on a fresh Debian 12"; tail -20 /tmp/converge-fresh-apt.log
+  fail "apt installs the previous release on a fresh Debian 12"; tail -20 /tmp/converge-fresh-apt.log
 fi
+
+# Root's part of the person's session, asked for through files: only these commands.
+requests="$root/tmp/check/requests"
+serve_requests() {
+  while [ ! -e "$requests/finished" ]; do
+    for request in "$requests"/request-*; do
+      [ -e "$request" ] || continue
+      number=${request##*-}
+      command=$(cat "$request"); rm -f "$request"
+      case "$command" in
+        upgrade) in_root apt-get install -y -qq /tmp/converge-tray.deb ;;
+        reinstall) in_root dpkg -i /tmp/converge-tray.deb ;;
+        *) echo "unknown request $command"; false ;;
+      esac >"$requests/log-$number" 2>&1 && status_of=0 || status_of=$?
+      echo "$status_of" >"$requests/status-$number"
+      mv "$requests/status-$number" "$requests/done-$number"
+    done
+    sleep 0.2
+  done
+}
+# The desktop session runs as an ordinary user, as a person would.
+in_root useradd -m person
+chown "$(in_root id -u person)" "$requests"
+serve_requests &
+server=$!
+if in_root su person -c "cd /tmp/check && xvfb-run -a dbus-run-session -- python3 in_fresh_system.py $(version_of "$previous") $(version_of "$deb")" \
+    >/tmp/converge-fresh-run.log 2>&1; then
+  grep -E '^(PASS|FAIL) ' /tmp/converge-fresh-run.log
+else
+  cat /tmp/converge-fresh-run.log
+  fail "a person's life with the packages (above)"
+fi
+touch "$requests/finished"; wait "$server" || true
+for done in "$requests"/done-*; do
+  if [ "$(cat "$done")" != 0 ]; then
+    echo "--- root request ${done##*-} failed:"; tail -5 "$requests/log-${done##*-}"
+  fi
+done
+[ "$(in_root dpkg-query -W -f '${Version}' converge-tray)" = "$(version_of "$deb")" ] \
+  && pass "this release ($(version_of "$deb")) is the one installed" || fail "this release is the one installed"
 installed=$(in_root dpkg -L converge-tray | grep '^/usr/' || true)
 echo "$installed" | grep -qx /usr/bin/ctray && pass "ctray is installed in /usr/bin" \
   || fail "ctray is installed in /usr/bin"
 in_root sh -c 'ls /usr/share/applications/*.desktop' | grep -q . \
   && pass "a desktop entry puts the app in the launcher" || fail "a desktop entry"
-# The desktop session runs as an ordinary user, as a person would.
-in_root useradd -m person
-if in_root su person -c "cd /tmp/check && xvfb-run -a dbus-run-session -- python3 in_fresh_system.py" \
-    >/tmp/converge-fresh-run.log 2>&1; then
-  grep -E '^(PASS|FAIL) ' /tmp/converge-fresh-run.log
-else
-  cat /tmp/converge-fresh-run.log
-  fail "the installed app runs for an ordinary user (above)"
-fi
 in_root apt-get remove -y -qq converge-tray >/dev/null 2>&1 || fail "apt remove"
 [ -f "$root/home/person/.local/share/dev.converge.tray/inbox.db" ] \
   && pass "apt remove keeps the person's data (their database is still there)" \

@@ -1,61 +1,247 @@
-"""Runs inside the fresh Debian root, after `apt install ./converge-tray.deb`: the installed
-app, started headless as a user would start it, registers its tray item; `ctray` on the PATH
-reaches it; a second start hands over to the first and exits 0.
+"""Runs inside the fresh Debian root as the user "person", with the previous release's
+package installed: a person's life with the packages, from the previous release to this one.
 
-Run by tests/package/fresh_system.sh under `xvfb-run -a dbus-run-session`.
+1. The previous release runs: its tray item registers, a decision is made from its
+   notification, "Start at login" is switched on.
+2. This release is installed over it while it runs (apt, as root: see `as_root`). Started
+   from its desktop entry, as the launcher would, the new app takes over from the old one
+   still running; it opens the old data (the decision is in the audit log, which verifies),
+   the jobs file and the autostart entry are untouched; `ctray` on the PATH is the new one
+   and reaches it; a second start exits 0.
+3. The package is installed again while the new app runs with an approval waiting: the app
+   says it was updated and does not restart while the approval waits; once the person
+   denies it (from the notification), it restarts into the new program by itself.
+4. The autostart entry, run as a login would run it, starts the installed app.
+
+Run by tests/package/fresh_system.sh under `xvfb-run -a dbus-run-session`, with the two
+versions as arguments. Root's part (apt) is asked for through files in REQUESTS, which
+fresh_system.sh serves with a fixed list of commands.
 """
 import asyncio
+import hashlib
+import json
 import os
-import shutil
+import shlex
+import signal
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from desktop import Desktop
+from desktop import Desktop, TrayItem
 from harness import Run, eventually
 
+APP = "/usr/bin/converge-tray"
+REQUESTS = Path("/tmp/check/requests")
 
-async def main() -> int:
-    # The person's own home, so what the app keeps there can be checked after removal.
+
+async def as_root(command: str) -> int:
+    """Asks fresh_system.sh to run one of its root commands; returns its exit status."""
+    number = len(list(REQUESTS.glob("done-*"))) + 1
+    staged = REQUESTS / f"staged-{number}"
+    staged.write_text(command)
+    staged.rename(REQUESTS / f"request-{number}")
+    done = REQUESTS / f"done-{number}"
+    if not await eventually(done.exists, timeout=300, interval=0.3):
+        return -1
+    return int(done.read_text().strip() or -1)
+
+
+def running_apps() -> list:
+    """This user's processes that run the installed app (its current file, not a deleted one)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.readlink(entry / "exe") == APP:
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return sorted(found)
+
+
+def ctray(*args, timeout=30) -> subprocess.CompletedProcess:
+    return subprocess.run(["ctray", *args], capture_output=True, text=True, timeout=timeout)
+
+
+def audit_entries() -> int:
+    verified = ctray("audit", "verify", "--json")
+    return json.loads(verified.stdout)["entries"] if verified.returncode == 0 else -1
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else "missing"
+
+
+def desktop_exec(entry: Path) -> list:
+    """The command a launcher runs for a desktop entry (field codes such as %u dropped)."""
+    for line in entry.read_text().splitlines():
+        if line.startswith("Exec="):
+            return [word for word in shlex.split(line[5:]) if not word.startswith("%")]
+    return []
+
+
+class Desk:
+    """The headless desktop and the tray items seen on it."""
+
+    def __init__(self, desktop: Desktop):
+        self.desktop, self.notes = desktop, desktop.notifications
+
+    async def new_item(self, not_item=None, timeout=60):
+        """A registered tray item other than `not_item` (one that went away)."""
+        async def probe():
+            fresh = [i for i in await self.desktop.tray_items() if i != not_item]
+            return fresh[0] if fresh else None
+        return await eventually(probe, timeout=timeout, interval=0.2)
+
+    def tray_item(self, registered: str) -> TrayItem:
+        service, _, path = registered.partition("/")
+        return TrayItem(self.desktop, service, "/" + path if path else "/StatusNotifierItem")
+
+    async def approval_notification(self, title_part: str):
+        def probe():
+            return [n for n in self.notes.shown if n["summary"].startswith("Approval needed")
+                    and title_part in n["body"]]
+        shown = await eventually(probe, timeout=30)
+        return shown[-1] if shown else None
+
+
+async def main(old_version: str, new_version: str) -> int:
     home = Path.home()
     run_dir = Path(tempfile.mkdtemp(prefix="converge-run-"))
     os.environ.update(XDG_RUNTIME_DIR=str(run_dir), RUST_LOG="info")
+    # As a desktop session does at login: the services D-Bus starts on demand get the
+    # display. WebKitGTK's recommended xdg-desktop-portal-gtk, installed with the package,
+    # cannot start without it, and GTK then waits on the portal with the main thread.
+    subprocess.run(["dbus-update-activation-environment", "--all"], check=True)
+    log = open(home / "app.log", "a")
     run = Run()
-    desktop = await Desktop.start()
-    app = subprocess.Popen(["converge-tray"], stdout=open(home / "app.log", "w"),
-                           stderr=subprocess.STDOUT)
+    desk = Desk(await Desktop.start())
+    config = home / ".config/dev.converge.tray"
+    autostart_dir = home / ".config/autostart"
+    # No Converge demo jobs: their approvals would wait through the whole test, and the
+    # app restarts after an update only once nothing waits.
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "jobs.toml").write_text("# fresh-system test: no Converge jobs\n")
     try:
-        run.check("the installed app is on the PATH as converge-tray, ctray beside it",
-                  shutil.which("converge-tray") == "/usr/bin/converge-tray"
-                  and shutil.which("ctray") == "/usr/bin/ctray")
-        item = await desktop.wait_for_item(timeout=60)
-        run.check("started headless, the installed app registers its tray item",
-                  item is not None, (home / "app.log").read_text()[-2000:])
-        answering = await eventually(lambda: subprocess.run(
-            ["ctray", "agents"], capture_output=True).returncode == 0, timeout=30, interval=0.3)
-        run.check("ctray on the PATH reaches the installed app", bool(answering))
-        asked = subprocess.run(["ctray", "status", "checking the package", "--agent",
-                                "fresh-system"], capture_output=True, text=True)
-        run.check("an agent reports to it through ctray", asked.returncode == 0,
-                  asked.stderr)
-        second = subprocess.run(["converge-tray"], capture_output=True, text=True, timeout=60)
+        # 1. The previous release.
+        old_app = subprocess.Popen([APP], stdout=log, stderr=subprocess.STDOUT)
+        old_item = await desk.new_item()
+        run.check(f"the previous release ({old_version}) runs and registers its tray item",
+                  old_item is not None, (home / "app.log").read_text()[-2000:])
+        answering = await eventually(lambda: ctray("agents").returncode == 0, timeout=30,
+                                     interval=0.3)
+        run.check("ctray on the PATH reaches it", bool(answering))
+        asker = subprocess.Popen(["ctray", "ask", "Keep this decision across the upgrade",
+                                  "--agent", "fresh-system"])
+        note = await desk.approval_notification("Keep this decision")
+        if note:
+            desk.notes.click(note["id"], "approve")
+        # Waited for without blocking the loop, which sends the click.
+        await eventually(lambda: asker.poll() is not None, timeout=30)
+        run.check("a decision from its notification reaches the asking program",
+                  note is not None and asker.poll() == 0, desk.notes.shown)
+        item = desk.tray_item(old_item)
+        await item.click_menu("Start at login")
+        entries = await eventually(lambda: list(autostart_dir.glob("*.desktop")), timeout=10)
+        run.check("Start at login writes an autostart entry", bool(entries))
+        # The person's own edit to their jobs file, to be kept as it is.
+        with open(config / "jobs.toml", "a") as jobs:
+            jobs.write("\n# my own note, kept across upgrades\n")
+        kept = {path: digest(path) for path in [config / "jobs.toml", *entries]}
+        entries_before = audit_entries()
+
+        # 2. This release over it, the old app still running.
+        upgraded = await as_root("upgrade")
+        run.check(f"apt upgrades {old_version} to {new_version} while the old app runs",
+                  upgraded == 0)
+        version = ctray("--version").stdout.strip()
+        run.check(f"ctray on the PATH is now {new_version}", version == f"ctray {new_version}",
+                  version)
+        launcher = next(Path("/usr/share/applications").glob("Converge*.desktop"))
+        new_app = subprocess.Popen(desktop_exec(launcher), stdout=log,
+                                   stderr=subprocess.STDOUT)
+        taken_over = await eventually(lambda: old_app.poll() is not None, timeout=30)
+        run.check("started from its desktop entry, the new app takes over from the old one "
+                  "still running", bool(taken_over) and new_app.poll() is None,
+                  (old_app.poll(), new_app.poll()))
+        new_item = await desk.new_item(not_item=old_item)
+        run.check("the new app registers its tray item", new_item is not None)
+        answering = await eventually(lambda: ctray("agents").returncode == 0, timeout=30,
+                                     interval=0.3)
+        run.check("ctray reaches the new app", bool(answering)
+                  and running_apps() == [new_app.pid], running_apps())
+        entries_after = audit_entries()
+        run.check("the new app opens the old data: the decision is in its audit log, "
+                  "and the log verifies", entries_before > 0 and entries_after >= entries_before,
+                  (entries_before, entries_after))
+        run.check("the jobs file and the autostart entry are untouched by the upgrade",
+                  all(digest(path) == value for path, value in kept.items()), kept)
+        second = subprocess.run([APP], capture_output=True, text=True, timeout=60)
         run.check("a second start exits 0 and leaves the first running",
-                  second.returncode == 0 and app.poll() is None,
+                  second.returncode == 0 and new_app.poll() is None,
                   (second.returncode, second.stderr[-500:]))
+
+        # 3. Installed again while it runs, with an approval waiting.
+        asker = subprocess.Popen(["ctray", "ask", "Wait through the reinstall", "--agent",
+                                  "fresh-system"], stderr=subprocess.DEVNULL)
+        note = await desk.approval_notification("Wait through the reinstall")
+        reinstalled = await as_root("reinstall")
+        run.check("apt installs the package again while the app runs", reinstalled == 0)
+        told = await eventually(lambda: [n for n in desk.notes.shown
+                                         if n["summary"] == "Converge Tray was updated"],
+                                timeout=30)
+        run.check("the app says it was updated and restarts when no approval waits",
+                  bool(told) and "no approval is waiting" in told[0]["body"], desk.notes.shown)
+        await asyncio.sleep(6)
+        run.check("with an approval waiting, it does not restart",
+                  new_app.poll() is None and asker.poll() is None)
+        if note:
+            desk.notes.click(note["id"], "deny")
+        await eventually(lambda: asker.poll() is not None, timeout=30)
+        run.check("the approval is denied from its notification",
+                  note is not None and asker.poll() == 1)
+        restarted = await eventually(lambda: new_app.poll() is not None
+                                     and running_apps(), timeout=40)
+        run.check("then it restarts into the new program by itself",
+                  bool(restarted) and new_app.returncode == 0, (new_app.poll(), restarted))
+        restarted_item = await desk.new_item(not_item=new_item)
+        answering = await eventually(lambda: ctray("agents").returncode == 0, timeout=30,
+                                     interval=0.3)
+        run.check("the restarted app registers its tray item and ctray reaches it",
+                  restarted_item is not None and bool(answering))
+        run.check("the audit log still verifies, with both decisions",
+                  audit_entries() >= entries_after + 2)
+
+        # 4. Start at login starts the installed app.
+        for pid in running_apps():
+            os.kill(pid, signal.SIGTERM)
+        await eventually(lambda: not running_apps(), timeout=20)
+        entry = next(autostart_dir.glob("*.desktop"))
+        command = desktop_exec(entry)
+        run.check("the autostart entry starts the installed app", command[:1] == [APP], command)
+        at_login = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+        login_item = await desk.new_item(not_item=restarted_item)
+        run.check("run as a login runs it, the app registers its tray item",
+                  login_item is not None and at_login.poll() is None)
     finally:
-        app.terminate()
-        try:
-            app.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            app.kill()
-        desktop.stop()
+        for pid in running_apps():
+            os.kill(pid, signal.SIGTERM)
+        await eventually(lambda: not running_apps(), timeout=20)
+        for pid in running_apps():
+            os.kill(pid, signal.SIGKILL)
+        desk.desktop.stop()
     run.check("the app keeps its data in the person's home",
               (home / ".local/share/dev.converge.tray/inbox.db").exists())
     if run.failed:
-        print((home / "app.log").read_text()[-1500:], flush=True)
+        print((home / "app.log").read_text()[-3000:], flush=True)
     return run.finish()
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    try:
+        sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2])))
+    except Exception:
+        log = Path.home() / "app.log"
+        print(log.read_text()[-4000:] if log.exists() else "no app log", flush=True)
+        raise

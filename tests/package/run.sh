@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The packages, end to end: built (scripts/package.sh), checked as files (check_deb.sh),
-# built again to compare contents lists, then installed, run and removed on a fresh
-# Debian 12 (fresh_system.sh).
+# built again to compare contents lists, then on a fresh Debian 12 (fresh_system.sh): the
+# previous release installed and used, this one installed over it, then removed.
 # usage: tests/package/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bundle="${CARGO_TARGET_DIR:-target}/release/bundle"
 listing() { dpkg-deb -c "$1" | awk '{ print $1, $2, $3, $6, $7, $8 }'; }
 status=0
+# First, as it reuses the target directory's binaries' paths; cached after one build.
+previous=$(tests/package/previous_release.sh | tail -1)
 scripts/package.sh
 deb=$(ls "$bundle"/deb/*.deb)
 first=$(listing "$deb")
@@ -23,5 +25,23 @@ else
 fi
 rpm=$(ls "$bundle"/rpm/*.rpm)
 echo "rpm: $(stat -c %s "$rpm") bytes"
-tests/package/fresh_system.sh "$deb" || status=1
+# The .rpm cannot be installed here (no rpm-based system to install on): its contents and
+# requirements are checked as files.
+rpm_files=$(rpm -qlp "$rpm" 2>/dev/null)
+rpm_requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
+if grep -qx /usr/bin/converge-tray <<<"$rpm_files" && grep -qx /usr/bin/ctray <<<"$rpm_files" \
+    && grep -q '^/usr/share/applications/.*\.desktop$' <<<"$rpm_files" \
+    && grep -q '^/usr/share/icons/hicolor/' <<<"$rpm_files"; then
+  echo "PASS the .rpm holds the app and ctray in /usr/bin, the desktop entry and the icons"
+else
+  echo "FAIL the .rpm holds the app and ctray in /usr/bin, the desktop entry and the icons"
+  echo "$rpm_files"; status=1
+fi
+if grep -q "^libwebkit2gtk-4.1" <<<"$rpm_requires" && grep -q sqlite-libs <<<"$rpm_requires" \
+    && grep -q libxdo <<<"$rpm_requires"; then
+  echo "PASS the .rpm requires WebKitGTK 4.1, SQLite and libxdo"
+else
+  echo "FAIL the .rpm requires WebKitGTK 4.1, SQLite and libxdo"; echo "$rpm_requires"; status=1
+fi
+tests/package/fresh_system.sh "$previous" "$deb" || status=1
 exit $status

@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use inbox::*;
-use settings::Settings;
+use settings::{Settings, ShortcutsStatus};
 use ts_rs::{Config, TS};
 
 include!("../../../src-tauri/src/command_list.rs");
@@ -65,6 +65,7 @@ fn generate(into: &Path) {
     AgentUpdate::export_all(&cfg).unwrap();
     NewRequest::export_all(&cfg).unwrap();
     Settings::export_all(&cfg).unwrap();
+    ShortcutsStatus::export_all(&cfg).unwrap();
     converge_host::JobsOverview::export_all(&cfg).unwrap();
     fs::write(into.join("commands.ts"), commands_ts()).unwrap();
 }

@@ -26,13 +26,15 @@ pub const USAGE: &str = "usage:
       ~/.cursor/hooks.json, or writes OpenCode's plugin ~/.config/opencode/plugin/ctray.js,
       keeping a backup of each file it changes
   ctray uninstall claude|codex|qwen|copilot|cursor|opencode
-      removes exactly what install added";
+      removes exactly what install added
+  ctray --version";
 
 const HOOK_HOSTS: &str = "hook takes claude, codex, qwen, copilot, cursor or opencode";
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
     Help,
+    Version,
     Ask(Ask),
     Status(Status),
     Agents { json: bool },
@@ -91,6 +93,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let json = take("--json").is_some();
     let command = match command.as_str() {
         "-h" | "--help" | "help" => Command::Help,
+        "-V" | "--version" | "version" => Command::Version,
         "ask" => {
             let [title] = positional.as_slice() else {
                 return Err("ask takes one TITLE (quote it)".into());

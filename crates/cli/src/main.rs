@@ -64,6 +64,10 @@ fn run(command: Command) -> Result<u8, ClientError> {
             println!("{USAGE}");
             Ok(0)
         }
+        Command::Version => {
+            println!("ctray {}", env!("CARGO_PKG_VERSION"));
+            Ok(0)
+        }
         Command::Ask(ask) => {
             let details = match ask.details {
                 Some(text) if text == "-" => {

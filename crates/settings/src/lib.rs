@@ -36,6 +36,28 @@ pub struct ShortcutSettings {
     pub decision_keys: bool,
 }
 
+/// How the global shortcuts reach the app in this session, for Settings to say plainly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ShortcutsStatus {
+    pub through: ShortcutsThrough,
+    /// One or two sentences for the person: which keys work, and what to do if none do.
+    pub note: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ShortcutsThrough {
+    /// X11 key grabs: every window of an X11 session.
+    X11Keys,
+    /// X11 key grabs in a Wayland session without the portal: they fire only while an X11
+    /// window has focus.
+    X11KeysUnderWayland,
+    /// The XDG Desktop Portal's GlobalShortcuts (Wayland): the desktop picks the keys.
+    Portal,
+    /// None registered (yet, or refused): the tray icon and the popover offer everything.
+    Nothing,
+}
+
 /// Which kinds of notification to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]

@@ -25,6 +25,8 @@ export const COMMAND = {
   /** Granted to: window. */
   settingsSet: "settings_set",
   /** Granted to: window. */
+  shortcutsStatus: "shortcuts_status",
+  /** Granted to: window. */
   jobsOverview: "jobs_overview",
   /** Granted to: window. */
   jobRun: "job_run",

@@ -1,0 +1,94 @@
+//! A package upgrade while the app runs (crates/replaced): at start, older copies still
+//! running a replaced file are ended so this one takes over; while running, the app checks
+//! now and then whether its own file was replaced, tells the person once, and restarts
+//! into the new program as soon as no approval is waiting (a waiting agent would otherwise
+//! lose its question). Its data stays where it is; the new program migrates it at start.
+
+use std::time::Duration;
+
+use inbox::Inbox;
+use tauri::AppHandle;
+
+use crate::{notifications, problems};
+
+/// How often the running app looks at its own file: one readlink.
+const CHECK_EVERY: Duration = Duration::from_secs(5);
+/// How long an older copy has to exit after SIGTERM before it is killed.
+const GRACE: Duration = Duration::from_secs(10);
+/// Set by an old app restarting into the new program: its pid, so the new one lets it end
+/// on its own instead of signalling it mid-exit.
+const RESTARTED_BY: &str = "CONVERGE_TRAY_RESTARTED_BY";
+
+/// Ends the older copies of this program that still run after an upgrade, before the
+/// single-instance hand-over would give a start of the new program to one of them.
+pub fn take_over_from_older_copies() {
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let restarted_by = std::env::var(RESTARTED_BY).ok();
+    // Not handed on to what this app starts.
+    std::env::remove_var(RESTARTED_BY);
+    if let Some(pid) = restarted_by.and_then(|text| text.parse::<u32>().ok()) {
+        if !replaced::wait_gone(pid, GRACE) {
+            tracing::warn!(pid, "the app that restarted into this one did not end");
+        }
+    }
+    for pid in replaced::older_copies(&exe) {
+        tracing::info!(
+            pid,
+            "an older copy of Converge Tray still runs: taking over"
+        );
+        let stopped = replaced::stop(pid, GRACE);
+        tracing::info!(pid, ?stopped, "the older copy is gone");
+    }
+}
+
+/// Watches for this program's file being replaced; see the module comment.
+pub fn follow(app: &AppHandle, inbox: Inbox) {
+    let app = app.clone();
+    std::thread::spawn(move || {
+        let new_program = loop {
+            std::thread::sleep(CHECK_EVERY);
+            if let Some(path) = replaced::replacement() {
+                break path;
+            }
+        };
+        tracing::info!(path = %new_program.display(), "Converge Tray was updated on disk");
+        let mut told = false;
+        loop {
+            let waiting = inbox.pending_count().unwrap_or(usize::MAX);
+            if waiting == 0 {
+                break;
+            }
+            if !told {
+                notifications::info(
+                    &app,
+                    "Converge Tray was updated",
+                    "It restarts into the new version as soon as no approval is waiting.",
+                );
+                told = true;
+            }
+            std::thread::sleep(CHECK_EVERY);
+        }
+        // The new program ends this one (take_over_from_older_copies); exiting first is
+        // the clean way, and it waits for us either way.
+        match std::process::Command::new(&new_program)
+            .args(std::env::args_os().skip(1))
+            .env(RESTARTED_BY, std::process::id().to_string())
+            .spawn()
+        {
+            Ok(child) => {
+                tracing::info!(pid = child.id(), "restarting into the updated Converge Tray");
+                app.exit(0);
+            }
+            Err(e) => problems::report(
+                &app,
+                "Converge Tray was updated but cannot restart",
+                &format!(
+                    "Starting {} failed ({e}); quit and start Converge Tray again to use the new version.",
+                    new_program.display()
+                ),
+            ),
+        }
+    });
+}
