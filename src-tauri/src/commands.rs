@@ -2,7 +2,8 @@
 
 use converge_host::JobsOverview;
 use inbox::{
-    BatchOutcome, ChainReport, HistoryPage, HistoryQuery, Inbox, Resolver, Snapshot, Verdict,
+    BatchOutcome, ChainReport, GrantOffers, GrantRecord, GrantSpec, HistoryPage, HistoryQuery,
+    Inbox, Resolver, Snapshot, Verdict,
 };
 use settings::{Settings, ShortcutsStatus};
 use tauri::{AppHandle, State, WebviewWindow};
@@ -41,6 +42,53 @@ pub fn inbox_decide_batch(
 ) -> Result<BatchOutcome, ShellError> {
     let surface = surface_of(&window)?;
     Ok(inbox.decide_batch(&request_ids, verdict, surface)?)
+}
+
+/// What a request's card offers to grant (nothing for a high-risk request).
+#[tauri::command]
+pub fn grant_offers(
+    inbox: State<'_, Inbox>,
+    request_id: String,
+) -> Result<GrantOffers, ShellError> {
+    let request = inbox
+        .request(&request_id)?
+        .ok_or_else(|| format!("no request {request_id}"))?;
+    Ok(inbox::grant_offers(&request))
+}
+
+/// Approves a request from its card and grants what `spec` says from now on. The surface is
+/// the calling window's; the local API has no such method.
+#[tauri::command]
+pub fn inbox_approve_and_grant(
+    window: WebviewWindow,
+    inbox: State<'_, Inbox>,
+    request_id: String,
+    spec: GrantSpec,
+) -> Result<GrantRecord, ShellError> {
+    let surface = surface_of(&window)?;
+    let (_, grant) = inbox.approve_and_grant(&request_id, spec, surface)?;
+    Ok(grant)
+}
+
+/// The live grants, then the most recent past ones.
+#[tauri::command]
+pub fn grants_list(inbox: State<'_, Inbox>) -> Result<Vec<GrantRecord>, ShellError> {
+    Ok(inbox.grants(GRANTS_LISTED)?)
+}
+
+/// How many grants a list shows at most: every live one, then past ones.
+const GRANTS_LISTED: u32 = 200;
+
+/// Revokes a live grant, as the calling window.
+#[tauri::command]
+pub fn grant_revoke(
+    window: WebviewWindow,
+    inbox: State<'_, Inbox>,
+    grant_id: String,
+) -> Result<(), ShellError> {
+    let surface = surface_of(&window)?;
+    inbox.revoke_grant(&grant_id, surface)?;
+    Ok(())
 }
 
 /// The surface a window decides as; only the popover and the full window decide.

@@ -81,7 +81,9 @@ fn on_inbox_event(app: &AppHandle, kind: InboxEventKind) {
         InboxEventKind::RequestResolved { request } => close(app, &request.id),
         InboxEventKind::AgentUpdated { agent } => on_agent(app, &agent),
         // problems.rs tells the person (a notification and the window's banner).
-        InboxEventKind::RequestCreated { .. } | InboxEventKind::Problem { .. } => {}
+        InboxEventKind::RequestCreated { .. }
+        | InboxEventKind::Problem { .. }
+        | InboxEventKind::GrantsChanged {} => {}
     }
 }
 

@@ -178,9 +178,9 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
                 Ok(Update::Event(event)) => match event.kind {
                     InboxEventKind::RequestCreated { request } => request.is_pending(),
                     InboxEventKind::RequestResolved { .. } => false,
-                    InboxEventKind::AgentUpdated { .. } | InboxEventKind::Problem { .. } => {
-                        continue
-                    }
+                    InboxEventKind::AgentUpdated { .. }
+                    | InboxEventKind::Problem { .. }
+                    | InboxEventKind::GrantsChanged {} => continue,
                 },
                 Ok(Update::Resync(snapshot)) => !snapshot.pending.is_empty(),
                 Err(e) => {

@@ -152,6 +152,9 @@ fn set_autostart(app: &AppHandle, item: &CheckMenuItem<tauri::Wry>) {
     let _ = app.emit(crate::preferences::CHANGED_EVENT, settings);
 }
 
+/// How stale the tray's grant count may get when nothing else happens.
+const GLANCE_AT_LEAST_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
+
 async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
     let mut updates = inbox.subscribe();
     let mut shown: Option<Glance> = None;
@@ -165,9 +168,10 @@ async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
             }
             Err(e) => tracing::error!("tray: cannot read the inbox: {e}"),
         }
-        match updates.next().await {
-            Ok(Update::Event(_) | Update::Resync(_)) => {}
-            Err(e) => tracing::error!("tray: inbox updates failed: {e}"),
+        // Grants expire without an event: the count is looked at again now and then.
+        match tokio::time::timeout(GLANCE_AT_LEAST_EVERY, updates.next()).await {
+            Ok(Ok(Update::Event(_) | Update::Resync(_))) | Err(_) => {}
+            Ok(Err(e)) => tracing::error!("tray: inbox updates failed: {e}"),
         }
     }
 }

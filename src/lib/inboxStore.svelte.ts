@@ -106,6 +106,9 @@ export class InboxStore {
       case "problem":
         // The backend shows it as a notification; nothing here changes.
         break;
+      case "grants-changed":
+        // The grants are read through their own command; no pending request changed.
+        break;
     }
   }
 

@@ -105,6 +105,7 @@ describe("InboxStore", () => {
       at: NOW,
       reason: null,
       remembered: null,
+      grant: null,
     } as const;
 
     store.apply(created(2, makeRequest({ id: "done", resolution })));

@@ -45,6 +45,8 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
 export const AUDIT_EVENT_LABEL: Record<AuditEvent, string> = {
   requested: "Requested",
   resolved: "Resolved",
+  "grant-made": "Grant made",
+  "grant-ended": "Grant ended",
 };
 
 export const RESOLVER_LABEL: Record<Resolver, string> = {
@@ -56,6 +58,7 @@ export const RESOLVER_LABEL: Record<Resolver, string> = {
   timeout: "Timeout",
   requester: "Requester",
   system: "System",
+  grant: "Grant",
 };
 
 export const ON_TIMEOUT_LABEL: Record<OnTimeout, string> = {

@@ -63,7 +63,14 @@ export function resolved(seq: number, request: ApprovalRequest): InboxEvent {
     type: "request-resolved",
     request: {
       ...request,
-      resolution: { outcome: "approved", by: "popover", at: NOW, reason: null, remembered: null },
+      resolution: {
+        outcome: "approved",
+        by: "popover",
+        at: NOW,
+        reason: null,
+        remembered: null,
+        grant: null,
+      },
     },
   });
 }
@@ -88,6 +95,7 @@ export function makeAuditEntry(
     decided_by: null,
     reason: null,
     remembered: null,
+    grant_id: null,
     prev_hash: "0".repeat(64),
     hash: "f".repeat(64),
     ...overrides,

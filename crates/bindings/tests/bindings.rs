@@ -66,6 +66,9 @@ fn generate(into: &Path) {
     NewRequest::export_all(&cfg).unwrap();
     Settings::export_all(&cfg).unwrap();
     ShortcutsStatus::export_all(&cfg).unwrap();
+    inbox::GrantOffers::export_all(&cfg).unwrap();
+    inbox::GrantRecord::export_all(&cfg).unwrap();
+    inbox::GrantSpec::export_all(&cfg).unwrap();
     converge_host::JobsOverview::export_all(&cfg).unwrap();
     fs::write(into.join("commands.ts"), commands_ts()).unwrap();
 }

@@ -21,6 +21,11 @@ const GENESIS: &str = "000000000000000000000000000000000000000000000000000000000
 pub enum AuditEvent {
     Requested,
     Resolved,
+    /// A person made a grant from a request's card (`request_id`); `title` says what it
+    /// allows, `details` where and until when, `decided_by` through which surface.
+    GrantMade,
+    /// A grant ended before it expired: revoked by the person, or its agent gone (`system`).
+    GrantEnded,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
@@ -42,6 +47,8 @@ pub struct AuditEntry {
     pub reason: Option<String>,
     /// The agent's own "always allow" choice the person approved with.
     pub remembered: Option<String>,
+    /// The grant made, ended, or (on a `resolved` entry) that approved the request.
+    pub grant_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -64,6 +71,9 @@ struct Hashed<'a> {
     /// Left out when absent, so entries written before it existed keep their hash.
     #[serde(skip_serializing_if = "Option::is_none")]
     remembered: Option<&'a str>,
+    /// The same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    grant_id: Option<&'a str>,
     prev_hash: &'a str,
 }
 
@@ -83,6 +93,7 @@ impl AuditEntry {
             decided_by: self.decided_by,
             reason: self.reason.as_deref(),
             remembered: self.remembered.as_deref(),
+            grant_id: self.grant_id.as_deref(),
             prev_hash: &self.prev_hash,
         };
         let bytes = serde_json::to_vec(&hashed).expect("audit entries always serialize");
@@ -126,7 +137,7 @@ pub(crate) fn append(
     at: Millis,
 ) -> Result<AuditTail> {
     let resolution = request.resolution.as_ref();
-    let mut entry = AuditEntry {
+    let entry = AuditEntry {
         seq: tail.seq + 1,
         at,
         event,
@@ -140,15 +151,64 @@ pub(crate) fn append(
         decided_by: resolution.map(|r| r.by),
         reason: resolution.and_then(|r| r.reason.clone()),
         remembered: resolution.and_then(|r| r.remembered.clone()),
+        grant_id: resolution.and_then(|r| r.grant.clone()),
         prev_hash: tail.hash.clone(),
         hash: String::new(),
     };
+    insert(conn, entry)
+}
+
+/// What a grant entry records, beside the chain's own fields.
+pub(crate) struct GrantEntry<'a> {
+    pub event: AuditEvent,
+    pub grant_id: &'a str,
+    pub from_request: &'a str,
+    pub agent_id: &'a str,
+    pub action: &'a str,
+    /// What it allows.
+    pub label: &'a str,
+    /// Where and until when.
+    pub scope: &'a str,
+    pub by: Resolver,
+}
+
+/// Appends a grant's making or end inside the caller's transaction (see [`append`]).
+pub(crate) fn append_grant(
+    conn: &Connection,
+    tail: &AuditTail,
+    grant: &GrantEntry,
+    at: Millis,
+) -> Result<AuditTail> {
+    insert(
+        conn,
+        AuditEntry {
+            seq: tail.seq + 1,
+            at,
+            event: grant.event,
+            request_id: grant.from_request.to_owned(),
+            agent_id: grant.agent_id.to_owned(),
+            action: grant.action.to_owned(),
+            title: grant.label.to_owned(),
+            details: grant.scope.to_owned(),
+            requester: None,
+            outcome: None,
+            decided_by: Some(grant.by),
+            reason: None,
+            remembered: None,
+            grant_id: Some(grant.grant_id.to_owned()),
+            prev_hash: tail.hash.clone(),
+            hash: String::new(),
+        },
+    )
+}
+
+fn insert(conn: &Connection, mut entry: AuditEntry) -> Result<AuditTail> {
     entry.hash = entry.compute_hash();
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, event, request_id, agent_id, action, title, details,
                             requester, outcome, decided_by, reason, prev_hash, hash,
-                            remembered)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                            remembered, grant_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
     )?
     .execute(params![
         entry.seq,
@@ -166,6 +226,7 @@ pub(crate) fn append(
         entry.prev_hash,
         entry.hash,
         entry.remembered,
+        entry.grant_id,
     ])?;
     Ok(AuditTail {
         seq: entry.seq,
@@ -248,6 +309,7 @@ pub(crate) fn check_resolution(conn: &Connection, request: &ApprovalRequest) -> 
         || entry.decided_by != Some(resolution.by)
         || entry.reason != resolution.reason
         || entry.remembered != resolution.remembered
+        || entry.grant_id != resolution.grant
     {
         return Err(format!(
             "the audit log records a different decision (entry {})",
@@ -383,7 +445,7 @@ fn escape_like(text: &str) -> String {
 }
 
 const ENTRY_SELECT: &str = "SELECT seq, at, event, request_id, agent_id, action, title, details,
-    requester, outcome, decided_by, reason, prev_hash, hash, remembered FROM audit";
+    requester, outcome, decided_by, reason, prev_hash, hash, remembered, grant_id FROM audit";
 
 fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -408,6 +470,7 @@ fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
         prev_hash: row.get(12)?,
         hash: row.get(13)?,
         remembered: row.get(14)?,
+        grant_id: row.get(15)?,
     })
 }
 

@@ -19,6 +19,10 @@ pub struct Glance {
     pub state: GlanceState,
     pub agents_working: u32,
     pub approvals_waiting: u32,
+    /// Grants live now: each approves requests without asking (`Inbox::glance` counts them;
+    /// a snapshot does not hold grants).
+    #[serde(default)]
+    pub grants_active: u32,
 }
 
 impl Glance {
@@ -50,6 +54,15 @@ impl Glance {
             state,
             agents_working,
             approvals_waiting,
+            grants_active: 0,
+        }
+    }
+
+    /// The same, with the live grants counted.
+    pub fn with_grants(self, grants_active: usize) -> Self {
+        Self {
+            grants_active: grants_active as u32,
+            ..self
         }
     }
 
@@ -65,6 +78,11 @@ impl Glance {
             0 => {}
             1 => parts.push("1 approval waiting".to_owned()),
             n => parts.push(format!("{n} approvals waiting")),
+        }
+        match self.grants_active {
+            0 => {}
+            1 => parts.push("1 grant active".to_owned()),
+            n => parts.push(format!("{n} grants active")),
         }
         if parts.is_empty() {
             "Converge — no agents working".to_owned()
@@ -127,6 +145,10 @@ mod tests {
         assert_eq!(
             glance.tooltip(),
             "Converge — 2 agents working, 1 approval waiting"
+        );
+        assert_eq!(
+            glance.with_grants(3).tooltip(),
+            "Converge — 2 agents working, 1 approval waiting, 3 grants active"
         );
     }
 

@@ -13,6 +13,7 @@ use tokio::sync::{broadcast, watch, Notify};
 
 use crate::audit::{self, HistoryPage, HistoryQuery};
 use crate::error::{Error, Result};
+use crate::granting::{self, GrantFor, GrantRecord, GrantSpec, GrantWhat};
 use crate::model::*;
 use crate::risk::RiskRules;
 
@@ -187,7 +188,8 @@ impl Inbox {
         let state = self.lock();
         let agents = state.store.agents()?;
         let pending = state.store.pending_count(None)?;
-        Ok(crate::Glance::from_counts(&agents, pending))
+        let grants = state.store.live_grant_count(self.now())?;
+        Ok(crate::Glance::from_counts(&agents, pending).with_grants(grants))
     }
 
     /// The rules new requests' risk is assessed by from now on (the built-in ones and the
@@ -301,6 +303,12 @@ impl Inbox {
             remember_choices: new.remember_choices,
         };
         request.risk = state.risk_rules.assess(&request);
+        // A high-risk request is never approved by a grant: one at a time, from its card.
+        let granted_by = if request.risk.level == RiskLevel::High {
+            None
+        } else {
+            covering_grant(&state.store, &request, now)?
+        };
         state.store.insert_request(&request)?;
         self.publish(
             &mut state,
@@ -309,9 +317,185 @@ impl Inbox {
             },
         );
         self.publish_agent(&mut state, &request.agent_id)?;
+        if let Some(grant) = granted_by {
+            let resolution = Resolution {
+                outcome: Outcome::Approved,
+                by: Resolver::Grant,
+                at: now,
+                reason: None,
+                remembered: None,
+                grant: Some(grant),
+            };
+            request =
+                first_or_already(self.resolve_locked(&mut state, &request.id, resolution)?)?;
+            self.publish(&mut state, InboxEventKind::GrantsChanged {});
+        }
         drop(state);
         self.inner.timer_wake.notify_one();
         Ok(request)
+    }
+
+    /// A person approves a request on its card (or its notification) and grants what it
+    /// asked for from now on: later requests of the same agent that `spec` covers are
+    /// approved at once, by the grant. Refused through a key, a policy or anything else
+    /// that is not a person reading the request; for a high-risk request; for a command
+    /// prefix the request's command does not start with (or a command with shell
+    /// operators); for a whole tool when the tool is a shell; for the project when the
+    /// request names no plain absolute directory.
+    pub fn approve_and_grant(
+        &self,
+        id: &str,
+        spec: GrantSpec,
+        by: Resolver,
+    ) -> Result<(ApprovalRequest, GrantRecord)> {
+        if !granting::is_grant_surface(by) {
+            return Err(Error::invalid(
+                "surface",
+                format!(
+                    "a grant is made on a request's card or notification, not by {}",
+                    by.described()
+                ),
+            ));
+        }
+        let now = self.now();
+        let mut state = self.lock();
+        let request = state
+            .store
+            .request(id)?
+            .ok_or_else(|| Error::NotFound(id.to_owned()))?;
+        if request.is_pending() && now >= request.deadline {
+            let (Resolved::Now(expired) | Resolved::Already(expired)) =
+                self.resolve_locked(&mut state, id, timeout_resolution(&request, now))?;
+            return Err(already(expired));
+        }
+        if !request.is_pending() {
+            return Err(already(request));
+        }
+        if request.risk.level == RiskLevel::High {
+            return Err(Error::invalid(
+                "grant",
+                "a high-risk request is approved one at a time from its card, never granted",
+            ));
+        }
+        let said = granting::what_it_says(&request);
+        let pattern = match &spec.what {
+            GrantWhat::ThisAction => request.details.clone(),
+            GrantWhat::CommandPrefix { words } => {
+                let Some(command) = &said.command else {
+                    return Err(Error::invalid(
+                        "grant",
+                        "this request runs no shell command",
+                    ));
+                };
+                let Some(all) = grants::command_words(command) else {
+                    return Err(Error::invalid(
+                        "grant",
+                        "this command has shell operators, substitutions or redirections: grant exactly this action instead",
+                    ));
+                };
+                if words.is_empty() || words.iter().any(String::is_empty) || !all.starts_with(words)
+                {
+                    return Err(Error::invalid(
+                        "grant",
+                        "the prefix must be the first words of this request's command",
+                    ));
+                }
+                serde_json::to_string(words).expect("a list of strings serializes")
+            }
+            GrantWhat::Tool => {
+                if said.command.is_some() {
+                    return Err(Error::invalid(
+                        "grant",
+                        "a shell is never granted as a whole tool: grant a command prefix",
+                    ));
+                }
+                String::new()
+            }
+        };
+        let project = match (spec.in_project, &said.cwd) {
+            (false, _) => None,
+            (true, Some(dir)) if granting::is_plain_dir(dir) => Some(dir.clone()),
+            (true, _) => {
+                return Err(Error::invalid(
+                    "grant",
+                    "this request names no project directory to limit the grant to",
+                ))
+            }
+        };
+        let grant = GrantRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            agent_id: request.agent_id.clone(),
+            project,
+            label: granting::label(&spec.what, &request.action, &said),
+            what: spec.what,
+            action: request.action.clone(),
+            from_request: request.id.clone(),
+            created_at: now,
+            created_by: by,
+            expires_at: now.saturating_add(spec.duration.millis()),
+            until_session_end: spec.duration == GrantFor::Session,
+            ended_at: None,
+            ended_by: None,
+            uses: 0,
+        };
+        let resolution = Resolution {
+            outcome: Outcome::Approved,
+            by,
+            at: now,
+            reason: None,
+            remembered: None,
+            grant: None,
+        };
+        let approved = first_or_already(self.resolve_locked(&mut state, id, resolution)?)?;
+        state.store.insert_grant(&grant, &pattern)?;
+        self.publish(&mut state, InboxEventKind::GrantsChanged {});
+        Ok((approved, grant))
+    }
+
+    /// A person revokes a live grant: from now on it approves nothing.
+    pub fn revoke_grant(&self, grant_id: &str, by: Resolver) -> Result<GrantRecord> {
+        if !granting::is_grant_surface(by) {
+            return Err(Error::invalid(
+                "surface",
+                format!("a grant is revoked in the app, not by {}", by.described()),
+            ));
+        }
+        let now = self.now();
+        let mut state = self.lock();
+        match state.store.end_grant(grant_id, by, now)? {
+            Some(grant) => {
+                self.publish(&mut state, InboxEventKind::GrantsChanged {});
+                Ok(grant)
+            }
+            None => match state.store.grant(grant_id)? {
+                Some(_) => Err(Error::invalid("grant", "it has ended or expired already")),
+                None => Err(Error::NotFound(grant_id.to_owned())),
+            },
+        }
+    }
+
+    /// The live grants, then the most recent past ones: at most `limit` in all.
+    pub fn grants(&self, limit: u32) -> Result<Vec<GrantRecord>> {
+        let now = self.now();
+        self.lock().store.grants(now, limit)
+    }
+
+    /// How many grants are live now.
+    pub fn live_grant_count(&self) -> Result<usize> {
+        let now = self.now();
+        self.lock().store.live_grant_count(now)
+    }
+
+    /// Ends the agent's grants that last until its session ends: it is gone.
+    fn end_session_grants(&self, state: &mut State, agent_id: &str, now: Millis) -> Result<()> {
+        let mut ended = false;
+        for id in state.store.session_grants_of(agent_id)? {
+            ended |= state.store.end_grant(&id, Resolver::System, now)?.is_some();
+        }
+        if ended {
+            self.publish(state, InboxEventKind::GrantsChanged {});
+        }
+        Ok(())
     }
 
     /// A person's decision on several requests at once, through one of the app's surfaces.
@@ -422,6 +606,7 @@ impl Inbox {
             at: now,
             reason,
             remembered,
+            grant: None,
         };
         first_or_already(self.resolve_locked(&mut state, id, resolution)?)
     }
@@ -444,6 +629,7 @@ impl Inbox {
             at: self.now(),
             reason,
             remembered: None,
+            grant: None,
         };
         let mut state = self.lock();
         first_or_already(self.resolve_locked(&mut state, id, resolution)?)
@@ -462,6 +648,7 @@ impl Inbox {
                 at: now,
                 reason: Some("the agent went away".into()),
                 remembered: None,
+                grant: None,
             };
             if let Resolved::Now(request) = self.resolve_locked(&mut state, &id, resolution)? {
                 closed.push(request);
@@ -470,6 +657,7 @@ impl Inbox {
         if let Some(agent) = state.store.mark_gone(agent_id)? {
             self.publish(&mut state, InboxEventKind::AgentUpdated { agent });
         }
+        self.end_session_grants(&mut state, agent_id, now)?;
         Ok(closed)
     }
 
@@ -537,6 +725,7 @@ impl Inbox {
             }
         }
         for agent in state.store.age_out_agents(now - stale_after)? {
+            self.end_session_grants(&mut state, &agent.id, now)?;
             self.publish(&mut state, InboxEventKind::AgentUpdated { agent });
         }
         let next_deadline = state.store.next_deadline()?;
@@ -557,6 +746,27 @@ impl Inbox {
     }
 }
 
+/// The first live grant of the request's agent that covers it, if any.
+fn covering_grant(
+    store: &crate::store::Store,
+    request: &ApprovalRequest,
+    now: Millis,
+) -> Result<Option<String>> {
+    let live = store.live_grants_of(&request.agent_id, now)?;
+    if live.is_empty() {
+        return Ok(None);
+    }
+    let said = granting::what_it_says(request);
+    let candidate = grants::Candidate {
+        agent_id: &request.agent_id,
+        action: &request.action,
+        details: &request.details,
+        command: said.command.as_deref(),
+        cwd: said.cwd.as_deref(),
+    };
+    Ok(grants::first_cover(&live, &candidate, now).map(|grant| grant.id.clone()))
+}
+
 fn timeout_resolution(request: &ApprovalRequest, now: Millis) -> Resolution {
     let waited = crate::validate::describe_duration(request.deadline - request.created_at);
     let reason = match request.on_timeout {
@@ -571,6 +781,7 @@ fn timeout_resolution(request: &ApprovalRequest, now: Millis) -> Resolution {
         at: now,
         reason: Some(reason),
         remembered: None,
+        grant: None,
     }
 }
 

@@ -9,6 +9,8 @@ mod audit;
 mod enum_text;
 mod error;
 mod glance;
+mod grant_store;
+mod granting;
 mod inbox;
 mod risk;
 mod store;
@@ -21,6 +23,9 @@ use protocol::model;
 pub use audit::{AuditEntry, AuditEvent, HistoryPage, HistoryQuery};
 pub use error::{Error, Result};
 pub use glance::{Glance, GlanceState};
+pub use granting::{
+    grant_offers, GrantFor, GrantOffer, GrantOffers, GrantRecord, GrantSpec, GrantWhat,
+};
 pub use inbox::{Inbox, InboxConfig, Subscription, Update};
 pub use model::*;
 pub use protocol::limits::{self, clip, describe_duration};

@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_initial.sql"),
     include_str!("migrations/0002_risk.sql"),
     include_str!("migrations/0003_remember.sql"),
+    include_str!("migrations/0004_grants.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -56,8 +57,9 @@ pub struct MovedAside {
 }
 
 pub struct Store {
-    conn: Connection,
-    tail: AuditTail,
+    // Also used by grant_store.rs, which adds the grants' operations.
+    pub(crate) conn: Connection,
+    pub(crate) tail: AuditTail,
 }
 
 /// The result of trying to resolve a request.
@@ -459,7 +461,7 @@ impl Store {
         let changed = tx
             .prepare_cached(
                 "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
-                                     remembered = ?6
+                                     remembered = ?6, grant_id = ?7
                  WHERE id = ?1 AND outcome IS NULL",
             )?
             .execute(params![
@@ -469,6 +471,7 @@ impl Store {
                 resolution.at,
                 resolution.reason,
                 resolution.remembered,
+                resolution.grant,
             ])?;
         let request = tx
             .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
@@ -645,7 +648,7 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
 
 const REQUEST_SELECT: &str = "SELECT id, agent_id, action, title, details, pid, uid, exe,
     created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason,
-    risk_level, risk_rule, remember_choices, remembered
+    risk_level, risk_rule, remember_choices, remembered, grant_id
     FROM requests";
 
 fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
@@ -657,6 +660,7 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
             at: row.get(14)?,
             reason: row.get(15)?,
             remembered: row.get(19)?,
+            grant: row.get(20)?,
         }),
         None => None,
     };

@@ -594,6 +594,7 @@ async fn events_are_numbered_and_say_what_changed() {
                 }
             }
             InboxEventKind::Problem { .. } => "problem",
+            InboxEventKind::GrantsChanged {} => "grants",
         });
     }
     assert_eq!(

@@ -149,6 +149,8 @@ pub enum Resolver {
     Requester,
     /// The inbox closed it because its agent went away.
     System,
+    /// A grant the person made earlier from a card (named in the resolution's `grant`).
+    Grant,
 }
 
 impl Resolver {
@@ -163,6 +165,7 @@ impl Resolver {
             Self::Timeout => "the timeout",
             Self::Requester => "the requester",
             Self::System => "the inbox",
+            Self::Grant => "a grant",
         }
     }
 
@@ -201,6 +204,9 @@ pub struct Resolution {
     /// from older servers).
     #[serde(default)]
     pub remembered: Option<String>,
+    /// The grant that approved it, when `by` is `grant` (absent from older servers).
+    #[serde(default)]
+    pub grant: Option<String>,
 }
 
 /// How risky a request looks, from the inbox's rules (built-in and the user's).
@@ -282,6 +288,8 @@ pub enum InboxEventKind {
     Problem {
         message: String,
     },
+    /// A grant was made, revoked or ended with its agent's session: read the list again.
+    GrantsChanged {},
 }
 
 /// A change in the inbox, numbered in the order it happened.

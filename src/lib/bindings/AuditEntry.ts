@@ -11,4 +11,8 @@ requester: string | null, outcome: Outcome | null, decided_by: Resolver | null, 
 /**
  * The agent's own "always allow" choice the person approved with.
  */
-remembered: string | null, prev_hash: string, hash: string, };
+remembered: string | null, 
+/**
+ * The grant made, ended, or (on a `resolved` entry) that approved the request.
+ */
+grant_id: string | null, prev_hash: string, hash: string, };

@@ -7,4 +7,8 @@ export type Resolution = { outcome: Outcome, by: Resolver, at: number, reason: s
  * The agent's own "always allow" choice the person approved with, if any (absent
  * from older servers).
  */
-remembered: string | null, };
+remembered: string | null, 
+/**
+ * The grant that approved it, when `by` is `grant` (absent from older servers).
+ */
+grant: string | null, };

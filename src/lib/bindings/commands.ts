@@ -8,6 +8,14 @@ export const COMMAND = {
   inboxDecide: "inbox_decide",
   /** Granted to: popover, window. */
   inboxDecideBatch: "inbox_decide_batch",
+  /** Granted to: popover, window. */
+  grantOffers: "grant_offers",
+  /** Granted to: popover, window. */
+  inboxApproveAndGrant: "inbox_approve_and_grant",
+  /** Granted to: popover, window. */
+  grantsList: "grants_list",
+  /** Granted to: popover, window. */
+  grantRevoke: "grant_revoke",
   /** Granted to: popover. */
   popoverHide: "popover_hide",
   /** Granted to: popover. */

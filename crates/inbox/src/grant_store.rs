@@ -1,0 +1,226 @@
+//! The grants' rows in the store, each change in one transaction with its audit entry.
+
+use rusqlite::{params, OptionalExtension, Row};
+
+use crate::audit::{self, AuditEvent, GrantEntry};
+use crate::enum_text::{enum_str, parse_enum};
+use crate::error::Result;
+use crate::granting::{GrantRecord, GrantWhat};
+use crate::model::{Millis, Resolver};
+use crate::store::Store;
+
+const GRANT_SELECT: &str = "SELECT g.id, g.agent_id, g.project, g.kind, g.action, g.pattern,
+    g.label, g.from_request, g.created_at, g.created_by, g.expires_at, g.until_session_end,
+    g.ended_at, g.ended_by,
+    (SELECT count(*) FROM requests r WHERE r.grant_id = g.id) AS uses
+    FROM grants g";
+
+impl Store {
+    /// Stores a new grant and its `grant-made` audit entry.
+    pub(crate) fn insert_grant(&mut self, grant: &GrantRecord, pattern: &str) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO grants (id, agent_id, project, kind, action, pattern, label,
+                                 from_request, created_at, created_by, expires_at,
+                                 until_session_end)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        )?
+        .execute(params![
+            grant.id,
+            grant.agent_id,
+            grant.project,
+            kind(&grant.what),
+            grant.action,
+            pattern,
+            grant.label,
+            grant.from_request,
+            grant.created_at,
+            enum_str(&grant.created_by),
+            grant.expires_at,
+            grant.until_session_end,
+        ])?;
+        let tail = audit::append_grant(
+            &tx,
+            &self.tail,
+            &GrantEntry {
+                event: AuditEvent::GrantMade,
+                grant_id: &grant.id,
+                from_request: &grant.from_request,
+                agent_id: &grant.agent_id,
+                action: &grant.action,
+                label: &grant.label,
+                scope: &grant.scope_text(),
+                by: grant.created_by,
+            },
+            grant.created_at,
+        )?;
+        tx.commit()?;
+        self.tail = tail;
+        Ok(())
+    }
+
+    /// Ends a live grant, with its `grant-ended` audit entry; `None` if there is no such
+    /// grant or it had ended or expired already.
+    pub(crate) fn end_grant(
+        &mut self,
+        id: &str,
+        by: Resolver,
+        now: Millis,
+    ) -> Result<Option<GrantRecord>> {
+        let tx = self.conn.transaction()?;
+        let changed = tx
+            .prepare_cached(
+                "UPDATE grants SET ended_at = ?2, ended_by = ?3
+                 WHERE id = ?1 AND ended_at IS NULL AND expires_at > ?2",
+            )?
+            .execute(params![id, now, enum_str(&by)])?;
+        if changed == 0 {
+            return Ok(None);
+        }
+        let grant = tx
+            .prepare_cached(&format!("{GRANT_SELECT} WHERE g.id = ?1"))?
+            .query_row([id], grant_from_row)?;
+        let tail = audit::append_grant(
+            &tx,
+            &self.tail,
+            &GrantEntry {
+                event: AuditEvent::GrantEnded,
+                grant_id: &grant.id,
+                from_request: &grant.from_request,
+                agent_id: &grant.agent_id,
+                action: &grant.action,
+                label: &grant.label,
+                scope: &grant.scope_text(),
+                by,
+            },
+            now,
+        )?;
+        tx.commit()?;
+        self.tail = tail;
+        Ok(Some(grant))
+    }
+
+    pub(crate) fn grant(&self, id: &str) -> Result<Option<GrantRecord>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!("{GRANT_SELECT} WHERE g.id = ?1"))?
+            .query_row([id], grant_from_row)
+            .optional()?)
+    }
+
+    /// The agent's grants that have neither ended nor expired, oldest first, as the
+    /// matcher takes them.
+    pub(crate) fn live_grants_of(&self, agent_id: &str, now: Millis) -> Result<Vec<grants::Grant>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, kind, action, pattern, project, expires_at FROM grants
+             WHERE agent_id = ?1 AND ended_at IS NULL AND expires_at > ?2
+             ORDER BY created_at, rowid",
+        )?;
+        let rows = stmt.query_map(params![agent_id, now], |row| {
+            let kind: String = row.get(1)?;
+            let action: String = row.get(2)?;
+            let pattern: String = row.get(3)?;
+            let pattern = match kind.as_str() {
+                "this-action" => grants::Pattern::Exact {
+                    action,
+                    details: pattern,
+                },
+                "command-prefix" => grants::Pattern::CommandPrefix {
+                    action,
+                    words: serde_json::from_str(&pattern).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(
+                            3,
+                            rusqlite::types::Type::Text,
+                            e.into(),
+                        )
+                    })?,
+                },
+                _ => grants::Pattern::Tool { action },
+            };
+            Ok(grants::Grant {
+                id: row.get(0)?,
+                pattern,
+                scope: grants::Scope {
+                    agent_id: agent_id.to_owned(),
+                    project: row.get(4)?,
+                },
+                expires_at: row.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The agent's live grants that last until its session ends.
+    pub(crate) fn session_grants_of(&self, agent_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id FROM grants WHERE agent_id = ?1 AND ended_at IS NULL AND until_session_end = 1",
+        )?;
+        let ids = stmt
+            .query_map([agent_id], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// Every grant still live, then the most recent past ones, up to `limit` in all.
+    pub(crate) fn grants(&self, now: Millis, limit: u32) -> Result<Vec<GrantRecord>> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{GRANT_SELECT}
+             ORDER BY (g.ended_at IS NULL AND g.expires_at > ?1) DESC, g.created_at DESC, g.rowid DESC
+             LIMIT ?2"
+        ))?;
+        let list = stmt
+            .query_map(params![now, limit], grant_from_row)?
+            .collect::<Result<_, _>>()?;
+        Ok(list)
+    }
+
+    pub(crate) fn live_grant_count(&self, now: Millis) -> Result<usize> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM grants WHERE ended_at IS NULL AND expires_at > ?1",
+            [now],
+            |r| r.get(0),
+        )?;
+        Ok(n as usize)
+    }
+}
+
+fn kind(what: &GrantWhat) -> &'static str {
+    match what {
+        GrantWhat::ThisAction => "this-action",
+        GrantWhat::CommandPrefix { .. } => "command-prefix",
+        GrantWhat::Tool => "tool",
+    }
+}
+
+fn grant_from_row(row: &Row) -> rusqlite::Result<GrantRecord> {
+    let kind: String = row.get(3)?;
+    let pattern: String = row.get(5)?;
+    let what = match kind.as_str() {
+        "this-action" => GrantWhat::ThisAction,
+        "command-prefix" => GrantWhat::CommandPrefix {
+            words: serde_json::from_str(&pattern).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+            })?,
+        },
+        _ => GrantWhat::Tool,
+    };
+    Ok(GrantRecord {
+        id: row.get(0)?,
+        agent_id: row.get(1)?,
+        project: row.get(2)?,
+        what,
+        action: row.get(4)?,
+        label: row.get(6)?,
+        from_request: row.get(7)?,
+        created_at: row.get(8)?,
+        created_by: parse_enum(&row.get::<_, String>(9)?)?,
+        expires_at: row.get(10)?,
+        until_session_end: row.get(11)?,
+        ended_at: row.get(12)?,
+        ended_by: row
+            .get::<_, Option<String>>(13)?
+            .map(|s| parse_enum(&s))
+            .transpose()?,
+        uses: row.get::<_, i64>(14)? as u32,
+    })
+}

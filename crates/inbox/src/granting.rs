@@ -1,0 +1,214 @@
+//! Grants as the inbox keeps them: what a person picks on a card ([`GrantSpec`]), the
+//! grant as stored and listed ([`GrantRecord`]), and what a request says that a grant can
+//! match on (its shell command, its directory). The matching itself is `crates/grants`.
+
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+
+use crate::model::{ApprovalRequest, Millis, Resolver};
+
+/// What a grant allows, as the person picked it on the card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum GrantWhat {
+    /// This exact action: the same tool with the same input, byte for byte.
+    ThisAction,
+    /// Shell commands that start with these words (a prefix of the request's command).
+    CommandPrefix { words: Vec<String> },
+    /// Any use of the request's tool; not offered for a shell.
+    Tool,
+}
+
+/// For how long.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "kebab-case")]
+pub enum GrantFor {
+    QuarterHour,
+    Hour,
+    /// Until the agent's session ends (it is gone), and at most a day.
+    Session,
+}
+
+impl GrantFor {
+    pub(crate) fn millis(self) -> Millis {
+        const MINUTE: Millis = 60_000;
+        match self {
+            Self::QuarterHour => 15 * MINUTE,
+            Self::Hour => 60 * MINUTE,
+            Self::Session => 24 * 60 * MINUTE,
+        }
+    }
+}
+
+/// What the person picked on a card: "approve, and allow this from now on".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GrantSpec {
+    pub what: GrantWhat,
+    /// Only in the request's own directory (its `cwd`) and below; else anywhere this agent
+    /// works.
+    pub in_project: bool,
+    pub duration: GrantFor,
+}
+
+/// A grant, live or past, with how often it approved a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GrantRecord {
+    pub id: String,
+    pub agent_id: String,
+    pub project: Option<String>,
+    pub what: GrantWhat,
+    pub action: String,
+    /// What it allows, in the person's words ("commands starting with `git status`").
+    pub label: String,
+    pub from_request: String,
+    #[ts(type = "number")]
+    pub created_at: Millis,
+    pub created_by: Resolver,
+    #[ts(type = "number")]
+    pub expires_at: Millis,
+    pub until_session_end: bool,
+    #[ts(type = "number | null")]
+    pub ended_at: Option<Millis>,
+    pub ended_by: Option<Resolver>,
+    /// The requests it approved.
+    pub uses: u32,
+}
+
+impl GrantRecord {
+    pub fn is_live(&self, now: Millis) -> bool {
+        self.ended_at.is_none() && now < self.expires_at
+    }
+
+    /// Where and until when, for the audit log.
+    pub(crate) fn scope_text(&self) -> String {
+        let place = match &self.project {
+            Some(dir) => format!("agent {} in {dir}", self.agent_id),
+            None => format!("agent {}", self.agent_id),
+        };
+        let until = crate::time::format_utc(self.expires_at);
+        if self.until_session_end {
+            format!("{place}, until its session ends (at the latest {until})")
+        } else {
+            format!("{place}, until {until}")
+        }
+    }
+}
+
+/// One thing a card offers to grant, with the words it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GrantOffer {
+    pub what: GrantWhat,
+    pub label: String,
+}
+
+/// What a request's card offers to grant: narrowest first, and the directory a grant can
+/// be limited to. Nothing for a high-risk request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct GrantOffers {
+    pub offers: Vec<GrantOffer>,
+    /// The request's own directory, when it names a plain absolute one.
+    pub project: Option<String>,
+}
+
+/// How many words a command prefix offered on a card has at most.
+const MAX_PREFIX_WORDS: usize = 3;
+
+/// What the card of `request` offers: this exact action; for a plain shell command, its
+/// first one, two and three words (longest first); for any other tool, the whole tool.
+/// A command with shell operators is offered only exactly.
+pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
+    if request.risk.level == crate::model::RiskLevel::High {
+        return GrantOffers {
+            offers: Vec::new(),
+            project: None,
+        };
+    }
+    let said = what_it_says(request);
+    let mut whats = vec![GrantWhat::ThisAction];
+    match &said.command {
+        Some(command) => {
+            if let Some(words) = grants::command_words(command) {
+                for n in (1..=words.len().min(MAX_PREFIX_WORDS)).rev() {
+                    whats.push(GrantWhat::CommandPrefix {
+                        words: words[..n].to_vec(),
+                    });
+                }
+            }
+        }
+        None => whats.push(GrantWhat::Tool),
+    }
+    GrantOffers {
+        offers: whats
+            .into_iter()
+            .map(|what| GrantOffer {
+                label: label(&what, &request.action, &said),
+                what,
+            })
+            .collect(),
+        project: said.cwd.filter(|dir| is_plain_dir(dir)),
+    }
+}
+
+/// The surfaces a person makes or revokes a grant through: never a key (it is pressed
+/// without reading), a policy or the local API.
+pub(crate) fn is_grant_surface(by: Resolver) -> bool {
+    matches!(
+        by,
+        Resolver::Popover | Resolver::Window | Resolver::Notification
+    )
+}
+
+/// What a request says that a grant can match on. A coding agent's hook puts the tool's
+/// input first (a JSON object) and `cwd: …` on a line of its own after it (crates/cli);
+/// anything else says neither.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Said {
+    /// The shell command, when the input has a `command` string.
+    pub command: Option<String>,
+    pub cwd: Option<String>,
+}
+
+pub(crate) fn what_it_says(request: &ApprovalRequest) -> Said {
+    let mut values =
+        serde_json::Deserializer::from_str(&request.details).into_iter::<serde_json::Value>();
+    let Some(Ok(input)) = values.next() else {
+        return Said::default();
+    };
+    let rest = &request.details[values.byte_offset()..];
+    Said {
+        command: input
+            .get("command")
+            .and_then(|c| c.as_str())
+            .map(str::to_owned),
+        cwd: rest
+            .lines()
+            .find_map(|line| line.strip_prefix("cwd: "))
+            .map(str::to_owned)
+            .filter(|dir| !dir.is_empty()),
+    }
+}
+
+/// The card's words for what a grant allows.
+pub(crate) fn label(what: &GrantWhat, action: &str, said: &Said) -> String {
+    match what {
+        GrantWhat::ThisAction => match &said.command {
+            Some(command) => format!("exactly `{command}`"),
+            None => format!("exactly this {action} request"),
+        },
+        GrantWhat::CommandPrefix { words } => {
+            format!("{action} commands starting with `{}`", words.join(" "))
+        }
+        GrantWhat::Tool => format!("any {action} request"),
+    }
+}
+
+/// An absolute directory with no empty, `.` or `..` step: one a grant can be limited to
+/// without resolving anything.
+pub(crate) fn is_plain_dir(dir: &str) -> bool {
+    dir.starts_with('/')
+        && dir
+            .trim_end_matches('/')
+            .split('/')
+            .skip(1)
+            .all(|step| !step.is_empty() && step != "." && step != "..")
+}
