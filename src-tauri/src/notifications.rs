@@ -99,10 +99,12 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
         .flatten()
         .map_or_else(|| request.agent_id.clone(), |a| a.name);
     let title = format!("Approval needed · {agent}");
-    if let Err(e) = state
-        .desktop(app)
-        .show_approval(&title, &approval_body(request), &request.id)
-    {
+    if let Err(e) = state.desktop(app).show_approval(
+        &title,
+        &approval_body(request),
+        &request.id,
+        request.risk.level == inbox::RiskLevel::High,
+    ) {
         tracing::warn!("cannot show a notification: {e}");
     }
 }
@@ -114,8 +116,15 @@ fn approval_body(request: &ApprovalRequest) -> String {
     if details.len() < request.details.len() {
         details.push('…');
     }
+    let risk = match (&request.risk.level, &request.risk.rule) {
+        (inbox::RiskLevel::High, rule) => format!(
+            "\nHigh risk · {}: approve it on its card",
+            rule.as_deref().unwrap_or("high risk")
+        ),
+        _ => String::new(),
+    };
     escape_markup(&format!(
-        "{}\n{}: {}",
+        "{}\n{}: {}{risk}",
         request.title, request.action, details
     ))
 }
@@ -200,6 +209,8 @@ mod desktop {
 
     const APP_NAME: &str = "Converge Tray";
     const APPROVAL_BUTTONS: &[(&str, &str)] = &[("approve", "Approve"), ("deny", "Deny")];
+    /// A high-risk request is approved only on its card: its notification can only deny.
+    const HIGH_RISK_BUTTONS: &[(&str, &str)] = &[("deny", "Deny")];
 
     pub struct Desktop(Option<Notifier>);
 
@@ -228,11 +239,16 @@ mod desktop {
             summary: &str,
             body: &str,
             request_id: &str,
+            high_risk: bool,
         ) -> Result<(), String> {
             let note = Notification {
                 summary,
                 body,
-                actions: APPROVAL_BUTTONS,
+                actions: if high_risk {
+                    HIGH_RISK_BUTTONS
+                } else {
+                    APPROVAL_BUTTONS
+                },
                 body_click: true,
             };
             self.notifier()?
@@ -316,11 +332,14 @@ mod desktop {
             }
         }
 
+        /// The plugin has one set of buttons; the inbox refuses its Approve on a high-risk
+        /// request.
         pub fn show_approval(
             &self,
             summary: &str,
             body: &str,
             request_id: &str,
+            _high_risk: bool,
         ) -> Result<(), String> {
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             self.app

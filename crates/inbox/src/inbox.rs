@@ -592,6 +592,19 @@ impl Inbox {
                 self.resolve_locked(&mut state, id, timeout_resolution(&pending, now))?;
             return Err(already(expired));
         }
+        if outcome == Outcome::Approved
+            && pending.is_pending()
+            && pending.risk.level == RiskLevel::High
+            && !matches!(by, Resolver::Popover | Resolver::Window)
+        {
+            return Err(Error::invalid(
+                "verdict",
+                format!(
+                    "a high-risk request is approved only from its own card, not by {}",
+                    by.described()
+                ),
+            ));
+        }
         if let Some(choice) = &remembered {
             if pending.is_pending() && !pending.remember_choices.contains(choice) {
                 return Err(Error::invalid(

@@ -533,3 +533,33 @@ fn a_card_offers_what_it_can_grant_narrowest_first() {
         .unwrap();
     assert!(grant_offers(&force).offers.is_empty(), "high risk: nothing");
 }
+
+#[test]
+fn a_high_risk_request_is_approved_only_on_its_card_one_at_a_time() {
+    let fx = Fixture::new();
+    for surface in [Resolver::Shortcut, Resolver::Notification, Resolver::Policy] {
+        let risky = fx
+            .inbox
+            .ask(bash(AGENT, "sudo rm -rf /var/lib/shop", SHOP))
+            .unwrap();
+        assert_eq!(risky.risk.level, RiskLevel::High);
+        let err = fx
+            .inbox
+            .decide(&risky.id, Verdict::Approve, surface)
+            .unwrap_err();
+        assert!(err.to_string().contains("only from its own card"), "{err}");
+        // Denying it is never held back.
+        fx.inbox
+            .decide(&risky.id, Verdict::Deny { reason: None }, surface)
+            .unwrap();
+    }
+    for surface in [Resolver::Popover, Resolver::Window] {
+        let risky = fx
+            .inbox
+            .ask(bash(AGENT, "sudo rm -rf /var/lib/shop", SHOP))
+            .unwrap();
+        fx.inbox
+            .decide(&risky.id, Verdict::Approve, surface)
+            .unwrap();
+    }
+}
