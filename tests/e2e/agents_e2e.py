@@ -17,35 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, api_call, eventually, resolution_in_audit,
-                     start_driver, stop_driven_app, visible_windows)
+from harness import (APP_ID, DRIVER, Run, api_call, card_for, eventually, find_card,
+                     resolution_in_audit, start_driver, stop_driven_app, visible_windows)
 from webdriver import Session
 
 PAYLOADS = Path(__file__).resolve().parents[2] / "crates" / "cli" / "tests" / "payloads"
 ALLOW = ('{"hookSpecificOutput":{"hookEventName":"PermissionRequest",'
          '"decision":{"behavior":"allow"}}}\n')
-
-
-def find_card(session, title):
-    """The popover's card whose title is `title`, or None."""
-    for card in session.find_all("li.card[data-request-id]"):
-        try:
-            if card.find("h3.title").text() == title:
-                return card
-        except Exception:  # a card removed while we looked at it
-            continue
-    return None
-
-
-def card_for(session, title, timeout=15.0):
-    """The card titled `title`, once it is there (None if it never comes)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        card = find_card(session, title)
-        if card is not None:
-            return card
-        time.sleep(0.1)
-    return None
 
 
 def card_starting(session, prefix, timeout=30.0):

@@ -18,8 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, eventually, resolution_in_audit, start_driver,
-                     stop_driven_app)
+from harness import (APP_ID, DRIVER, Run, card_for, eventually, find_card,
+                     resolution_in_audit, start_driver, stop_driven_app)
 from webdriver import Session
 
 AGENT = "claude-e2e-grants"
@@ -29,26 +29,6 @@ PROJECT = "/home/dana/shop"
 def shell_details(command: str) -> str:
     """Details as a coding agent's hook writes them: the tool input, then `cwd:`."""
     return json.dumps({"command": command}, indent=2) + f"\ncwd: {PROJECT}\n"
-
-
-def find_card(session, title):
-    for card in session.find_all("li.card[data-request-id]"):
-        try:
-            if card.find("h3.title").text() == title:
-                return card
-        except Exception:  # a card removed while we looked at it
-            continue
-    return None
-
-
-def card_for(session, title, timeout=15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        card = find_card(session, title)
-        if card is not None:
-            return card
-        time.sleep(0.1)
-    return None
 
 
 def audit_steps(db: Path):

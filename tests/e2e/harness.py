@@ -135,3 +135,25 @@ def pending_in_store(db: Path):
                             "ORDER BY created_at, rowid").fetchall()
     finally:
         conn.close()
+
+
+def find_card(session, title):
+    """The popover's card whose title is `title`, or None."""
+    for card in session.find_all("li.card[data-request-id]"):
+        try:
+            if card.find("h3.title").text() == title:
+                return card
+        except Exception:  # a card removed while we looked at it
+            continue
+    return None
+
+
+def card_for(session, title, timeout=15.0):
+    """The card titled `title`, once it is there (None if it never comes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        card = find_card(session, title)
+        if card is not None:
+            return card
+        time.sleep(0.1)
+    return None
