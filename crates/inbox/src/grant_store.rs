@@ -2,7 +2,7 @@
 
 use rusqlite::{params, OptionalExtension, Row};
 
-use crate::audit::{self, AuditEvent, GrantEntry};
+use crate::audit::{self, AuditEvent, AuditTail, GrantEntry};
 use crate::enum_text::{enum_str, parse_enum};
 use crate::error::Result;
 use crate::granting::{GrantRecord, GrantWhat};
@@ -39,19 +39,12 @@ impl Store {
             grant.expires_at,
             grant.until_session_end,
         ])?;
-        let tail = audit::append_grant(
+        let tail = append_entry(
             &tx,
             &self.tail,
-            &GrantEntry {
-                event: AuditEvent::GrantMade,
-                grant_id: &grant.id,
-                from_request: &grant.from_request,
-                agent_id: &grant.agent_id,
-                action: &grant.action,
-                label: &grant.label,
-                scope: &grant.scope_text(),
-                by: grant.created_by,
-            },
+            grant,
+            AuditEvent::GrantMade,
+            grant.created_by,
             grant.created_at,
         )?;
         tx.commit()?;
@@ -80,21 +73,7 @@ impl Store {
         let grant = tx
             .prepare_cached(&format!("{GRANT_SELECT} WHERE g.id = ?1"))?
             .query_row([id], grant_from_row)?;
-        let tail = audit::append_grant(
-            &tx,
-            &self.tail,
-            &GrantEntry {
-                event: AuditEvent::GrantEnded,
-                grant_id: &grant.id,
-                from_request: &grant.from_request,
-                agent_id: &grant.agent_id,
-                action: &grant.action,
-                label: &grant.label,
-                scope: &grant.scope_text(),
-                by,
-            },
-            now,
-        )?;
+        let tail = append_entry(&tx, &self.tail, &grant, AuditEvent::GrantEnded, by, now)?;
         tx.commit()?;
         self.tail = tail;
         Ok(Some(grant))
@@ -182,6 +161,32 @@ impl Store {
         )?;
         Ok(n as usize)
     }
+}
+
+/// A grant's making or end, as its audit entry.
+fn append_entry(
+    conn: &rusqlite::Connection,
+    tail: &AuditTail,
+    grant: &GrantRecord,
+    event: AuditEvent,
+    by: Resolver,
+    at: Millis,
+) -> Result<AuditTail> {
+    audit::append_grant(
+        conn,
+        tail,
+        &GrantEntry {
+            event,
+            grant_id: &grant.id,
+            from_request: &grant.from_request,
+            agent_id: &grant.agent_id,
+            action: &grant.action,
+            label: &grant.label,
+            scope: &grant.scope_text(),
+            by,
+        },
+        at,
+    )
 }
 
 fn kind(what: &GrantWhat) -> &'static str {
