@@ -1,15 +1,18 @@
 import { emit } from "@tauri-apps/api/event";
 import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { created, makeRequest, makeSettings, makeSnapshot } from "../test/fixtures";
+import { created, makeGrant, makeRequest, makeSettings, makeSnapshot } from "../test/fixtures";
 import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { JobsOverview } from "./bindings/JobsOverview";
 import {
+  approveAndGrant,
   auditVerify,
   decide,
   decideBatch,
   getSnapshot,
+  grantOffers,
+  grantsList,
   hidePopover,
   historyQuery,
   jobsOverview,
@@ -19,6 +22,7 @@ import {
   onSettingsChanged,
   openFullWindow,
   reportSelection,
+  revokeGrant,
   runJob,
   settingsGet,
   settingsSet,
@@ -80,6 +84,36 @@ describe("bridge", () => {
         command: "inbox_decide_batch",
         args: { requestIds: ["req-1", "req-2"], verdict: { verdict: "approve" } },
       },
+    ]);
+  });
+
+  it("asks for a card's offers, approves and grants, lists and revokes grants", async () => {
+    const offers = {
+      offers: [{ what: { kind: "this-action" }, label: "exactly `ls`" }],
+      project: "/home/me/shop",
+    };
+    const grant = makeGrant({ id: "grant-1" });
+    const calls = recordCommands((command) =>
+      command === "grant_offers"
+        ? offers
+        : command === "inbox_approve_and_grant"
+          ? grant
+          : command === "grants_list"
+            ? [grant]
+            : null,
+    );
+    const spec = { what: { kind: "tool" }, in_project: true, duration: "session" } as const;
+
+    await expect(grantOffers("req-1")).resolves.toEqual(offers);
+    await expect(approveAndGrant("req-1", spec)).resolves.toEqual(grant);
+    await expect(grantsList()).resolves.toEqual([grant]);
+    await revokeGrant("grant-1");
+
+    expect(calls).toEqual([
+      { command: "grant_offers", args: { requestId: "req-1" } },
+      { command: "inbox_approve_and_grant", args: { requestId: "req-1", spec } },
+      { command: "grants_list", args: {} },
+      { command: "grant_revoke", args: { grantId: "grant-1" } },
     ]);
   });
 

@@ -5,6 +5,9 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { ChainReport } from "./bindings/ChainReport";
 import { COMMAND } from "./bindings/commands";
+import type { GrantOffers } from "./bindings/GrantOffers";
+import type { GrantRecord } from "./bindings/GrantRecord";
+import type { GrantSpec } from "./bindings/GrantSpec";
 import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { InboxEvent } from "./bindings/InboxEvent";
@@ -39,6 +42,30 @@ export function decide(requestId: string, verdict: Verdict): Promise<void> {
  */
 export function decideBatch(requestIds: string[], verdict: Verdict): Promise<BatchOutcome> {
   return invoke<BatchOutcome>(COMMAND.inboxDecideBatch, { requestIds, verdict });
+}
+
+/** What the request's card offers to grant, narrowest first; nothing for a high-risk request. */
+export function grantOffers(requestId: string): Promise<GrantOffers> {
+  return invoke<GrantOffers>(COMMAND.grantOffers, { requestId });
+}
+
+/**
+ * Approves the request and grants what `spec` picks from now on, in one step; resolves to the
+ * grant, rejects with why not (and then neither happened). The backend records the surface
+ * from the calling window, never from the caller's word.
+ */
+export function approveAndGrant(requestId: string, spec: GrantSpec): Promise<GrantRecord> {
+  return invoke<GrantRecord>(COMMAND.inboxApproveAndGrant, { requestId, spec });
+}
+
+/** Every live grant, then the most recent past ones, each newest first. */
+export function grantsList(): Promise<GrantRecord[]> {
+  return invoke<GrantRecord[]>(COMMAND.grantsList);
+}
+
+/** Ends a live grant at once; rejects if it has ended or expired already. */
+export function revokeGrant(grantId: string): Promise<void> {
+  return invoke<void>(COMMAND.grantRevoke, { grantId });
 }
 
 export function hidePopover(): Promise<void> {

@@ -18,6 +18,7 @@ export class InboxStore {
   #requestListeners = new Set<() => void>();
   #agentListeners = new Set<(agent: Agent) => void>();
   #resyncListeners = new Set<() => void>();
+  #grantListeners = new Set<() => void>();
 
   readonly pendingByUrgency = $derived([...this.#pending].sort(byUrgency));
   readonly agentsByAttention = $derived([...this.#agents].sort(byAttention));
@@ -62,6 +63,17 @@ export class InboxStore {
     return () => this.#resyncListeners.delete(listener);
   }
 
+  /**
+   * Calls `listener` after a grant was made, approved a request or ended (revoked, or with its
+   * agent's session), or after a resync that may have missed one; a grant made or ended also
+   * grew the audit log. Expiry raises nothing: past its `expires_at` a grant is simply no longer
+   * live. Returns a function that stops it.
+   */
+  onGrantsChanged(listener: () => void): () => void {
+    this.#grantListeners.add(listener);
+    return () => this.#grantListeners.delete(listener);
+  }
+
   /** Replaces everything with `snapshot`, unless it is older than what is already shown. */
   reset(snapshot: Snapshot): void {
     // The initial fetch can race a pushed resync; the older of the two must not win.
@@ -77,6 +89,7 @@ export class InboxStore {
     for (const event of early) this.apply(event);
     if (isResync) {
       this.#notifyRequestsChanged();
+      this.#notifyGrantsChanged();
       for (const listener of this.#resyncListeners) listener();
     }
   }
@@ -107,7 +120,8 @@ export class InboxStore {
         // The backend shows it as a notification; nothing here changes.
         break;
       case "grants-changed":
-        // The grants are read through their own command; no pending request changed.
+        // The grants themselves are read through their own command, by whoever shows them.
+        this.#notifyGrantsChanged();
         break;
     }
   }
@@ -118,6 +132,10 @@ export class InboxStore {
 
   #notifyRequestsChanged(): void {
     for (const listener of this.#requestListeners) listener();
+  }
+
+  #notifyGrantsChanged(): void {
+    for (const listener of this.#grantListeners) listener();
   }
 }
 

@@ -207,4 +207,28 @@ describe("InboxStore", () => {
     expect(onAgent).toHaveBeenCalledTimes(2);
     expect(onResync).toHaveBeenCalledOnce();
   });
+
+  it("tells listeners when grants changed, or a resync may have changed them", () => {
+    const store = new InboxStore();
+    const onGrants = vi.fn();
+    const onRequests = vi.fn();
+    const stop = store.onGrantsChanged(onGrants);
+    store.onRequestsChanged(onRequests);
+
+    store.apply(makeEvent(2, { type: "grants-changed" }));
+    store.reset(makeSnapshot({ seq: 1 }));
+    expect(onGrants).toHaveBeenCalledOnce();
+
+    store.apply(makeEvent(3, { type: "grants-changed" }));
+    store.apply(makeEvent(3, { type: "grants-changed" }));
+    store.apply(created(4, makeRequest({ id: "r" })));
+    expect(onGrants).toHaveBeenCalledTimes(2);
+    expect(onRequests).toHaveBeenCalledOnce();
+    store.reset(makeSnapshot({ seq: 10 }));
+    expect(onGrants).toHaveBeenCalledTimes(3);
+
+    stop();
+    store.apply(makeEvent(11, { type: "grants-changed" }));
+    expect(onGrants).toHaveBeenCalledTimes(3);
+  });
 });

@@ -2,6 +2,7 @@
 import type { AgentKind } from "./bindings/AgentKind";
 import type { AgentState } from "./bindings/AgentState";
 import type { AuditEvent } from "./bindings/AuditEvent";
+import type { GrantFor } from "./bindings/GrantFor";
 import type { OnTimeout } from "./bindings/OnTimeout";
 import type { Outcome } from "./bindings/Outcome";
 import type { Resolver } from "./bindings/Resolver";
@@ -64,4 +65,11 @@ export const RESOLVER_LABEL: Record<Resolver, string> = {
 export const ON_TIMEOUT_LABEL: Record<OnTimeout, string> = {
   deny: "Deny the request",
   fallback: "Let the requester fall back to its own prompt",
+};
+
+/** Worded to end the card's sentence: "… from claude for 1 hour without asking." */
+export const GRANT_FOR_LABEL: Record<GrantFor, string> = {
+  "quarter-hour": "for 15 minutes",
+  hour: "for 1 hour",
+  session: "until this session ends",
 };

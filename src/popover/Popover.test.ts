@@ -5,20 +5,26 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import type { Snapshot } from "../lib/bindings/Snapshot";
 import {
+  approveAndGrant,
   decide,
   decideBatch,
   getSnapshot,
+  grantOffers,
+  grantsList,
   hidePopover,
   onSelectRequest,
   openFullWindow,
   reportPainted,
   reportSelection,
+  revokeGrant,
   subscribe,
 } from "../lib/bridge";
 import {
   NOW,
   created,
   makeAgent,
+  makeEvent,
+  makeGrant,
   makeRequest,
   makeSnapshot,
   resolved,
@@ -35,6 +41,10 @@ vi.mock("../lib/bridge", () => ({
   reportSelection: vi.fn(),
   reportPainted: vi.fn(),
   onSelectRequest: vi.fn(),
+  grantOffers: vi.fn(),
+  approveAndGrant: vi.fn(),
+  grantsList: vi.fn(),
+  revokeGrant: vi.fn(),
 }));
 
 let pushSelect: (requestId: string) => void;
@@ -58,6 +68,11 @@ beforeEach(() => {
   vi.mocked(onSelectRequest).mockImplementation(async (onSelect) => {
     pushSelect = onSelect;
     return () => {};
+  });
+  vi.mocked(grantsList).mockResolvedValue([]);
+  vi.mocked(grantOffers).mockResolvedValue({
+    offers: [{ what: { kind: "this-action" }, label: "exactly this Bash request" }],
+    project: null,
   });
   vi.mocked(subscribe).mockImplementation(async (onEvent, onResync) => {
     pushEvent = onEvent;
@@ -83,12 +98,19 @@ async function deliver(event: InboxEvent) {
   await tick();
 }
 
+// A card's open grant form has options of its own, in its duration <select>.
+function isCard(option: HTMLElement) {
+  return option.tagName === "LI";
+}
+
 function cards() {
-  return screen.queryAllByRole("option");
+  return screen.queryAllByRole("option").filter(isCard);
 }
 
 function selectedCard() {
-  return screen.getByRole("option", { selected: true });
+  const selected = screen.getAllByRole("option", { selected: true }).filter(isCard);
+  expect(selected).toHaveLength(1);
+  return selected[0]!;
 }
 
 const agent = makeAgent({ id: "agent-1", name: "claude in ~/shop" });
@@ -683,6 +705,236 @@ describe("Popover", () => {
 
       await user.click(within(bar()!).getByRole("button", { name: "Approve 1" }));
       expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-push"], { verdict: "approve" });
+    });
+  });
+
+  describe("allow from now on", () => {
+    const risky = makeRequest({
+      id: "req-rm",
+      title: "Clean build",
+      deadline: NOW + 240_000,
+      risk: { level: "high", rule: "deletes files recursively" },
+    });
+
+    function grantForm() {
+      return document.querySelector<HTMLFormElement>("form.grant-form");
+    }
+
+    it("opens the selected card's form with g and closes it with g again", async () => {
+      const { user } = await showPopover(
+        makeSnapshot({ agents: [agent], pending: [deploy, push] }),
+      );
+
+      await user.keyboard("jg");
+      const form = await within(selectedCard()).findByRole("form", { name: "Allow from now on" });
+      expect(grantOffers).toHaveBeenCalledExactlyOnceWith("req-push");
+      expect(within(selectedCard()).getByText("Force push")).toBeTruthy();
+      await within(form).findByRole("radio");
+
+      await user.keyboard("g");
+      expect(grantForm()).toBeNull();
+      (document.activeElement as HTMLElement | null)?.blur();
+      await user.keyboard("g");
+      expect(grantForm()).not.toBeNull();
+      (document.activeElement as HTMLElement | null)?.blur();
+      await user.keyboard("g");
+      expect(grantForm()).toBeNull();
+      expect(decide).not.toHaveBeenCalled();
+    });
+
+    it("closes the form with Escape before it closes the popover", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+
+      await user.keyboard("g");
+      await within(grantForm()!).findByRole("radio");
+      await user.keyboard("{Escape}");
+      expect(grantForm()).toBeNull();
+      expect(hidePopover).not.toHaveBeenCalled();
+
+      await user.keyboard("g");
+      await within(grantForm()!).findByRole("radio");
+      // Focus outside the form: the popover's own Escape still closes the form first.
+      (document.activeElement as HTMLElement | null)?.blur();
+      await user.keyboard("{Escape}");
+      expect(grantForm()).toBeNull();
+      expect(hidePopover).not.toHaveBeenCalled();
+
+      await user.keyboard("{Escape}");
+      expect(hidePopover).toHaveBeenCalledOnce();
+    });
+
+    it("does not open on a high-risk card", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [risky] }));
+
+      await user.keyboard("g");
+
+      expect(grantForm()).toBeNull();
+      expect(grantOffers).not.toHaveBeenCalled();
+      const card = within(selectedCard());
+      expect(card.queryByRole("button", { name: "Allow from now on…" })).toBeNull();
+    });
+
+    it("approves and grants from the card instead of deciding", async () => {
+      vi.mocked(approveAndGrant).mockResolvedValue(makeGrant({ id: "grant-1" }));
+      const { user } = await showPopover(
+        makeSnapshot({ agents: [agent], pending: [deploy, push] }),
+      );
+
+      await user.click(within(cards()[1]!).getByRole("button", { name: "Allow from now on…" }));
+      const form = await within(cards()[1]!).findByRole("form", { name: "Allow from now on" });
+      expect(within(form).getByText(/^Approves this request, and later exactly this/)).toBeTruthy();
+      await user.click(within(form).getByRole("button", { name: "Approve and allow" }));
+
+      expect(approveAndGrant).toHaveBeenCalledExactlyOnceWith("req-push", {
+        what: { kind: "this-action" },
+        in_project: false,
+        duration: "hour",
+      });
+      expect(decide).not.toHaveBeenCalled();
+      expect(selectedCard().dataset.requestId).toBe("req-push");
+      expect(await within(cards()[1]!).findByText(/waiting for the inbox to confirm/)).toBeTruthy();
+    });
+
+    it("shows why the backend refused, and still lets the card approve", async () => {
+      vi.mocked(approveAndGrant).mockRejectedValue(
+        "a high-risk request is approved one at a time from its card, never granted",
+      );
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+      await user.keyboard("g");
+      await user.click(await screen.findByRole("button", { name: "Approve and allow" }));
+
+      expect((await within(cards()[0]!).findByRole("alert")).textContent).toBe(
+        "a high-risk request is approved one at a time from its card, never granted",
+      );
+      await user.click(within(cards()[0]!).getByRole("button", { name: "Approve" }));
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "approve" });
+    });
+
+    it("lists the key in the footer", async () => {
+      await showPopover(makeSnapshot({ pending: [deploy] }));
+
+      expect(screen.getByText(/a approve · g allow · d deny/)).toBeTruthy();
+    });
+  });
+
+  describe("grants", () => {
+    const gitStatus = makeGrant({
+      id: "grant-git",
+      created_at: NOW - 48 * 60_000,
+      expires_at: NOW + 12 * 60_000,
+      uses: 2,
+    });
+    const npmTest = makeGrant({
+      id: "grant-npm",
+      label: "Bash commands starting with `npm test`",
+      project: "/home/me/shop",
+      until_session_end: true,
+      expires_at: NOW + 24 * 60 * 60_000,
+      uses: 1,
+    });
+    const expired = makeGrant({ id: "grant-old", expires_at: NOW - 1 });
+    const revoked = makeGrant({ id: "grant-revoked", ended_at: NOW - 1000, ended_by: "window" });
+
+    function activeLine() {
+      return document.querySelector<HTMLElement>("p.grants-active");
+    }
+
+    function grantRows() {
+      return [...document.querySelectorAll<HTMLElement>("li.grant")];
+    }
+
+    it("says how many grants are active, and lists them when asked", async () => {
+      vi.mocked(grantsList).mockResolvedValue([gitStatus, npmTest, expired, revoked]);
+      const { user } = await showPopover(makeSnapshot({ agents: [agent] }));
+
+      await vi.waitFor(() => expect(activeLine()?.textContent?.trim()).toBe("2 grants active"));
+      expect(grantRows()).toHaveLength(0);
+      const toggle = within(activeLine()!).getByRole("button", { name: "2 grants active" });
+      expect(toggle.getAttribute("aria-expanded")).toBe("false");
+
+      await user.click(toggle);
+
+      expect(toggle.getAttribute("aria-expanded")).toBe("true");
+      const rows = grantRows().map((row) => row.textContent?.replace(/\s+/g, " ").trim());
+      expect(rows).toEqual([
+        "Bash commands starting with `git status` Revoke " +
+          "claude in ~/shop · 12 min left · approved 2 requests",
+        "Bash commands starting with `npm test` Revoke claude in ~/shop · " +
+          "only in /home/me/shop · until the session ends · approved 1 request",
+      ]);
+    });
+
+    it("says 1 grant active, and nothing when none is", async () => {
+      vi.mocked(grantsList).mockResolvedValue([gitStatus, expired]);
+      await showPopover(makeSnapshot({ seq: 1 }));
+      await vi.waitFor(() => expect(activeLine()?.textContent?.trim()).toBe("1 grant active"));
+
+      vi.mocked(grantsList).mockResolvedValue([expired]);
+      await deliver(makeEvent(2, { type: "grants-changed" }));
+
+      await vi.waitFor(() => expect(activeLine()).toBeNull());
+      expect(grantsList).toHaveBeenCalledTimes(2);
+    });
+
+    it("counts a grant out once it expires, with no event", async () => {
+      vi.mocked(grantsList).mockResolvedValue([
+        gitStatus,
+        makeGrant({ id: "grant-soon", expires_at: NOW + 30_000 }),
+      ]);
+      await showPopover(makeSnapshot());
+      await vi.waitFor(() => expect(activeLine()?.textContent?.trim()).toBe("2 grants active"));
+
+      vi.advanceTimersByTime(30_000);
+      await tick();
+
+      expect(activeLine()?.textContent?.trim()).toBe("1 grant active");
+      expect(grantsList).toHaveBeenCalledOnce();
+    });
+
+    it("revokes a grant and lists them again", async () => {
+      vi.mocked(grantsList).mockResolvedValue([gitStatus, npmTest]);
+      vi.mocked(revokeGrant).mockResolvedValue(undefined);
+      const { user } = await showPopover(makeSnapshot({ agents: [agent] }));
+      await user.click(await screen.findByRole("button", { name: "2 grants active" }));
+      vi.mocked(grantsList).mockResolvedValue([
+        gitStatus,
+        { ...npmTest, ended_at: NOW, ended_by: "popover" },
+      ]);
+
+      const revoke = within(grantRows()[1]!).getByRole("button", { name: "Revoke" });
+      expect(revoke.classList).toContain("revoke");
+      await user.click(revoke);
+
+      expect(revokeGrant).toHaveBeenCalledExactlyOnceWith("grant-npm");
+      await vi.waitFor(() => expect(activeLine()?.textContent?.trim()).toBe("1 grant active"));
+      expect(grantsList).toHaveBeenCalledTimes(2);
+      expect(grantRows()).toHaveLength(1);
+    });
+
+    it("says why a revoke was refused", async () => {
+      vi.mocked(grantsList).mockResolvedValue([gitStatus]);
+      vi.mocked(revokeGrant).mockRejectedValue("it has ended or expired already");
+      const { user } = await showPopover(makeSnapshot());
+      await user.click(await screen.findByRole("button", { name: "1 grant active" }));
+
+      await user.click(within(grantRows()[0]!).getByRole("button", { name: "Revoke" }));
+
+      expect((await within(grantRows()[0]!).findByRole("alert")).textContent).toBe(
+        "Could not revoke it: it has ended or expired already",
+      );
+    });
+
+    it("shows agent-written markup in a grant as literal text", async () => {
+      const markup = "<img src=x onerror=alert(1)>";
+      vi.mocked(grantsList).mockResolvedValue([
+        makeGrant({ id: "grant-evil", label: markup, project: `/tmp/${markup}` }),
+      ]);
+      const { user, container } = await showPopover(makeSnapshot());
+      await user.click(await screen.findByRole("button", { name: "1 grant active" }));
+
+      expect(within(grantRows()[0]!).getByText(markup)).toBeTruthy();
+      expect(grantRows()[0]!.textContent).toContain(`only in /tmp/${markup}`);
+      expect(container.querySelector("img")).toBeNull();
     });
   });
 

@@ -2,6 +2,7 @@
 import type { Agent } from "../lib/bindings/Agent";
 import type { ApprovalRequest } from "../lib/bindings/ApprovalRequest";
 import type { AuditEntry } from "../lib/bindings/AuditEntry";
+import type { GrantRecord } from "../lib/bindings/GrantRecord";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import type { InboxEventKind } from "../lib/bindings/InboxEventKind";
 import type { JobDefinition } from "../lib/bindings/JobDefinition";
@@ -98,6 +99,26 @@ export function makeAuditEntry(
     grant_id: null,
     prev_hash: "0".repeat(64),
     hash: "f".repeat(64),
+    ...overrides,
+  };
+}
+
+/** A grant made in the popover at NOW for an hour, live and not used yet. */
+export function makeGrant(overrides: Partial<GrantRecord> & Pick<GrantRecord, "id">): GrantRecord {
+  return {
+    agent_id: "agent-1",
+    project: null,
+    what: { kind: "command-prefix", words: ["git", "status"] },
+    action: "Bash",
+    label: "Bash commands starting with `git status`",
+    from_request: `req-${overrides.id}`,
+    created_at: NOW,
+    created_by: "popover",
+    expires_at: NOW + 60 * 60 * 1000,
+    until_session_end: false,
+    ended_at: null,
+    ended_by: null,
+    uses: 0,
     ...overrides,
   };
 }

@@ -2,13 +2,15 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Snapshot } from "../lib/bindings/Snapshot";
-import { decide, decideBatch, historyQuery } from "../lib/bridge";
+import { approveAndGrant, decide, decideBatch, grantOffers, historyQuery } from "../lib/bridge";
 import { InboxStore } from "../lib/inboxStore.svelte";
 import { formatDateTime } from "../lib/time";
 import {
   NOW,
   makeAgent,
   makeAuditEntry,
+  makeEvent,
+  makeGrant,
   makeRequest,
   makeSnapshot,
   resolved,
@@ -19,6 +21,8 @@ vi.mock("../lib/bridge", () => ({
   decide: vi.fn(),
   decideBatch: vi.fn(),
   historyQuery: vi.fn(),
+  grantOffers: vi.fn(),
+  approveAndGrant: vi.fn(),
 }));
 
 beforeEach(() => {
@@ -159,6 +163,46 @@ describe("Agents", () => {
       verdict: "approve-remembering",
       choice,
     });
+  });
+
+  it("approves and grants from the request's card, one form open at a time", async () => {
+    vi.mocked(grantOffers).mockResolvedValue({
+      offers: [
+        { what: { kind: "this-action" }, label: "exactly this Bash request" },
+        { what: { kind: "tool" }, label: "any Bash request" },
+      ],
+      project: null,
+    });
+    vi.mocked(approveAndGrant).mockResolvedValue(makeGrant({ id: "grant-1" }));
+    const { user } = showAgents(everything);
+    await user.click(agentButton(/claude in ~\/shop/));
+    const [first, second] = detail().getAllByRole("option").filter((o) => o.tagName === "LI");
+
+    await user.click(within(first!).getByRole("button", { name: "Allow from now on…" }));
+    await within(first!).findByRole("form", { name: "Allow from now on" });
+    await user.click(within(second!).getByRole("button", { name: "Allow from now on…" }));
+    const form = await within(second!).findByRole("form", { name: "Allow from now on" });
+    expect(within(first!).queryByRole("form")).toBeNull();
+    await user.click(await within(form).findByRole("radio", { name: "any Bash request" }));
+    await user.selectOptions(within(form).getByRole("combobox"), "for 15 minutes");
+    await user.click(within(form).getByRole("button", { name: "Approve and allow" }));
+
+    expect(approveAndGrant).toHaveBeenCalledExactlyOnceWith("req-migrate", {
+      what: { kind: "tool" },
+      in_project: false,
+      duration: "quarter-hour",
+    });
+    expect(decide).not.toHaveBeenCalled();
+  });
+
+  it("reloads the agent's history when a grant is made or ended", async () => {
+    const { inbox, user } = showAgents(everything);
+    await user.click(agentButton(/claude in ~\/shop/));
+    await waitFor(() => expect(historyQuery).toHaveBeenCalledOnce());
+
+    inbox.apply(makeEvent(2, { type: "grants-changed" }));
+
+    expect(historyQuery).toHaveBeenCalledTimes(2);
   });
 
   it("denies with a reason", async () => {

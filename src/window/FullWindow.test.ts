@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import {
   getSnapshot,
+  grantsList,
   historyQuery,
   jobsOverview,
   listProblems,
@@ -16,6 +17,8 @@ import {
   agentUpdated,
   created,
   makeAgent,
+  makeEvent,
+  makeGrant,
   makeJob,
   makeJobsOverview,
   makeRequest,
@@ -38,6 +41,10 @@ vi.mock("../lib/bridge", () => ({
   runJob: vi.fn(),
   listProblems: vi.fn(),
   onProblemAdded: vi.fn(),
+  grantOffers: vi.fn(),
+  approveAndGrant: vi.fn(),
+  grantsList: vi.fn(),
+  revokeGrant: vi.fn(),
 }));
 
 let pushEvent: (event: InboxEvent) => void;
@@ -58,6 +65,7 @@ beforeEach(() => {
   );
   vi.mocked(listProblems).mockResolvedValue([]);
   vi.mocked(onProblemAdded).mockResolvedValue(() => {});
+  vi.mocked(grantsList).mockResolvedValue([]);
 });
 
 afterEach(() => {
@@ -76,6 +84,7 @@ describe("FullWindow", () => {
     expect(screen.getAllByRole("tab").map((t) => t.textContent?.trim())).toEqual([
       "History",
       "Agents",
+      "Grants",
       "Jobs",
       "Settings",
     ]);
@@ -92,6 +101,9 @@ describe("FullWindow", () => {
     expect(screen.getByRole("tabpanel", { name: "Agents" })).toBeTruthy();
     expect(await screen.findByRole("button", { name: /claude in ~\/shop/ })).toBeTruthy();
 
+    await user.keyboard("{ArrowRight}");
+    expect(tab("Grants").getAttribute("aria-selected")).toBe("true");
+    expect(screen.getByRole("tabpanel", { name: "Grants" })).toBeTruthy();
     await user.keyboard("{ArrowRight}");
     expect(tab("Jobs").getAttribute("aria-selected")).toBe("true");
     expect(document.activeElement).toBe(tab("Jobs"));
@@ -119,6 +131,26 @@ describe("FullWindow", () => {
     pushEvent(created(2, makeRequest({ id: "req-new" })));
 
     expect(historyQuery).toHaveBeenCalledTimes(2);
+  });
+
+  it("refreshes the grants, and the history they are written to, when they change", async () => {
+    vi.mocked(grantsList).mockResolvedValue([makeGrant({ id: "grant-1" })]);
+    const user = userEvent.setup();
+    render(FullWindow);
+    await screen.findByRole("option", { name: "claude in ~/shop" });
+    await waitFor(() => expect(historyQuery).toHaveBeenCalledOnce());
+    await user.click(tab("Grants"));
+    expect(
+      await screen.findByRole("heading", { name: "Bash commands starting with `git status`" }),
+    ).toBeTruthy();
+    expect(grantsList).toHaveBeenCalledOnce();
+
+    vi.mocked(grantsList).mockResolvedValue([]);
+    pushEvent(makeEvent(2, { type: "grants-changed" }));
+
+    expect(grantsList).toHaveBeenCalledTimes(2);
+    expect(historyQuery).toHaveBeenCalledTimes(2);
+    expect(await screen.findByText(/No grant is active/)).toBeTruthy();
   });
 
   it("refreshes the jobs when a Converge run reports through the inbox", async () => {

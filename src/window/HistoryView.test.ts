@@ -10,6 +10,7 @@ import {
   created,
   makeAgent,
   makeAuditEntry,
+  makeEvent,
   makeRequest,
   makeSnapshot,
   resolved,
@@ -132,6 +133,60 @@ describe("History", () => {
     });
     expect(within(first!).getByText(`Remembered by the agent: ${choice}`)).toBeTruthy();
     expect(second!.querySelector(".remembered")).toBeNull();
+  });
+
+  it("shows a grant's making and end, and a request a grant approved", async () => {
+    const scope = "agent agent-1 in /home/me/shop, until 2025-01-15 13:00:00 UTC";
+    const grantEntry = {
+      action: "Bash",
+      title: "Bash commands starting with `git status`",
+      details: scope,
+      grant_id: "grant-1",
+    };
+    const made = makeAuditEntry({
+      seq: 1,
+      event: "grant-made",
+      decided_by: "popover",
+      ...grantEntry,
+    });
+    const used = makeAuditEntry({
+      seq: 3,
+      event: "resolved",
+      title: "git status --short",
+      outcome: "approved",
+      decided_by: "grant",
+      grant_id: "grant-1",
+    });
+    const revoked = makeAuditEntry({
+      seq: 4,
+      event: "grant-ended",
+      decided_by: "window",
+      ...grantEntry,
+    });
+    const ended = makeAuditEntry({
+      seq: 5,
+      event: "grant-ended",
+      decided_by: "system",
+      ...grantEntry,
+    });
+    await showHistory(page([ended, revoked, used, made]));
+
+    const [endedRow, revokedRow, usedRow, madeRow] = await waitFor(() => {
+      const rows = entries();
+      expect(rows).toHaveLength(4);
+      return rows.map((row) => within(row));
+    });
+    expect(madeRow!.getByText("Grant made")).toBeTruthy();
+    expect(madeRow!.getByText("made through Popover")).toBeTruthy();
+    expect(madeRow!.getByText("Bash commands starting with `git status`")).toBeTruthy();
+    expect(madeRow!.getByText(scope).tagName).toBe("PRE");
+    expect(usedRow!.getByText("Approved")).toBeTruthy();
+    expect(usedRow!.getByText("approved by a grant")).toBeTruthy();
+    expect(usedRow!.queryByText(/decided by/)).toBeNull();
+    expect(revokedRow!.getByText("Grant ended")).toBeTruthy();
+    expect(revokedRow!.getByText("revoked through Full window")).toBeTruthy();
+    expect(revokedRow!.getByText(scope)).toBeTruthy();
+    expect(endedRow!.getByText("ended with its session")).toBeTruthy();
   });
 
   it("shows agent-written markup as literal text", async () => {
@@ -328,6 +383,16 @@ describe("History", () => {
       expect(historyQuery).toHaveBeenCalledTimes(3);
       expect(lastQuery()).toEqual({ ...FIRST_PAGE, agent_id: "agent-1" });
       await waitFor(() => expect(entries()).toHaveLength(2));
+    });
+
+    it("reload the first page when a grant is made or ended, with no request event", async () => {
+      const { inbox } = await showHistory(page([requested]));
+      await waitFor(() => expect(entries()).toHaveLength(1));
+
+      inbox.apply(makeEvent(2, { type: "grants-changed" }));
+
+      expect(historyQuery).toHaveBeenCalledTimes(2);
+      expect(lastQuery()).toEqual(FIRST_PAGE);
     });
 
     it("leave the list alone once more pages are shown", async () => {

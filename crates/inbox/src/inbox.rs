@@ -310,14 +310,9 @@ impl Inbox {
             covering_grant(&state.store, &request, now)?
         };
         state.store.insert_request(&request)?;
-        self.publish(
-            &mut state,
-            InboxEventKind::RequestCreated {
-                request: request.clone(),
-            },
-        );
-        self.publish_agent(&mut state, &request.agent_id)?;
         if let Some(grant) = granted_by {
+            // Resolved before anyone hears of it: it is announced approved, so no card,
+            // notification or popover is ever shown for it.
             let resolution = Resolution {
                 outcome: Outcome::Approved,
                 by: Resolver::Grant,
@@ -326,10 +321,20 @@ impl Inbox {
                 remembered: None,
                 grant: Some(grant),
             };
-            request =
-                first_or_already(self.resolve_locked(&mut state, &request.id, resolution)?)?;
+            let (Resolved::Now(approved) | Resolved::Already(approved)) =
+                state.store.resolve(&request.id, &resolution)?;
+            request = approved;
+        }
+        self.publish(
+            &mut state,
+            InboxEventKind::RequestCreated {
+                request: request.clone(),
+            },
+        );
+        if request.resolution.is_some() {
             self.publish(&mut state, InboxEventKind::GrantsChanged {});
         }
+        self.publish_agent(&mut state, &request.agent_id)?;
         drop(state);
         self.inner.timer_wake.notify_one();
         Ok(request)

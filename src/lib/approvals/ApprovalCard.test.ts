@@ -1,10 +1,20 @@
 import { render, screen } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import type { ComponentProps } from "svelte";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
+import type { GrantOffers } from "../bindings/GrantOffers";
+import { grantOffers } from "../bridge";
 import { NOW, makeRequest } from "../../test/fixtures";
 import ApprovalCard from "./ApprovalCard.svelte";
+
+vi.mock("../bridge", () => ({
+  grantOffers: vi.fn(),
+}));
+
+afterEach(() => {
+  vi.resetAllMocks();
+});
 
 function hookDetails(input: unknown): string {
   return `${JSON.stringify(input, null, 2)}\n\ncwd: /home/me/shop\nsession: abc123\npermission mode: default\n`;
@@ -28,6 +38,9 @@ function showCard(
     onstartdeny: noop,
     oncanceldeny: noop,
     ondeny: noop,
+    granting: false,
+    ontogglegrant: noop,
+    onapproveandgrant: noop,
     ...props,
   });
   return { ...view, user: userEvent.setup() };
@@ -236,6 +249,209 @@ describe("ApprovalCard", () => {
       expect(container.querySelector(".remember-choice")).toBeNull();
       expect(container.querySelector(".remember-note")).toBeNull();
       expect(screen.queryByText(/let .* remember/)).toBeNull();
+    });
+  });
+
+  describe("allow from now on", () => {
+    const status = makeRequest({
+      id: "req-status",
+      details: hookDetails({ command: "git status --short" }),
+    });
+    const offers: GrantOffers = {
+      offers: [
+        { what: { kind: "this-action" }, label: "exactly `git status --short`" },
+        {
+          what: { kind: "command-prefix", words: ["git", "status"] },
+          label: "Bash commands starting with `git status`",
+        },
+        {
+          what: { kind: "command-prefix", words: ["git"] },
+          label: "Bash commands starting with `git`",
+        },
+      ],
+      project: "/home/me/shop",
+    };
+
+    function toggle(container: HTMLElement) {
+      return container.querySelector<HTMLButtonElement>("button.allow-toggle");
+    }
+
+    async function showForm(
+      answer: GrantOffers = offers,
+      props: Partial<ComponentProps<typeof ApprovalCard>> = {},
+    ) {
+      vi.mocked(grantOffers).mockResolvedValue(answer);
+      const view = showCard(status, { granting: true, ...props });
+      const form = await screen.findByRole("form", { name: "Allow from now on" });
+      await screen.findAllByRole("radio");
+      return { ...view, form };
+    }
+
+    function radios(form: HTMLElement) {
+      return [...form.querySelectorAll<HTMLInputElement>("input[name=grant-what]")];
+    }
+
+    function effect(form: HTMLElement) {
+      return form.querySelector(".effect")?.textContent?.trim();
+    }
+
+    it("is offered beside Approve, closed until toggled", async () => {
+      const ontogglegrant = vi.fn();
+      const { container, user } = showCard(status, { ontogglegrant });
+
+      const button = toggle(container)!;
+      expect(button.textContent?.trim()).toBe("Allow from now on…");
+      expect(button.getAttribute("aria-expanded")).toBe("false");
+      expect(button.parentElement).toBe(container.querySelector(".buttons"));
+      expect(container.querySelector("form.grant-form")).toBeNull();
+      expect(grantOffers).not.toHaveBeenCalled();
+
+      await user.click(button);
+
+      expect(ontogglegrant).toHaveBeenCalledOnce();
+    });
+
+    it("is not offered on a high-risk card, even when asked to open", () => {
+      const risky = makeRequest({ id: "risky", risk: { level: "high", rule: "rm -rf" } });
+      const { container } = showCard(risky, { granting: true });
+
+      expect(toggle(container)).toBeNull();
+      expect(container.querySelector("form.grant-form")).toBeNull();
+      expect(grantOffers).not.toHaveBeenCalled();
+    });
+
+    it("lists the offers, the narrowest picked, limited to the project", async () => {
+      const { container, form } = await showForm();
+
+      expect(grantOffers).toHaveBeenCalledExactlyOnceWith("req-status");
+      expect(form.classList).toContain("grant-form");
+      expect(toggle(container)!.getAttribute("aria-expanded")).toBe("true");
+      const controlled = document.getElementById(toggle(container)!.getAttribute("aria-controls")!);
+      expect(controlled?.contains(form)).toBe(true);
+      const choices = radios(form);
+      expect(choices.map((radio) => radio.value)).toEqual(["0", "1", "2"]);
+      expect(choices.map((radio) => radio.checked)).toEqual([true, false, false]);
+      expect(choices.map((radio) => radio.closest("label")?.textContent?.trim())).toEqual(
+        offers.offers.map((offer) => offer.label),
+      );
+      expect(document.activeElement).toBe(choices[0]);
+      const inProject = form.querySelector<HTMLInputElement>("input.grant-in-project")!;
+      expect(inProject.checked).toBe(true);
+      expect(inProject.closest("label")?.textContent?.trim()).toBe("Only in /home/me/shop");
+      const duration = form.querySelector<HTMLSelectElement>("select.grant-duration")!;
+      expect(duration.value).toBe("hour");
+      expect([...duration.options].map((option) => [option.value, option.text])).toEqual([
+        ["quarter-hour", "for 15 minutes"],
+        ["hour", "for 1 hour"],
+        ["session", "until this session ends"],
+      ]);
+      expect(effect(form)).toBe(
+        "Approves this request, and later exactly `git status --short` from claude in ~/shop " +
+          "in /home/me/shop for 1 hour without asking. High-risk requests still ask. " +
+          "Revoke it any time.",
+      );
+      expect(
+        screen.getByRole("button", { name: "Approve and allow" }).classList,
+      ).toContain("grant-approve");
+    });
+
+    it("offers no project limit when the request names no directory", async () => {
+      const { form } = await showForm({ ...offers, project: null });
+
+      expect(form.querySelector("input.grant-in-project")).toBeNull();
+      expect(effect(form)).toBe(
+        "Approves this request, and later exactly `git status --short` from claude in ~/shop " +
+          "for 1 hour without asking. High-risk requests still ask. Revoke it any time.",
+      );
+    });
+
+    it("says what will happen as the choices change, then approves and grants them", async () => {
+      const onapproveandgrant = vi.fn();
+      const onapprove = vi.fn();
+      const { form, user } = await showForm(offers, { onapproveandgrant, onapprove });
+
+      await user.click(radios(form)[1]!);
+      await user.click(form.querySelector("input.grant-in-project")!);
+      await user.selectOptions(form.querySelector("select.grant-duration")!, "session");
+
+      expect(effect(form)).toBe(
+        "Approves this request, and later Bash commands starting with `git status` from " +
+          "claude in ~/shop until this session ends without asking. High-risk requests still " +
+          "ask. Revoke it any time.",
+      );
+      expect(onapproveandgrant).not.toHaveBeenCalled();
+
+      await user.click(screen.getByRole("button", { name: "Approve and allow" }));
+
+      expect(onapproveandgrant).toHaveBeenCalledExactlyOnceWith({
+        what: { kind: "command-prefix", words: ["git", "status"] },
+        in_project: false,
+        duration: "session",
+      });
+      expect(onapprove).not.toHaveBeenCalled();
+    });
+
+    it("grants the narrowest, in the project, for an hour unless told otherwise", async () => {
+      const onapproveandgrant = vi.fn();
+      const { user } = await showForm(offers, { onapproveandgrant });
+
+      await user.click(screen.getByRole("button", { name: "Approve and allow" }));
+
+      expect(onapproveandgrant).toHaveBeenCalledExactlyOnceWith({
+        what: { kind: "this-action" },
+        in_project: true,
+        duration: "hour",
+      });
+    });
+
+    it("closes with Escape or g from inside the form", async () => {
+      const ontogglegrant = vi.fn();
+      const { user } = await showForm(offers, { ontogglegrant });
+
+      await user.keyboard("{Escape}");
+      expect(ontogglegrant).toHaveBeenCalledOnce();
+      await user.keyboard("g");
+      expect(ontogglegrant).toHaveBeenCalledTimes(2);
+    });
+
+    it("shows markup and hidden characters in offers and project as literal text", async () => {
+      const label = "exactly `echo <img src=x onerror=alert(1)> \u202Eevil`";
+      const { form, container } = await showForm({
+        offers: [{ what: { kind: "this-action" }, label }],
+        project: "/home/<b>me</b>",
+      });
+
+      expect(radios(form)[0]!.closest("label")?.textContent?.trim()).toBe(
+        "exactly `echo <img src=x onerror=alert(1)> ⟨U+202E⟩evil`",
+      );
+      expect(effect(form)).toContain("⟨U+202E⟩evil` from claude in ~/shop in /home/<b>me</b>");
+      expect(container.querySelector("img")).toBeNull();
+      expect(container.querySelector("b")).toBeNull();
+    });
+
+    it("disables the form while a decision is on its way", async () => {
+      const onapproveandgrant = vi.fn();
+      const { form, container, user } = await showForm(offers, {
+        onapproveandgrant,
+        decision: { state: "sending" },
+      });
+
+      const approve = screen.getByRole("button", { name: "Approve and allow" });
+      expect(approve).toHaveProperty("disabled", true);
+      expect(radios(form)[0]!.matches(":disabled")).toBe(true);
+      expect(toggle(container)).toHaveProperty("disabled", true);
+      await user.click(approve);
+      expect(onapproveandgrant).not.toHaveBeenCalled();
+    });
+
+    it("says why the offers could not be loaded", async () => {
+      vi.mocked(grantOffers).mockRejectedValue("no request req-status");
+      showCard(status, { granting: true });
+
+      expect((await screen.findByRole("alert")).textContent).toBe(
+        "Could not load what can be allowed: no request req-status",
+      );
+      expect(screen.queryByRole("button", { name: "Approve and allow" })).toBeNull();
     });
   });
 });

@@ -1,6 +1,7 @@
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
+import type { GrantSpec } from "../bindings/GrantSpec";
 import type { Verdict } from "../bindings/Verdict";
-import { decide } from "../bridge";
+import { approveAndGrant, decide } from "../bridge";
 import { errorMessage } from "../errors";
 import type { DecisionStatus } from "./decisionStatus";
 
@@ -19,13 +20,25 @@ export class DecisionTracker {
   }
 
   /** Sends `verdict` unless a decision on the same request is already on its way or sent. */
-  async submit(requestId: string, verdict: Verdict): Promise<void> {
+  submit(requestId: string, verdict: Verdict): Promise<void> {
+    return this.#send(requestId, () => decide(requestId, verdict));
+  }
+
+  /**
+   * Approves the request and makes the grant `spec` picks, as one decision: unless a decision
+   * on the same request is already on its way or sent. A refusal leaves neither made.
+   */
+  submitWithGrant(requestId: string, spec: GrantSpec): Promise<void> {
+    return this.#send(requestId, () => approveAndGrant(requestId, spec));
+  }
+
+  async #send(requestId: string, send: () => Promise<unknown>): Promise<void> {
     const current = this.#statuses[requestId]?.state;
     if (current === "sending" || current === "sent") return;
     this.#forgetResolved();
     this.#statuses[requestId] = { state: "sending" };
     try {
-      await decide(requestId, verdict);
+      await send();
       this.#statuses[requestId] = { state: "sent" };
     } catch (error) {
       this.#statuses[requestId] = { state: "failed", message: errorMessage(error) };
