@@ -136,6 +136,7 @@ describe("bridge", () => {
       to: 2_000,
       before_seq: 40,
       limit: 50,
+      grant_id: null,
     };
     const page: HistoryPage = { entries: [], next_before: null };
     const calls = recordCommands(() => page);

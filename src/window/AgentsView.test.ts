@@ -131,6 +131,7 @@ describe("Agents", () => {
       to: null,
       before_seq: null,
       limit: 20,
+      grant_id: null,
     });
     expect(await pane.findByText("Read the logs")).toBeTruthy();
   });

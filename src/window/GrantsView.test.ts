@@ -3,14 +3,22 @@ import userEvent from "@testing-library/user-event";
 import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { GrantRecord } from "../lib/bindings/GrantRecord";
-import { grantsList, revokeGrant } from "../lib/bridge";
+import { grantsList, historyQuery, revokeGrant } from "../lib/bridge";
 import { InboxStore } from "../lib/inboxStore.svelte";
 import { formatDateTime } from "../lib/time";
-import { NOW, makeAgent, makeEvent, makeGrant, makeSnapshot } from "../test/fixtures";
+import {
+  NOW,
+  makeAgent,
+  makeAuditEntry,
+  makeEvent,
+  makeGrant,
+  makeSnapshot,
+} from "../test/fixtures";
 import GrantsView from "./GrantsView.svelte";
 
 vi.mock("../lib/bridge", () => ({
   grantsList: vi.fn(),
+  historyQuery: vi.fn(),
   revokeGrant: vi.fn(),
 }));
 
@@ -104,6 +112,29 @@ function text(element: HTMLElement) {
 }
 
 describe("Grants", () => {
+  it("lists the requests a grant approved, from the audit log", async () => {
+    vi.mocked(historyQuery).mockResolvedValue({
+      entries: [
+        makeAuditEntry({
+          seq: 7,
+          event: "resolved",
+          title: "Check the working tree",
+          decided_by: "grant",
+          grant_id: "grant-git",
+        }),
+      ],
+      next_before: null,
+    });
+    const { user } = await showGrants([gitStatus]);
+
+    await user.click(screen.getByRole("button", { name: "approved 2 requests" }));
+
+    expect(await screen.findByText("Check the working tree")).toBeTruthy();
+    expect(vi.mocked(historyQuery)).toHaveBeenCalledWith(
+      expect.objectContaining({ grant_id: "grant-git", event: "resolved" }),
+    );
+  });
+
   it("lists the live grants with what, for whom, where, how long, uses and how made", async () => {
     await showGrants([npmTest, gitStatus, revoked]);
 
@@ -135,7 +166,7 @@ describe("Grants", () => {
         `Expired ${formatDateTime(expired.expires_at)} · approved 1 request ` +
         `Made ${formatDateTime(expired.created_at)} through Notification`,
     ]);
-    for (const row of past) expect(within(row).queryByRole("button")).toBeNull();
+    for (const row of past) expect(within(row).queryByRole("button", { name: "Revoke" })).toBeNull();
   });
 
   it("revokes a live grant and lists it again as past", async () => {

@@ -36,6 +36,7 @@ const FIRST_PAGE: HistoryQuery = {
   to: null,
   before_seq: null,
   limit: 50,
+  grant_id: null,
 };
 
 function page(entries: AuditEntry[], nextBefore: number | null = null): HistoryPage {

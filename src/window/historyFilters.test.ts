@@ -18,6 +18,7 @@ describe("historyQueryFor", () => {
       to: null,
       before_seq: null,
       limit: 50,
+      grant_id: null,
     });
     expect(hasFilters(NO_FILTERS)).toBe(false);
   });
@@ -41,6 +42,7 @@ describe("historyQueryFor", () => {
       to: new Date(2026, 10, 25).getTime(),
       before_seq: null,
       limit: 50,
+      grant_id: null,
     });
     expect(hasFilters(filters)).toBe(true);
   });

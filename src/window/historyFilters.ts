@@ -41,6 +41,7 @@ export function historyQueryFor(filters: HistoryFilters): HistoryQuery {
     to: startOfNextDay(filters.to),
     before_seq: null,
     limit: HISTORY_PAGE_SIZE,
+    grant_id: null,
   };
 }
 

@@ -348,6 +348,9 @@ pub struct HistoryQuery {
     pub event: Option<AuditEvent>,
     /// Case-insensitive substring of title, action, details, agent, requester or reason.
     pub text: Option<String>,
+    /// Entries about this grant: its making, the requests it approved, its end.
+    #[serde(default)]
+    pub grant_id: Option<String>,
     #[ts(type = "number | null")]
     pub from: Option<Millis>,
     /// Exclusive.
@@ -391,6 +394,9 @@ pub(crate) fn history(conn: &Connection, query: &HistoryQuery) -> Result<History
     }
     if let Some(event) = &query.event {
         filter(" AND event = :event", ":event", enum_str(event).into());
+    }
+    if let Some(grant) = &query.grant_id {
+        filter(" AND grant_id = :grant", ":grant", grant.clone().into());
     }
     if let Some(from) = query.from {
         filter(" AND at >= :from", ":from", from.into());

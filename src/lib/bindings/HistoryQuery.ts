@@ -9,7 +9,11 @@ export type HistoryQuery = { agent_id: string | null, outcome: Outcome | null, e
 /**
  * Case-insensitive substring of title, action, details, agent, requester or reason.
  */
-text: string | null, from: number | null, 
+text: string | null, 
+/**
+ * Entries about this grant: its making, the requests it approved, its end.
+ */
+grant_id: string | null, from: number | null, 
 /**
  * Exclusive.
  */
