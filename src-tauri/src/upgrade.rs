@@ -1,8 +1,9 @@
 //! A package upgrade while the app runs (crates/replaced): at start, older copies still
 //! running a replaced file are ended so this one takes over; while running, the app checks
 //! now and then whether its own file was replaced, tells the person once, and restarts
-//! into the new program as soon as no approval is waiting (a waiting agent would otherwise
-//! lose its question). Its data stays where it is; the new program migrates it at start.
+//! into the new program as soon as no agent outside the app waits for an answer (it would
+//! lose its question with the connection; a Converge job's gate inside the app is picked up
+//! again after the restart). Its data stays where it is; the new program migrates it at start.
 
 use std::time::Duration;
 
@@ -56,7 +57,7 @@ pub fn follow(app: &AppHandle, inbox: Inbox) {
         tracing::info!(path = %new_program.display(), "Converge Tray was updated on disk");
         let mut told = false;
         loop {
-            let waiting = inbox.pending_count().unwrap_or(usize::MAX);
+            let waiting = waiting_outside(&inbox);
             if waiting == 0 {
                 break;
             }
@@ -64,7 +65,7 @@ pub fn follow(app: &AppHandle, inbox: Inbox) {
                 notifications::info(
                     &app,
                     "Converge Tray was updated",
-                    "It restarts into the new version as soon as no approval is waiting.",
+                    "It restarts into the new version as soon as no agent waits for an answer.",
                 );
                 told = true;
             }
@@ -91,4 +92,16 @@ pub fn follow(app: &AppHandle, inbox: Inbox) {
             ),
         }
     });
+}
+
+/// Pending requests asked from outside the app: an agent on the socket would lose its
+/// question with the restart. Unknown (the inbox unreadable) counts as waiting.
+fn waiting_outside(inbox: &Inbox) -> usize {
+    let me = std::process::id();
+    inbox.pending().map_or(usize::MAX, |pending| {
+        pending
+            .iter()
+            .filter(|request| request.provenance.pid != Some(me))
+            .count()
+    })
 }
