@@ -19,6 +19,8 @@ PACKAGES=(
   python3-venv
   # ... and a terminal for the agent programs that only ask when interactive (Codex)
   tmux
+  # ... and an sshd the remote-agent test starts itself, on 127.0.0.1 (never the system's)
+  openssh-server
   # Packages: lintian checks the .deb, debootstrap makes the fresh Debian it installs on,
   # rpm reads the .rpm
   lintian debootstrap rpm

@@ -95,13 +95,14 @@ pub fn follow(app: &AppHandle, inbox: Inbox) {
 }
 
 /// Pending requests asked from outside the app: an agent on the socket would lose its
-/// question with the restart. Unknown (the inbox unreadable) counts as waiting.
+/// question with the restart. Those carry the uid the kernel reported for their peer; the
+/// app's own (a Converge job's gate, even one asked by an earlier run of the app) have none.
+/// Unknown (the inbox unreadable) counts as waiting.
 fn waiting_outside(inbox: &Inbox) -> usize {
-    let me = std::process::id();
     inbox.pending().map_or(usize::MAX, |pending| {
         pending
             .iter()
-            .filter(|request| request.provenance.pid != Some(me))
+            .filter(|request| request.provenance.uid.is_some())
             .count()
     })
 }

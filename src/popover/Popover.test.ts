@@ -119,7 +119,7 @@ const deploy = makeRequest({
   title: "Deploy to production",
   details: "kubectl apply -f prod.yaml",
   deadline: NOW + 60_000,
-  provenance: { pid: 4242, uid: 1000, exe: "/usr/bin/node" },
+  provenance: { pid: 4242, uid: 1000, exe: "/usr/bin/node", remote: null },
 });
 const push = makeRequest({
   id: "req-push",

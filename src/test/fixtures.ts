@@ -35,7 +35,7 @@ export function makeRequest(
     action: "Bash",
     title: `request ${overrides.id}`,
     details: "ls -la",
-    provenance: { pid: null, uid: null, exe: null },
+    provenance: { pid: null, uid: null, exe: null, remote: null },
     created_at: NOW,
     deadline: NOW + 5 * 60 * 1000,
     on_timeout: "deny",

@@ -7,6 +7,7 @@
 //! Windows named pipe would add its own listener and peer lookup beside `serve`.
 
 mod errors;
+pub mod remote;
 mod server;
 mod socket;
 

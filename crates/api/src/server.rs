@@ -226,10 +226,12 @@ fn unix_peer(stream: &tokio::net::UnixStream) -> Option<Provenance> {
     }
     let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
     let exe = pid.and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());
+    let remote = pid.and_then(|pid| crate::remote::remote_of(pid, exe.as_deref()));
     Some(Provenance {
         pid,
         uid: Some(cred.uid()),
         exe: exe.map(|p| p.display().to_string()),
+        remote,
     })
 }
 
@@ -569,15 +571,46 @@ fn to_json<T: serde::Serialize>(result: inbox::Result<T>) -> Result<Value, RpcEr
 
 #[cfg(unix)]
 fn process_alive(pid: u32) -> bool {
-    // SAFETY: signal 0 only checks that the process exists.
-    let Ok(pid) = i32::try_from(pid) else {
+    let Ok(id) = i32::try_from(pid) else {
         return false;
     };
-    unsafe { libc::kill(pid, 0) == 0 }
+    // SAFETY: signal 0 only checks that the process exists.
+    if unsafe { libc::kill(id, 0) } != 0 {
+        return false;
+    }
+    // A zombie has ended: only its parent has not collected it yet (a killed `ssh` whose
+    // parent is busy, for one).
+    !std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'))
+    })
 }
 
 /// Without a way to ask, assume it lives: its request then simply times out.
 #[cfg(not(unix))]
 fn process_alive(_pid: u32) -> bool {
     true
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::process_alive;
+
+    #[test]
+    fn a_killed_process_not_yet_collected_is_not_alive() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        assert!(process_alive(child.id()));
+        child.kill().unwrap();
+        // Not waited for: a zombie until collected.
+        let gone = (0..100).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            !process_alive(child.id())
+        });
+        assert!(gone, "a zombie counts as gone");
+        child.wait().unwrap();
+        assert!(!process_alive(child.id()));
+    }
 }

@@ -635,6 +635,7 @@ async fn only_the_asker_may_cancel() {
         pid: Some(1),
         uid: Some(0),
         exe: Some("/usr/bin/some-other-agent".into()),
+        remote: None,
     };
     let theirs = fx.inbox.ask(other).unwrap();
     let mut client = Client::connect(&fx).await;
@@ -680,6 +681,7 @@ async fn at_start_requests_of_askers_that_died_meanwhile_are_closed() {
             pid: Some(pid),
             uid,
             exe: Some("/usr/bin/agent".into()),
+            remote: None,
         };
         new
     };

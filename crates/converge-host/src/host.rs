@@ -252,6 +252,7 @@ impl Run {
                     pid: Some(std::process::id()),
                     uid: None,
                     exe: Some(format!("Converge host · pack {}", self.job.pack)),
+                    remote: None,
                 },
                 timeout_ms: GATE_TIMEOUT_MS,
                 on_timeout: OnTimeout::Deny,

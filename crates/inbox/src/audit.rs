@@ -240,11 +240,21 @@ fn describe_requester(request: &ApprovalRequest) -> Option<String> {
         p.pid.map(|pid| format!("pid {pid}")),
         p.uid.map(|uid| format!("uid {uid}")),
         p.exe.clone(),
+        p.remote.as_deref().map(describe_remote),
     ]
     .into_iter()
     .flatten()
     .collect();
     (!parts.is_empty()).then(|| parts.join(" · "))
+}
+
+/// `ssh:devbox` → "via SSH from devbox"; `container` → "from a container".
+pub fn describe_remote(remote: &str) -> String {
+    match remote.strip_prefix("ssh:") {
+        Some(host) => format!("via SSH from {host}"),
+        None if remote == "container" => "from a container".to_owned(),
+        None => format!("from {remote}"),
+    }
 }
 
 pub(crate) fn verify(conn: &Connection) -> Result<ChainReport> {

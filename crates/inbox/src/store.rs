@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0002_risk.sql"),
     include_str!("migrations/0003_remember.sql"),
     include_str!("migrations/0004_grants.sql"),
+    include_str!("migrations/0005_remote.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -429,8 +430,8 @@ impl Store {
         tx.prepare_cached(
             "INSERT INTO requests (id, agent_id, action, title, details, pid, uid, exe,
                                    created_at, deadline, on_timeout, idempotency_key,
-                                   risk_level, risk_rule, remember_choices)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+                                   risk_level, risk_rule, remember_choices, remote)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
         )?
         .execute(params![
             req.id,
@@ -448,6 +449,7 @@ impl Store {
             enum_str(&req.risk.level),
             req.risk.rule,
             serde_json::to_string(&req.remember_choices).expect("a list of strings serializes"),
+            req.provenance.remote,
         ])?;
         let tail = audit::append(&tx, &self.tail, AuditEvent::Requested, req, req.created_at)?;
         tx.commit()?;
@@ -648,7 +650,7 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
 
 const REQUEST_SELECT: &str = "SELECT id, agent_id, action, title, details, pid, uid, exe,
     created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason,
-    risk_level, risk_rule, remember_choices, remembered, grant_id
+    risk_level, risk_rule, remember_choices, remembered, grant_id, remote
     FROM requests";
 
 fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
@@ -674,6 +676,7 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
             pid: row.get(5)?,
             uid: row.get(6)?,
             exe: row.get(7)?,
+            remote: row.get(21)?,
         },
         created_at: row.get(8)?,
         deadline: row.get(9)?,

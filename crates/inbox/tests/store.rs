@@ -234,6 +234,7 @@ fn every_request_and_resolution_is_in_the_audit_log() {
                 pid: Some(4242),
                 uid: Some(1000),
                 exe: Some("/usr/bin/claude".into()),
+                remote: None,
             },
             ..ask("claude-1", "Run tests")
         })

@@ -82,6 +82,12 @@ pub struct Provenance {
     pub pid: Option<u32>,
     pub uid: Option<u32>,
     pub exe: Option<String>,
+    /// Where the asker really is when the peer only carries its connection: `ssh:HOST` for
+    /// a request forwarded by the local `ssh` client from HOST, `container` for a peer in
+    /// another PID namespace; absent for a program on this machine. Set by the app from
+    /// the kernel's view of the peer, never by the asker.
+    #[serde(default)]
+    pub remote: Option<String>,
 }
 
 /// A request for approval, as an agent submits it.

@@ -47,6 +47,29 @@ function showCard(
 }
 
 describe("ApprovalCard", () => {
+  it("marks a request forwarded over SSH or from a container as remote, with its host", () => {
+    const { container } = showCard(
+      makeRequest({
+        id: "remote",
+        provenance: { pid: 777, uid: 1000, exe: "/usr/bin/ssh", remote: "ssh:devbox" },
+      }),
+    );
+    expect(container.querySelector("p.remote")?.textContent).toBe("Remote · via SSH from devbox");
+    expect(container.querySelector("p.requester")?.textContent).toContain("/usr/bin/ssh");
+
+    const boxed = showCard(
+      makeRequest({
+        id: "boxed",
+        provenance: { pid: 778, uid: 1000, exe: "/usr/bin/python3", remote: "container" },
+      }),
+    );
+    expect(boxed.container.querySelector("p.remote")?.textContent).toBe(
+      "Remote · from a container",
+    );
+    const local = showCard(makeRequest({ id: "local" }));
+    expect(local.container.querySelector("p.remote")).toBeNull();
+  });
+
   it("shows a shell call as its command line and keeps the raw input one click away", async () => {
     const details = hookDetails({
       command: "rm -rf node_modules",

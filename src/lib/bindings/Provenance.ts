@@ -3,4 +3,11 @@
 /**
  * Who asked, as the kernel reported it (SO_PEERCRED) or the in-process host declared it.
  */
-export type Provenance = { pid: number | null, uid: number | null, exe: string | null, };
+export type Provenance = { pid: number | null, uid: number | null, exe: string | null, 
+/**
+ * Where the asker really is when the peer only carries its connection: `ssh:HOST` for
+ * a request forwarded by the local `ssh` client from HOST, `container` for a peer in
+ * another PID namespace; absent for a program on this machine. Set by the app from
+ * the kernel's view of the peer, never by the asker.
+ */
+remote: string | null, };

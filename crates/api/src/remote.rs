@@ -1,0 +1,117 @@
+//! Whether a peer on the socket speaks for another machine. OpenSSH's Unix-socket
+//! forwarding (`ssh -R remote.sock:local.sock`) connects to the app from the local `ssh`
+//! client, so the kernel names that client as the peer: the request is then marked as coming
+//! through SSH from the host the client is connected to (its destination argument), never
+//! as the local process it is not. A peer in another PID namespace (a container given the
+//! socket's directory) is marked as coming from a container.
+
+use std::path::Path;
+
+/// `ssh`'s options that take an argument (OpenSSH 9, `ssh(1)`): the destination is the first
+/// argument that is neither one of these nor an option.
+const OPTIONS_WITH_ARGUMENT: &str = "BbcDEeFIiJLlmOoPpQRSWw";
+
+/// Where a peer process speaks for: `Some("ssh:HOST")`, `Some("container")`, or `None` for
+/// a local program.
+pub fn remote_of(pid: u32, exe: Option<&Path>) -> Option<String> {
+    if exe
+        .and_then(Path::file_name)
+        .is_some_and(|name| name == "ssh")
+    {
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+        let args: Vec<String> = cmdline
+            .split(|&b| b == 0)
+            .filter(|arg| !arg.is_empty())
+            .map(|arg| String::from_utf8_lossy(arg).into_owned())
+            .collect();
+        let host = ssh_destination(&args).unwrap_or_else(|| "an unknown host".into());
+        return Some(format!("ssh:{host}"));
+    }
+    let theirs = std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()?;
+    let ours = std::fs::read_link("/proc/self/ns/pid").ok()?;
+    (theirs != ours).then(|| "container".to_owned())
+}
+
+/// The destination of an `ssh` command line (`args[0]` is the program), without a user
+/// part: `ssh -p 2222 -R a:b dana@devbox` → `devbox`.
+pub fn ssh_destination(args: &[String]) -> Option<String> {
+    let mut rest = args.iter().skip(1);
+    while let Some(arg) = rest.next() {
+        if arg == "--" {
+            return rest.next().map(|d| host_of(d));
+        }
+        match arg.strip_prefix('-') {
+            Some(flags) if !flags.is_empty() => {
+                // Clustered flags (`-NT`); one that takes an argument ends the cluster, and
+                // takes the rest of it or the next word.
+                for (i, flag) in flags.char_indices() {
+                    if OPTIONS_WITH_ARGUMENT.contains(flag) {
+                        if i + flag.len_utf8() == flags.len() {
+                            rest.next();
+                        }
+                        break;
+                    }
+                }
+            }
+            _ => return Some(host_of(arg)),
+        }
+    }
+    None
+}
+
+/// `user@host` → `host`; `ssh://user@host:22` → `host`.
+fn host_of(destination: &str) -> String {
+    let plain = destination
+        .strip_prefix("ssh://")
+        .map(|d| {
+            d.rsplit_once(':').map_or(d, |(h, port)| {
+                if port.chars().all(|c| c.is_ascii_digit()) {
+                    h
+                } else {
+                    d
+                }
+            })
+        })
+        .unwrap_or(destination);
+    plain
+        .rsplit_once('@')
+        .map_or(plain, |(_, host)| host)
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dest(line: &str) -> Option<String> {
+        let args: Vec<String> = line.split_whitespace().map(String::from).collect();
+        ssh_destination(&args)
+    }
+
+    #[test]
+    fn the_destination_of_an_ssh_command_line() {
+        assert_eq!(dest("ssh devbox").as_deref(), Some("devbox"));
+        assert_eq!(dest("ssh dana@devbox").as_deref(), Some("devbox"));
+        assert_eq!(
+            dest("ssh -p 2222 -R /run/ctray.sock:/run/user/1000/converge-tray/api.sock -o StreamLocalBindUnlink=yes dana@10.0.0.7 ctray ask hi").as_deref(),
+            Some("10.0.0.7")
+        );
+        assert_eq!(dest("ssh -NT -i key devbox").as_deref(), Some("devbox"));
+        assert_eq!(
+            dest("ssh -Rfoo:bar -p2222 devbox").as_deref(),
+            Some("devbox")
+        );
+        assert_eq!(dest("ssh -v -- devbox").as_deref(), Some("devbox"));
+        assert_eq!(
+            dest("ssh ssh://dana@devbox:2222").as_deref(),
+            Some("devbox")
+        );
+        assert_eq!(dest("ssh -N"), None);
+    }
+
+    #[test]
+    fn a_local_program_is_not_remote() {
+        let exe = std::env::current_exe().unwrap();
+        assert_eq!(remote_of(std::process::id(), Some(&exe)), None);
+    }
+}

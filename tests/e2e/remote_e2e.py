@@ -1,0 +1,193 @@
+"""End to end: an agent on another machine asks through SSH. An `sshd` of the test's own
+(Debian's openssh-server, its own host key and config in a temporary directory, on a free
+port of 127.0.0.1, key-only login) stands in for the remote machine; `ssh -R` carries the
+app's socket there, and `ctray ask` runs through that SSH session.
+
+- The card is marked remote, with the host, never as the local `ssh` process it is not; the
+  audit log records it so.
+- Approved in the popover, the remote ctray exits 0.
+- The SSH connection killed while its request waits: the request ends cancelled.
+- Without the forward, the remote ctray exits 3 with a clear message.
+
+Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
+usage: remote_e2e.py APP_BINARY OUTPUT_DIR
+"""
+import asyncio
+import os
+import shlex
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from desktop import Desktop, isolated_home
+from harness import (APP_ID, DRIVER, Run, card_for, eventually, resolution_in_audit,
+                     start_driver, stop_driven_app)
+from webdriver import Session
+
+SSHD = "/usr/sbin/sshd"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Sshd:
+    """An sshd of the test's own: key-only, on 127.0.0.1, Unix-socket forwarding allowed."""
+
+    def __init__(self, home: Path):
+        self.dir = Path(tempfile.mkdtemp(prefix="converge-sshd-"))
+        self.dir.chmod(0o700)
+        self.port = free_port()
+        self.key = self.dir / "client_key"
+        host_key = self.dir / "host_key"
+        for path in (host_key, self.key):
+            subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)],
+                           check=True)
+        (self.dir / "authorized_keys").write_text((self.dir / "client_key.pub").read_text())
+        (self.dir / "authorized_keys").chmod(0o600)
+        self.remote_dir = self.dir / "remote"
+        self.remote_dir.mkdir(mode=0o700)
+        config = self.dir / "sshd_config"
+        config.write_text(f"""
+ListenAddress 127.0.0.1
+Port {self.port}
+HostKey {host_key}
+PidFile {self.dir}/sshd.pid
+AuthorizedKeysFile {self.dir}/authorized_keys
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+AllowStreamLocalForwarding yes
+StreamLocalBindUnlink yes
+""")
+        Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # its privilege separation dir
+        self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)],
+                                     stdout=open(self.dir / "sshd.log", "w"),
+                                     stderr=subprocess.STDOUT)
+
+    def ssh(self, local_socket: Path | None, *command: str) -> subprocess.Popen:
+        """`ssh` to the test's sshd, forwarding `local_socket` to `remote.sock` there."""
+        forward = (["-R", f"{self.remote_dir}/remote.sock:{local_socket}"]
+                   if local_socket else [])
+        return subprocess.Popen(
+            ["ssh", "-F", "/dev/null", "-i", str(self.key), "-p", str(self.port),
+             "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
+             "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
+             "-o", "StreamLocalBindUnlink=yes", "-o", "ExitOnForwardFailure=yes",
+             *forward, f"{os.environ.get('USER', 'root')}@127.0.0.1", *command],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def stop(self):
+        self.proc.terminate()
+
+
+def requester_in_audit(db: Path, request_id: str):
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+    try:
+        row = conn.execute("SELECT requester FROM audit WHERE request_id = ? "
+                           "AND event = 'requested'", (request_id,)).fetchone()
+        return row[0] if row else None
+    finally:
+        conn.close()
+
+
+async def main(app: str, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    ctray = str(Path(app).with_name("ctray"))
+    home = isolated_home("converge-e2e-remote-")
+    db = home / "data" / APP_ID / "inbox.db"
+    local_socket = home / "run" / "api.sock"
+    run = Run()
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=2)
+    desktop = await Desktop.start()
+    driver, wrapper = start_driver(home, out, app, "app-remote.log")
+    sshd = Sshd(home)
+    session = None
+    sessions = []
+
+    def remote_ask(title, forward=True):
+        remote_socket = sshd.remote_dir / ("remote.sock" if forward else "absent.sock")
+        # The remote side runs the command through its shell: each word quoted.
+        command = ["env", f"CONVERGE_TRAY_SOCKET={remote_socket}", ctray, "ask", title,
+                   "--agent", "devbox-agent", "--details", "./deploy.sh --env staging"]
+        proc = sshd.ssh(local_socket if forward else None, shlex.join(command))
+        sessions.append(proc)
+        return proc
+
+    try:
+        await loop.run_in_executor(pool, Session.wait_for_server, DRIVER)
+        session_future = loop.run_in_executor(pool, Session.create, DRIVER, str(wrapper),
+                                              ["--pin-popover"])
+        item = await desktop.wait_for_item()
+        answering = await eventually(lambda: local_socket.exists(), timeout=30)
+        run.check("the app serves its socket", bool(answering))
+
+        # 1. Asked through SSH: marked remote, with the host.
+        first = remote_ask("Deploy from the devbox")
+        await item.activate()
+        session = await asyncio.wait_for(session_future, timeout=120)
+        card = await loop.run_in_executor(pool, card_for, session, "Deploy from the devbox", 30)
+        marked = card.find("p.remote").text() if card else None
+        run.check("a request through an SSH forward appears marked remote, with its host",
+                  marked == "Remote · via SSH from 127.0.0.1",
+                  (marked, first.poll(), first.stderr.read() if first.poll() else ""))
+        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-remote.png"))
+        request_id = card.attribute("data-request-id") if card else None
+        requester = requester_in_audit(db, request_id) if request_id else None
+        run.check("the audit log records it as via SSH from the host",
+                  requester is not None and requester.endswith("via SSH from 127.0.0.1"),
+                  requester)
+
+        # 2. Approved in the popover: the remote ctray exits 0.
+        card.find("button.approve").click()
+        done = await eventually(lambda: first.poll() is not None, timeout=20)
+        run.check("approved in the popover, the remote ctray exits 0 (through ssh)",
+                  bool(done) and first.returncode == 0,
+                  (first.returncode, first.stderr.read() if done else ""))
+
+        # 3. The SSH connection dies while its request waits: it ends cancelled.
+        second = remote_ask("Deploy while the link drops")
+        card = await loop.run_in_executor(pool, card_for, session,
+                                          "Deploy while the link drops", 30)
+        second_id = card.attribute("data-request-id") if card else None
+        second.kill()  # the connection drops; its shell would collect it
+        second.wait()
+        ended = await eventually(lambda: resolution_in_audit(db, second_id), timeout=20) \
+            if second_id else None
+        run.check("a killed SSH connection cancels its waiting request",
+                  ended is not None and ended[0] == "cancelled", ended)
+
+        # 4. No forward: the remote ctray says so and exits 3.
+        third = remote_ask("Deploy without the forward", forward=False)
+        done = await eventually(lambda: third.poll() is not None, timeout=20)
+        said = third.stderr.read() if done else ""
+        run.check("without the forward, the remote ctray exits 3 with a clear message",
+                  bool(done) and third.returncode == 3 and "not reachable" in said,
+                  (third.returncode, said))
+    except Exception:
+        traceback.print_exc()
+        run.check("the remote run completed", False)
+        log = sshd.dir / "sshd.log"
+        if log.exists():
+            print(log.read_text()[-1500:], flush=True)
+    finally:
+        for proc in sessions:
+            if proc.poll() is None:
+                proc.kill()
+        sshd.stop()
+        await stop_driven_app(loop, pool, session, driver, desktop, home)
+    return run.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
