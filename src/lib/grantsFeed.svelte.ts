@@ -3,6 +3,7 @@ import type { GrantRecord } from "./bindings/GrantRecord";
 import { grantsList, revokeGrant } from "./bridge";
 import { errorMessage } from "./errors";
 import { isLive } from "./grants";
+import { Refetch } from "./refetch";
 
 /** Where a revoke this window asked for stands; one that succeeded leaves no trace. */
 export type RevokeStatus = { state: "revoking" } | { state: "failed"; message: string };
@@ -14,8 +15,7 @@ export class GrantsFeed {
   #error = $state<string | null>(null);
   // Keyed by grant id.
   #revokes = new SvelteMap<string, RevokeStatus>();
-  #fetching: Promise<void> | null = null;
-  #fetchAgain = false;
+  #refetch = new Refetch(() => this.#fetch());
 
   /** As listed: the live ones when fetched, then past ones, each newest first. */
   get grants(): readonly GrantRecord[] {
@@ -55,12 +55,7 @@ export class GrantsFeed {
    * Resolves once a list fetched after this call has been shown.
    */
   refresh(): Promise<void> {
-    if (this.#fetching) {
-      this.#fetchAgain = true;
-      return this.#fetching;
-    }
-    this.#fetching = this.#fetchUntilCurrent();
-    return this.#fetching;
+    return this.#refetch.refresh();
   }
 
   /** Revokes a grant, unless a revoke of it is already on its way; then lists it as ended. */
@@ -78,18 +73,6 @@ export class GrantsFeed {
     // Held as revoking until it is listed as ended, so its button is not pressed twice.
     await this.refresh();
     this.#revokes.delete(grantId);
-  }
-
-  async #fetchUntilCurrent(): Promise<void> {
-    try {
-      do {
-        this.#fetchAgain = false;
-        await this.#fetch();
-      } while (this.#fetchAgain);
-    } finally {
-      // In the same step as the last check above, so no request to fetch again is lost.
-      this.#fetching = null;
-    }
   }
 
   async #fetch(): Promise<void> {

@@ -3,6 +3,7 @@ import type { JobDefinition } from "../lib/bindings/JobDefinition";
 import type { RunRecord } from "../lib/bindings/RunRecord";
 import { jobsOverview, runJob } from "../lib/bridge";
 import { errorMessage } from "../lib/errors";
+import { Refetch } from "../lib/refetch";
 
 /** Where a start this window asked for stands; a start that succeeded leaves no trace. */
 export type StartStatus = { state: "starting" } | { state: "failed"; message: string };
@@ -16,8 +17,7 @@ export class JobsFeed {
   #error = $state<string | null>(null);
   // Keyed by job id; a map rather than an object, since a job id can be any text.
   #starts = new SvelteMap<string, StartStatus>();
-  #fetching: Promise<void> | null = null;
-  #fetchAgain = false;
+  #refetch = new Refetch(() => this.#fetch());
 
   get definitions(): readonly JobDefinition[] {
     return this.#definitions;
@@ -52,12 +52,7 @@ export class JobsFeed {
    * Resolves once an overview fetched after this call has been shown.
    */
   refresh(): Promise<void> {
-    if (this.#fetching) {
-      this.#fetchAgain = true;
-      return this.#fetching;
-    }
-    this.#fetching = this.#fetchUntilCurrent();
-    return this.#fetching;
+    return this.#refetch.refresh();
   }
 
   /** Starts a job, unless a start of it is already on its way; then shows the new run. */
@@ -73,18 +68,6 @@ export class JobsFeed {
     // Held as starting until the run is listed, so it is not started twice by accident.
     await this.refresh();
     this.#starts.delete(jobId);
-  }
-
-  async #fetchUntilCurrent(): Promise<void> {
-    try {
-      do {
-        this.#fetchAgain = false;
-        await this.#fetch();
-      } while (this.#fetchAgain);
-    } finally {
-      // In the same step as the last check above, so no request to fetch again is lost.
-      this.#fetching = null;
-    }
   }
 
   async #fetch(): Promise<void> {
