@@ -110,18 +110,21 @@ impl Pattern {
     }
 }
 
-/// `cwd` is `dir` or inside it. Both must be absolute and free of `.`/`..` steps and empty
-/// steps, or nothing is inside anything: a path that needs resolving is not trusted.
+/// An absolute path with no empty, `.` or `..` step: one that needs no resolving, so a
+/// grant can be limited to it and a directory checked against it.
+pub fn is_plain_dir(path: &str) -> bool {
+    path.starts_with('/')
+        && path
+            .trim_end_matches('/')
+            .split('/')
+            .skip(1)
+            .all(|step| !step.is_empty() && step != "." && step != "..")
+}
+
+/// `cwd` is `dir` or inside it. Both must be plain ([`is_plain_dir`]), or nothing is inside
+/// anything: a path that needs resolving is not trusted.
 fn within(cwd: &str, dir: &str) -> bool {
-    let plain = |path: &str| {
-        path.starts_with('/')
-            && path
-                .trim_end_matches('/')
-                .split('/')
-                .skip(1)
-                .all(|step| !step.is_empty() && step != "." && step != "..")
-    };
-    if !plain(cwd) || !plain(dir) {
+    if !is_plain_dir(cwd) || !is_plain_dir(dir) {
         return false;
     }
     let dir = dir.trim_end_matches('/');

@@ -145,7 +145,7 @@ pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
                 what,
             })
             .collect(),
-        project: said.cwd.filter(|dir| is_plain_dir(dir)),
+        project: said.cwd.filter(|dir| grants::is_plain_dir(dir)),
     }
 }
 
@@ -200,15 +200,4 @@ pub(crate) fn label(what: &GrantWhat, action: &str, said: &Said) -> String {
         }
         GrantWhat::Tool => format!("any {action} request"),
     }
-}
-
-/// An absolute directory with no empty, `.` or `..` step: one a grant can be limited to
-/// without resolving anything.
-pub(crate) fn is_plain_dir(dir: &str) -> bool {
-    dir.starts_with('/')
-        && dir
-            .trim_end_matches('/')
-            .split('/')
-            .skip(1)
-            .all(|step| !step.is_empty() && step != "." && step != "..")
 }

@@ -419,7 +419,7 @@ impl Inbox {
         };
         let project = match (spec.in_project, &said.cwd) {
             (false, _) => None,
-            (true, Some(dir)) if granting::is_plain_dir(dir) => Some(dir.clone()),
+            (true, Some(dir)) if grants::is_plain_dir(dir) => Some(dir.clone()),
             (true, _) => {
                 return Err(Error::invalid(
                     "grant",
