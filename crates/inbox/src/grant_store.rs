@@ -96,25 +96,17 @@ impl Store {
              ORDER BY created_at, rowid",
         )?;
         let rows = stmt.query_map(params![agent_id, now], |row| {
-            let kind: String = row.get(1)?;
             let action: String = row.get(2)?;
             let pattern: String = row.get(3)?;
-            let pattern = match kind.as_str() {
-                "this-action" => grants::Pattern::Exact {
+            let pattern = match what_of(&row.get::<_, String>(1)?, &pattern, 3)? {
+                GrantWhat::ThisAction => grants::Pattern::Exact {
                     action,
                     details: pattern,
                 },
-                "command-prefix" => grants::Pattern::CommandPrefix {
-                    action,
-                    words: serde_json::from_str(&pattern).map_err(|e| {
-                        rusqlite::Error::FromSqlConversionFailure(
-                            3,
-                            rusqlite::types::Type::Text,
-                            e.into(),
-                        )
-                    })?,
-                },
-                _ => grants::Pattern::Tool { action },
+                GrantWhat::CommandPrefix { words } => {
+                    grants::Pattern::CommandPrefix { action, words }
+                }
+                GrantWhat::Tool => grants::Pattern::Tool { action },
             };
             Ok(grants::Grant {
                 id: row.get(0)?,
@@ -197,18 +189,26 @@ fn kind(what: &GrantWhat) -> &'static str {
     }
 }
 
-fn grant_from_row(row: &Row) -> rusqlite::Result<GrantRecord> {
-    let kind: String = row.get(3)?;
-    let pattern: String = row.get(5)?;
-    let what = match kind.as_str() {
+/// What a grant allows, from its `kind` and `pattern` columns (`kind` writes them);
+/// `column` is the pattern's, for the error.
+fn what_of(kind: &str, pattern: &str, column: usize) -> rusqlite::Result<GrantWhat> {
+    Ok(match kind {
         "this-action" => GrantWhat::ThisAction,
         "command-prefix" => GrantWhat::CommandPrefix {
-            words: serde_json::from_str(&pattern).map_err(|e| {
-                rusqlite::Error::FromSqlConversionFailure(5, rusqlite::types::Type::Text, e.into())
+            words: serde_json::from_str(pattern).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    column,
+                    rusqlite::types::Type::Text,
+                    e.into(),
+                )
             })?,
         },
         _ => GrantWhat::Tool,
-    };
+    })
+}
+
+fn grant_from_row(row: &Row) -> rusqlite::Result<GrantRecord> {
+    let what = what_of(&row.get::<_, String>(3)?, &row.get::<_, String>(5)?, 5)?;
     Ok(GrantRecord {
         id: row.get(0)?,
         agent_id: row.get(1)?,
