@@ -168,8 +168,15 @@ async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
             }
             Err(e) => tracing::error!("tray: cannot read the inbox: {e}"),
         }
-        // Grants expire without an event: the count is looked at again now and then.
-        match tokio::time::timeout(GLANCE_AT_LEAST_EVERY, updates.next()).await {
+        // Grants expire without an event: while any is live, the count is looked at again
+        // now and then; with none, nothing wakes the idle app but the inbox.
+        let grants_live = shown.is_some_and(|glance| glance.grants_active > 0);
+        let next = if grants_live {
+            tokio::time::timeout(GLANCE_AT_LEAST_EVERY, updates.next()).await
+        } else {
+            Ok(updates.next().await)
+        };
+        match next {
             Ok(Ok(Update::Event(_) | Update::Resync(_))) | Err(_) => {}
             Ok(Err(e)) => tracing::error!("tray: inbox updates failed: {e}"),
         }
