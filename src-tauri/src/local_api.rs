@@ -3,23 +3,38 @@
 
 use std::sync::{Arc, RwLock};
 
-use api::{AskDefaults, ServerConfig};
+use api::{AskDefaults, RemotePolicy, ServerConfig};
 use inbox::Inbox;
 use settings::Settings;
 use tauri::AppHandle;
 
 use crate::problems;
 
-/// The defaults the server reads for each ask; Settings updates them.
-pub struct ApiDefaults(pub Arc<RwLock<AskDefaults>>);
+/// What of the settings the server reads at each call (the request defaults, which remote
+/// peers are turned away); Settings updates them.
+pub struct ApiSettings {
+    defaults: Arc<RwLock<AskDefaults>>,
+    remote: Arc<RwLock<RemotePolicy>>,
+}
 
-impl ApiDefaults {
+impl ApiSettings {
     pub fn new(settings: &Settings) -> Self {
-        Self(Arc::new(RwLock::new(defaults_of(settings))))
+        Self {
+            defaults: Arc::new(RwLock::new(defaults_of(settings))),
+            remote: Arc::new(RwLock::new(remote_policy_of(settings))),
+        }
     }
 
     pub fn update(&self, settings: &Settings) {
-        *self.0.write().unwrap() = defaults_of(settings);
+        *self.defaults.write().unwrap() = defaults_of(settings);
+        *self.remote.write().unwrap() = remote_policy_of(settings);
+    }
+}
+
+fn remote_policy_of(settings: &Settings) -> RemotePolicy {
+    RemotePolicy {
+        accept: settings.remote.accept,
+        refused_hosts: settings.remote.refused_hosts.clone(),
     }
 }
 
@@ -31,10 +46,11 @@ fn defaults_of(settings: &Settings) -> AskDefaults {
 }
 
 #[cfg(unix)]
-pub fn start(app: &AppHandle, inbox: Inbox, defaults: &ApiDefaults) {
+pub fn start(app: &AppHandle, inbox: Inbox, settings: &ApiSettings) {
     let path = api::default_socket_path();
     let config = ServerConfig {
-        defaults: defaults.0.clone(),
+        defaults: settings.defaults.clone(),
+        remote: settings.remote.clone(),
         jobs: Some(Arc::new(crate::jobs::ApiJobs(app.clone()))),
         ..ServerConfig::default()
     };
@@ -58,7 +74,7 @@ pub fn start(app: &AppHandle, inbox: Inbox, defaults: &ApiDefaults) {
 
 /// No transport here yet (a named pipe is planned for Windows): say so instead of failing.
 #[cfg(not(unix))]
-pub fn start(app: &AppHandle, _inbox: Inbox, _defaults: &ApiDefaults) {
+pub fn start(app: &AppHandle, _inbox: Inbox, _settings: &ApiSettings) {
     problems::report(
         app,
         "Agents cannot reach Converge Tray",

@@ -187,7 +187,7 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
     app.state::<notifications::Notifications>()
         .set_kinds(settings.notifications);
     app.manage(shortcuts::Shortcuts::new(settings.shortcuts.clone()));
-    let api_defaults = local_api::ApiDefaults::new(&settings);
+    let api_settings = local_api::ApiSettings::new(&settings);
     app.manage(preferences);
     tracing::debug!("setup: settings loaded");
     let inbox = open_inbox(app.handle())?;
@@ -212,11 +212,11 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
             tray::announce_without_tray(&handle);
         }
     });
-    local_api::start(app.handle(), inbox.clone(), &api_defaults);
+    local_api::start(app.handle(), inbox.clone(), &api_settings);
     jobs::install(app.handle(), inbox.clone());
     tracing::debug!("setup: jobs open");
     upgrade::follow(app.handle(), inbox.clone());
-    app.manage(api_defaults);
+    app.manage(api_settings);
     if options.demo {
         demo::react_to_decisions(&inbox);
         demo::seed(&inbox).map_err(|e| format!("demo: {e}"))?;

@@ -66,7 +66,7 @@ pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, String> {
     }
     app.state::<notifications::Notifications>()
         .set_kinds(wanted.notifications);
-    app.state::<crate::local_api::ApiDefaults>().update(&wanted);
+    app.state::<crate::local_api::ApiSettings>().update(&wanted);
     *preferences.current.lock().unwrap() = wanted;
     let applied = preferences.get(app);
     let _ = app.emit(CHANGED_EVENT, &applied);

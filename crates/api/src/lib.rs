@@ -13,8 +13,9 @@ mod socket;
 
 pub use errors::rpc_error;
 pub use protocol::socket::default_socket_path;
+pub use remote::RemotePolicy;
 #[cfg(unix)]
 pub use server::serve;
-pub use server::{serve_connection, AskDefaults, JobControl, ServerConfig};
+pub use server::{serve_connection, AskDefaults, JobControl, ServerConfig, Transport, Waiters};
 #[cfg(unix)]
 pub use socket::bind;

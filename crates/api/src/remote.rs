@@ -59,6 +59,48 @@ pub fn ssh_destination(args: &[String]) -> Option<String> {
     None
 }
 
+/// Which remote requests the person turned away (Settings → Other machines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemotePolicy {
+    /// Off: nothing from another machine or a container is taken.
+    pub accept: bool,
+    /// SSH hosts refused by name, as the card shows them; case does not matter.
+    pub refused_hosts: Vec<String>,
+}
+
+impl Default for RemotePolicy {
+    fn default() -> Self {
+        Self {
+            accept: true,
+            refused_hosts: Vec::new(),
+        }
+    }
+}
+
+impl RemotePolicy {
+    /// Why a peer that speaks for `remote` (`ssh:HOST` or `container`) is turned away, or
+    /// `None` when it may ask.
+    pub fn refusal(&self, remote: &str) -> Option<String> {
+        let from = match remote.strip_prefix("ssh:") {
+            Some(host) => format!("{host} (through SSH)"),
+            None => "containers".to_owned(),
+        };
+        if !self.accept {
+            return Some(format!(
+                "Converge Tray takes no requests from other machines or containers; \
+                 refused a request from {from} (Settings → Other machines)"
+            ));
+        }
+        let host = remote.strip_prefix("ssh:")?;
+        self.refused_hosts
+            .iter()
+            .any(|refused| refused.eq_ignore_ascii_case(host))
+            .then(|| {
+                format!("Converge Tray refuses requests from {host} (Settings → Other machines)")
+            })
+    }
+}
+
 /// `user@host` → `host`; `ssh://user@host:22` → `host`.
 fn host_of(destination: &str) -> String {
     let plain = destination
@@ -107,6 +149,28 @@ mod tests {
             Some("devbox")
         );
         assert_eq!(dest("ssh -N"), None);
+    }
+
+    #[test]
+    fn refused_hosts_and_the_switch_for_all() {
+        let mut policy = RemotePolicy::default();
+        assert_eq!(policy.refusal("ssh:devbox"), None);
+        assert_eq!(policy.refusal("container"), None);
+
+        policy.refused_hosts = vec!["DevBox".into()];
+        let refused = policy.refusal("ssh:devbox").expect("devbox refused");
+        assert!(
+            refused.contains("refuses requests from devbox"),
+            "{refused}"
+        );
+        assert_eq!(policy.refusal("ssh:devbox2"), None);
+        assert_eq!(policy.refusal("ssh:ci"), None);
+        assert_eq!(policy.refusal("container"), None);
+
+        policy.accept = false;
+        assert!(policy.refusal("ssh:ci").is_some());
+        let containers = policy.refusal("container").expect("containers refused");
+        assert!(containers.contains("containers"), "{containers}");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use protocol::rpc::{self, code, decode, method, Call, Method, RpcError, MAX_MESSAGE_BYTES};
 
 use crate::errors::rpc_error;
+use crate::remote::RemotePolicy;
 
 /// What a request that does not say gets (the user's Settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,8 @@ pub struct ServerConfig {
     pub write_timeout: Duration,
     /// `None`: `jobs.list` and `job.start` answer `UNAVAILABLE`.
     pub jobs: Option<Arc<dyn JobControl>>,
+    /// Which remote peers are turned away; read at every call, so a change applies at once.
+    pub remote: Arc<RwLock<RemotePolicy>>,
 }
 
 impl Default for ServerConfig {
@@ -59,6 +62,7 @@ impl Default for ServerConfig {
             orphan_grace: Duration::from_secs(5),
             write_timeout: Duration::from_secs(10),
             jobs: None,
+            remote: Arc::default(),
         }
     }
 }
@@ -75,6 +79,7 @@ pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: Ser
     close_requests_of_dead_askers(&inbox);
     let permits = Arc::new(Semaphore::new(config.max_connections));
     let per_process = ConnectionsPerProcess::default();
+    let waiters = Waiters::default();
     loop {
         let stream = match listener.accept().await {
             Ok((stream, _)) => stream,
@@ -89,6 +94,7 @@ pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: Ser
         match permits.clone().try_acquire_owned() {
             Ok(permit) => {
                 let per_process = per_process.clone();
+                let waiters = waiters.clone();
                 tokio::spawn(async move {
                     let Some(peer) = unix_peer(&stream) else {
                         return;
@@ -107,7 +113,12 @@ pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: Ser
                         return;
                     };
                     let (reader, writer) = stream.into_split();
-                    serve_connection(Box::new(reader), Box::new(writer), peer, inbox, config).await;
+                    let transport = Transport {
+                        reader: Box::new(reader),
+                        writer: Box::new(writer),
+                        peer,
+                    };
+                    serve_connection(transport, inbox, config, waiters).await;
                     drop(permit);
                 });
             }
@@ -194,22 +205,72 @@ impl Drop for ProcessSlot {
     }
 }
 
-/// Answers one client until it goes away. `peer` is who the transport says it is (from the
-/// kernel, never from the client).
+/// One client's connection, whatever carries it.
+pub struct Transport {
+    pub reader: Box<dyn AsyncRead + Send + Unpin>,
+    pub writer: Box<dyn AsyncWrite + Send + Unpin>,
+    /// Who the transport says is at the other end (from the kernel, never from the client).
+    pub peer: Provenance,
+}
+
+/// The requests some connection is waiting on right now, by id, shared by all connections:
+/// a request whose asker went away is not closed while another connection waits on it (the
+/// same agent back through a new SSH connection, with its idempotency key).
+#[derive(Clone, Default)]
+pub struct Waiters(Arc<Mutex<HashMap<String, usize>>>);
+
+/// One connection waiting on one request, counted until dropped.
+struct Waiting {
+    waiters: Waiters,
+    request_id: String,
+}
+
+impl Waiters {
+    fn enter(&self, request_id: &str) -> Waiting {
+        *self
+            .0
+            .lock()
+            .unwrap()
+            .entry(request_id.to_owned())
+            .or_default() += 1;
+        Waiting {
+            waiters: self.clone(),
+            request_id: request_id.to_owned(),
+        }
+    }
+
+    fn any(&self, request_id: &str) -> bool {
+        self.0.lock().unwrap().contains_key(request_id)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        let mut waiting = self.waiters.0.lock().unwrap();
+        if let Some(count) = waiting.get_mut(&self.request_id) {
+            *count -= 1;
+            if *count == 0 {
+                waiting.remove(&self.request_id);
+            }
+        }
+    }
+}
+
+/// Answers one client until it goes away.
 pub async fn serve_connection(
-    reader: Box<dyn AsyncRead + Send + Unpin>,
-    writer: Writer,
-    peer: Provenance,
+    transport: Transport,
     inbox: Inbox,
     config: ServerConfig,
+    waiters: Waiters,
 ) {
     Connection {
-        reader: BufReader::new(reader),
-        writer,
+        reader: BufReader::new(transport.reader),
+        writer: transport.writer,
         inbox,
         config,
-        peer,
+        peer: transport.peer,
         asked: HashSet::new(),
+        waiters,
     }
     .run()
     .await;
@@ -243,6 +304,7 @@ struct Connection {
     peer: Provenance,
     /// The requests asked on this connection: it may cancel them.
     asked: HashSet<String>,
+    waiters: Waiters,
 }
 
 enum LineError {
@@ -331,6 +393,15 @@ impl Connection {
 
     async fn handle(&mut self, call: Call) -> bool {
         let Call { id, method } = call;
+        if !matches!(method, Method::Hello) {
+            if let Some(why) = self.turned_away() {
+                tracing::info!(remote = ?self.peer.remote, "api: turned away: {why}");
+                let _ = self
+                    .reply(id, Err(RpcError::new(code::TURNED_AWAY, why)))
+                    .await;
+                return false;
+            }
+        }
         let inbox = self.inbox.clone();
         match method {
             Method::Hello => {
@@ -468,6 +539,12 @@ impl Connection {
         ))
     }
 
+    /// Why the person's settings turn this peer away, if they do.
+    fn turned_away(&self) -> Option<String> {
+        let remote = self.peer.remote.as_deref()?;
+        self.config.remote.read().unwrap().refusal(remote)
+    }
+
     fn jobs(&self) -> Result<Arc<dyn JobControl>, RpcError> {
         self.config
             .jobs
@@ -479,6 +556,7 @@ impl Connection {
     /// leaves its request pending, to be re-attached or closed as orphaned.
     async fn wait_and_reply(&mut self, id: Option<Value>, request_id: String) -> bool {
         let inbox = self.inbox.clone();
+        let waiting = self.waiters.enter(&request_id);
         let decided = {
             let wait = inbox.wait(&request_id);
             tokio::pin!(wait);
@@ -489,6 +567,7 @@ impl Connection {
                 }
             }
         };
+        drop(waiting);
         match decided {
             Some(result) => self.reply(id, to_json(result)).await,
             None => {
@@ -498,13 +577,18 @@ impl Connection {
         }
     }
 
-    /// Closes the request later if its asker's process is gone by then.
+    /// Closes the request later if by then its asker's process is gone and no other
+    /// connection waits on it.
     fn orphaned(&self, request_id: String) {
         let (inbox, grace, pid) = (self.inbox.clone(), self.config.orphan_grace, self.peer.pid);
+        let waiters = self.waiters.clone();
         tokio::spawn(async move {
             tokio::time::sleep(grace).await;
             if pid.is_some_and(process_alive) {
                 return; // it may reconnect and wait again
+            }
+            if waiters.any(&request_id) {
+                return; // it did, through another connection (a new SSH connection)
             }
             if let Ok(Some(request)) = inbox.request(&request_id) {
                 if request.is_pending() {

@@ -9,7 +9,6 @@ use inbox::{Durability, Inbox, InboxConfig, Outcome, Resolver, Verdict};
 use protocol::rpc::code;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
-use tokio::net::unix::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::UnixStream;
 
 struct Fixture {
@@ -36,8 +35,8 @@ async fn start(config: ServerConfig) -> Fixture {
 }
 
 struct Client {
-    lines: Lines<BufReader<OwnedReadHalf>>,
-    writer: OwnedWriteHalf,
+    lines: Lines<BufReader<Box<dyn tokio::io::AsyncRead + Send + Unpin>>>,
+    writer: Box<dyn tokio::io::AsyncWrite + Send + Unpin>,
     next_id: u64,
 }
 
@@ -45,8 +44,9 @@ impl Client {
     async fn connect(fx: &Fixture) -> Self {
         let (reader, writer) = UnixStream::connect(&fx.socket).await.unwrap().into_split();
         Self {
-            lines: BufReader::new(reader).lines(),
-            writer,
+            lines: BufReader::new(Box::new(reader) as Box<dyn tokio::io::AsyncRead + Send + Unpin>)
+                .lines(),
+            writer: Box::new(writer),
             next_id: 1,
         }
     }
@@ -226,11 +226,13 @@ async fn an_oversized_line_closes_that_connection_only() {
     tokio::spawn(async move {
         let _ = writer.write_all(huge.as_bytes()).await;
     });
-    big.writer = UnixStream::connect(&fx.socket)
-        .await
-        .unwrap()
-        .into_split()
-        .1;
+    big.writer = Box::new(
+        UnixStream::connect(&fx.socket)
+            .await
+            .unwrap()
+            .into_split()
+            .1,
+    );
     let error = big.message().await.unwrap();
     assert_eq!(error_code(&error), code::TOO_LARGE);
     assert!(big.message().await.is_none(), "the connection is closed");
@@ -285,6 +287,60 @@ async fn a_client_that_vanishes_mid_ask_can_reattach() {
         assert_eq!(response["result"]["resolution"]["outcome"], "denied");
         assert_eq!(response["result"]["resolution"]["reason"], "not now");
     }
+}
+
+/// A process that asks with `key`, then dies without an answer (an SSH connection that
+/// dropped: the peer the server saw is gone).
+async fn ask_and_die(fx: &Fixture, key: &str) {
+    let script = format!(
+        "import socket, time\ns = socket.socket(socket.AF_UNIX)\ns.connect({:?})\n\
+         s.sendall(b'{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"approval.ask\",\"params\":{{\"agent_id\":\"a\",\"title\":\"t\",\"idempotency_key\":\"{key}\"}}}}\\n')\n\
+         s.recv(65536)\n",
+        fx.socket.to_str().unwrap()
+    );
+    let status = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .args(["-c", &script])
+            .status()
+            .expect("python3 runs")
+    })
+    .await
+    .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_asker_back_through_another_connection_keeps_its_request_past_the_grace() {
+    let fx = start(ServerConfig {
+        orphan_grace: Duration::from_millis(300),
+        ..ServerConfig::default()
+    })
+    .await;
+    ask_and_die(&fx, "deploy-42").await;
+    let request_id = fx.inbox.pending().unwrap()[0].id.clone();
+
+    // Back within the grace, from another process's connection, with the same key.
+    let mut back = Client::connect(&fx).await;
+    let again = back
+        .send(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "t", "idempotency_key": "deploy-42"}),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let request = fx.inbox.request(&request_id).unwrap().unwrap();
+    assert!(
+        request.is_pending(),
+        "closed as orphaned while an asker waits on it: {:?}",
+        request.resolution
+    );
+    assert_eq!(fx.inbox.pending().unwrap().len(), 1, "no second request");
+    fx.inbox
+        .decide(&request_id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let response = back.response(again).await;
+    assert_eq!(response["result"]["id"], request_id.as_str());
+    assert_eq!(response["result"]["resolution"]["outcome"], "approved");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -716,4 +772,89 @@ async fn at_start_requests_of_askers_that_died_meanwhile_are_closed() {
     assert_eq!(closed.by, Resolver::System);
     assert!(inbox.request(&alive).unwrap().unwrap().is_pending());
     assert!(inbox.request(&in_process).unwrap().unwrap().is_pending());
+}
+
+/// A connection whose peer the transport reports as remote (as `serve` does for a forwarded
+/// SSH connection or a container), over an in-memory pipe.
+fn remote_client(fx: &Fixture, config: &ServerConfig, remote: &str) -> Client {
+    let (ours, theirs) = tokio::io::duplex(64 * 1024);
+    let (reader, writer) = tokio::io::split(theirs);
+    let transport = api::Transport {
+        reader: Box::new(reader),
+        writer: Box::new(writer),
+        peer: inbox::Provenance {
+            pid: Some(std::process::id()),
+            uid: Some(protocol::socket::current_uid()),
+            exe: Some("/usr/bin/ssh".into()),
+            remote: Some(remote.into()),
+        },
+    };
+    tokio::spawn(api::serve_connection(
+        transport,
+        fx.inbox.clone(),
+        config.clone(),
+        api::Waiters::default(),
+    ));
+    let (reader, writer) = tokio::io::split(ours);
+    Client {
+        lines: BufReader::new(Box::new(reader) as Box<dyn tokio::io::AsyncRead + Send + Unpin>)
+            .lines(),
+        writer: Box::new(writer),
+        next_id: 1,
+    }
+}
+
+#[tokio::test]
+async fn refused_remote_hosts_are_turned_away_and_nothing_is_recorded() {
+    let config = ServerConfig::default();
+    let fx = start(config.clone()).await;
+    config.remote.write().unwrap().refused_hosts = vec!["devbox".into()];
+    let ask = json!({"agent_id": "remote-agent", "agent_name": "remote", "title": "Deploy"});
+
+    let mut refused = remote_client(&fx, &config, "ssh:devbox");
+    let hello = refused.call("hello", json!(null)).await;
+    assert_eq!(
+        hello["result"]["server"], "converge-tray",
+        "hello still answers"
+    );
+    let response = refused.call("approval.ask", ask.clone()).await;
+    assert_eq!(error_code(&response), code::TURNED_AWAY);
+    let said = response["error"]["message"].as_str().unwrap();
+    assert!(said.contains("refuses requests from devbox"), "{said}");
+    assert!(
+        refused.message().await.is_none(),
+        "the connection is closed"
+    );
+    assert!(fx.inbox.pending().unwrap().is_empty(), "no card");
+    assert!(fx.inbox.agents().unwrap().is_empty(), "no agent registered");
+
+    // Another host is taken, and marked as remote.
+    let mut other = remote_client(&fx, &config, "ssh:ci");
+    let id = other.send("approval.ask", ask.clone()).await;
+    let request_id = pending_id(&fx).await;
+    let request = fx.inbox.request(&request_id).unwrap().unwrap();
+    assert_eq!(request.provenance.remote.as_deref(), Some("ssh:ci"));
+
+    // Switched off for all: an open connection is turned away at its next call, and a
+    // container too. What already waits is left to the person.
+    config.remote.write().unwrap().accept = false;
+    let mut container = remote_client(&fx, &config, "container");
+    let response = container
+        .call("agent.update", json!({"agent_id": "c"}))
+        .await;
+    assert_eq!(error_code(&response), code::TURNED_AWAY);
+    fx.inbox
+        .decide(&request_id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    assert_eq!(
+        other.response(id).await["result"]["resolution"]["outcome"],
+        "approved"
+    );
+    let response = other.call("approvals.pending", json!(null)).await;
+    assert_eq!(error_code(&response), code::TURNED_AWAY);
+
+    // A local program is never affected.
+    let mut local = Client::connect(&fx).await;
+    let response = local.call("approvals.pending", json!(null)).await;
+    assert!(response["result"].is_array(), "{response}");
 }

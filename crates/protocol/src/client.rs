@@ -76,8 +76,9 @@ struct Outgoing<'a, P> {
 }
 
 impl Client {
-    /// Connects to the app at `socket::default_socket_path()`, after checking it is this
-    /// user's app (`socket::connect_trusted`).
+    /// Connects to the app at `socket::client_socket_path()` (this machine's app, else one
+    /// forwarded here over SSH), after checking it is this user's app
+    /// (`socket::connect_trusted`).
     pub fn connect() -> Result<Self, ClientError> {
         Self::connect_with(None)
     }
@@ -86,7 +87,7 @@ impl Client {
     /// host because the app is stuck.
     #[cfg(unix)]
     pub fn connect_with(answer_within: Option<Duration>) -> Result<Self, ClientError> {
-        let path = crate::socket::default_socket_path();
+        let path = crate::socket::client_socket_path();
         let stream = crate::socket::connect_trusted(&path).map_err(|e| {
             if e.kind() == std::io::ErrorKind::PermissionDenied {
                 ClientError::Untrusted(e.to_string())

@@ -39,6 +39,9 @@ pub mod code {
     pub const TAMPERED: i64 = -32007;
     /// Nothing was asked on the connection for the idle timeout; it is closed.
     pub const IDLE: i64 = -32008;
+    /// The person's settings turn this requester away (a refused remote host, or remote
+    /// requests switched off); the connection is closed. Nothing was recorded.
+    pub const TURNED_AWAY: i64 = -32009;
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

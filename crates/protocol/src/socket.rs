@@ -20,6 +20,30 @@ pub fn default_socket_path() -> PathBuf {
         .join("api.sock")
 }
 
+/// Where an SSH connection from the person's desktop puts the app's socket on a machine the
+/// agent runs on: `~/.converge-tray/api.sock` (`ctray remote setup HOST` writes the
+/// `RemoteForward` for it; docs/remote.md). `None` without a home directory.
+pub fn forwarded_socket_path() -> Option<PathBuf> {
+    let home = std::env::var_os("HOME").filter(|h| !h.is_empty())?;
+    Some(PathBuf::from(home).join(FORWARDED_SOCKET))
+}
+
+/// The forwarded socket's place under the home directory.
+pub const FORWARDED_SOCKET: &str = ".converge-tray/api.sock";
+
+/// Where a client connects: `$CONVERGE_TRAY_SOCKET` if set; else the app of this machine
+/// (`default_socket_path`) if its socket is there; else a socket forwarded from the person's
+/// desktop, if one is there; else the local path, so the error names where the app would be.
+pub fn client_socket_path() -> PathBuf {
+    let local = default_socket_path();
+    if std::env::var_os("CONVERGE_TRAY_SOCKET").is_some() || local.exists() {
+        return local;
+    }
+    forwarded_socket_path()
+        .filter(|forwarded| std::fs::symlink_metadata(forwarded).is_ok())
+        .unwrap_or(local)
+}
+
 #[cfg(unix)]
 pub fn current_uid() -> u32 {
     // SAFETY: getuid cannot fail and has no preconditions.

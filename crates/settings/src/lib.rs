@@ -21,6 +21,28 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     /// Mirrors the OS's autostart entry; the app reads it from the OS, not from this file.
     pub start_at_login: bool,
+    pub remote: RemoteSettings,
+}
+
+/// Requests from agents on other machines (through an SSH forward of the socket) and in
+/// containers (docs/remote.md). Nothing reaches the app from elsewhere unless the person
+/// forwarded its socket; these settings turn such requests away again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct RemoteSettings {
+    /// Off: every request from another machine or a container is refused.
+    pub accept: bool,
+    /// SSH hosts whose requests are refused, as the card names them (`devbox`).
+    pub refused_hosts: Vec<String>,
+}
+
+impl Default for RemoteSettings {
+    fn default() -> Self {
+        Self {
+            accept: true,
+            refused_hosts: Vec::new(),
+        }
+    }
 }
 
 /// Global shortcuts, as the shortcut plugin spells them: `ctrl+alt+shift+a`.
@@ -75,6 +97,7 @@ impl Default for Settings {
             default_on_timeout: OnTimeout::Deny,
             notifications: NotificationSettings::default(),
             start_at_login: false,
+            remote: RemoteSettings::default(),
         }
     }
 }
@@ -102,6 +125,8 @@ impl Default for NotificationSettings {
 }
 
 pub const MAX_TIMEOUT_SECS: u32 = 7 * 24 * 3600;
+/// More refused hosts than anyone types by hand; the list stays a list.
+pub const MAX_REFUSED_HOSTS: usize = 100;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -144,6 +169,33 @@ impl Settings {
                 "the default timeout must be between 1 second and 7 days, not {} seconds",
                 self.default_timeout_secs
             )));
+        }
+        self.remote.validate()
+    }
+}
+
+impl RemoteSettings {
+    /// Each host a plain name as `ssh` takes it: no spaces or control characters, at most
+    /// 255 bytes, each once.
+    fn validate(&self) -> Result<(), Error> {
+        if self.refused_hosts.len() > MAX_REFUSED_HOSTS {
+            return Err(Error::Invalid(format!(
+                "at most {MAX_REFUSED_HOSTS} refused hosts"
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for host in &self.refused_hosts {
+            if host.is_empty()
+                || host.len() > 255
+                || host.chars().any(|c| c.is_whitespace() || c.is_control())
+            {
+                return Err(Error::Invalid(format!(
+                    "{host:?} is not a host name (one word, as you type it after ssh)"
+                )));
+            }
+            if !seen.insert(host.to_ascii_lowercase()) {
+                return Err(Error::Invalid(format!("{host} is in the list twice")));
+            }
         }
         Ok(())
     }

@@ -97,3 +97,40 @@ fn a_file_that_fails_validation_is_not_trusted() {
     assert_eq!(loaded.settings, Settings::default());
     assert!(loaded.problem.unwrap().contains("default timeout"));
 }
+
+#[test]
+fn remote_requests_are_accepted_until_refused_and_refused_hosts_come_back() {
+    let (_dir, file) = file();
+    // A file from before these settings existed: remote requests keep working.
+    std::fs::create_dir_all(file.path().parent().unwrap()).unwrap();
+    std::fs::write(file.path(), r#"{ "default_timeout_secs": 42 }"#).unwrap();
+    assert!(file.load().settings.remote.accept);
+
+    let mut settings = Settings::default();
+    settings.remote.accept = true;
+    settings.remote.refused_hosts = vec!["devbox".into(), "ci-runner.example.com".into()];
+    file.save(&settings).unwrap();
+    assert_eq!(file.load().settings.remote, settings.remote);
+}
+
+#[test]
+fn a_refused_host_must_be_one_word_and_listed_once() {
+    let (_dir, file) = file();
+    for bad in [
+        vec!["".to_owned()],
+        vec!["dev box".to_owned()],
+        vec!["devbox\n".to_owned()],
+        vec!["a".repeat(256)],
+        vec!["devbox".to_owned(), "DEVBOX".to_owned()],
+        (0..101).map(|i| format!("host{i}")).collect(),
+    ] {
+        let mut settings = Settings::default();
+        settings.remote.refused_hosts = bad.clone();
+        let refused = file.save(&settings);
+        assert!(
+            matches!(refused, Err(Error::Invalid(_))),
+            "{bad:?} was accepted"
+        );
+    }
+    assert!(!file.path().exists(), "nothing invalid was written");
+}
