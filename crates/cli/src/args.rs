@@ -2,9 +2,11 @@
 
 pub const USAGE: &str = "usage:
   ctray ask TITLE [--details TEXT|-] [--agent NAME] [--action NAME]
-                  [--timeout 5m] [--on-timeout deny|fallback] [--json]
+                  [--timeout 5m] [--on-timeout deny|fallback] [--key KEY] [--json]
       waits for a person to decide in Converge Tray; exits 0 approved, 1 denied
-      (reason on stderr), 2 timed out, 3 app not running or not reachable
+      (reason on stderr), 2 timed out, 3 app not running or not reachable. With --key
+      (unique per question), a lost connection is retried for 30 s and finds the same
+      request again, and asking again with the same key never makes a second card
   ctray status TEXT [--agent NAME] [--state working|idle|done|error|waiting-for-input]
   ctray agents [--json]
   ctray pending [--json]
@@ -27,6 +29,12 @@ pub const USAGE: &str = "usage:
       keeping a backup of each file it changes
   ctray uninstall claude|codex|qwen|copilot|cursor|opencode
       removes exactly what install added
+  ctray remote setup HOST [--write] [--config FILE] [--remote-home DIR]
+      the ~/.ssh/config lines that carry Converge Tray's socket to HOST on every ssh
+      connection, so ctray and agents' hooks there ask here (docs/remote.md); printed, or
+      added with a backup with --write. Asks HOST through ssh for its home directory
+  ctray remote remove HOST [--config FILE]
+      takes out what remote setup --write added, with a backup
   ctray --version";
 
 const HOOK_HOSTS: &str = "hook takes claude, codex, qwen, copilot, cursor or opencode";
@@ -37,17 +45,40 @@ pub enum Command {
     Version,
     Ask(Ask),
     Status(Status),
-    Agents { json: bool },
-    Pending { json: bool },
-    VerifyAudit { json: bool },
-    Jobs { json: bool },
-    StartJob { job_id: String },
+    Agents {
+        json: bool,
+    },
+    Pending {
+        json: bool,
+    },
+    VerifyAudit {
+        json: bool,
+    },
+    Jobs {
+        json: bool,
+    },
+    StartJob {
+        job_id: String,
+    },
     Hook(HookOptions),
-    Install { host: Host, timeout_ms: i64 },
-    Uninstall { host: Host },
+    Install {
+        host: Host,
+        timeout_ms: i64,
+    },
+    Uninstall {
+        host: Host,
+    },
+    RemoteSetup(RemoteSetup),
+    RemoteRemove {
+        host: String,
+        config: Option<PathBuf>,
+    },
 }
 
+use std::path::PathBuf;
+
 use crate::hook::{HookOptions, Host, DEFAULT_TIMEOUT_MS};
+use crate::remote_setup::RemoteSetup;
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct Ask {
@@ -57,6 +88,8 @@ pub struct Ask {
     pub action: String,
     pub timeout_ms: Option<i64>,
     pub on_timeout: Option<String>,
+    /// The idempotency key: the same question asked again finds its request.
+    pub key: Option<String>,
     pub json: bool,
 }
 
@@ -76,9 +109,9 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
     let mut options: Vec<(String, Option<String>)> = Vec::new();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--json" => options.push((arg, None)),
+            "--json" | "--write" => options.push((arg, None)),
             "--details" | "--agent" | "--action" | "--timeout" | "--on-timeout" | "--state"
-            | "--event" => {
+            | "--event" | "--key" | "--config" | "--remote-home" => {
                 let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
                 options.push((arg, Some(value)));
             }
@@ -112,6 +145,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 action: take("--action").unwrap_or_else(|| "ask".into()),
                 timeout_ms,
                 on_timeout,
+                key: take("--key"),
                 json,
             })
         }
@@ -177,6 +211,19 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             },
             _ => return Err("job takes: start JOB_ID".into()),
         },
+        "remote" => match positional.as_slice() {
+            [verb, host] if verb == "setup" => Command::RemoteSetup(RemoteSetup {
+                host: host.clone(),
+                write: take("--write").is_some(),
+                config: take("--config").map(PathBuf::from),
+                remote_home: take("--remote-home"),
+            }),
+            [verb, host] if verb == "remove" => Command::RemoteRemove {
+                host: host.clone(),
+                config: take("--config").map(PathBuf::from),
+            },
+            _ => return Err("remote takes: setup HOST, or remove HOST".into()),
+        },
         "agents" if positional.is_empty() => Command::Agents { json },
         "pending" if positional.is_empty() => Command::Pending { json },
         "audit" => match positional.as_slice() {
@@ -227,7 +274,12 @@ mod tests {
         assert_eq!(ask.title, "Deploy?");
         assert_eq!(ask.timeout_ms, Some(300_000));
         assert_eq!(ask.on_timeout.as_deref(), Some("fallback"));
+        assert_eq!(ask.key, None);
         assert!(ask.json);
+        let Command::Ask(keyed) = parse_str("ask Migrate? --key migrate-7").unwrap() else {
+            panic!()
+        };
+        assert_eq!(keyed.key.as_deref(), Some("migrate-7"));
     }
 
     #[test]
@@ -303,6 +355,17 @@ mod tests {
             }
         );
         assert!(parse_str("job stop travel-expense").is_err());
+        assert_eq!(
+            parse_str("remote setup devbox --write --config /tmp/c").unwrap(),
+            Command::RemoteSetup(RemoteSetup {
+                host: "devbox".into(),
+                write: true,
+                config: Some("/tmp/c".into()),
+                remote_home: None,
+            })
+        );
+        assert!(parse_str("remote remove devbox --write").is_err());
+        assert!(parse_str("remote setup").is_err());
         assert_eq!(
             parse_str("jobs --json").unwrap(),
             Command::Jobs { json: true }

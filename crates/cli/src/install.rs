@@ -622,7 +622,7 @@ fn write_json(path: &Path, value: &Value) -> Result<Vec<String>, String> {
 
 /// Writes `text` to `path` unless it already holds it: the old file is copied aside first,
 /// the new one is renamed into place. Returns a line naming the backup, if one was made.
-fn replace_file(path: &Path, text: &str) -> Result<Vec<String>, String> {
+pub(crate) fn replace_file(path: &Path, text: &str) -> Result<Vec<String>, String> {
     let old = match std::fs::read(path) {
         Ok(old) => Some(old),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
@@ -639,6 +639,10 @@ fn replace_file(path: &Path, text: &str) -> Result<Vec<String>, String> {
     if let Some(old) = &old {
         let backup = backup_path(path);
         std::fs::write(&backup, old).map_err(|e| fail("back up", e))?;
+        // A backup is as private as what it copies (~/.ssh/config, a settings file).
+        if let Ok(metadata) = std::fs::metadata(path) {
+            let _ = std::fs::set_permissions(&backup, metadata.permissions());
+        }
         said.push(format!("backup: {}", backup.display()));
     }
     let temporary = path.with_extension("ctray-tmp");

@@ -5,6 +5,7 @@ mod args;
 mod hook;
 mod install;
 mod remember;
+mod remote_setup;
 
 use std::io::{Read, Write};
 use std::process::ExitCode;
@@ -51,6 +52,10 @@ fn main() -> ExitCode {
             );
             ExitCode::from(UNAVAILABLE)
         }
+        Err(ClientError::Rpc(error)) if error.code == code::TURNED_AWAY => {
+            eprintln!("ctray: {}", printable(&error.message));
+            ExitCode::from(UNAVAILABLE)
+        }
         Err(ClientError::Rpc(error)) => {
             eprintln!("ctray: {}", printable(&error.message));
             ExitCode::from(USAGE_ERROR)
@@ -88,9 +93,16 @@ fn run(command: Command) -> Result<u8, ClientError> {
                 details,
                 timeout_ms: ask.timeout_ms,
                 on_timeout: ask.on_timeout.as_deref().map(word_to).transpose()?,
+                idempotency_key: ask.key,
                 ..AskParams::new(&agent_id, &ask.title)
             };
-            let request = Client::connect()?.ask(&params)?;
+            let request = match ask_through_lost_connections(&params)? {
+                Asked::Answered(request) => *request,
+                Asked::Lost(why) => {
+                    eprintln!("ctray: {why}");
+                    return Ok(UNAVAILABLE);
+                }
+            };
             if ask.json {
                 println!("{}", to_json(&request));
             }
@@ -177,6 +189,10 @@ fn run(command: Command) -> Result<u8, ClientError> {
                     install::install(host, timeout_ms, &ctray, &install::Paths::of(host)?)
                 }),
         )),
+        Command::RemoteSetup(setup) => Ok(report(remote_setup::setup(&setup))),
+        Command::RemoteRemove { host, config } => {
+            Ok(report(remote_setup::remove(&host, config.as_deref())))
+        }
         Command::Uninstall { host } => Ok(report(
             install::Paths::of(host).and_then(|paths| install::uninstall(host, &paths)),
         )),
@@ -217,6 +233,65 @@ fn run(command: Command) -> Result<u8, ClientError> {
                 }
             }
             Ok(0)
+        }
+    }
+}
+
+enum Asked {
+    Answered(Box<ApprovalRequest>),
+    /// The connection was lost mid-wait and could not be made again: why, for the person.
+    Lost(String),
+}
+
+/// How long a keyed ask keeps trying to reach the app again after its connection was lost
+/// (an SSH connection carrying it dropped and is being made again).
+const RECONNECT_FOR: std::time::Duration = std::time::Duration::from_secs(30);
+/// A connection that is lost again and again is not worth chasing for ever.
+const MAX_RECONNECTS: u32 = 10;
+
+/// Asks and waits. A connection lost while waiting (the app quit, or the SSH connection
+/// that carried it dropped) is said plainly; with an idempotency key, ctray asks again
+/// with the same key until the app answers or `RECONNECT_FOR` passes, and finds the same
+/// request (still waiting, or how it ended meanwhile).
+fn ask_through_lost_connections(params: &AskParams) -> Result<Asked, ClientError> {
+    let mut client = Client::connect()?;
+    let mut lost = 0;
+    loop {
+        let why = match client.ask(params) {
+            Err(ClientError::Unavailable(why)) => why,
+            other => return other.map(|request| Asked::Answered(Box::new(request))),
+        };
+        lost += 1;
+        let Some(key) = params
+            .idempotency_key
+            .as_ref()
+            .filter(|_| lost <= MAX_RECONNECTS)
+        else {
+            return Ok(Asked::Lost(format!(
+                "the connection to Converge Tray was lost while waiting for a decision ({why}); \
+                 if an SSH connection carried it, it dropped. The app closes the request as \
+                 cancelled within seconds, unless it is asked again with the same --key"
+            )));
+        };
+        eprintln!(
+            "ctray: the connection to Converge Tray was lost while waiting ({why}); asking again \
+             with key {} for up to {} s",
+            printable(key),
+            RECONNECT_FOR.as_secs()
+        );
+        client = reconnect(RECONNECT_FOR)?;
+    }
+}
+
+fn reconnect(within: std::time::Duration) -> Result<Client, ClientError> {
+    let until = std::time::Instant::now() + within;
+    loop {
+        match Client::connect() {
+            Ok(client) => return Ok(client),
+            Err(ClientError::Unavailable(_)) if std::time::Instant::now() < until => {
+                std::thread::sleep(std::time::Duration::from_millis(250));
+            }
+            Err(e) => return Err(e),
         }
     }
 }
