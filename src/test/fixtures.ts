@@ -136,6 +136,7 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
     default_on_timeout: "deny",
     notifications: { approvals: true, agent_finished: true, agent_failed: true },
     start_at_login: false,
+    remote: { accept: true, refused_hosts: [] },
     ...overrides,
   };
 }

@@ -1,4 +1,4 @@
-import { render, screen, waitFor } from "@testing-library/svelte";
+import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Settings } from "../lib/bindings/Settings";
@@ -230,6 +230,140 @@ describe("Settings", () => {
 
     expect((await screen.findByRole("alert")).textContent).toBe(
       "Could not load the settings: no config directory",
+    );
+  });
+});
+
+describe("requests from other machines", () => {
+  function refusedHosts() {
+    const list = screen.queryByRole("list", { name: "Refused SSH hosts" });
+    if (list === null) return [];
+    return within(list)
+      .getAllByRole("listitem")
+      .map((item) => item.querySelector(".host")?.textContent);
+  }
+
+  function hostBox() {
+    return field("SSH host to refuse");
+  }
+
+  function addButton() {
+    return screen.getByRole("button", { name: "Add" });
+  }
+
+  function showWithRefused(refused_hosts: string[]) {
+    vi.mocked(settingsGet).mockResolvedValue(
+      makeSettings({ remote: { accept: true, refused_hosts } }),
+    );
+    return showSettings();
+  }
+
+  it("turns away every request from other machines and containers", async () => {
+    const user = await showWithRefused(["devbox"]);
+    const accept = field("Take requests from other machines (SSH) and containers");
+    expect(accept.checked).toBe(true);
+    expect(screen.getByText(/unless you forward its socket there/)).toBeTruthy();
+    expect(hostBox().matches(":disabled")).toBe(false);
+
+    await user.click(accept);
+
+    expect(hostBox().matches(":disabled")).toBe(true);
+    expect(addButton().matches(":disabled")).toBe(true);
+    expect(screen.getByRole("button", { name: "Remove devbox" }).matches(":disabled")).toBe(true);
+    expect(screen.getByText(/Every host is refused while/)).toBeTruthy();
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ remote: { accept: false, refused_hosts: ["devbox"] } }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+    expect(field("Take requests from other machines (SSH) and containers").checked).toBe(false);
+  });
+
+  it("refuses an SSH host", async () => {
+    const user = await showSettings();
+    expect(refusedHosts()).toEqual([]);
+
+    await user.type(hostBox(), "  devbox ");
+    await user.click(addButton());
+
+    expect(refusedHosts()).toEqual(["devbox"]);
+    expect(hostBox().value).toBe("");
+    expect(saveButton().getAttribute("aria-disabled")).toBe("false");
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ remote: { accept: true, refused_hosts: ["devbox"] } }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+    expect(refusedHosts()).toEqual(["devbox"]);
+  });
+
+  it("adds a host on Enter without saving", async () => {
+    const user = await showWithRefused(["devbox"]);
+
+    await user.type(hostBox(), "build-01{Enter}");
+
+    expect(refusedHosts()).toEqual(["devbox", "build-01"]);
+    expect(settingsSet).not.toHaveBeenCalled();
+    expect(screen.getByRole("status").textContent).toBe("");
+  });
+
+  it("does not add a host already in the list, whatever its case", async () => {
+    const user = await showWithRefused(["devbox"]);
+
+    await user.type(hostBox(), "DevBox");
+    await user.click(addButton());
+
+    expect(screen.getByText("devbox is already in the list.")).toBeTruthy();
+    expect(hostBox().getAttribute("aria-invalid")).toBe("true");
+    expect(refusedHosts()).toEqual(["devbox"]);
+    expect(saveButton().getAttribute("aria-disabled")).toBe("true");
+
+    await user.type(hostBox(), "2");
+
+    expect(screen.queryByText("devbox is already in the list.")).toBeNull();
+    expect(hostBox().getAttribute("aria-invalid")).toBe("false");
+  });
+
+  it("does not add a name with a space in it", async () => {
+    const user = await showSettings();
+
+    await user.type(hostBox(), "dev box");
+    await user.click(addButton());
+
+    expect(screen.getByText("A host name is one word, as you type it after ssh.")).toBeTruthy();
+    expect(refusedHosts()).toEqual([]);
+    expect(hostBox().value).toBe("dev box");
+
+    await user.click(saveButton());
+
+    expect(settingsSet).not.toHaveBeenCalled();
+  });
+
+  it("does not add an empty name", async () => {
+    const user = await showSettings();
+
+    await user.type(hostBox(), "   ");
+    await user.click(addButton());
+
+    expect(screen.getByText("Type the host’s name first.")).toBeTruthy();
+    expect(refusedHosts()).toEqual([]);
+  });
+
+  it("takes a host off the list", async () => {
+    const user = await showWithRefused(["devbox", "build-01"]);
+
+    await user.click(screen.getByRole("button", { name: "Remove devbox" }));
+
+    expect(refusedHosts()).toEqual(["build-01"]);
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ remote: { accept: true, refused_hosts: ["build-01"] } }),
     );
   });
 });

@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { makeSettings } from "../test/fixtures";
-import { fromForm, sameJson, timeoutSeconds, toForm, type SettingsForm } from "./settingsForm";
+import {
+  fromForm,
+  MAX_REFUSED_HOSTS,
+  refusedHostProblem,
+  sameJson,
+  timeoutSeconds,
+  toForm,
+  type SettingsForm,
+} from "./settingsForm";
 
 describe("settings form", () => {
   it("shows whole minutes in minutes and anything else in seconds", () => {
@@ -51,5 +59,29 @@ describe("settings form", () => {
     expect(sameJson(settings, { ...settings, start_at_login: true })).toBe(false);
     const otherDeny = { ...settings, shortcuts: { ...settings.shortcuts, deny: "ctrl+x" } };
     expect(sameJson(settings, otherDeny)).toBe(false);
+  });
+
+  it("takes the refused hosts the backend takes", () => {
+    expect(refusedHostProblem("devbox", [])).toBeNull();
+    expect(refusedHostProblem("a".repeat(255), [])).toBeNull();
+    expect(refusedHostProblem("a".repeat(256), [])).toBe("That is too long for a host name.");
+    // The backend counts bytes: 128 two-byte letters are 256.
+    expect(refusedHostProblem("é".repeat(128), [])).toBe("That is too long for a host name.");
+    expect(refusedHostProblem("dev\tbox", [])).toMatch(/one word/);
+    expect(refusedHostProblem("dev\u0007box", [])).toMatch(/one word/);
+    expect(refusedHostProblem("dev\u00a0box", [])).toMatch(/one word/);
+    expect(refusedHostProblem("", [])).toBe("Type the host’s name first.");
+  });
+
+  it("compares refused hosts ignoring ASCII case only, as the backend does", () => {
+    expect(refusedHostProblem("DEVBOX", ["devbox"])).toBe("devbox is already in the list.");
+    expect(refusedHostProblem("É", ["é"])).toBeNull();
+  });
+
+  it("stops at the backend's number of refused hosts", () => {
+    const full = Array.from({ length: MAX_REFUSED_HOSTS }, (_, index) => `host-${index}`);
+
+    expect(refusedHostProblem("one-more", full.slice(1))).toBeNull();
+    expect(refusedHostProblem("one-more", full)).toBe("At most 100 hosts can be refused.");
   });
 });

@@ -38,6 +38,38 @@ export function fromForm(form: SettingsForm): Settings | null {
   return { ...structuredClone(rest), default_timeout_secs: seconds };
 }
 
+/** The backend refuses a longer list of refused hosts. */
+export const MAX_REFUSED_HOSTS = 100;
+
+/** The backend's limit, in UTF-8 bytes. */
+const MAX_HOST_BYTES = 255;
+
+/** What the backend's `char::is_whitespace` and `char::is_control` reject. */
+const NOT_IN_A_HOST = /[\p{White_Space}\p{Cc}]/u;
+
+/** Lowercases ASCII only, as the backend compares hosts. */
+function asciiLower(text: string): string {
+  return text.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+}
+
+/**
+ * Why `host` (already trimmed) cannot join the refused `hosts`; null when it can. Checks what
+ * the backend checks, so a list built here is never refused on save.
+ */
+export function refusedHostProblem(host: string, hosts: readonly string[]): string | null {
+  if (host === "") return "Type the host’s name first.";
+  if (NOT_IN_A_HOST.test(host)) return "A host name is one word, as you type it after ssh.";
+  if (new TextEncoder().encode(host).length > MAX_HOST_BYTES) {
+    return "That is too long for a host name.";
+  }
+  const same = hosts.find((refused) => asciiLower(refused) === asciiLower(host));
+  if (same !== undefined) return `${same} is already in the list.`;
+  if (hosts.length >= MAX_REFUSED_HOSTS) {
+    return `At most ${MAX_REFUSED_HOSTS} hosts can be refused.`;
+  }
+  return null;
+}
+
 /** Deep equality of JSON values, so fields added to `Settings` later are compared too. */
 export function sameJson(a: unknown, b: unknown): boolean {
   if (a === b) return true;

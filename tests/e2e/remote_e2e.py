@@ -8,11 +8,19 @@ app's socket there, and `ctray ask` runs through that SSH session.
 - Approved in the popover, the remote ctray exits 0.
 - The SSH connection killed while its request waits: the request ends cancelled.
 - Without the forward, the remote ctray exits 3 with a clear message.
+- `ctray remote setup devbox --write` asks the host (through ssh) for its home, writes the
+  ssh config stanza; every `ssh devbox` then forwards the socket to ~/.converge-tray there,
+  where the remote ctray finds it without configuration. The forward dropped and made again
+  while a keyed ask waits: the remote ctray finds the same request, and its approval.
+- A process in another PID namespace, given the socket's directory by a bind mount (a
+  container), is marked as from a container.
+- Settings → Other machines refusing devbox: its next ask is turned away (exit 3), no card.
 
 Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
 usage: remote_e2e.py APP_BINARY OUTPUT_DIR
 """
 import asyncio
+import json
 import os
 import shlex
 import socket
@@ -25,8 +33,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, card_for, eventually, resolution_in_audit,
-                     start_driver, stop_driven_app)
+from harness import (APP_ID, DRIVER, Run, audit_entries, card_for, eventually,
+                     pending_in_store, resolution_in_audit, start_driver, stop_driven_app)
 from webdriver import Session
 
 SSHD = "/usr/sbin/sshd"
@@ -44,6 +52,11 @@ class Sshd:
     def __init__(self, home: Path):
         self.dir = Path(tempfile.mkdtemp(prefix="converge-sshd-"))
         self.dir.chmod(0o700)
+        # The remote machine's home and (empty) runtime directory, set for every session.
+        self.remote_home = self.dir / "remote-home"
+        self.remote_home.mkdir(mode=0o700)
+        remote_runtime = self.dir / "remote-runtime"
+        remote_runtime.mkdir(mode=0o700)
         self.port = free_port()
         self.key = self.dir / "client_key"
         host_key = self.dir / "host_key"
@@ -68,6 +81,19 @@ UsePAM no
 StrictModes no
 AllowStreamLocalForwarding yes
 StreamLocalBindUnlink yes
+SetEnv HOME={self.remote_home} XDG_RUNTIME_DIR={remote_runtime}
+""")
+        # The person's ssh config: the host alias `devbox`, as `ctray remote setup` finds it.
+        self.client_config = self.dir / "ssh_config"
+        self.client_config.write_text(f"""Host devbox
+    HostName 127.0.0.1
+    Port {self.port}
+    User {os.environ.get('USER', 'root')}
+    IdentityFile {self.key}
+    BatchMode yes
+    StrictHostKeyChecking no
+    UserKnownHostsFile /dev/null
+    LogLevel ERROR
 """)
         Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # its privilege separation dir
         self.proc = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)],
@@ -85,6 +111,13 @@ StreamLocalBindUnlink yes
              "-o", "StreamLocalBindUnlink=yes", "-o", "ExitOnForwardFailure=yes",
              *forward, f"{os.environ.get('USER', 'root')}@127.0.0.1", *command],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def devbox(self, *options: str, command: str | None = None) -> subprocess.Popen:
+        """`ssh [options] devbox [command]` with the person's ssh config (whatever it
+        forwards)."""
+        return subprocess.Popen(["ssh", "-F", str(self.client_config), *options, "devbox",
+                                 *([command] if command else [])],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def stop(self):
         self.proc.terminate()
@@ -174,6 +207,111 @@ async def main(app: str, out: Path) -> int:
         run.check("without the forward, the remote ctray exits 3 with a clear message",
                   bool(done) and third.returncode == 3 and "not reachable" in said,
                   (third.returncode, said))
+
+        # 5. `ctray remote setup devbox --write`: the stanza, from the host's own home.
+        setup = subprocess.run([ctray, "remote", "setup", "devbox", "--write",
+                                "--config", str(sshd.client_config)],
+                               capture_output=True, text=True, timeout=60)
+        config = sshd.client_config.read_text()
+        forwarded = sshd.remote_home / ".converge-tray" / "api.sock"
+        run.check("ctray remote setup --write adds the forward to the host's home, from ssh",
+                  setup.returncode == 0
+                  and f"RemoteForward {forwarded} {local_socket}" in config
+                  and "StreamLocalBindUnlink yes" in config
+                  and (forwarded.parent.stat().st_mode & 0o777) == 0o700,
+                  (setup.returncode, setup.stdout, setup.stderr, config))
+
+        # 6. Any `ssh devbox` now carries the socket; the remote ctray finds it by itself.
+        # The agent runs in its own session (tmux, say), not in the one that forwards.
+        link = sshd.devbox("-N")
+        sessions.append(link)
+        bound = await eventually(lambda: forwarded.exists(), timeout=20)
+        agent = sshd.devbox("-o", "ClearAllForwardings=yes", command=shlex.join(
+            [ctray, "ask", "Migrate the devbox database", "--agent", "devbox-agent",
+             "--key", "migrate-7"]))
+        sessions.append(agent)
+        card = await loop.run_in_executor(pool, card_for, session,
+                                          "Migrate the devbox database", 30)
+        marked = card.find("p.remote").text() if card else None
+        run.check("through the configured forward, found without CONVERGE_TRAY_SOCKET, "
+                  "the card names the host alias",
+                  bool(bound) and marked == "Remote · via SSH from devbox",
+                  (bound, marked, agent.poll()))
+        migrate_id = card.attribute("data-request-id") if card else None
+
+        # 7. The forwarding connection drops and is made again (a laptop's wifi): the
+        # keyed ask finds the same request, which is not closed as orphaned meanwhile.
+        link.kill()
+        link.wait()
+        link = sshd.devbox("-N")
+        sessions.append(link)
+        await asyncio.sleep(8)  # past the 5 s in which a gone asker's request is closed
+        card = await loop.run_in_executor(pool, card_for, session,
+                                          "Migrate the devbox database", 10)
+        same = card.attribute("data-request-id") if card else None
+        asked = audit_entries(db, migrate_id) if migrate_id else []
+        waiting = [t for _, t in pending_in_store(db) if t == "Migrate the devbox database"]
+        run.check("after the forward is made again, the same request still waits (no second "
+                  "card, not cancelled)",
+                  same == migrate_id and agent.poll() is None and len(waiting) == 1
+                  and [e for e in asked if e[0] == "resolved"] == [],
+                  (same, migrate_id, agent.poll(), waiting, asked))
+        if card:
+            card.find("button.approve").click()
+        done = await eventually(lambda: agent.poll() is not None, timeout=20)
+        said = agent.stderr.read() if done else ""
+        run.check("approved, the remote ctray that reconnected exits 0 and said it asked again",
+                  bool(done) and agent.returncode == 0 and "asking again with key migrate-7"
+                  in said, (agent.returncode, said))
+
+        # 8. A container: another PID namespace, given the socket's directory by a bind mount.
+        mount = sshd.dir / "container-socket"
+        mount.mkdir(mode=0o700)
+        as_root = [] if os.geteuid() == 0 else ["--user", "--map-root-user"]
+        in_container = subprocess.Popen(
+            ["unshare", *as_root, "--mount", "--pid", "--fork", "sh", "-c",
+             'mount --bind "$1" "$2" && CONVERGE_TRAY_SOCKET="$2/api.sock" exec "$3" ask '
+             '"Build the image" --agent container-agent', "sh",
+             str(local_socket.parent), str(mount), ctray],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        sessions.append(in_container)
+        card = await loop.run_in_executor(pool, card_for, session, "Build the image", 30)
+        marked = card.find("p.remote").text() if card else None
+        run.check("a process in another PID namespace, through a bind mount, is marked as from "
+                  "a container", marked == "Remote · from a container",
+                  (marked, in_container.poll(),
+                   in_container.stderr.read() if in_container.poll() is not None else ""))
+        if card:
+            card.find("button.deny").click()
+        await eventually(lambda: in_container.poll() is not None, timeout=20)
+
+        # 9. Settings → Other machines, in the full window: devbox refused. Its next ask
+        # is turned away at once; no card.
+        await item.click_menu("Open full window")
+        await loop.run_in_executor(pool, lambda: session.switch_to_page("window.html"))
+        tab = await eventually(lambda: [t for t in session.find_all('button[role="tab"]')
+                                        if t.text() == "Settings"], timeout=20)
+        tab[0].click()
+        host = await loop.run_in_executor(
+            pool, lambda: session.wait_for('input[aria-label="SSH host to refuse"]'))
+        host[0].type("devbox")
+        next(b for b in session.find_all("fieldset button") if b.text() == "Add").click()
+        session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
+        settings_file = home / "config" / APP_ID / "settings.json"
+        saved = await eventually(lambda: settings_file.exists() and json.loads(
+            settings_file.read_text()).get("remote", {}).get("refused_hosts") == ["devbox"])
+        refused = sshd.devbox("-o", "ClearAllForwardings=yes", command=shlex.join(
+            [ctray, "ask", "Drop the staging tables", "--agent", "devbox-agent"]))
+        sessions.append(refused)
+        done = await eventually(lambda: refused.poll() is not None, timeout=20)
+        said = refused.stderr.read() if done else ""
+        carded = [t for _, t in pending_in_store(db) if t == "Drop the staging tables"]
+        run.check("refused in Settings, devbox's next ask is turned away (exit 3), no card",
+                  bool(saved) and bool(done) and refused.returncode == 3
+                  and "refuses requests from devbox" in said and carded == [],
+                  (saved, refused.returncode, said, carded))
+        await loop.run_in_executor(pool, session.screenshot,
+                                   str(out / "window-settings-remote.png"))
     except Exception:
         traceback.print_exc()
         run.check("the remote run completed", False)
