@@ -118,6 +118,48 @@ fn the_forwarded_socket_is_found_in_the_home_directory() {
 }
 
 #[test]
+fn hooks_installed_on_the_remote_machine_ask_through_the_forward() {
+    let app = app();
+    let home = tempfile::tempdir().unwrap();
+    let _forward = Forward::start(
+        &home.path().join(".converge-tray/api.sock"),
+        app.socket.clone(),
+    );
+    let install = remote_ctray(home.path(), &["install", "claude"])
+        .output()
+        .unwrap();
+    assert_eq!(install.status.code(), Some(0), "{}", text(&install.stderr));
+    let settings = std::fs::read_to_string(home.path().join(".claude/settings.json")).unwrap();
+    assert!(settings.contains("hook claude"), "{settings}");
+
+    // Claude Code on that machine runs the hook it was given; it reaches the app here.
+    let payload = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/payloads/claude/permission_request.json"),
+    )
+    .unwrap();
+    let mut hook = remote_ctray(home.path(), &["hook", "claude"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    hook.stdin
+        .take()
+        .unwrap()
+        .write_all(payload.as_bytes())
+        .unwrap();
+    let request = wait_pending(&app.inbox);
+    assert_eq!(request.agent_id, "claude-code:abc123");
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let out = finish(hook);
+    assert!(
+        text(&out.stdout).contains("\"behavior\":\"allow\""),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
 fn a_lost_connection_is_said_plainly() {
     let app = app();
     let dir = tempfile::tempdir().unwrap();
