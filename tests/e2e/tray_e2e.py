@@ -212,6 +212,13 @@ async def main(app: str, out: Path) -> int:
         saved = await eventually(lambda: settings_file.exists()
                                  and '"approve": "ctrl+alt+shift+y"' in settings_file.read_text())
         run.check("Settings saves a new approve shortcut to the settings file", bool(saved))
+        # The form is disabled while it saves; a person types again once it is back.
+        await eventually(lambda: session.find_all(
+            'form[aria-label="Settings"] button[type="submit"]')[0].text() == "Save")
+        # Saving leaves the form scrolled to its button; WebDriver's own scrolling would put
+        # the field under the window's sticky tab bar.
+        session.execute("document.querySelectorAll('input[aria-describedby=\"shortcut-format\"]')"
+                        "[2].scrollIntoView({block: 'center'})")
         deny_key.clear()
         deny_key.type("ctrl+alt+shift+y")
         session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
