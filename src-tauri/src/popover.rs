@@ -253,7 +253,7 @@ fn drop_later(app: AppHandle) {
 }
 
 fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
-    let window = WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("popover.html".into()))
+    let window = WebviewWindowBuilder::new(app, LABEL, first_page())
         .title("Converge Tray")
         .inner_size(WIDTH, HEIGHT)
         // Created resizable: a hidden non-resizable window came out the wrong size (design.md).
@@ -264,6 +264,8 @@ fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         .visible(false)
         .focused(true)
         .build()?;
+    #[cfg(target_os = "linux")]
+    load_without_gl_compositing(app, &window)?;
     let app = app.clone();
     window.on_window_event(move |event| {
         if let WindowEvent::Focused(false) = event {
@@ -273,6 +275,50 @@ fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         }
     });
     Ok(window)
+}
+
+/// On Linux the popover starts on a blank page and gets its own page only once its view
+/// composites without GL (`load_without_gl_compositing`); elsewhere it starts on its page.
+fn first_page() -> WebviewUrl {
+    #[cfg(target_os = "linux")]
+    if let Ok(blank) = "about:blank".parse() {
+        return WebviewUrl::External(blank);
+    }
+    WebviewUrl::App("popover.html".into())
+}
+
+/// WebKitGTK sets up accelerated compositing (a GL context; software Mesa on most
+/// machines without a GPU driver in use) the first time a view is shown: about 130 ms of
+/// every first open, for a page of a few cards that gains nothing from it
+/// (docs/performance.md). The policy must be set before the page loads: changed under a
+/// loading page, the view was shown blank. So the view is made on `about:blank`, set to
+/// never composite with GL, then sent to the popover's page, in that order on the main
+/// thread.
+#[cfg(target_os = "linux")]
+fn load_without_gl_compositing(app: &AppHandle, window: &WebviewWindow) -> tauri::Result<()> {
+    let page = page_url(app, "popover.html");
+    window.with_webview(move |webview| {
+        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
+        let view = webview.inner();
+        if let Some(settings) = WebViewExt::settings(&view) {
+            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
+        }
+        view.load_uri(&page);
+    })
+}
+
+/// Where Tauri serves a page of the app: the embedded frontend, or Vite's dev server in a
+/// development build.
+#[cfg(target_os = "linux")]
+fn page_url(app: &AppHandle, page: &str) -> String {
+    if tauri::is_dev() {
+        if let Some(dev) = &app.config().build.dev_url {
+            if let Ok(url) = dev.join(page) {
+                return url.to_string();
+            }
+        }
+    }
+    format!("tauri://localhost/{page}")
 }
 
 fn hide_if_still_blurred(app: AppHandle) {
