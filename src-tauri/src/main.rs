@@ -116,7 +116,11 @@ fn main() {
     tracing::info!("starting");
     upgrade::take_over_from_older_copies();
 
-    let result = tauri::Builder::default()
+    let builder = tauri::Builder::default();
+    // Elsewhere the notification plugin shows them; see Cargo.toml.
+    #[cfg(not(all(unix, not(target_os = "macos"))))]
+    let builder = builder.plugin(tauri_plugin_notification::init());
+    let result = builder
         // First, so a second launch hands over before anything else starts: it opens the
         // popover of the running app and exits 0.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
@@ -124,7 +128,6 @@ fn main() {
             popover::show(app, None);
         }))
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
-        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,

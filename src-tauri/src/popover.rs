@@ -253,6 +253,7 @@ fn drop_later(app: AppHandle) {
 }
 
 fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
+    tracing::debug!("popover: creating");
     let window = WebviewWindowBuilder::new(app, LABEL, first_page())
         .title("Converge Tray")
         .inner_size(WIDTH, HEIGHT)
@@ -264,6 +265,7 @@ fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         .visible(false)
         .focused(true)
         .build()?;
+    tracing::debug!("popover: window built");
     #[cfg(target_os = "linux")]
     load_without_gl_compositing(app, &window)?;
     let app = app.clone();
@@ -300,9 +302,14 @@ fn load_without_gl_compositing(app: &AppHandle, window: &WebviewWindow) -> tauri
     window.with_webview(move |webview| {
         use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
         let view = webview.inner();
+        tracing::debug!("popover: configuring its view");
         if let Some(settings) = WebViewExt::settings(&view) {
             settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
         }
+        // Where a first open's time goes (RUST_LOG=converge_tray=debug; docs/performance.md).
+        view.connect_load_changed(|_, event| {
+            tracing::debug!(?event, "popover page load");
+        });
         view.load_uri(&page);
     })
 }

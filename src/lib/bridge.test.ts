@@ -202,6 +202,28 @@ describe("bridge", () => {
     expect(onResync.mock.calls).toEqual([[snapshot]]);
   });
 
+  it("when one of the two subscriptions fails, the other is undone and the error passes", async () => {
+    const calls: { command: string; args: unknown }[] = [];
+    mockIPC((command, args) => {
+      calls.push({ command, args });
+      const event = (args as { event?: string } | undefined)?.event;
+      if (command === "plugin:event|listen" && event === "inbox://resync") {
+        throw new Error("not allowed");
+      }
+      return command === "plugin:event|listen" ? 41 : null;
+    });
+
+    await expect(subscribe(vi.fn(), vi.fn())).rejects.toThrow("not allowed");
+    const listened = calls.filter((call) => call.command === "plugin:event|listen");
+    const undone = calls.filter((call) => call.command === "plugin:event|unlisten");
+    expect(listened.map((call) => (call.args as { event: string }).event).sort()).toEqual([
+      "inbox://event",
+      "inbox://resync",
+    ]);
+    expect(undone).toHaveLength(1);
+    expect(undone[0].args).toMatchObject({ event: "inbox://event", eventId: 41 });
+  });
+
   it("reports the selection and hears which request to select", async () => {
     const calls = recordCommands();
     const onSelect = vi.fn();

@@ -149,15 +149,18 @@ export async function subscribe(
   onEvent: (event: InboxEvent) => void,
   onResync: (snapshot: Snapshot) => void,
 ): Promise<() => void> {
-  const stopEvents = await listen<InboxEvent>(EVENT.inboxEvent, (e) => onEvent(e.payload));
-  try {
-    const stopResync = await listen<Snapshot>(EVENT.inboxResync, (e) => onResync(e.payload));
-    return () => {
-      stopEvents();
-      stopResync();
-    };
-  } catch (error) {
-    stopEvents();
-    throw error;
+  // Both at once: each is a round trip to the app, and a first open waits for them.
+  const [events, resyncs] = await Promise.allSettled([
+    listen<InboxEvent>(EVENT.inboxEvent, (e) => onEvent(e.payload)),
+    listen<Snapshot>(EVENT.inboxResync, (e) => onResync(e.payload)),
+  ]);
+  if (events.status === "rejected" || resyncs.status === "rejected") {
+    if (events.status === "fulfilled") events.value();
+    if (resyncs.status === "fulfilled") resyncs.value();
+    throw events.status === "rejected" ? events.reason : (resyncs as PromiseRejectedResult).reason;
   }
+  return () => {
+    events.value();
+    resyncs.value();
+  };
 }
