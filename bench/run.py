@@ -121,11 +121,18 @@ def painted_at(log: Path, after: float) -> float | None:
     for line in log.read_text(errors="replace").splitlines():
         if "popover painted" not in line:
             continue
-        stamp = re.search(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z", re.sub(r"\x1b\[[0-9;]*m", "", line))
-        if stamp:
+        line = re.sub(r"\x1b\[[0-9;]*m", "", line)
+        # The page's own reading of the frame; the log line's time is a round trip later.
+        frame = re.search(r"frame_at_ms=([\d.]+)", line)
+        stamp = re.search(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+)Z", line)
+        if frame:
+            moment = float(frame.group(1)) / 1000
+        elif stamp:
             moment = datetime.fromisoformat(stamp.group(1) + "+00:00").timestamp()
-            if moment >= after:
-                return moment
+        else:
+            continue
+        if moment >= after:
+            return moment
     return None
 
 

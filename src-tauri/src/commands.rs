@@ -111,10 +111,12 @@ pub fn popover_select(selection: State<'_, Selection>, request_id: Option<String
     selection.set(request_id);
 }
 
-/// The popover painted its first inbox data: logged as a start-up trace (bench/run reads it).
+/// The popover painted its first inbox data: logged as a start-up trace (bench/run reads it),
+/// with the page's own clock reading of the frame (milliseconds since the Unix epoch), since
+/// this call arrives a round trip later than the frame it reports.
 #[tauri::command]
-pub fn popover_painted() {
-    tracing::info!("popover painted");
+pub fn popover_painted(frame_at_ms: Option<f64>) {
+    tracing::info!(frame_at_ms, "popover painted");
 }
 
 #[tauri::command]

@@ -254,7 +254,11 @@ fn drop_later(app: AppHandle) {
 
 fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     tracing::debug!("popover: creating");
-    let window = WebviewWindowBuilder::new(app, LABEL, first_page())
+    let mut builder = WebviewWindowBuilder::new(app, LABEL, first_page());
+    if let Some(script) = handed_over_snapshot(app) {
+        builder = builder.initialization_script(script);
+    }
+    let window = builder
         .title("Converge Tray")
         .inner_size(WIDTH, HEIGHT)
         // Created resizable: a hidden non-resizable window came out the wrong size (design.md).
@@ -277,6 +281,18 @@ fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         }
     });
     Ok(window)
+}
+
+/// The inbox as it is now, put into the popover's page before its own code runs, so a first
+/// open paints its cards without waiting for its first round trip to the app (about 100 ms
+/// in a new WebView: docs/performance.md); the page then fetches the snapshot as always. It
+/// is what `inbox_snapshot` would answer that page. JSON is a JavaScript expression; an
+/// inbox too large to be worth it is left to the fetch.
+fn handed_over_snapshot(app: &AppHandle) -> Option<String> {
+    const AT_MOST: usize = 512 * 1024;
+    let snapshot = app.try_state::<Inbox>()?.snapshot().ok()?;
+    let json = serde_json::to_string(&snapshot).ok()?;
+    (json.len() <= AT_MOST).then(|| format!("window.__CONVERGE_TRAY_SNAPSHOT__ = {json};"))
 }
 
 /// On Linux the popover starts on a blank page and gets its own page only once its view

@@ -26,7 +26,9 @@ import {
   runJob,
   settingsGet,
   settingsSet,
+  reportPainted,
   subscribe,
+  takeInitialSnapshot,
 } from "./bridge";
 
 afterEach(() => clearMocks());
@@ -221,7 +223,21 @@ describe("bridge", () => {
       "inbox://resync",
     ]);
     expect(undone).toHaveLength(1);
-    expect(undone[0].args).toMatchObject({ event: "inbox://event", eventId: 41 });
+    expect(undone[0]?.args).toMatchObject({ event: "inbox://event", eventId: 41 });
+  });
+
+  it("reports the first paint with the page's own reading of the frame", async () => {
+    const calls = recordCommands();
+    await reportPainted(1_796_000_000_123);
+    expect(calls).toEqual([{ command: "popover_painted", args: { frameAtMs: 1_796_000_000_123 } }]);
+  });
+
+  it("hands over the snapshot the app put in the page once, then forgets it", () => {
+    const snapshot = makeSnapshot({ seq: 3 });
+    (window as { __CONVERGE_TRAY_SNAPSHOT__?: unknown }).__CONVERGE_TRAY_SNAPSHOT__ = snapshot;
+
+    expect(takeInitialSnapshot()).toEqual(snapshot);
+    expect(takeInitialSnapshot()).toBeNull();
   });
 
   it("reports the selection and hears which request to select", async () => {

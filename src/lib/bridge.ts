@@ -109,9 +109,12 @@ export function settingsSet(settings: Settings): Promise<Settings> {
   return invoke<Settings>(COMMAND.settingsSet, { settings });
 }
 
-/** Tells the app the popover painted its first inbox data (it logs the moment). */
-export function reportPainted(): Promise<void> {
-  return invoke<void>(COMMAND.popoverPainted);
+/**
+ * Tells the app the popover painted its first inbox data, and when by the page's clock (the
+ * call itself arrives a round trip later); the app logs it.
+ */
+export function reportPainted(frameAtMs: number = Date.now()): Promise<void> {
+  return invoke<void>(COMMAND.popoverPainted, { frameAtMs });
 }
 
 /** The jobs the user can start, why the jobs file could not be used (if so), and recent runs. */
@@ -145,6 +148,17 @@ export function onSelectRequest(onSelect: (requestId: string) => void): Promise<
 }
 
 /** Listens to inbox changes; resolves to a function that stops listening to both. */
+/**
+ * The inbox as it was when the app built this window, if it handed one over (the popover's
+ * first open then paints without waiting for its first round trip); read once.
+ */
+export function takeInitialSnapshot(): Snapshot | null {
+  const handed = window as { __CONVERGE_TRAY_SNAPSHOT__?: Snapshot };
+  const snapshot = handed.__CONVERGE_TRAY_SNAPSHOT__ ?? null;
+  delete handed.__CONVERGE_TRAY_SNAPSHOT__;
+  return snapshot;
+}
+
 export async function subscribe(
   onEvent: (event: InboxEvent) => void,
   onResync: (snapshot: Snapshot) => void,

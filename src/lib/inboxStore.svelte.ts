@@ -10,6 +10,8 @@ import { errorMessage } from "./errors";
 export class InboxStore {
   #seq = 0;
   #loaded = $state(false);
+  /** Showing what the app handed over at creation; the first fetch is not a resync. */
+  #seeded = false;
   #loadError = $state<string | null>(null);
   #agents = $state.raw<Agent[]>([]);
   #pending = $state.raw<ApprovalRequest[]>([]);
@@ -74,11 +76,23 @@ export class InboxStore {
     return () => this.#grantListeners.delete(listener);
   }
 
+  /**
+   * Shows `snapshot` at once, as the app handed it over when it built the window, before
+   * anything is fetched: the first fetched snapshot then replaces it as a first load, not as
+   * a resync.
+   */
+  seed(snapshot: Snapshot): void {
+    if (this.#loaded) return;
+    this.reset(snapshot);
+    this.#seeded = true;
+  }
+
   /** Replaces everything with `snapshot`, unless it is older than what is already shown. */
   reset(snapshot: Snapshot): void {
     // The initial fetch can race a pushed resync; the older of the two must not win.
     if (this.#loaded && snapshot.seq < this.#seq) return;
-    const isResync = this.#loaded;
+    const isResync = this.#loaded && !this.#seeded;
+    this.#seeded = false;
     this.#seq = snapshot.seq;
     this.#agents = snapshot.agents;
     this.#pending = snapshot.pending.filter(isPending);

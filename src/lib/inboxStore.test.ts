@@ -178,6 +178,27 @@ describe("InboxStore", () => {
     expect(listener).toHaveBeenCalledTimes(3);
   });
 
+  it("shows a snapshot handed over at creation, and takes the first fetch as a first load", () => {
+    const store = new InboxStore();
+    const onResync = vi.fn();
+    store.onResync(onResync);
+
+    store.seed(makeSnapshot({ seq: 5, pending: [makeRequest({ id: "handed" })] }));
+    expect(store.loaded).toBe(true);
+    expect(ids(store.pending)).toEqual(["handed"]);
+
+    // Decided meanwhile: the fetch after subscribing has it gone; no resync is announced.
+    store.reset(makeSnapshot({ seq: 7, pending: [] }));
+    expect(store.pending).toEqual([]);
+    expect(onResync).not.toHaveBeenCalled();
+
+    // Later snapshots are resyncs again, and a second seed changes nothing.
+    store.seed(makeSnapshot({ seq: 8, pending: [makeRequest({ id: "late seed" })] }));
+    expect(store.pending).toEqual([]);
+    store.reset(makeSnapshot({ seq: 9 }));
+    expect(onResync).toHaveBeenCalledOnce();
+  });
+
   it("tells listeners which agent an event updated, and when a resync replaced them all", () => {
     const store = new InboxStore();
     const onAgent = vi.fn();

@@ -18,6 +18,7 @@ import {
   reportSelection,
   revokeGrant,
   subscribe,
+  takeInitialSnapshot,
 } from "../lib/bridge";
 import {
   NOW,
@@ -45,6 +46,7 @@ vi.mock("../lib/bridge", () => ({
   approveAndGrant: vi.fn(),
   grantsList: vi.fn(),
   revokeGrant: vi.fn(),
+  takeInitialSnapshot: vi.fn(),
 }));
 
 let pushSelect: (requestId: string) => void;
@@ -999,6 +1001,27 @@ describe("first paint", () => {
     await tick();
     await new Promise((resolve) => requestAnimationFrame(resolve));
     expect(reportPainted).toHaveBeenCalledTimes(1);
+    vi.unstubAllGlobals();
+  });
+
+  it("paints what the app handed over at once, before its first round trip answers", async () => {
+    vi.stubGlobal("requestAnimationFrame", (callback: FrameRequestCallback) =>
+      setTimeout(() => callback(0), 0),
+    );
+    vi.mocked(takeInitialSnapshot).mockReturnValue(
+      makeSnapshot({ seq: 4, pending: [makeRequest({ id: "req-1", title: "Handed over" })] }),
+    );
+    let answer: (snapshot: Snapshot) => void = () => {};
+    vi.mocked(getSnapshot).mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    render(Popover);
+
+    expect(await screen.findByText("Handed over")).toBeTruthy();
+    await vi.waitFor(() => expect(reportPainted).toHaveBeenCalledTimes(1));
+
+    // The first fetch, newer, has it decided: the card goes.
+    answer(makeSnapshot({ seq: 6, pending: [makeRequest({ id: "req-2", title: "Newer" })] }));
+    expect(await screen.findByText("Newer")).toBeTruthy();
+    expect(screen.queryByText("Handed over")).toBeNull();
     vi.unstubAllGlobals();
   });
 
