@@ -254,7 +254,21 @@ fn drop_later(app: AppHandle) {
 
 fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     tracing::debug!("popover: creating");
-    let mut builder = WebviewWindowBuilder::new(app, LABEL, first_page());
+    let own_pages = app.config().build.dev_url.clone();
+    let mut builder = WebviewWindowBuilder::new(app, LABEL, first_page())
+        // The page is handed the inbox before its code runs: it must only ever be ours.
+        .on_navigation(move |url| {
+            let ours = url.as_str() == "about:blank"
+                || (url.scheme() == "tauri" && url.host_str() == Some("localhost"))
+                || (tauri::is_dev()
+                    && own_pages
+                        .as_ref()
+                        .is_some_and(|dev| dev.origin() == url.origin()));
+            if !ours {
+                tracing::warn!(%url, "popover: refused to navigate away from its own pages");
+            }
+            ours
+        });
     if let Some(script) = handed_over_snapshot(app) {
         builder = builder.initialization_script(script);
     }
