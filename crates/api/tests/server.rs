@@ -351,21 +351,7 @@ async fn a_request_whose_asking_process_died_is_closed() {
     })
     .await;
     // A separate process asks, then dies before anyone decides.
-    let script = format!(
-        "import socket, time\ns = socket.socket(socket.AF_UNIX)\ns.connect({:?})\n\
-         s.sendall(b'{{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"approval.ask\",\"params\":{{\"agent_id\":\"a\",\"title\":\"t\"}}}}\\n')\n\
-         s.recv(65536)\n",
-        fx.socket.to_str().unwrap()
-    );
-    let status = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .args(["-c", &script])
-            .status()
-            .expect("python3 runs")
-    })
-    .await
-    .unwrap();
-    assert!(status.success());
+    ask_and_die(&fx, "gone-1").await;
     let request_id = fx.inbox.pending().unwrap()[0].id.clone();
     for _ in 0..100 {
         let request = fx.inbox.request(&request_id).unwrap().unwrap();
