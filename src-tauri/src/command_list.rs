@@ -24,6 +24,7 @@ macro_rules! app_commands {
             settings_get: [window],
             settings_set: [window],
             shortcuts_status: [window],
+            remote_refusals: [window],
             jobs_overview: [window],
             job_run: [window],
             problems_list: [window],

@@ -157,6 +157,14 @@ pub fn shortcuts_status(shortcuts: State<'_, crate::shortcuts::Shortcuts>) -> Sh
     shortcuts.status()
 }
 
+/// The remote peers Settings → Other machines turned away since the app started.
+#[tauri::command]
+pub fn remote_refusals(
+    api: State<'_, crate::local_api::ApiSettings>,
+) -> Vec<settings::RemoteRefusal> {
+    api.refusals()
+}
+
 #[tauri::command]
 pub fn jobs_overview(app: AppHandle) -> Result<JobsOverview, ShellError> {
     Ok(jobs::of(&app)?.overview()?)

@@ -3,7 +3,7 @@
 
 use std::sync::{Arc, RwLock};
 
-use api::{AskDefaults, RemotePolicy, ServerConfig};
+use api::{AskDefaults, Refusals, RemotePolicy, ServerConfig};
 use inbox::Inbox;
 use settings::Settings;
 use tauri::AppHandle;
@@ -15,6 +15,7 @@ use crate::problems;
 pub struct ApiSettings {
     defaults: Arc<RwLock<AskDefaults>>,
     remote: Arc<RwLock<RemotePolicy>>,
+    refusals: Refusals,
 }
 
 impl ApiSettings {
@@ -22,7 +23,21 @@ impl ApiSettings {
         Self {
             defaults: Arc::new(RwLock::new(defaults_of(settings))),
             remote: Arc::new(RwLock::new(remote_policy_of(settings))),
+            refusals: Refusals::default(),
         }
+    }
+
+    /// The remote peers turned away since the app started, most recent first.
+    pub fn refusals(&self) -> Vec<settings::RemoteRefusal> {
+        self.refusals
+            .list()
+            .into_iter()
+            .map(|(remote, refused)| settings::RemoteRefusal {
+                remote,
+                count: refused.count,
+                last_at: refused.last_at_ms,
+            })
+            .collect()
     }
 
     pub fn update(&self, settings: &Settings) {
@@ -51,9 +66,11 @@ pub fn start(app: &AppHandle, inbox: Inbox, settings: &ApiSettings) {
     let config = ServerConfig {
         defaults: settings.defaults.clone(),
         remote: settings.remote.clone(),
+        refusals: settings.refusals.clone(),
         jobs: Some(Arc::new(crate::jobs::ApiJobs(app.clone()))),
         ..ServerConfig::default()
     };
+    follow_refusals(app, settings.refusals.follow());
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         match api::bind(&path) {
@@ -67,6 +84,23 @@ pub fn start(app: &AppHandle, inbox: Inbox, settings: &ApiSettings) {
                     "Agents cannot reach Converge Tray",
                     &format!("The local API could not start at {}: {e}", path.display()),
                 );
+            }
+        }
+    });
+}
+
+/// Pushed with the list of remote peers turned away, at each refusal (Settings shows it).
+pub const REFUSED_EVENT: &str = "remote://refused";
+
+#[cfg(unix)]
+fn follow_refusals(app: &AppHandle, mut refused: tokio::sync::watch::Receiver<u64>) {
+    use tauri::{Emitter, Manager};
+    let app = app.clone();
+    tauri::async_runtime::spawn(async move {
+        while refused.changed().await.is_ok() {
+            let list = app.state::<ApiSettings>().refusals();
+            if let Err(e) = app.emit(REFUSED_EVENT, list) {
+                tracing::warn!("cannot push the turned-away requests to the UI: {e}");
             }
         }
     });

@@ -12,6 +12,7 @@ import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { InboxEvent } from "./bindings/InboxEvent";
 import type { JobsOverview } from "./bindings/JobsOverview";
+import type { RemoteRefusal } from "./bindings/RemoteRefusal";
 import type { Settings } from "./bindings/Settings";
 import type { ShortcutsStatus } from "./bindings/ShortcutsStatus";
 import type { Snapshot } from "./bindings/Snapshot";
@@ -24,6 +25,7 @@ export const EVENT = {
   popoverSelect: "popover://select",
   settingsChanged: "settings://changed",
   problemsAdded: "problems://added",
+  remoteRefused: "remote://refused",
 } as const;
 
 export function getSnapshot(): Promise<Snapshot> {
@@ -97,6 +99,11 @@ export function shortcutsStatus(): Promise<ShortcutsStatus> {
   return invoke<ShortcutsStatus>(COMMAND.shortcutsStatus);
 }
 
+/** The remote peers Settings → Other machines turned away since the app started. */
+export function remoteRefusals(): Promise<RemoteRefusal[]> {
+  return invoke<RemoteRefusal[]>(COMMAND.remoteRefusals);
+}
+
 export function settingsGet(): Promise<Settings> {
   return invoke<Settings>(COMMAND.settingsGet);
 }
@@ -135,6 +142,13 @@ export function listProblems(): Promise<string[]> {
 /** Calls `handler` with each problem the app adds while it runs. */
 export function onProblemAdded(handler: (message: string) => void): Promise<UnlistenFn> {
   return listen<string>(EVENT.problemsAdded, (e) => handler(e.payload));
+}
+
+/** Calls `onChange` with every remote peer turned away so far, at each new refusal. */
+export function onRemoteRefused(
+  onChange: (refusals: RemoteRefusal[]) => void,
+): Promise<UnlistenFn> {
+  return listen<RemoteRefusal[]>(EVENT.remoteRefused, (e) => onChange(e.payload));
 }
 
 /** Calls `onChange` with the applied settings whenever any window (or the tray) changes them. */

@@ -37,6 +37,8 @@ vi.mock("../lib/bridge", () => ({
   settingsSet: vi.fn(),
   onSettingsChanged: vi.fn(),
   shortcutsStatus: vi.fn(async () => ({ through: "x11_keys", note: "Registered as X11 keys." })),
+  remoteRefusals: vi.fn(async () => []),
+  onRemoteRefused: vi.fn(async () => () => {}),
   jobsOverview: vi.fn(),
   runJob: vi.fn(),
   listProblems: vi.fn(),

@@ -2,7 +2,15 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Settings } from "../lib/bindings/Settings";
-import { onSettingsChanged, settingsGet, settingsSet, shortcutsStatus } from "../lib/bridge";
+import type { RemoteRefusal } from "../lib/bindings/RemoteRefusal";
+import {
+  onRemoteRefused,
+  onSettingsChanged,
+  remoteRefusals,
+  settingsGet,
+  settingsSet,
+  shortcutsStatus,
+} from "../lib/bridge";
 import { makeSettings } from "../test/fixtures";
 import SettingsView from "./SettingsView.svelte";
 
@@ -11,14 +19,22 @@ vi.mock("../lib/bridge", () => ({
   settingsSet: vi.fn(),
   onSettingsChanged: vi.fn(),
   shortcutsStatus: vi.fn(),
+  remoteRefusals: vi.fn(),
+  onRemoteRefused: vi.fn(),
 }));
 
 let pushChange: (settings: Settings) => void;
+let pushRefusals: (refusals: RemoteRefusal[]) => void;
 
 beforeEach(() => {
   vi.mocked(shortcutsStatus).mockResolvedValue({
     through: "x11_keys",
     note: "Registered as X11 keys: they work whichever window has focus.",
+  });
+  vi.mocked(remoteRefusals).mockResolvedValue([]);
+  vi.mocked(onRemoteRefused).mockImplementation(async (onChange) => {
+    pushRefusals = onChange;
+    return () => {};
   });
   vi.mocked(settingsGet).mockResolvedValue(makeSettings());
   vi.mocked(settingsSet).mockImplementation(async (settings) => settings);
@@ -257,6 +273,38 @@ describe("requests from other machines", () => {
     );
     return showSettings();
   }
+
+  it("says which remote requests it turned away since the app started", async () => {
+    vi.mocked(remoteRefusals).mockResolvedValue([
+      { remote: "ssh:devbox", count: 3, last_at: new Date(2026, 10, 30, 14, 2, 5).getTime() },
+      { remote: "container", count: 1, last_at: new Date(2026, 10, 30, 9, 0, 0).getTime() },
+    ]);
+    await showWithRefused(["devbox"]);
+
+    const list = await screen.findByRole("list", {
+      name: "Turned away since Converge Tray started:",
+    });
+    expect(within(list).getAllByRole("listitem").map((item) => item.textContent?.trim())).toEqual([
+      "devbox (through SSH): 3 requests, last at 30 Nov 2026, 14:02:05",
+      "a container: 1 request, last at 30 Nov 2026, 09:00:00",
+    ]);
+  });
+
+  it("shows no such list while nothing was turned away, and the first as it happens", async () => {
+    await showWithRefused(["devbox"]);
+    await screen.findByRole("list", { name: "Refused SSH hosts" });
+    expect(screen.queryByText(/Turned away since/)).toBeNull();
+
+    pushRefusals([
+      { remote: "ssh:devbox", count: 1, last_at: new Date(2026, 10, 30, 14, 2, 5).getTime() },
+    ]);
+    const list = await screen.findByRole("list", {
+      name: "Turned away since Converge Tray started:",
+    });
+    expect(within(list).getByRole("listitem").textContent).toBe(
+      "devbox (through SSH): 1 request, last at 30 Nov 2026, 14:02:05",
+    );
+  });
 
   it("turns away every request from other machines and containers", async () => {
     const user = await showWithRefused(["devbox"]);

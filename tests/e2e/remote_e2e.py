@@ -14,7 +14,8 @@ app's socket there, and `ctray ask` runs through that SSH session.
   while a keyed ask waits: the remote ctray finds the same request, and its approval.
 - A process in another PID namespace, given the socket's directory by a bind mount (a
   container), is marked as from a container.
-- Settings → Other machines refusing devbox: its next ask is turned away (exit 3), no card.
+- Settings → Other machines refusing devbox: its next ask is turned away (exit 3), no card,
+  and Settings lists it as turned away.
 
 Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
 usage: remote_e2e.py APP_BINARY OUTPUT_DIR
@@ -310,6 +311,14 @@ async def main(app: str, out: Path) -> int:
                   bool(saved) and bool(done) and refused.returncode == 3
                   and "refuses requests from devbox" in said and carded == [],
                   (saved, refused.returncode, said, carded))
+        shown = await eventually(lambda: [e.text() for e in session.find_all(
+            'ul[aria-labelledby="remote-refusals-title"] li')], timeout=10)
+        run.check("Settings shows what it turned away, as it happens",
+                  bool(shown) and shown[0].startswith("devbox (through SSH): 1 request, last at"),
+                  shown)
+        session.execute("document.querySelector('ul[aria-labelledby=\"remote-refusals-title\"]')"
+                        ".scrollIntoView({block: 'end'})")
+        await asyncio.sleep(0.5)  # the screenshot is the last painted frame
         await loop.run_in_executor(pool, session.screenshot,
                                    str(out / "window-settings-remote.png"))
     except Exception:

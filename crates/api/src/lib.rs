@@ -13,7 +13,7 @@ mod socket;
 
 pub use errors::rpc_error;
 pub use protocol::socket::default_socket_path;
-pub use remote::RemotePolicy;
+pub use remote::{Refusals, Refused, RemotePolicy};
 #[cfg(unix)]
 pub use server::serve;
 pub use server::{serve_connection, AskDefaults, JobControl, ServerConfig, Transport, Waiters};

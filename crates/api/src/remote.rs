@@ -101,6 +101,70 @@ impl RemotePolicy {
     }
 }
 
+/// The remote peers turned away since the app started, so Settings can say what its refusal
+/// stopped; by what they spoke for (`ssh:HOST`, `container`).
+#[derive(Debug, Clone)]
+pub struct Refusals {
+    refused: std::sync::Arc<std::sync::Mutex<std::collections::BTreeMap<String, Refused>>>,
+    /// Counts every refusal, for whoever shows them to follow.
+    changed: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Refusals {
+    fn default() -> Self {
+        Self {
+            refused: std::sync::Arc::default(),
+            changed: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+/// How often one remote was turned away, and when last (milliseconds since the Unix epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refused {
+    pub count: u64,
+    pub last_at_ms: i64,
+}
+
+/// At most this many remotes are remembered; more would be a host lying about its name.
+const MAX_REMEMBERED: usize = 100;
+
+impl Refusals {
+    pub fn record(&self, remote: &str, at_ms: i64) {
+        {
+            let mut refused = self.refused.lock().unwrap();
+            if refused.len() >= MAX_REMEMBERED && !refused.contains_key(remote) {
+                return;
+            }
+            let entry = refused.entry(remote.to_owned()).or_insert(Refused {
+                count: 0,
+                last_at_ms: at_ms,
+            });
+            entry.count += 1;
+            entry.last_at_ms = at_ms;
+        }
+        self.changed.send_modify(|count| *count += 1);
+    }
+
+    /// Wakes at each refusal recorded after it is called.
+    pub fn follow(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    /// Most recent first.
+    pub fn list(&self) -> Vec<(String, Refused)> {
+        let mut all: Vec<_> = self
+            .refused
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(remote, refused)| (remote.clone(), *refused))
+            .collect();
+        all.sort_by_key(|(_, refused)| std::cmp::Reverse(refused.last_at_ms));
+        all
+    }
+}
+
 /// `user@host` → `host`; `ssh://user@host:22` → `host`.
 fn host_of(destination: &str) -> String {
     let plain = destination

@@ -12,7 +12,7 @@ use tokio::sync::Semaphore;
 use protocol::rpc::{self, code, decode, method, Call, Method, RpcError, MAX_MESSAGE_BYTES};
 
 use crate::errors::rpc_error;
-use crate::remote::RemotePolicy;
+use crate::remote::{Refusals, RemotePolicy};
 
 /// What a request that does not say gets (the user's Settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +47,8 @@ pub struct ServerConfig {
     pub jobs: Option<Arc<dyn JobControl>>,
     /// Which remote peers are turned away; read at every call, so a change applies at once.
     pub remote: Arc<RwLock<RemotePolicy>>,
+    /// Where the turned-away peers are counted.
+    pub refusals: Refusals,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +65,7 @@ impl Default for ServerConfig {
             write_timeout: Duration::from_secs(10),
             jobs: None,
             remote: Arc::default(),
+            refusals: Refusals::default(),
         }
     }
 }
@@ -396,6 +399,9 @@ impl Connection {
         if !matches!(method, Method::Hello) {
             if let Some(why) = self.turned_away() {
                 tracing::info!(remote = ?self.peer.remote, "api: turned away: {why}");
+                if let Some(remote) = &self.peer.remote {
+                    self.config.refusals.record(remote, now_ms());
+                }
                 let _ = self
                     .reply(id, Err(RpcError::new(code::TURNED_AWAY, why)))
                     .await;
@@ -643,6 +649,13 @@ async fn write_line(writer: &mut Writer, message: &Value, timeout: Duration) -> 
         tokio::time::timeout(timeout, writer.write_all(line.as_bytes())).await,
         Ok(Ok(()))
     )
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+        .unwrap_or(0)
 }
 
 fn unavailable(message: String) -> RpcError {

@@ -797,6 +797,7 @@ async fn refused_remote_hosts_are_turned_away_and_nothing_is_recorded() {
     config.remote.write().unwrap().refused_hosts = vec!["devbox".into()];
     let ask = json!({"agent_id": "remote-agent", "agent_name": "remote", "title": "Deploy"});
 
+    let mut followed = config.refusals.follow();
     let mut refused = remote_client(&fx, &config, "ssh:devbox");
     let hello = refused.call("hello", json!(null)).await;
     assert_eq!(
@@ -813,6 +814,13 @@ async fn refused_remote_hosts_are_turned_away_and_nothing_is_recorded() {
     );
     assert!(fx.inbox.pending().unwrap().is_empty(), "no card");
     assert!(fx.inbox.agents().unwrap().is_empty(), "no agent registered");
+    followed.changed().await.expect("a refusal is announced");
+    let counted = config.refusals.list();
+    assert_eq!(counted.len(), 1, "{counted:?}");
+    assert_eq!(
+        (counted[0].0.as_str(), counted[0].1.count),
+        ("ssh:devbox", 1)
+    );
 
     // Another host is taken, and marked as remote.
     let mut other = remote_client(&fx, &config, "ssh:ci");
@@ -838,6 +846,26 @@ async fn refused_remote_hosts_are_turned_away_and_nothing_is_recorded() {
     );
     let response = other.call("approvals.pending", json!(null)).await;
     assert_eq!(error_code(&response), code::TURNED_AWAY);
+    let counted: Vec<(String, u64)> = config
+        .refusals
+        .list()
+        .into_iter()
+        .map(|(remote, refused)| (remote, refused.count))
+        .collect();
+    assert_eq!(counted.len(), 3, "{counted:?}");
+    assert!(counted.contains(&("ssh:devbox".into(), 1)));
+    assert!(counted.contains(&("container".into(), 1)));
+    assert!(counted.contains(&("ssh:ci".into(), 1)));
+    let counted: Vec<(String, u64)> = config
+        .refusals
+        .list()
+        .into_iter()
+        .map(|(remote, refused)| (remote, refused.count))
+        .collect();
+    assert_eq!(counted.len(), 3, "{counted:?}");
+    assert!(counted.contains(&("ssh:devbox".into(), 1)));
+    assert!(counted.contains(&("container".into(), 1)));
+    assert!(counted.contains(&("ssh:ci".into(), 1)));
 
     // A local program is never affected.
     let mut local = Client::connect(&fx).await;

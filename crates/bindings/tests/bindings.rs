@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use inbox::*;
-use settings::{Settings, ShortcutsStatus};
+use settings::{RemoteRefusal, Settings, ShortcutsStatus};
 use ts_rs::{Config, TS};
 
 include!("../../../src-tauri/src/command_list.rs");
@@ -66,6 +66,7 @@ fn generate(into: &Path) {
     NewRequest::export_all(&cfg).unwrap();
     Settings::export_all(&cfg).unwrap();
     ShortcutsStatus::export_all(&cfg).unwrap();
+    RemoteRefusal::export_all(&cfg).unwrap();
     inbox::GrantOffers::export_all(&cfg).unwrap();
     inbox::GrantRecord::export_all(&cfg).unwrap();
     inbox::GrantSpec::export_all(&cfg).unwrap();

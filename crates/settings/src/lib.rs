@@ -80,6 +80,19 @@ pub enum ShortcutsThrough {
     Nothing,
 }
 
+/// Requests from one remote that Settings → Other machines turned away since the app started,
+/// for Settings to show what its refusal stopped.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct RemoteRefusal {
+    /// What it spoke for, as requests carry it: `ssh:HOST` or `container`.
+    pub remote: String,
+    #[ts(type = "number")]
+    pub count: u64,
+    /// Milliseconds since the Unix epoch.
+    #[ts(type = "number")]
+    pub last_at: i64,
+}
+
 /// Which kinds of notification to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(default)]

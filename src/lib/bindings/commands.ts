@@ -35,6 +35,8 @@ export const COMMAND = {
   /** Granted to: window. */
   shortcutsStatus: "shortcuts_status",
   /** Granted to: window. */
+  remoteRefusals: "remote_refusals",
+  /** Granted to: window. */
   jobsOverview: "jobs_overview",
   /** Granted to: window. */
   jobRun: "job_run",
