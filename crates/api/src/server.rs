@@ -400,7 +400,7 @@ impl Connection {
             if let Some(why) = self.turned_away() {
                 tracing::info!(remote = ?self.peer.remote, "api: turned away: {why}");
                 if let Some(remote) = &self.peer.remote {
-                    self.config.refusals.record(remote, now_ms());
+                    self.config.refusals.record(remote, self.inbox.now());
                 }
                 let _ = self
                     .reply(id, Err(RpcError::new(code::TURNED_AWAY, why)))
@@ -649,13 +649,6 @@ async fn write_line(writer: &mut Writer, message: &Value, timeout: Duration) -> 
         tokio::time::timeout(timeout, writer.write_all(line.as_bytes())).await,
         Ok(Ok(()))
     )
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }
 
 fn unavailable(message: String) -> RpcError {
