@@ -4,7 +4,7 @@
 use std::sync::Mutex;
 
 use inbox::{ApprovalRequest, Inbox, Resolver, Verdict};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 
 use crate::{notifications, popover};
 
@@ -133,7 +133,7 @@ pub fn from_notification(app: &AppHandle, request_id: &str, action: &str) {
         "tap" | "default" => {
             app.state::<Selection>().set(Some(request_id.to_owned()));
             popover::show(app, None);
-            let _ = app.emit(SELECT_EVENT, request_id);
+            popover::emit(app, SELECT_EVENT, request_id);
         }
         _ => {}
     }

@@ -12,6 +12,12 @@ mod jobs;
 mod local_api;
 mod notifications;
 mod popover;
+mod popover_calls;
+mod popover_channel;
+#[cfg(target_os = "linux")]
+mod popover_host;
+mod popover_process;
+mod popover_window;
 mod preferences;
 mod problems;
 mod shortcuts;
@@ -102,6 +108,11 @@ fn is_log_filter(text: &str) -> bool {
 }
 
 fn main() {
+    #[cfg(target_os = "linux")]
+    if std::env::args().nth(1).as_deref() == Some(popover_process::ARG) {
+        init_logging();
+        std::process::exit(popover_host::run(context()));
+    }
     let options = match parse_args() {
         Ok(options) => options,
         Err(problem) => {
@@ -135,11 +146,10 @@ fn main() {
         .manage(notifications::Notifications::default())
         .manage(problems::Problems::default())
         .manage(decisions::Selection::default())
-        .manage(if options.pin_popover {
-            popover::PopoverState::pinned()
-        } else {
-            popover::PopoverState::default()
-        })
+        .manage(popover::PopoverState::new(
+            options.pin_popover,
+            popover_calls::answer,
+        ))
         .invoke_handler(app_commands!(invoke_handler))
         .setup(move |app| {
             // Tauri panics on a setup error: end with the reason, told, and an exit code.
@@ -148,7 +158,7 @@ fn main() {
             }
             Ok(())
         })
-        .build(tauri::generate_context!());
+        .build(context());
     let app = match result {
         Ok(app) => app,
         Err(e) => {
@@ -165,6 +175,12 @@ fn main() {
             api.prevent_exit();
         }
     });
+}
+
+/// The app's configuration and embedded frontend, for the app and for the popover's own
+/// process (popover_host.rs): made in one place, since each use embeds the assets.
+fn context() -> tauri::Context {
+    tauri::generate_context!()
 }
 
 /// The exit code when the app cannot start (its data cannot be opened, …); 2 is a usage error.

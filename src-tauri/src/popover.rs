@@ -1,26 +1,27 @@
-//! The popover: a small frameless window beside the tray. The idle app runs no WebView at all
-//! (design.md: one process, about 50 MB PSS, instead of three): the popover is built when an
-//! approval arrives, as the person is about to open it, or else on first use, and dropped
-//! again once it has been hidden for a while with nothing waiting, so the app goes back to
-//! idle.
+//! The popover: a small frameless window beside the tray (popover_window.rs). The idle app
+//! runs no WebView at all (design.md: one process, about 50 MB PSS, instead of three): the
+//! popover is built when an approval arrives, as the person is about to open it, or else on
+//! first use, and dropped again once it has been hidden for a while with nothing waiting.
+//!
+//! On Linux it runs in a process of its own (popover_host.rs), so that dropping it ends
+//! everything WebKit loaded and started for it and the app goes back to its idle memory
+//! (docs/performance.md). Its page's commands reach the app over a channel only that process
+//! inherited, and are answered as the app's own popover would be.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use inbox::{Inbox, InboxEventKind, Update};
-use tauri::{
-    AppHandle, LogicalSize, Manager, PhysicalPosition, WebviewUrl, WebviewWindow,
-    WebviewWindowBuilder, WindowEvent,
-};
+use serde_json::Value;
+use tauri::{AppHandle, Emitter, Manager, WebviewWindow};
 
-pub const LABEL: &str = "popover";
-const WIDTH: f64 = 360.0;
-const HEIGHT: f64 = 480.0;
-/// Gap between the tray (or pointer) and the popover.
-const MARGIN: f64 = 8.0;
-/// Focus can flicker while a window maps; only a blur that lasts this long hides.
-const BLUR_GRACE: Duration = Duration::from_millis(150);
+use crate::events::{INBOX_EVENT, INBOX_RESYNC};
+use crate::popover_channel::{FromPopover, ToPopover};
+use crate::popover_process::PopoverProcess;
+pub use crate::popover_window::{Anchor, LABEL};
+use crate::{popover_window, problems};
+
 /// A tray click that itself caused the blur-hide must not re-open the popover.
 const REOPEN_GUARD: Duration = Duration::from_millis(400);
 
@@ -29,17 +30,25 @@ const REOPEN_GUARD: Duration = Duration::from_millis(400);
 /// costs and saves).
 const DROP_AFTER: Duration = Duration::from_secs(30);
 
+/// Answers a command the popover's page called in the popover's own process, as the app
+/// answers its own windows (popover_calls.rs).
+pub type Answer = fn(&AppHandle, &str, Value) -> Result<Value, String>;
+
 pub struct PopoverState {
     hidden_by_blur_at: Mutex<Option<Instant>>,
     /// `--pin-popover`: keep it open when it loses focus.
-    pub pinned: bool,
+    pinned: bool,
     /// Counts shows and hides: a drop scheduled at a hide happens only if nothing came after.
     visibility_changes: AtomicU64,
     drop_after: Duration,
+    /// Set when the popover runs in its own process: how its page's calls are answered.
+    apart: Option<Answer>,
+    /// That process, while it runs.
+    process: Mutex<Option<PopoverProcess>>,
 }
 
-impl Default for PopoverState {
-    fn default() -> Self {
+impl PopoverState {
+    pub fn new(pinned: bool, answer: Answer) -> Self {
         // The end-to-end tests shorten it to see the drop happen.
         let drop_after = std::env::var("CONVERGE_TRAY_DROP_POPOVER_AFTER_MS")
             .ok()
@@ -48,55 +57,22 @@ impl Default for PopoverState {
             .unwrap_or(DROP_AFTER);
         Self {
             hidden_by_blur_at: Mutex::new(None),
-            pinned: false,
+            pinned,
             visibility_changes: AtomicU64::new(0),
             drop_after,
+            apart: runs_apart().then_some(answer),
+            process: Mutex::new(None),
         }
     }
 }
 
-impl PopoverState {
-    pub fn pinned() -> Self {
-        Self {
-            pinned: true,
-            ..Self::default()
-        }
-    }
-}
-
-/// Where the popover goes: beside a tray icon (its horizontal centre, top and bottom edges)
-/// or, when nothing better is known, a point such as the pointer.
-#[derive(Debug, Clone, Copy)]
-pub struct Anchor {
-    x: f64,
-    top: f64,
-    bottom: f64,
-}
-
-impl Anchor {
-    pub fn point(p: PhysicalPosition<f64>) -> Self {
-        Self {
-            x: p.x,
-            top: p.y,
-            bottom: p.y,
-        }
-    }
-
-    /// The tray icon's own rectangle, where the platform reports one (macOS, Windows); on
-    /// Linux it is empty and the click position is used instead.
-    pub fn tray(rect: tauri::Rect, click: PhysicalPosition<f64>) -> Self {
-        // Tray events carry physical pixels, so the scale factor does not apply.
-        let position = rect.position.to_physical::<f64>(1.0);
-        let size = rect.size.to_physical::<f64>(1.0);
-        if size.width <= 0.0 || size.height <= 0.0 {
-            return Self::point(click);
-        }
-        Self {
-            x: position.x + size.width / 2.0,
-            top: position.y,
-            bottom: position.y + size.height,
-        }
-    }
+/// Whether the popover runs in a process of its own: on Linux, unless a WebDriver drives
+/// the app (tauri-driver sets `TAURI_WEBVIEW_AUTOMATION`; WebKitWebDriver drives only the
+/// WebViews of the process it started) or `CONVERGE_TRAY_POPOVER_IN_APP=1` asks to compare.
+fn runs_apart() -> bool {
+    cfg!(target_os = "linux")
+        && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() != Ok("true")
+        && std::env::var("CONVERGE_TRAY_POPOVER_IN_APP").as_deref() != Ok("1")
 }
 
 /// What a tray click does: hide it if shown, show it beside `anchor` otherwise.
@@ -119,9 +95,18 @@ pub fn toggle(app: &AppHandle, anchor: Option<Anchor>) {
 }
 
 pub fn show(app: &AppHandle, anchor: Option<Anchor>) {
-    app.state::<PopoverState>()
-        .visibility_changes
-        .fetch_add(1, Ordering::SeqCst);
+    let state = app.state::<PopoverState>();
+    state.visibility_changes.fetch_add(1, Ordering::SeqCst);
+    let anchor = anchor
+        .filter(Anchor::is_known)
+        .or_else(|| app.cursor_position().ok().map(Anchor::point));
+    if state.apart.is_some() {
+        with_process(app, |process| {
+            process.visible().store(true, Ordering::SeqCst);
+            process.send(ToPopover::Show { anchor });
+        });
+        return;
+    }
     let window = match app.get_webview_window(LABEL) {
         Some(window) => window,
         None => match create(app) {
@@ -132,11 +117,8 @@ pub fn show(app: &AppHandle, anchor: Option<Anchor>) {
             }
         },
     };
-    let anchor = anchor
-        .filter(|a| a.x != 0.0 || a.top != 0.0)
-        .or_else(|| app.cursor_position().ok().map(Anchor::point));
     if let Some(anchor) = anchor {
-        if let Err(e) = place(&window, anchor) {
+        if let Err(e) = popover_window::place(&window, anchor) {
             tracing::warn!("cannot place the popover: {e}");
         }
     }
@@ -148,17 +130,54 @@ pub fn show(app: &AppHandle, anchor: Option<Anchor>) {
 }
 
 pub fn is_visible(app: &AppHandle) -> bool {
+    let state = app.state::<PopoverState>();
+    if state.apart.is_some() {
+        return state
+            .process
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|process| process.visible().load(Ordering::SeqCst));
+    }
     app.get_webview_window(LABEL)
         .is_some_and(|w| w.is_visible().unwrap_or(false))
 }
 
 pub fn hide(app: &AppHandle) {
+    let state = app.state::<PopoverState>();
+    if state.apart.is_some() {
+        if let Some(process) = state.process.lock().unwrap().as_ref() {
+            process.visible().store(false, Ordering::SeqCst);
+            process.send(ToPopover::Hide);
+            drop_later(app.clone());
+        }
+        return;
+    }
     if let Some(window) = app.get_webview_window(LABEL) {
         if let Err(e) = window.hide() {
             tracing::warn!("cannot hide the popover: {e}");
         }
         tracing::info!("popover hidden");
         drop_later(app.clone());
+    }
+}
+
+/// Sends the popover's page the event `name`, wherever the page runs.
+pub fn emit<S: serde::Serialize + Clone>(app: &AppHandle, name: &str, payload: S) {
+    let state = app.state::<PopoverState>();
+    if state.apart.is_none() {
+        let _ = app.emit_to(LABEL, name, payload);
+        return;
+    }
+    let Ok(payload) = serde_json::to_value(payload) else {
+        return;
+    };
+    let process = state.process.lock().unwrap();
+    if let Some(process) = process.as_ref() {
+        process.send(ToPopover::Event {
+            name: name.to_owned(),
+            payload,
+        });
     }
 }
 
@@ -199,6 +218,10 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
 
 /// Windows are built on the main thread; this runs on the inbox's task.
 fn prepare_soon(app: &AppHandle) {
+    if app.state::<PopoverState>().apart.is_some() {
+        with_process(app, |_| {});
+        return;
+    }
     if app.get_webview_window(LABEL).is_some() {
         return;
     }
@@ -219,158 +242,184 @@ fn prepare(app: &AppHandle) {
     }
 }
 
+/// Builds the popover's window in the app's process, with the inbox handed over.
+fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
+    let snapshot = app
+        .try_state::<Inbox>()
+        .and_then(|inbox| inbox.snapshot().ok())
+        .and_then(|snapshot| serde_json::to_string(&snapshot).ok());
+    let window = popover_window::build(app, snapshot.as_deref())?;
+    if !app.state::<PopoverState>().pinned {
+        let app = app.clone();
+        popover_window::hide_on_blur(&window, move || {
+            tracing::info!("popover hidden");
+            hidden_by_blur(&app);
+        });
+    }
+    Ok(window)
+}
+
+/// The popover hid itself when it lost focus.
+fn hidden_by_blur(app: &AppHandle) {
+    *app.state::<PopoverState>()
+        .hidden_by_blur_at
+        .lock()
+        .unwrap() = Some(Instant::now());
+    drop_later(app.clone());
+}
+
+/// Runs `then` with the popover's process, started (hidden) if it is not running. A process
+/// that cannot start is reported to the person.
+fn with_process(app: &AppHandle, then: impl FnOnce(&PopoverProcess)) {
+    let state = app.state::<PopoverState>();
+    let mut process = state.process.lock().unwrap();
+    if process.is_none() {
+        match start_process(app, &state) {
+            Ok(started) => {
+                tracing::info!(pid = started.pid(), "popover prepared");
+                *process = Some(started);
+            }
+            Err(e) => {
+                drop(process);
+                problems::report(
+                    app,
+                    "The popover cannot open",
+                    &format!("Its process could not be started ({e}). Approve or deny from the full window (tray menu) or a notification."),
+                );
+                return;
+            }
+        }
+    }
+    if let Some(process) = process.as_ref() {
+        then(process);
+    }
+}
+
+/// Starts the popover's process with the inbox handed over, and passes it every inbox
+/// change from then on, as the app's own windows get them (events.rs).
+fn start_process(app: &AppHandle, state: &PopoverState) -> std::io::Result<PopoverProcess> {
+    let answer = state.apart.expect("only for a popover apart");
+    let inbox = app.state::<Inbox>();
+    // Subscribed before the snapshot is taken, so no change falls between the two.
+    let mut updates = inbox.subscribe();
+    let snapshot = inbox
+        .snapshot()
+        .ok()
+        .and_then(|snapshot| serde_json::to_value(snapshot).ok())
+        .filter(|json| json.to_string().len() <= popover_window::HANDED_OVER_AT_MOST);
+    let start = ToPopover::Start {
+        pinned: state.pinned,
+        snapshot,
+    };
+    let for_messages = app.clone();
+    let at_end = app.clone();
+    let process = PopoverProcess::start(
+        start,
+        move |message, reply| match message {
+            FromPopover::Call { id, command, args } => {
+                let result = answer(&for_messages, &command, args);
+                let _ = reply.send(ToPopover::Reply { id, result });
+            }
+            FromPopover::Shown => {}
+            FromPopover::HiddenByBlur => {
+                let state = for_messages.state::<PopoverState>();
+                if let Some(process) = state.process.lock().unwrap().as_ref() {
+                    process.visible().store(false, Ordering::SeqCst);
+                }
+                hidden_by_blur(&for_messages);
+            }
+        },
+        move |pid, status, asked| ended(&at_end, pid, status, asked),
+    )?;
+    let to_popover = process.sender();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let message = match updates.next().await {
+                Ok(Update::Event(event)) => {
+                    serde_json::to_value(event).map(|payload| ToPopover::Event {
+                        name: INBOX_EVENT.to_owned(),
+                        payload,
+                    })
+                }
+                Ok(Update::Resync(snapshot)) => {
+                    serde_json::to_value(snapshot).map(|payload| ToPopover::Event {
+                        name: INBOX_RESYNC.to_owned(),
+                        payload,
+                    })
+                }
+                Err(e) => {
+                    tracing::error!("popover: inbox updates: {e}");
+                    continue;
+                }
+            };
+            match message {
+                Ok(message) => {
+                    if to_popover.send(message).is_err() {
+                        break;
+                    }
+                }
+                Err(e) => tracing::error!("popover: an inbox update: {e}"),
+            }
+        }
+    });
+    Ok(process)
+}
+
+/// The popover's process has ended: the next open starts another. The person hears of it
+/// unless the app ended it or its window was closed.
+fn ended(app: &AppHandle, pid: u32, status: std::process::ExitStatus, asked: bool) {
+    let state = app.state::<PopoverState>();
+    let mut process = state.process.lock().unwrap();
+    // A process started since belongs to a later open: leave it.
+    if process.as_ref().is_some_and(|p| p.pid() == pid) {
+        *process = None;
+    }
+    drop(process);
+    if asked || status.success() {
+        tracing::info!(%status, "the popover's process ended");
+    } else {
+        problems::report(
+            app,
+            "The popover stopped",
+            &format!("Its process ended unexpectedly ({status}). The next click on the tray opens it again."),
+        );
+    }
+}
+
 fn nothing_waits(app: &AppHandle) -> bool {
     app.try_state::<Inbox>()
         .is_none_or(|inbox| inbox.pending_count().is_ok_and(|count| count == 0))
 }
 
-/// Destroys the hidden popover (and so its WebView) unless it is shown again in the
-/// meantime or an approval is waiting (then it stays ready).
+/// Drops the hidden popover (its WebView, or its whole process) unless it is shown again in
+/// the meantime or an approval is waiting (then it stays ready).
 fn drop_later(app: AppHandle) {
     let state = app.state::<PopoverState>();
     let hidden_as = state.visibility_changes.fetch_add(1, Ordering::SeqCst) + 1;
     let wait = state.drop_after;
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(wait).await;
-        let still_hidden = app
-            .state::<PopoverState>()
-            .visibility_changes
-            .load(Ordering::SeqCst)
-            == hidden_as;
+        let state = app.state::<PopoverState>();
+        let still_hidden = state.visibility_changes.load(Ordering::SeqCst) == hidden_as;
+        if !still_hidden || is_visible(&app) || !nothing_waits(&app) {
+            return;
+        }
+        if state.apart.is_some() {
+            if let Some(process) = state.process.lock().unwrap().as_ref() {
+                process.close();
+                tracing::info!("popover dropped after {} s hidden", wait.as_secs());
+            }
+            return;
+        }
         let Some(window) = app.get_webview_window(LABEL) else {
             return;
         };
-        if still_hidden && !window.is_visible().unwrap_or(true) && nothing_waits(&app) {
-            match window.destroy() {
-                Ok(()) => {
-                    tracing::info!("popover dropped after {} s hidden", wait.as_secs());
-                    release_freed_memory();
-                }
-                Err(e) => tracing::warn!("cannot drop the popover: {e}"),
+        match window.destroy() {
+            Ok(()) => {
+                tracing::info!("popover dropped after {} s hidden", wait.as_secs());
+                release_freed_memory();
             }
-        }
-    });
-}
-
-fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
-    tracing::debug!("popover: creating");
-    let own_pages = app.config().build.dev_url.clone();
-    let mut builder = WebviewWindowBuilder::new(app, LABEL, first_page())
-        // The page is handed the inbox before its code runs: it must only ever be ours.
-        .on_navigation(move |url| {
-            let ours = url.as_str() == "about:blank"
-                || (url.scheme() == "tauri" && url.host_str() == Some("localhost"))
-                || (tauri::is_dev()
-                    && own_pages
-                        .as_ref()
-                        .is_some_and(|dev| dev.origin() == url.origin()));
-            if !ours {
-                tracing::warn!(%url, "popover: refused to navigate away from its own pages");
-            }
-            ours
-        });
-    if let Some(script) = handed_over_snapshot(app) {
-        builder = builder.initialization_script(script);
-    }
-    let window = builder
-        .title("Converge Tray")
-        .inner_size(WIDTH, HEIGHT)
-        // Created resizable: a hidden non-resizable window came out the wrong size (design.md).
-        .resizable(true)
-        .decorations(false)
-        .skip_taskbar(true)
-        .always_on_top(true)
-        .visible(false)
-        .focused(true)
-        .build()?;
-    tracing::debug!("popover: window built");
-    #[cfg(target_os = "linux")]
-    load_without_gl_compositing(app, &window)?;
-    let app = app.clone();
-    window.on_window_event(move |event| {
-        if let WindowEvent::Focused(false) = event {
-            if !app.state::<PopoverState>().pinned {
-                hide_if_still_blurred(app.clone());
-            }
-        }
-    });
-    Ok(window)
-}
-
-/// The inbox as it is now, put into the popover's page before its own code runs, so a first
-/// open paints its cards without waiting for its first round trip to the app (about 100 ms
-/// in a new WebView: docs/performance.md); the page then fetches the snapshot as always. It
-/// is what `inbox_snapshot` would answer that page. JSON is a JavaScript expression; an
-/// inbox too large to be worth it is left to the fetch.
-fn handed_over_snapshot(app: &AppHandle) -> Option<String> {
-    const AT_MOST: usize = 512 * 1024;
-    let snapshot = app.try_state::<Inbox>()?.snapshot().ok()?;
-    let json = serde_json::to_string(&snapshot).ok()?;
-    (json.len() <= AT_MOST).then(|| format!("window.__CONVERGE_TRAY_SNAPSHOT__ = {json};"))
-}
-
-/// On Linux the popover starts on a blank page and gets its own page only once its view
-/// composites without GL (`load_without_gl_compositing`); elsewhere it starts on its page.
-fn first_page() -> WebviewUrl {
-    #[cfg(target_os = "linux")]
-    if let Ok(blank) = "about:blank".parse() {
-        return WebviewUrl::External(blank);
-    }
-    WebviewUrl::App("popover.html".into())
-}
-
-/// WebKitGTK sets up accelerated compositing (a GL context; software Mesa on most
-/// machines without a GPU driver in use) the first time a view is shown: about 130 ms of
-/// every first open, for a page of a few cards that gains nothing from it
-/// (docs/performance.md). The policy must be set before the page loads: changed under a
-/// loading page, the view was shown blank. So the view is made on `about:blank`, set to
-/// never composite with GL, then sent to the popover's page, in that order on the main
-/// thread.
-#[cfg(target_os = "linux")]
-fn load_without_gl_compositing(app: &AppHandle, window: &WebviewWindow) -> tauri::Result<()> {
-    let page = page_url(app, "popover.html");
-    window.with_webview(move |webview| {
-        use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt, WebViewExt};
-        let view = webview.inner();
-        tracing::debug!("popover: configuring its view");
-        if let Some(settings) = WebViewExt::settings(&view) {
-            settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-        }
-        // Where a first open's time goes (RUST_LOG=converge_tray=debug; docs/performance.md).
-        view.connect_load_changed(|_, event| {
-            tracing::debug!(?event, "popover page load");
-        });
-        view.load_uri(&page);
-    })
-}
-
-/// Where Tauri serves a page of the app: the embedded frontend, or Vite's dev server in a
-/// development build.
-#[cfg(target_os = "linux")]
-fn page_url(app: &AppHandle, page: &str) -> String {
-    if tauri::is_dev() {
-        if let Some(dev) = &app.config().build.dev_url {
-            if let Ok(url) = dev.join(page) {
-                return url.to_string();
-            }
-        }
-    }
-    format!("tauri://localhost/{page}")
-}
-
-fn hide_if_still_blurred(app: AppHandle) {
-    tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(BLUR_GRACE).await;
-        let Some(window) = app.get_webview_window(LABEL) else {
-            return;
-        };
-        let focused = window.is_focused().unwrap_or(false);
-        if !focused && window.is_visible().unwrap_or(false) {
-            *app.state::<PopoverState>()
-                .hidden_by_blur_at
-                .lock()
-                .unwrap() = Some(Instant::now());
-            hide(&app);
+            Err(e) => tracing::warn!("cannot drop the popover: {e}"),
         }
     });
 }
@@ -383,108 +432,5 @@ fn release_freed_memory() {
     // preconditions and touches no memory in use.
     unsafe {
         libc::malloc_trim(0);
-    }
-}
-
-/// Beside the anchor, inside the anchor's monitor: below it when the anchor is in the top
-/// half (a top panel, the macOS menu bar), above it otherwise (a bottom taskbar). Computed
-/// from the configured size, since a window never shown reports 0×0 (design.md); that is
-/// also why tauri-plugin-positioner, which measures the window, is not used.
-fn place(window: &WebviewWindow, anchor: Anchor) -> tauri::Result<()> {
-    let Some(monitor) = window.monitor_from_point(anchor.x, anchor.top)? else {
-        return Ok(());
-    };
-    let scale = monitor.scale_factor();
-    // A window never shown reports 0×0: use the configured size (design.md).
-    let size = LogicalSize::new(WIDTH, HEIGHT).to_physical::<f64>(scale);
-    let area = monitor.work_area();
-    let area = Area {
-        left: area.position.x as f64,
-        top: area.position.y as f64,
-        right: area.position.x as f64 + area.size.width as f64,
-        bottom: area.position.y as f64 + area.size.height as f64,
-    };
-    let (x, y) = origin(anchor, area, (size.width, size.height), MARGIN * scale);
-    window.set_position(PhysicalPosition::new(x, y))
-}
-
-/// A monitor's work area, in physical pixels.
-#[derive(Debug, Clone, Copy)]
-struct Area {
-    left: f64,
-    top: f64,
-    right: f64,
-    bottom: f64,
-}
-
-/// The popover's top-left corner: centred on the anchor, below it in the top half of the
-/// area and above it in the bottom half, always inside the area.
-fn origin(anchor: Anchor, area: Area, (width, height): (f64, f64), margin: f64) -> (f64, f64) {
-    let x = (anchor.x - width / 2.0).clamp(area.left, (area.right - width).max(area.left));
-    let y = if anchor.top < area.top + (area.bottom - area.top) / 2.0 {
-        anchor.bottom + margin
-    } else {
-        anchor.top - margin - height
-    };
-    (x, y.clamp(area.top, (area.bottom - height).max(area.top)))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SCREEN: Area = Area {
-        left: 0.0,
-        top: 30.0, // a top panel
-        right: 1920.0,
-        bottom: 1080.0,
-    };
-    const SIZE: (f64, f64) = (360.0, 480.0);
-
-    fn icon(x: f64, top: f64, bottom: f64) -> Anchor {
-        Anchor { x, top, bottom }
-    }
-
-    #[test]
-    fn below_an_icon_in_a_top_panel_centred_on_it() {
-        assert_eq!(
-            origin(icon(1000.0, 0.0, 30.0), SCREEN, SIZE, 8.0),
-            (820.0, 38.0)
-        );
-    }
-
-    #[test]
-    fn above_an_icon_in_a_bottom_taskbar() {
-        let area = Area {
-            top: 0.0,
-            bottom: 1040.0,
-            ..SCREEN
-        };
-        assert_eq!(
-            origin(icon(1000.0, 1040.0, 1080.0), area, SIZE, 8.0),
-            (820.0, 552.0)
-        );
-    }
-
-    #[test]
-    fn kept_inside_the_screen_at_its_edges() {
-        assert_eq!(
-            origin(icon(1910.0, 0.0, 30.0), SCREEN, SIZE, 8.0),
-            (1560.0, 38.0)
-        );
-        assert_eq!(origin(icon(5.0, 0.0, 30.0), SCREEN, SIZE, 8.0), (0.0, 38.0));
-    }
-
-    #[test]
-    fn a_point_anchor_in_the_middle_of_the_screen() {
-        let pointer = Anchor::point(PhysicalPosition::new(960.0, 500.0));
-        assert_eq!(origin(pointer, SCREEN, SIZE, 8.0), (780.0, 508.0));
-    }
-
-    #[test]
-    fn an_empty_tray_rect_falls_back_to_the_click() {
-        let rect = tauri::Rect::default();
-        let anchor = Anchor::tray(rect, PhysicalPosition::new(100.0, 900.0));
-        assert_eq!((anchor.x, anchor.top, anchor.bottom), (100.0, 900.0, 900.0));
     }
 }
