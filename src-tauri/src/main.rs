@@ -111,7 +111,11 @@ fn main() {
     #[cfg(target_os = "linux")]
     if std::env::args().nth(1).as_deref() == Some(popover_process::ARG) {
         init_logging();
-        std::process::exit(popover_host::run(context()));
+        match popover_host::build(context()) {
+            Ok(popover) => run(popover, Ends::WithItsLastWindow),
+            Err(code) => std::process::exit(code),
+        }
+        return;
     }
     let options = match parse_args() {
         Ok(options) => options,
@@ -166,13 +170,29 @@ fn main() {
             std::process::exit(CANNOT_START);
         }
     };
-    app.run(|_app, event| {
-        // Tray-only: closing the last window never quits; only the menu's Quit does.
+    run(app, Ends::OnlyWhenAsked);
+}
+
+/// When a process of this program ends.
+#[derive(Clone, Copy, PartialEq)]
+enum Ends {
+    /// The tray app: closing the last window never quits; only the menu's Quit does.
+    OnlyWhenAsked,
+    /// The popover's own process: when its window is gone (or its channel closes).
+    WithItsLastWindow,
+}
+
+/// Runs the app or the popover's process. One function for both, because each closure given
+/// to `App::run` makes another copy of Tauri's event loop in the binary.
+fn run(app: tauri::App, ends: Ends) {
+    app.run(move |_app, event| {
         if let tauri::RunEvent::ExitRequested {
             code: None, api, ..
         } = event
         {
-            api.prevent_exit();
+            if ends == Ends::OnlyWhenAsked {
+                api.prevent_exit();
+            }
         }
     });
 }

@@ -219,7 +219,9 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
 /// Windows are built on the main thread; this runs on the inbox's task.
 fn prepare_soon(app: &AppHandle) {
     if app.state::<PopoverState>().apart.is_some() {
-        with_process(app, |_| {});
+        with_process(app, |process| {
+            tracing::info!(pid = process.pid(), "popover prepared");
+        });
         return;
     }
     if app.get_webview_window(LABEL).is_some() {
@@ -276,7 +278,7 @@ fn with_process(app: &AppHandle, then: impl FnOnce(&PopoverProcess)) {
     if process.is_none() {
         match start_process(app, &state) {
             Ok(started) => {
-                tracing::info!(pid = started.pid(), "popover prepared");
+                tracing::info!(pid = started.pid(), "popover process started");
                 *process = Some(started);
             }
             Err(e) => {

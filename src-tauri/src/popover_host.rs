@@ -56,19 +56,20 @@ impl Channel {
     }
 }
 
-pub fn run(context: tauri::Context) -> i32 {
+/// The popover's process, built and ready to run; or the exit code if it cannot be.
+pub fn build(context: tauri::Context) -> Result<tauri::App, i32> {
     let stream = match take_channel() {
         Ok(stream) => stream,
         Err(problem) => {
             eprintln!("converge-tray: {problem}; this mode is only for the app itself");
-            return NOT_STARTED_BY_THE_APP;
+            return Err(NOT_STARTED_BY_THE_APP);
         }
     };
     let mut from_app = BufReader::new(match stream.try_clone() {
         Ok(stream) => stream,
         Err(e) => {
             eprintln!("converge-tray: the popover's channel: {e}");
-            return NOT_STARTED_BY_THE_APP;
+            return Err(NOT_STARTED_BY_THE_APP);
         }
     });
     let (pinned, snapshot) = match popover_channel::read::<ToPopover>(
@@ -78,7 +79,7 @@ pub fn run(context: tauri::Context) -> i32 {
         Ok(Some(ToPopover::Start { pinned, snapshot })) => (pinned, snapshot),
         other => {
             eprintln!("converge-tray: the popover's process did not get its start: {other:?}");
-            return NOT_STARTED_BY_THE_APP;
+            return Err(NOT_STARTED_BY_THE_APP);
         }
     };
     let channel = Arc::new(Channel {
@@ -87,7 +88,7 @@ pub fn run(context: tauri::Context) -> i32 {
         waiting: Mutex::new(HashMap::new()),
     });
     let forwarding = channel.clone();
-    let result = tauri::Builder::default()
+    tauri::Builder::default()
         .invoke_handler(move |invoke| forward(invoke, &forwarding))
         .setup(move |app| {
             let snapshot = snapshot.map(|snapshot| snapshot.to_string());
@@ -106,17 +107,11 @@ pub fn run(context: tauri::Context) -> i32 {
                 .spawn(move || follow_the_app(&app, from_app, &channel))?;
             Ok(())
         })
-        .build(context);
-    match result {
-        Ok(app) => {
-            app.run(|_, _| {});
-            0
-        }
-        Err(e) => {
+        .build(context)
+        .map_err(|e| {
             eprintln!("converge-tray: the popover's process cannot start: {e}");
             1
-        }
-    }
+        })
 }
 
 /// Descriptor 3, if the app handed it down: a socket whose other end the parent made. It is

@@ -13,6 +13,7 @@ status=0
 desktop tests/e2e/tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/no_tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/focus_e2e.py "$app" target/e2e || status=1
+desktop tests/e2e/popover_process_e2e.py "$app" target/e2e || status=1
 # The stand-in XDG portal checked against the documented interface, then the app under it.
 desktop tests/e2e/portal_selftest.py >target/e2e/portal-selftest.log 2>&1 \
   && echo "PASS the stand-in GlobalShortcuts portal follows the documented interface" \

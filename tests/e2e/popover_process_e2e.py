@@ -1,0 +1,277 @@
+"""End to end: the popover in a process of its own, as it runs on a Linux desktop (the other
+scenarios that drive the popover through WebDriver have it in the app's process, the only
+one WebKitWebDriver can drive; docs/tray-app.md). With a window manager (openbox), real key
+presses (xdotool) into the popover's window, and the app's tray activated over D-Bus.
+
+It checks what a person would notice: the popover opens from the tray, decides with the
+keyboard as the popover (the audit says so), follows the inbox while open, hides, and is
+dropped with every WebKit process once hidden for a while; a popover process that crashes
+is reported and the next click opens a new one; quitting the app leaves none behind. And it
+tries to forge the popover's authority: the channel has no name to open, WebKit's own
+processes do not hold it, and `converge-tray --popover-process` started by another program
+refuses to run.
+
+Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
+usage: popover_process_e2e.py APP_BINARY OUTPUT_DIR
+"""
+import asyncio
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from desktop import Desktop, isolated_home
+from harness import APP_ID, Run, api_call, eventually, resolution_in_audit, visible_windows
+
+DROP_AFTER_MS = 2000
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return [int(p) for p in out.stdout.split()]
+
+
+def cmdline(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:
+        return []
+
+
+def popover_processes(app_pid: int) -> list[int]:
+    return [p for p in children(app_pid) if "--popover-process" in cmdline(p)]
+
+
+def webkit_under(pid: int) -> list[int]:
+    """WebKit's processes below `pid`, at any depth."""
+    found, todo = [], [pid]
+    while todo:
+        for child in children(todo.pop()):
+            todo.append(child)
+            if any("WebKit" in part for part in cmdline(child)[:1]):
+                found.append(child)
+    return found
+
+
+def all_webkit() -> list[str]:
+    out = subprocess.run(["pgrep", "-f", "WebKit(Web|Network)Process"], capture_output=True,
+                         text=True)
+    return out.stdout.split()
+
+
+def socket_inode(pid: int, fd: int):
+    try:
+        target = os.readlink(f"/proc/{pid}/fd/{fd}")
+    except OSError:
+        return None
+    return target[len("socket:["):-1] if target.startswith("socket:[") else None
+
+
+def unix_socket_path(inode: str):
+    """The path a Unix socket is bound to (None: it has no name), from /proc/net/unix."""
+    for line in Path("/proc/net/unix").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[6] == inode:
+            return fields[7] if len(fields) > 7 else None
+    return "not listed"
+
+
+def sockets_of(pid: int) -> set[str]:
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        inode = socket_inode(pid, int(fd))
+        if inode:
+            inodes.add(inode)
+    return inodes
+
+
+def window_pid(window_id: str):
+    out = subprocess.run(["xdotool", "getwindowpid", window_id], capture_output=True, text=True)
+    return int(out.stdout) if out.returncode == 0 and out.stdout.strip() else None
+
+
+def press(window_id: str, *keys: str):
+    """Focuses the window as a click into it would (openbox does not focus a window mapped
+    after a D-Bus call: focus_e2e.py), then presses `keys` as the person would."""
+    subprocess.run(["xdotool", "windowactivate", "--sync", window_id], capture_output=True,
+                   timeout=10)
+    subprocess.run(["xdotool", "key", "--delay", "80", *keys], check=True, timeout=10)
+
+
+def logged(log: Path, text: str, after: int = 0) -> bool:
+    return log.exists() and text in log.read_text(errors="replace")[after:]
+
+
+def window_manager_ready():
+    out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
+                         capture_output=True, text=True)
+    return "window id" in out.stdout
+
+
+async def main(app: str, out: Path) -> int:
+    home = isolated_home("converge-e2e-popproc-")
+    os.environ["CONVERGE_TRAY_DROP_POPOVER_AFTER_MS"] = str(DROP_AFTER_MS)
+    run = Run()
+    wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    if not await eventually(window_manager_ready, timeout=20):
+        run.check("openbox manages the screen", False)
+        wm.terminate()
+        return run.finish()
+    desktop = await Desktop.start()
+    socket_path = home / "run" / "api.sock"
+    db = home / "data" / APP_ID / "inbox.db"
+    log = out / "app-popover-process.log"
+    with open(log, "w") as sink:
+        proc = subprocess.Popen([app], stdout=sink, stderr=subprocess.STDOUT)
+
+    def ask(title: str) -> str:
+        asked = api_call(socket_path, "approval.ask",
+                         {"agent_id": "e2e-agent", "title": title, "timeout_ms": 120000,
+                          "wait": False})
+        return asked["result"]["id"]
+
+    try:
+        item = await desktop.wait_for_item()
+        await eventually(lambda: socket_path.exists())
+        run.check("idle, the app runs no popover process and no WebKit process",
+                  popover_processes(proc.pid) == [] and webkit_under(proc.pid) == [],
+                  (popover_processes(proc.pid), webkit_under(proc.pid)))
+
+        # An approval arrives: the popover's process is started, hidden, as the app's child.
+        first = ask("Deploy the docs site?")
+        started = await eventually(lambda: popover_processes(proc.pid), timeout=15)
+        popover = started[0] if started else None
+        run.check("an approval arriving starts the popover's own process, a child of the app, "
+                  "with no window shown",
+                  popover is not None and visible_windows() == [], (started, visible_windows()))
+        if popover is None:
+            return run.finish()
+        await eventually(lambda: webkit_under(popover), timeout=15)
+        webkit = webkit_under(popover)
+        run.check("its WebKit processes are the popover process's, none the app's",
+                  bool(webkit) and set(webkit_under(proc.pid)) == set(webkit),
+                  (webkit, webkit_under(proc.pid)))
+
+        # Forging the popover's authority.
+        channel = socket_inode(popover, 3)
+        run.check("the popover's channel is a socket with no name anyone could open",
+                  channel is not None and unix_socket_path(channel) is None,
+                  (channel, channel and unix_socket_path(channel)))
+        try:
+            os.open(f"/proc/{popover}/fd/3", os.O_RDWR)
+            opened = "opened"
+        except OSError as e:
+            opened = errno.errorcode.get(e.errno, str(e.errno))
+        run.check("another process cannot open the channel through /proc", opened == "ENXIO",
+                  opened)
+        holders = [p for p in webkit if channel in sockets_of(p)]
+        run.check("none of WebKit's processes inherited the channel", holders == [], holders)
+        forged = subprocess.run([app, "--popover-process"], capture_output=True, text=True,
+                                timeout=20)
+        run.check("converge-tray --popover-process started by another program refuses to run",
+                  forged.returncode == 2 and "only for the app" in forged.stderr,
+                  (forged.returncode, forged.stderr[-300:]))
+        # Handed a socket on descriptor 3 by a process other than its parent, it refuses too.
+        forged = subprocess.run(
+            ["sh", "-c", f'"{app}" --popover-process 3<&0; exit $?'], stdin=socket_for_forgery(),
+            capture_output=True, text=True, timeout=20,
+            env=dict(os.environ, CONVERGE_TRAY_POPOVER_CHANNEL="3"))
+        run.check("handed a socket that is not from its parent, it refuses to run",
+                  forged.returncode == 2 and "not a channel from the parent" in forged.stderr,
+                  (forged.returncode, forged.stderr[-300:]))
+
+        # The person opens it from the tray and decides with the keyboard.
+        mark = len(log.read_text(errors="replace"))
+        await item.activate()
+        shown = await eventually(visible_windows, timeout=15)
+        run.check("a tray click shows the popover, a window of the popover's process",
+                  bool(shown) and window_pid(shown[0]) == popover,
+                  (shown, shown and window_pid(shown[0]), popover))
+        painted = await eventually(lambda: logged(log, "popover painted", mark), timeout=20)
+        run.check("its page paints the inbox, reported to the app", bool(painted))
+        if not shown:
+            return run.finish()
+        press(shown[0], "a")
+        outcome = await eventually(lambda: resolution_in_audit(db, first), timeout=15)
+        run.check("a pressed in the popover approves the request, recorded as decided by the "
+                  "popover", outcome is not None and outcome[:2] == ("approved", "popover"),
+                  outcome)
+
+        # While it is open, a new approval reaches it.
+        second = ask("Delete the preview branch?")
+        await asyncio.sleep(1.5)
+        press(shown[0], "d", "Return")
+        outcome = await eventually(lambda: resolution_in_audit(db, second), timeout=15)
+        run.check("an approval arriving while it is open shows up in it and is denied from it",
+                  outcome is not None and outcome[:2] == ("denied", "popover"), outcome)
+
+        press(shown[0], "Escape")
+        hidden = await eventually(lambda: not visible_windows(), timeout=10)
+        run.check("Escape hides it", bool(hidden))
+        gone = await eventually(lambda: not popover_processes(proc.pid) and not all_webkit(),
+                                timeout=DROP_AFTER_MS / 1000 + 15)
+        run.check("hidden for a while with nothing waiting, it is dropped: no popover process "
+                  "and no WebKit process left", bool(gone),
+                  (popover_processes(proc.pid), all_webkit()))
+        run.check("the app runs on after the drop", proc.poll() is None)
+
+        # A popover process that dies is reported, and the next click opens a new one.
+        await item.activate()
+        restarted = await eventually(lambda: popover_processes(proc.pid), timeout=15)
+        await eventually(visible_windows, timeout=15)
+        if restarted:
+            os.kill(restarted[0], signal.SIGKILL)
+        told = await eventually(lambda: [n for n in desktop.notifications.shown
+                                         if n["summary"] == "The popover stopped"], timeout=15)
+        run.check("a popover process killed is reported to the person",
+                  bool(told), [n["summary"] for n in desktop.notifications.shown])
+        await eventually(lambda: not visible_windows(), timeout=10)
+        await item.activate()
+        again = await eventually(
+            lambda: [p for p in popover_processes(proc.pid) if p not in restarted], timeout=15)
+        shown = await eventually(visible_windows, timeout=15)
+        run.check("the next click opens a new popover process", bool(again) and bool(shown),
+                  (again, shown))
+
+        # The app killed outright leaves no popover behind.
+        orphans = popover_processes(proc.pid)
+        proc.kill()
+        proc.wait(timeout=10)
+        left = await eventually(lambda: not [p for p in orphans if Path(f"/proc/{p}").exists()
+                                             and "Z" not in status_of(p)], timeout=10)
+        run.check("the app killed, its popover process ends too", bool(left) and bool(orphans),
+                  orphans)
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
+        desktop.stop()
+        wm.terminate()
+        shutil.rmtree(home, ignore_errors=True)
+    return run.finish()
+
+
+def status_of(pid: int) -> str:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("State:"):
+                return line
+    except OSError:
+        pass
+    return ""
+
+
+def socket_for_forgery():
+    """One end of a socket pair this test made (its other end stays here)."""
+    import socket
+    ours, theirs = socket.socketpair()
+    socket_for_forgery.kept = ours
+    return theirs
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
