@@ -58,6 +58,8 @@ impl Channel {
 
 /// The popover's process, built and ready to run; or the exit code if it cannot be.
 pub fn build(context: tauri::Context) -> Result<tauri::App, i32> {
+    // Where a first open's time goes (RUST_LOG=converge_tray=debug; docs/performance.md).
+    tracing::debug!("popover process: running");
     let stream = match take_channel() {
         Ok(stream) => stream,
         Err(problem) => {

@@ -41,8 +41,11 @@ impl PopoverProcess {
     ) -> std::io::Result<Self> {
         let (ours, theirs) = UnixStream::pair()?;
         let theirs_fd = theirs.as_raw_fd();
-        let mut command = Command::new(std::env::current_exe()?);
+        // The very program this process runs, even once a package upgrade has replaced its
+        // file: a path could name a newer program that speaks another channel.
+        let mut command = Command::new("/proc/self/exe");
         command
+            .arg0("converge-tray")
             .arg(ARG)
             .env(ENV, INHERITED_FD.to_string())
             .stdin(Stdio::null());

@@ -48,12 +48,15 @@ async def as_root(command: str) -> int:
 
 
 def running_apps() -> list:
-    """This user's processes that run the installed app (its current file, not a deleted one)."""
+    """This user's processes that run the installed app (its current file, not a deleted one).
+    An app's popover runs in a process of its own, the same program started with
+    `--popover-process` (docs/tray-app.md): that is part of its app, not another one."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if os.readlink(entry / "exe") == APP:
+                if (os.readlink(entry / "exe") == APP
+                        and b"--popover-process" not in (entry / "cmdline").read_bytes()):
                     found.append(int(entry.name))
             except OSError:
                 pass
