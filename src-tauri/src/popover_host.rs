@@ -137,33 +137,12 @@ fn take_channel() -> Result<UnixStream, String> {
     // SAFETY: descriptor 3 is an open socket (checked above) that nothing else owns.
     let stream = UnixStream::from(unsafe { OwnedFd::from_raw_fd(INHERITED_FD) });
     let parent = std::os::unix::process::parent_id();
-    match peer_pid(&stream) {
-        Some(pid) if pid == parent => Ok(stream),
+    match protocol::socket::peer(&stream).map(|peer| peer.pid) {
+        Ok(pid) if pid == parent => Ok(stream),
         other => Err(format!(
             "descriptor 3 is not a channel from the parent process {parent} (its peer: {other:?})"
         )),
     }
-}
-
-fn peer_pid(stream: &UnixStream) -> Option<u32> {
-    use std::os::fd::AsRawFd;
-    let mut credentials = libc::ucred {
-        pid: 0,
-        uid: 0,
-        gid: 0,
-    };
-    let mut length = std::mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: SO_PEERCRED writes at most `length` bytes into `credentials`.
-    let read = unsafe {
-        libc::getsockopt(
-            stream.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut credentials as *mut libc::ucred).cast(),
-            &mut length,
-        )
-    };
-    (read == 0).then_some(credentials.pid as u32)
 }
 
 /// The page's command, sent to the app; the page gets the app's answer.

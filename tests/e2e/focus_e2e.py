@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import Run, eventually, visible_windows
+from harness import Run, eventually, start_window_manager, visible_windows
 
 
 def focus(window_id):
@@ -31,13 +31,6 @@ def focus(window_id):
 def active_window():
     out = subprocess.run(["xdotool", "getactivewindow"], capture_output=True, text=True)
     return out.stdout.strip()
-
-
-def window_manager_ready():
-    """openbox sets _NET_SUPPORTING_WM_CHECK on the root window once it manages the screen."""
-    out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
-                         capture_output=True, text=True)
-    return "window id" in out.stdout
 
 
 def logged(path: Path, text: str) -> bool:
@@ -64,11 +57,8 @@ def window_ids(name):
 async def main(app: str, out: Path) -> int:
     home = isolated_home("converge-e2e-focus-")
     run = Run()
-    wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL)
-    if not await eventually(window_manager_ready, timeout=20):
-        run.check("openbox manages the screen", False)
-        wm.terminate()
+    wm = await start_window_manager(run)
+    if wm is None:
         return run.finish()
     # A window that accepts the focus (xclock does not).
     other = subprocess.Popen(["xedit"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -157,3 +157,22 @@ def card_for(session, title, timeout=15.0):
             return card
         time.sleep(0.1)
     return None
+
+
+def window_manager_ready():
+    """openbox sets _NET_SUPPORTING_WM_CHECK on the root window once it manages the screen."""
+    out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
+                         capture_output=True, text=True)
+    return "window id" in out.stdout
+
+
+async def start_window_manager(run):
+    """openbox, which Xvfb alone does not have, once it manages the screen; None (and a
+    failed check) if it does not come up."""
+    wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
+    if await eventually(window_manager_ready, timeout=20):
+        return wm
+    run.check("openbox manages the screen", False)
+    wm.terminate()
+    return None

@@ -24,7 +24,8 @@ import sys
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import APP_ID, Run, api_call, eventually, resolution_in_audit, visible_windows
+from harness import (APP_ID, Run, api_call, eventually, resolution_in_audit,
+                     start_window_manager, visible_windows)
 
 DROP_AFTER_MS = 2000
 
@@ -105,21 +106,12 @@ def logged(log: Path, text: str, after: int = 0) -> bool:
     return log.exists() and text in log.read_text(errors="replace")[after:]
 
 
-def window_manager_ready():
-    out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],
-                         capture_output=True, text=True)
-    return "window id" in out.stdout
-
-
 async def main(app: str, out: Path) -> int:
     home = isolated_home("converge-e2e-popproc-")
     os.environ["CONVERGE_TRAY_DROP_POPOVER_AFTER_MS"] = str(DROP_AFTER_MS)
     run = Run()
-    wm = subprocess.Popen(["openbox", "--sm-disable"], stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL)
-    if not await eventually(window_manager_ready, timeout=20):
-        run.check("openbox manages the screen", False)
-        wm.terminate()
+    wm = await start_window_manager(run)
+    if wm is None:
         return run.finish()
     desktop = await Desktop.start()
     socket_path = home / "run" / "api.sock"

@@ -118,9 +118,17 @@ pub fn connect_trusted(path: &Path) -> io::Result<std::os::unix::net::UnixStream
     Ok(stream)
 }
 
-/// The uid of the process at the other end, from the kernel.
+/// The process at the other end of a Unix socket, from the kernel: for a socket pair, the
+/// process that made the pair.
 #[cfg(target_os = "linux")]
-fn peer_uid(stream: &std::os::unix::net::UnixStream) -> io::Result<u32> {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Peer {
+    pub pid: u32,
+    pub uid: u32,
+}
+
+#[cfg(target_os = "linux")]
+pub fn peer(stream: &std::os::unix::net::UnixStream) -> io::Result<Peer> {
     use std::os::fd::AsRawFd;
     let mut cred = libc::ucred {
         pid: 0,
@@ -141,7 +149,16 @@ fn peer_uid(stream: &std::os::unix::net::UnixStream) -> io::Result<u32> {
     if status != 0 {
         return Err(io::Error::last_os_error());
     }
-    Ok(cred.uid)
+    Ok(Peer {
+        pid: cred.pid as u32,
+        uid: cred.uid,
+    })
+}
+
+/// The uid of the process at the other end, from the kernel.
+#[cfg(target_os = "linux")]
+fn peer_uid(stream: &std::os::unix::net::UnixStream) -> io::Result<u32> {
+    peer(stream).map(|peer| peer.uid)
 }
 
 /// macOS and the BSDs: the effective uid of the peer.
