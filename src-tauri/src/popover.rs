@@ -322,7 +322,6 @@ fn start_process(app: &AppHandle, state: &PopoverState) -> std::io::Result<Popov
                 let result = answer(&for_messages, &command, args);
                 let _ = reply.send(ToPopover::Reply { id, result });
             }
-            FromPopover::Shown => {}
             FromPopover::HiddenByBlur => {
                 let state = for_messages.state::<PopoverState>();
                 if let Some(process) = state.process.lock().unwrap().as_ref() {

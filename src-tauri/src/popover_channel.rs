@@ -57,8 +57,6 @@ pub enum FromPopover {
         command: String,
         args: Value,
     },
-    /// It is on screen.
-    Shown,
     /// It hid itself after losing focus.
     HiddenByBlur,
 }

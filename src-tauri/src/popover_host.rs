@@ -171,7 +171,7 @@ fn follow_the_app(app: &AppHandle, mut from_app: BufReader<UnixStream>, channel:
         let message =
             popover_channel::read::<ToPopover>(&mut from_app, popover_channel::TO_POPOVER_AT_MOST);
         match message {
-            Ok(Some(ToPopover::Show { anchor })) => show(app, anchor, channel),
+            Ok(Some(ToPopover::Show { anchor })) => show(app, anchor),
             Ok(Some(ToPopover::Hide)) => {
                 if let Some(window) = app.get_webview_window(LABEL) {
                     let _ = window.hide();
@@ -196,7 +196,7 @@ fn follow_the_app(app: &AppHandle, mut from_app: BufReader<UnixStream>, channel:
     std::process::exit(0);
 }
 
-fn show(app: &AppHandle, anchor: Option<popover_window::Anchor>, channel: &Channel) {
+fn show(app: &AppHandle, anchor: Option<popover_window::Anchor>) {
     let Some(window) = app.get_webview_window(LABEL) else {
         return;
     };
@@ -210,5 +210,4 @@ fn show(app: &AppHandle, anchor: Option<popover_window::Anchor>, channel: &Chann
         return;
     }
     tracing::info!("popover shown");
-    let _ = channel.send(&FromPopover::Shown);
 }

@@ -134,8 +134,8 @@ impl PopoverProcess {
         self.pid
     }
 
-    /// Whether it is on screen, as far as the app knows: set when it is asked to show and
-    /// when it says so, cleared when asked to hide and when it hides itself.
+    /// Whether it is on screen, as far as the app knows: set when it is asked to show,
+    /// cleared when asked to hide and when it says it hid itself.
     pub fn visible(&self) -> &AtomicBool {
         &self.visible
     }

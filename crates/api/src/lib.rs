@@ -10,6 +10,7 @@ mod errors;
 pub mod remote;
 mod server;
 mod socket;
+mod tally;
 
 pub use errors::rpc_error;
 pub use protocol::socket::default_socket_path;

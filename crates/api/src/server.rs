@@ -1,7 +1,7 @@
 //! The socket server: one task per connection, requests on a connection answered in order.
 
-use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, RwLock};
+use std::collections::HashSet;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use inbox::{AgentUpdate, Inbox, Millis, NewRequest, OnTimeout, Provenance, Update};
@@ -13,6 +13,7 @@ use protocol::rpc::{self, code, decode, method, Call, Method, RpcError, MAX_MESS
 
 use crate::errors::rpc_error;
 use crate::remote::{Refusals, RemotePolicy};
+use crate::tally::Tally;
 
 /// What a request that does not say gets (the user's Settings).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,19 +103,19 @@ pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: Ser
                     let Some(peer) = unix_peer(&stream) else {
                         return;
                     };
-                    let Some(_slot) =
-                        per_process.take(peer.pid, config.max_connections_per_process)
-                    else {
+                    let limit = config.max_connections_per_process;
+                    // A peer without a pid is counted only in the overall limit.
+                    let slot = peer.pid.map(|pid| per_process.take(pid, limit));
+                    if let Some(None) = slot {
                         let busy = RpcError::new(
                             code::BUSY,
                             format!(
-                                "this process already has {} connections open; close some first",
-                                config.max_connections_per_process
+                                "this process already has {limit} connections open; close some first"
                             ),
                         );
                         refuse(stream, busy, config.write_timeout).await;
                         return;
-                    };
+                    }
                     let (reader, writer) = stream.into_split();
                     let transport = Transport {
                         reader: Box::new(reader),
@@ -122,7 +123,7 @@ pub async fn serve(listener: tokio::net::UnixListener, inbox: Inbox, config: Ser
                         peer,
                     };
                     serve_connection(transport, inbox, config, waiters).await;
-                    drop(permit);
+                    drop((slot, permit));
                 });
             }
             Err(_) => {
@@ -167,46 +168,7 @@ async fn refuse(stream: tokio::net::UnixStream, error: RpcError, timeout: Durati
 }
 
 /// Open connections by process id.
-#[derive(Clone, Default)]
-struct ConnectionsPerProcess(Arc<Mutex<HashMap<u32, usize>>>);
-
-/// One process's connection, counted until dropped.
-struct ProcessSlot {
-    counts: ConnectionsPerProcess,
-    pid: u32,
-}
-
-impl ConnectionsPerProcess {
-    /// A slot for `pid`, unless it already holds `limit`. A peer without a pid is counted
-    /// only in the overall limit.
-    fn take(&self, pid: Option<u32>, limit: usize) -> Option<Option<ProcessSlot>> {
-        let Some(pid) = pid else {
-            return Some(None);
-        };
-        let mut counts = self.0.lock().unwrap();
-        let count = counts.entry(pid).or_default();
-        if *count >= limit {
-            return None;
-        }
-        *count += 1;
-        Some(Some(ProcessSlot {
-            counts: self.clone(),
-            pid,
-        }))
-    }
-}
-
-impl Drop for ProcessSlot {
-    fn drop(&mut self) {
-        let mut counts = self.counts.0.lock().unwrap();
-        if let Some(count) = counts.get_mut(&self.pid) {
-            *count -= 1;
-            if *count == 0 {
-                counts.remove(&self.pid);
-            }
-        }
-    }
-}
+type ConnectionsPerProcess = Tally<u32>;
 
 /// One client's connection, whatever carries it.
 pub struct Transport {
@@ -219,45 +181,7 @@ pub struct Transport {
 /// The requests some connection is waiting on right now, by id, shared by all connections:
 /// a request whose asker went away is not closed while another connection waits on it (the
 /// same agent back through a new SSH connection, with its idempotency key).
-#[derive(Clone, Default)]
-pub struct Waiters(Arc<Mutex<HashMap<String, usize>>>);
-
-/// One connection waiting on one request, counted until dropped.
-struct Waiting {
-    waiters: Waiters,
-    request_id: String,
-}
-
-impl Waiters {
-    fn enter(&self, request_id: &str) -> Waiting {
-        *self
-            .0
-            .lock()
-            .unwrap()
-            .entry(request_id.to_owned())
-            .or_default() += 1;
-        Waiting {
-            waiters: self.clone(),
-            request_id: request_id.to_owned(),
-        }
-    }
-
-    fn any(&self, request_id: &str) -> bool {
-        self.0.lock().unwrap().contains_key(request_id)
-    }
-}
-
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        let mut waiting = self.waiters.0.lock().unwrap();
-        if let Some(count) = waiting.get_mut(&self.request_id) {
-            *count -= 1;
-            if *count == 0 {
-                waiting.remove(&self.request_id);
-            }
-        }
-    }
-}
+pub type Waiters = Tally<String>;
 
 /// Answers one client until it goes away.
 pub async fn serve_connection(
@@ -562,7 +486,7 @@ impl Connection {
     /// leaves its request pending, to be re-attached or closed as orphaned.
     async fn wait_and_reply(&mut self, id: Option<Value>, request_id: String) -> bool {
         let inbox = self.inbox.clone();
-        let waiting = self.waiters.enter(&request_id);
+        let waiting = self.waiters.enter(request_id.clone());
         let decided = {
             let wait = inbox.wait(&request_id);
             tokio::pin!(wait);
