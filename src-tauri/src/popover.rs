@@ -8,7 +8,7 @@
 //! (docs/performance.md). Its page's commands reach the app over a channel only that process
 //! inherited, and are answered as the app's own popover would be.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -30,6 +30,11 @@ const REOPEN_GUARD: Duration = Duration::from_millis(400);
 /// costs and saves).
 const DROP_AFTER: Duration = Duration::from_secs(30);
 
+/// After its process has ended unexpectedly this many times (or could not start at all), the
+/// popover opens in the app's own process until the app restarts: the person can still
+/// decide there.
+const FALL_BACK_AFTER: u32 = 2;
+
 /// Answers a command the popover's page called in the popover's own process, as the app
 /// answers its own windows (popover_calls.rs).
 pub type Answer = fn(&AppHandle, &str, Value) -> Result<Value, String>;
@@ -43,6 +48,8 @@ pub struct PopoverState {
     drop_after: Duration,
     /// Set when the popover runs in its own process: how its page's calls are answered.
     apart: Option<Answer>,
+    /// How often its process ended unexpectedly (`FALL_BACK_AFTER`).
+    unexpected_ends: AtomicU32,
     /// That process, while it runs.
     process: Mutex<Option<PopoverProcess>>,
 }
@@ -61,8 +68,18 @@ impl PopoverState {
             visibility_changes: AtomicU64::new(0),
             drop_after,
             apart: runs_apart().then_some(answer),
+            unexpected_ends: AtomicU32::new(0),
             process: Mutex::new(None),
         }
+    }
+}
+
+impl PopoverState {
+    /// How the page's calls are answered while the popover runs in its own process; `None`
+    /// when it runs in the app's.
+    fn apart(&self) -> Option<Answer> {
+        self.apart
+            .filter(|_| self.unexpected_ends.load(Ordering::SeqCst) < FALL_BACK_AFTER)
     }
 }
 
@@ -100,12 +117,14 @@ pub fn show(app: &AppHandle, anchor: Option<Anchor>) {
     let anchor = anchor
         .filter(Anchor::is_known)
         .or_else(|| app.cursor_position().ok().map(Anchor::point));
-    if state.apart.is_some() {
-        with_process(app, |process| {
+    if state.apart().is_some() {
+        let shown = with_process(app, |process| {
             process.visible().store(true, Ordering::SeqCst);
             process.send(ToPopover::Show { anchor });
         });
-        return;
+        if shown {
+            return;
+        }
     }
     let window = match app.get_webview_window(LABEL) {
         Some(window) => window,
@@ -131,7 +150,7 @@ pub fn show(app: &AppHandle, anchor: Option<Anchor>) {
 
 pub fn is_visible(app: &AppHandle) -> bool {
     let state = app.state::<PopoverState>();
-    if state.apart.is_some() {
+    if state.apart().is_some() {
         return state
             .process
             .lock()
@@ -145,7 +164,7 @@ pub fn is_visible(app: &AppHandle) -> bool {
 
 pub fn hide(app: &AppHandle) {
     let state = app.state::<PopoverState>();
-    if state.apart.is_some() {
+    if state.apart().is_some() {
         if let Some(process) = state.process.lock().unwrap().as_ref() {
             process.visible().store(false, Ordering::SeqCst);
             process.send(ToPopover::Hide);
@@ -165,7 +184,7 @@ pub fn hide(app: &AppHandle) {
 /// Sends the popover's page the event `name`, wherever the page runs.
 pub fn emit<S: serde::Serialize + Clone>(app: &AppHandle, name: &str, payload: S) {
     let state = app.state::<PopoverState>();
-    if state.apart.is_none() {
+    if state.apart().is_none() {
         let _ = app.emit_to(LABEL, name, payload);
         return;
     }
@@ -218,7 +237,7 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
 
 /// Windows are built on the main thread; this runs on the inbox's task.
 fn prepare_soon(app: &AppHandle) {
-    if app.state::<PopoverState>().apart.is_some() {
+    if app.state::<PopoverState>().apart().is_some() {
         with_process(app, |process| {
             tracing::info!(pid = process.pid(), "popover prepared");
         });
@@ -270,9 +289,9 @@ fn hidden_by_blur(app: &AppHandle) {
     drop_later(app.clone());
 }
 
-/// Runs `then` with the popover's process, started (hidden) if it is not running. A process
-/// that cannot start is reported to the person.
-fn with_process(app: &AppHandle, then: impl FnOnce(&PopoverProcess)) {
+/// Runs `then` with the popover's process, started (hidden) if it is not running; false if
+/// it cannot start, which is reported, and the popover then opens in the app's process.
+fn with_process(app: &AppHandle, then: impl FnOnce(&PopoverProcess)) -> bool {
     let state = app.state::<PopoverState>();
     let mut process = state.process.lock().unwrap();
     if process.is_none() {
@@ -283,24 +302,25 @@ fn with_process(app: &AppHandle, then: impl FnOnce(&PopoverProcess)) {
             }
             Err(e) => {
                 drop(process);
+                state
+                    .unexpected_ends
+                    .store(FALL_BACK_AFTER, Ordering::SeqCst);
                 problems::report(
                     app,
-                    "The popover cannot open",
-                    &format!("Its process could not be started ({e}). Approve or deny from the full window (tray menu) or a notification."),
+                    "The popover opens inside the app",
+                    &format!("Its own process could not be started ({e}), so it runs in the app's process until Converge Tray restarts."),
                 );
-                return;
+                return false;
             }
         }
     }
-    if let Some(process) = process.as_ref() {
-        then(process);
-    }
+    process.as_ref().map(then).is_some()
 }
 
 /// Starts the popover's process with the inbox handed over, and passes it every inbox
 /// change from then on, as the app's own windows get them (events.rs).
 fn start_process(app: &AppHandle, state: &PopoverState) -> std::io::Result<PopoverProcess> {
-    let answer = state.apart.expect("only for a popover apart");
+    let answer = state.apart().expect("only for a popover apart");
     let inbox = app.state::<Inbox>();
     // Subscribed before the snapshot is taken, so no change falls between the two.
     let mut updates = inbox.subscribe();
@@ -378,13 +398,19 @@ fn ended(app: &AppHandle, pid: u32, status: std::process::ExitStatus, asked: boo
     drop(process);
     if asked || status.success() {
         tracing::info!(%status, "the popover's process ended");
-    } else {
-        problems::report(
-            app,
-            "The popover stopped",
-            &format!("Its process ended unexpectedly ({status}). The next click on the tray opens it again."),
-        );
+        return;
     }
+    let ends = state.unexpected_ends.fetch_add(1, Ordering::SeqCst) + 1;
+    let next = if ends >= FALL_BACK_AFTER {
+        "It stopped before, so from now on it opens inside the app's own process, until Converge Tray restarts."
+    } else {
+        "The next click on the tray opens it again."
+    };
+    problems::report(
+        app,
+        "The popover stopped",
+        &format!("Its process ended unexpectedly ({status}). {next}"),
+    );
 }
 
 fn nothing_waits(app: &AppHandle) -> bool {
@@ -405,7 +431,7 @@ fn drop_later(app: AppHandle) {
         if !still_hidden || is_visible(&app) || !nothing_waits(&app) {
             return;
         }
-        if state.apart.is_some() {
+        if state.apart().is_some() {
             if let Some(process) = state.process.lock().unwrap().as_ref() {
                 process.close();
                 tracing::info!("popover dropped after {} s hidden", wait.as_secs());

@@ -234,8 +234,38 @@ async def main(app: str, out: Path) -> int:
         run.check("the next click opens a new popover process", bool(again) and bool(shown),
                   (again, shown))
 
-        # The app killed outright leaves no popover behind.
-        orphans = popover_processes(proc.pid)
+        # Killed again, it is not started a third time: the popover opens inside the app.
+        if again:
+            os.kill(again[0], signal.SIGKILL)
+        told = await eventually(lambda: [n for n in desktop.notifications.shown
+                                         if n["summary"] == "The popover stopped"
+                                         and "inside the app" in n["body"]], timeout=15)
+        run.check("killed a second time, the person is told it now opens inside the app",
+                  bool(told), [n["body"] for n in desktop.notifications.shown][-3:])
+        await eventually(lambda: not visible_windows(), timeout=10)
+        await item.activate()
+        shown = await eventually(visible_windows, timeout=15)
+        run.check("the next click opens it in the app's own process, where the person can "
+                  "still decide", bool(shown) and window_pid(shown[0]) == proc.pid
+                  and popover_processes(proc.pid) == [],
+                  (shown, shown and window_pid(shown[0]), popover_processes(proc.pid)))
+        if shown:
+            third = ask("Rotate the staging keys?")
+            await asyncio.sleep(1.5)
+            press(shown[0], "a")
+            outcome = await eventually(lambda: resolution_in_audit(db, third), timeout=15)
+            run.check("approved there, recorded as decided by the popover",
+                      outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
+
+        # The app killed outright leaves no popover behind (a new run of the app).
+        proc.terminate()
+        proc.wait(timeout=10)
+        with open(log, "a") as sink:
+            proc = subprocess.Popen([app], stdout=sink, stderr=subprocess.STDOUT)
+        await eventually(lambda: socket_path.exists() and popover_processes(proc.pid) == []
+                         and api_ready(socket_path), timeout=20)
+        ask("Prepare the popover once more?")
+        orphans = await eventually(lambda: popover_processes(proc.pid), timeout=15) or []
         proc.kill()
         proc.wait(timeout=10)
         left = await eventually(lambda: not [p for p in orphans if Path(f"/proc/{p}").exists()
@@ -250,6 +280,13 @@ async def main(app: str, out: Path) -> int:
         wm.terminate()
         shutil.rmtree(home, ignore_errors=True)
     return run.finish()
+
+
+def api_ready(socket_path: Path) -> bool:
+    try:
+        return "result" in api_call(socket_path, "agents.list")
+    except OSError:
+        return False
 
 
 def status_of(pid: int) -> str:
