@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from desktop import Desktop, isolated_home
+from desktop import Desktop, TrayItem, isolated_home
 from harness import (APP_ID, Run, api_call, eventually, resolution_in_audit,
                      start_window_manager, visible_windows)
 
@@ -260,12 +260,37 @@ async def main(app: str, out: Path) -> int:
         # The app killed outright leaves no popover behind (a new run of the app).
         proc.terminate()
         proc.wait(timeout=10)
+        mark = len(log.read_text(errors="replace"))
         with open(log, "a") as sink:
             proc = subprocess.Popen([app], stdout=sink, stderr=subprocess.STDOUT)
         await eventually(lambda: socket_path.exists() and popover_processes(proc.pid) == []
                          and api_ready(socket_path), timeout=20)
         ask("Prepare the popover once more?")
         orphans = await eventually(lambda: popover_processes(proc.pid), timeout=15) or []
+
+        # Its "Open full window" (the footer link, clicked as the person would) opens the
+        # app's full window: a command that builds a window in the app.
+        old_service = item.service
+
+        async def new_item():
+            items = await desktop.tray_items()
+            fresh = [i for i in items if not i.startswith(old_service)]
+            return fresh[0] if fresh else None
+        registered = await eventually(new_item, timeout=20)
+        if registered:
+            service, _, path = registered.partition("/")
+            item = TrayItem(desktop, service, "/" + path if path else "/StatusNotifierItem")
+            await item.activate()
+        shown = await eventually(visible_windows, timeout=15)
+        if shown:
+            await eventually(lambda: logged(log, "popover painted", mark), timeout=20)
+            subprocess.run(["xdotool", "mousemove", "--window", shown[0], "63", "457",
+                            "click", "1"], check=True, timeout=10)
+        full = await eventually(lambda: [w for w in visible_windows()
+                                         if window_pid(w) == proc.pid], timeout=20)
+        run.check("its Open full window link opens the app's full window and hides it",
+                  bool(shown) and window_pid(shown[0]) in orphans and bool(full)
+                  and shown[0] not in visible_windows(), (shown, full, visible_windows()))
         proc.kill()
         proc.wait(timeout=10)
         left = await eventually(lambda: not [p for p in orphans if Path(f"/proc/{p}").exists()
