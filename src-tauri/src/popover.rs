@@ -267,8 +267,7 @@ fn prepare(app: &AppHandle) {
 fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
     let snapshot = app
         .try_state::<Inbox>()
-        .and_then(|inbox| inbox.snapshot().ok())
-        .and_then(|snapshot| serde_json::to_string(&snapshot).ok());
+        .and_then(|inbox| handed_over_snapshot(&inbox));
     let window = popover_window::build(app, snapshot.as_deref())?;
     if !app.state::<PopoverState>().pinned {
         let app = app.clone();
@@ -278,6 +277,17 @@ fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         });
     }
     Ok(window)
+}
+
+/// The inbox as it is now, as JSON, for a new popover's page before its own code runs, so a
+/// first open paints its cards without waiting for its first round trip to the app (about
+/// 100 ms in a new WebView: docs/performance.md); the page then fetches the snapshot as
+/// always. It is what `inbox_snapshot` would answer that page. An inbox too large to be
+/// worth it is left to the fetch.
+fn handed_over_snapshot(inbox: &Inbox) -> Option<String> {
+    const AT_MOST: usize = 512 * 1024;
+    let json = serde_json::to_string(&inbox.snapshot().ok()?).ok()?;
+    (json.len() <= AT_MOST).then_some(json)
 }
 
 /// The popover hid itself when it lost focus.
@@ -324,11 +334,7 @@ fn start_process(app: &AppHandle, state: &PopoverState) -> std::io::Result<Popov
     let inbox = app.state::<Inbox>();
     // Subscribed before the snapshot is taken, so no change falls between the two.
     let mut updates = inbox.subscribe();
-    let snapshot = inbox
-        .snapshot()
-        .ok()
-        .and_then(|snapshot| serde_json::to_value(snapshot).ok())
-        .filter(|json| json.to_string().len() <= popover_window::HANDED_OVER_AT_MOST);
+    let snapshot = handed_over_snapshot(&inbox);
     let start = ToPopover::Start {
         pinned: state.pinned,
         snapshot,

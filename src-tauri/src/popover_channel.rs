@@ -28,8 +28,8 @@ pub enum ToPopover {
     Start {
         /// Keep it open when it loses focus (`--pin-popover`).
         pinned: bool,
-        /// The inbox, handed to the page before its code runs (popover_window.rs).
-        snapshot: Option<Value>,
+        /// The inbox as JSON, handed to the page before its code runs (popover.rs).
+        snapshot: Option<String>,
     },
     /// Show it beside `anchor` and give it focus.
     Show {
@@ -100,7 +100,7 @@ mod tests {
         let sent = [
             ToPopover::Start {
                 pinned: false,
-                snapshot: Some(serde_json::json!({"pending": []})),
+                snapshot: Some(r#"{"pending": []}"#.into()),
             },
             ToPopover::Show {
                 anchor: Some(Anchor::point(tauri::PhysicalPosition::new(10.0, 20.0))),

@@ -93,7 +93,6 @@ pub fn build(context: tauri::Context) -> Result<tauri::App, i32> {
     tauri::Builder::default()
         .invoke_handler(move |invoke| forward(invoke, &forwarding))
         .setup(move |app| {
-            let snapshot = snapshot.map(|snapshot| snapshot.to_string());
             let window = popover_window::build(app.handle(), snapshot.as_deref())?;
             tracing::debug!("popover process: window built");
             if !pinned {

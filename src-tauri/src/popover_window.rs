@@ -18,13 +18,6 @@ const MARGIN: f64 = 8.0;
 /// Focus can flicker while a window maps; only a blur that lasts this long hides.
 const BLUR_GRACE: Duration = Duration::from_millis(150);
 
-/// The inbox as it is now, put into the popover's page before its own code runs, so a first
-/// open paints its cards without waiting for its first round trip to the app (about 100 ms
-/// in a new WebView: docs/performance.md); the page then fetches the snapshot as always. It
-/// is what `inbox_snapshot` would answer that page. JSON is a JavaScript expression; an
-/// inbox larger than this is left to the fetch.
-pub const HANDED_OVER_AT_MOST: usize = 512 * 1024;
-
 /// Where the popover goes: beside a tray icon (its horizontal centre, top and bottom edges)
 /// or, when nothing better is known, a point such as the pointer.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -65,8 +58,8 @@ impl Anchor {
     }
 }
 
-/// Builds the popover's window, hidden, with `snapshot` (the inbox as JSON, if handed over)
-/// in its page before the page's code runs.
+/// Builds the popover's window, hidden, with `snapshot` (the inbox as JSON, if handed over:
+/// popover.rs) in its page before the page's code runs. JSON is a JavaScript expression.
 pub fn build(app: &AppHandle, snapshot: Option<&str>) -> tauri::Result<WebviewWindow> {
     tracing::debug!("popover: creating");
     let own_pages = app.config().build.dev_url.clone();
@@ -84,7 +77,7 @@ pub fn build(app: &AppHandle, snapshot: Option<&str>) -> tauri::Result<WebviewWi
             }
             ours
         });
-    if let Some(json) = snapshot.filter(|json| json.len() <= HANDED_OVER_AT_MOST) {
+    if let Some(json) = snapshot {
         builder =
             builder.initialization_script(format!("window.__CONVERGE_TRAY_SNAPSHOT__ = {json};"));
     }
