@@ -74,14 +74,22 @@ class Tmux:
         self.ready = ready
 
     def start(self, cwd: Path, command: str):
-        subprocess.run(["tmux", "-S", self.socket, "new-session", "-d", "-s", self.name,
-                        "-x", "160", "-y", "45", "-c", str(cwd),
-                        f"{command}; echo EXITED=$?; sleep 3600"], check=True)
+        # A server still ending from the last `stop` refuses a new session for a moment.
+        for attempt in range(3):
+            started = subprocess.run(["tmux", "-S", self.socket, "new-session", "-d", "-s",
+                                      self.name, "-x", "160", "-y", "45", "-c", str(cwd),
+                                      f"{command}; echo EXITED=$?; sleep 3600"])
+            if started.returncode == 0:
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"tmux would not start {command}")
 
     def screen(self) -> str:
+        """What the terminal shows, without its blank lines (a failure's detail shows it
+        whole, however short the output it is cut into)."""
         out = subprocess.run(["tmux", "-S", self.socket, "capture-pane", "-p", "-t", self.name],
                              capture_output=True, text=True)
-        return out.stdout
+        return "\n".join(line.rstrip() for line in out.stdout.splitlines() if line.strip())
 
     def keys(self, *keys):
         for key in keys:
@@ -115,6 +123,23 @@ def remembered_in_audit(db: Path, request_id):
                             (request_id,)).fetchone()
     finally:
         conn.close()
+
+
+def codex_log(codex_home: Path, rows=25) -> str:
+    """The last lines Codex logged (it logs to SQLite under its home): why it did what it did
+    when a check on it fails."""
+    lines = []
+    for db in sorted(codex_home.glob("logs_*.sqlite")):
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            found = conn.execute("SELECT ts, level, target, substr(feedback_log_body, 1, 300) "
+                                 "FROM logs ORDER BY id DESC LIMIT ?", (rows,)).fetchall()
+        except sqlite3.Error as error:
+            found = [(0, "?", str(db), str(error))]
+        finally:
+            conn.close()
+        lines += [f"{ts} {level} {target}: {body}" for ts, level, target, body in reversed(found)]
+    return "\n".join(lines)
 
 
 def agent_named(socket_path, prefix):
@@ -434,17 +459,33 @@ async def main(app: str, out: Path) -> int:
         marker = project / "codex-approved"
         command = f"touch {marker}"
         model.command = command
+        # Whichever comes first: its composer, or the hooks' review asked again.
+        def codex_shows_something():
+            return any(text in tmux.screen() for text in (CODEX_READY, "Hooks need review"))
         tmux.start(project, str(codex_bin))
-        ready = await eventually(lambda: "OpenAI Codex" in tmux.screen(), timeout=60)
+        started = await eventually(codex_shows_something, timeout=60)
+        if not started:
+            # Codex itself stuck in its start (seen once on CI, its screen cut off): started
+            # again once, with what it showed and logged kept for whoever looks next.
+            print("NOTE Codex showed neither its composer nor a hooks review within 60 s; "
+                  f"started again. Its screen:\n{tmux.screen()}\nIts log:\n"
+                  f"{codex_log(codex_home)}", flush=True)
+            tmux.keys("C-c", "C-c")
+            await eventually(lambda: "EXITED=" in tmux.screen(), timeout=20)
+            tmux.stop()
+            await asyncio.sleep(1)
+            tmux.start(project, str(codex_bin))
+            started = await eventually(codex_shows_something, timeout=60)
         run.check("Codex starts with the trusted hooks, no review asked again",
-                  bool(ready) and "Hooks need review" not in tmux.screen(), tmux.screen())
+                  bool(started) and "Hooks need review" not in tmux.screen(),
+                  f"{tmux.screen()}\n{codex_log(codex_home)}")
         tmux.type_line("Create the marker file")
         card = await loop.run_in_executor(pool, card_with_command, session, command)
         shown_at = time.monotonic()
         run.check("Codex's real permission request is a card with the real command and the "
                   "model's reason", card is not None
                   and "Create the marker file" in card.text(), card and card.text()
-                  or tmux.screen())
+                  or f"{tmux.screen()}\n{codex_log(codex_home)}")
         figures.append(("Codex: tool call → card", shown_at - model.tool_calls[-1][0]))
         run.check("Codex does not show its own prompt while the tray has the question",
                   "Would you like to run" not in tmux.screen(), tmux.screen())
