@@ -1,33 +1,37 @@
-// Every command the frontend may call, each with the windows allowed to call it: the one
-// list from which the invoke handler (main.rs), the permissions and the check of the
-// capability files (build.rs) and the TypeScript command names (crates/bindings) all come.
-// A command renamed or moved here and nowhere else fails the build. Included with
-// `include!` by build.rs and crates/bindings, so it holds nothing but the macro.
+// Every command the frontend may call: its arguments as the page names them (in snake_case
+// here, camelCase on the page), what it answers, and the windows allowed to call it. The one
+// list from which come the Tauri commands and the popover process's calls (invoke.rs), the
+// permissions and the check of the capability files (build.rs), and the TypeScript command
+// names, argument and result types (crates/bindings). A command changed here and nowhere
+// else fails the build. Included with `include!` by build.rs and crates/bindings, so it holds
+// nothing but the macro; the types are named as commands.rs has them in scope.
 
-/// Calls `$apply! { name: [window, …], … }` with the list.
+/// Calls `$apply! { name(arg: Type, …) -> Answer: [window, …], … }` with the list.
 macro_rules! app_commands {
     ($apply:ident) => {
         $apply! {
-            inbox_snapshot: [popover, window],
-            inbox_decide: [popover, window],
-            inbox_decide_batch: [popover, window],
-            grant_offers: [popover, window],
-            inbox_approve_and_grant: [popover, window],
-            grants_list: [popover, window],
-            grant_revoke: [popover, window],
-            popover_hide: [popover],
-            popover_select: [popover],
-            popover_painted: [popover],
-            window_open: [popover],
-            history_query: [window],
-            audit_verify: [window],
-            settings_get: [window],
-            settings_set: [window],
-            shortcuts_status: [window],
-            remote_refusals: [window],
-            jobs_overview: [window],
-            job_run: [window],
-            problems_list: [window],
+            inbox_snapshot() -> Snapshot: [popover, window],
+            inbox_decide(request_id: String, verdict: Verdict) -> (): [popover, window],
+            inbox_decide_batch(request_ids: Vec<String>, verdict: Verdict) -> BatchOutcome:
+                [popover, window],
+            grant_offers(request_id: String) -> GrantOffers: [popover, window],
+            inbox_approve_and_grant(request_id: String, spec: GrantSpec) -> GrantRecord:
+                [popover, window],
+            grants_list() -> Vec<GrantRecord>: [popover, window],
+            grant_revoke(grant_id: String) -> (): [popover, window],
+            popover_hide() -> (): [popover],
+            popover_select(request_id: Option<String>) -> (): [popover],
+            popover_painted(frame_at_ms: Option<f64>) -> (): [popover],
+            window_open() -> (): [popover],
+            history_query(query: HistoryQuery) -> HistoryPage: [window],
+            audit_verify() -> ChainReport: [window],
+            settings_get() -> Settings: [window],
+            settings_set(settings: Settings) -> Settings: [window],
+            shortcuts_status() -> ShortcutsStatus: [window],
+            remote_refusals() -> Vec<RemoteRefusal>: [window],
+            jobs_overview() -> JobsOverview: [window],
+            job_run(job_id: String) -> String: [window],
+            problems_list() -> Vec<String>: [window],
         }
     };
 }

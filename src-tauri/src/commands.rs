@@ -1,183 +1,183 @@
-//! The commands the frontend may call (each window gets only its own, see capabilities/).
+//! What each command in command_list.rs does. invoke.rs makes them callable: as Tauri
+//! commands from the app's own windows, and as calls from the popover's process. Each is
+//! told who calls it, so the surface that decides is the calling window's, never a value
+//! the page could choose.
 
 use converge_host::JobsOverview;
 use inbox::{
     BatchOutcome, ChainReport, GrantOffers, GrantRecord, GrantSpec, HistoryPage, HistoryQuery,
     Inbox, Resolver, Snapshot, Verdict,
 };
-use settings::{Settings, ShortcutsStatus};
-use tauri::{AppHandle, State, WebviewWindow};
+use settings::{RemoteRefusal, Settings, ShortcutsStatus};
+use tauri::{AppHandle, Manager, State};
 
 use crate::decisions::Selection;
 use crate::error::ShellError;
 use crate::preferences::{self, Preferences};
 use crate::{jobs, popover, window};
 
-#[tauri::command]
-pub fn inbox_snapshot(inbox: State<'_, Inbox>) -> Result<Snapshot, ShellError> {
-    Ok(inbox.snapshot()?)
+/// The window a command is called from, and the app it runs in.
+pub struct Caller {
+    pub app: AppHandle,
+    /// The window's label: `popover` or `window`, as in command_list.rs.
+    pub window: &'static str,
 }
 
-/// The surface is the calling window's, never a value the page could choose.
-#[tauri::command]
+impl Caller {
+    /// The caller of a window labelled `label`; no other window calls commands.
+    pub fn of(app: &AppHandle, label: &str) -> Result<Self, ShellError> {
+        let window = match label {
+            popover::LABEL => popover::LABEL,
+            window::LABEL => window::LABEL,
+            other => return Err(format!("the window {other:?} calls no command").into()),
+        };
+        Ok(Self {
+            app: app.clone(),
+            window,
+        })
+    }
+
+    /// Who decides when this window decides.
+    fn surface(&self) -> Resolver {
+        match self.window {
+            popover::LABEL => Resolver::Popover,
+            _ => Resolver::Window,
+        }
+    }
+
+    fn inbox(&self) -> State<'_, Inbox> {
+        self.app.state::<Inbox>()
+    }
+}
+
+pub fn inbox_snapshot(caller: &Caller) -> Result<Snapshot, ShellError> {
+    Ok(caller.inbox().snapshot()?)
+}
+
 pub fn inbox_decide(
-    window: WebviewWindow,
-    inbox: State<'_, Inbox>,
+    caller: &Caller,
     request_id: String,
     verdict: Verdict,
 ) -> Result<(), ShellError> {
-    let surface = surface_of(&window)?;
-    inbox.decide(&request_id, verdict, surface)?;
+    caller
+        .inbox()
+        .decide(&request_id, verdict, caller.surface())?;
     Ok(())
 }
 
 /// Several requests decided together (a batch from the popover or the full window); a
-/// high-risk request is never approved this way. The surface is the calling window's.
-#[tauri::command]
+/// high-risk request is never approved this way.
 pub fn inbox_decide_batch(
-    window: WebviewWindow,
-    inbox: State<'_, Inbox>,
+    caller: &Caller,
     request_ids: Vec<String>,
     verdict: Verdict,
 ) -> Result<BatchOutcome, ShellError> {
-    let surface = surface_of(&window)?;
-    Ok(inbox.decide_batch(&request_ids, verdict, surface)?)
+    Ok(caller
+        .inbox()
+        .decide_batch(&request_ids, verdict, caller.surface())?)
 }
 
 /// What a request's card offers to grant (nothing for a high-risk request).
-#[tauri::command]
-pub fn grant_offers(
-    inbox: State<'_, Inbox>,
-    request_id: String,
-) -> Result<GrantOffers, ShellError> {
-    let request = inbox
+pub fn grant_offers(caller: &Caller, request_id: String) -> Result<GrantOffers, ShellError> {
+    let request = caller
+        .inbox()
         .request(&request_id)?
         .ok_or_else(|| format!("no request {request_id}"))?;
     Ok(inbox::grant_offers(&request))
 }
 
-/// Approves a request from its card and grants what `spec` says from now on. The surface is
-/// the calling window's; the local API has no such method.
-#[tauri::command]
+/// Approves a request from its card and grants what `spec` says from now on; the local API
+/// has no such method.
 pub fn inbox_approve_and_grant(
-    window: WebviewWindow,
-    inbox: State<'_, Inbox>,
+    caller: &Caller,
     request_id: String,
     spec: GrantSpec,
 ) -> Result<GrantRecord, ShellError> {
-    let surface = surface_of(&window)?;
-    let (_, grant) = inbox.approve_and_grant(&request_id, spec, surface)?;
+    let (_, grant) = caller
+        .inbox()
+        .approve_and_grant(&request_id, spec, caller.surface())?;
     Ok(grant)
 }
 
 /// The live grants, then the most recent past ones.
-#[tauri::command]
-pub fn grants_list(inbox: State<'_, Inbox>) -> Result<Vec<GrantRecord>, ShellError> {
-    Ok(inbox.grants(GRANTS_LISTED)?)
+pub fn grants_list(caller: &Caller) -> Result<Vec<GrantRecord>, ShellError> {
+    Ok(caller.inbox().grants(GRANTS_LISTED)?)
 }
 
 /// How many grants a list shows at most: every live one, then past ones.
 const GRANTS_LISTED: u32 = 200;
 
-/// Revokes a live grant, as the calling window.
-#[tauri::command]
-pub fn grant_revoke(
-    window: WebviewWindow,
-    inbox: State<'_, Inbox>,
-    grant_id: String,
-) -> Result<(), ShellError> {
-    let surface = surface_of(&window)?;
-    inbox.revoke_grant(&grant_id, surface)?;
+pub fn grant_revoke(caller: &Caller, grant_id: String) -> Result<(), ShellError> {
+    caller.inbox().revoke_grant(&grant_id, caller.surface())?;
     Ok(())
 }
 
-/// The surface a window decides as; only the popover and the full window decide.
-fn surface_of(window: &WebviewWindow) -> Result<Resolver, ShellError> {
-    match window.label() {
-        popover::LABEL => Ok(Resolver::Popover),
-        window::LABEL => Ok(Resolver::Window),
-        other => Err(format!("the window {other:?} cannot decide").into()),
-    }
-}
-
-#[tauri::command]
-pub fn popover_hide(app: AppHandle) {
-    popover::hide(&app);
+pub fn popover_hide(caller: &Caller) -> Result<(), ShellError> {
+    popover::hide(&caller.app);
+    Ok(())
 }
 
 /// The popover reports its selection, which the approve/deny shortcuts act on.
-#[tauri::command]
-pub fn popover_select(selection: State<'_, Selection>, request_id: Option<String>) {
-    selection.set(request_id);
+pub fn popover_select(caller: &Caller, request_id: Option<String>) -> Result<(), ShellError> {
+    caller.app.state::<Selection>().set(request_id);
+    Ok(())
 }
 
 /// The popover painted its first inbox data: logged as a start-up trace (bench/run reads it),
 /// with the page's own clock reading of the frame (milliseconds since the Unix epoch), since
 /// this call arrives a round trip later than the frame it reports.
-#[tauri::command]
-pub fn popover_painted(frame_at_ms: Option<f64>) {
+pub fn popover_painted(_caller: &Caller, frame_at_ms: Option<f64>) -> Result<(), ShellError> {
     tracing::info!(frame_at_ms, "popover painted");
+    Ok(())
 }
 
-#[tauri::command]
-pub fn window_open(app: AppHandle) -> Result<(), ShellError> {
-    popover::hide(&app);
-    Ok(window::open(&app)?)
+pub fn window_open(caller: &Caller) -> Result<(), ShellError> {
+    popover::hide(&caller.app);
+    Ok(window::open(&caller.app)?)
 }
 
-#[tauri::command]
-pub fn history_query(
-    inbox: State<'_, Inbox>,
-    query: HistoryQuery,
-) -> Result<HistoryPage, ShellError> {
-    Ok(inbox.history(&query)?)
+pub fn history_query(caller: &Caller, query: HistoryQuery) -> Result<HistoryPage, ShellError> {
+    Ok(caller.inbox().history(&query)?)
 }
 
-/// Walks the whole chain (about half a second at 100,000 entries): off the main thread.
-#[tauri::command]
-pub async fn audit_verify(inbox: State<'_, Inbox>) -> Result<ChainReport, ShellError> {
-    let inbox = inbox.inner().clone();
-    Ok(tauri::async_runtime::spawn_blocking(move || inbox.verify_audit()).await??)
+/// Walks the whole chain (about half a second at 100,000 entries); invoke.rs runs every
+/// command off the main thread.
+pub fn audit_verify(caller: &Caller) -> Result<ChainReport, ShellError> {
+    Ok(caller.inbox().verify_audit()?)
 }
 
-#[tauri::command]
-pub fn settings_get(app: AppHandle, preferences: State<'_, Preferences>) -> Settings {
-    preferences.get(&app)
+pub fn settings_get(caller: &Caller) -> Result<Settings, ShellError> {
+    Ok(caller.app.state::<Preferences>().get(&caller.app))
 }
 
-#[tauri::command]
-pub fn settings_set(app: AppHandle, settings: Settings) -> Result<Settings, ShellError> {
-    Ok(preferences::set(&app, settings)?)
+pub fn settings_set(caller: &Caller, settings: Settings) -> Result<Settings, ShellError> {
+    Ok(preferences::set(&caller.app, settings)?)
 }
 
 /// How the global shortcuts reach the app in this session (X11 keys, the desktop's portal,
 /// or neither), in the person's words.
-#[tauri::command]
-pub fn shortcuts_status(shortcuts: State<'_, crate::shortcuts::Shortcuts>) -> ShortcutsStatus {
-    shortcuts.status()
+pub fn shortcuts_status(caller: &Caller) -> Result<ShortcutsStatus, ShellError> {
+    Ok(caller.app.state::<crate::shortcuts::Shortcuts>().status())
 }
 
 /// The remote peers Settings → Other machines turned away since the app started.
-#[tauri::command]
-pub fn remote_refusals(
-    api: State<'_, crate::local_api::ApiSettings>,
-) -> Vec<settings::RemoteRefusal> {
-    api.refusals()
+pub fn remote_refusals(caller: &Caller) -> Result<Vec<RemoteRefusal>, ShellError> {
+    Ok(caller
+        .app
+        .state::<crate::local_api::ApiSettings>()
+        .refusals())
 }
 
-#[tauri::command]
-pub fn jobs_overview(app: AppHandle) -> Result<JobsOverview, ShellError> {
-    Ok(jobs::of(&app)?.overview()?)
+pub fn jobs_overview(caller: &Caller) -> Result<JobsOverview, ShellError> {
+    Ok(jobs::of(&caller.app)?.overview()?)
 }
 
 /// Starts a job from the jobs file; returns the run id.
-#[tauri::command]
-pub fn job_run(app: AppHandle, job_id: String) -> Result<String, ShellError> {
-    Ok(jobs::of(&app)?.run(&job_id)?)
+pub fn job_run(caller: &Caller, job_id: String) -> Result<String, ShellError> {
+    Ok(jobs::of(&caller.app)?.run(&job_id)?)
 }
 
 /// What went wrong in this run that the person must know (problems.rs).
-#[tauri::command]
-pub fn problems_list(problems: State<'_, crate::problems::Problems>) -> Vec<String> {
-    problems.list()
+pub fn problems_list(caller: &Caller) -> Result<Vec<String>, ShellError> {
+    Ok(caller.app.state::<crate::problems::Problems>().list())
 }

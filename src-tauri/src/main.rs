@@ -8,11 +8,11 @@ mod decisions;
 mod demo;
 mod error;
 mod events;
+mod invoke;
 mod jobs;
 mod local_api;
 mod notifications;
 mod popover;
-mod popover_calls;
 mod popover_channel;
 #[cfg(target_os = "linux")]
 mod popover_host;
@@ -27,12 +27,6 @@ mod window;
 
 use inbox::{Inbox, InboxConfig};
 
-/// The invoke handler for every command in command_list.rs.
-macro_rules! invoke_handler {
-    ($($name:ident : [$($window:ident),*]),* $(,)?) => {
-        tauri::generate_handler![$(commands::$name),*]
-    };
-}
 use tauri::Manager;
 
 const USAGE: &str = "usage: converge-tray [--demo] [--pin-popover] | --version
@@ -152,9 +146,9 @@ fn main() {
         .manage(decisions::Selection::default())
         .manage(popover::PopoverState::new(
             options.pin_popover,
-            popover_calls::answer,
+            invoke::answer_popover,
         ))
-        .invoke_handler(app_commands!(invoke_handler))
+        .invoke_handler(invoke::handler())
         .setup(move |app| {
             // Tauri panics on a setup error: end with the reason, told, and an exit code.
             if let Err(problem) = start(app, &options) {

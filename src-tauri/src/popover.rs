@@ -36,7 +36,7 @@ const DROP_AFTER: Duration = Duration::from_secs(30);
 const FALL_BACK_AFTER: u32 = 2;
 
 /// Answers a command the popover's page called in the popover's own process, as the app
-/// answers its own windows (popover_calls.rs).
+/// answers its own windows (invoke.rs).
 pub type Answer = fn(&AppHandle, &str, Value) -> Result<Value, String>;
 
 pub struct PopoverState {

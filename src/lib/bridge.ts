@@ -4,7 +4,7 @@ import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { ChainReport } from "./bindings/ChainReport";
-import { COMMAND } from "./bindings/commands";
+import { COMMAND, type Command, type Signatures } from "./bindings/commands";
 import type { GrantOffers } from "./bindings/GrantOffers";
 import type { GrantRecord } from "./bindings/GrantRecord";
 import type { GrantSpec } from "./bindings/GrantSpec";
@@ -28,13 +28,29 @@ export const EVENT = {
   remoteRefused: "remote://refused",
 } as const;
 
+/** What `command` answers, as the page sees it (a command that answers nothing resolves). */
+type Answer<C extends Command> = Signatures[C]["answer"] extends null
+  ? void
+  : Signatures[C]["answer"];
+
+/**
+ * Calls `command` with the arguments command_list.rs names for it, typed from that list
+ * (bindings/commands.ts): a command whose arguments or answer change in Rust fails here.
+ */
+function call<C extends Command>(
+  command: C,
+  ...args: Signatures[C]["args"] extends Record<string, never> ? [] : [Signatures[C]["args"]]
+): Promise<Answer<C>> {
+  return invoke<Answer<C>>(command, args[0]);
+}
+
 export function getSnapshot(): Promise<Snapshot> {
-  return invoke<Snapshot>(COMMAND.inboxSnapshot);
+  return call(COMMAND.inboxSnapshot);
 }
 
 /** The backend records the surface from the calling window, never from the caller's word. */
 export function decide(requestId: string, verdict: Verdict): Promise<void> {
-  return invoke<void>(COMMAND.inboxDecide, { requestId, verdict });
+  return call(COMMAND.inboxDecide, { requestId, verdict });
 }
 
 /**
@@ -43,12 +59,12 @@ export function decide(requestId: string, verdict: Verdict): Promise<void> {
  * expired. The backend records the surface from the calling window, never from the caller's word.
  */
 export function decideBatch(requestIds: string[], verdict: Verdict): Promise<BatchOutcome> {
-  return invoke<BatchOutcome>(COMMAND.inboxDecideBatch, { requestIds, verdict });
+  return call(COMMAND.inboxDecideBatch, { requestIds, verdict });
 }
 
 /** What the request's card offers to grant, narrowest first; nothing for a high-risk request. */
 export function grantOffers(requestId: string): Promise<GrantOffers> {
-  return invoke<GrantOffers>(COMMAND.grantOffers, { requestId });
+  return call(COMMAND.grantOffers, { requestId });
 }
 
 /**
@@ -57,55 +73,55 @@ export function grantOffers(requestId: string): Promise<GrantOffers> {
  * from the calling window, never from the caller's word.
  */
 export function approveAndGrant(requestId: string, spec: GrantSpec): Promise<GrantRecord> {
-  return invoke<GrantRecord>(COMMAND.inboxApproveAndGrant, { requestId, spec });
+  return call(COMMAND.inboxApproveAndGrant, { requestId, spec });
 }
 
 /** Every live grant, then the most recent past ones, each newest first. */
 export function grantsList(): Promise<GrantRecord[]> {
-  return invoke<GrantRecord[]>(COMMAND.grantsList);
+  return call(COMMAND.grantsList);
 }
 
 /** Ends a live grant at once; rejects if it has ended or expired already. */
 export function revokeGrant(grantId: string): Promise<void> {
-  return invoke<void>(COMMAND.grantRevoke, { grantId });
+  return call(COMMAND.grantRevoke, { grantId });
 }
 
 export function hidePopover(): Promise<void> {
-  return invoke<void>(COMMAND.popoverHide);
+  return call(COMMAND.popoverHide);
 }
 
 /** Tells the backend which request the approve/deny shortcuts should act on. */
 export function reportSelection(requestId: string | null): Promise<void> {
-  return invoke<void>(COMMAND.popoverSelect, { requestId });
+  return call(COMMAND.popoverSelect, { requestId });
 }
 
 /** Shows the full window (creating it if needed); the backend hides the popover. */
 export function openFullWindow(): Promise<void> {
-  return invoke<void>(COMMAND.windowOpen);
+  return call(COMMAND.windowOpen);
 }
 
 /** One page of the audit log, newest first. */
 export function historyQuery(query: HistoryQuery): Promise<HistoryPage> {
-  return invoke<HistoryPage>(COMMAND.historyQuery, { query });
+  return call(COMMAND.historyQuery, { query });
 }
 
 /** Checks the whole hash chain of the audit log. */
 export function auditVerify(): Promise<ChainReport> {
-  return invoke<ChainReport>(COMMAND.auditVerify);
+  return call(COMMAND.auditVerify);
 }
 
 /** How the global shortcuts reach the app in this session, and what that means. */
 export function shortcutsStatus(): Promise<ShortcutsStatus> {
-  return invoke<ShortcutsStatus>(COMMAND.shortcutsStatus);
+  return call(COMMAND.shortcutsStatus);
 }
 
 /** The remote peers Settings → Other machines turned away since the app started. */
 export function remoteRefusals(): Promise<RemoteRefusal[]> {
-  return invoke<RemoteRefusal[]>(COMMAND.remoteRefusals);
+  return call(COMMAND.remoteRefusals);
 }
 
 export function settingsGet(): Promise<Settings> {
-  return invoke<Settings>(COMMAND.settingsGet);
+  return call(COMMAND.settingsGet);
 }
 
 /**
@@ -113,7 +129,7 @@ export function settingsGet(): Promise<Settings> {
  * login as the OS has it), rejects with a message naming what was refused.
  */
 export function settingsSet(settings: Settings): Promise<Settings> {
-  return invoke<Settings>(COMMAND.settingsSet, { settings });
+  return call(COMMAND.settingsSet, { settings });
 }
 
 /**
@@ -121,22 +137,22 @@ export function settingsSet(settings: Settings): Promise<Settings> {
  * call itself arrives a round trip later); the app logs it.
  */
 export function reportPainted(frameAtMs: number = Date.now()): Promise<void> {
-  return invoke<void>(COMMAND.popoverPainted, { frameAtMs });
+  return call(COMMAND.popoverPainted, { frameAtMs });
 }
 
 /** The jobs the user can start, why the jobs file could not be used (if so), and recent runs. */
 export function jobsOverview(): Promise<JobsOverview> {
-  return invoke<JobsOverview>(COMMAND.jobsOverview);
+  return call(COMMAND.jobsOverview);
 }
 
 /** Starts a job from the jobs file; resolves to the new run's id, rejects with why not. */
 export function runJob(jobId: string): Promise<string> {
-  return invoke<string>(COMMAND.jobRun, { jobId });
+  return call(COMMAND.jobRun, { jobId });
 }
 
 /** What went wrong in this run that the person must know, oldest first, one sentence each. */
 export function listProblems(): Promise<string[]> {
-  return invoke<string[]>(COMMAND.problemsList);
+  return call(COMMAND.problemsList);
 }
 
 /** Calls `handler` with each problem the app adds while it runs. */

@@ -1,52 +1,132 @@
 //! The TypeScript types in src/lib/bindings/ are generated from the Rust ones; this test
 //! fails when they drift. `UPDATE_BINDINGS=1 cargo test -p bindings` rewrites them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use converge_host::JobsOverview;
 use inbox::*;
 use settings::{RemoteRefusal, Settings, ShortcutsStatus};
-use ts_rs::{Config, TS};
+use ts_rs::{Config, Dependency, TypeVisitor, TS};
 
 include!("../../../src-tauri/src/command_list.rs");
 
-/// The command list as (command, windows allowed to call it).
-macro_rules! command_table {
-    ($($name:ident : [$($window:ident),*]),* $(,)?) => {
-        &[$((stringify!($name), &[$(stringify!($window)),*] as &[&str])),*]
+/// A command of the list as TypeScript sees it.
+struct Signature {
+    name: &'static str,
+    windows: &'static [&'static str],
+    /// Each argument's name in Rust, and its TypeScript type.
+    args: Vec<(&'static str, TsType)>,
+    answer: TsType,
+}
+
+/// A type's TypeScript expression, and the generated files it needs.
+struct TsType {
+    expression: String,
+    imports: Vec<Dependency>,
+}
+
+/// The TypeScript for `T`: its name, and every exported type it names (itself, or what a
+/// `Vec` or `Option` holds).
+fn ts<T: TS + 'static>(cfg: &Config) -> TsType {
+    struct Named<'a>(&'a Config, &'a mut Vec<Dependency>);
+    impl TypeVisitor for Named<'_> {
+        fn visit<U: TS + 'static + ?Sized>(&mut self) {
+            self.1.extend(Dependency::from_ty::<U>(self.0));
+        }
+    }
+    let mut imports: Vec<Dependency> = Dependency::from_ty::<T>(cfg).into_iter().collect();
+    T::visit_generics(&mut Named(cfg, &mut imports));
+    TsType {
+        expression: T::name(cfg),
+        imports,
+    }
+}
+
+/// The list's commands with their TypeScript types.
+macro_rules! signatures {
+    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*]),* $(,)?) => {
+        |cfg: &Config| vec![$(Signature {
+            name: stringify!($name),
+            windows: &[$(stringify!($window)),*],
+            args: vec![$((stringify!($arg), ts::<$type>(cfg))),*],
+            answer: ts::<$answer>(cfg),
+        }),*]
     };
 }
 
-const COMMANDS: &[(&str, &[&str])] = app_commands!(command_table);
+/// `inbox_decide` → `inboxDecide`, as Tauri names a command's arguments on the page.
+fn camel(name: &str) -> String {
+    let mut camel = String::new();
+    let mut upper = false;
+    for c in name.chars() {
+        match c {
+            '_' => upper = true,
+            c if upper => {
+                camel.extend(c.to_uppercase());
+                upper = false;
+            }
+            c => camel.push(c),
+        }
+    }
+    camel
+}
 
-/// `commands.ts`: the Tauri commands by their TypeScript names, from the one list in
-/// src-tauri/src/command_list.rs, so a command renamed in Rust fails the frontend's check.
-fn commands_ts() -> String {
+/// `commands.ts`: the Tauri commands by their TypeScript names, each with its arguments and
+/// answer, from the one list in src-tauri/src/command_list.rs: a command renamed, or an
+/// argument added or retyped in Rust, fails the frontend's check.
+fn commands_ts(cfg: &Config) -> String {
+    let commands = app_commands!(signatures)(cfg);
+    let imports: BTreeSet<(String, String)> = commands
+        .iter()
+        .flat_map(|c| c.args.iter().map(|(_, t)| t).chain([&c.answer]))
+        .flat_map(|t| &t.imports)
+        .map(|d| {
+            let file = d.output_path.with_extension("");
+            (d.ts_name.clone(), file.to_string_lossy().into_owned())
+        })
+        .collect();
     let mut ts = String::from(
-        "// Generated from src-tauri/src/command_list.rs by crates/bindings. Do not edit.\n\n\
-         /** Every Tauri command the frontend may call, by its name in TypeScript. */\n\
+        "// Generated from src-tauri/src/command_list.rs by crates/bindings. Do not edit.\n",
+    );
+    for (name, file) in &imports {
+        ts.push_str(&format!("import type {{ {name} }} from \"./{file}\";\n"));
+    }
+    ts.push_str(
+        "\n/** Every Tauri command the frontend may call, by its name in TypeScript. */\n\
          export const COMMAND = {\n",
     );
-    for (name, windows) in COMMANDS {
-        let mut camel = String::new();
-        let mut upper = false;
-        for c in name.chars() {
-            match c {
-                '_' => upper = true,
-                c if upper => {
-                    camel.extend(c.to_uppercase());
-                    upper = false;
-                }
-                c => camel.push(c),
-            }
-        }
+    for command in &commands {
         ts.push_str(&format!(
-            "  /** Granted to: {}. */\n  {camel}: \"{name}\",\n",
-            windows.join(", ")
+            "  /** Granted to: {}. */\n  {}: \"{}\",\n",
+            command.windows.join(", "),
+            camel(command.name),
+            command.name
         ));
     }
     ts.push_str("} as const;\n\nexport type Command = (typeof COMMAND)[keyof typeof COMMAND];\n");
+    ts.push_str(
+        "\n/** Each command's arguments, named as the page passes them, and its answer. */\n\
+         export type Signatures = {\n",
+    );
+    for command in &commands {
+        let args = if command.args.is_empty() {
+            "Record<string, never>".to_owned()
+        } else {
+            let fields: Vec<String> = command
+                .args
+                .iter()
+                .map(|(name, t)| format!("{}: {}", camel(name), t.expression))
+                .collect();
+            format!("{{ {} }}", fields.join("; "))
+        };
+        ts.push_str(&format!(
+            "  {}: {{ args: {args}; answer: {} }};\n",
+            command.name, command.answer.expression
+        ));
+    }
+    ts.push_str("};\n");
     ts
 }
 
@@ -71,7 +151,7 @@ fn generate(into: &Path) {
     inbox::GrantRecord::export_all(&cfg).unwrap();
     inbox::GrantSpec::export_all(&cfg).unwrap();
     converge_host::JobsOverview::export_all(&cfg).unwrap();
-    fs::write(into.join("commands.ts"), commands_ts()).unwrap();
+    fs::write(into.join("commands.ts"), commands_ts(&cfg)).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {

@@ -1,4 +1,17 @@
 // Generated from src-tauri/src/command_list.rs by crates/bindings. Do not edit.
+import type { BatchOutcome } from "./BatchOutcome";
+import type { ChainReport } from "./ChainReport";
+import type { GrantOffers } from "./GrantOffers";
+import type { GrantRecord } from "./GrantRecord";
+import type { GrantSpec } from "./GrantSpec";
+import type { HistoryPage } from "./HistoryPage";
+import type { HistoryQuery } from "./HistoryQuery";
+import type { JobsOverview } from "./JobsOverview";
+import type { RemoteRefusal } from "./RemoteRefusal";
+import type { Settings } from "./Settings";
+import type { ShortcutsStatus } from "./ShortcutsStatus";
+import type { Snapshot } from "./Snapshot";
+import type { Verdict } from "./Verdict";
 
 /** Every Tauri command the frontend may call, by its name in TypeScript. */
 export const COMMAND = {
@@ -45,3 +58,27 @@ export const COMMAND = {
 } as const;
 
 export type Command = (typeof COMMAND)[keyof typeof COMMAND];
+
+/** Each command's arguments, named as the page passes them, and its answer. */
+export type Signatures = {
+  inbox_snapshot: { args: Record<string, never>; answer: Snapshot };
+  inbox_decide: { args: { requestId: string; verdict: Verdict }; answer: null };
+  inbox_decide_batch: { args: { requestIds: Array<string>; verdict: Verdict }; answer: BatchOutcome };
+  grant_offers: { args: { requestId: string }; answer: GrantOffers };
+  inbox_approve_and_grant: { args: { requestId: string; spec: GrantSpec }; answer: GrantRecord };
+  grants_list: { args: Record<string, never>; answer: Array<GrantRecord> };
+  grant_revoke: { args: { grantId: string }; answer: null };
+  popover_hide: { args: Record<string, never>; answer: null };
+  popover_select: { args: { requestId: string | null }; answer: null };
+  popover_painted: { args: { frameAtMs: number | null }; answer: null };
+  window_open: { args: Record<string, never>; answer: null };
+  history_query: { args: { query: HistoryQuery }; answer: HistoryPage };
+  audit_verify: { args: Record<string, never>; answer: ChainReport };
+  settings_get: { args: Record<string, never>; answer: Settings };
+  settings_set: { args: { settings: Settings }; answer: Settings };
+  shortcuts_status: { args: Record<string, never>; answer: ShortcutsStatus };
+  remote_refusals: { args: Record<string, never>; answer: Array<RemoteRefusal> };
+  jobs_overview: { args: Record<string, never>; answer: JobsOverview };
+  job_run: { args: { jobId: string }; answer: string };
+  problems_list: { args: Record<string, never>; answer: Array<string> };
+};

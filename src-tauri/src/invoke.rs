@@ -1,0 +1,156 @@
+//! How a page's calls reach commands.rs, made from the one list in command_list.rs: as Tauri
+//! commands from the app's own windows (`handler`), and as the calls the popover's page
+//! makes from its own process (`answer_popover`, popover.rs). Either way a call is run only
+//! for a window the list grants it to, with the arguments the list names (camelCase on the
+//! page), off the main thread.
+
+// The list names these types as commands.rs has them.
+use converge_host::JobsOverview;
+use inbox::{
+    BatchOutcome, ChainReport, GrantOffers, GrantRecord, GrantSpec, HistoryPage, HistoryQuery,
+    Snapshot, Verdict,
+};
+use serde_json::Value;
+use settings::{RemoteRefusal, Settings, ShortcutsStatus};
+use tauri::{AppHandle, Manager, WebviewWindow};
+
+use crate::commands::{self, Caller};
+use crate::error::ShellError;
+use crate::popover;
+
+/// A call read from the popover's process, to run as `Caller`.
+pub type Call = Box<dyn FnOnce(&Caller) -> Result<Value, ShellError> + Send>;
+
+/// Refuses `command` to a window the list does not grant it to (Tauri's capabilities refuse
+/// it first in the app's own windows; the popover's process has only this).
+fn granted(window: &str, command: &str, windows: &[&str]) -> Result<(), ShellError> {
+    if windows.contains(&window) {
+        Ok(())
+    } else {
+        Err(format!("the {window} cannot call {command}").into())
+    }
+}
+
+/// Runs a command on Tauri's blocking pool: none holds up the main thread, as none does
+/// when the popover's process calls it.
+async fn off_the_main_thread<T: Send + 'static>(
+    command: impl FnOnce() -> Result<T, ShellError> + Send + 'static,
+) -> Result<T, ShellError> {
+    tauri::async_runtime::spawn_blocking(command)
+        .await
+        .map_err(|e| ShellError::Refused(format!("the command did not finish: {e}")))?
+}
+
+/// A command's answer as a page gets it.
+fn to_json<T: serde::Serialize>(answer: Result<T, ShellError>) -> Result<Value, ShellError> {
+    Ok(serde_json::to_value(answer?).map_err(|e| format!("an answer not sent: {e}"))?)
+}
+
+macro_rules! calls {
+    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*]),* $(,)?) => {
+        $(
+            #[tauri::command]
+            async fn $name(
+                window: WebviewWindow,
+                $($arg: $type),*
+            ) -> Result<$answer, ShellError> {
+                granted(window.label(), stringify!($name), &[$(stringify!($window)),*])?;
+                let caller = Caller::of(window.app_handle(), window.label())?;
+                off_the_main_thread(move || commands::$name(&caller, $($arg),*)).await
+            }
+        )*
+
+        /// The invoke handler of the app's own windows.
+        pub fn handler() -> impl Fn(tauri::ipc::Invoke) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
+
+        /// `command` called from `window` with `args` as its page sends them (camelCase, no
+        /// field the list does not name), ready to run.
+        fn read(window: &str, command: &str, args: Value) -> Result<Call, ShellError> {
+            match command {
+                $(stringify!($name) => {
+                    granted(window, command, &[$(stringify!($window)),*])?;
+                    #[derive(serde::Deserialize)]
+                    #[serde(rename_all = "camelCase", deny_unknown_fields)]
+                    struct Args {
+                        $($arg: $type),*
+                    }
+                    let Args { $($arg),* } = serde_json::from_value(args)
+                        .map_err(|e| format!("{command} called with {e}"))?;
+                    Ok(Box::new(move |caller: &Caller| to_json(commands::$name(caller, $($arg),*))))
+                })*
+                other => Err(format!("there is no command {other:?}").into()),
+            }
+        }
+    };
+}
+
+app_commands!(calls);
+
+/// Answers a call of the popover's page, which runs in the popover's own process, as the
+/// app's own popover would be answered.
+pub fn answer_popover(app: &AppHandle, command: &str, args: Value) -> Result<Value, String> {
+    let call = read(popover::LABEL, command, args).map_err(|e| e.to_string())?;
+    let caller = Caller::of(app, popover::LABEL).map_err(|e| e.to_string())?;
+    call(&caller).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every command of command_list.rs with the windows that may call it.
+    macro_rules! listed {
+        ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*]),* $(,)?) => {
+            &[$((stringify!($name), &[$(stringify!($window)),*])),*]
+        };
+    }
+    const COMMANDS: &[(&str, &[&str])] = app_commands!(listed);
+
+    fn refusal(read: Result<Call, ShellError>) -> Option<String> {
+        read.err().map(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_popover_can_call_exactly_the_popovers_commands() {
+        for (command, windows) in COMMANDS {
+            let refused = refusal(read("popover", command, serde_json::json!({})))
+                .is_some_and(|e| e.contains("cannot call"));
+            assert_eq!(
+                refused,
+                !windows.contains(&"popover"),
+                "{command} ({windows:?})"
+            );
+        }
+        assert!(refusal(read("popover", "settings_set", serde_json::json!({}))).is_some());
+        assert!(
+            refusal(read("popover", "no_such_command", serde_json::json!({})))
+                .is_some_and(|e| e.contains("no command"))
+        );
+    }
+
+    #[test]
+    fn arguments_are_read_as_the_page_sends_them() {
+        let decide = |args| refusal(read("popover", "inbox_decide", args));
+        assert_eq!(
+            decide(serde_json::json!({"requestId": "r-1", "verdict": {"verdict": "approve"}})),
+            None
+        );
+        // Named as in Rust, they are not the page's names.
+        assert!(decide(
+            serde_json::json!({"request_id": "r-1", "verdict": {"verdict": "approve"}})
+        )
+        .is_some());
+        // The surface is never the page's to say.
+        let forged = decide(serde_json::json!(
+            {"requestId": "r-1", "verdict": {"verdict": "approve"}, "surface": "notification"}
+        ));
+        assert!(forged.is_some_and(|e| e.contains("surface")));
+        // An argument the command may go without.
+        assert_eq!(
+            refusal(read("popover", "popover_select", serde_json::json!({}))),
+            None
+        );
+    }
+}
