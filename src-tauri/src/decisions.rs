@@ -6,10 +6,8 @@ use std::sync::Mutex;
 use inbox::{ApprovalRequest, Inbox, Resolver, Verdict};
 use tauri::{AppHandle, Manager};
 
+use crate::events::PopoverSelect;
 use crate::{notifications, popover};
-
-/// Tells the popover which request a notification click was about.
-pub const SELECT_EVENT: &str = "popover://select";
 
 /// The request selected in the popover, as the popover last reported it.
 #[derive(Default)]
@@ -133,7 +131,7 @@ pub fn from_notification(app: &AppHandle, request_id: &str, action: &str) {
         "tap" | "default" => {
             app.state::<Selection>().set(Some(request_id.to_owned()));
             popover::show(app, None);
-            popover::emit(app, SELECT_EVENT, request_id);
+            popover::emit::<PopoverSelect>(app, &request_id.to_owned());
         }
         _ => {}
     }

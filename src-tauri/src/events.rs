@@ -1,22 +1,65 @@
-//! Pushes inbox changes to the frontend as Tauri events; the UI never polls.
+//! The events the app pushes to its pages, made from the one list in event_list.rs: each is
+//! a type with its name and payload, so an event is emitted with the payload the pages
+//! expect or not at all. Inbox changes are pushed as they happen; the UI never polls.
 
-use inbox::{Inbox, Update};
+use inbox::{Inbox, InboxEvent, Snapshot, Update};
+use serde_json::Value;
+use settings::{RemoteRefusal, Settings};
 use tauri::{AppHandle, Emitter};
 
-pub const INBOX_EVENT: &str = "inbox://event";
-pub const INBOX_RESYNC: &str = "inbox://resync";
+/// An event of event_list.rs.
+pub trait AppEvent {
+    /// Its name on the wire.
+    const NAME: &'static str;
+    type Payload: serde::Serialize;
+}
 
+macro_rules! events {
+    ($($(#[$doc:meta])* $event:ident = $name:literal : $payload:ty),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub struct $event;
+            impl AppEvent for $event {
+                const NAME: &'static str = $name;
+                type Payload = $payload;
+            }
+        )*
+    };
+}
+
+app_events!(events);
+
+/// Emits `E` to every page of this process.
+pub fn emit<E: AppEvent>(app: &AppHandle, payload: &E::Payload) {
+    if let Err(e) = app.emit(E::NAME, payload) {
+        tracing::warn!("cannot push {} to the UI: {e}", E::NAME);
+    }
+}
+
+/// `E`'s name and payload as JSON, for a page in another process.
+pub fn message<E: AppEvent>(payload: &E::Payload) -> serde_json::Result<(&'static str, Value)> {
+    Ok((E::NAME, serde_json::to_value(payload)?))
+}
+
+/// An inbox update as the pages get it: `inbox://event` for a change, `inbox://resync` for
+/// a new snapshot.
+pub fn of_update(update: &Update) -> serde_json::Result<(&'static str, Value)> {
+    match update {
+        Update::Event(event) => message::<InboxChanged>(event),
+        Update::Resync(snapshot) => message::<InboxResync>(snapshot),
+    }
+}
+
+/// Pushes every inbox update to the app's own pages.
 pub fn forward(app: AppHandle, inbox: &Inbox) {
     let mut updates = inbox.subscribe();
     tauri::async_runtime::spawn(async move {
         loop {
-            let sent = match updates.next().await {
-                Ok(Update::Event(event)) => app.emit(INBOX_EVENT, event),
-                Ok(Update::Resync(snapshot)) => app.emit(INBOX_RESYNC, snapshot),
-                Err(e) => {
-                    tracing::error!("inbox updates: {e}");
-                    continue;
-                }
+            let sent = match updates.next().await.map_err(|e| e.to_string()) {
+                Ok(update) => of_update(&update)
+                    .map_err(|e| e.to_string())
+                    .and_then(|(name, payload)| app.emit(name, payload).map_err(|e| e.to_string())),
+                Err(e) => Err(e),
             };
             if let Err(e) = sent {
                 tracing::warn!("cannot push an inbox update to the UI: {e}");

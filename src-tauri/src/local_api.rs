@@ -89,19 +89,15 @@ pub fn start(app: &AppHandle, inbox: Inbox, settings: &ApiSettings) {
     });
 }
 
-/// Pushed with the list of remote peers turned away, at each refusal (Settings shows it).
-pub const REFUSED_EVENT: &str = "remote://refused";
-
 #[cfg(unix)]
 fn follow_refusals(app: &AppHandle, mut refused: tokio::sync::watch::Receiver<u64>) {
-    use tauri::{Emitter, Manager};
+    use tauri::Manager;
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         while refused.changed().await.is_ok() {
+            // The list of remote peers turned away, at each refusal (Settings shows it).
             let list = app.state::<ApiSettings>().refusals();
-            if let Err(e) = app.emit(REFUSED_EVENT, list) {
-                tracing::warn!("cannot push the turned-away requests to the UI: {e}");
-            }
+            crate::events::emit::<crate::events::RemoteRefused>(&app, &list);
         }
     });
 }

@@ -7,6 +7,8 @@ mod commands;
 mod decisions;
 mod demo;
 mod error;
+#[macro_use]
+mod event_list;
 mod events;
 mod invoke;
 mod jobs;

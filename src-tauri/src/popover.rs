@@ -16,7 +16,7 @@ use inbox::{Inbox, InboxEventKind, Update};
 use serde_json::Value;
 use tauri::{AppHandle, Emitter, Manager, WebviewWindow};
 
-use crate::events::{INBOX_EVENT, INBOX_RESYNC};
+use crate::events::{self, AppEvent};
 use crate::popover_channel::{FromPopover, ToPopover};
 use crate::popover_process::PopoverProcess;
 pub use crate::popover_window::{Anchor, LABEL};
@@ -181,14 +181,14 @@ pub fn hide(app: &AppHandle) {
     }
 }
 
-/// Sends the popover's page the event `name`, wherever the page runs.
-pub fn emit<S: serde::Serialize + Clone>(app: &AppHandle, name: &str, payload: S) {
+/// Sends the popover's page the event `E`, wherever the page runs.
+pub fn emit<E: AppEvent>(app: &AppHandle, payload: &E::Payload) {
     let state = app.state::<PopoverState>();
     if state.apart().is_none() {
-        let _ = app.emit_to(LABEL, name, payload);
+        let _ = app.emit_to(LABEL, E::NAME, payload);
         return;
     }
-    let Ok(payload) = serde_json::to_value(payload) else {
+    let Ok((name, payload)) = events::message::<E>(payload) else {
         return;
     };
     let process = state.process.lock().unwrap();
@@ -362,18 +362,10 @@ fn start_process(app: &AppHandle, state: &PopoverState) -> std::io::Result<Popov
     tauri::async_runtime::spawn(async move {
         loop {
             let message = match updates.next().await {
-                Ok(Update::Event(event)) => {
-                    serde_json::to_value(event).map(|payload| ToPopover::Event {
-                        name: INBOX_EVENT.to_owned(),
-                        payload,
-                    })
-                }
-                Ok(Update::Resync(snapshot)) => {
-                    serde_json::to_value(snapshot).map(|payload| ToPopover::Event {
-                        name: INBOX_RESYNC.to_owned(),
-                        payload,
-                    })
-                }
+                Ok(update) => events::of_update(&update).map(|(name, payload)| ToPopover::Event {
+                    name: name.to_owned(),
+                    payload,
+                }),
                 Err(e) => {
                     tracing::error!("popover: inbox updates: {e}");
                     continue;

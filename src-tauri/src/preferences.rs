@@ -4,12 +4,11 @@
 use std::sync::Mutex;
 
 use settings::{Settings, SettingsFile};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt;
 
+use crate::events::{self, SettingsChanged};
 use crate::{notifications, shortcuts};
-
-pub const CHANGED_EVENT: &str = "settings://changed";
 
 pub struct Preferences {
     file: SettingsFile,
@@ -69,6 +68,6 @@ pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, String> {
     app.state::<crate::local_api::ApiSettings>().update(&wanted);
     *preferences.current.lock().unwrap() = wanted;
     let applied = preferences.get(app);
-    let _ = app.emit(CHANGED_EVENT, &applied);
+    events::emit::<SettingsChanged>(app, &applied);
     Ok(applied)
 }

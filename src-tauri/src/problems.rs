@@ -7,11 +7,10 @@
 use std::sync::Mutex;
 
 use inbox::{Inbox, InboxEventKind, Update};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 
+use crate::events::{self, ProblemAdded};
 use crate::notifications;
-
-pub const ADDED_EVENT: &str = "problems://added";
 
 /// The problems of this run, oldest first.
 #[derive(Default)]
@@ -31,7 +30,7 @@ pub fn report(app: &AppHandle, title: &str, message: &str) {
         .lock()
         .unwrap()
         .push(format!("{title}: {message}"));
-    let _ = app.emit(ADDED_EVENT, format!("{title}: {message}"));
+    events::emit::<ProblemAdded>(app, &format!("{title}: {message}"));
     notifications::urgent(app, title, message);
 }
 

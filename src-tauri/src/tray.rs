@@ -5,9 +5,10 @@ use inbox::{Glance, GlanceState, Inbox, Update};
 use tauri::image::Image;
 use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
-use tauri::{AppHandle, Emitter, Listener, Manager};
+use tauri::{AppHandle, Listener, Manager};
 use tauri_plugin_autostart::ManagerExt;
 
+use crate::events::{self, AppEvent, SettingsChanged};
 use crate::notifications::{self, Notifications};
 use crate::shortcuts::{self, Shortcuts};
 use crate::{popover, window};
@@ -89,7 +90,7 @@ fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
     )?;
     // The check follows start-at-login as changed in the Settings view.
     let check = autostart.clone();
-    app.listen(crate::preferences::CHANGED_EVENT, move |event| {
+    app.listen(SettingsChanged::NAME, move |event| {
         if let Ok(settings) = serde_json::from_str::<settings::Settings>(event.payload()) {
             let _ = check.set_checked(settings.start_at_login);
         }
@@ -149,7 +150,7 @@ fn set_autostart(app: &AppHandle, item: &CheckMenuItem<tauri::Wry>) {
     let _ = item.set_checked(launcher.is_enabled().unwrap_or(false));
     // The Settings view shows start-at-login too; it must not later save a stale value.
     let settings = app.state::<crate::preferences::Preferences>().get(app);
-    let _ = app.emit(crate::preferences::CHANGED_EVENT, settings);
+    events::emit::<SettingsChanged>(app, &settings);
 }
 
 /// How stale the tray's grant count may get when nothing else happens.

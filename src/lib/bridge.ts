@@ -5,6 +5,7 @@ import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { BatchOutcome } from "./bindings/BatchOutcome";
 import type { ChainReport } from "./bindings/ChainReport";
 import { COMMAND, type Command, type Signatures } from "./bindings/commands";
+import { EVENT, type AppEvent, type EventPayloads } from "./bindings/events";
 import type { GrantOffers } from "./bindings/GrantOffers";
 import type { GrantRecord } from "./bindings/GrantRecord";
 import type { GrantSpec } from "./bindings/GrantSpec";
@@ -19,14 +20,13 @@ import type { Snapshot } from "./bindings/Snapshot";
 import type { Verdict } from "./bindings/Verdict";
 
 
-export const EVENT = {
-  inboxEvent: "inbox://event",
-  inboxResync: "inbox://resync",
-  popoverSelect: "popover://select",
-  settingsChanged: "settings://changed",
-  problemsAdded: "problems://added",
-  remoteRefused: "remote://refused",
-} as const;
+/** Calls `handler` with the payload of each `event` the app pushes, typed from event_list.rs. */
+function on<E extends AppEvent>(
+  event: E,
+  handler: (payload: EventPayloads[E]) => void,
+): Promise<UnlistenFn> {
+  return listen<EventPayloads[E]>(event, (e) => handler(e.payload));
+}
 
 /** What `command` answers, as the page sees it (a command that answers nothing resolves). */
 type Answer<C extends Command> = Signatures[C]["answer"] extends null
@@ -157,27 +157,26 @@ export function listProblems(): Promise<string[]> {
 
 /** Calls `handler` with each problem the app adds while it runs. */
 export function onProblemAdded(handler: (message: string) => void): Promise<UnlistenFn> {
-  return listen<string>(EVENT.problemsAdded, (e) => handler(e.payload));
+  return on(EVENT.problemAdded, handler);
 }
 
 /** Calls `onChange` with every remote peer turned away so far, at each new refusal. */
 export function onRemoteRefused(
   onChange: (refusals: RemoteRefusal[]) => void,
 ): Promise<UnlistenFn> {
-  return listen<RemoteRefusal[]>(EVENT.remoteRefused, (e) => onChange(e.payload));
+  return on(EVENT.remoteRefused, onChange);
 }
 
 /** Calls `onChange` with the applied settings whenever any window (or the tray) changes them. */
 export function onSettingsChanged(onChange: (settings: Settings) => void): Promise<() => void> {
-  return listen<Settings>(EVENT.settingsChanged, (e) => onChange(e.payload));
+  return on(EVENT.settingsChanged, onChange);
 }
 
 /** Calls `onSelect` when the backend asks to show a request (a notification was clicked). */
 export function onSelectRequest(onSelect: (requestId: string) => void): Promise<() => void> {
-  return listen<string>(EVENT.popoverSelect, (e) => onSelect(e.payload));
+  return on(EVENT.popoverSelect, onSelect);
 }
 
-/** Listens to inbox changes; resolves to a function that stops listening to both. */
 /**
  * The inbox as it was when the app built this window, if it handed one over (the popover's
  * first open then paints without waiting for its first round trip); read once.
@@ -189,14 +188,15 @@ export function takeInitialSnapshot(): Snapshot | null {
   return snapshot;
 }
 
+/** Listens to inbox changes; resolves to a function that stops listening to both. */
 export async function subscribe(
   onEvent: (event: InboxEvent) => void,
   onResync: (snapshot: Snapshot) => void,
 ): Promise<() => void> {
   // Both at once: each is a round trip to the app, and a first open waits for them.
   const [events, resyncs] = await Promise.allSettled([
-    listen<InboxEvent>(EVENT.inboxEvent, (e) => onEvent(e.payload)),
-    listen<Snapshot>(EVENT.inboxResync, (e) => onResync(e.payload)),
+    on(EVENT.inboxChanged, onEvent),
+    on(EVENT.inboxResync, onResync),
   ]);
   if (events.status === "rejected" || resyncs.status === "rejected") {
     if (events.status === "fulfilled") events.value();

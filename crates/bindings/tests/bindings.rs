@@ -11,6 +11,7 @@ use settings::{RemoteRefusal, Settings, ShortcutsStatus};
 use ts_rs::{Config, Dependency, TypeVisitor, TS};
 
 include!("../../../src-tauri/src/command_list.rs");
+include!("../../../src-tauri/src/event_list.rs");
 
 /// A command of the list as TypeScript sees it.
 struct Signature {
@@ -73,26 +74,88 @@ fn camel(name: &str) -> String {
     camel
 }
 
-/// `commands.ts`: the Tauri commands by their TypeScript names, each with its arguments and
-/// answer, from the one list in src-tauri/src/command_list.rs: a command renamed, or an
-/// argument added or retyped in Rust, fails the frontend's check.
-fn commands_ts(cfg: &Config) -> String {
-    let commands = app_commands!(signatures)(cfg);
-    let imports: BTreeSet<(String, String)> = commands
-        .iter()
-        .flat_map(|c| c.args.iter().map(|(_, t)| t).chain([&c.answer]))
+/// The `import type` lines for the generated files `types` name, each once.
+fn imports<'a>(types: impl Iterator<Item = &'a TsType>) -> String {
+    let files: BTreeSet<(String, String)> = types
         .flat_map(|t| &t.imports)
         .map(|d| {
             let file = d.output_path.with_extension("");
             (d.ts_name.clone(), file.to_string_lossy().into_owned())
         })
         .collect();
+    files
+        .iter()
+        .map(|(name, file)| format!("import type {{ {name} }} from \"./{file}\";\n"))
+        .collect()
+}
+
+/// An event of the list as TypeScript sees it.
+struct EventSignature {
+    /// Its type's name in Rust (`InboxChanged`).
+    event: &'static str,
+    /// Its name on the wire (`inbox://event`).
+    name: &'static str,
+    doc: String,
+    payload: TsType,
+}
+
+/// The list's events with their TypeScript types.
+macro_rules! event_signatures {
+    ($($(#[doc = $doc:literal])* $event:ident = $name:literal : $payload:ty),* $(,)?) => {
+        |cfg: &Config| vec![$(EventSignature {
+            event: stringify!($event),
+            name: $name,
+            doc: [$($doc.trim()),*].join(" "),
+            payload: ts::<$payload>(cfg),
+        }),*]
+    };
+}
+
+/// `events.ts`: the events the pages listen to, by their TypeScript names, each with its
+/// payload's type, from the one list in src-tauri/src/event_list.rs.
+fn events_ts(cfg: &Config) -> String {
+    let events = app_events!(event_signatures)(cfg);
+    let mut ts = String::from(
+        "// Generated from src-tauri/src/event_list.rs by crates/bindings. Do not edit.\n",
+    );
+    ts.push_str(&imports(events.iter().map(|e| &e.payload)));
+    ts.push_str(
+        "\n/** Every event the app pushes to its pages, by its name in TypeScript. */\n\
+         export const EVENT = {\n",
+    );
+    for event in &events {
+        let mut key = event.event.to_owned();
+        key[..1].make_ascii_lowercase();
+        ts.push_str(&format!(
+            "  /** {} */\n  {key}: \"{}\",\n",
+            event.doc, event.name
+        ));
+    }
+    ts.push_str("} as const;\n\nexport type AppEvent = (typeof EVENT)[keyof typeof EVENT];\n");
+    ts.push_str("\n/** Each event's payload. */\nexport type EventPayloads = {\n");
+    for event in &events {
+        ts.push_str(&format!(
+            "  \"{}\": {};\n",
+            event.name, event.payload.expression
+        ));
+    }
+    ts.push_str("};\n");
+    ts
+}
+
+/// `commands.ts`: the Tauri commands by their TypeScript names, each with its arguments and
+/// answer, from the one list in src-tauri/src/command_list.rs: a command renamed, or an
+/// argument added or retyped in Rust, fails the frontend's check.
+fn commands_ts(cfg: &Config) -> String {
+    let commands = app_commands!(signatures)(cfg);
     let mut ts = String::from(
         "// Generated from src-tauri/src/command_list.rs by crates/bindings. Do not edit.\n",
     );
-    for (name, file) in &imports {
-        ts.push_str(&format!("import type {{ {name} }} from \"./{file}\";\n"));
-    }
+    ts.push_str(&imports(
+        commands
+            .iter()
+            .flat_map(|c| c.args.iter().map(|(_, t)| t).chain([&c.answer])),
+    ));
     ts.push_str(
         "\n/** Every Tauri command the frontend may call, by its name in TypeScript. */\n\
          export const COMMAND = {\n",
@@ -152,6 +215,7 @@ fn generate(into: &Path) {
     inbox::GrantSpec::export_all(&cfg).unwrap();
     converge_host::JobsOverview::export_all(&cfg).unwrap();
     fs::write(into.join("commands.ts"), commands_ts(&cfg)).unwrap();
+    fs::write(into.join("events.ts"), events_ts(&cfg)).unwrap();
 }
 
 fn read_dir(dir: &Path) -> BTreeMap<String, String> {
