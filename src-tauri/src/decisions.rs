@@ -63,13 +63,16 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict, approve_key: &str) {
             return;
         }
     };
-    if approve && request.risk.level == inbox::RiskLevel::High {
-        tracing::info!(request = request.id, "approve key refused: high risk");
+    let refused = approve
+        .then(|| inbox::approval_refused(&request, Resolver::Shortcut))
+        .flatten();
+    if let Some(refusal) = refused {
+        tracing::info!(request = request.id, "approve key refused: {refusal}");
         notifications::urgent(
             app,
             "Not approved: high risk",
             &format!(
-                "“{}” {}. A high-risk request is approved only from its card in the popover.",
+                "“{}” {}. Approve it from its card in the popover.",
                 request.title,
                 request.risk.rule.as_deref().unwrap_or("is high risk")
             ),

@@ -15,7 +15,7 @@ use crate::audit::{self, HistoryPage, HistoryQuery};
 use crate::error::{Error, Result};
 use crate::granting::{self, GrantFor, GrantRecord, GrantSpec, GrantWhat};
 use crate::model::*;
-use crate::risk::RiskRules;
+use crate::risk::{approval_refused, RiskRules};
 
 /// The most requests one batch decision may name (the inbox holds at most 1,000 pending).
 const MAX_BATCH: usize = 1000;
@@ -597,18 +597,10 @@ impl Inbox {
                 self.resolve_locked(&mut state, id, timeout_resolution(&pending, now))?;
             return Err(already(expired));
         }
-        if outcome == Outcome::Approved
-            && pending.is_pending()
-            && pending.risk.level == RiskLevel::High
-            && !matches!(by, Resolver::Popover | Resolver::Window)
-        {
-            return Err(Error::invalid(
-                "verdict",
-                format!(
-                    "a high-risk request is approved only from its own card, not by {}",
-                    by.described()
-                ),
-            ));
+        if outcome == Outcome::Approved && pending.is_pending() {
+            if let Some(refusal) = approval_refused(&pending, by) {
+                return Err(Error::invalid("verdict", refusal));
+            }
         }
         if let Some(choice) = &remembered {
             if pending.is_pending() && !pending.remember_choices.contains(choice) {

@@ -10,7 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{ApprovalRequest, Risk, RiskLevel};
+use crate::model::{ApprovalRequest, Resolver, Risk, RiskLevel};
 
 /// One rule: a name the person reads on the card, a level, and the phrases that fire it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -242,6 +242,20 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
     })
 }
 
+/// Why `by` may not approve `request`, if it may not: a high-risk request is approved only
+/// from its own card (the popover or the full window), never by a key, a notification's
+/// button or anything else. The inbox refuses such an approval; the app asks first, to tell
+/// the person why in its own words.
+pub fn approval_refused(request: &ApprovalRequest, by: Resolver) -> Option<String> {
+    (request.risk.level == RiskLevel::High && !matches!(by, Resolver::Popover | Resolver::Window))
+        .then(|| {
+            format!(
+                "a high-risk request is approved only from its own card, not by {}",
+                by.described()
+            )
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -268,6 +282,22 @@ mod tests {
     fn level(details: &str) -> (RiskLevel, Option<String>) {
         let risk = RiskRules::built_in().assess(&request("Bash", details));
         (risk.level, risk.rule)
+    }
+
+    #[test]
+    fn a_high_risk_request_is_approved_only_from_its_card() {
+        let mut risky = request("Bash", "rm -rf /");
+        risky.risk = RiskRules::built_in().assess(&risky);
+        for by in [Resolver::Popover, Resolver::Window] {
+            assert_eq!(approval_refused(&risky, by), None, "{by:?}");
+        }
+        for by in [Resolver::Shortcut, Resolver::Notification, Resolver::Grant] {
+            let refusal = approval_refused(&risky, by).expect("refused");
+            assert!(refusal.contains(by.described()), "{refusal}");
+        }
+        let mut plain = request("Bash", "ls");
+        plain.risk = RiskRules::built_in().assess(&plain);
+        assert_eq!(approval_refused(&plain, Resolver::Shortcut), None);
     }
 
     #[test]
