@@ -1,10 +1,12 @@
 //! A package upgrade while the app runs (crates/replaced): at start, older copies still
-//! running a replaced file are ended so this one takes over; while running, the app checks
-//! now and then whether its own file was replaced, tells the person once, and restarts
+//! running a replaced file are ended so this one takes over; while running, the app waits
+//! for a file to arrive at its program's path (inotify: it never wakes up for nothing),
+//! then checks whether its own file was replaced, tells the person once, and restarts
 //! into the new program as soon as no agent outside the app waits for an answer (it would
 //! lose its question with the connection; a Converge job's gate inside the app is picked up
 //! again after the restart). Its data stays where it is; the new program migrates it at start.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use inbox::Inbox;
@@ -12,7 +14,8 @@ use tauri::AppHandle;
 
 use crate::{notifications, problems};
 
-/// How often the running app looks at its own file: one readlink.
+/// How often the running app looks at its own file (one readlink) where it cannot be told
+/// of new files at its path, and how often it looks whether agents still wait for an answer.
 const CHECK_EVERY: Duration = Duration::from_secs(5);
 /// How long an older copy has to exit after SIGTERM before it is killed.
 const GRACE: Duration = Duration::from_secs(10);
@@ -48,12 +51,7 @@ pub fn take_over_from_older_copies() {
 pub fn follow(app: &AppHandle, inbox: Inbox) {
     let app = app.clone();
     std::thread::spawn(move || {
-        let new_program = loop {
-            std::thread::sleep(CHECK_EVERY);
-            if let Some(path) = replaced::replacement() {
-                break path;
-            }
-        };
+        let new_program = wait_for_replacement();
         tracing::info!(path = %new_program.display(), "Converge Tray was updated on disk");
         let mut told = false;
         loop {
@@ -92,6 +90,39 @@ pub fn follow(app: &AppHandle, inbox: Inbox) {
             ),
         }
     });
+}
+
+/// The new program, once this program's file was replaced: looked for each time a file
+/// arrives at its path, or every `CHECK_EVERY` where arrivals cannot be watched.
+fn wait_for_replacement() -> PathBuf {
+    let mut arrivals = watch_own_path();
+    loop {
+        if let Some(path) = replaced::replacement() {
+            return path;
+        }
+        match arrivals.as_mut().map(|arrivals| arrivals.wait(None)) {
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                tracing::warn!(
+                    "cannot watch the program's path any more ({e}): looking every {CHECK_EVERY:?}"
+                );
+                arrivals = None;
+            }
+            None => std::thread::sleep(CHECK_EVERY),
+        }
+    }
+}
+
+fn watch_own_path() -> Option<replaced::Arrivals> {
+    let exe = std::env::current_exe().ok()?;
+    replaced::Arrivals::at(&exe)
+        .map_err(|e| {
+            tracing::warn!(
+                "cannot watch {} ({e}): looking every {CHECK_EVERY:?}",
+                exe.display()
+            )
+        })
+        .ok()
 }
 
 /// Pending requests asked from outside the app: an agent on the socket would lose its

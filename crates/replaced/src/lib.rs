@@ -8,7 +8,30 @@
 //!   restarted by the old one) ends the older copies of the same user that still run a
 //!   replaced file, so the single-instance hand-over reaches the new program, not the old.
 //!
+//! - [`Arrivals`]: waits, without waking up now and then, for a file to be put at a path
+//!   (the running app waits for its own), so [`replacement`] is asked only when one came.
+//!
 //! Elsewhere than Linux there is no `/proc`: nothing is ever found replaced.
+
+#[cfg(target_os = "linux")]
+mod arrivals;
+#[cfg(target_os = "linux")]
+pub use arrivals::Arrivals;
+
+/// Without inotify nothing can be watched: whoever waits looks now and then instead.
+#[cfg(not(target_os = "linux"))]
+pub struct Arrivals;
+
+#[cfg(not(target_os = "linux"))]
+impl Arrivals {
+    pub fn at(_path: &Path) -> std::io::Result<Self> {
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+
+    pub fn wait(&mut self, _within: Option<Duration>) -> std::io::Result<bool> {
+        Err(std::io::ErrorKind::Unsupported.into())
+    }
+}
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
