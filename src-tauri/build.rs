@@ -4,14 +4,14 @@ include!("src/command_list.rs");
 
 /// The list as (command, windows allowed to call it).
 macro_rules! command_table {
-    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*]),* $(,)?) => {
+    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
         &[$((stringify!($name), &[$(stringify!($window)),*] as &[&str])),*]
     };
 }
 
 /// The list's command names alone.
 macro_rules! command_names {
-    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*]),* $(,)?) => {
+    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
         &[$(stringify!($name)),*]
     };
 }

@@ -1,12 +1,14 @@
 // Every command the frontend may call: its arguments as the page names them (in snake_case
-// here, camelCase on the page), what it answers, and the windows allowed to call it. The one
-// list from which come the Tauri commands and the popover process's calls (invoke.rs), the
-// permissions and the check of the capability files (build.rs), and the TypeScript command
-// names, argument and result types (crates/bindings). A command changed here and nowhere
-// else fails the build. Included with `include!` by build.rs and crates/bindings, so it holds
-// nothing but the macro; the types are named as commands.rs has them in scope.
+// here, camelCase on the page), what it answers, and the windows allowed to call it. A
+// command runs on the main thread, as Tauri runs a plain command, unless marked `slow`:
+// then it runs on Tauri's blocking pool. The one list from which come the Tauri commands
+// and the popover process's calls (invoke.rs), the permissions and the check of the
+// capability files (build.rs), and the TypeScript command names, argument and answer types
+// (crates/bindings). A command changed here and nowhere else fails the build. Included with
+// `include!` by build.rs and crates/bindings, so it holds nothing but the macro; the types
+// are named as commands.rs has them in scope.
 
-/// Calls `$apply! { name(arg: Type, …) -> Answer: [window, …], … }` with the list.
+/// Calls `$apply! { name(arg: Type, …) -> Answer: [window, …] (slow), … }` with the list.
 macro_rules! app_commands {
     ($apply:ident) => {
         $apply! {
@@ -24,7 +26,8 @@ macro_rules! app_commands {
             popover_painted(frame_at_ms: Option<f64>) -> (): [popover],
             window_open() -> (): [popover],
             history_query(query: HistoryQuery) -> HistoryPage: [window],
-            audit_verify() -> ChainReport: [window],
+            // Walks the whole audit chain, about half a second at 100,000 entries.
+            audit_verify() -> ChainReport: [window] slow,
             settings_get() -> Settings: [window],
             settings_set(settings: Settings) -> Settings: [window],
             shortcuts_status() -> ShortcutsStatus: [window],

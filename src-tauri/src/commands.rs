@@ -140,8 +140,7 @@ pub fn history_query(caller: &Caller, query: HistoryQuery) -> Result<HistoryPage
     Ok(caller.inbox().history(&query)?)
 }
 
-/// Walks the whole chain (about half a second at 100,000 entries); invoke.rs runs every
-/// command off the main thread.
+/// Walks the whole chain: `slow` in command_list.rs, so off the main thread.
 pub fn audit_verify(caller: &Caller) -> Result<ChainReport, ShellError> {
     Ok(caller.inbox().verify_audit()?)
 }

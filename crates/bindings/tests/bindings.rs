@@ -47,7 +47,7 @@ fn ts<T: TS + 'static>(cfg: &Config) -> TsType {
 
 /// The list's commands with their TypeScript types.
 macro_rules! signatures {
-    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*]),* $(,)?) => {
+    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
         |cfg: &Config| vec![$(Signature {
             name: stringify!($name),
             windows: &[$(stringify!($window)),*],
