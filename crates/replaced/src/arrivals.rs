@@ -88,14 +88,14 @@ impl Arrivals {
 
     /// Reads the queued events: whether one is an arrival at the path.
     fn read_arrived(&mut self) -> io::Result<bool> {
-        // Aligned for the events' integers; room for many events with names.
-        let mut buffer = [0u32; 1024];
+        // Room for many events with their names; their integers are read byte by byte.
+        let mut buffer = [0u8; 4096];
         // SAFETY: reads at most the buffer's size into it.
         let read = unsafe {
             libc::read(
                 self.inotify.as_raw_fd(),
                 buffer.as_mut_ptr().cast(),
-                std::mem::size_of_val(&buffer),
+                buffer.len(),
             )
         };
         if read < 0 {
@@ -105,8 +105,7 @@ impl Arrivals {
                 _ => Err(error),
             };
         }
-        let bytes: Vec<u8> = buffer.iter().flat_map(|word| word.to_ne_bytes()).collect();
-        let bytes = &bytes[..read as usize];
+        let bytes = &buffer[..read as usize];
         let mut at = 0;
         let mut arrived = false;
         while at + HEADER <= bytes.len() {
