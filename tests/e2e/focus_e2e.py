@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import Run, eventually, start_window_manager, visible_windows
+from harness import Run, eventually, start_window_manager, stop_app, visible_windows
 
 
 def focus(window_id):
@@ -105,8 +105,7 @@ async def main(app: str, out: Path) -> int:
         else:
             print(f"SKIP tray-click race: the click came {gap:.2f}s after the hide", flush=True)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_app(proc)
         desktop.stop()
         other.terminate()
         wm.terminate()

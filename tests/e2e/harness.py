@@ -159,6 +159,20 @@ def card_for(session, title, timeout=15.0):
     return None
 
 
+def stop_app(proc):
+    """Ends the app if it still runs: SIGTERM, then SIGKILL if it has not stopped in 10 s
+    (said, since an app that ignores SIGTERM is worth knowing about)."""
+    if proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        print("the app did not stop on SIGTERM within 10 s; killing it", flush=True)
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def window_manager_ready():
     """openbox sets _NET_SUPPORTING_WM_CHECK on the root window once it manages the screen."""
     out = subprocess.run(["xprop", "-root", "_NET_SUPPORTING_WM_CHECK"],

@@ -15,7 +15,7 @@ from dbus_next import BusType
 from dbus_next.aio import MessageBus
 
 from desktop import NotificationServer, isolated_home
-from harness import Run, api_call, eventually, visible_windows, webkit_processes
+from harness import Run, api_call, eventually, stop_app, visible_windows, webkit_processes
 
 
 async def main(app: str, out: Path) -> int:
@@ -75,8 +75,7 @@ async def main(app: str, out: Path) -> int:
         run.check("once nothing waits (the agent cancelled) the hidden popover is dropped",
                   bool(gone), webkit_processes())
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_app(proc)
         bus.disconnect()
         shutil.rmtree(home, ignore_errors=True)
     return run.finish()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from desktop import Desktop, TrayItem, isolated_home
 from harness import (APP_ID, Run, api_call, eventually, resolution_in_audit,
-                     start_window_manager, visible_windows)
+                     start_window_manager, stop_app, visible_windows)
 
 DROP_AFTER_MS = 2000
 
@@ -258,8 +258,7 @@ async def main(app: str, out: Path) -> int:
                       outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
 
         # The app killed outright leaves no popover behind (a new run of the app).
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_app(proc)
         mark = len(log.read_text(errors="replace"))
         with open(log, "a") as sink:
             proc = subprocess.Popen([app], stdout=sink, stderr=subprocess.STDOUT)
@@ -298,9 +297,7 @@ async def main(app: str, out: Path) -> int:
         run.check("the app killed, its popover process ends too", bool(left) and bool(orphans),
                   orphans)
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=10)
+        stop_app(proc)
         desktop.stop()
         wm.terminate()
         shutil.rmtree(home, ignore_errors=True)

@@ -27,7 +27,8 @@ from dbus_next import BusType, Message, MessageType
 from dbus_next.aio import MessageBus
 
 from desktop import Desktop, isolated_home
-from harness import APP_ID, Run, api_call, audit_entries, eventually, visible_windows
+from harness import (APP_ID, Run, api_call, audit_entries, eventually, stop_app,
+                     visible_windows)
 
 APPROVE_KEY = "ctrl+alt+shift+a"
 NOTIFICATIONS = "org.freedesktop.Notifications"
@@ -426,8 +427,7 @@ async def main(app: str, out: Path) -> int:
         # D. The person turned the global approve/deny keys off: restarted with that setting,
         # the approve key decides nothing and answers nothing (it is not the app's any more);
         # the toggle key still is.
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_app(proc)
         settings = home / "config" / APP_ID / "settings.json"
         saved = json.loads(settings.read_text()) if settings.exists() else {}
         saved.setdefault("shortcuts", {})["decision_keys"] = False
@@ -454,13 +454,7 @@ async def main(app: str, out: Path) -> int:
         run.check("[D] the toggle key still opens the popover", bool(shown))
     finally:
         scenario.kill_askers()
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            print("the app did not stop on SIGTERM within 10 s; killing it", flush=True)
-            proc.kill()
-            proc.wait(timeout=10)
+        stop_app(proc)
         log.close()
         desktop.stop()
         shutil.rmtree(home, ignore_errors=True)

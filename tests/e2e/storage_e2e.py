@@ -26,7 +26,7 @@ from dbus_next import BusType
 from dbus_next.aio import MessageBus
 
 from desktop import NotificationServer, isolated_home
-from harness import APP_ID, Run, api_call, eventually
+from harness import APP_ID, Run, api_call, eventually, stop_app
 
 
 def summaries(notes):
@@ -51,16 +51,6 @@ async def run_to_exit(app, log_path, timeout=20):
 def start(app, log_path):
     log = open(log_path, "w")
     return subprocess.Popen([app], stdout=log, stderr=subprocess.STDOUT)
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 async def main(app: str, out: Path) -> int:
@@ -126,7 +116,7 @@ async def main(app: str, out: Path) -> int:
                                       and api_call(api_socket, "agents.list"))
             run.check("... and the app serves agents again", "result" in (answer or {}), answer)
         finally:
-            stop(proc)
+            stop_app(proc)
 
         # 3. Junk over the write-ahead log after a crash.
         home = isolated_home("converge-e2e-storage-wal-")
@@ -160,7 +150,7 @@ async def main(app: str, out: Path) -> int:
                       told is not None and bool(kept) and str(kept[0]) in told["body"],
                       summaries(notes))
         finally:
-            stop(proc)
+            stop_app(proc)
 
         # 4. A decision edited into the database by hand is not handed to the agent.
         home = isolated_home("converge-e2e-storage-edit-")
@@ -190,7 +180,7 @@ async def main(app: str, out: Path) -> int:
             ask = subprocess.run([ctray, "pending"], capture_output=True, text=True, timeout=10)
             run.check("... and the app still answers", ask.returncode == 0, ask.stderr)
         finally:
-            stop(proc)
+            stop_app(proc)
         # 5. The user's risk rules: a broken file is reported and the built-in rules apply;
         # a valid one adds its rules.
         for rules, broken in (('{"rules": [{"name": "", "level": "high", "contains": ["x"]}]}',
@@ -227,7 +217,7 @@ async def main(app: str, out: Path) -> int:
                     run.check("a rule from the user's file gives its level and name",
                               mine == {"level": "high", "rule": "touches billing"}, mine)
             finally:
-                stop(proc)
+                stop_app(proc)
     except Exception:
         traceback.print_exc()
         run.check("the storage scenario ran to the end", False)

@@ -24,7 +24,8 @@ import traceback
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import APP_ID, Run, eventually, pending_in_store, resolution_in_audit, visible_windows
+from harness import (APP_ID, Run, eventually, pending_in_store, resolution_in_audit, stop_app,
+                     visible_windows)
 from portal import ShortcutsPortal
 
 os.environ.update(XDG_SESSION_TYPE="wayland", GDK_BACKEND="x11")
@@ -127,9 +128,7 @@ async def with_portal(app: str, out: Path, run: Run):
         for asker in askers:
             if asker.poll() is None:
                 asker.kill()
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=10)
+        stop_app(proc)
         desktop.stop()
         await portal.stop()
         shutil.rmtree(home, ignore_errors=True)
@@ -165,8 +164,7 @@ async def without_portal(app: str, out: Path, run: Run, declined: bool):
         run.check(f"when {what}, the X11 keys still work where X11 reaches",
                   bool(registered) and bool(shown))
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_app(proc)
         desktop.stop()
         if portal:
             await portal.stop()
