@@ -55,11 +55,16 @@ pub fn forward(app: AppHandle, inbox: &Inbox) {
     let mut updates = inbox.subscribe();
     tauri::async_runtime::spawn(async move {
         loop {
-            let sent = match updates.next().await.map_err(|e| e.to_string()) {
-                Ok(update) => of_update(&update)
-                    .map_err(|e| e.to_string())
-                    .and_then(|(name, payload)| app.emit(name, payload).map_err(|e| e.to_string())),
-                Err(e) => Err(e),
+            let update = match updates.next().await {
+                Ok(update) => update,
+                Err(e) => {
+                    tracing::error!("inbox updates: {e}");
+                    continue;
+                }
+            };
+            let sent = match of_update(&update) {
+                Ok((name, payload)) => app.emit(name, payload),
+                Err(e) => Err(e.into()),
             };
             if let Err(e) = sent {
                 tracing::warn!("cannot push an inbox update to the UI: {e}");
