@@ -51,7 +51,10 @@ fn parse_args() -> Result<Options, String> {
             "--pin-popover" => options.pin_popover = true,
             "-h" | "--help" => return Err(String::new()),
             "-V" | "--version" => {
-                println!("converge-tray {}", env!("CARGO_PKG_VERSION"));
+                println!(
+                    "{}",
+                    build_info::version_line("converge-tray", env!("CARGO_PKG_VERSION"))
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown argument {other:?}")),

@@ -10,6 +10,10 @@ mkdir -p target/e2e
 rm -f target/e2e/*.log
 desktop() { xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "$venv/bin/python" "$@"; }
 status=0
+# The binaries under test are this checkout's, not a stale build.
+source tests/build_identity.sh
+reports_this_checkout "the app under test" "$("$app" --version)" || status=1
+reports_this_checkout "ctray beside it" "$("$(dirname "$app")/ctray" --version)" || status=1
 desktop tests/e2e/tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/no_tray_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/focus_e2e.py "$app" target/e2e || status=1

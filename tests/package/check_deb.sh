@@ -11,6 +11,8 @@ contents=$(dpkg-deb -c "$deb" | awk '{ $1=$2=$3=$4=$5=""; sub(/^ +/, ""); sub(/^
 check "the app is in /usr/bin" 'grep -qx /usr/bin/converge-tray <<<"$contents"'
 check "ctray is in /usr/bin, so hooks point at a path that survives upgrades" \
   'grep -qx /usr/bin/ctray <<<"$contents"'
+ctray_mode=$(dpkg-deb -c "$deb" | awk '$6 ~ /usr\/bin\/ctray$/ { print $1 }')
+check "ctray is executable by everyone ($ctray_mode)" '[ "$ctray_mode" = -rwxr-xr-x ]'
 check "a desktop entry for the launcher" \
   'grep -q "^/usr/share/applications/.*\.desktop$" <<<"$contents"'
 check "icons in the hicolor theme" \

@@ -6,14 +6,48 @@
 # then `apt remove` must leave nothing of the package in /usr and keep the person's data.
 # Needs root.
 # usage: tests/package/fresh_system.sh PREVIOUS.deb PACKAGE.deb
+#   DEBIAN_MIRROR=URL  the Debian mirror to make the root from; by default this machine's own
+#                      (its apt sources' bookworm main), else Debian's deb.debian.org
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source tests/build_identity.sh
 [ "$(id -u)" -eq 0 ] || { echo "FAIL fresh system: needs root (debootstrap, mount, chroot)"; exit 1; }
 previous=$(realpath "$1")
 deb=$(realpath "$2")
 version_of() { dpkg-deb -f "$1" Version; }
 cache="$HOME/.cache/converge-tray/debian-root"
-mirror="http://deb.debian.org/debian"
+# The mirror this machine's apt uses for Debian 12's main, from its sources (one-line .list
+# files or deb822 .sources), so the root comes from where this machine's packages come from.
+machine_mirror() {
+  python3 - <<'PY'
+import glob, re
+def stanzas():
+    for path in ["/etc/apt/sources.list", *sorted(glob.glob("/etc/apt/sources.list.d/*.list"))]:
+        try: lines = open(path).read().splitlines()
+        except OSError: continue
+        for line in lines:
+            line = re.sub(r"\[[^]]*\]", "", line.split("#")[0]).split()
+            if len(line) >= 4 and line[0] == "deb":
+                yield {"types": ["deb"], "uris": [line[1]], "suites": [line[2]], "components": line[3:]}
+    for path in sorted(glob.glob("/etc/apt/sources.list.d/*.sources")):
+        for block in open(path).read().split("\n\n"):
+            fields = {}
+            for line in block.splitlines():
+                if ":" in line and not line.startswith(("#", " ")):
+                    key, _, value = line.partition(":")
+                    fields[key.strip().lower()] = value.split()
+            if fields.get("enabled", ["yes"])[0].lower() == "no": continue
+            yield {k: fields.get(k, []) for k in ("types", "uris", "suites", "components")}
+for source in stanzas():
+    if "deb" in source["types"] and "bookworm" in source["suites"] and "main" in source["components"]:
+        print(source["uris"][0].rstrip("/")); break
+PY
+}
+mirror=${DEBIAN_MIRROR:-$(machine_mirror)}
+if [ -z "$mirror" ]; then
+  mirror="http://deb.debian.org/debian"
+  echo "fresh system: this machine's apt has no Debian 12 (bookworm) main source; using $mirror (set DEBIAN_MIRROR to choose)"
+fi
 # What the test itself needs in the root: a headless desktop, as the e2e tests have it.
 tools="xvfb xauth dbus dbus-x11 python3-dbus-next haskell-status-notifier-item-utils"
 mkdir -p "$cache"
@@ -28,7 +62,7 @@ in_root() { chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root 
   DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8 "$@"; }
 
 if [ ! -s "$cache/bookworm-minbase.tar" ]; then
-  echo "fresh system: making a Debian 12 root (debootstrap minbase; cached after this)"
+  echo "fresh system: making a Debian 12 root from $mirror (debootstrap minbase; cached after this)"
   debootstrap --variant=minbase bookworm "$root" "$mirror" >/dev/null
   mount --bind /proc "$root/proc"; mount --bind /sys "$root/sys"
   mount --bind /dev "$root/dev"; mount --bind /dev/pts "$root/dev/pts"
@@ -50,6 +84,8 @@ cp "$deb" "$root/tmp/converge-tray.deb"
 mkdir -p "$root/tmp/check/requests"
 cp tests/package/in_fresh_system.py tests/e2e/desktop.py tests/e2e/harness.py "$root/tmp/check/"
 
+# The commit the previous release was built from, for its binaries' --version.
+read -r _ previous_commit < <(grep -v '^#' tests/package/previous-release)
 status=0
 pass() { echo "PASS $1"; }
 fail() { echo "FAIL $1"; status=1; }
@@ -84,7 +120,7 @@ in_root useradd -m person
 chown "$(in_root id -u person)" "$requests"
 serve_requests &
 server=$!
-if in_root su person -c "cd /tmp/check && xvfb-run -a dbus-run-session -- python3 in_fresh_system.py $(version_of "$previous") $(version_of "$deb")" \
+if in_root su person -c "cd /tmp/check && xvfb-run -a dbus-run-session -- python3 in_fresh_system.py $(version_of "$previous") $(version_of "$deb") $previous_commit $expected_commit $expected_clean" \
     >/tmp/converge-fresh-run.log 2>&1; then
   grep -E '^(PASS|FAIL) ' /tmp/converge-fresh-run.log
 else

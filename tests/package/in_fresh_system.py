@@ -13,8 +13,11 @@ package installed: a person's life with the packages, from the previous release 
    denies it (from the notification), it restarts into the new program by itself.
 4. The autostart entry, run as a login would run it, starts the installed app.
 
+Each release's app and ctray must report, with --version, the commit it was built from: a
+package holding a stale build fails here.
+
 Run by tests/package/fresh_system.sh under `xvfb-run -a dbus-run-session`, with the two
-versions as arguments. Root's part (apt) is asked for through files in REQUESTS, which
+versions, the two commits and whether this checkout was clean as arguments. Root's part (apt) is asked for through files in REQUESTS, which
 fresh_system.sh serves with a fixed list of commands.
 """
 import asyncio
@@ -67,6 +70,17 @@ def ctray(*args, timeout=30) -> subprocess.CompletedProcess:
     return subprocess.run(["ctray", *args], capture_output=True, text=True, timeout=timeout)
 
 
+def reported_version(program: str) -> str:
+    done = subprocess.run([program, "--version"], capture_output=True, text=True, timeout=30)
+    return (done.stdout.strip() or done.stderr.strip()).splitlines()[0]
+
+
+def reports_commit(line: str, name: str, version: str, commit: str, clean: bool) -> bool:
+    """`NAME VERSION (commit HASH)`, and no uncommitted changes when the build had none."""
+    return (line.startswith(f"{name} {version} (commit {commit}")
+            and (not clean or "uncommitted changes" not in line))
+
+
 def audit_entries() -> int:
     verified = ctray("audit", "verify", "--json")
     return json.loads(verified.stdout)["entries"] if verified.returncode == 0 else -1
@@ -109,7 +123,8 @@ class Desk:
         return shown[-1] if shown else None
 
 
-async def main(old_version: str, new_version: str) -> int:
+async def main(old_version: str, new_version: str, old_commit: str, new_commit: str,
+               new_clean: bool) -> int:
     home = Path.home()
     run_dir = Path(tempfile.mkdtemp(prefix="converge-run-"))
     os.environ.update(XDG_RUNTIME_DIR=str(run_dir), RUST_LOG="info")
@@ -123,7 +138,17 @@ async def main(old_version: str, new_version: str) -> int:
     config = home / ".config/dev.converge.tray"
     autostart_dir = home / ".config/autostart"
     try:
-        # 1. The previous release.
+        # 1. The previous release, the very one built from its commit.
+        for program, name in [(APP, "converge-tray"), ("ctray", "ctray")]:
+            line = reported_version(program)
+            if old_version == "0.1.0":
+                # 0.1.0 came before --version: it refuses the option, which a later build
+                # would answer.
+                right = "unknown" in line and "(commit" not in line
+            else:
+                right = reports_commit(line, name, old_version, old_commit, clean=True)
+            run.check(f"the previous release's {name} is {old_version} from {old_commit[:12]}",
+                      right, line)
         old_app = subprocess.Popen([APP], stdout=log, stderr=subprocess.STDOUT)
         old_item = await desk.new_item()
         run.check(f"the previous release ({old_version}) runs and registers its tray item",
@@ -154,9 +179,11 @@ async def main(old_version: str, new_version: str) -> int:
         upgraded = await as_root("upgrade")
         run.check(f"apt upgrades {old_version} to {new_version} while the old app runs",
                   upgraded == 0)
-        version = ctray("--version").stdout.strip()
-        run.check(f"ctray on the PATH is now {new_version}", version == f"ctray {new_version}",
-                  version)
+        for program, name in [(APP, "converge-tray"), ("ctray", "ctray")]:
+            line = reported_version(program)
+            run.check(f"the installed {name} is {new_version} built from the commit under test "
+                      f"({new_commit[:12]})",
+                      reports_commit(line, name, new_version, new_commit, new_clean), line)
         launcher = next(Path("/usr/share/applications").glob("Converge*.desktop"))
         new_app = subprocess.Popen(desktop_exec(launcher), stdout=log,
                                    stderr=subprocess.STDOUT)
@@ -245,7 +272,7 @@ async def main(old_version: str, new_version: str) -> int:
 
 if __name__ == "__main__":
     try:
-        sys.exit(asyncio.run(main(sys.argv[1], sys.argv[2])))
+        sys.exit(asyncio.run(main(*sys.argv[1:5], new_clean=sys.argv[5] == "yes")))
     except Exception:
         log = Path.home() / "app.log"
         print(log.read_text()[-4000:] if log.exists() else "no app log", flush=True)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The previous release's .deb, for the upgrade test: built from its commit (named in
-# tests/package/previous-release) in a worktree beside the cache, with the same target
-# directory, so only the workspace's own crates are compiled again. Kept in the cache by
-# commit: later runs take it as it is. Prints the .deb's path on the last line.
+# tests/package/previous-release) in a worktree beside the cache, into a target directory of
+# its own. Never the checkout's: Cargo names a workspace crate's artifacts by name, version and
+# path inside the workspace, so the two commits' crates would share artifacts and one build
+# would link the other's. Kept in the cache by commit (the target directory is removed once the
+# .deb is made): later runs take it as it is. Prints the .deb's path on the last line.
 # usage: tests/package/previous_release.sh
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,9 +16,10 @@ if [ -s "$deb" ]; then
   echo "$deb"
   exit 0
 fi
-target="$(realpath -m "${CARGO_TARGET_DIR:-target}")"
-export CARGO_TARGET_DIR="$target"
 mkdir -p "$cache"
+target="$cache/target"
+rm -rf "$target"
+export CARGO_TARGET_DIR="$target"
 tree="$cache/src"
 git worktree remove --force "$tree" 2>/dev/null || rm -rf "$tree"
 git worktree prune
@@ -28,7 +31,7 @@ echo "previous release $version: building its packages from $commit" >&2
   scripts/package.sh >/dev/null
 )
 mv "$target/release/bundle/deb/"*"_${version}_"*.deb "$deb.tmp"
-rm -rf "$target/release/bundle"
 mv "$deb.tmp" "$deb"
+rm -rf "$target"
 git worktree remove --force "$tree"
 echo "$deb"

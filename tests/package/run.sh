@@ -8,7 +8,7 @@ cd "$(dirname "$0")/../.."
 bundle="${CARGO_TARGET_DIR:-target}/release/bundle"
 listing() { dpkg-deb -c "$1" | awk '{ print $1, $2, $3, $6, $7, $8 }'; }
 status=0
-# First, as it reuses the target directory's binaries' paths; cached after one build.
+# Built in a target directory of its own; cached after one build.
 previous=$(tests/package/previous_release.sh | tail -1)
 scripts/package.sh
 deb=$(ls "$bundle"/deb/*.deb)
@@ -36,6 +36,13 @@ if grep -qx /usr/bin/converge-tray <<<"$rpm_files" && grep -qx /usr/bin/ctray <<
 else
   echo "FAIL the .rpm holds the app and ctray in /usr/bin, the desktop entry and the icons"
   echo "$rpm_files"; status=1
+fi
+# --dump: path size mtime digest mode ...; ctray must stay a program a person can run.
+ctray_mode=$(rpm -qp --dump "$rpm" 2>/dev/null | awk '$1 == "/usr/bin/ctray" { print $5 }')
+if [ "$ctray_mode" = 0100755 ]; then
+  echo "PASS the .rpm's ctray is executable by everyone (mode $ctray_mode)"
+else
+  echo "FAIL the .rpm's ctray is executable by everyone (mode ${ctray_mode:-missing})"; status=1
 fi
 if grep -q "^libwebkit2gtk-4.1" <<<"$rpm_requires" && grep -q sqlite-libs <<<"$rpm_requires" \
     && grep -q libxdo <<<"$rpm_requires"; then

@@ -70,7 +70,10 @@ fn run(command: Command) -> Result<u8, ClientError> {
             Ok(0)
         }
         Command::Version => {
-            println!("ctray {}", env!("CARGO_PKG_VERSION"));
+            println!(
+                "{}",
+                build_info::version_line("ctray", env!("CARGO_PKG_VERSION"))
+            );
             Ok(0)
         }
         Command::Ask(ask) => {
