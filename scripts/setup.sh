@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Installs everything Converge Tray needs to build, run and test on Debian/Ubuntu:
-# system libraries (WebKitGTK, tray, build tools), the headless test desktop, npm packages.
+# Installs what Converge Tray needs on Debian/Ubuntu, skipping what is already there: to build
+# and run it, the system libraries (WebKitGTK, tray, build tools) and the npm packages; with
+# --tests, also the test toolchain (the headless test desktop, WebDriver, package tools, the
+# real agent programs).
+# usage: scripts/setup.sh [--tests]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tests=false
+case "${1:-}" in
+  --tests) tests=true ;;
+  "") ;;
+  *) echo "usage: scripts/setup.sh [--tests]" >&2; exit 2 ;;
+esac
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -13,6 +22,8 @@ PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev
   # The stores' SQLite: the system's library, not a copy compiled into the binary
   libsqlite3-dev
+)
+TEST_PACKAGES=(
   # A headless desktop for the end-to-end tests: X server, D-Bus session, tray host,
   # WebDriver for WebKitGTK, input events
   xvfb xauth dbus dbus-x11 xdotool webkit2gtk-driver haskell-status-notifier-item-utils
@@ -28,6 +39,7 @@ PACKAGES=(
   openbox x11-apps x11-utils
 )
 
+$tests && PACKAGES+=("${TEST_PACKAGES[@]}")
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -41,7 +53,14 @@ fi
 command -v cargo >/dev/null || { echo "setup: Rust is required (https://rustup.rs)"; exit 1; }
 command -v npm >/dev/null || { echo "setup: Node.js 20+ and npm are required"; exit 1; }
 
-npm ci --no-audit --no-fund --loglevel=error
+# npm ci only when the lock file changed since the last install (it starts from nothing).
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.converge-tray-lock 2>/dev/null)" != "$lock_sum" ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.converge-tray-lock
+fi
+
+$tests || { echo "setup: done (to build and run; scripts/setup.sh --tests adds the test tools)"; exit 0; }
 
 # End-to-end tests: a WebDriver server for Tauri apps, and a Python with dbus-next to act as
 # the desktop's tray host.

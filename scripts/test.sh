@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what is needed (scripts/setup.sh), then runs every check and test, fast ones
+# Installs what is needed (scripts/setup.sh --tests), then runs every check and test, fast ones
 # first: formatting, frontend type checks and unit tests, lints, Rust tests (with the
 # generated TypeScript bindings' drift check), the end-to-end scenarios. Prints each stage's time.
 set -euo pipefail
@@ -13,7 +13,7 @@ stage() {
   echo "<== $name: $((SECONDS - start))s"
 }
 
-stage "setup" ./scripts/setup.sh
+stage "setup" ./scripts/setup.sh --tests
 # Fast checks first, so a mistake they catch costs seconds, not a build.
 stage "rustfmt" cargo fmt --all -- --check
 stage "svelte-check" npm run check
