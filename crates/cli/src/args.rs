@@ -1,49 +1,54 @@
 //! Command-line arguments, parsed by hand: no parser dependency, for a small, fast binary.
+//! What each command takes is written once, in `help::TOPICS`; a mistake is answered with
+//! what was probably meant (`suggest`) and that command's usage.
 
-pub const USAGE: &str = "usage:
-  ctray ask TITLE [--details TEXT|-] [--agent NAME] [--action NAME]
-                  [--timeout 5m] [--on-timeout deny|fallback] [--key KEY] [--json]
-      waits for a person to decide in Converge Tray; exits 0 approved, 1 denied
-      (reason on stderr), 2 timed out, 3 app not running or not reachable. With --key
-      (unique per question), a lost connection is retried for 30 s and finds the same
-      request again, and asking again with the same key never makes a second card
-  ctray status TEXT [--agent NAME] [--state working|idle|done|error|waiting-for-input]
-  ctray agents [--json]
-  ctray pending [--json]
-  ctray audit verify [--json]
-      checks the audit log's hash chain (reads only); exits 0 intact, 1 broken
-  ctray jobs [--json]
-      the Converge jobs defined in the app's jobs.toml, then recent runs
-  ctray job start JOB_ID
-      starts a Converge job in the app; its gates wait for you in the tray
-  ctray hook claude|codex|qwen|copilot|cursor|opencode [--timeout 5m]
-             [--on-timeout fallback|deny] [--event NAME]
-      the hook program of Claude Code, Codex, Qwen Code, Copilot CLI, Cursor and
-      OpenCode (reads the hook's JSON on stdin; for Codex's notify, the JSON is the last
-      argument; --event names a Copilot event its input does not name); prints the
-      decision, or nothing
-  ctray install claude|codex|qwen|copilot|cursor|opencode [--timeout 5m]
-      adds ctray's hooks to ~/.claude/settings.json, ~/.codex/hooks.json and
-      ~/.codex/config.toml, ~/.qwen/settings.json, ~/.copilot/hooks/ctray.json or
-      ~/.cursor/hooks.json, or writes OpenCode's plugin ~/.config/opencode/plugin/ctray.js,
-      keeping a backup of each file it changes
-  ctray uninstall claude|codex|qwen|copilot|cursor|opencode
-      removes exactly what install added
-  ctray remote setup HOST [--write] [--config FILE] [--remote-home DIR]
-      the ~/.ssh/config lines that carry Converge Tray's socket to HOST on every ssh
-      connection, so ctray and agents' hooks there ask here (docs/remote.md); printed, or
-      added with a backup with --write. Asks HOST through ssh for its home directory
-  ctray remote remove HOST [--config FILE]
-      takes out what remote setup --write added, with a backup
-  ctray --version";
+use std::path::PathBuf;
 
-const HOOK_HOSTS: &str = "hook takes claude, codex, qwen, copilot, cursor or opencode";
+use protocol::limits::{MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
+
+use crate::durations::spoken;
+use crate::help::{self, Topic};
+use crate::hook::{HookOptions, Host, DEFAULT_TIMEOUT_MS};
+use crate::remote_setup::RemoteSetup;
+use crate::suggest::did_you_mean;
+
+/// The agents' names as `hook`, `install` and `uninstall` take them, likeliest first (for
+/// "did you mean"); `Host::parse` also takes the long forms.
+const AGENT_NAMES: &[&str] = &[
+    "claude",
+    "codex",
+    "qwen",
+    "copilot",
+    "cursor",
+    "opencode",
+    "claude-code",
+    "qwen-code",
+];
+const AGENTS_TAKEN: &str = "claude, codex, qwen, copilot, cursor or opencode";
+
+/// Options that take a value: the word after them is that value, whatever it looks like
+/// (`--details -h` is details, not a call for help).
+const VALUE_OPTIONS: &[&str] = &[
+    "--details",
+    "--agent",
+    "--action",
+    "--timeout",
+    "--on-timeout",
+    "--state",
+    "--event",
+    "--key",
+    "--config",
+    "--remote-home",
+];
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum Command {
-    Help,
+    /// The overview, or one command's page.
+    Help(Option<&'static str>),
     Version,
     Ask(Ask),
+    /// `status` with no text: how the app is.
+    AppStatus,
     Status(Status),
     Agents {
         json: bool,
@@ -75,11 +80,6 @@ pub enum Command {
     },
 }
 
-use std::path::PathBuf;
-
-use crate::hook::{HookOptions, Host, DEFAULT_TIMEOUT_MS};
-use crate::remote_setup::RemoteSetup;
-
 #[derive(Debug, PartialEq, Eq)]
 pub struct Ask {
     pub title: String,
@@ -100,81 +100,183 @@ pub struct Status {
     pub state: Option<String>,
 }
 
-pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+/// A mistake in the arguments: what is wrong, and what usage to show after it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct UsageError {
+    pub message: String,
+    pub usage: Usage,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Usage {
+    /// No command at all: the whole overview.
+    Overview,
+    /// An unknown command: the commands in a line.
+    Commands,
+    /// A mistake in this command: its own usage.
+    Of(&'static Topic),
+}
+
+impl UsageError {
+    fn new(message: impl Into<String>, usage: Usage) -> Self {
+        Self {
+            message: message.into(),
+            usage,
+        }
+    }
+
+    /// The usage to print after the message.
+    pub fn hint(&self) -> String {
+        match self.usage {
+            Usage::Overview => help::overview(),
+            Usage::Commands => help::commands(),
+            Usage::Of(topic) => topic.hint(),
+        }
+    }
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl PartialEq for Topic {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+    }
+}
+impl Eq for Topic {}
+
+impl std::fmt::Debug for Topic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Topic({})", self.name)
+    }
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageError> {
     let mut args = args.into_iter();
     let Some(command) = args.next() else {
-        return Err("no command".into());
+        return Err(UsageError::new("no command", Usage::Overview));
     };
+    let name = match command.as_str() {
+        "-h" | "--help" | "help" => {
+            return match (args.next(), args.next()) {
+                (None, _) => Ok(Command::Help(None)),
+                (Some(about), None) => {
+                    topic(canonical(&about)).map(|t| Command::Help(Some(t.name)))
+                }
+                (Some(_), Some(extra)) => Err(UsageError::new(
+                    format!("help takes one COMMAND, not also {extra:?}"),
+                    help::find("help").map_or(Usage::Commands, Usage::Of),
+                )),
+            };
+        }
+        other => canonical(other),
+    };
+    let topic = topic(name)?;
+    let fail = |message: String| UsageError::new(message, Usage::Of(topic));
     let mut positional = Vec::new();
-    let mut options: Vec<(String, Option<String>)> = Vec::new();
+    let mut options = Options::default();
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--json" | "--write" => options.push((arg, None)),
-            "--details" | "--agent" | "--action" | "--timeout" | "--on-timeout" | "--state"
-            | "--event" | "--key" | "--config" | "--remote-home" => {
-                let value = args.next().ok_or_else(|| format!("{arg} needs a value"))?;
-                options.push((arg, Some(value)));
+            "-h" | "--help" => return Ok(Command::Help(Some(topic.name))),
+            flag if flag.starts_with("--") => {
+                if !topic.option_names().contains(&flag) {
+                    return Err(fail(if known_anywhere(flag) {
+                        format!("{flag} does not apply to {}", topic.name)
+                    } else {
+                        format!(
+                            "unknown option {flag}{}",
+                            did_you_mean(flag, &topic.option_names())
+                        )
+                    }));
+                }
+                if options.has(flag) {
+                    return Err(fail(format!("{flag} is given more than once")));
+                }
+                let value = if VALUE_OPTIONS.contains(&flag) {
+                    Some(
+                        args.next()
+                            .ok_or_else(|| fail(format!("{flag} needs a value")))?,
+                    )
+                } else {
+                    None
+                };
+                options.0.push((arg, value));
             }
-            flag if flag.starts_with("--") => return Err(format!("unknown option {flag}")),
             _ => positional.push(arg),
         }
     }
-    let mut take = |name: &str| -> Option<String> {
-        let index = options.iter().position(|(n, _)| n == name)?;
-        Some(options.remove(index).1.unwrap_or_default())
-    };
-    let json = take("--json").is_some();
-    let command = match command.as_str() {
-        "-h" | "--help" | "help" => Command::Help,
-        "-V" | "--version" | "version" => Command::Version,
+    let json = options.take("--json").is_some();
+    let command = match topic.name {
+        "help" => unreachable!("help is answered above"),
+        // `ctray --version` has always ignored what follows it.
+        "version" => Command::Version,
         "ask" => {
             let [title] = positional.as_slice() else {
-                return Err("ask takes one TITLE (quote it)".into());
+                return Err(fail("ask takes one TITLE (quote it)".into()));
             };
-            let timeout_ms = take("--timeout").map(|t| parse_duration(&t)).transpose()?;
-            let on_timeout = take("--on-timeout");
+            let timeout_ms = options
+                .take("--timeout")
+                .map(|t| parse_timeout(&t))
+                .transpose()
+                .map_err(fail)?;
+            let on_timeout = options.take("--on-timeout");
             if let Some(value) = &on_timeout {
                 if value != "deny" && value != "fallback" {
-                    return Err(format!("--on-timeout is deny or fallback, not {value:?}"));
+                    return Err(fail(format!(
+                        "--on-timeout is deny or fallback, not {value:?}"
+                    )));
                 }
             }
             Command::Ask(Ask {
                 title: title.clone(),
-                details: take("--details"),
-                agent: take("--agent"),
-                action: take("--action").unwrap_or_else(|| "ask".into()),
+                details: options.take("--details"),
+                agent: options.take("--agent"),
+                action: options.take("--action").unwrap_or_else(|| "ask".into()),
                 timeout_ms,
                 on_timeout,
-                key: take("--key"),
+                key: options.take("--key"),
                 json,
             })
         }
-        "status" => {
-            let [text] = positional.as_slice() else {
-                return Err("status takes one TEXT (quote it)".into());
-            };
-            Command::Status(Status {
+        "status" => match positional.as_slice() {
+            [] if options.0.is_empty() => Command::AppStatus,
+            [] => {
+                return Err(fail(
+                    "--agent and --state go with a TEXT (ctray status TEXT --state working); \
+                     with nothing, status tells how the app is"
+                        .into(),
+                ))
+            }
+            [text] => Command::Status(Status {
                 text: text.clone(),
-                agent: take("--agent"),
-                state: take("--state"),
-            })
-        }
+                agent: options.take("--agent"),
+                state: options.take("--state"),
+            }),
+            _ => return Err(fail("status takes one TEXT (quote it)".into())),
+        },
         "hook" => {
             let (host, notify_payload) = match positional.as_slice() {
                 [host] => (host, None),
                 [host, payload] => (host, Some(payload.clone())),
-                _ => return Err(HOOK_HOSTS.into()),
+                _ => return Err(fail(format!("hook takes {AGENTS_TAKEN}"))),
             };
-            let host = Host::parse(host).ok_or(HOOK_HOSTS)?;
-            let timeout_ms = take("--timeout")
-                .map(|t| parse_duration(&t))
-                .transpose()?
+            let host = agent(host, topic)?;
+            let timeout_ms = options
+                .take("--timeout")
+                .map(|t| parse_timeout(&t))
+                .transpose()
+                .map_err(fail)?
                 .unwrap_or(DEFAULT_TIMEOUT_MS);
-            let on_timeout_deny = match take("--on-timeout").as_deref() {
+            let on_timeout_deny = match options.take("--on-timeout").as_deref() {
                 None | Some("fallback") => false,
                 Some("deny") => true,
                 Some(other) => {
-                    return Err(format!("--on-timeout is deny or fallback, not {other:?}"))
+                    return Err(fail(format!(
+                        "--on-timeout is deny or fallback, not {other:?}"
+                    )))
                 }
             };
             Command::Hook(HookOptions {
@@ -182,24 +284,22 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
                 timeout_ms,
                 on_timeout_deny,
                 notify_payload,
-                event: take("--event"),
+                event: options.take("--event"),
             })
         }
         "install" | "uninstall" => {
             let [host] = positional.as_slice() else {
-                return Err(format!(
-                    "{command} takes claude, codex, qwen, copilot, cursor or opencode"
-                ));
+                return Err(fail(format!("{} takes {AGENTS_TAKEN}", topic.name)));
             };
-            let host = Host::parse(host).ok_or(format!(
-                "{command} takes claude, codex, qwen, copilot, cursor or opencode"
-            ))?;
-            if command == "uninstall" {
+            let host = agent(host, topic)?;
+            if topic.name == "uninstall" {
                 Command::Uninstall { host }
             } else {
-                let timeout_ms = take("--timeout")
-                    .map(|t| parse_duration(&t))
-                    .transpose()?
+                let timeout_ms = options
+                    .take("--timeout")
+                    .map(|t| parse_timeout(&t))
+                    .transpose()
+                    .map_err(fail)?
                     .unwrap_or(DEFAULT_TIMEOUT_MS);
                 Command::Install { host, timeout_ms }
             }
@@ -209,33 +309,143 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             [verb, job_id] if verb == "start" => Command::StartJob {
                 job_id: job_id.clone(),
             },
-            _ => return Err("job takes: start JOB_ID".into()),
+            [verb, ..] if verb != "start" => {
+                return Err(fail(sub_command_error("job", verb, &["start"])))
+            }
+            _ => return Err(fail("job takes: start JOB_ID".into())),
         },
         "remote" => match positional.as_slice() {
             [verb, host] if verb == "setup" => Command::RemoteSetup(RemoteSetup {
                 host: host.clone(),
-                write: take("--write").is_some(),
-                config: take("--config").map(PathBuf::from),
-                remote_home: take("--remote-home"),
+                write: options.take("--write").is_some(),
+                config: options.take("--config").map(PathBuf::from),
+                remote_home: options.take("--remote-home"),
             }),
-            [verb, host] if verb == "remove" => Command::RemoteRemove {
-                host: host.clone(),
-                config: take("--config").map(PathBuf::from),
-            },
-            _ => return Err("remote takes: setup HOST, or remove HOST".into()),
+            [verb, host] if verb == "remove" => {
+                if let Some(only_for_setup) = ["--write", "--remote-home"]
+                    .into_iter()
+                    .find(|o| options.has(o))
+                {
+                    return Err(fail(format!(
+                        "{only_for_setup} does not apply to remote remove"
+                    )));
+                }
+                Command::RemoteRemove {
+                    host: host.clone(),
+                    config: options.take("--config").map(PathBuf::from),
+                }
+            }
+            [verb, ..] if verb != "setup" && verb != "remove" => {
+                return Err(fail(sub_command_error(
+                    "remote",
+                    verb,
+                    &["setup", "remove"],
+                )))
+            }
+            _ => return Err(fail("remote takes: setup HOST, or remove HOST".into())),
         },
-        "agents" if positional.is_empty() => Command::Agents { json },
-        "pending" if positional.is_empty() => Command::Pending { json },
+        "agents" | "pending" | "jobs" if !positional.is_empty() => {
+            return Err(fail(format!(
+                "{} takes no argument, not {:?}",
+                topic.name, positional[0]
+            )))
+        }
+        "agents" => Command::Agents { json },
+        "pending" => Command::Pending { json },
         "audit" => match positional.as_slice() {
             [verb] if verb == "verify" => Command::VerifyAudit { json },
-            _ => return Err("audit takes: verify".into()),
+            [verb] => return Err(fail(sub_command_error("audit", verb, &["verify"]))),
+            _ => return Err(fail("audit takes: verify".into())),
         },
-        other => return Err(format!("unknown command or arguments: {other}")),
+        other => unreachable!("{other} is in help::TOPICS but not parsed"),
     };
-    if let Some((name, _)) = options.first() {
-        return Err(format!("{name} does not apply to {command:?}"));
-    }
     Ok(command)
+}
+
+/// The options given, each with its value if it takes one.
+#[derive(Default)]
+struct Options(Vec<(String, Option<String>)>);
+
+impl Options {
+    fn has(&self, name: &str) -> bool {
+        self.0.iter().any(|(n, _)| n == name)
+    }
+
+    /// The option's value (empty for a flag), if it was given.
+    fn take(&mut self, name: &str) -> Option<String> {
+        let index = self.0.iter().position(|(n, _)| n == name)?;
+        Some(self.0.remove(index).1.unwrap_or_default())
+    }
+}
+
+/// A command's name for its other spellings (`--version`).
+fn canonical(name: &str) -> &str {
+    match name {
+        "-V" | "--version" => "version",
+        other => other,
+    }
+}
+
+/// The help topic of a command as typed, or why there is none (with what was meant).
+fn topic(name: &str) -> Result<&'static Topic, UsageError> {
+    help::find(name).ok_or_else(|| {
+        UsageError::new(
+            format!(
+                "unknown command {name:?}{}",
+                did_you_mean(name, &help::command_names())
+            ),
+            Usage::Commands,
+        )
+    })
+}
+
+fn agent(name: &str, topic: &'static Topic) -> Result<Host, UsageError> {
+    Host::parse(name).ok_or_else(|| {
+        UsageError::new(
+            format!(
+                "unknown agent {name:?}{}; {} takes {AGENTS_TAKEN}",
+                did_you_mean(name, AGENT_NAMES),
+                topic.name
+            ),
+            Usage::Of(topic),
+        )
+    })
+}
+
+fn sub_command_error(command: &str, typed: &str, verbs: &[&str]) -> String {
+    format!(
+        "{command} has no {typed:?}{}; it takes {}",
+        did_you_mean(typed, verbs),
+        verbs.join(" or ")
+    )
+}
+
+/// An option some command takes, if not this one.
+fn known_anywhere(flag: &str) -> bool {
+    help::TOPICS
+        .iter()
+        .any(|topic| topic.option_names().contains(&flag))
+}
+
+/// A `--timeout` the app accepts: a duration (`parse_duration`) from 1 s to 7 days, said
+/// in those words when it is not, before anything is asked or written (a hook installed
+/// with a timeout the app refuses would never bring a question to the tray).
+pub fn parse_timeout(text: &str) -> Result<i64, String> {
+    let ms = parse_duration(text)?;
+    if ms < MIN_TIMEOUT_MS {
+        return Err(format!(
+            "invalid timeout {text}: the shortest is {}",
+            spoken(MIN_TIMEOUT_MS)
+        ));
+    }
+    if ms > MAX_TIMEOUT_MS {
+        return Err(format!(
+            "invalid timeout {text} ({}): a request waits at most {}",
+            spoken(ms),
+            spoken(MAX_TIMEOUT_MS)
+        ));
+    }
+    Ok(ms)
 }
 
 /// `90`, `90s`, `5m`, `2h`, `1d` → milliseconds.
@@ -253,7 +463,9 @@ pub fn parse_duration(text: &str) -> Result<i64, String> {
         "d" => 86_400,
         _ => return Err(bad()),
     };
-    Ok(number * seconds * 1000)
+    number
+        .checked_mul(seconds * 1000)
+        .ok_or_else(|| format!("{text:?} is longer than ctray can count"))
 }
 
 #[cfg(test)]
@@ -261,7 +473,7 @@ mod tests {
     use super::*;
 
     fn parse_str(line: &str) -> Result<Command, String> {
-        parse(line.split_whitespace().map(String::from))
+        parse(line.split_whitespace().map(String::from)).map_err(|e| e.message)
     }
 
     #[test]
@@ -370,6 +582,98 @@ mod tests {
             parse_str("jobs --json").unwrap(),
             Command::Jobs { json: true }
         );
+    }
+
+    #[test]
+    fn help_for_every_command_in_every_spelling() {
+        assert_eq!(parse_str("help").unwrap(), Command::Help(None));
+        assert_eq!(parse_str("--help").unwrap(), Command::Help(None));
+        assert_eq!(parse_str("-h").unwrap(), Command::Help(None));
+        assert_eq!(parse_str("help ask").unwrap(), Command::Help(Some("ask")));
+        assert_eq!(parse_str("ask -h").unwrap(), Command::Help(Some("ask")));
+        assert_eq!(
+            parse_str("install claude --help").unwrap(),
+            Command::Help(Some("install"))
+        );
+        assert_eq!(
+            parse_str("remote setup --help").unwrap(),
+            Command::Help(Some("remote"))
+        );
+        assert_eq!(
+            parse_str("help --version").unwrap(),
+            Command::Help(Some("version"))
+        );
+        // An option's value is never taken for a call for help.
+        let Command::Ask(ask) = parse_str("ask t --details -h").unwrap() else {
+            panic!()
+        };
+        assert_eq!(ask.details.as_deref(), Some("-h"));
+        assert!(parse_str("help ask status").is_err());
+    }
+
+    #[test]
+    fn status_with_no_text_is_the_apps_status() {
+        assert_eq!(parse_str("status").unwrap(), Command::AppStatus);
+        assert!(matches!(
+            parse_str("status compiling --state working").unwrap(),
+            Command::Status(Status { ref text, .. }) if text == "compiling"
+        ));
+        assert!(parse_str("status --state working")
+            .unwrap_err()
+            .contains("go with a TEXT"));
+        assert!(parse_str("status --json")
+            .unwrap_err()
+            .contains("does not apply to status"));
+    }
+
+    #[test]
+    fn says_what_was_probably_meant() {
+        let error = parse(["pendng".to_owned()]).unwrap_err();
+        assert_eq!(
+            error.message,
+            "unknown command \"pendng\" (did you mean pending?)"
+        );
+        assert_eq!(error.usage, Usage::Commands);
+        let error = parse(["install", "claud"].map(String::from)).unwrap_err();
+        assert!(error.message.contains("(did you mean claude?)"));
+        assert_eq!(error.usage, Usage::Of(help::find("install").unwrap()));
+        assert!(parse_str("hook qwne")
+            .unwrap_err()
+            .contains("(did you mean qwen?)"));
+        assert!(parse_str("ask t --detials x")
+            .unwrap_err()
+            .contains("(did you mean --details?)"));
+        assert!(parse_str("remote setpu devbox")
+            .unwrap_err()
+            .contains("(did you mean setup?)"));
+        assert!(parse_str("job strat x")
+            .unwrap_err()
+            .contains("(did you mean start?)"));
+        assert!(parse_str("ask t --agent a --agent b")
+            .unwrap_err()
+            .contains("more than once"));
+        assert_eq!(
+            parse(Vec::<String>::new()).unwrap_err().usage,
+            Usage::Overview
+        );
+    }
+
+    #[test]
+    fn timeouts_the_app_refuses_are_said_in_days_and_seconds() {
+        assert_eq!(parse_timeout("7d"), Ok(7 * 86_400_000));
+        assert_eq!(parse_timeout("1s"), Ok(1000));
+        assert_eq!(
+            parse_timeout("8d").unwrap_err(),
+            "invalid timeout 8d (8 days): a request waits at most 7 days"
+        );
+        assert_eq!(
+            parse_timeout("0").unwrap_err(),
+            "invalid timeout 0: the shortest is 1 s"
+        );
+        assert!(parse_timeout("99999999999999999d")
+            .unwrap_err()
+            .contains("longer than"));
+        assert!(parse_str("install claude --timeout 30d").is_err());
     }
 
     #[test]

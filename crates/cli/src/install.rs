@@ -1,11 +1,14 @@
 //! `ctray install|uninstall claude|codex`: adds ctray's hooks to the agent's own settings
-//! and takes them out again, touching nothing else. Every file is backed up before it
-//! changes, and written atomically.
+//! and takes them out again, touching nothing else. A file is backed up before the first
+//! install changes it (one backup per file: `backup`), and written atomically; uninstall
+//! gives back that backup's very bytes when nothing else in the file changed since.
 
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Map, Value};
 
+use crate::backup::{backups_of, replace_file, Backup};
+use crate::durations::spoken;
 use crate::hook::Host;
 
 /// How much longer the host waits for the hook than the person has to decide: the hook
@@ -151,7 +154,7 @@ fn install_groups(
     paths: &Paths,
 ) -> Result<Vec<String>, String> {
     let mut settings = read_json(&paths.hooks)?;
-    remove_ours(&mut settings, host);
+    let reinstall = remove_ours(&mut settings, host) > 0;
     let hooks = settings
         .as_object_mut()
         .ok_or_else(|| format!("{} is not a JSON object", paths.hooks.display()))?
@@ -181,7 +184,7 @@ fn install_groups(
         // Appended after the user's own groups: Codex keys its trust by position.
         groups.push(json!({ "hooks": [handler] }));
     }
-    let mut said = write_json(&paths.hooks, &settings)?;
+    let mut said = write_json(&paths.hooks, &settings, install_backup(reinstall))?;
     said.extend(what_answers(host, events, ask_secs, paths));
     if host == Host::Claude {
         said.push(
@@ -206,6 +209,16 @@ fn install_groups(
     Ok(said)
 }
 
+/// The backup an install makes: none if the file already holds ctray's hooks (it is not
+/// the person's original any more), else one if the file has none yet.
+fn install_backup(reinstall: bool) -> Backup {
+    if reinstall {
+        Backup::Never
+    } else {
+        Backup::FirstOnly
+    }
+}
+
 /// What an install tells the user about the hooks it wrote.
 fn what_answers(host: Host, events: &[&str], ask_secs: i64, paths: &Paths) -> [String; 2] {
     [
@@ -216,8 +229,8 @@ fn what_answers(host: Host, events: &[&str], ask_secs: i64, paths: &Paths) -> [S
             host.label()
         ),
         format!(
-            "Approvals wait {ask_secs} s for you in Converge Tray; then {} asks in its own \
-             prompt.",
+            "Approvals wait {} for you in Converge Tray; then {} asks in its own prompt.",
+            spoken(ask_secs * 1000),
             host.label()
         ),
     ]
@@ -234,7 +247,7 @@ fn install_handler_lists(
     paths: &Paths,
 ) -> Result<Vec<String>, String> {
     let mut file = read_json(&paths.hooks)?;
-    remove_ours_from_lists(&mut file, host);
+    let reinstall = remove_ours_from_lists(&mut file, host) > 0;
     let object = file
         .as_object_mut()
         .ok_or_else(|| format!("{} is not a JSON object", paths.hooks.display()))?;
@@ -271,7 +284,7 @@ fn install_handler_lists(
             .ok_or_else(|| format!("hooks.{event} in {} is not a list", paths.hooks.display()))?
             .push(handler);
     }
-    let mut said = write_json(&paths.hooks, &file)?;
+    let mut said = write_json(&paths.hooks, &file, install_backup(reinstall))?;
     said.extend(what_answers(host, events, ask_secs, paths));
     if host == Host::Cursor {
         said.push(
@@ -296,29 +309,46 @@ fn install_opencode_plugin(
     let plugin = OPENCODE_PLUGIN
         .replace("__CTRAY__", &literal(ctray.display().to_string()))
         .replace("__ASK_TIMEOUT__", &literal(format!("{ask_secs}s")));
-    let mut said = replace_file(&paths.hooks, &plugin)?;
+    let mut said = replace_file(
+        &paths.hooks,
+        &plugin,
+        install_backup(is_our_plugin(&paths.hooks)),
+    )?;
     said.push(format!(
         "{}: OpenCode asks Converge Tray about its permission prompts",
         paths.hooks.display()
     ));
     said.push(format!(
-        "Approvals wait {ask_secs} s for you in Converge Tray, while OpenCode shows its own \
+        "Approvals wait {} for you in Converge Tray, while OpenCode shows its own \
          prompt too: the first answer counts. OpenCode asks only where its config says \"ask\" \
          (its default for shell commands is to allow them): set \"permission\": {{\"bash\": \
          \"ask\"}} in opencode.json. `opencode run` refuses such prompts by itself; its TUI \
-         brings them here."
+         brings them here.",
+        spoken(ask_secs * 1000)
     ));
     Ok(said)
 }
 
+fn is_our_plugin(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| text.starts_with(OPENCODE_PLUGIN_FIRST_LINE))
+}
+
+/// Removes the plugin, or gives back the file of the person's own that install replaced.
 fn uninstall_opencode_plugin(paths: &Paths) -> Result<Vec<String>, String> {
-    let ours = std::fs::read_to_string(&paths.hooks)
-        .is_ok_and(|text| text.starts_with(OPENCODE_PLUGIN_FIRST_LINE));
-    if !ours {
+    if !is_our_plugin(&paths.hooks) {
         return Ok(vec![format!(
             "nothing of ctray's in {}",
             paths.hooks.display()
         )]);
+    }
+    let theirs = backups_of(&paths.hooks).into_iter().find_map(|backup| {
+        let text = std::fs::read_to_string(&backup).ok()?;
+        (!text.starts_with(OPENCODE_PLUGIN_FIRST_LINE)).then_some((backup, text))
+    });
+    if let Some((backup, text)) = theirs {
+        let mut said = replace_file(&paths.hooks, &text, Backup::Never)?;
+        said.push(restored(&paths.hooks, &backup));
+        return Ok(said);
     }
     std::fs::remove_file(&paths.hooks)
         .map_err(|e| format!("cannot remove {}: {e}", paths.hooks.display()))?;
@@ -342,6 +372,9 @@ fn uninstall_handler_lists(host: Host, paths: &Paths) -> Result<Vec<String>, Str
             paths.hooks.display()
         )]);
     }
+    if let Some(said) = restore_original(&paths.hooks, &file)? {
+        return Ok(said);
+    }
     let only_ours = file
         .as_object()
         .is_some_and(|object| object.keys().all(|key| key == "version"));
@@ -350,12 +383,54 @@ fn uninstall_handler_lists(host: Host, paths: &Paths) -> Result<Vec<String>, Str
             .map_err(|e| format!("cannot remove {}: {e}", paths.hooks.display()))?;
         return Ok(vec![format!("removed {}", paths.hooks.display())]);
     }
-    let mut said = write_json(&paths.hooks, &file)?;
+    let mut said = write_json(&paths.hooks, &file, Backup::Never)?;
     said.push(format!(
         "{}: removed {removed} ctray hook(s)",
         paths.hooks.display()
     ));
     Ok(said)
+}
+
+/// After ctray's hooks are taken out of a JSON file (`left`): if that leaves what the
+/// file's backup holds (the person changed nothing else since the install), the backup's
+/// own bytes go back, their formatting, key order and all. `None` when no backup matches.
+fn restore_original(path: &Path, left: &Value) -> Result<Option<Vec<String>>, String> {
+    let mut left = left.clone();
+    drop_emptied_events(&mut left);
+    // Newest first: a backup from an older ctray made at a later change is closer to now.
+    for backup in backups_of(path).into_iter().rev() {
+        let Ok(text) = std::fs::read_to_string(&backup) else {
+            continue;
+        };
+        // An empty file reads as `{}`, as at install (`read_json`).
+        let parsed = match text.trim() {
+            "" => Ok(json!({})),
+            _ => serde_json::from_str::<Value>(&text),
+        };
+        let Ok(mut original) = parsed else {
+            continue;
+        };
+        drop_emptied_events(&mut original);
+        // A `version` the install added to a file that had none (Cursor's, Copilot's).
+        let mut compared = left.clone();
+        if original.get("version").is_none() {
+            compared.as_object_mut().map(|o| o.remove("version"));
+        }
+        if original == compared {
+            let mut said = replace_file(path, &text, Backup::Never)?;
+            said.push(restored(path, &backup));
+            return Ok(Some(said));
+        }
+    }
+    Ok(None)
+}
+
+fn restored(path: &Path, backup: &Path) -> String {
+    format!(
+        "{}: restored as it was before ctray, from {}",
+        path.display(),
+        backup.display()
+    )
 }
 
 /// Like `remove_ours`, for a file whose events list handlers directly (Copilot CLI,
@@ -416,7 +491,10 @@ fn uninstall_groups(host: Host, paths: &Paths) -> Result<Vec<String>, String> {
         trusted = trust_keys(&settings, host, &paths.hooks);
         let removed = remove_ours(&mut settings, host);
         if removed > 0 {
-            said.extend(write_json(&paths.hooks, &settings)?);
+            match restore_original(&paths.hooks, &settings)? {
+                Some(restoring) => said.extend(restoring),
+                None => said.extend(write_json(&paths.hooks, &settings, Backup::Never)?),
+            }
             said.push(format!(
                 "{}: removed {removed} ctray hook(s)",
                 paths.hooks.display()
@@ -564,7 +642,7 @@ fn remove_trust(config: &Path, keys: &[String]) -> Result<Vec<String>, String> {
     while kept.ends_with("\n\n") && !text.ends_with("\n\n") {
         kept.pop();
     }
-    let mut said = replace_file(config, &kept)?;
+    let mut said = replace_file(config, &kept, Backup::Never)?;
     said.push(format!(
         "{}: removed Codex's trust in ctray's {removed} hook(s)",
         config.display()
@@ -614,63 +692,10 @@ fn read_json(path: &Path) -> Result<Value, String> {
     }
 }
 
-fn write_json(path: &Path, value: &Value) -> Result<Vec<String>, String> {
+fn write_json(path: &Path, value: &Value, backup: Backup) -> Result<Vec<String>, String> {
     let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
     text.push('\n');
-    replace_file(path, &text)
-}
-
-/// Writes `text` to `path` unless it already holds it: the old file is copied aside first,
-/// the new one is renamed into place. Returns a line naming the backup, if one was made.
-pub(crate) fn replace_file(path: &Path, text: &str) -> Result<Vec<String>, String> {
-    let old = match std::fs::read(path) {
-        Ok(old) => Some(old),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    };
-    if old.as_deref() == Some(text.as_bytes()) {
-        return Ok(Vec::new());
-    }
-    let fail = |what: &str, e: std::io::Error| format!("cannot {what} {}: {e}", path.display());
-    let mut said = Vec::new();
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| fail("create the folder of", e))?;
-    }
-    if let Some(old) = &old {
-        let backup = backup_path(path);
-        std::fs::write(&backup, old).map_err(|e| fail("back up", e))?;
-        // A backup is as private as what it copies (~/.ssh/config, a settings file).
-        if let Ok(metadata) = std::fs::metadata(path) {
-            let _ = std::fs::set_permissions(&backup, metadata.permissions());
-        }
-        said.push(format!("backup: {}", backup.display()));
-    }
-    let temporary = path.with_extension("ctray-tmp");
-    std::fs::write(&temporary, text).map_err(|e| fail("write next to", e))?;
-    if let Ok(metadata) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(&temporary, metadata.permissions());
-    }
-    std::fs::rename(&temporary, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        fail("replace", e)
-    })?;
-    Ok(said)
-}
-
-/// `settings.json` → `settings.json.before-ctray-<unix seconds>` (never overwriting one).
-fn backup_path(path: &Path) -> PathBuf {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let mut candidate = path.with_file_name(format!("{name}.before-ctray-{now}"));
-    let mut n = 1;
-    while candidate.exists() {
-        candidate = path.with_file_name(format!("{name}.before-ctray-{now}-{n}"));
-        n += 1;
-    }
-    candidate
+    replace_file(path, &text, backup)
 }
 
 /// Codex's `notify`: one top-level key, one program. Ours goes first in the file (top-level
@@ -688,6 +713,14 @@ fn add_notify(config: &Path, program: &str) -> Result<Vec<String>, String> {
             config.display()
         )]);
     }
+    // ctray's own notify from an earlier install, run from elsewhere (ctray moved out of
+    // a build directory): it now runs this ctray.
+    if let Some(earlier) = text.lines().find(|l| is_our_notify(l)) {
+        let moved = text.replacen(earlier, &line, 1);
+        let mut said = replace_file(config, &moved, Backup::Never)?;
+        said.push(format!("{}: notify runs this ctray now", config.display()));
+        return Ok(said);
+    }
     if let Some(existing) = top_level_notify(&text) {
         return Ok(vec![format!(
             "{}: left your notify program as it is ({existing}); Codex runs only one, and ctray \
@@ -695,7 +728,11 @@ fn add_notify(config: &Path, program: &str) -> Result<Vec<String>, String> {
             config.display()
         )]);
     }
-    let mut said = replace_file(config, &format!("{NOTIFY_MARKER}\n{line}\n{text}"))?;
+    let mut said = replace_file(
+        config,
+        &format!("{NOTIFY_MARKER}\n{line}\n{text}"),
+        Backup::FirstOnly,
+    )?;
     said.push(format!(
         "{}: notify runs ctray at the end of each turn",
         config.display()
@@ -707,12 +744,7 @@ fn remove_notify(config: &Path) -> Result<Vec<String>, String> {
     let Ok(text) = std::fs::read_to_string(config) else {
         return Ok(Vec::new());
     };
-    let ours = |line: &str| {
-        line == NOTIFY_MARKER
-            || (line.starts_with("notify = [")
-                && line.contains("\"hook\", \"codex\"]")
-                && line.contains("ctray\""))
-    };
+    let ours = |line: &str| line == NOTIFY_MARKER || is_our_notify(line);
     if !text.lines().any(ours) {
         return Ok(Vec::new());
     }
@@ -720,9 +752,16 @@ fn remove_notify(config: &Path) -> Result<Vec<String>, String> {
         .split_inclusive('\n')
         .filter(|line| !ours(line.trim_end_matches('\n')))
         .collect();
-    let mut said = replace_file(config, &kept)?;
+    let mut said = replace_file(config, &kept, Backup::Never)?;
     said.push(format!("{}: removed ctray's notify", config.display()));
     Ok(said)
+}
+
+/// The `notify = […/ctray", "hook", "codex"]` line an install wrote, wherever ctray was.
+fn is_our_notify(line: &str) -> bool {
+    line.starts_with("notify = [")
+        && line.contains("\"hook\", \"codex\"]")
+        && line.contains("ctray\"")
 }
 
 /// The value of a top-level `notify = …` line, if there is one before the first table.

@@ -1,16 +1,26 @@
 //! `ctray`: the command-line client of Converge Tray's local API (docs/protocol.md), for
 //! scripts. Blocking std I/O and no async runtime, so it starts in milliseconds.
 
+mod app_status;
 mod args;
+mod asking;
+mod backup;
+mod build_dir;
+mod durations;
+mod help;
 mod hook;
 mod install;
+mod interrupt;
+mod listing;
 mod remember;
 mod remote_setup;
+mod suggest;
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 
-use args::{Command, USAGE};
+use args::Command;
+use asking::{Asked, Withdrawal};
 use protocol::client::{Client, ClientError};
 use protocol::model::{AgentKind, ApprovalRequest, Outcome};
 use protocol::rpc::{code, AgentParams, AskParams, RpcError};
@@ -23,20 +33,27 @@ const DENIED: u8 = 1;
 const TIMED_OUT: u8 = 2;
 const UNAVAILABLE: u8 = 3;
 const USAGE_ERROR: u8 = 64;
+/// 128 + SIGINT, as a shell reports a program Ctrl-C ended.
+const INTERRUPTED: u8 = 130;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let as_hook = args.first().is_some_and(|command| command == "hook");
+    // An agent runs its hook with the JSON on a pipe (Codex's notify: as an argument); a
+    // person trying `ctray hook claud` in a terminal is told what is wrong instead.
+    let person_at_terminal =
+        std::io::stdin().is_terminal() && !args.iter().any(|arg| arg.starts_with('{'));
     let command = match args::parse(args) {
         Ok(command) => command,
-        Err(problem) if as_hook => {
+        // A hook never fails its agent (docs/integrations.md): nothing, exit 0.
+        Err(problem) if as_hook && !person_at_terminal => {
             if std::env::var_os("CTRAY_DEBUG").is_some() {
                 eprintln!("ctray hook: {problem}");
             }
             return ExitCode::SUCCESS;
         }
         Err(problem) => {
-            eprintln!("ctray: {problem}\n\n{USAGE}");
+            eprintln!("ctray: {problem}\n\n{}", problem.hint());
             return ExitCode::from(USAGE_ERROR);
         }
     };
@@ -65,8 +82,11 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<u8, ClientError> {
     match command {
-        Command::Help => {
-            println!("{USAGE}");
+        Command::Help(topic) => {
+            match topic.and_then(help::find) {
+                Some(topic) => println!("{}", topic.page()),
+                None => println!("{}", help::overview()),
+            }
             Ok(0)
         }
         Command::Version => {
@@ -99,11 +119,15 @@ fn run(command: Command) -> Result<u8, ClientError> {
                 idempotency_key: ask.key,
                 ..AskParams::new(&agent_id, &ask.title)
             };
-            let request = match ask_through_lost_connections(&params)? {
+            let request = match asking::ask(&params)? {
                 Asked::Answered(request) => *request,
                 Asked::Lost(why) => {
                     eprintln!("ctray: {why}");
                     return Ok(UNAVAILABLE);
+                }
+                Asked::Interrupted(withdrawal) => {
+                    report_withdrawal(&ask.title, withdrawal, ask.json);
+                    return Ok(INTERRUPTED);
                 }
             };
             if ask.json {
@@ -111,6 +135,7 @@ fn run(command: Command) -> Result<u8, ClientError> {
             }
             Ok(outcome_code(&request))
         }
+        Command::AppStatus => app_status::report(UNAVAILABLE),
         Command::Status(status) => {
             let (agent_id, agent_name) = agent(status.agent);
             let params = AgentParams {
@@ -124,18 +149,13 @@ fn run(command: Command) -> Result<u8, ClientError> {
             Ok(0)
         }
         Command::Agents { json } => {
-            for agent in Client::connect()?.agents()? {
-                if json {
-                    println!("{}", to_json(&agent));
-                } else {
-                    println!(
-                        "{}\t{}\t{}\t{}",
-                        printable(&agent.id),
-                        word(&agent.state),
-                        agent.pending,
-                        printable(agent.activity.as_deref().unwrap_or(""))
-                    );
-                }
+            let agents = Client::connect()?.agents()?;
+            if json {
+                agents
+                    .iter()
+                    .for_each(|agent| println!("{}", to_json(agent)));
+            } else {
+                println!("{}", listing::agents(&agents, durations::now_ms()));
             }
             Ok(0)
         }
@@ -189,6 +209,11 @@ fn run(command: Command) -> Result<u8, ClientError> {
             std::env::current_exe()
                 .map_err(|e| format!("cannot tell where ctray is: {e}"))
                 .and_then(|ctray| {
+                    let target_dir =
+                        std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from);
+                    if let Some(dir) = build_dir::build_directory(&ctray, target_dir.as_deref()) {
+                        eprintln!("{}", build_dir::warning(&ctray, &dir, host.word()));
+                    }
                     install::install(host, timeout_ms, &ctray, &install::Paths::of(host)?)
                 }),
         )),
@@ -223,79 +248,36 @@ fn run(command: Command) -> Result<u8, ClientError> {
             }
         }
         Command::Pending { json } => {
-            for request in Client::connect()?.pending()? {
-                if json {
-                    println!("{}", to_json(&request));
-                } else {
-                    println!(
-                        "{}\t{}\t{}",
-                        printable(&request.id),
-                        printable(&request.agent_id),
-                        printable(&request.title)
-                    );
-                }
+            let pending = Client::connect()?.pending()?;
+            if json {
+                pending
+                    .iter()
+                    .for_each(|request| println!("{}", to_json(request)));
+            } else {
+                println!("{}", listing::pending(&pending, durations::now_ms()));
             }
             Ok(0)
         }
     }
 }
 
-enum Asked {
-    Answered(Box<ApprovalRequest>),
-    /// The connection was lost mid-wait and could not be made again: why, for the person.
-    Lost(String),
-}
-
-/// How long a keyed ask keeps trying to reach the app again after its connection was lost
-/// (an SSH connection carrying it dropped and is being made again).
-const RECONNECT_FOR: std::time::Duration = std::time::Duration::from_secs(30);
-/// A connection that is lost again and again is not worth chasing for ever.
-const MAX_RECONNECTS: u32 = 10;
-
-/// Asks and waits. A connection lost while waiting (the app quit, or the SSH connection
-/// that carried it dropped) is said plainly; with an idempotency key, ctray asks again
-/// with the same key until the app answers or `RECONNECT_FOR` passes, and finds the same
-/// request (still waiting, or how it ended meanwhile).
-fn ask_through_lost_connections(params: &AskParams) -> Result<Asked, ClientError> {
-    let mut client = Client::connect()?;
-    let mut lost = 0;
-    loop {
-        let why = match client.ask(params) {
-            Err(ClientError::Unavailable(why)) => why,
-            other => return other.map(|request| Asked::Answered(Box::new(request))),
-        };
-        lost += 1;
-        let Some(key) = params
-            .idempotency_key
-            .as_ref()
-            .filter(|_| lost <= MAX_RECONNECTS)
-        else {
-            return Ok(Asked::Lost(format!(
-                "the connection to Converge Tray was lost while waiting for a decision ({why}); \
-                 if an SSH connection carried it, it dropped. The app closes the request as \
-                 cancelled within seconds, unless it is asked again with the same --key"
-            )));
-        };
-        eprintln!(
-            "ctray: the connection to Converge Tray was lost while waiting ({why}); asking again \
-             with key {} for up to {} s",
-            printable(key),
-            RECONNECT_FOR.as_secs()
-        );
-        client = reconnect(RECONNECT_FOR)?;
-    }
-}
-
-fn reconnect(within: std::time::Duration) -> Result<Client, ClientError> {
-    let until = std::time::Instant::now() + within;
-    loop {
-        match Client::connect() {
-            Ok(client) => return Ok(client),
-            Err(ClientError::Unavailable(_)) if std::time::Instant::now() < until => {
-                std::thread::sleep(std::time::Duration::from_millis(250));
+/// What became of the request when the person pressed Ctrl-C during `ctray ask`.
+fn report_withdrawal(title: &str, withdrawal: Withdrawal, json: bool) {
+    match withdrawal {
+        Withdrawal::Cancelled(request) => {
+            if json {
+                println!("{}", to_json(&request));
             }
-            Err(e) => return Err(e),
+            eprintln!("ctray: cancelled: {}", printable(title));
         }
+        Withdrawal::AlreadyEnded(how) => eprintln!("ctray: interrupted; {how}"),
+        Withdrawal::NeverAsked => {
+            eprintln!("ctray: interrupted before Converge Tray had the request")
+        }
+        Withdrawal::NotWithdrawn(why) => eprintln!(
+            "ctray: interrupted, but the request could not be withdrawn ({why}); Converge Tray \
+             closes it within seconds of ctray going"
+        ),
     }
 }
 

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 
 use protocol::socket::{default_socket_path, FORWARDED_SOCKET};
 
-use crate::install::replace_file;
+use crate::backup::{replace_file, Backup};
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct RemoteSetup {
@@ -95,7 +95,7 @@ pub fn setup(options: &RemoteSetup) -> Result<Vec<String>, String> {
         if let Some(dir) = config.parent() {
             make_private_dir(dir)?;
         }
-        said.extend(replace_file(&config, &text)?);
+        said.extend(replace_file(&config, &text, Backup::EachChange)?);
         said.push(format!("added to {}:", config.display()));
     } else {
         said.push(format!(
@@ -132,7 +132,7 @@ pub fn remove(host: &str, config: Option<&Path>) -> Result<Vec<String>, String> 
         text.pop();
     }
     text.push_str(rest.strip_prefix('\n').unwrap_or(rest));
-    let mut said = replace_file(&config, &text)?;
+    let mut said = replace_file(&config, &text, Backup::EachChange)?;
     said.push(format!(
         "removed the forward to {host} from {}; an ssh session already open keeps it until it ends",
         config.display()

@@ -577,3 +577,185 @@ fn install_opencode_writes_its_plugin_and_uninstall_removes_only_its_own() {
     assert!(text(&out.stdout).contains("nothing of ctray's"));
     assert!(plugin.exists());
 }
+
+/// Settings as a person writes them by hand: tabs, keys on one line, no final newline.
+/// Nothing ctray prints looks like this, so only the file's own bytes can give it back.
+const HAND_WRITTEN_CLAUDE: &str = "{\n\t\"model\": \"opus\",\n\t\"hooks\": {\"PreToolUse\": \
+    [{\"matcher\": \"Bash\", \"hooks\": [{\"type\": \"command\", \"command\": \
+    \"/home/me/bin/audit-bash.sh\"}]}]},\n\t\"env\": {\"FOO\": \"1\"}\n}";
+const HAND_WRITTEN_CURSOR: &str =
+    "{\"version\": 1, \"hooks\": {\"beforeShellExecution\": [{\"command\": \"./audit.sh\"}]}}\n";
+
+#[test]
+fn installing_twice_keeps_one_backup_and_uninstall_gives_back_the_very_bytes() {
+    for (agent, file, original) in [
+        ("claude", ".claude/settings.json", HAND_WRITTEN_CLAUDE),
+        ("cursor", ".cursor/hooks.json", HAND_WRITTEN_CURSOR),
+        ("qwen", ".qwen/settings.json", ""),
+    ] {
+        let home = tempfile::tempdir().unwrap();
+        let file = home.path().join(file);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(&file, original).unwrap();
+
+        let out = ctray(home.path(), &["install", agent]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        // Again, with another timeout: the file changes, the backup does not multiply.
+        let out = ctray(home.path(), &["install", agent, "--timeout", "15m"]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(
+            std::fs::read_to_string(&file)
+                .unwrap()
+                .contains("--timeout 900s"),
+            "{agent}: the second install took"
+        );
+        let out = ctray(home.path(), &["uninstall", agent]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(
+            std::fs::read_to_string(&file).unwrap(),
+            original,
+            "{agent}: the file as it was, byte for byte"
+        );
+        let [backup] = backups(file.parent().unwrap())
+            .try_into()
+            .unwrap_or_else(|found: Vec<PathBuf>| panic!("{agent}: one backup, not {found:?}"));
+        assert_eq!(std::fs::read_to_string(backup).unwrap(), original);
+    }
+}
+
+#[test]
+fn uninstall_keeps_what_the_person_added_meanwhile() {
+    let home = tempfile::tempdir().unwrap();
+    let file = home.path().join(".claude/settings.json");
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, HAND_WRITTEN_CLAUDE).unwrap();
+    assert_eq!(
+        ctray(home.path(), &["install", "claude"]).status.code(),
+        Some(0)
+    );
+    let mut edited: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    edited["theme"] = json!("dark");
+    std::fs::write(&file, serde_json::to_string_pretty(&edited).unwrap()).unwrap();
+    let out = ctray(home.path(), &["uninstall", "claude"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let left: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let mut expected: Value = serde_json::from_str(HAND_WRITTEN_CLAUDE).unwrap();
+    expected["theme"] = json!("dark");
+    assert_eq!(
+        left, expected,
+        "the person's addition stays, ctray's hooks go"
+    );
+    assert_eq!(backups(file.parent().unwrap()).len(), 1);
+}
+
+#[test]
+fn installing_from_a_build_directory_warns_and_says_where_ctray_should_live() {
+    let root = tempfile::tempdir().unwrap();
+    let home = root.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let place = |relative: &str| {
+        let path = root.path().join(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::copy(env!("CARGO_BIN_EXE_ctray"), &path).unwrap();
+        path
+    };
+    let install = |ctray: &Path, target_dir: Option<&Path>| {
+        let mut command = Command::new(ctray);
+        command
+            .args(["install", "codex"])
+            .env("HOME", &home)
+            .env_remove("CODEX_HOME")
+            .env_remove("CARGO_TARGET_DIR");
+        if let Some(dir) = target_dir {
+            command.env("CARGO_TARGET_DIR", dir);
+        }
+        // A copy just written may be "busy" for a moment: another test's child, forked
+        // while the copy was open for writing, holds it until it runs its own program.
+        for _ in 0..100 {
+            match command.output() {
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                    std::thread::sleep(std::time::Duration::from_millis(20))
+                }
+                other => return other.unwrap(),
+            }
+        }
+        panic!("{} stayed busy", ctray.display())
+    };
+
+    let built = place("project/target/release/ctray");
+    let out = install(&built, None);
+    assert_eq!(out.status.code(), Some(0), "installed all the same");
+    let said = text(&out.stderr);
+    assert!(said.contains("warning"), "{said}");
+    assert!(said.contains(&built.display().to_string()), "{said}");
+    assert!(said.contains("cargo clean"), "{said}");
+    assert!(said.contains("~/.local/bin/ctray install codex"), "{said}");
+    let hooks = std::fs::read_to_string(home.join(".codex/hooks.json")).unwrap();
+    assert!(hooks.contains(&built.display().to_string()));
+
+    let elsewhere = place("out/ctray");
+    let out = install(&elsewhere, Some(&root.path().join("out")));
+    assert!(
+        text(&out.stderr).contains("cargo clean"),
+        "under $CARGO_TARGET_DIR: {}",
+        text(&out.stderr)
+    );
+
+    // From a stable place: no warning, and every hook (Codex's notify too) runs it now.
+    let stable = place("bin/ctray");
+    let out = install(&stable, None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stderr), "", "no warning");
+    let hooks = std::fs::read_to_string(home.join(".codex/hooks.json")).unwrap();
+    let config = std::fs::read_to_string(home.join(".codex/config.toml")).unwrap();
+    for written in [&hooks, &config] {
+        assert!(written.contains(&stable.display().to_string()), "{written}");
+        assert!(!written.contains("target/release"), "{written}");
+        assert!(!written.contains("/out/ctray"), "{written}");
+    }
+}
+
+#[test]
+fn install_says_how_long_approvals_wait_in_a_persons_units() {
+    let home = tempfile::tempdir().unwrap();
+    let out = ctray(home.path(), &["install", "claude"]);
+    let said = text(&out.stdout);
+    assert!(
+        said.contains("Approvals wait 5 min for you in Converge Tray"),
+        "{said}"
+    );
+    let out = ctray(home.path(), &["install", "cursor", "--timeout", "2h"]);
+    assert!(text(&out.stdout).contains("Approvals wait 2 h for you"));
+    // A timeout the app would refuse is refused here, before a hook that could never
+    // ask is written.
+    let out = ctray(home.path(), &["install", "copilot", "--timeout", "8d"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(
+        text(&out.stderr).contains("at most 7 days"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!home.path().join(".copilot").exists());
+}
+
+#[test]
+fn a_plugin_of_the_persons_own_at_opencodes_path_comes_back_on_uninstall() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    let plugin = config.join("opencode/plugin/ctray.js");
+    std::fs::create_dir_all(plugin.parent().unwrap()).unwrap();
+    let mine = "export const Mine = async () => ({})\n";
+    std::fs::write(&plugin, mine).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_ctray"))
+            .args(args)
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", &config)
+            .output()
+            .unwrap()
+    };
+    assert_eq!(run(&["install", "opencode"]).status.code(), Some(0));
+    assert_ne!(std::fs::read_to_string(&plugin).unwrap(), mine);
+    assert_eq!(run(&["uninstall", "opencode"]).status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&plugin).unwrap(), mine);
+}
