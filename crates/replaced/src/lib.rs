@@ -5,8 +5,10 @@
 //! - [`replacement`]: has this program's file been replaced by a new one? The running app
 //!   asks it now and then, and restarts into the new program when nothing waits.
 //! - [`older_copies`] and [`stop`]: a new copy starting (from the launcher, at login, or
-//!   restarted by the old one) ends the older copies of the same user that still run a
-//!   replaced file, so the single-instance hand-over reaches the new program, not the old.
+//!   restarted by the old one) ends the older copies of the same login session that still
+//!   run a replaced file, so the single-instance hand-over reaches the new program, not the
+//!   old. A copy in another session of the same user (another seat, display, bus or runtime
+//!   directory) is that session's app and is left alone.
 //!
 //! - [`Arrivals`]: waits, without waking up now and then, for a file to be put at a path
 //!   (the running app waits for its own), so [`replacement`] is asked only when one came.
@@ -57,10 +59,46 @@ pub fn replacement() -> Option<PathBuf> {
     (deleted && path.is_file()).then_some(path)
 }
 
-/// The processes of this user, other than this one, that run a replaced (deleted) copy of
-/// `exe`: older copies of this program still running after an upgrade.
+/// Where a process lives: its login session (the kernel's audit session, where the system
+/// keeps one), its runtime directory and its session bus, as its environment said when it
+/// started. Two copies of the app with the same are the same person's same session.
+#[derive(Debug, PartialEq, Eq)]
+struct Session {
+    login: Option<String>,
+    runtime_dir: Option<Vec<u8>>,
+    bus: Option<Vec<u8>>,
+}
+
+/// The audit session id the kernel shows when none was set.
+const NO_LOGIN_SESSION: &str = "4294967295";
+
+fn session_of(proc_dir: &Path) -> Option<Session> {
+    let environ = std::fs::read(proc_dir.join("environ")).ok()?;
+    let variable = |name: &[u8]| {
+        environ
+            .split(|byte| *byte == 0)
+            .find_map(|entry| entry.strip_prefix(name)?.strip_prefix(b"="))
+            .map(<[u8]>::to_vec)
+    };
+    let login = std::fs::read_to_string(proc_dir.join("sessionid"))
+        .ok()
+        .map(|id| id.trim().to_owned())
+        .filter(|id| id != NO_LOGIN_SESSION);
+    Some(Session {
+        login,
+        runtime_dir: variable(b"XDG_RUNTIME_DIR"),
+        bus: variable(b"DBUS_SESSION_BUS_ADDRESS"),
+    })
+}
+
+/// The processes of this user and this login session (see [`Session`]), other than this one,
+/// that run a replaced (deleted) copy of `exe`: older copies of this program still running
+/// after an upgrade. A copy whose session cannot be read is not counted.
 pub fn older_copies(exe: &Path) -> Vec<u32> {
     let me = std::process::id();
+    let Some(my_session) = session_of(Path::new("/proc/self")) else {
+        return Vec::new();
+    };
     // SAFETY: getuid cannot fail and touches no memory.
     let uid = unsafe { libc::getuid() };
     let Ok(entries) = std::fs::read_dir("/proc") else {
@@ -79,7 +117,7 @@ pub fn older_copies(exe: &Path) -> Vec<u32> {
                 return None;
             }
             let (path, deleted) = executable_of(&entry.path())?;
-            (deleted && path == exe).then_some(pid)
+            (deleted && path == exe && session_of(&entry.path())? == my_session).then_some(pid)
         })
         .collect();
     pids.sort_unstable();

@@ -1,6 +1,6 @@
 //! A real program replaced on disk while it runs, as dpkg does it (the new file is written
 //! beside it and renamed over it): the running copy is found as an older copy, this process
-//! is not, and `stop` ends it.
+//! is not, and `stop` ends it; a copy in another session of the same user is not found.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
@@ -52,6 +52,56 @@ fn a_copy_running_a_replaced_file_is_found_and_stopped() {
     assert_eq!(stopped.join().unwrap(), replaced::Stopped::Asked);
     assert!(!status.success());
     assert_eq!(replaced::older_copies(&exe), Vec::<u32>::new());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Another session of the same person (another runtime directory and session bus, as a
+/// second login or a test desktop has) runs its own app: a start in this session must not
+/// end it, even once its file was replaced.
+#[test]
+fn a_copy_in_another_session_is_left_alone() {
+    let dir = std::env::temp_dir().join(format!("replaced-session-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let exe = dir.join("agent-tray");
+    install(sleep_binary(), &exe);
+    let other_runtime = dir.join("other-run");
+    std::fs::create_dir_all(&other_runtime).unwrap();
+    let mut elsewhere = Command::new(&exe)
+        .arg("60")
+        .env("XDG_RUNTIME_DIR", &other_runtime)
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}/bus", other_runtime.display()),
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut here = Command::new(&exe)
+        .arg("60")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    install(sleep_binary(), &exe); // the upgrade
+
+    assert_eq!(replaced::older_copies(&exe), vec![here.id()]);
+
+    // A copy whose runtime directory alone differs is another session too.
+    let mut other_dir_only = Command::new(&exe)
+        .arg("60")
+        .env("XDG_RUNTIME_DIR", &other_runtime)
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    install(sleep_binary(), &exe);
+    assert!(!replaced::older_copies(&exe).contains(&other_dir_only.id()));
+    assert!(!replaced::older_copies(&exe).contains(&elsewhere.id()));
+
+    for child in [&mut elsewhere, &mut here, &mut other_dir_only] {
+        child.kill().unwrap();
+        child.wait().unwrap();
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
