@@ -22,7 +22,7 @@ macro_rules! app_commands {
             grants_list() -> Vec<GrantRecord>: [popover, window],
             grant_revoke(grant_id: String) -> (): [popover, window],
             popover_hide() -> (): [popover],
-            popover_select(request_id: Option<String>) -> (): [popover],
+            popover_select(request_id: Option<String>, whole_seen: bool) -> (): [popover],
             popover_painted(frame_at_ms: Option<f64>) -> (): [popover],
             window_open() -> (): [popover],
             history_query(query: HistoryQuery) -> HistoryPage: [window],

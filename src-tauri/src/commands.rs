@@ -118,8 +118,12 @@ pub fn popover_hide(caller: &Caller) -> Result<(), ShellError> {
 }
 
 /// The popover reports its selection, which the approve/deny shortcuts act on.
-pub fn popover_select(caller: &Caller, request_id: Option<String>) -> Result<(), ShellError> {
-    caller.app.state::<Selection>().set(request_id);
+pub fn popover_select(
+    caller: &Caller,
+    request_id: Option<String>,
+    whole_seen: bool,
+) -> Result<(), ShellError> {
+    caller.app.state::<Selection>().set(request_id, whole_seen);
     Ok(())
 }
 

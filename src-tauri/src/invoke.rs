@@ -169,7 +169,12 @@ mod tests {
             {"requestId": "r-1", "verdict": {"verdict": "approve"}, "surface": "notification"}
         ));
         assert!(forged.is_some_and(|e| e.contains("surface")));
-        // An argument the command may go without.
-        assert_eq!(refusal("popover_select", serde_json::json!({})), None);
+        // An argument the command may go without (an Option)...
+        assert_eq!(
+            refusal("popover_select", serde_json::json!({"wholeSeen": false})),
+            None
+        );
+        // ... and one it may not: the popover must say whether the card was seen whole.
+        assert!(refusal("popover_select", serde_json::json!({"requestId": "r-1"})).is_some());
     }
 }

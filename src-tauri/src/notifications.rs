@@ -12,7 +12,26 @@ use inbox::{Agent, AgentState, ApprovalRequest, Inbox, InboxEventKind, Update};
 use settings::NotificationSettings;
 use tauri::{AppHandle, Manager};
 
+/// What of a request's details its notification shows: at most this many characters, in at
+/// most `LINES_IN_BODY` lines. A request with more is never approved from its notification
+/// (nor by the approve key through it): the notification offers Open and Deny.
 const DETAILS_IN_BODY: usize = 300;
+const LINES_IN_BODY: usize = 6;
+
+/// The action of the Open button, offered where a notification cannot show all of a request.
+pub const OPEN: &str = "open";
+
+/// Whether a request's notification shows the whole request (its details fit the body).
+pub fn shows_whole(request: &ApprovalRequest) -> bool {
+    request.details.chars().count() <= DETAILS_IN_BODY
+        && request.details.lines().count() <= LINES_IN_BODY
+}
+
+/// The requests whose approval notification is on screen now (shown, and not closed by the
+/// person or the server).
+pub fn approvals_on_screen(app: &AppHandle) -> Vec<String> {
+    app.state::<Notifications>().desktop(app).requests_shown()
+}
 
 /// What a person's click on an approval notification does: `(app, request id, action)`,
 /// the action being `approve`, `deny`, or a click on the body (`tap` or `default`).
@@ -99,11 +118,20 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
         .flatten()
         .map_or_else(|| request.agent_id.clone(), |a| a.name);
     let title = format!("Approval needed · {agent}");
+    // High risk is approved only on its card, and what the notification cannot show whole
+    // is read first: those notifications offer Open and Deny.
+    let buttons = if request.risk.level == inbox::RiskLevel::High || !shows_whole(request) {
+        Buttons::OpenOrDeny
+    } else {
+        Buttons::ApproveOrDeny
+    };
+    let high_risk = request.risk.level == inbox::RiskLevel::High;
     if let Err(e) = state.desktop(app).show_approval(
         &title,
         &approval_body(request),
         &request.id,
-        request.risk.level == inbox::RiskLevel::High,
+        buttons,
+        high_risk,
     ) {
         tracing::warn!("cannot show a notification: {e}");
     }
@@ -112,9 +140,20 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
 /// Title, then the exact action, shortened; escaped, since many notification servers read
 /// the body as markup and agent text is untrusted.
 fn approval_body(request: &ApprovalRequest) -> String {
-    let mut details: String = request.details.chars().take(DETAILS_IN_BODY).collect();
-    if details.len() < request.details.len() {
-        details.push('…');
+    let mut details: String = request
+        .details
+        .lines()
+        .take(LINES_IN_BODY)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .chars()
+        .take(DETAILS_IN_BODY)
+        .collect();
+    if !shows_whole(request) {
+        details.push_str(&format!(
+            "…\n({}: open it to read it all)",
+            size_text(request)
+        ));
     }
     let risk = match (&request.risk.level, &request.risk.rule) {
         (inbox::RiskLevel::High, rule) => format!(
@@ -127,6 +166,50 @@ fn approval_body(request: &ApprovalRequest) -> String {
         "{}\n{}: {}{risk}",
         request.title, request.action, details
     ))
+}
+
+/// "85 KB · 1,500 lines", as the cards say it (src/lib/approvals/reading.ts): sizes in units of
+/// 1,024, one decimal below 10.
+fn size_text(request: &ApprovalRequest) -> String {
+    let mut value = request.details.len() as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < 3 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    let unit_name = ["B", "KB", "MB", "GB"][unit];
+    let size = if unit == 0 {
+        format!("{value} {unit_name}")
+    } else if value < 10.0 {
+        format!("{value:.1} {unit_name}")
+    } else {
+        format!("{value:.0} {unit_name}")
+    };
+    let lines = match request.details.lines().count() {
+        1 => "1 line".to_owned(),
+        n => format!("{} lines", thousands(n)),
+    };
+    format!("{size} · {lines}")
+}
+
+fn thousands(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// The buttons of an approval notification.
+#[derive(Clone, Copy)]
+pub enum Buttons {
+    ApproveOrDeny,
+    /// For what is approved only on its card: Open shows it in the popover.
+    OpenOrDeny,
 }
 
 fn escape_markup(text: &str) -> String {
@@ -204,13 +287,15 @@ fn on_action(app: &AppHandle, request_id: &str, action: &str) {
 /// may act on it, once.
 #[cfg(all(unix, not(target_os = "macos")))]
 mod desktop {
-    use desktop_notifications::{Notification, Notifier};
+    use desktop_notifications::{Notification, Notifier, Urgency};
     use tauri::AppHandle;
 
     const APP_NAME: &str = "Converge Tray";
+    /// The icon the packages install into the hicolor theme, and their desktop entry.
+    const ICON: &str = "converge-tray";
+    const DESKTOP_ENTRY: &str = "Converge Tray";
     const APPROVAL_BUTTONS: &[(&str, &str)] = &[("approve", "Approve"), ("deny", "Deny")];
-    /// A high-risk request is approved only on its card: its notification can only deny.
-    const HIGH_RISK_BUTTONS: &[(&str, &str)] = &[("deny", "Deny")];
+    const OPEN_BUTTONS: &[(&str, &str)] = &[(super::OPEN, "Open"), ("deny", "Deny")];
 
     pub struct Desktop(Option<Notifier>);
 
@@ -220,7 +305,7 @@ mod desktop {
             match Notifier::session(APP_NAME, move |invoked| {
                 super::on_action(&app, &invoked.tag, &invoked.action)
             }) {
-                Ok(notifier) => Self(Some(notifier)),
+                Ok(notifier) => Self(Some(notifier.with_identity(ICON, DESKTOP_ENTRY))),
                 Err(e) => {
                     tracing::warn!("no desktop notifications (session bus: {e})");
                     Self(None)
@@ -239,15 +324,20 @@ mod desktop {
             summary: &str,
             body: &str,
             request_id: &str,
+            buttons: super::Buttons,
             high_risk: bool,
         ) -> Result<(), String> {
             let note = Notification {
+                urgency: if high_risk {
+                    Urgency::Critical
+                } else {
+                    Urgency::Normal
+                },
                 summary,
                 body,
-                actions: if high_risk {
-                    HIGH_RISK_BUTTONS
-                } else {
-                    APPROVAL_BUTTONS
+                actions: match buttons {
+                    super::Buttons::ApproveOrDeny => APPROVAL_BUTTONS,
+                    super::Buttons::OpenOrDeny => OPEN_BUTTONS,
                 },
                 body_click: true,
             };
@@ -333,12 +423,13 @@ mod desktop {
         }
 
         /// The plugin has one set of buttons; the inbox refuses its Approve on a high-risk
-        /// request.
+        /// request, and decisions.rs opens a request its notification cannot show whole.
         pub fn show_approval(
             &self,
             summary: &str,
             body: &str,
             request_id: &str,
+            _buttons: super::Buttons,
             _high_risk: bool,
         ) -> Result<(), String> {
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
@@ -376,5 +467,44 @@ mod desktop {
         pub fn requests_shown(&self) -> Vec<String> {
             self.shown.lock().unwrap().keys().cloned().collect()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(details: &str) -> ApprovalRequest {
+        serde_json::from_value(serde_json::json!({
+            "id": "r", "agent_id": "a", "action": "ask", "title": "Apply the migration",
+            "details": details, "provenance": {"pid": null, "exe": null},
+            "created_at": 0, "deadline": 1, "on_timeout": "deny",
+            "idempotency_key": null, "resolution": null,
+            "risk": {"level": "low", "rule": null}, "remember_choices": []
+        }))
+        .expect("a request")
+    }
+
+    #[test]
+    fn a_notification_shows_a_short_request_whole_and_a_long_one_with_its_size() {
+        let short = request("sqlx migrate run");
+        assert!(shows_whole(&short));
+        assert!(!approval_body(&short).contains("open it"));
+
+        let long: String = (0..1500)
+            .map(|i| format!("ALTER TABLE t{i} ADD COLUMN c{i} int;\n"))
+            .collect();
+        let long = request(&long);
+        assert!(!shows_whole(&long));
+        let body = approval_body(&long);
+        assert!(
+            body.contains("KB · 1,500 lines: open it to read it all"),
+            "{body}"
+        );
+        assert!(body.lines().count() < 12, "{body}");
+
+        let seven_lines = request("1\n2\n3\n4\n5\n6\n7");
+        assert!(!shows_whole(&seven_lines));
+        assert!(shows_whole(&request("1\n2\n3\n4\n5\n6")));
     }
 }

@@ -63,8 +63,14 @@ const PORTAL_BIND_WITHIN: Duration = Duration::from_secs(300);
 /// The portal's ids for the shortcuts; the desktop shows the descriptions.
 const PORTAL_SHORTCUTS: [(&str, &str); 3] = [
     ("toggle-popover", "Open or close the Converge Tray popover"),
-    ("approve", "Approve the selected or oldest waiting request"),
-    ("deny", "Deny the selected or oldest waiting request"),
+    (
+        "approve",
+        "Approve the request on screen (opens the popover when it cannot tell which)",
+    ),
+    (
+        "deny",
+        "Deny the request on screen, or the oldest waiting one",
+    ),
 ];
 
 /// A Wayland session: X11 key grabs reach the app only while one of its own X11 windows

@@ -245,15 +245,17 @@ describe("bridge", () => {
     const onSelect = vi.fn();
     const stop = await onSelectRequest(onSelect);
 
-    await reportSelection("req-1");
-    await reportSelection(null);
+    await reportSelection("req-1", true);
+    await reportSelection("req-1", false);
+    await reportSelection(null, false);
     await emit("popover://select", "req-2");
     stop();
     await emit("popover://select", "req-3");
 
     expect(calls.filter((call) => call.command === "popover_select")).toEqual([
-      { command: "popover_select", args: { requestId: "req-1" } },
-      { command: "popover_select", args: { requestId: null } },
+      { command: "popover_select", args: { requestId: "req-1", wholeSeen: true } },
+      { command: "popover_select", args: { requestId: "req-1", wholeSeen: false } },
+      { command: "popover_select", args: { requestId: null, wholeSeen: false } },
     ]);
     expect(onSelect.mock.calls).toEqual([["req-2"]]);
   });

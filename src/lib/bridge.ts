@@ -90,9 +90,13 @@ export function hidePopover(): Promise<void> {
   return call(COMMAND.popoverHide);
 }
 
-/** Tells the backend which request the approve/deny shortcuts should act on. */
-export function reportSelection(requestId: string | null): Promise<void> {
-  return call(COMMAND.popoverSelect, { requestId });
+/**
+ * Tells the backend which request the approve/deny shortcuts act on, and whether the
+ * person has seen all of it (its details fit on the card, or were opened): the global
+ * approve key approves the selection only then.
+ */
+export function reportSelection(requestId: string | null, wholeSeen: boolean): Promise<void> {
+  return call(COMMAND.popoverSelect, { requestId, wholeSeen });
 }
 
 /** Shows the full window (creating it if needed); the backend hides the popover. */

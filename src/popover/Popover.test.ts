@@ -23,6 +23,7 @@ import {
 import {
   NOW,
   created,
+  longDetails,
   makeAgent,
   makeEvent,
   makeGrant,
@@ -322,11 +323,11 @@ describe("Popover", () => {
     it("reports the selection, which the global shortcuts act on", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy");
+      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy", true);
 
       await user.keyboard("j");
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-push");
+      expect(reportSelection).toHaveBeenLastCalledWith("req-push", true);
     });
 
     it("selects the request whose notification was clicked", async () => {
@@ -338,16 +339,16 @@ describe("Popover", () => {
       expect(within(selectedCard()).getByText("Force push")).toBeTruthy();
     });
 
-    it("does not report back a selection the app made, only the person's own moves", async () => {
+    it("reports a selection the app made with whether it is seen whole, as the person's own moves", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
       vi.mocked(reportSelection).mockClear();
 
       pushSelect("req-push");
       await tick();
-      expect(reportSelection).not.toHaveBeenCalled();
+      expect(reportSelection).toHaveBeenLastCalledWith("req-push", true);
 
       await user.keyboard("k");
-      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy");
+      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy", true);
     });
 
     it("approves the selected request with a", async () => {
@@ -707,6 +708,206 @@ describe("Popover", () => {
 
       await user.click(within(bar()!).getByRole("button", { name: "Approve 1" }));
       expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-push"], { verdict: "approve" });
+    });
+  });
+
+  describe("knowing what is approved", () => {
+    const risky = makeRequest({
+      id: "req-rm",
+      title: "Clean build",
+      details: "rm -rf target/",
+      deadline: NOW + 30_000,
+      risk: { level: "high", rule: "deletes files recursively" },
+    });
+    const log = makeRequest({
+      id: "req-log",
+      title: "Upload the build log",
+      action: "upload",
+      details: longDetails(),
+      deadline: NOW + 90_000,
+    });
+
+    function bar() {
+      return document.querySelector<HTMLElement>(".batch-bar");
+    }
+
+    function approveOf(card: HTMLElement) {
+      return within(card).getByRole("button", { name: "Approve" }) as HTMLButtonElement;
+    }
+
+    it("does not approve a high-risk card with a or Enter, and says what to do", async () => {
+      const { user } = await showPopover(makeSnapshot({ agents: [agent], pending: [risky] }));
+
+      await user.keyboard("a");
+
+      expect(decide).not.toHaveBeenCalled();
+      const card = selectedCard();
+      expect(
+        within(card).getByText("High risk: use its Approve button, then confirm."),
+      ).toBeTruthy();
+      expect(document.activeElement).toBe(approveOf(card));
+
+      // Focus elsewhere, Enter is the popover's approve key: it refuses the same way.
+      (document.activeElement as HTMLElement).blur();
+      await user.keyboard("{Enter}");
+      expect(decide).not.toHaveBeenCalled();
+      expect(document.activeElement).toBe(approveOf(card));
+      // On the Approve button, Enter asks; Enter again answers the focused Cancel.
+      await user.keyboard("{Enter}{Enter}");
+      expect(decide).not.toHaveBeenCalled();
+    });
+
+    it("says it on the refused card only while that card stays selected", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [risky, deploy] }));
+      const notice = "High risk: use its Approve button, then confirm.";
+
+      await user.keyboard("a");
+      expect(within(selectedCard()).getByText(notice)).toBeTruthy();
+      (document.activeElement as HTMLElement).blur();
+      await user.keyboard("jk");
+
+      expect(selectedCard().dataset.requestId).toBe("req-rm");
+      expect(screen.queryByText(notice)).toBeNull();
+      expect(decide).not.toHaveBeenCalled();
+    });
+
+    it("approves a high-risk card from its button only after Yes, approve", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, risky] }));
+      const card = cards().find((c) => c.dataset.requestId === "req-rm")!;
+
+      await user.click(approveOf(card));
+      const ask = within(card).getByRole("group", { name: "Approve this high-risk request?" });
+      expect(within(ask).getByText("rm -rf target/")).toBeTruthy();
+      expect(within(ask).getByText("High risk: deletes files recursively")).toBeTruthy();
+      await user.keyboard("{Escape}");
+      expect(within(card).queryByRole("group")).toBeNull();
+      expect(hidePopover).not.toHaveBeenCalled();
+      expect(decide).not.toHaveBeenCalled();
+
+      await user.click(approveOf(card));
+      await user.click(within(card).getByRole("button", { name: "Yes, approve" }));
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-rm", { verdict: "approve" });
+    });
+
+    it("shows a long text's size and approves it only once opened", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [log] }));
+      const card = selectedCard();
+      expect(within(card).getByText("85 KB · 1,500 lines")).toBeTruthy();
+      expect(approveOf(card).disabled).toBe(true);
+
+      await user.keyboard("a");
+      expect(decide).not.toHaveBeenCalled();
+      const open = within(card).getByRole("button", { name: "Open all" });
+      expect(document.activeElement).toBe(open);
+      const reason = within(card).getByText("Open the details before approving.");
+      expect(reason.classList).toContain("flagged");
+
+      await user.keyboard("{Enter}");
+      expect(within(card).getByText(/the end/).closest("pre")?.classList).toContain("opened");
+      expect(approveOf(card).disabled).toBe(false);
+      (document.activeElement as HTMLElement).blur();
+      await user.keyboard("a");
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "approve" });
+    });
+
+    it("does not open the allow form on a long text not yet opened", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [log] }));
+
+      await user.keyboard("g");
+
+      expect(document.querySelector("form.grant-form")).toBeNull();
+      expect(grantOffers).not.toHaveBeenCalled();
+      expect(document.activeElement).toBe(
+        within(selectedCard()).getByRole("button", { name: "Open all" }),
+      );
+    });
+
+    it("lets d deny a long text without opening it", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [log] }));
+
+      await user.keyboard("d");
+      await user.keyboard("{Enter}");
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "deny", reason: null });
+    });
+
+    it("leaves an unread long text out of a batch approval, and says so", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, log, wipe] }));
+      await user.keyboard("xjxjx");
+
+      const approve = within(bar()!).getByRole("button", {
+        name: "Approve 2 (1 unread left for its card)",
+      });
+      await user.click(approve);
+
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-wipe"], {
+        verdict: "approve",
+      });
+      const result = within(await screen.findByRole("status"));
+      expect(result.getByText("Approved 2; 1 left as it was:")).toBeTruthy();
+      expect(result.getByText("details not opened: approve it from its own card")).toBeTruthy();
+      expect(decide).not.toHaveBeenCalled();
+    });
+
+    it("counts unread and high-risk cards apart on the batch button", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, risky, log] }));
+      await user.keyboard("xjxjx");
+
+      expect(
+        within(bar()!).getByRole("button", {
+          name: "Approve 1 (1 high-risk, 1 unread left for their cards)",
+        }),
+      ).toBeTruthy();
+
+      await user.click(
+        within(cards().find((c) => c.dataset.requestId === "req-log")!).getByRole("button", {
+          name: "Open all",
+        }),
+      );
+      expect(
+        within(bar()!).getByRole("button", { name: "Approve 2 (1 high-risk left for its card)" }),
+      ).toBeTruthy();
+    });
+
+    it("reports whether the selected card was seen whole, and again once it is", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, log] }));
+      await tick();
+      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy", true);
+
+      await user.keyboard("j");
+      await tick();
+      expect(reportSelection).toHaveBeenLastCalledWith("req-log", false);
+
+      await user.click(within(selectedCard()).getByRole("button", { name: "Open all" }));
+      await tick();
+      expect(reportSelection).toHaveBeenLastCalledWith("req-log", true);
+    });
+
+    it("reports a long card the app selected once it is opened", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, log] }));
+      vi.mocked(reportSelection).mockClear();
+
+      pushSelect("req-log");
+      await tick();
+      expect(reportSelection).toHaveBeenCalledExactlyOnceWith("req-log", false);
+
+      await user.click(within(selectedCard()).getByRole("button", { name: "Open all" }));
+      await tick();
+      expect(reportSelection).toHaveBeenLastCalledWith("req-log", true);
+    });
+
+    it("keeps a card read when the list changes around it", async () => {
+      const { user } = await showPopover(makeSnapshot({ seq: 1, pending: [deploy, log] }));
+      await user.click(within(cards()[1]!).getByRole("button", { name: "Open all" }));
+
+      await deliver(created(2, makeRequest({ id: "req-urgent", deadline: NOW + 5000 })));
+      pushResync(makeSnapshot({ seq: 3, pending: [deploy, log] }));
+      await tick();
+
+      const card = cards().find((c) => c.dataset.requestId === "req-log")!;
+      expect(approveOf(card).disabled).toBe(false);
     });
   });
 

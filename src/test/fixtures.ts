@@ -161,3 +161,13 @@ export function makeRun(overrides: Partial<RunRecord> & Pick<RunRecord, "id">): 
 export function makeJobsOverview(overrides: Partial<JobsOverview> = {}): JobsOverview {
   return { definitions: [], problem: null, runs: [], ...overrides };
 }
+
+/**
+ * Details far too long for a card's box: `lines` lines of 58 bytes each, newline included
+ * (1,500 of them are 87,000 bytes, "85 KB"); the last line says it is the last.
+ */
+export function longDetails(lines = 1500): string {
+  const line = (n: number, text: string) => `line ${String(n).padStart(4, "0")} ${text}`;
+  const body = Array.from({ length: lines - 1 }, (_, i) => line(i + 1, "x".repeat(47)));
+  return [...body, line(lines, `the end ${"x".repeat(39)}`)].join("\n") + "\n";
+}

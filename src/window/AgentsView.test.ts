@@ -7,6 +7,7 @@ import { InboxStore } from "../lib/inboxStore.svelte";
 import { formatDateTime } from "../lib/time";
 import {
   NOW,
+  longDetails,
   makeAgent,
   makeAuditEntry,
   makeEvent,
@@ -194,6 +195,89 @@ describe("Agents", () => {
       duration: "quarter-hour",
     });
     expect(decide).not.toHaveBeenCalled();
+  });
+
+  describe("knowing what is approved", () => {
+    const risky = makeRequest({
+      id: "req-rm",
+      agent_id: "claude-shop",
+      title: "Clean build",
+      details: "rm -rf target/",
+      deadline: NOW + 30_000,
+      risk: { level: "high", rule: "deletes files recursively" },
+    });
+    const log = makeRequest({
+      id: "req-log",
+      agent_id: "claude-shop",
+      title: "Upload the build log",
+      action: "upload",
+      details: longDetails(),
+      deadline: NOW + 90_000,
+    });
+
+    function cardOf(requestId: string) {
+      const card = detail()
+        .getAllByRole("option")
+        .find((option) => option.dataset.requestId === requestId);
+      return within(card!);
+    }
+
+    it("approves a high-risk request only after Yes, approve", async () => {
+      const { user } = showAgents(makeSnapshot({ agents: [shop], pending: [risky, deploy] }));
+      await user.click(agentButton(/claude in ~\/shop/));
+      const card = cardOf("req-rm");
+
+      await user.click(card.getByRole("button", { name: "Approve" }));
+      const ask = within(card.getByRole("group", { name: "Approve this high-risk request?" }));
+      expect(ask.getByText("rm -rf target/")).toBeTruthy();
+      expect(ask.getByText("High risk: deletes files recursively")).toBeTruthy();
+      expect(document.activeElement).toBe(ask.getByRole("button", { name: "Cancel" }));
+      await user.keyboard("{Enter}");
+      expect(card.queryByRole("group")).toBeNull();
+      expect(decide).not.toHaveBeenCalled();
+
+      await user.click(card.getByRole("button", { name: "Approve" }));
+      await user.click(card.getByRole("button", { name: "Yes, approve" }));
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-rm", { verdict: "approve" });
+    });
+
+    it("approves a long text only once opened, and keeps it opened across agents", async () => {
+      const { user } = showAgents(
+        makeSnapshot({ agents: [nightly, shop], pending: [log, cleanup] }),
+      );
+      await user.click(agentButton(/claude in ~\/shop/));
+      let card = cardOf("req-log");
+      expect(card.getByText("85 KB · 1,500 lines")).toBeTruthy();
+      expect(card.getByText("Open the details before approving.")).toBeTruthy();
+      const approve = () => card.getByRole("button", { name: "Approve" }) as HTMLButtonElement;
+      expect(approve().disabled).toBe(true);
+      await user.click(approve());
+      expect(decide).not.toHaveBeenCalled();
+
+      await user.click(card.getByRole("button", { name: "Open all" }));
+      expect(approve().disabled).toBe(false);
+
+      // Another agent's pane, then back: what was opened is still read.
+      await user.click(agentButton(/nightly script/));
+      await user.click(agentButton(/claude in ~\/shop/));
+      card = cardOf("req-log");
+      expect(card.queryByText("Open the details before approving.")).toBeNull();
+      await user.click(approve());
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "approve" });
+    });
+
+    it("denies a long text without opening it", async () => {
+      const { user } = showAgents(makeSnapshot({ agents: [shop], pending: [log] }));
+      await user.click(agentButton(/claude in ~\/shop/));
+      const card = cardOf("req-log");
+
+      await user.click(card.getByRole("button", { name: "Deny" }));
+      await user.click(card.getByRole("button", { name: "Confirm deny" }));
+
+      expect(decide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "deny", reason: null });
+    });
   });
 
   it("reloads the agent's history when a grant is made or ended", async () => {

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, api_call, card_for, eventually, find_card,
+from harness import (approve_on_card, APP_ID, DRIVER, Run, api_call, card_for, eventually, find_card,
                      resolution_in_audit, start_driver, stop_driven_app, visible_windows)
 from webdriver import Session
 
@@ -113,7 +113,7 @@ async def main(app: str, out: Path) -> int:
                   card is not None and card.find("pre.details").text()
                   == "./deploy.sh --env production")
         await loop.run_in_executor(pool, session.screenshot, str(out / "popover-ctray.png"))
-        card.find("button.approve").click()
+        approve_on_card(card)
         await exited(deploy)
         run.check("Approve in the popover makes ctray exit 0", deploy.returncode == 0,
                   (deploy.returncode, deploy.stderr.read() if deploy.stderr else ""))
@@ -161,7 +161,7 @@ async def main(app: str, out: Path) -> int:
             pool, lambda: session.wait_for("li.card pre.details", timeout=5))
         run.check("... with the tool input as the agent sent it one click away",
                   any('"command": "rm -rf node_modules"' in d.text() for d in raw))
-        card.find("button.approve").click()
+        approve_on_card(card)
         await exited(claude)
         printed = claude.stdout.read()
         run.check("approving it prints exactly Claude Code's allow JSON and exits 0",
@@ -236,7 +236,7 @@ async def main(app: str, out: Path) -> int:
                   "(confidence 0.92)" in card.find("pre.details").text())
         run.check("its approval was announced in a notification",
                   bool(approval_note(notes, title)))
-        card.find("button.approve").click()
+        approve_on_card(card)
         travel = await eventually(
             lambda: (converge_agents().get("Expense review · conference travel", {})
                      .get("state") == "done") and converge_agents())
@@ -260,7 +260,7 @@ async def main(app: str, out: Path) -> int:
             if card is None:
                 break
             if approve:
-                card.find("button.approve").click()
+                approve_on_card(card)
             else:
                 card.find("button.deny").click()
                 reason = await loop.run_in_executor(pool,

@@ -30,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (DRIVER, Run, api_call, eventually, start_driver, stop_driven_app)
+from harness import (approve_on_card, DRIVER, Run, api_call, eventually, start_driver, stop_driven_app)
 from model_server import ModelServer
 from webdriver import Session
 
@@ -246,7 +246,7 @@ async def main(app: str, out: Path) -> int:
             run.check(f"{name} does not show its own prompt while the tray has the question",
                       own_prompt not in term.screen(), term.screen())
         clicked = time.monotonic()
-        card.find("button.approve").click()
+        approve_on_card(card)
         ran = await eventually(marker.exists, timeout=60, interval=0.02)
         figures.append((f"{name}: Approve click → command ran", time.monotonic() - clicked))
         run.check(f"approved in the popover, {name} runs the command", bool(ran), term.screen())
@@ -359,7 +359,7 @@ async def main(app: str, out: Path) -> int:
                   working)
         await loop.run_in_executor(pool, session.screenshot, str(out / "popover-real-claude.png"))
         clicked = time.monotonic()
-        card.find("button.approve").click()
+        approve_on_card(card)
         ran = await eventually(marker.exists, timeout=60, interval=0.02)
         figures.append(("Claude Code: Approve click → command ran", time.monotonic() - clicked))
         done, _ = await pending
@@ -386,7 +386,7 @@ async def main(app: str, out: Path) -> int:
         if len(offered) == 2:
             card.find_all("button.remember-choice")[1].click()
         elif card is not None:
-            card.find("button.approve").click()  # so the program is not left waiting
+            approve_on_card(card)  # so the program is not left waiting
         ran = await eventually(marker.exists, timeout=60, interval=0.02)
         done, _ = await pending
         run.check("picking one approves: Claude Code takes the answer with its permission "
@@ -425,7 +425,7 @@ async def main(app: str, out: Path) -> int:
         await loop.run_in_executor(pool, session.screenshot,
                                    str(out / "popover-real-copilot.png"))
         clicked = time.monotonic()
-        card.find("button.approve").click()
+        approve_on_card(card)
         ran = await eventually(marker.exists, timeout=60, interval=0.02)
         figures.append(("Copilot CLI: Approve click → command ran", time.monotonic() - clicked))
         done, _ = await pending
@@ -491,7 +491,7 @@ async def main(app: str, out: Path) -> int:
                   "Would you like to run" not in tmux.screen(), tmux.screen())
         await loop.run_in_executor(pool, session.screenshot, str(out / "popover-real-codex.png"))
         clicked = time.monotonic()
-        card.find("button.approve").click()
+        approve_on_card(card)
         ran = await eventually(marker.exists, timeout=60, interval=0.02)
         figures.append(("Codex: Approve click → command ran", time.monotonic() - clicked))
         run.check("approved in the popover, Codex runs the command", bool(ran), tmux.screen())

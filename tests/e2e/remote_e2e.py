@@ -34,7 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, audit_entries, card_for, eventually,
+from harness import (approve_on_card, APP_ID, DRIVER, Run, audit_entries, card_for, eventually,
                      pending_in_store, resolution_in_audit, start_driver, stop_driven_app)
 from webdriver import Session
 
@@ -183,7 +183,7 @@ async def main(app: str, out: Path) -> int:
                   requester)
 
         # 2. Approved in the popover: the remote ctray exits 0.
-        card.find("button.approve").click()
+        approve_on_card(card)
         done = await eventually(lambda: first.poll() is not None, timeout=20)
         run.check("approved in the popover, the remote ctray exits 0 (through ssh)",
                   bool(done) and first.returncode == 0,
@@ -258,7 +258,7 @@ async def main(app: str, out: Path) -> int:
                   and [e for e in asked if e[0] == "resolved"] == [],
                   (same, migrate_id, agent.poll(), waiting, asked))
         if card:
-            card.find("button.approve").click()
+            approve_on_card(card)
         done = await eventually(lambda: agent.poll() is not None, timeout=20)
         said = agent.stderr.read() if done else ""
         run.check("approved, the remote ctray that reconnected exits 0 and said it asked again",

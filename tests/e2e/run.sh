@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end tests of the built app in a headless desktop (Xvfb + D-Bus session + tray host),
 # driven through tauri-driver. Screenshots and logs go to target/e2e/.
-# usage: tests/e2e/run.sh [APP_BINARY]   (scripts/setup.sh installs what it needs)
+# usage: tests/e2e/run.sh [APP_BINARY]   (scripts/setup.sh --tests installs what it needs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 app=$(realpath "${1:-${CARGO_TARGET_DIR:-target}/debug/converge-tray}")
@@ -25,10 +25,12 @@ desktop tests/e2e/portal_selftest.py >target/e2e/portal-selftest.log 2>&1 \
 desktop tests/e2e/wayland_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/agents_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/grants_e2e.py "$app" target/e2e || status=1
+desktop tests/e2e/knowingly_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/remote_e2e.py "$app" target/e2e || status=1
 # The real Claude Code and Codex (scripts/install-agent-clis.sh), against a scripted model.
 desktop tests/e2e/real_agents_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/storage_e2e.py "$app" target/e2e || status=1
+desktop tests/e2e/sessions_e2e.py "$app" target/e2e || status=1
 # Last: it may leave a frozen app's WebKit process behind for a moment, and no_tray_e2e
 # counts WebKit processes machine-wide.
 desktop tests/e2e/security_e2e.py "$app" target/e2e || status=1

@@ -6,6 +6,12 @@ B. Hammering the global approve key while cards come and go never freezes the ap
 C. The approve key pressed the moment a card arrives is refused with a notification, not
    lost and not taken as an approval; pressed again a moment later it approves; with nothing
    pending it says so.
+E. A high-risk request is never approved by the key; the deny key denies it.
+F. The approve key approves only what the person is looking at: the one approval
+   notification on screen, or the card selected in the open popover. With several
+   notifications on screen, or none, it opens the popover instead of deciding; a request
+   whose details its notification cannot show is opened, not approved; every key decision
+   names the agent and the request.
 
 The app binary is started directly (no WebDriver), in a desktop with a tray host and the fake
 notification server of desktop.py; agents are `ctray` processes, keys come from `xdotool`.
@@ -256,7 +262,8 @@ class Scenario:
         code = await self.exited(asker, timeout=10)
         resolution = self.resolution(asker) if code is not None else None
         confirmed = await eventually(lambda: self.notes_since(
-            mark, lambda n: n["summary"] == "Approved" and title in n["body"]), timeout=5)
+            mark, lambda n: n["summary"] == "Approved · moment" and title in n["body"]),
+            timeout=5)
         run.check("[C] pressed again a moment later, the key approves: ctray exits 0, approved "
                   "by the shortcut, and an 'Approved' notification confirms it",
                   code == 0 and resolution == ("approved", "shortcut") and bool(confirmed),
@@ -270,6 +277,110 @@ class Scenario:
             mark, lambda n: n["summary"] == "Nothing to approve"), timeout=3, interval=0.05)
         run.check("[C] with nothing pending, the approve key says 'Nothing to approve'",
                   empty and bool(nothing), [n["summary"] for n in self.notes.shown[mark:]])
+
+    # --- F ---
+
+    async def popover_closed(self):
+        if visible_windows():
+            await self.press("ctrl+alt+shift+c")
+        return bool(await eventually(lambda: visible_windows() == [], timeout=10))
+
+    async def key_acts_on_what_is_seen(self):
+        run = self.run
+        await self.popover_closed()
+        oldest, newest = "Run database migration on staging", "Restart nginx"
+        migration = self.ask(oldest, "ops-bot", "2m")
+        await eventually(lambda: self.approval_note(oldest), timeout=30)
+        await asyncio.sleep(0.3)
+        nginx = self.ask(newest, "web-bot", "2m")
+        shown = await eventually(lambda: self.approval_note(newest), timeout=30)
+        await asyncio.sleep(1.5)  # past the first second of both
+        mark = len(self.notes.shown)
+        await self.press()
+        opened = await eventually(visible_windows, timeout=10)
+        told = await eventually(lambda: self.notes_since(
+            mark, lambda n: n["summary"].startswith("Not approved")), timeout=5)
+        run.check("[F] with two approval notifications on screen the approve key approves "
+                  "neither: it opens the popover and says why",
+                  bool(shown) and bool(opened) and migration.poll() is None
+                  and nginx.poll() is None and bool(told)
+                  and "2 approval notifications are on screen" in told[0]["body"],
+                  (migration.poll(), nginx.poll(), told, bool(opened)))
+        run.check("[F] (harness) the popover closes again", await self.popover_closed())
+
+        # The person closes the migration's notification: nginx alone is on screen.
+        self.notes.dismiss(self.approval_note(oldest)[0]["id"])
+        await asyncio.sleep(0.5)
+        mark = len(self.notes.shown)
+        await self.press()
+        code = await self.exited(nginx, timeout=10)
+        confirmed = await eventually(lambda: self.notes_since(
+            mark, lambda n: n["summary"] == "Approved · web-bot" and newest in n["body"]),
+            timeout=5)
+        run.check("[F] with one approval notification on screen the key approves that request, "
+                  "not the oldest, and its confirmation names the agent and the request",
+                  code == 0 and self.resolution(nginx) == ("approved", "shortcut")
+                  and migration.poll() is None and bool(confirmed),
+                  (code, self.resolution(nginx) if code is not None else None,
+                   migration.poll(), [n["summary"] for n in self.notes.shown[mark:]]))
+
+        # No notification on screen any more: the key shows the request instead.
+        mark = len(self.notes.shown)
+        await self.press()
+        opened = await eventually(visible_windows, timeout=10)
+        await asyncio.sleep(1.0)
+        run.check("[F] with no approval notification on screen the key opens the popover on the "
+                  "waiting request and approves nothing",
+                  bool(opened) and migration.poll() is None,
+                  (bool(opened), migration.poll()))
+        # The popover is open on it, and it is short: the key approves the selected card.
+        await self.press()
+        code = await self.exited(migration, timeout=10)
+        confirmed = await eventually(lambda: self.notes_since(
+            mark, lambda n: n["summary"] == "Approved · ops-bot" and oldest in n["body"]),
+            timeout=5)
+        run.check("[F] in the open popover the key approves the card selected there",
+                  code == 0 and self.resolution(migration) == ("approved", "shortcut")
+                  and bool(confirmed), (code, [n["summary"] for n in self.notes.shown[mark:]]))
+        await self.popover_closed()
+
+        # Details longer than the notification can show: Open and Deny, never Approve.
+        title = "Apply the generated migration"
+        details = "\n".join(f"ALTER TABLE t{i} ADD COLUMN c{i} int;" for i in range(1500))
+        long_one = subprocess.Popen([self.ctray, "ask", title, "--agent", "ops-bot", "--details",
+                                     "-", "--timeout", "2m", "--json"], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        long_one.stdin.write(details)
+        long_one.stdin.close()
+        long_one.stdin = None  # so that communicate() reads its answer without writing
+        self.askers.append(long_one)
+        shown = await eventually(lambda: self.approval_note(title), timeout=30)
+        actions = shown[0]["actions"] if shown else {}
+        run.check("[F] a request whose details its notification cannot show offers Open and "
+                  "Deny, not Approve, and says how long it is",
+                  set(actions) == {"open", "deny", "default"} and "1,500 lines" in shown[0]["body"],
+                  shown[:1])
+        await asyncio.sleep(1.5)
+        mark = len(self.notes.shown)
+        await self.press()
+        opened = await eventually(visible_windows, timeout=10)
+        told = await eventually(lambda: self.notes_since(
+            mark, lambda n: n["summary"].startswith("Not approved")), timeout=5)
+        run.check("[F] the approve key does not approve it either: it opens the popover on it",
+                  bool(opened) and long_one.poll() is None and bool(told)
+                  and "longer than its notification" in told[0]["body"],
+                  (bool(opened), long_one.poll(), told))
+        if shown:
+            self.notes.click(shown[0]["id"], "approve")  # a button the server never offered
+        await asyncio.sleep(1.0)
+        run.check("[F] an Approve on that notification (never offered) approves nothing",
+                  long_one.poll() is None, long_one.poll())
+        await self.press("ctrl+alt+shift+d")
+        code = await self.exited(long_one, timeout=10)
+        run.check("[F] the deny key denies the request the popover shows (ctray exits 1)",
+                  code == 1 and self.resolution(long_one) == ("denied", "shortcut"),
+                  (code, self.resolution(long_one) if code is not None else None))
+        await self.popover_closed()
 
     # --- E ---
 
@@ -413,7 +524,7 @@ async def main(app: str, out: Path) -> int:
         if not up:
             return run.finish()
         for part in (scenario.forged_signal, scenario.key_at_arrival, scenario.high_risk,
-                     scenario.hammer):
+                     scenario.key_acts_on_what_is_seen, scenario.hammer):
             try:
                 await part()
             except Exception:

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, api_call, audit_entries, eventually, pending_in_store,
+from harness import (approve_on_card, APP_ID, DRIVER, Run, api_call, audit_entries, eventually, pending_in_store,
                      resolution_in_audit, start_driver, stop_driven_app, visible_windows,
                      webkit_processes)
 from webdriver import Session
@@ -83,7 +83,7 @@ async def main(app: str, out: Path) -> int:
 
         # 1. Approve the first (most urgent) card with the mouse.
         first_id = cards[0].attribute("data-request-id")
-        cards[0].find("button.approve").click()
+        approve_on_card(cards[0])
         outcome = await eventually(lambda: resolution_in_audit(db, first_id))
         run.check("a click on Approve is recorded in the audit log as approved by the popover",
                   outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
@@ -139,15 +139,18 @@ async def main(app: str, out: Path) -> int:
                   [e[:2] for e in entries] == [("requested", None), ("resolved", "approved")],
                   entries)
 
-        # 4. Approve the last one with the global shortcut (popover closed: the oldest).
+        # 4. Approve the last one with the global shortcut (popover closed: its notification
+        # is the one on screen).
         (fourth_id, fourth_title), = pending_in_store(db)
         subprocess.run(["xdotool", "key", "ctrl+alt+shift+a"], check=True)
         outcome = await eventually(lambda: resolution_in_audit(db, fourth_id))
-        run.check("the approve shortcut approves the oldest pending request",
+        run.check("the approve shortcut approves the request of the one notification on screen",
                   outcome is not None and outcome[:2] == ("approved", "shortcut"), outcome)
-        confirmed = await eventually(lambda: [n for n in notes.shown if n["summary"] == "Approved"
+        confirmed = await eventually(lambda: [n for n in notes.shown
+                                              if n["summary"].startswith("Approved · Demo")
                                               and fourth_title in n["body"]], timeout=10)
-        run.check("a shortcut's decision is confirmed in a notification", bool(confirmed))
+        run.check("a shortcut's decision is confirmed in a notification naming the agent and "
+                  "the request", bool(confirmed), [n["summary"] for n in notes.shown[-3:]])
         tooltip = await eventually(lambda: _tooltip_if(item, "no agents working"), timeout=10)
         run.check("with nothing pending and the agents done, the tray says so, with no count",
                   tooltip == "Converge — no agents working" and await item.prop("Title") == "",

@@ -23,6 +23,18 @@ pub struct Notification<'a> {
     pub actions: &'a [(&'a str, &'a str)],
     /// Whether a click on the body is reported (as the action `default`).
     pub body_click: bool,
+    /// How urgent the server should treat it (the `urgency` hint): a critical one stays until
+    /// the person acts on it.
+    pub urgency: Urgency,
+}
+
+/// The specification's urgency levels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Urgency {
+    Low,
+    #[default]
+    Normal,
+    Critical,
 }
 
 /// A person's click, as the notification server reported it.
@@ -48,6 +60,11 @@ type Tracked = Arc<Mutex<HashMap<u32, Shown>>>;
 pub struct Notifier {
     connection: Connection,
     app_name: String,
+    /// The icon name or file the server shows with each notification (`app_icon`).
+    icon: String,
+    /// The app's desktop entry, without `.desktop` (the `desktop-entry` hint): the server
+    /// groups and names the notifications by it.
+    desktop_entry: Option<String>,
     tracked: Tracked,
 }
 
@@ -107,8 +124,18 @@ impl Notifier {
         Ok(Self {
             connection,
             app_name: app_name.to_owned(),
+            icon: String::new(),
+            desktop_entry: None,
             tracked,
         })
+    }
+
+    /// Shows the app's icon (a theme icon name or an absolute file path) and names its
+    /// desktop entry in every notification.
+    pub fn with_identity(mut self, icon: &str, desktop_entry: &str) -> Self {
+        self.icon = icon.to_owned();
+        self.desktop_entry = Some(desktop_entry.to_owned());
+        self
     }
 
     /// Shows a notification. With a `tag`, its actions are reported with that tag; without
@@ -123,7 +150,16 @@ impl Notifier {
                 actions.extend([BODY_CLICK, ""]);
             }
         }
-        let hints: HashMap<&str, Value> = HashMap::new();
+        let mut hints: HashMap<&str, Value> = HashMap::new();
+        let urgency: u8 = match notification.urgency {
+            Urgency::Low => 0,
+            Urgency::Normal => 1,
+            Urgency::Critical => 2,
+        };
+        hints.insert("urgency", Value::U8(urgency));
+        if let Some(entry) = &self.desktop_entry {
+            hints.insert("desktop-entry", Value::from(entry.as_str()));
+        }
         // Held across the call, so a signal that arrives before the id is recorded waits
         // for it instead of being dropped as unknown.
         let mut tracked = lock(&self.tracked);
@@ -135,7 +171,7 @@ impl Notifier {
             &(
                 self.app_name.as_str(),
                 0u32,
-                "",
+                self.icon.as_str(),
                 notification.summary,
                 notification.body,
                 actions,

@@ -145,6 +145,7 @@ impl Desktop {
             body: "rm -rf build",
             actions: &[("approve", "Approve"), ("deny", "Deny")],
             body_click: true,
+            ..Notification::default()
         };
         self.notifier.show(&note, Some(tag)).unwrap()
     }
@@ -298,6 +299,7 @@ fn without_a_tag_no_buttons_and_nothing_is_believed() {
         body: "done",
         actions: &[("approve", "Approve")],
         body_click: true,
+        ..Notification::default()
     };
     let id = desktop.notifier.show(&note, None).unwrap();
     let shown = desktop.seen.shown.lock().unwrap().clone();

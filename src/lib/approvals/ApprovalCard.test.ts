@@ -1,12 +1,13 @@
-import { render, screen } from "@testing-library/svelte";
+import { fireEvent, render, screen, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import type { ComponentProps } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import type { GrantOffers } from "../bindings/GrantOffers";
 import { grantOffers } from "../bridge";
-import { NOW, makeRequest } from "../../test/fixtures";
+import { NOW, longDetails, makeRequest } from "../../test/fixtures";
 import ApprovalCard from "./ApprovalCard.svelte";
+import { ReadingTracker } from "./readingTracker.svelte";
 
 vi.mock("../bridge", () => ({
   grantOffers: vi.fn(),
@@ -41,6 +42,7 @@ function showCard(
     granting: false,
     ontogglegrant: noop,
     onapproveandgrant: noop,
+    reading: new ReadingTracker(() => [request]),
     ...props,
   });
   return { ...view, user: userEvent.setup() };
@@ -475,6 +477,264 @@ describe("ApprovalCard", () => {
         "Could not load what can be allowed: no request req-status",
       );
       expect(screen.queryByRole("button", { name: "Approve and allow" })).toBeNull();
+    });
+  });
+  describe("high risk", () => {
+    const command = "rm -rf ~/.cache/build";
+    const risky = makeRequest({
+      id: "risky",
+      action: "Bash",
+      details: hookDetails({ command }),
+      risk: { level: "high", rule: "deletes files recursively" },
+    });
+
+    function confirmation() {
+      return screen.queryByRole("group", { name: "Approve this high-risk request?" });
+    }
+
+    it("asks again on Approve, restating the command and the rule, Cancel focused", async () => {
+      const onapprove = vi.fn();
+      const { user } = showCard(risky, { onapprove });
+
+      await user.click(screen.getByRole("button", { name: "Approve" }));
+
+      expect(onapprove).not.toHaveBeenCalled();
+      const ask = within(confirmation()!);
+      expect(ask.getByText(command, { selector: "pre" })).toBeTruthy();
+      expect(ask.getByText("Bash")).toBeTruthy();
+      expect(ask.getByText("High risk: deletes files recursively")).toBeTruthy();
+      expect(ask.getByRole("button", { name: "Yes, approve" })).toBeTruthy();
+      expect(document.activeElement).toBe(ask.getByRole("button", { name: "Cancel" }));
+    });
+
+    it("approves nothing on Cancel, on Escape, or on Enter pressed twice", async () => {
+      const onapprove = vi.fn();
+      const { user } = showCard(risky, { onapprove });
+      const approve = screen.getByRole("button", { name: "Approve" });
+
+      await user.click(approve);
+      await user.click(screen.getByRole("button", { name: "Cancel" }));
+      expect(confirmation()).toBeNull();
+      expect(document.activeElement).toBe(approve);
+
+      await user.click(approve);
+      await user.keyboard("{Escape}");
+      expect(confirmation()).toBeNull();
+
+      approve.focus();
+      await user.keyboard("{Enter}");
+      expect(confirmation()).not.toBeNull();
+      await user.keyboard("{Enter}");
+      expect(confirmation()).toBeNull();
+      expect(onapprove).not.toHaveBeenCalled();
+    });
+
+    it("approves on Yes, approve", async () => {
+      const onapprove = vi.fn();
+      const { user } = showCard(risky, { onapprove });
+
+      await user.click(screen.getByRole("button", { name: "Approve" }));
+      await user.click(screen.getByRole("button", { name: "Yes, approve" }));
+
+      expect(onapprove).toHaveBeenCalledOnce();
+      expect(confirmation()).toBeNull();
+    });
+
+    it("asks again before approving remembering a choice, and names the choice", async () => {
+      const choice = "Always allow `Bash(rm:*)` in this project";
+      const onapproveremembering = vi.fn();
+      const onapprove = vi.fn();
+      const { user } = showCard(
+        { ...risky, remember_choices: [choice] },
+        { onapproveremembering, onapprove, agentKind: "claude-code" },
+      );
+
+      await user.click(screen.getByRole("button", { name: choice }));
+      expect(onapproveremembering).not.toHaveBeenCalled();
+      const ask = screen.getByRole("group", {
+        name: "Approve this high-risk request and let Claude Code remember it?",
+      });
+      expect(within(ask).getByText(`Remembered: ${choice}`)).toBeTruthy();
+      await user.keyboard("{Escape}");
+      expect(onapproveremembering).not.toHaveBeenCalled();
+
+      await user.click(screen.getByRole("button", { name: choice }));
+      await user.click(screen.getByRole("button", { name: "Yes, approve" }));
+
+      expect(onapproveremembering).toHaveBeenCalledExactlyOnceWith(choice);
+      expect(onapprove).not.toHaveBeenCalled();
+    });
+
+    it("still approves a low- or medium-risk card with one click", async () => {
+      const onapprove = vi.fn();
+      const { user } = showCard(
+        makeRequest({ id: "medium", risk: { level: "medium", rule: "sends data away" } }),
+        { onapprove },
+      );
+
+      await user.click(screen.getByRole("button", { name: "Approve" }));
+
+      expect(onapprove).toHaveBeenCalledOnce();
+      expect(confirmation()).toBeNull();
+    });
+  });
+
+  describe("details too long for their box", () => {
+    const log = makeRequest({
+      id: "log",
+      action: "upload",
+      details: longDetails(),
+      remember_choices: ["Always allow uploads"],
+    });
+
+    function approveButton() {
+      return screen.getByRole("button", { name: "Approve" }) as HTMLButtonElement;
+    }
+
+    it("says their size and line count, and approves nothing until opened", async () => {
+      const onapprove = vi.fn();
+      const onapproveremembering = vi.fn();
+      const { container, user } = showCard(log, { onapprove, onapproveremembering });
+
+      expect(screen.getByText("85 KB · 1,500 lines")).toBeTruthy();
+      expect(approveButton().disabled).toBe(true);
+      expect(screen.getByText("Open the details before approving.")).toBeTruthy();
+      expect(approveButton().getAttribute("aria-describedby")).toBe(
+        screen.getByText("Open the details before approving.").id,
+      );
+      const remember = screen.getByRole("button", { name: "Always allow uploads" });
+      expect((remember as HTMLButtonElement).disabled).toBe(true);
+      expect((screen.getByRole("button", { name: "Allow from now on…" }) as HTMLButtonElement)
+        .disabled).toBe(true);
+      await user.click(approveButton());
+      await user.click(remember);
+      expect(onapprove).not.toHaveBeenCalled();
+      expect(onapproveremembering).not.toHaveBeenCalled();
+
+      const open = screen.getByRole("button", { name: "Open all" });
+      expect(open.getAttribute("aria-expanded")).toBe("false");
+      await user.click(open);
+
+      const box = container.querySelector("pre.details")!;
+      expect(open.getAttribute("aria-controls")).toBe(box.id);
+      expect(box.classList).toContain("opened");
+      expect(box.textContent).toBe(log.details);
+      expect(screen.queryByText("Open the details before approving.")).toBeNull();
+      expect(approveButton().disabled).toBe(false);
+      await user.click(approveButton());
+      expect(onapprove).toHaveBeenCalledOnce();
+    });
+
+    it("stays read when the whole text is closed again", async () => {
+      const { user } = showCard(log);
+
+      await user.click(screen.getByRole("button", { name: "Open all" }));
+      await user.click(screen.getByRole("button", { name: "Show less" }));
+
+      expect(screen.getByRole("button", { name: "Open all" })).toBeTruthy();
+      expect(approveButton().disabled).toBe(false);
+    });
+
+    it("counts the box scrolled through to its end as read", async () => {
+      const { container } = showCard(log);
+      const box = container.querySelector<HTMLElement>("pre.details")!;
+      Object.defineProperties(box, {
+        scrollHeight: { configurable: true, value: 25_200 },
+        clientHeight: { configurable: true, value: 140 },
+        scrollTop: { configurable: true, writable: true, value: 0 },
+      });
+
+      box.scrollTop = 12_000;
+      await fireEvent.scroll(box);
+      expect(approveButton().disabled).toBe(true);
+
+      box.scrollTop = 25_060;
+      await fireEvent.scroll(box);
+      expect(approveButton().disabled).toBe(false);
+    });
+
+    it("lets Deny work without reading", async () => {
+      const onstartdeny = vi.fn();
+      const ondeny = vi.fn();
+      const { user, rerender } = showCard(log, { onstartdeny, ondeny });
+
+      await user.click(screen.getByRole("button", { name: "Deny" }));
+      expect(onstartdeny).toHaveBeenCalledOnce();
+      await rerender({ denying: true });
+      await user.click(screen.getByRole("button", { name: "Confirm deny" }));
+
+      expect(ondeny).toHaveBeenCalledExactlyOnceWith(null);
+    });
+
+    it("opens a written file in full where the box showed only its head", async () => {
+      const content = Array.from({ length: 12 }, (_, i) => `row ${i + 1}`).join("\n") + "\n";
+      const { container, user } = showCard(
+        makeRequest({
+          id: "write",
+          action: "Write",
+          details: hookDetails({ file_path: "/tmp/n.txt", content }),
+        }),
+      );
+      const box = container.querySelector<HTMLElement>("pre.head")!;
+      expect(box.textContent).not.toContain("row 12");
+      expect(screen.getByText("… 2 more lines")).toBeTruthy();
+      expect(screen.getByText("75 B · 12 lines")).toBeTruthy();
+      expect(approveButton().disabled).toBe(true);
+
+      // The head scrolled to its end is not the file: still not read.
+      Object.defineProperties(box, {
+        scrollHeight: { configurable: true, value: 180 },
+        clientHeight: { configurable: true, value: 140 },
+        scrollTop: { configurable: true, writable: true, value: 40 },
+      });
+      await fireEvent.scroll(box);
+      expect(approveButton().disabled).toBe(true);
+
+      await user.click(screen.getByRole("button", { name: "Open all" }));
+
+      expect(box.textContent).toBe(content);
+      expect(screen.queryByText("… 2 more lines")).toBeNull();
+      expect(approveButton().disabled).toBe(false);
+    });
+
+    it("shows neither size nor Open all for details that fit", () => {
+      showCard(makeRequest({ id: "short", details: "kubectl apply -f prod.yaml" }));
+
+      expect(screen.queryByRole("button", { name: "Open all" })).toBeNull();
+      expect(screen.queryByText(/ B · /)).toBeNull();
+      expect(approveButton().disabled).toBe(false);
+    });
+
+    it("also needs opening when the page measures its box scrolling", async () => {
+      const scrollHeight = vi.spyOn(Element.prototype, "scrollHeight", "get").mockReturnValue(300);
+      const clientHeight = vi.spyOn(Element.prototype, "clientHeight", "get").mockReturnValue(140);
+      try {
+        const { user } = showCard(makeRequest({ id: "short", details: "kubectl apply -f x" }));
+
+        expect(await screen.findByText("18 B · 1 line")).toBeTruthy();
+        expect(approveButton().disabled).toBe(true);
+        await user.click(screen.getByRole("button", { name: "Open all" }));
+        expect(approveButton().disabled).toBe(false);
+      } finally {
+        scrollHeight.mockRestore();
+        clientHeight.mockRestore();
+      }
+    });
+
+    it("asks a long high-risk card to be opened first, then confirmed", async () => {
+      const onapprove = vi.fn();
+      const { user } = showCard(
+        { ...log, risk: { level: "high", rule: "uploads files" } },
+        { onapprove },
+      );
+
+      expect(approveButton().disabled).toBe(true);
+      await user.click(screen.getByRole("button", { name: "Open all" }));
+      await user.click(approveButton());
+      expect(onapprove).not.toHaveBeenCalled();
+      await user.click(screen.getByRole("button", { name: "Yes, approve" }));
+
+      expect(onapprove).toHaveBeenCalledOnce();
     });
   });
 });

@@ -125,6 +125,7 @@ describe("actionView", () => {
         bytes: 9 * 9 + 3 * 10 + 12,
         head: Array.from({ length: 10 }, (_, i) => `line ${i + 1} é`).join("\n"),
         moreLines: 2,
+        content: Array.from({ length: 12 }, (_, i) => `line ${i + 1} é`).join("\n") + "\n",
         context: CONTEXT,
         extras: [],
       },

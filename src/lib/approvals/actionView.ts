@@ -7,6 +7,8 @@
 // Everything here is untrusted agent text: the view model holds plain strings that the card
 // renders as text only.
 
+import { revealHidden } from "../untrustedText";
+
 /** One line of a diff: removed, added, unchanged context, or a header between edits. */
 export interface DiffLine {
   sign: "-" | "+" | " " | "@";
@@ -23,7 +25,15 @@ export interface ExtraField {
 export type ActionKind =
   | { kind: "shell"; command: string; description?: string }
   | { kind: "edit"; path: string; diff: DiffLine[] }
-  | { kind: "write"; path: string; bytes: number; head: string; moreLines: number }
+  | {
+      kind: "write";
+      path: string;
+      bytes: number;
+      head: string;
+      moreLines: number;
+      /** The whole file, for when the person opens it in full. */
+      content: string;
+    }
   | { kind: "mcp"; server: string; tool: string; args: string }
   | { kind: "fetch"; host: string; port: number; url: string }
   | { kind: "raw" };
@@ -109,6 +119,14 @@ function splitLines(text: string): string[] {
   return lines;
 }
 
+/**
+ * A diff line as the card shows it, newline included; hidden characters in the agent's text
+ * revealed (a header is the app's own words).
+ */
+export function diffLineText(line: DiffLine): string {
+  return line.sign === "@" ? `@@ ${line.text} @@\n` : `${line.sign} ${revealHidden(line.text)}\n`;
+}
+
 /** A plain line diff: common leading and trailing lines as context, the rest removed/added. */
 export function lineDiff(oldText: string, newText: string): DiffLine[] {
   const before = splitLines(oldText);
@@ -180,6 +198,7 @@ function writeView(input: JsonObject): ActionKind | null {
     bytes: new TextEncoder().encode(content).length,
     head: lines.slice(0, WRITE_HEAD_LINES).join("\n"),
     moreLines: Math.max(0, lines.length - WRITE_HEAD_LINES),
+    content,
   };
 }
 

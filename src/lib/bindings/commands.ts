@@ -69,7 +69,7 @@ export type Signatures = {
   grants_list: { args: Record<string, never>; answer: Array<GrantRecord> };
   grant_revoke: { args: { grantId: string }; answer: null };
   popover_hide: { args: Record<string, never>; answer: null };
-  popover_select: { args: { requestId: string | null }; answer: null };
+  popover_select: { args: { requestId: string | null; wholeSeen: boolean }; answer: null };
   popover_painted: { args: { frameAtMs: number | null }; answer: null };
   window_open: { args: Record<string, never>; answer: null };
   history_query: { args: { query: HistoryQuery }; answer: HistoryPage };

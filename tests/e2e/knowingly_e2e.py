@@ -1,0 +1,139 @@
+"""End to end: nothing is approved in the popover that the person did not knowingly approve.
+
+1. High risk takes a deliberate act: on a selected high-risk card the `a` key approves
+   nothing and says why; its Approve button asks again, restating the command; Cancel
+   approves nothing; only "Yes, approve" approves.
+2. Long content is opened before it is approved: a 1,500-line details text shows its size
+   and line count; Approve is disabled and `a` approves nothing until the person opens it;
+   then it approves.
+
+The real app in a headless desktop, its popover driven through tauri-driver; requests come
+from `ctray ask`, outcomes are read back from the app's audit log and from ctray's exit.
+Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
+usage: knowingly_e2e.py APP_BINARY OUTPUT_DIR   (ctray is taken from beside the app binary)
+"""
+import asyncio
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from desktop import Desktop, isolated_home
+from harness import (APP_ID, DRIVER, Run, card_for, eventually, resolution_in_audit,
+                     start_driver, stop_driven_app)
+from webdriver import Session
+
+HIGH_RISK = "Clean the web root"
+LONG = "Apply the generated migration"
+LONG_DETAILS = "\n".join(f"ALTER TABLE t{i} ADD COLUMN c{i} int;" for i in range(1500))
+
+
+async def main(app: str, out: Path) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    ctray = str(Path(app).with_name("ctray"))
+    home = isolated_home("converge-e2e-knowingly-")
+    db = home / "data" / APP_ID / "inbox.db"
+    run = Run()
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=2)
+    desktop = await Desktop.start()
+    driver, wrapper = start_driver(home, out, app, "app-knowingly.log")
+    session = None
+    askers = []
+
+    def ask(title, details):
+        proc = subprocess.Popen([ctray, "ask", title, "--agent", "cleaner", "--details", "-",
+                                 "--timeout", "5m"], stdin=subprocess.PIPE,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
+        proc.stdin.write(details)
+        proc.stdin.close()
+        askers.append(proc)
+        return proc
+
+    def in_pool(fn, *args):
+        return loop.run_in_executor(pool, fn, *args)
+
+    async def decided(card_id):
+        await asyncio.sleep(1.0)  # nothing to poll for: the point is that nothing happens
+        return resolution_in_audit(db, card_id)
+
+    try:
+        await in_pool(Session.wait_for_server, DRIVER)
+        session_future = in_pool(Session.create, DRIVER, str(wrapper), ["--pin-popover"])
+        item = await desktop.wait_for_item()
+        cleaner = ask(HIGH_RISK, "rm -rf /srv/www")
+        migration = ask(LONG, LONG_DETAILS)
+        session = await asyncio.wait_for(session_future, timeout=120)
+        await item.activate()
+
+        # 1. High risk.
+        card = await in_pool(card_for, session, HIGH_RISK)
+        run.check("the high-risk request waits on its card", card is not None)
+        card_id = card.attribute("data-request-id")
+        card.find("h3.title").click()  # selects it, as a person's click does
+        await asyncio.sleep(0.3)
+        session.keys("a")
+        said = card.text()
+        run.check("[high risk] the a key on a selected high-risk card approves nothing and "
+                  "says to use its Approve button",
+                  await decided(card_id) is None and cleaner.poll() is None
+                  and "use its Approve button" in card.text(), said)
+        card.find("button.approve").click()
+        confirm = await in_pool(lambda: session.wait_for("li.card .confirm", timeout=5))
+        restated = confirm[0].text() if confirm else ""
+        run.check("[high risk] its Approve button asks again, restating the command and why it "
+                  "is high risk", "rm -rf /srv/www" in restated
+                  and "deletes files recursively" in restated, restated)
+        await asyncio.sleep(0.5)  # the screenshot is the last painted frame
+        await in_pool(session.screenshot, str(out / "popover-confirm-high-risk.png"))
+        card.find("button.confirm-cancel").click()
+        run.check("[high risk] Cancel approves nothing and closes the question",
+                  await decided(card_id) is None and cleaner.poll() is None
+                  and not card.find_all("button.confirm-approve"))
+        card.find("button.approve").click()
+        confirm = await in_pool(lambda: session.wait_for("button.confirm-approve", timeout=5))
+        confirm[0].click()
+        outcome = await eventually(lambda: resolution_in_audit(db, card_id))
+        done = await eventually(lambda: cleaner.poll() is not None, timeout=10)
+        run.check("[high risk] Yes, approve approves it, from the popover (ctray exits 0)",
+                  outcome is not None and outcome[:2] == ("approved", "popover")
+                  and bool(done) and cleaner.returncode == 0, (outcome, cleaner.poll()))
+
+        # 2. Long content.
+        card = await in_pool(card_for, session, LONG)
+        run.check("the long request waits on its card", card is not None)
+        card_id = card.attribute("data-request-id")
+        text = card.text()
+        run.check("[long] its card says how long its details are: KB and 1,500 lines",
+                  "KB" in text and "1,500 lines" in text, text[:400])
+        approve = card.find("button.approve")
+        run.check("[long] its Approve button is disabled until the details are opened, and "
+                  "says so", approve.attribute("disabled") is not None
+                  and "Open the details before approving" in text, text[:400])
+        await asyncio.sleep(0.5)
+        await in_pool(session.screenshot, str(out / "popover-long-details.png"))
+        card.find("h3.title").click()
+        await asyncio.sleep(0.3)
+        session.keys("a")
+        run.check("[long] the a key approves nothing while they are unread",
+                  await decided(card_id) is None and migration.poll() is None)
+        card.find("button.open-all").click()
+        await asyncio.sleep(0.3)
+        run.check("[long] once opened, Approve works",
+                  card.find("button.approve").attribute("disabled") is None)
+        card.find("button.approve").click()
+        outcome = await eventually(lambda: resolution_in_audit(db, card_id))
+        done = await eventually(lambda: migration.poll() is not None, timeout=10)
+        run.check("[long] ... and approves it from the popover (ctray exits 0)",
+                  outcome is not None and outcome[:2] == ("approved", "popover")
+                  and bool(done) and migration.returncode == 0, (outcome, migration.poll()))
+    finally:
+        for proc in askers:
+            if proc.poll() is None:
+                proc.kill()
+        await stop_driven_app(loop, pool, session, driver, desktop, home)
+    return run.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
