@@ -294,16 +294,7 @@ fn shown_whole(app: &AppHandle, request_id: &str) -> bool {
 mod tests {
     use super::*;
 
-    fn request(id: &str, details: &str) -> ApprovalRequest {
-        serde_json::from_value(serde_json::json!({
-            "id": id, "agent_id": "ops-bot", "action": "ask", "title": id,
-            "details": details, "provenance": {"pid": null, "exe": null},
-            "created_at": 0, "deadline": 1, "on_timeout": "deny",
-            "idempotency_key": null, "resolution": null,
-            "risk": {"level": "low", "rule": null}, "remember_choices": []
-        }))
-        .expect("a request")
-    }
+    use crate::test_requests::pending as request;
 
     fn waiting() -> Vec<ApprovalRequest> {
         let long = "ALTER TABLE t ADD COLUMN c int;\n".repeat(100);

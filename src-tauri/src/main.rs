@@ -23,6 +23,8 @@ mod popover_window;
 mod preferences;
 mod problems;
 mod shortcuts;
+#[cfg(test)]
+mod test_requests;
 mod tray;
 mod upgrade;
 mod window;

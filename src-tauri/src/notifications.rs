@@ -475,14 +475,7 @@ mod tests {
     use super::*;
 
     fn request(details: &str) -> ApprovalRequest {
-        serde_json::from_value(serde_json::json!({
-            "id": "r", "agent_id": "a", "action": "ask", "title": "Apply the migration",
-            "details": details, "provenance": {"pid": null, "exe": null},
-            "created_at": 0, "deadline": 1, "on_timeout": "deny",
-            "idempotency_key": null, "resolution": null,
-            "risk": {"level": "low", "rule": null}, "remember_choices": []
-        }))
-        .expect("a request")
+        crate::test_requests::pending("r", details)
     }
 
     #[test]

@@ -62,6 +62,28 @@ function saveButton() {
   return screen.getByRole("button", { name: "Save" });
 }
 
+function follows(first: Node, second: Node): boolean {
+  return (first.compareDocumentPosition(second) & Node.DOCUMENT_POSITION_FOLLOWING) !== 0;
+}
+
+/**
+ * The message tied to `input` (aria-invalid, and first in its aria-describedby), checked to
+ * sit beside it: after it, with no other text box or check box in between. Null when the
+ * field is not marked invalid.
+ */
+function problemBeside(input: HTMLElement): string | null {
+  if (input.getAttribute("aria-invalid") !== "true") return null;
+  const id = input.getAttribute("aria-describedby")?.split(" ")[0] ?? "";
+  const message = document.getElementById(id);
+  if (message === null) throw new Error(`no message ${id} for ${input.id}`);
+  expect(follows(input, message)).toBe(true);
+  const between = [...document.querySelectorAll("input")].filter(
+    (other) => follows(input, other) && follows(other, message),
+  );
+  expect(between).toEqual([]);
+  return message.textContent?.replace(/\s+/g, " ").trim() ?? "";
+}
+
 describe("Settings", () => {
   it("shows the current settings", async () => {
     vi.mocked(settingsGet).mockResolvedValue(
@@ -183,7 +205,7 @@ describe("Settings", () => {
     expect(field("Start at login").checked).toBe(false);
   });
 
-  it("shows the backend's refusal and keeps the edits", async () => {
+  it("shows the backend's refusal of a key beside it and keeps the edits", async () => {
     vi.mocked(settingsSet).mockRejectedValue(
       "Ctrl+Alt+Y could not be registered: already taken by another application",
     );
@@ -193,12 +215,46 @@ describe("Settings", () => {
     await user.type(field("Approve"), "ctrl+alt+y");
     await user.click(saveButton());
 
-    expect((await screen.findByRole("alert")).textContent).toBe(
-      "Ctrl+Alt+Y could not be registered: already taken by another application",
+    await waitFor(() =>
+      expect(problemBeside(field("Approve"))).toBe(
+        "Not saved: Your desktop or another program already uses Ctrl+Alt+Y: choose another key.",
+      ),
     );
+    // Nothing else was changed, so there was nothing else to save.
+    expect(settingsSet).toHaveBeenCalledOnce();
+    expect(screen.queryByRole("alert")).toBeNull();
     expect(field("Approve").value).toBe("ctrl+alt+y");
+    expect(screen.getByRole("status").textContent).toBe(
+      "Nothing saved: fix the approve key first.",
+    );
+    expect(saveButton().getAttribute("aria-disabled")).toBe("false");
+    expect(document.activeElement).toBe(field("Approve"));
+  });
+
+  it("shows any other refusal by the backend by the Save button and keeps the edits", async () => {
+    const scrollIntoView = vi.fn();
+    Element.prototype.scrollIntoView = scrollIntoView;
+    vi.mocked(settingsSet).mockRejectedValue(
+      "cannot write the settings to /home/me/.config/settings.json: No space left on device",
+    );
+    const user = await showSettings();
+
+    await user.clear(field("Approve"));
+    await user.type(field("Approve"), "ctrl+alt+y");
+    await user.click(saveButton());
+
+    const alert = await screen.findByRole("alert");
+    expect(alert.textContent).toBe(
+      "cannot write the settings to /home/me/.config/settings.json: No space left on device",
+    );
+    // Beside the button that caused it, and brought into view.
+    expect(alert.previousElementSibling?.contains(saveButton())).toBe(true);
+    await waitFor(() => expect(scrollIntoView.mock.contexts).toContain(alert));
+    expect(field("Approve").value).toBe("ctrl+alt+y");
+    expect(field("Approve").getAttribute("aria-invalid")).toBe("false");
     expect(screen.getByRole("status").textContent).toBe("");
     expect(saveButton().getAttribute("aria-disabled")).toBe("false");
+    delete (Element.prototype as Partial<Element>).scrollIntoView;
   });
 
   it("sends nothing while nothing changed", async () => {
@@ -218,7 +274,10 @@ describe("Settings", () => {
 
     expect(settingsSet).not.toHaveBeenCalled();
     expect(field("Wait for a decision for").getAttribute("aria-invalid")).toBe("true");
-    expect(screen.getByText(/from 1 second to 7 days/)).toBeTruthy();
+    // The field is in minutes, and so is what it says.
+    expect(problemBeside(field("Wait for a decision for"))).toBe(
+      "Not saved: Use a number of minutes, from 1 minute to 7 days (10,080 minutes).",
+    );
   });
 
   it("follows changes made elsewhere while nothing is edited", async () => {
@@ -246,6 +305,326 @@ describe("Settings", () => {
 
     expect((await screen.findByRole("alert")).textContent).toBe(
       "Could not load the settings: no config directory",
+    );
+  });
+});
+
+describe("what is wrong with a field", () => {
+  const SAVED_KEYS = makeSettings().shortcuts;
+
+  async function retype(user: ReturnType<typeof userEvent.setup>, name: string, text: string) {
+    await user.clear(field(name));
+    // user-event reads "[" and "{" as keys to press.
+    await user.type(field(name), text.replace(/[[{]/g, (bracket) => bracket + bracket));
+  }
+
+  it("says beside a key that is not one, and still saves the other changes", async () => {
+    const user = await showSettings();
+
+    await retype(user, "Approve", "ctrl+alt+shift+ä");
+    await retype(user, "Deny", "ctrl+alt+shift+x");
+    await user.click(field("Start at login"));
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        shortcuts: { ...SAVED_KEYS, deny: "ctrl+alt+shift+x" },
+        start_at_login: true,
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toBe("Saved, except the approve key."),
+    );
+    expect(problemBeside(field("Approve"))).toBe(
+      "Not saved: “ä” is not a key a shortcut can use: use a letter, a digit or F1–F24.",
+    );
+    // What the person typed stays, to be fixed; the rest shows as saved.
+    expect(field("Approve").value).toBe("ctrl+alt+shift+ä");
+    expect(field("Deny").value).toBe("ctrl+alt+shift+x");
+    expect(problemBeside(field("Deny"))).toBeNull();
+    expect(field("Start at login").checked).toBe(true);
+    expect(document.activeElement).toBe(field("Approve"));
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    await retype(user, "Approve", "ctrl+alt+shift+e");
+
+    expect(problemBeside(field("Approve"))).toBeNull();
+    expect(screen.getByRole("status").textContent).toBe("");
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenLastCalledWith(
+      makeSettings({
+        shortcuts: { ...SAVED_KEYS, approve: "ctrl+alt+shift+e", deny: "ctrl+alt+shift+x" },
+        start_at_login: true,
+      }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("says what is wrong once the person leaves the field, before any Save", async () => {
+    const user = await showSettings();
+
+    await retype(user, "Open or close the popover", "ctrl+banana");
+
+    // Not while it is still being typed.
+    expect(problemBeside(field("Open or close the popover"))).toBeNull();
+
+    await user.tab();
+
+    expect(problemBeside(field("Open or close the popover"))).toBe(
+      "“banana” is not a key a shortcut can use: use a letter, a digit or F1–F24.",
+    );
+    expect(field("Open or close the popover").getAttribute("aria-describedby")).toBe(
+      "shortcut-toggle-popover-problem shortcut-format",
+    );
+
+    await retype(user, "Open or close the popover", "ctrl+b");
+
+    expect(problemBeside(field("Open or close the popover"))).toBeNull();
+    expect(field("Open or close the popover").getAttribute("aria-describedby")).toBe(
+      "shortcut-format",
+    );
+    expect(settingsSet).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ["ctrl+alt+shift+a", "Ctrl+Alt+Shift+A is already the approve key."],
+    // However it is written, it is the same keys.
+    ["Shift + Control+Alt+KeyA", "Shift+Control+Alt+KeyA is already the approve key."],
+    ["f5", "Add a modifier such as Ctrl or Alt before “f5”"],
+    ["ctrl+alt+", "A “+” has nothing on one side"],
+    ["ctrl+alt", "Add a key after the modifiers"],
+    ["ctrl+a+shift", "Put “shift” before “a”"],
+    ["ctrl+a+b", "A shortcut has one key, not both “a” and “b”."],
+    ["", "Type a shortcut, for example ctrl+alt+shift+a."],
+  ])("explains %j for the deny key, and saves the rest", async (typed, problem) => {
+    const user = await showSettings();
+
+    await user.clear(field("Deny"));
+    if (typed !== "") await user.type(field("Deny"), typed);
+    await user.click(field("An agent failed"));
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        notifications: { approvals: true, agent_finished: true, agent_failed: false },
+      }),
+    );
+    await waitFor(() => expect(problemBeside(field("Deny"))).toContain(problem));
+    expect(problemBeside(field("Deny"))).toMatch(/^Not saved: /);
+    expect(field("Deny").value).toBe(typed);
+  });
+
+  it("takes every key the backend takes", async () => {
+    const user = await showSettings();
+
+    await retype(user, "Open or close the popover", "super+F24");
+    await retype(user, "Approve", "Ctrl+Shift+PageDown");
+    await retype(user, "Deny", "cmdorctrl+[");
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        shortcuts: {
+          toggle_popover: "super+F24",
+          approve: "Ctrl+Shift+PageDown",
+          deny: "cmdorctrl+[",
+          decision_keys: true,
+        },
+      }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("saves keys swapped with one another", async () => {
+    const user = await showSettings();
+
+    await retype(user, "Approve", "ctrl+alt+shift+d");
+    await retype(user, "Deny", "ctrl+alt+shift+a");
+
+    expect(problemBeside(field("Approve"))).toBeNull();
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        shortcuts: { ...SAVED_KEYS, approve: "ctrl+alt+shift+d", deny: "ctrl+alt+shift+a" },
+      }),
+    );
+  });
+
+  it("saves the rest when the system refuses one key, and says why beside it", async () => {
+    vi.mocked(settingsSet)
+      .mockRejectedValueOnce(
+        "Ctrl+Alt+Shift+Y could not be registered: HotKey already registered: HotKey { mods: Modifiers(SHIFT | CONTROL | ALT), key: KeyY, id: 3 }",
+      )
+      .mockImplementation(async (settings) => settings);
+    const user = await showSettings();
+
+    await retype(user, "Approve", "ctrl+alt+shift+y");
+    await retype(user, "Wait for a decision for", "10");
+    await user.click(field("Start at login"));
+    await user.click(saveButton());
+
+    await waitFor(() => expect(settingsSet).toHaveBeenCalledTimes(2));
+    expect(settingsSet).toHaveBeenNthCalledWith(
+      1,
+      makeSettings({
+        shortcuts: { ...SAVED_KEYS, approve: "ctrl+alt+shift+y" },
+        default_timeout_secs: 600,
+        start_at_login: true,
+      }),
+    );
+    // Again, with the refused key as it was saved.
+    expect(settingsSet).toHaveBeenNthCalledWith(
+      2,
+      makeSettings({ default_timeout_secs: 600, start_at_login: true }),
+    );
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toBe("Saved, except the approve key."),
+    );
+    expect(problemBeside(field("Approve"))).toBe(
+      "Not saved: Your desktop or another program already uses Ctrl+Alt+Shift+Y: choose another key.",
+    );
+    expect(field("Approve").value).toBe("ctrl+alt+shift+y");
+    expect(field("Start at login").checked).toBe(true);
+    expect(field("Wait for a decision for").value).toBe("10");
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    await retype(user, "Approve", "ctrl+alt+shift+u");
+
+    expect(problemBeside(field("Approve"))).toBeNull();
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenLastCalledWith(
+      makeSettings({
+        shortcuts: { ...SAVED_KEYS, approve: "ctrl+alt+shift+u" },
+        default_timeout_secs: 600,
+        start_at_login: true,
+      }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("asks again at the next Save: whatever held the key may have let it go", async () => {
+    vi.mocked(settingsSet)
+      .mockRejectedValueOnce("Ctrl+Alt+Y could not be registered: HotKey already registered")
+      .mockImplementation(async (settings) => settings);
+    const user = await showSettings();
+
+    await retype(user, "Approve", "ctrl+alt+y");
+    await user.click(saveButton());
+
+    await waitFor(() =>
+      expect(problemBeside(field("Approve"))).toBe(
+        "Not saved: Your desktop or another program already uses Ctrl+Alt+Y: choose another key.",
+      ),
+    );
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledTimes(2);
+    expect(settingsSet).toHaveBeenLastCalledWith(
+      makeSettings({ shortcuts: { ...SAVED_KEYS, approve: "ctrl+alt+y" } }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+    expect(problemBeside(field("Approve"))).toBeNull();
+  });
+
+  it("says in plain words when the system refuses a key that was already saved", async () => {
+    vi.mocked(settingsGet).mockResolvedValue(
+      makeSettings({ shortcuts: { ...SAVED_KEYS, decision_keys: false } }),
+    );
+    vi.mocked(settingsSet).mockRejectedValue(
+      "Ctrl+Alt+Shift+A could not be registered: HotKey already registered",
+    );
+    const user = await showSettings();
+
+    await user.click(field("Approve and deny with global keys"));
+    await user.click(saveButton());
+
+    expect((await screen.findByRole("alert")).textContent).toBe(
+      "Nothing was saved. Your desktop or another program already uses Ctrl+Alt+Shift+A: choose another key.",
+    );
+    expect(settingsSet).toHaveBeenCalledOnce();
+    expect(field("Approve and deny with global keys").checked).toBe(true);
+  });
+
+  it("says the timeout's limits in seconds when the unit is seconds", async () => {
+    vi.mocked(settingsGet).mockResolvedValue(makeSettings({ default_timeout_secs: 90 }));
+    const user = await showSettings();
+
+    await user.clear(field("Wait for a decision for"));
+
+    expect(problemBeside(field("Wait for a decision for"))).toBe(
+      "Type a whole number of seconds, from 1 second to 7 days (604,800 seconds).",
+    );
+
+    await user.type(field("Wait for a decision for"), "0");
+
+    expect(problemBeside(field("Wait for a decision for"))).toBe(
+      "Use a whole number of seconds, from 1 second to 7 days (604,800 seconds).",
+    );
+
+    await user.selectOptions(field("Unit of the default timeout"), "minutes");
+
+    expect(problemBeside(field("Wait for a decision for"))).toBe(
+      "Use a number of minutes, from 1 minute to 7 days (10,080 minutes).",
+    );
+  });
+
+  it("saves the rest and keeps the timeout typed when only the timeout is wrong", async () => {
+    const user = await showSettings();
+
+    await retype(user, "Wait for a decision for", "20000");
+    await user.selectOptions(field("If nobody decides in time"), "fallback");
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ default_on_timeout: "fallback" }),
+    );
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toBe("Saved, except the default timeout."),
+    );
+    expect(field("Wait for a decision for").value).toBe("20000");
+    expect(field("If nobody decides in time").value).toBe("fallback");
+    expect(problemBeside(field("Wait for a decision for"))).toBe(
+      "Not saved: Use a number of minutes, from 1 minute to 7 days (10,080 minutes).",
+    );
+  });
+
+  it("leaves checking to the page, never to the browser's bubble", async () => {
+    const user = await showSettings();
+    const form = screen.getByRole("form", { name: "Settings" }) as HTMLFormElement;
+    const bubbles = vi.fn();
+    form.addEventListener("invalid", bubbles, true);
+
+    expect(form.noValidate).toBe(true);
+    expect(form.querySelectorAll("[required]")).toHaveLength(0);
+
+    await user.clear(field("Open or close the popover"));
+    await user.clear(field("Wait for a decision for"));
+    await user.type(field("Wait for a decision for"), "0");
+    await user.click(field("An agent finished"));
+    await user.click(saveButton());
+
+    expect(bubbles).not.toHaveBeenCalled();
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        notifications: { approvals: true, agent_finished: false, agent_failed: true },
+      }),
+    );
+    await waitFor(() =>
+      expect(problemBeside(field("Open or close the popover"))).toBe(
+        "Not saved: Type a shortcut, for example ctrl+alt+shift+a.",
+      ),
+    );
+    expect(problemBeside(field("Wait for a decision for"))).toBe(
+      "Not saved: Use a number of minutes, from 1 minute to 7 days (10,080 minutes).",
+    );
+    expect(screen.getByRole("status").textContent).toBe(
+      "Saved, except the open or close key and the default timeout.",
     );
   });
 });

@@ -3,8 +3,10 @@ import { makeSettings } from "../test/fixtures";
 import {
   fromForm,
   MAX_REFUSED_HOSTS,
+  planSave,
   refusedHostProblem,
   sameJson,
+  timeoutProblem,
   timeoutSeconds,
   toForm,
   type SettingsForm,
@@ -45,6 +47,8 @@ describe("settings form", () => {
     expect(timeoutSeconds({ amount: 10_081, unit: "minutes" })).toBeNull();
     expect(timeoutSeconds({ amount: 1.5, unit: "seconds" })).toBeNull();
     expect(timeoutSeconds({ amount: null, unit: "minutes" })).toBeNull();
+    // Less than the 1 minute the unit starts at: seconds say that.
+    expect(timeoutSeconds({ amount: 0.5, unit: "minutes" })).toBeNull();
     const timeout = { amount: null, unit: "seconds" } as const;
     const emptied: SettingsForm = { ...toForm(makeSettings()), timeout };
     expect(fromForm(emptied)).toBeNull();
@@ -83,5 +87,130 @@ describe("settings form", () => {
 
     expect(refusedHostProblem("one-more", full.slice(1))).toBeNull();
     expect(refusedHostProblem("one-more", full)).toBe("At most 100 hosts can be refused.");
+  });
+
+  it("says what is wrong with a timeout in the unit chosen", () => {
+    expect(timeoutProblem({ amount: 5, unit: "minutes" })).toBeNull();
+    expect(timeoutProblem({ amount: 10_081, unit: "minutes" })).toBe(
+      "Use a number of minutes, from 1 minute to 7 days (10,080 minutes).",
+    );
+    expect(timeoutProblem({ amount: 0.5, unit: "minutes" })).toBe(
+      "Use a number of minutes, from 1 minute to 7 days (10,080 minutes).",
+    );
+    expect(timeoutProblem({ amount: null, unit: "minutes" })).toBe(
+      "Type a number of minutes, from 1 minute to 7 days (10,080 minutes).",
+    );
+    expect(timeoutProblem({ amount: 1.01, unit: "minutes" })).toBe(
+      "1.01 minutes is not a whole number of seconds: use whole minutes, or choose seconds.",
+    );
+    expect(timeoutProblem({ amount: 604_801, unit: "seconds" })).toBe(
+      "Use a whole number of seconds, from 1 second to 7 days (604,800 seconds).",
+    );
+    expect(timeoutProblem({ amount: 1.5, unit: "seconds" })).toBe(
+      "Use a whole number of seconds, from 1 second to 7 days (604,800 seconds).",
+    );
+  });
+});
+
+describe("what Save sends", () => {
+  const saved = makeSettings();
+
+  function editedForm(edit: (form: SettingsForm) => void): SettingsForm {
+    const form = toForm(saved);
+    edit(form);
+    return form;
+  }
+
+  it("sends every change when all are valid", () => {
+    const form = editedForm((form) => {
+      form.shortcuts.approve = "ctrl+alt+y";
+      form.start_at_login = true;
+    });
+
+    expect(planSave(form, saved)).toEqual({ settings: fromForm(form), problems: {} });
+  });
+
+  it("keeps the saved value of a field not valid, and sends the rest", () => {
+    const form = editedForm((form) => {
+      form.shortcuts.approve = "ctrl+alt+shift+ä";
+      form.timeout = { amount: 0, unit: "seconds" };
+      form.notifications.agent_failed = false;
+    });
+
+    const plan = planSave(form, saved);
+
+    expect(plan.settings).toEqual({
+      ...saved,
+      notifications: { ...saved.notifications, agent_failed: false },
+    });
+    expect(Object.keys(plan.problems).sort()).toEqual(["approve", "timeout"]);
+  });
+
+  it("leaves alone a saved key it would not take itself", () => {
+    const odd = makeSettings({ shortcuts: { ...saved.shortcuts, toggle_popover: "f5" } });
+
+    expect(planSave(toForm(odd), odd)).toEqual({ settings: odd, problems: {} });
+  });
+
+  it("takes no key twice, however it is written", () => {
+    const form = editedForm((form) => {
+      form.shortcuts.deny = "Shift+Alt+Control+A";
+    });
+
+    const plan = planSave(form, saved);
+
+    expect(plan.settings.shortcuts).toEqual(saved.shortcuts);
+    expect(plan.problems).toEqual({ deny: "Shift+Alt+Control+A is already the approve key." });
+  });
+
+  it("takes neither of two new keys that are the same", () => {
+    const form = editedForm((form) => {
+      form.shortcuts.approve = "ctrl+alt+y";
+      form.shortcuts.deny = "ctrl+alt+y";
+    });
+
+    const plan = planSave(form, saved);
+
+    expect(plan.settings.shortcuts).toEqual(saved.shortcuts);
+    expect(plan.problems).toEqual({
+      approve: "Ctrl+Alt+Y is also your new deny key: each key must be different.",
+      deny: "Ctrl+Alt+Y is also your new approve key: each key must be different.",
+    });
+  });
+
+  it("leaves out a new key that clashes with a saved key put back", () => {
+    // The approve key stays ctrl+alt+shift+a, so deny cannot have it.
+    const form = editedForm((form) => {
+      form.shortcuts.approve = "ctrl+banana";
+      form.shortcuts.deny = "ctrl+alt+shift+a";
+      form.shortcuts.toggle_popover = "ctrl+alt+shift+t";
+    });
+
+    const plan = planSave(form, saved);
+
+    expect(plan.settings.shortcuts).toEqual({
+      ...saved.shortcuts,
+      toggle_popover: "ctrl+alt+shift+t",
+    });
+    expect(plan.problems).toEqual({
+      approve: "“banana” is not a key a shortcut can use: use a letter, a digit or F1–F24.",
+      deny: "Ctrl+Alt+Shift+A is already the approve key.",
+    });
+  });
+
+  it("leaves out a key the system refused while it is still the one typed", () => {
+    const refused = { approve: { key: "ctrl+alt+y", problem: "Taken." } };
+    const typed = editedForm((form) => {
+      form.shortcuts.approve = "ctrl+alt+y";
+    });
+    const changed = editedForm((form) => {
+      form.shortcuts.approve = "ctrl+alt+u";
+    });
+
+    expect(planSave(typed, saved, refused)).toEqual({
+      settings: saved,
+      problems: { approve: "Taken." },
+    });
+    expect(planSave(changed, saved, refused).problems).toEqual({});
   });
 });

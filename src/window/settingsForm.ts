@@ -1,4 +1,12 @@
 import type { Settings } from "../lib/bindings/Settings";
+import {
+  displayShortcut,
+  parseShortcut,
+  sameShortcut,
+  SHORTCUT_FIELDS,
+  SHORTCUT_NAME,
+  type ShortcutField,
+} from "./shortcutKeys";
 
 export type TimeUnit = "seconds" | "minutes";
 
@@ -22,12 +30,34 @@ export function toForm(settings: Settings): SettingsForm {
   return { ...structuredClone(rest), timeout: { amount: seconds / SECONDS_PER[unit], unit } };
 }
 
-/** The timeout in whole seconds; null when it is not one the backend would accept. */
+/** The timeout in whole seconds; null when it is not one the backend would accept, or (in
+ * minutes) less than the 1 minute its unit starts at. */
 export function timeoutSeconds({ amount, unit }: TimeoutInput): number | null {
-  if (amount === null || !Number.isFinite(amount)) return null;
+  if (amount === null || !Number.isFinite(amount) || amount < 1) return null;
   const seconds = amount * SECONDS_PER[unit];
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > MAX_TIMEOUT_SECS) return null;
+  if (!Number.isInteger(seconds) || seconds > MAX_TIMEOUT_SECS) return null;
   return seconds;
+}
+
+const UNIT_ONE: Record<TimeUnit, string> = { seconds: "1 second", minutes: "1 minute" };
+
+/** The limits in the unit the person chose: “from 1 minute to 7 days (10,080 minutes)”. */
+function timeoutRange(unit: TimeUnit): string {
+  const most = new Intl.NumberFormat("en").format(MAX_TIMEOUT_SECS / SECONDS_PER[unit]);
+  return `from ${UNIT_ONE[unit]} to 7 days (${most} ${unit})`;
+}
+
+/** What is wrong with the timeout, in the unit the person chose; null when nothing is. */
+export function timeoutProblem(timeout: TimeoutInput): string | null {
+  if (timeoutSeconds(timeout) !== null) return null;
+  const { amount, unit } = timeout;
+  const range = timeoutRange(unit);
+  const what = unit === "seconds" ? "a whole number of seconds" : "a number of minutes";
+  if (amount === null || !Number.isFinite(amount)) return `Type ${what}, ${range}.`;
+  if (unit === "minutes" && amount >= 1 && amount * SECONDS_PER.minutes <= MAX_TIMEOUT_SECS) {
+    return `${amount} minutes is not a whole number of seconds: use whole minutes, or choose seconds.`;
+  }
+  return `Use ${what}, ${range}.`;
 }
 
 /** The settings the form describes; null while its timeout is not valid. */
@@ -36,6 +66,82 @@ export function fromForm(form: SettingsForm): Settings | null {
   const seconds = timeoutSeconds(timeout);
   if (seconds === null) return null;
   return { ...structuredClone(rest), default_timeout_secs: seconds };
+}
+
+/** A field the form checks before saving. */
+export type CheckedField = ShortcutField | "timeout";
+
+/** How the page names each checked field in a sentence. */
+export const FIELD_NAME: Record<CheckedField, string> = {
+  ...SHORTCUT_NAME,
+  timeout: "default timeout",
+};
+
+/** Keys the backend could not register, as typed, with what to tell the person. */
+export type KeyRefusals = Partial<Record<ShortcutField, { key: string; problem: string }>>;
+
+export type SavePlan = {
+  /** What Save sends: every valid change, and the saved value of each field not valid. */
+  settings: Settings;
+  /** Why each field left out cannot be saved; only fields that differ from the saved ones. */
+  problems: Partial<Record<CheckedField, string>>;
+};
+
+/**
+ * What saving `form` over the `saved` settings would send. A field that is not valid (or
+ * whose key the backend refused) keeps its saved value, so the other changes still save;
+ * the backend takes all of a settings object or none of it.
+ */
+export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusals = {}): SavePlan {
+  const problems: SavePlan["problems"] = {};
+  const { timeout, ...rest } = form;
+  const shortcuts = { ...form.shortcuts };
+  for (const field of SHORTCUT_FIELDS) {
+    const typed = form.shortcuts[field];
+    if (typed === saved.shortcuts[field]) continue;
+    const refusal = refused[field];
+    const parsed = parseShortcut(typed);
+    const problem =
+      refusal !== undefined && refusal.key === typed
+        ? refusal.problem
+        : parsed.ok
+          ? null
+          : parsed.problem;
+    if (problem !== null) {
+      problems[field] = problem;
+      shortcuts[field] = saved.shortcuts[field];
+    }
+  }
+  // The backend takes no key twice. A changed key another already uses is left out; that
+  // can put a saved key back where it now clashes with another change, so go again.
+  for (;;) {
+    const clashes = SHORTCUT_FIELDS.flatMap((field) => {
+      if (shortcuts[field] === saved.shortcuts[field]) return [];
+      const other = SHORTCUT_FIELDS.find(
+        (candidate) => candidate !== field && sameShortcut(shortcuts[candidate], shortcuts[field]),
+      );
+      return other === undefined ? [] : [{ field, other }];
+    });
+    if (clashes.length === 0) break;
+    for (const { field, other } of clashes) {
+      const shown = displayShortcut(form.shortcuts[field]);
+      problems[field] =
+        shortcuts[other] === saved.shortcuts[other]
+          ? `${shown} is already the ${SHORTCUT_NAME[other]}.`
+          : `${shown} is also your new ${SHORTCUT_NAME[other]}: each key must be different.`;
+    }
+    for (const { field } of clashes) shortcuts[field] = saved.shortcuts[field];
+  }
+  const timeoutIssue = timeoutProblem(timeout);
+  if (timeoutIssue !== null) problems.timeout = timeoutIssue;
+  return {
+    settings: {
+      ...structuredClone(rest),
+      shortcuts,
+      default_timeout_secs: timeoutSeconds(timeout) ?? saved.default_timeout_secs,
+    },
+    problems,
+  };
 }
 
 /** The backend refuses a longer list of refused hosts. */

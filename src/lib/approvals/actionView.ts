@@ -112,7 +112,8 @@ function shellCommand(command: Json | undefined): string | null {
   return null;
 }
 
-function splitLines(text: string): string[] {
+/** The lines of `text`: a final newline ends the last line, it does not start another. */
+export function splitLines(text: string): string[] {
   if (text === "") return [];
   const lines = text.split("\n");
   if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();

@@ -5,7 +5,7 @@
 
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import { revealHidden } from "../untrustedText";
-import { actionView, diffLineText, type ActionView } from "./actionView";
+import { actionView, diffLineText, splitLines, type ActionView } from "./actionView";
 
 // The details box, as ApprovalCard.svelte and theme.css's .request-details draw it: keep
 // these in step with their CSS.
@@ -58,12 +58,6 @@ export function boxText(view: ActionView, details: string): string | null {
   }
 }
 
-function splitLines(text: string): string[] {
-  if (text === "") return [];
-  const lines = text.split("\n");
-  if (lines.length > 1 && lines[lines.length - 1] === "") lines.pop();
-  return lines;
-}
 
 /** Columns a line takes: a wide character needs two, so any non-ASCII one counts as two. */
 function columns(line: string): number {
