@@ -19,7 +19,9 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    pub fn start(app: &AppHandle, inbox: Inbox) -> Result<Self, String> {
+    /// `start_examples`: on the very first start, run the jobs file's example jobs (not with
+    /// `--demo`, whose own examples are enough to look at: the jobs wait in the Jobs tab).
+    pub fn start(app: &AppHandle, inbox: Inbox, start_examples: bool) -> Result<Self, String> {
         let path = app.path();
         let data = path.app_data_dir().map_err(|e| e.to_string())?;
         let config = path.app_config_dir().map_err(|e| e.to_string())?;
@@ -38,7 +40,7 @@ impl Jobs {
             tracing::info!(?recovery, "converge: picked up the last session's runs");
         }
         let jobs = Self { host, file };
-        if first_start {
+        if first_start && start_examples {
             for job in jobs.definitions()? {
                 jobs.host.start(job).map_err(|e| e.to_string())?;
             }
@@ -78,8 +80,8 @@ impl Jobs {
 }
 
 /// Opens the jobs; if that fails the app runs on without them and says why.
-pub fn install(app: &AppHandle, inbox: Inbox) {
-    match Jobs::start(app, inbox) {
+pub fn install(app: &AppHandle, inbox: Inbox, start_examples: bool) {
+    match Jobs::start(app, inbox, start_examples) {
         Ok(jobs) => {
             app.manage(jobs);
         }

@@ -253,7 +253,8 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
         }
     });
     local_api::start(app.handle(), inbox.clone(), &api_settings);
-    jobs::install(app.handle(), inbox.clone());
+    // With --demo, its examples are what a first start shows, not five approvals at once.
+    jobs::install(app.handle(), inbox.clone(), !options.demo);
     tracing::debug!("setup: jobs open");
     upgrade::follow(app.handle(), inbox.clone());
     app.manage(api_settings);

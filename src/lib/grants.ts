@@ -1,13 +1,20 @@
 // How a grant reads wherever it is listed; shared so the popover and the window say it alike.
+import type { AgentKind } from "./bindings/AgentKind";
 import type { ApprovalRequest } from "./bindings/ApprovalRequest";
 import type { GrantRecord } from "./bindings/GrantRecord";
+import { isConvergeAgent } from "./inAppAgents";
 import { RESOLVER_LABEL } from "./labels";
 import { formatDateTime } from "./time";
 import { revealHidden } from "./untrustedText";
 
-/** Whether a request's card offers "allow from now on": a high-risk one is never granted. */
-export function offersGrants(request: ApprovalRequest): boolean {
-  return request.risk.level !== "high";
+/**
+ * Whether a request's card offers "allow from now on", `agentKind` being its agent's kind
+ * when known. A high-risk one is never granted; nor is a Converge job's gate: each one is a
+ * decision of its own (a reimbursement, a plan), and a standing grant would approve the next
+ * ones unseen.
+ */
+export function offersGrants(request: ApprovalRequest, agentKind: AgentKind | undefined): boolean {
+  return request.risk.level !== "high" && !isConvergeAgent(agentKind, request.agent_id);
 }
 
 /**

@@ -1013,10 +1013,89 @@ describe("Popover", () => {
       expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "approve" });
     });
 
-    it("lists the key in the footer", async () => {
+    it("opens no form with g on a Converge job's card, which offers none", async () => {
+      const job = makeAgent({ id: "converge:run-7", name: "Expense review", kind: "converge" });
+      const gate = makeRequest({
+        id: "req-gate",
+        agent_id: job.id,
+        action: "converge.promote:Proposals",
+        title: "Reimburse 1840.00 EUR to Dana Okafor",
+      });
+      const { user } = await showPopover(makeSnapshot({ agents: [job], pending: [gate] }));
+
+      const card = within(selectedCard());
+      expect(card.queryByRole("button", { name: "Allow from now on…" })).toBeNull();
+      expect(card.getByText("Promote the proposals").title).toBe("converge.promote:Proposals");
+      expect(card.getByText("Requested by a Converge job in the app")).toBeTruthy();
+
+      await user.keyboard("g");
+
+      expect(grantForm()).toBeNull();
+      expect(grantOffers).not.toHaveBeenCalled();
+      expect(decide).not.toHaveBeenCalled();
+    });
+
+    it("lists the key with all the others under ?", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+
+      const keys = screen.getByRole("button", { name: "All keys" });
+      await user.click(keys);
+
+      expect(keys.getAttribute("aria-expanded")).toBe("true");
+      const list = document.getElementById(keys.getAttribute("aria-controls")!)!;
+      expect(within(list).getByText("g").nextElementSibling?.textContent).toBe("allow from now on");
+    });
+  });
+
+  describe("key hint", () => {
+    function hint() {
+      return document.querySelector<HTMLElement>("footer .hint")!;
+    }
+
+    it("names only the first keys, short enough for one line, the rest under ?", async () => {
       await showPopover(makeSnapshot({ pending: [deploy] }));
 
-      expect(screen.getByText(/a approve · g allow · d deny/)).toBeTruthy();
+      expect(hint().textContent?.trim()).toBe("j/k select · a approve · d deny");
+      for (const key of ["g: allow from now on", "x, Space: mark for a batch", "esc: close"]) {
+        expect(hint().title).toContain(key);
+      }
+      expect(document.getElementById("popover-keys")).toBeNull();
+    });
+
+    it("names the batch keys while cards are marked", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
+
+      await user.keyboard("x");
+
+      expect(hint().textContent?.trim()).toBe("A approve marked · D deny marked");
+    });
+
+    it("opens the list of keys with ? and closes it with Escape before the popover", async () => {
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
+
+      await user.keyboard("?");
+      const keys = screen.getByRole("button", { name: "All keys" });
+      expect(keys.getAttribute("aria-expanded")).toBe("true");
+      const list = document.getElementById(keys.getAttribute("aria-controls")!)!;
+      const rows = [...list.querySelectorAll("dt")].map(
+        (dt) => `${dt.textContent} ${dt.nextElementSibling?.textContent}`,
+      );
+      expect(rows).toEqual([
+        "j / k, ↑ / ↓ select",
+        "a, Enter approve",
+        "d deny (type a reason, Enter)",
+        "g allow from now on",
+        "x, Space mark for a batch",
+        "A / D approve / deny the marked",
+        "esc close",
+        "? these keys",
+      ]);
+
+      await user.keyboard("{Escape}");
+      expect(document.getElementById("popover-keys")).toBeNull();
+      expect(hidePopover).not.toHaveBeenCalled();
+      await user.keyboard("{Escape}");
+      expect(hidePopover).toHaveBeenCalledOnce();
     });
   });
 

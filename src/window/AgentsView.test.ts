@@ -416,6 +416,33 @@ describe("Agents", () => {
     expect(detail().getByText("None reported")).toBeTruthy();
   });
 
+  it("shows a Converge job's gate in words, with no standing grant, in the agent's detail", async () => {
+    const job = makeAgent({ id: "converge:run-7", name: "Expense review", kind: "converge" });
+    const gate = {
+      agent_id: job.id,
+      action: "converge.promote:Proposals",
+      title: "Reimburse 1840.00 EUR to Dana Okafor",
+    };
+    vi.mocked(historyQuery).mockResolvedValue({
+      entries: [makeAuditEntry({ seq: 3, ...gate })],
+      next_before: null,
+    });
+    const { user } = showAgents(
+      makeSnapshot({ agents: [job], pending: [makeRequest({ id: "req-gate", ...gate })] }),
+    );
+
+    await user.click(agentButton(/Expense review/));
+
+    const card = within(detail().getByRole("option"));
+    expect(card.getByText("Promote the proposals").title).toBe("converge.promote:Proposals");
+    expect(card.getByText("Requested by a Converge job in the app")).toBeTruthy();
+    expect(card.queryByRole("button", { name: "Allow from now on…" })).toBeNull();
+    const history = within(detail().getByRole("list", { name: "Recent history of this agent" }));
+    expect((await history.findByText("Promote the proposals")).title).toBe(
+      "converge.promote:Proposals",
+    );
+  });
+
   it("says when there are no agents yet", () => {
     showAgents(makeSnapshot());
 

@@ -136,6 +136,39 @@ describe("History", () => {
     expect(second!.querySelector(".remembered")).toBeNull();
   });
 
+  it("says a Converge job's action in words, its id on hover, and others' verbatim", async () => {
+    const inbox = loadedInbox();
+    inbox.apply(
+      makeEvent(2, {
+        type: "agent-updated",
+        agent: makeAgent({ id: "converge:run-7", name: "Expense review", kind: "converge" }),
+      }),
+    );
+    const gate = { action: "converge.promote:Proposals", title: "Reimburse 1840.00 EUR" };
+    const now = makeAuditEntry({ seq: 3, agent_id: "converge:run-7", ...gate });
+    // A run of an earlier session: the inbox no longer knows its agent, only its id.
+    const earlier = makeAuditEntry({ seq: 2, agent_id: "converge:run-1", ...gate });
+    const bash = makeAuditEntry({ seq: 1, agent_id: "agent-1", action: "Bash" });
+    await showHistory(page([now, earlier, bash]), inbox);
+
+    const rows = await waitFor(() => {
+      const shown = entries();
+      expect(shown).toHaveLength(3);
+      return shown;
+    });
+    const actions = rows.map((row) => row.querySelector<HTMLElement>(".request-action")!);
+    expect(actions.map((action) => action.textContent)).toEqual([
+      "Promote the proposals",
+      "Promote the proposals",
+      "Bash",
+    ]);
+    expect(actions.map((action) => action.title)).toEqual([
+      "converge.promote:Proposals",
+      "converge.promote:Proposals",
+      "",
+    ]);
+  });
+
   it("shows a grant's making and end, and a request a grant approved", async () => {
     const scope = "agent agent-1 in /home/me/shop, until 2025-01-15 13:00:00 UTC";
     const grantEntry = {

@@ -254,9 +254,12 @@ async def main(app: str, out: Path) -> int:
             askers.append(gated)
             card = await loop.run_in_executor(pool, card_starting, session,
                                               f"Promote: Roll out release {release}")
+            action = card.find(".request-action") if card is not None else None
             run.check(f"a Converge app's gate (release {release}) arrives as a card, as a "
-                      "Converge agent's request", card is not None
-                      and "converge.promote:Proposals" in card.text())
+                      "Converge agent's request: its action in words, the gate's id beside",
+                      action is not None and action.text() == "Promote the proposals"
+                      and action.attribute("title") == "converge.promote:Proposals",
+                      action.text() if action is not None else None)
             if card is None:
                 break
             if approve:

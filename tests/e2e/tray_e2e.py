@@ -23,7 +23,9 @@ from webdriver import Session
 
 async def main(app: str, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    home = isolated_home("converge-e2e-")
+    # A first start (no jobs file yet) with --demo: the demo alone, not the first start's
+    # example Converge jobs on top of it.
+    home = isolated_home("converge-e2e-", first_start=True)
     db = home / "data" / APP_ID / "inbox.db"
     run = Run()
     loop = asyncio.get_running_loop()

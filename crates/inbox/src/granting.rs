@@ -113,9 +113,10 @@ pub struct GrantOffers {
 /// How many words a command prefix offered on a card has at most.
 const MAX_PREFIX_WORDS: usize = 3;
 
-/// What the card of `request` offers: this exact action; for a plain shell command, its
-/// first one, two and three words (longest first); for any other tool, the whole tool.
-/// A command with shell operators is offered only exactly.
+/// What the card of `request` offers: this exact action (when it has details to match: an
+/// `ask` with none would match every later question of its agent, whatever its title); for
+/// a plain shell command, its first one, two and three words (longest first); for any other
+/// tool, the whole tool. A command with shell operators is offered only exactly.
 pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
     if request.risk.level == crate::model::RiskLevel::High {
         return GrantOffers {
@@ -124,7 +125,10 @@ pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
         };
     }
     let said = what_it_says(request);
-    let mut whats = vec![GrantWhat::ThisAction];
+    let mut whats = Vec::new();
+    if has_exact_details(request) {
+        whats.push(GrantWhat::ThisAction);
+    }
     match &said.command {
         Some(command) => {
             if let Some(words) = grants::command_words(command) {
@@ -141,7 +145,7 @@ pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
         offers: whats
             .into_iter()
             .map(|what| GrantOffer {
-                label: label(&what, &request.action, &said),
+                label: label(&what, request, &said),
                 what,
             })
             .collect(),
@@ -188,16 +192,35 @@ pub(crate) fn what_it_says(request: &ApprovalRequest) -> Said {
     }
 }
 
-/// The card's words for what a grant allows.
-pub(crate) fn label(what: &GrantWhat, action: &str, said: &Said) -> String {
+/// Whether an exact grant of `request` would name something: its details, which an exact
+/// grant matches byte for byte. Without any, it would match every later request of the same
+/// action, whatever it asked.
+pub(crate) fn has_exact_details(request: &ApprovalRequest) -> bool {
+    !request.details.trim().is_empty()
+}
+
+/// How much of the details an exact grant's words quote.
+const QUOTED_CHARS: usize = 80;
+
+/// The card's and the grant list's words for what a grant allows: the exact command or
+/// details it matches, and for the widest, that it takes whatever the request says.
+pub(crate) fn label(what: &GrantWhat, request: &ApprovalRequest, said: &Said) -> String {
+    let action = &request.action;
     match what {
         GrantWhat::ThisAction => match &said.command {
             Some(command) => format!("exactly `{command}`"),
-            None => format!("exactly this {action} request"),
+            None => {
+                let details = request.details.trim();
+                let mut quoted: String = details.chars().take(QUOTED_CHARS).collect();
+                if quoted.len() < details.len() {
+                    quoted.push('…');
+                }
+                format!("exactly this {action} request: “{quoted}”")
+            }
         },
         GrantWhat::CommandPrefix { words } => {
             format!("{action} commands starting with `{}`", words.join(" "))
         }
-        GrantWhat::Tool => format!("any {action} request"),
+        GrantWhat::Tool => format!("any {action} request, whatever it asks"),
     }
 }

@@ -382,8 +382,21 @@ impl Inbox {
                 "a high-risk request is approved one at a time from its card, never granted",
             ));
         }
+        let agent = state.store.agent(&request.agent_id)?;
+        if agent.is_some_and(|agent| agent.kind == AgentKind::Converge) {
+            return Err(Error::invalid(
+                "grant",
+                "a Converge job's gate is decided on its card each time, never granted",
+            ));
+        }
         let said = granting::what_it_says(&request);
         let pattern = match &spec.what {
+            GrantWhat::ThisAction if !granting::has_exact_details(&request) => {
+                return Err(Error::invalid(
+                    "grant",
+                    "this request has no details to match exactly: such a grant would approve every later request of its kind, whatever it asked",
+                ));
+            }
             GrantWhat::ThisAction => request.details.clone(),
             GrantWhat::CommandPrefix { words } => {
                 let Some(command) = &said.command else {
@@ -431,7 +444,7 @@ impl Inbox {
             id: uuid::Uuid::new_v4().to_string(),
             agent_id: request.agent_id.clone(),
             project,
-            label: granting::label(&spec.what, &request.action, &said),
+            label: granting::label(&spec.what, &request, &said),
             what: spec.what,
             action: request.action.clone(),
             from_request: request.id.clone(),

@@ -296,7 +296,7 @@ fn an_exact_grant_and_a_tool_grant_cover_only_what_they_say() {
             Resolver::Window,
         )
         .unwrap();
-    assert_eq!(grant.label, "any Read request");
+    assert_eq!(grant.label, "any Read request, whatever it asks");
     assert!(granted(&fx.inbox.ask(read(AGENT, "/home/dana/shop/b.rs")).unwrap()).is_some());
     assert!(fx
         .inbox
@@ -485,6 +485,44 @@ fn a_schema_3_database_is_migrated_with_its_requests_and_audit_entries() {
     assert!(err.to_string().contains("append-only"), "{err}");
 }
 
+/// A Converge job's gate (a reimbursement, a promotion) is decided each time on its card: a
+/// standing grant would approve the next ones unseen.
+#[test]
+fn a_converge_jobs_gate_is_never_granted() {
+    let fx = Fixture::new();
+    fx.inbox
+        .update_agent(AgentUpdate {
+            id: "converge:run-1".into(),
+            name: Some("Expense review".into()),
+            kind: Some(AgentKind::Converge),
+            ..Default::default()
+        })
+        .unwrap();
+    let gate = fx
+        .inbox
+        .ask(NewRequest::new(
+            "converge:run-1",
+            "converge.promote:Proposals",
+            "Reimburse 1840.00 EUR",
+            "reimbursement-planner proposes Proposals reimburse",
+        ))
+        .unwrap();
+    let refused = fx.inbox.approve_and_grant(
+        &gate.id,
+        GrantSpec {
+            what: GrantWhat::ThisAction,
+            in_project: false,
+            duration: GrantFor::Hour,
+        },
+        Resolver::Popover,
+    );
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("Converge job's gate")),
+        "a grant of a Converge gate"
+    );
+    assert!(fx.inbox.request(&gate.id).unwrap().unwrap().is_pending());
+}
+
 #[test]
 fn a_card_offers_what_it_can_grant_narrowest_first() {
     let fx = Fixture::new();
@@ -524,9 +562,44 @@ fn a_card_offers_what_it_can_grant_narrowest_first() {
         .ask(NewRequest::new("deploy", "ask", "Deploy?", "./deploy.sh"))
         .unwrap();
     let offers = grant_offers(&script);
-    assert_eq!(offers.offers.len(), 2);
+    let labels: Vec<&str> = offers.offers.iter().map(|o| o.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "exactly this ask request: “./deploy.sh”",
+            "any ask request, whatever it asks"
+        ]
+    );
     assert_eq!(offers.offers[1].what, GrantWhat::Tool);
     assert_eq!(offers.project, None);
+    // A script's question with no details: an exact grant would match every later question
+    // of that agent, whatever its title. Not offered, and refused if asked for.
+    let bare = fx
+        .inbox
+        .ask(NewRequest::new("deploy", "ask", "Restart nginx?", ""))
+        .unwrap();
+    let offers = grant_offers(&bare);
+    assert!(
+        offers
+            .offers
+            .iter()
+            .all(|o| o.what != GrantWhat::ThisAction),
+        "{offers:?}"
+    );
+    let refused = fx.inbox.approve_and_grant(
+        &bare.id,
+        GrantSpec {
+            what: GrantWhat::ThisAction,
+            in_project: false,
+            duration: GrantFor::Hour,
+        },
+        Resolver::Popover,
+    );
+    assert!(
+        refused.is_err_and(|e| e.to_string().contains("no details to match exactly")),
+        "an exact grant of nothing"
+    );
+    assert!(fx.inbox.request(&bare.id).unwrap().unwrap().is_pending());
     let force = fx
         .inbox
         .ask(bash(AGENT, "git push --force origin main", SHOP))

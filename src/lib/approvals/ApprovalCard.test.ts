@@ -708,12 +708,29 @@ describe("ApprovalCard", () => {
     it("also needs opening when the page measures its box scrolling", async () => {
       const scrollHeight = vi.spyOn(Element.prototype, "scrollHeight", "get").mockReturnValue(300);
       const clientHeight = vi.spyOn(Element.prototype, "clientHeight", "get").mockReturnValue(140);
+      const clientWidth = vi.spyOn(Element.prototype, "clientWidth", "get").mockReturnValue(300);
       try {
         const { user } = showCard(makeRequest({ id: "short", details: "kubectl apply -f x" }));
 
         expect(await screen.findByText("18 B · 1 line")).toBeTruthy();
         expect(approveButton().disabled).toBe(true);
         await user.click(screen.getByRole("button", { name: "Open all" }));
+        expect(approveButton().disabled).toBe(false);
+      } finally {
+        scrollHeight.mockRestore();
+        clientHeight.mockRestore();
+        clientWidth.mockRestore();
+      }
+    });
+
+    it("takes no measure of a box that is not laid out (a popover prepared hidden)", () => {
+      // Hidden, a box has no size while its text has height: that is not scrolling.
+      const scrollHeight = vi.spyOn(Element.prototype, "scrollHeight", "get").mockReturnValue(40);
+      const clientHeight = vi.spyOn(Element.prototype, "clientHeight", "get").mockReturnValue(0);
+      try {
+        showCard(makeRequest({ id: "short", details: "kubectl apply -f x" }));
+
+        expect(screen.queryByRole("button", { name: "Open all" })).toBeNull();
         expect(approveButton().disabled).toBe(false);
       } finally {
         scrollHeight.mockRestore();
@@ -736,5 +753,102 @@ describe("ApprovalCard", () => {
 
       expect(onapprove).toHaveBeenCalledOnce();
     });
+  });
+});
+
+describe("ApprovalCard of the app's own agents", () => {
+  const gate = makeRequest({
+    id: "gate",
+    agent_id: "converge:run-7",
+    action: "converge.promote:Proposals",
+    title: "Reimburse 1840.00 EUR to Dana Okafor",
+    details: "reimbursement-planner proposes Proposals reimburse (confidence 0.92)",
+  });
+
+  function showGate(props: Partial<ComponentProps<typeof ApprovalCard>> = {}) {
+    return showCard(gate, { agentName: "Expense review · conference travel", agentKind: "converge", ...props });
+  }
+
+  it("shows a Converge job's action in words, its id on hover", () => {
+    const { container } = showGate();
+
+    const action = container.querySelector<HTMLElement>(".request-action")!;
+    expect(action.textContent).toBe("Promote the proposals");
+    expect(action.title).toBe("converge.promote:Proposals");
+    expect(screen.queryByText("converge.promote:Proposals")).toBeNull();
+  });
+
+  it("restates a high-risk Converge action in words when asking again", async () => {
+    const { user } = showGate({ request: { ...gate, risk: { level: "high", rule: null } } });
+
+    await user.click(screen.getByRole("button", { name: "Approve" }));
+
+    const ask = within(screen.getByRole("group", { name: "Approve this high-risk request?" }));
+    expect(ask.getByText("Promote the proposals").title).toBe("converge.promote:Proposals");
+  });
+
+  it("keeps every other agent's action verbatim", () => {
+    const { container } = showCard(
+      makeRequest({ id: "bash", action: "Bash", details: "ls" }),
+      { agentKind: "claude-code" },
+    );
+    const action = container.querySelector<HTMLElement>(".request-action")!;
+    expect(action.textContent).toBe("Bash");
+    expect(action.title).toBe("");
+
+    // Shaped like a gate's, from an agent that is not a Converge job: shown as it came.
+    const lookalike = showCard(makeRequest({ id: "lookalike", action: "converge.promote:Proposals" }), {
+      agentKind: "script",
+    });
+    expect(lookalike.container.querySelector(".request-action")?.textContent).toBe(
+      "converge.promote:Proposals",
+    );
+  });
+
+  it("offers no standing grant on a Converge job's card, even when asked to open", () => {
+    const { container } = showGate({ granting: true });
+
+    expect(screen.queryByRole("button", { name: "Allow from now on…" })).toBeNull();
+    expect(container.querySelector("form.grant-form")).toBeNull();
+    expect(grantOffers).not.toHaveBeenCalled();
+    expect(screen.getByRole("button", { name: "Approve" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Deny" })).toBeTruthy();
+  });
+
+  it("says a Converge job in the app asked", () => {
+    const { container } = showGate();
+
+    expect(container.querySelector("p.requester")?.textContent).toBe(
+      "Requested by a Converge job in the app",
+    );
+    expect(screen.queryByText("Requester not identified")).toBeNull();
+  });
+
+  it("says a --demo agent's request is an example", () => {
+    const { container } = showCard(makeRequest({ id: "demo", agent_id: "demo-claude" }), {
+      agentName: "Demo · Claude Code (api)",
+      agentKind: "claude-code",
+    });
+
+    expect(container.querySelector("p.requester")?.textContent).toBe("Example request (--demo)");
+  });
+
+  it("still warns when an outside program's request names no process", () => {
+    const { container } = showCard(makeRequest({ id: "unknown", agent_id: "ci-bot" }), {
+      agentName: "ci bot",
+      agentKind: "script",
+    });
+
+    expect(container.querySelector("p.requester")?.textContent).toBe("Requester not identified");
+  });
+
+  it("shows the whole agent name on hover, the countdown beside it", () => {
+    const name = "Expense review · conference travel for the whole platform team, Berlin 2025";
+    const { container } = showGate({ agentName: name });
+
+    const agent = container.querySelector<HTMLElement>(".meta .agent")!;
+    expect(agent.textContent).toBe(name);
+    expect(agent.title).toBe(name);
+    expect(agent.nextElementSibling?.querySelector(".countdown")?.textContent).toBe("05:00");
   });
 });

@@ -53,11 +53,15 @@ export class ReadingTracker {
     this.#read.add(requestId);
   }
 
-  /** The page measured the request's box as scrolling: it does not fit, whatever the rule. */
-  noteOverflow(requestId: string): void {
-    if (this.#overflowing.has(requestId)) return;
+  /**
+   * The page measured the request's box as laid out now: whether it scrolls, whatever the
+   * rule says. Measured again as the layout changes, so a passing one does not stick.
+   */
+  setOverflow(requestId: string, overflowing: boolean): void {
+    if (this.#overflowing.has(requestId) === overflowing) return;
     this.#forgetResolved();
-    this.#overflowing.add(requestId);
+    if (overflowing) this.#overflowing.add(requestId);
+    else this.#overflowing.delete(requestId);
   }
 
   #forgetResolved(): void {
