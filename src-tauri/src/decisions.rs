@@ -160,7 +160,7 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict, approve_key: &str) {
                 &format!(
                     "Nothing was approved: {why}. The popover shows “{}” from {}; approve it there, or select it and press {approve_key}.",
                     request.title,
-                    agent_name(&inbox, &request)
+                    notifications::agent_name(&inbox, &request)
                 ),
             );
             return;
@@ -194,7 +194,7 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict, approve_key: &str) {
             &format!(
                 "“{}” from {} {}. Approve it from its card in the popover.",
                 request.title,
-                agent_name(&inbox, &request),
+                notifications::agent_name(&inbox, &request),
                 request.risk.rule.as_deref().unwrap_or("is high risk")
             ),
         );
@@ -209,22 +209,13 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict, approve_key: &str) {
             &format!(
                 "“{}” from {} arrived {:.1} s ago. Read it, then press {approve_key} again.",
                 request.title,
-                agent_name(&inbox, &request),
+                notifications::agent_name(&inbox, &request),
                 age as f64 / 1000.0
             ),
         );
         return;
     }
     decide(app, &request.id, verdict, Resolver::Shortcut);
-}
-
-/// The requesting agent's name as the person knows it.
-fn agent_name(inbox: &Inbox, request: &ApprovalRequest) -> String {
-    inbox
-        .agent(&request.agent_id)
-        .ok()
-        .flatten()
-        .map_or_else(|| request.agent_id.clone(), |agent| agent.name)
 }
 
 /// Opens the popover with `request_id` selected.
@@ -248,7 +239,7 @@ pub fn decide(app: &AppHandle, request_id: &str, verdict: Verdict, by: Resolver)
             tracing::info!(request = request_id, ?by, outcome, "decided");
             if by == Resolver::Shortcut {
                 // Named in full: the person pressed a key without looking at a card.
-                let agent = agent_name(&inbox, &request);
+                let agent = notifications::agent_name(&inbox, &request);
                 notifications::urgent(app, &format!("{outcome} · {agent}"), &request.title);
             }
         }
@@ -281,13 +272,9 @@ pub fn from_notification(app: &AppHandle, request_id: &str, action: &str) {
 }
 
 fn shown_whole(app: &AppHandle, request_id: &str) -> bool {
-    let inbox = app.state::<Inbox>();
-    let request = inbox
-        .pending()
-        .ok()
-        .and_then(|pending| pending.into_iter().find(|r| r.id == request_id));
-    // A request no longer pending: `decide` says so.
-    request.is_none_or(|request| notifications::shows_whole(&request))
+    let request = app.state::<Inbox>().request(request_id).ok().flatten();
+    // A request unknown or no longer pending: `decide` says so.
+    request.is_none_or(|request| !request.is_pending() || notifications::shows_whole(&request))
 }
 
 #[cfg(test)]

@@ -27,6 +27,15 @@ pub fn shows_whole(request: &ApprovalRequest) -> bool {
         && request.details.lines().count() <= LINES_IN_BODY
 }
 
+/// The requesting agent's name as the person knows it (its id while the inbox has no name).
+pub fn agent_name(inbox: &Inbox, request: &ApprovalRequest) -> String {
+    inbox
+        .agent(&request.agent_id)
+        .ok()
+        .flatten()
+        .map_or_else(|| request.agent_id.clone(), |agent| agent.name)
+}
+
 /// The requests whose approval notification is on screen now (shown, and not closed by the
 /// person or the server).
 pub fn approvals_on_screen(app: &AppHandle) -> Vec<String> {
@@ -111,21 +120,16 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
     if state.paused() || !state.kinds().approvals {
         return;
     }
-    let agent = app
-        .state::<Inbox>()
-        .agent(&request.agent_id)
-        .ok()
-        .flatten()
-        .map_or_else(|| request.agent_id.clone(), |a| a.name);
+    let agent = agent_name(&app.state::<Inbox>(), request);
     let title = format!("Approval needed · {agent}");
     // High risk is approved only on its card, and what the notification cannot show whole
     // is read first: those notifications offer Open and Deny.
-    let buttons = if request.risk.level == inbox::RiskLevel::High || !shows_whole(request) {
+    let high_risk = request.risk.level == inbox::RiskLevel::High;
+    let buttons = if high_risk || !shows_whole(request) {
         Buttons::OpenOrDeny
     } else {
         Buttons::ApproveOrDeny
     };
-    let high_risk = request.risk.level == inbox::RiskLevel::High;
     if let Err(e) = state.desktop(app).show_approval(
         &title,
         &approval_body(request),

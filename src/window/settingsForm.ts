@@ -1,4 +1,5 @@
 import type { Settings } from "../lib/bindings/Settings";
+import { formatCount } from "../lib/numbers";
 import {
   displayShortcut,
   parseShortcut,
@@ -43,7 +44,7 @@ const UNIT_ONE: Record<TimeUnit, string> = { seconds: "1 second", minutes: "1 mi
 
 /** The limits in the unit the person chose: “from 1 minute to 7 days (10,080 minutes)”. */
 function timeoutRange(unit: TimeUnit): string {
-  const most = new Intl.NumberFormat("en").format(MAX_TIMEOUT_SECS / SECONDS_PER[unit]);
+  const most = formatCount(MAX_TIMEOUT_SECS / SECONDS_PER[unit]);
   return `from ${UNIT_ONE[unit]} to 7 days (${most} ${unit})`;
 }
 

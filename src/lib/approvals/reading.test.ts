@@ -6,7 +6,6 @@ import {
   BOX_LINES,
   boxText,
   formatBytes,
-  formatCount,
   measureRequest,
   sizeText,
 } from "./reading";
@@ -91,12 +90,6 @@ describe("the details box rule", () => {
 });
 
 describe("sizes and counts", () => {
-  it("separates thousands the same everywhere", () => {
-    expect(formatCount(7)).toBe("7");
-    expect(formatCount(1500)).toBe("1,500");
-    expect(formatCount(1_234_567)).toBe("1,234,567");
-  });
-
   it("says bytes in B, KB and MB, one decimal below 10", () => {
     expect(formatBytes(0)).toBe("0 B");
     expect(formatBytes(1023)).toBe("1,023 B");

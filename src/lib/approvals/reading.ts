@@ -4,6 +4,7 @@
 // approves what they could not have seen.
 
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
+import { formatCount } from "../numbers";
 import { revealHidden } from "../untrustedText";
 import { actionView, diffLineText, splitLines, type ActionView } from "./actionView";
 
@@ -100,10 +101,6 @@ export function measureRequest(request: ApprovalRequest): DetailsMeasure {
   return measureDetails(actionView(request.action, request.details), request.details);
 }
 
-/** "1,500": the same in every locale, so the card reads alike everywhere. */
-export function formatCount(count: number): string {
-  return String(count).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
 
 const UNITS = ["B", "KB", "MB", "GB"] as const;
 
