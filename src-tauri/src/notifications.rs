@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{mpsc, Mutex, OnceLock};
 
 use inbox::{Agent, AgentState, ApprovalRequest, Inbox, InboxEventKind, Update};
 use settings::NotificationSettings;
@@ -56,6 +56,37 @@ pub struct Notifications {
     /// does nothing.
     on_action: OnceLock<ActionHandler>,
     agent_states: Mutex<HashMap<String, AgentState>>,
+    /// The queue of the thread that talks to the notification server (see `post`).
+    errands: OnceLock<mpsc::Sender<Errand>>,
+}
+
+/// Something to say to the notification server, done on its own thread.
+type Errand = Box<dyn FnOnce(&AppHandle) + Send>;
+
+/// Every call to the notification server waits for its answer, and a slow or hung server
+/// (a frozen desktop shell) must stall neither the async runtime, which the local API and
+/// the Converge jobs share, nor the UI thread. So all of them are made here, in order, on
+/// one thread of their own: a notification is still closed after it was shown.
+fn post(app: &AppHandle, errand: impl FnOnce(&AppHandle) + Send + 'static) {
+    let state = app.state::<Notifications>();
+    let queue = state.errands.get_or_init(|| {
+        let (queue, errands) = mpsc::channel::<Errand>();
+        let app = app.clone();
+        let spawned = std::thread::Builder::new()
+            .name("notifications".into())
+            .spawn(move || {
+                for errand in errands {
+                    errand(&app);
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::error!("no notifications: cannot start their thread: {e}");
+        }
+        queue
+    });
+    if queue.send(Box::new(errand)).is_err() {
+        tracing::warn!("a notification was dropped: their thread is gone");
+    }
 }
 
 impl Notifications {
@@ -93,8 +124,10 @@ pub fn install(app: &AppHandle, inbox: &Inbox, on_action: ActionHandler) {
     tauri::async_runtime::spawn(async move {
         loop {
             match updates.next().await {
-                Ok(Update::Event(event)) => on_inbox_event(&app, event.kind),
-                Ok(Update::Resync(snapshot)) => close_resolved(&app, &snapshot.pending),
+                Ok(Update::Event(event)) => post(&app, move |app| on_inbox_event(app, event.kind)),
+                Ok(Update::Resync(snapshot)) => {
+                    post(&app, move |app| close_resolved(app, &snapshot.pending))
+                }
                 Err(e) => tracing::error!("notifications: {e}"),
             }
         }
@@ -120,7 +153,15 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
     if state.paused() || !state.kinds().approvals {
         return;
     }
-    let agent = agent_name(&app.state::<Inbox>(), request);
+    // Behind a server slow to answer, a request may be decided before its turn comes.
+    let inbox = app.state::<Inbox>();
+    if !inbox
+        .request(&request.id)
+        .is_ok_and(|now| now.is_some_and(|now| now.is_pending()))
+    {
+        return;
+    }
+    let agent = agent_name(&inbox, request);
     let title = format!("Approval needed · {agent}");
     // High risk is approved only on its card, and what the notification cannot show whole
     // is read first: those notifications offer Open and Deny.
@@ -262,10 +303,7 @@ fn on_agent(app: &AppHandle, agent: &Agent) {
 /// Shown even while notifications are paused: problems the person must hear about, and the
 /// answer to what they just did (a key pressed, a button clicked), which nothing else shows.
 pub fn urgent(app: &AppHandle, title: &str, body: &str) {
-    let state = app.state::<Notifications>();
-    if let Err(e) = state.desktop(app).show_info(title, &escape_markup(body)) {
-        tracing::warn!("cannot show a notification: {e}");
-    }
+    show_info(app, title, body);
 }
 
 /// A plain notification, unless notifications are paused.
@@ -274,9 +312,17 @@ pub fn info(app: &AppHandle, title: &str, body: &str) {
     if state.paused() {
         return;
     }
-    if let Err(e) = state.desktop(app).show_info(title, &escape_markup(body)) {
-        tracing::warn!("cannot show a notification: {e}");
-    }
+    show_info(app, title, body);
+}
+
+fn show_info(app: &AppHandle, title: &str, body: &str) {
+    let (title, body) = (title.to_owned(), escape_markup(body));
+    post(app, move |app| {
+        let state = app.state::<Notifications>();
+        if let Err(e) = state.desktop(app).show_info(&title, &body) {
+            tracing::warn!("cannot show a notification: {e}");
+        }
+    });
 }
 
 /// A person's click on a notification about `request_id`, handed to `install`'s handler.

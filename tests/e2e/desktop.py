@@ -110,6 +110,27 @@ class Desktop:
                 await asyncio.sleep(0.1)
         raise RuntimeError("status-notifier-watcher did not come up")
 
+    def hang_notifications(self):
+        """The notification server stops answering, as a frozen desktop shell does: every
+        call to it is held, unanswered, until `answer_notifications`."""
+        self.held = []
+
+        def hold(msg):
+            if (msg.message_type == MessageType.METHOD_CALL
+                    and msg.interface == "org.freedesktop.Notifications"):
+                self.held.append(msg)
+                return True
+            return None
+        self._hold = hold
+        self.bus.add_message_handler(hold)
+
+    def answer_notifications(self):
+        """The server comes back: it answers the held calls, late, and then new ones."""
+        self.bus.remove_message_handler(self._hold)
+        for msg in self.held:
+            self.bus._process_message(msg)  # dbus-next's dispatch to the exported server
+        self.held = []
+
     def stop(self):
         self.bus.disconnect()
         self.watcher.terminate()

@@ -30,6 +30,7 @@ desktop tests/e2e/remote_e2e.py "$app" target/e2e || status=1
 # The real Claude Code and Codex (scripts/install-agent-clis.sh), against a scripted model.
 desktop tests/e2e/real_agents_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/storage_e2e.py "$app" target/e2e || status=1
+desktop tests/e2e/hung_desktop_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/sessions_e2e.py "$app" target/e2e || status=1
 # Last: it may leave a frozen app's WebKit process behind for a moment, and no_tray_e2e
 # counts WebKit processes machine-wide.

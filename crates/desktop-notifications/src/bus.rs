@@ -55,7 +55,22 @@ struct Shown {
     answered: bool,
 }
 
-type Tracked = Arc<Mutex<HashMap<u32, Shown>>>;
+/// The notifications shown, by the server's id.
+#[derive(Default)]
+struct Tracking {
+    shown: Mutex<HashMap<u32, Shown>>,
+    /// Held while a `Notify` waits for its answer: a signal that arrives before the id is
+    /// recorded waits for it instead of being dropped as unknown. Kept apart from `shown`,
+    /// so a server slow to answer does not hold up `tags` (what the approve key reads).
+    showing: Mutex<()>,
+}
+
+type Tracked = Arc<Tracking>;
+
+/// How long a call waits for the notification server: one that does not answer (a hung
+/// desktop shell) holds up the notifications after it for no longer than this. A
+/// notification shown after its call gave up is not tracked, so its buttons are not believed.
+pub const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub struct Notifier {
     connection: Connection,
@@ -79,7 +94,10 @@ impl Notifier {
         app_name: &str,
         on_action: impl Fn(Invoked) + Send + 'static,
     ) -> zbus::Result<Self> {
-        Self::on(Connection::session()?, app_name, on_action)
+        let connection = zbus::blocking::connection::Builder::session()?
+            .method_timeout(CALL_TIMEOUT)
+            .build()?;
+        Self::on(connection, app_name, on_action)
     }
 
     /// The same on the bus at `address` (tests run a bus of their own).
@@ -88,7 +106,9 @@ impl Notifier {
         app_name: &str,
         on_action: impl Fn(Invoked) + Send + 'static,
     ) -> zbus::Result<Self> {
-        let connection = zbus::blocking::connection::Builder::address(address)?.build()?;
+        let connection = zbus::blocking::connection::Builder::address(address)?
+            .method_timeout(CALL_TIMEOUT)
+            .build()?;
         Self::on(connection, app_name, on_action)
     }
 
@@ -160,9 +180,7 @@ impl Notifier {
         if let Some(entry) = &self.desktop_entry {
             hints.insert("desktop-entry", Value::from(entry.as_str()));
         }
-        // Held across the call, so a signal that arrives before the id is recorded waits
-        // for it instead of being dropped as unknown.
-        let mut tracked = lock(&self.tracked);
+        let _showing = lock(&self.tracked.showing);
         let reply = self.connection.call_method(
             Some(BUS_NAME),
             PATH,
@@ -181,7 +199,7 @@ impl Notifier {
         )?;
         let id: u32 = reply.body().deserialize()?;
         if let (Some(tag), Some(server)) = (tag, reply.header().sender()) {
-            tracked.insert(
+            lock(&self.tracked.shown).insert(
                 id,
                 Shown {
                     tag: tag.to_owned(),
@@ -196,7 +214,7 @@ impl Notifier {
     /// Closes the notifications shown with `tag`; their actions are no longer believed.
     pub fn close(&self, tag: &str) {
         let ids: Vec<u32> = {
-            let mut tracked = lock(&self.tracked);
+            let mut tracked = lock(&self.tracked.shown);
             let ids = tracked
                 .iter()
                 .filter(|(_, shown)| shown.tag == tag)
@@ -222,7 +240,7 @@ impl Notifier {
 
     /// The tags of the notifications still tracked (shown and not closed).
     pub fn tags(&self) -> Vec<String> {
-        lock(&self.tracked)
+        lock(&self.tracked.shown)
             .values()
             .map(|shown| shown.tag.clone())
             .collect()
@@ -248,12 +266,15 @@ fn name_owner(bus: &Connection) -> Option<String> {
 /// the bus who owns the notification service now; it is asked only for a signal that passed
 /// every other check.
 fn on_signal(
-    tracked_map: &Mutex<HashMap<u32, Shown>>,
+    tracking: &Tracking,
     signal: &zbus::message::Message,
     owner: &dyn Fn() -> Option<String>,
 ) -> Option<Invoked> {
     let header = signal.header();
     let sender = header.sender().map(|s| s.to_string()).unwrap_or_default();
+    // A notification being shown is recorded first.
+    drop(lock(&tracking.showing));
+    let tracked_map = &tracking.shown;
     match header.member().map(|m| m.as_str()) {
         Some("ActionInvoked") => {
             let (id, action): (u32, String) = signal.body().deserialize().ok()?;
