@@ -21,6 +21,7 @@ macro_rules! app_commands {
                 [popover, window],
             grants_list() -> Vec<GrantRecord>: [popover, window],
             grant_revoke(grant_id: String) -> (): [popover, window],
+            agents_remove(agent_ids: Vec<String>) -> Vec<String>: [popover, window],
             popover_hide() -> (): [popover],
             popover_select(request_id: Option<String>, whole_seen: bool) -> (): [popover],
             popover_painted(frame_at_ms: Option<f64>) -> (): [popover],

@@ -112,6 +112,12 @@ pub fn grant_revoke(caller: &Caller, grant_id: String) -> Result<(), ShellError>
     Ok(())
 }
 
+/// Takes agents off the list (those with nothing pending that are not working); returns the
+/// ids taken off. One heard from again comes back.
+pub fn agents_remove(caller: &Caller, agent_ids: Vec<String>) -> Result<Vec<String>, ShellError> {
+    Ok(caller.inbox().remove_agents(&agent_ids)?)
+}
+
 pub fn popover_hide(caller: &Caller) -> Result<(), ShellError> {
     popover::hide(&caller.app);
     Ok(())

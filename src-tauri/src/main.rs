@@ -213,6 +213,8 @@ fn cannot_start(app: &tauri::AppHandle, problem: &str) -> ! {
     tracing::error!("cannot start: {problem}");
     eprintln!("converge-tray: cannot start: {problem}");
     notifications::urgent(app, "Converge Tray cannot start", problem);
+    // Past the notification server's own time limit (desktop-notifications' CALL_TIMEOUT).
+    notifications::flush(app, std::time::Duration::from_secs(12));
     std::process::exit(CANNOT_START);
 }
 

@@ -144,7 +144,8 @@ fn on_inbox_event(app: &AppHandle, kind: InboxEventKind) {
         // problems.rs tells the person (a notification and the window's banner).
         InboxEventKind::RequestCreated { .. }
         | InboxEventKind::Problem { .. }
-        | InboxEventKind::GrantsChanged {} => {}
+        | InboxEventKind::GrantsChanged {}
+        | InboxEventKind::AgentsRemoved { .. } => {}
     }
 }
 
@@ -298,6 +299,16 @@ fn on_agent(app: &AppHandle, agent: &Agent) {
         }
         _ => {}
     }
+}
+
+/// Waits, for at most `within`, until everything said to the notification server so far has
+/// been said: the app is about to exit, and its last notification must not go with it.
+pub fn flush(app: &AppHandle, within: std::time::Duration) {
+    let (said, all_said) = mpsc::channel();
+    post(app, move |_| {
+        let _ = said.send(());
+    });
+    let _ = all_said.recv_timeout(within);
 }
 
 /// Shown even while notifications are paused: problems the person must hear about, and the

@@ -218,7 +218,8 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
                     InboxEventKind::RequestResolved { .. } => false,
                     InboxEventKind::AgentUpdated { .. }
                     | InboxEventKind::Problem { .. }
-                    | InboxEventKind::GrantsChanged {} => continue,
+                    | InboxEventKind::GrantsChanged {}
+                    | InboxEventKind::AgentsRemoved { .. } => continue,
                 },
                 Ok(Update::Resync(snapshot)) => !snapshot.pending.is_empty(),
                 Err(e) => {

@@ -13,7 +13,11 @@ use crate::notifications::{self, Notifications};
 use crate::shortcuts::{self, Shortcuts};
 use crate::{popover, window};
 
-const TRAY_ID: &str = "main";
+/// The tray item's id: a StatusNotifier host remembers the item's place and visibility by it.
+const TRAY_ID: &str = "converge-tray";
+/// The item's name, where the host shows one (a StatusNotifier item's title, which also
+/// heads its tooltip).
+const TRAY_TITLE: &str = "Converge Tray";
 
 fn icon(state: GlanceState) -> Image<'static> {
     let bytes: &'static [u8] = match state {
@@ -96,6 +100,7 @@ fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
         }
     });
     TrayIconBuilder::with_id(TRAY_ID)
+        .title(TRAY_TITLE)
         .icon(icon(GlanceState::Idle))
         .tooltip("Converge — starting")
         .menu(&menu)
@@ -184,13 +189,23 @@ async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
     }
 }
 
+/// On macOS the title is text beside the icon in the menu bar: the count of approvals waiting.
+/// Elsewhere it is the item's name, and the icon and tooltip carry the count.
+fn set_count(tray: &TrayIcon, waiting: u32) -> tauri::Result<()> {
+    if cfg!(target_os = "macos") {
+        let count = (waiting > 0).then(|| waiting.to_string());
+        tray.set_title(count.as_deref())
+    } else {
+        Ok(())
+    }
+}
+
 fn show(tray: &TrayIcon, glance: &Glance) {
     let tooltip = glance.tooltip();
-    let title = (glance.approvals_waiting > 0).then(|| glance.approvals_waiting.to_string());
     let results = [
         tray.set_icon(Some(icon(glance.state))),
         tray.set_tooltip(Some(&tooltip)),
-        tray.set_title(title.as_deref()),
+        set_count(tray, glance.approvals_waiting),
     ];
     for e in results.into_iter().filter_map(Result::err) {
         tracing::warn!("tray update failed: {e}");

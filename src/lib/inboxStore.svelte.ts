@@ -137,6 +137,11 @@ export class InboxStore {
         // The grants themselves are read through their own command, by whoever shows them.
         this.#notifyGrantsChanged();
         break;
+      case "agents-removed": {
+        const removed = new Set(kind.ids);
+        this.#agents = this.#agents.filter((agent) => !removed.has(agent.id));
+        break;
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import type { GrantFor } from "./bindings/GrantFor";
 import type { OnTimeout } from "./bindings/OnTimeout";
 import type { Outcome } from "./bindings/Outcome";
 import type { Resolver } from "./bindings/Resolver";
+import type { RiskLevel } from "./bindings/RiskLevel";
 import type { RunState } from "./bindings/RunState";
 
 export const AGENT_STATE_LABEL: Record<AgentState, string> = {
@@ -42,6 +43,20 @@ export const OUTCOME_LABEL: Record<Outcome, string> = {
   "timed-out": "Timed out",
   cancelled: "Cancelled",
 };
+
+/** Low risk is the ordinary case and gets no badge: only what deserves a second look is marked. */
+export const RISK_LABEL: Record<RiskLevel, string | null> = {
+  low: null,
+  medium: "Medium risk",
+  high: "High risk",
+};
+
+/** "High risk · deletes files recursively": a level worth a badge, with the rule that set it. */
+export function riskText(level: RiskLevel, rule: string | null): string | null {
+  const label = RISK_LABEL[level];
+  if (label === null) return null;
+  return rule === null ? label : `${label} · ${rule}`;
+}
 
 export const AUDIT_EVENT_LABEL: Record<AuditEvent, string> = {
   requested: "Requested",

@@ -94,6 +94,37 @@ function lastQuery() {
 }
 
 describe("History", () => {
+  it("says how risky each request looked and which decisions were made in a batch", async () => {
+    const wipe = makeAuditEntry({
+      seq: 5,
+      event: "requested",
+      title: "Clean the web root",
+      details: "rm -rf /srv/www",
+      risk_level: "high",
+      risk_rule: "deletes files recursively",
+    });
+    const batched = makeAuditEntry({
+      seq: 4,
+      event: "resolved",
+      outcome: "approved",
+      decided_by: "popover",
+      batch: 3,
+    });
+    const older = makeAuditEntry({ seq: 3, risk_level: null });
+    await showHistory(page([wipe, batched, older]));
+
+    const [risky, inBatch, beforeRisk] = await waitFor(() => {
+      const rows = entries();
+      expect(rows).toHaveLength(3);
+      return rows.map((row) => within(row));
+    });
+    expect(risky!.getByText("High risk · deletes files recursively")).toBeTruthy();
+    expect(inBatch!.getByText("decided by Popover, in a batch of 3")).toBeTruthy();
+    // Low risk is the ordinary case, and an entry from before the log kept risk has none.
+    expect(inBatch!.queryByText(/risk/i)).toBeNull();
+    expect(beforeRisk!.queryByText(/risk/i)).toBeNull();
+  });
+
   it("lists entries as given (newest first) with everything the log recorded", async () => {
     await showHistory(page([denied, requested]));
 

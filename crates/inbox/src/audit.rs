@@ -12,7 +12,9 @@ use ts_rs::TS;
 
 use crate::enum_text::{enum_str, parse_enum};
 use crate::error::Result;
-use crate::model::{ApprovalRequest, BrokenEntry, ChainReport, Millis, Outcome, Resolver};
+use crate::model::{
+    ApprovalRequest, BrokenEntry, ChainReport, Millis, Outcome, Resolver, RiskLevel,
+};
 
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
@@ -49,6 +51,13 @@ pub struct AuditEntry {
     pub remembered: Option<String>,
     /// The grant made, ended, or (on a `resolved` entry) that approved the request.
     pub grant_id: Option<String>,
+    /// How risky the request looked when it arrived (absent from entries written before the
+    /// log recorded it, and from a grant's entries).
+    pub risk_level: Option<RiskLevel>,
+    /// The rule that set that level, if one did.
+    pub risk_rule: Option<String>,
+    /// On a `resolved` entry: how many requests the person decided at once with this one.
+    pub batch: Option<u32>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -74,6 +83,15 @@ struct Hashed<'a> {
     /// The same.
     #[serde(skip_serializing_if = "Option::is_none")]
     grant_id: Option<&'a str>,
+    /// The same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk_level: Option<RiskLevel>,
+    /// The same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    risk_rule: Option<&'a str>,
+    /// The same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<u32>,
     prev_hash: &'a str,
 }
 
@@ -94,6 +112,9 @@ impl AuditEntry {
             reason: self.reason.as_deref(),
             remembered: self.remembered.as_deref(),
             grant_id: self.grant_id.as_deref(),
+            risk_level: self.risk_level,
+            risk_rule: self.risk_rule.as_deref(),
+            batch: self.batch,
             prev_hash: &self.prev_hash,
         };
         let bytes = serde_json::to_vec(&hashed).expect("audit entries always serialize");
@@ -152,6 +173,9 @@ pub(crate) fn append(
         reason: resolution.and_then(|r| r.reason.clone()),
         remembered: resolution.and_then(|r| r.remembered.clone()),
         grant_id: resolution.and_then(|r| r.grant.clone()),
+        risk_level: Some(request.risk.level),
+        risk_rule: request.risk.rule.clone(),
+        batch: resolution.and_then(|r| r.batch),
         prev_hash: tail.hash.clone(),
         hash: String::new(),
     };
@@ -196,6 +220,9 @@ pub(crate) fn append_grant(
             reason: None,
             remembered: None,
             grant_id: Some(grant.grant_id.to_owned()),
+            risk_level: None,
+            risk_rule: None,
+            batch: None,
             prev_hash: tail.hash.clone(),
             hash: String::new(),
         },
@@ -207,8 +234,9 @@ fn insert(conn: &Connection, mut entry: AuditEntry) -> Result<AuditTail> {
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, event, request_id, agent_id, action, title, details,
                             requester, outcome, decided_by, reason, prev_hash, hash,
-                            remembered, grant_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                            remembered, grant_id, risk_level, risk_rule, batch)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
+                 ?17, ?18, ?19)",
     )?
     .execute(params![
         entry.seq,
@@ -227,6 +255,9 @@ fn insert(conn: &Connection, mut entry: AuditEntry) -> Result<AuditTail> {
         entry.hash,
         entry.remembered,
         entry.grant_id,
+        entry.risk_level.as_ref().map(enum_str),
+        entry.risk_rule,
+        entry.batch,
     ])?;
     Ok(AuditTail {
         seq: entry.seq,
@@ -461,7 +492,8 @@ fn escape_like(text: &str) -> String {
 }
 
 const ENTRY_SELECT: &str = "SELECT seq, at, event, request_id, agent_id, action, title, details,
-    requester, outcome, decided_by, reason, prev_hash, hash, remembered, grant_id FROM audit";
+    requester, outcome, decided_by, reason, prev_hash, hash, remembered, grant_id, risk_level,
+    risk_rule, batch FROM audit";
 
 fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -487,6 +519,12 @@ fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
         hash: row.get(13)?,
         remembered: row.get(14)?,
         grant_id: row.get(15)?,
+        risk_level: row
+            .get::<_, Option<String>>(16)?
+            .map(|s| parse_enum(&s))
+            .transpose()?,
+        risk_rule: row.get(17)?,
+        batch: row.get(18)?,
     })
 }
 

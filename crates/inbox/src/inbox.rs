@@ -320,6 +320,7 @@ impl Inbox {
                 reason: None,
                 remembered: None,
                 grant: Some(grant),
+                batch: None,
             };
             let (Resolved::Now(approved) | Resolved::Already(approved)) =
                 state.store.resolve(&request.id, &resolution)?;
@@ -463,6 +464,7 @@ impl Inbox {
             reason: None,
             remembered: None,
             grant: None,
+            batch: None,
         };
         let approved = first_or_already(self.resolve_locked(&mut state, id, resolution)?)?;
         state.store.insert_grant(&grant, &pattern)?;
@@ -541,6 +543,8 @@ impl Inbox {
             ));
         }
         let mut outcome = BatchOutcome::default();
+        // A batch of one is a decision like any other.
+        let batch = (ids.len() > 1).then_some(ids.len() as u32);
         for id in ids {
             let decided = match self.request(id) {
                 Ok(Some(request))
@@ -552,7 +556,7 @@ impl Inbox {
                 {
                     Err("high risk: approve it from its own card".to_owned())
                 }
-                Ok(_) => match self.decide(id, verdict.clone(), by) {
+                Ok(_) => match self.decide_in(id, verdict.clone(), by, batch) {
                     Ok(_) => Ok(()),
                     Err(e @ (Error::Storage(_) | Error::Io { .. })) => return Err(e),
                     Err(e) => Err(e.to_string()),
@@ -574,6 +578,17 @@ impl Inbox {
     /// A person's decision, through one of the app's own surfaces. The first resolution of
     /// a request wins; a decision after the deadline finds the request expired.
     pub fn decide(&self, id: &str, verdict: Verdict, by: Resolver) -> Result<ApprovalRequest> {
+        self.decide_in(id, verdict, by, None)
+    }
+
+    /// `decide`, as one of a batch of `batch` requests.
+    fn decide_in(
+        &self,
+        id: &str,
+        verdict: Verdict,
+        by: Resolver,
+        batch: Option<u32>,
+    ) -> Result<ApprovalRequest> {
         if !by.is_decision_surface() {
             return Err(Error::NotADecisionSurface(by));
         }
@@ -630,6 +645,7 @@ impl Inbox {
             reason,
             remembered,
             grant: None,
+            batch,
         };
         first_or_already(self.resolve_locked(&mut state, id, resolution)?)
     }
@@ -653,9 +669,34 @@ impl Inbox {
             reason,
             remembered: None,
             grant: None,
+            batch: None,
         };
         let mut state = self.lock();
         first_or_already(self.resolve_locked(&mut state, id, resolution)?)
+    }
+
+    /// The person takes agents off the list: those with nothing pending that are not
+    /// working (idle, done, failed or gone); the others are left as they are. An agent heard
+    /// from again is listed again. Returns the ids taken off.
+    pub fn remove_agents(&self, ids: &[String]) -> Result<Vec<String>> {
+        if ids.len() > MAX_BATCH {
+            return Err(Error::invalid(
+                "agents",
+                format!("{} agents is over the limit of {MAX_BATCH}", ids.len()),
+            ));
+        }
+        let now = self.now();
+        let mut state = self.lock();
+        let removed = state.store.remove_agents(ids, now)?;
+        if !removed.is_empty() {
+            self.publish(
+                &mut state,
+                InboxEventKind::AgentsRemoved {
+                    ids: removed.clone(),
+                },
+            );
+        }
+        Ok(removed)
     }
 
     /// The agent went away (its process died, its connection closed for good): its pending
@@ -672,6 +713,7 @@ impl Inbox {
                 reason: Some("the agent went away".into()),
                 remembered: None,
                 grant: None,
+                batch: None,
             };
             if let Resolved::Now(request) = self.resolve_locked(&mut state, &id, resolution)? {
                 closed.push(request);
@@ -805,6 +847,7 @@ fn timeout_resolution(request: &ApprovalRequest, now: Millis) -> Resolution {
         reason: Some(reason),
         remembered: None,
         grant: None,
+        batch: None,
     }
 }
 

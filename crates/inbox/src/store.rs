@@ -25,6 +25,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0003_remember.sql"),
     include_str!("migrations/0004_grants.sql"),
     include_str!("migrations/0005_remote.sql"),
+    include_str!("migrations/0006_removed_agents.sql"),
+    include_str!("migrations/0007_audit_risk_batch.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -201,9 +203,9 @@ impl Store {
     }
 
     pub fn agents(&self) -> Result<Vec<Agent>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(&format!("{AGENT_SELECT} ORDER BY a.last_seen DESC, a.id"))?;
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "{AGENT_SELECT} WHERE a.removed_at IS NULL ORDER BY a.last_seen DESC, a.id"
+        ))?;
         let agents = stmt
             .query_map([], agent_from_row)?
             .collect::<Result<_, _>>()?;
@@ -251,7 +253,8 @@ impl Store {
                 "INSERT INTO agents (id, name, kind, state, activity, activity_at, last_seen)
                  VALUES (:id, :name, :kind, :state, :activity, :activity_at, :now)
                  ON CONFLICT (id) DO UPDATE SET name = :name, kind = :kind, state = :state,
-                   activity = :activity, activity_at = :activity_at, last_seen = :now",
+                   activity = :activity, activity_at = :activity_at, last_seen = :now,
+                   removed_at = NULL",
             )?
             .execute(named_params! {
                 ":id": update.id,
@@ -264,6 +267,29 @@ impl Store {
             })?;
         self.agent(&update.id)?
             .ok_or_else(|| Error::NotFound(update.id.clone()))
+    }
+
+    /// Takes these agents off the list, where nothing of theirs is pending and they are not
+    /// working (idle, done, failed or gone); returns the ids taken off.
+    pub fn remove_agents(&mut self, ids: &[String], now: Millis) -> Result<Vec<String>> {
+        let tx = self.conn.transaction()?;
+        let mut removed = Vec::new();
+        for id in ids {
+            let taken: Option<String> = tx
+                .prepare_cached(
+                    "UPDATE agents SET removed_at = ?2
+                     WHERE id = ?1 AND removed_at IS NULL
+                       AND state IN ('idle', 'done', 'error', 'gone')
+                       AND NOT EXISTS (SELECT 1 FROM requests r
+                                       WHERE r.agent_id = agents.id AND r.outcome IS NULL)
+                     RETURNING id",
+                )?
+                .query_row(params![id, now], |r| r.get(0))
+                .optional()?;
+            removed.extend(taken);
+        }
+        tx.commit()?;
+        Ok(removed)
     }
 
     /// Agents not heard from since `cutoff`, with nothing pending, become `Gone`.
@@ -423,7 +449,7 @@ impl Store {
         let tx = self.conn.transaction()?;
         tx.prepare_cached(
             "INSERT INTO agents (id, name, kind, state, last_seen) VALUES (?1, ?1, 'other', 'working', ?2)
-             ON CONFLICT (id) DO UPDATE SET last_seen = ?2,
+             ON CONFLICT (id) DO UPDATE SET last_seen = ?2, removed_at = NULL,
                state = CASE state WHEN 'gone' THEN 'working' ELSE state END",
         )?
         .execute(params![req.agent_id, req.created_at])?;
@@ -463,7 +489,7 @@ impl Store {
         let changed = tx
             .prepare_cached(
                 "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
-                                     remembered = ?6, grant_id = ?7
+                                     remembered = ?6, grant_id = ?7, batch = ?8
                  WHERE id = ?1 AND outcome IS NULL",
             )?
             .execute(params![
@@ -474,6 +500,7 @@ impl Store {
                 resolution.reason,
                 resolution.remembered,
                 resolution.grant,
+                resolution.batch,
             ])?;
         let request = tx
             .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
@@ -650,7 +677,7 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
 
 const REQUEST_SELECT: &str = "SELECT id, agent_id, action, title, details, pid, uid, exe,
     created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason,
-    risk_level, risk_rule, remember_choices, remembered, grant_id, remote
+    risk_level, risk_rule, remember_choices, remembered, grant_id, remote, batch
     FROM requests";
 
 fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
@@ -663,6 +690,7 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
             reason: row.get(15)?,
             remembered: row.get(19)?,
             grant: row.get(20)?,
+            batch: row.get(22)?,
         }),
         None => None,
     };

@@ -595,6 +595,7 @@ async fn events_are_numbered_and_say_what_changed() {
             }
             InboxEventKind::Problem { .. } => "problem",
             InboxEventKind::GrantsChanged {} => "grants",
+            InboxEventKind::AgentsRemoved { .. } => "removed",
         });
     }
     assert_eq!(
@@ -730,4 +731,163 @@ fn a_batch_decides_each_once_and_never_approves_high_risk() {
         .inbox
         .decide_batch(&[a.id], Verdict::Approve, Resolver::Requester)
         .is_err());
+}
+
+#[tokio::test]
+async fn the_person_takes_finished_agents_off_the_list_and_one_heard_from_again_comes_back() {
+    let mut fx = Fixture::new();
+    let report = |id: &str, state: AgentState| AgentUpdate {
+        id: id.into(),
+        name: Some(format!("{id} agent")),
+        kind: Some(AgentKind::Script),
+        state: Some(state),
+        activity: None,
+    };
+    for (id, state) in [
+        ("done-1", AgentState::Done),
+        ("failed-1", AgentState::Error),
+        ("idle-1", AgentState::Idle),
+        ("busy-1", AgentState::Working),
+    ] {
+        fx.inbox.update_agent(report(id, state)).unwrap();
+    }
+    fx.inbox
+        .update_agent(report("asking-1", AgentState::Idle))
+        .unwrap();
+    let waiting = fx.inbox.ask(ask("asking-1", "deploy")).unwrap();
+    let mut events = fx.inbox.subscribe();
+
+    let all: Vec<String> = [
+        "done-1", "failed-1", "idle-1", "busy-1", "asking-1", "unknown",
+    ]
+    .map(String::from)
+    .into();
+    let removed = fx.inbox.remove_agents(&all).unwrap();
+    assert_eq!(removed, ["done-1", "failed-1", "idle-1"]);
+    let listed = |fx: &Fixture| {
+        let mut ids: Vec<String> = fx
+            .inbox
+            .agents()
+            .unwrap()
+            .into_iter()
+            .map(|a| a.id)
+            .collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(
+        listed(&fx),
+        ["asking-1", "busy-1"],
+        "working and waiting agents stay"
+    );
+    let Update::Event(event) = events.next().await.unwrap() else {
+        panic!("expected an event")
+    };
+    assert_eq!(
+        event.kind,
+        InboxEventKind::AgentsRemoved {
+            ids: removed.clone()
+        }
+    );
+    // Its name stays for the history and the notifications.
+    assert_eq!(
+        fx.inbox.agent("done-1").unwrap().unwrap().name,
+        "done-1 agent"
+    );
+
+    // Removing again changes nothing and says nothing.
+    assert!(fx.inbox.remove_agents(&removed).unwrap().is_empty());
+
+    // Heard from again: by a report, or by a request.
+    fx.inbox
+        .update_agent(report("done-1", AgentState::Working))
+        .unwrap();
+    fx.inbox.ask(ask("failed-1", "retry")).unwrap();
+    assert_eq!(listed(&fx), ["asking-1", "busy-1", "done-1", "failed-1"]);
+
+    // And it stays removed across a restart.
+    fx.restart();
+    assert_eq!(listed(&fx), ["asking-1", "busy-1", "done-1", "failed-1"]);
+    fx.inbox
+        .decide(&waiting.id, Verdict::Approve, Resolver::Window)
+        .unwrap();
+    fx.inbox
+        .update_agent(report("asking-1", AgentState::Done))
+        .unwrap();
+    assert_eq!(
+        fx.inbox.remove_agents(&["asking-1".to_owned()]).unwrap(),
+        ["asking-1"]
+    );
+    fx.restart();
+    assert_eq!(listed(&fx), ["busy-1", "done-1", "failed-1"]);
+}
+
+#[test]
+fn the_history_says_how_risky_each_request_looked_and_which_decisions_were_a_batch() {
+    let fx = Fixture::new();
+    let risky = fx
+        .inbox
+        .ask(NewRequest::new(
+            "a",
+            "Bash",
+            "Clean the web root",
+            "rm -rf /srv/www",
+        ))
+        .unwrap();
+    let one = fx.inbox.ask(ask("a", "one")).unwrap();
+    let two = fx.inbox.ask(ask("a", "two")).unwrap();
+    let alone = fx.inbox.ask(ask("a", "alone")).unwrap();
+    let ids = [one.id.clone(), two.id.clone(), risky.id.clone()];
+    fx.inbox
+        .decide_batch(&ids, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    fx.inbox
+        .decide(&alone.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+
+    let page = fx
+        .inbox
+        .history(&HistoryQuery {
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap();
+    let entry = |id: &str, event: AuditEvent| {
+        page.entries
+            .iter()
+            .find(|e| e.request_id == id && e.event == event)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {event:?} entry for {id}"))
+    };
+    let asked = entry(&risky.id, AuditEvent::Requested);
+    assert_eq!(asked.risk_level, Some(RiskLevel::High));
+    assert_eq!(
+        asked.risk_rule.as_deref(),
+        Some("deletes files recursively")
+    );
+    for id in [&one.id, &two.id] {
+        let decided = entry(id, AuditEvent::Resolved);
+        assert_eq!(
+            decided.batch,
+            Some(3),
+            "the batch the person chose named three"
+        );
+        assert_eq!(decided.risk_level, Some(RiskLevel::Low));
+        assert_eq!(
+            fx.inbox
+                .request(id)
+                .unwrap()
+                .unwrap()
+                .resolution
+                .unwrap()
+                .batch,
+            Some(3)
+        );
+    }
+    assert_eq!(entry(&alone.id, AuditEvent::Resolved).batch, None);
+    assert!(
+        fx.inbox.request(&risky.id).unwrap().unwrap().is_pending(),
+        "high risk is never approved in a batch"
+    );
+    assert!(fx.inbox.verify_audit().unwrap().first_broken.is_none());
 }

@@ -213,6 +213,10 @@ pub struct Resolution {
     /// The grant that approved it, when `by` is `grant` (absent from older servers).
     #[serde(default)]
     pub grant: Option<String>,
+    /// How many requests the person decided at once with this one (a batch), if it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub batch: Option<u32>,
 }
 
 /// How risky a request looks, from the inbox's rules (built-in and the user's).
@@ -296,6 +300,11 @@ pub enum InboxEventKind {
     },
     /// A grant was made, revoked or ended with its agent's session: read the list again.
     GrantsChanged {},
+    /// The person took these agents off the list; one heard from again comes back
+    /// (`AgentUpdated`).
+    AgentsRemoved {
+        ids: Vec<String>,
+    },
 }
 
 /// A change in the inbox, numbered in the order it happened.

@@ -2,6 +2,7 @@
 import type { AuditEvent } from "./AuditEvent";
 import type { Outcome } from "./Outcome";
 import type { Resolver } from "./Resolver";
+import type { RiskLevel } from "./RiskLevel";
 
 export type AuditEntry = { seq: number, at: number, event: AuditEvent, request_id: string, agent_id: string, action: string, title: string, details: string, 
 /**
@@ -15,4 +16,17 @@ remembered: string | null,
 /**
  * The grant made, ended, or (on a `resolved` entry) that approved the request.
  */
-grant_id: string | null, prev_hash: string, hash: string, };
+grant_id: string | null, 
+/**
+ * How risky the request looked when it arrived (absent from entries written before the
+ * log recorded it, and from a grant's entries).
+ */
+risk_level: RiskLevel | null, 
+/**
+ * The rule that set that level, if one did.
+ */
+risk_rule: string | null, 
+/**
+ * On a `resolved` entry: how many requests the person decided at once with this one.
+ */
+batch: number | null, prev_hash: string, hash: string, };

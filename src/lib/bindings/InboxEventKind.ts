@@ -2,4 +2,4 @@
 import type { Agent } from "./Agent";
 import type { ApprovalRequest } from "./ApprovalRequest";
 
-export type InboxEventKind = { "type": "agent-updated", agent: Agent, } | { "type": "request-created", request: ApprovalRequest, } | { "type": "request-resolved", request: ApprovalRequest, } | { "type": "problem", message: string, } | { "type": "grants-changed", };
+export type InboxEventKind = { "type": "agent-updated", agent: Agent, } | { "type": "request-created", request: ApprovalRequest, } | { "type": "request-resolved", request: ApprovalRequest, } | { "type": "problem", message: string, } | { "type": "grants-changed", } | { "type": "agents-removed", ids: Array<string>, };

@@ -11,4 +11,8 @@ remembered: string | null,
 /**
  * The grant that approved it, when `by` is `grant` (absent from older servers).
  */
-grant: string | null, };
+grant: string | null, 
+/**
+ * How many requests the person decided at once with this one (a batch), if it was.
+ */
+batch?: number, };

@@ -29,6 +29,8 @@ export const COMMAND = {
   grantsList: "grants_list",
   /** Granted to: popover, window. */
   grantRevoke: "grant_revoke",
+  /** Granted to: popover, window. */
+  agentsRemove: "agents_remove",
   /** Granted to: popover. */
   popoverHide: "popover_hide",
   /** Granted to: popover. */
@@ -68,6 +70,7 @@ export type Signatures = {
   inbox_approve_and_grant: { args: { requestId: string; spec: GrantSpec }; answer: GrantRecord };
   grants_list: { args: Record<string, never>; answer: Array<GrantRecord> };
   grant_revoke: { args: { grantId: string }; answer: null };
+  agents_remove: { args: { agentIds: Array<string> }; answer: Array<string> };
   popover_hide: { args: Record<string, never>; answer: null };
   popover_select: { args: { requestId: string | null; wholeSeen: boolean }; answer: null };
   popover_painted: { args: { frameAtMs: number | null }; answer: null };
