@@ -21,6 +21,7 @@ import {
   onSelectRequest,
   onSettingsChanged,
   openFullWindow,
+  removeAgents,
   reportSelection,
   revokeGrant,
   runJob,
@@ -116,6 +117,15 @@ describe("bridge", () => {
       { command: "inbox_approve_and_grant", args: { requestId: "req-1", spec } },
       { command: "grants_list", args: {} },
       { command: "grant_revoke", args: { grantId: "grant-1" } },
+    ]);
+  });
+
+  it("asks to remove agents, answering with the ids taken off", async () => {
+    const calls = recordCommands(() => ["agent-done"]);
+
+    await expect(removeAgents(["agent-done", "agent-working"])).resolves.toEqual(["agent-done"]);
+    expect(calls).toEqual([
+      { command: "agents_remove", args: { agentIds: ["agent-done", "agent-working"] } },
     ]);
   });
 

@@ -86,6 +86,15 @@ export function revokeGrant(grantId: string): Promise<void> {
   return call(COMMAND.grantRevoke, { grantId });
 }
 
+/**
+ * Takes agents off the agent lists; resolves to the ids taken off. Only an agent with nothing
+ * pending that is not at work (idle, done, failed or gone) is taken off: the others are left
+ * as they are, and the answer leaves them out. An agent heard from again is listed again.
+ */
+export function removeAgents(agentIds: string[]): Promise<string[]> {
+  return call(COMMAND.agentsRemove, { agentIds });
+}
+
 export function hidePopover(): Promise<void> {
   return call(COMMAND.popoverHide);
 }

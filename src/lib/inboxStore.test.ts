@@ -41,6 +41,20 @@ describe("InboxStore", () => {
     expect(store.agents.map((agent) => agent.name)).toEqual(["renamed", "agent b"]);
   });
 
+  it("drops removed agents, and lists one again once it is heard from", () => {
+    const store = new InboxStore();
+    const done = makeAgent({ id: "done", state: "done" });
+    const agents = [done, makeAgent({ id: "gone", state: "gone" }), makeAgent({ id: "busy" })];
+    store.reset(makeSnapshot({ seq: 10, agents }));
+
+    store.apply(makeEvent(11, { type: "agents-removed", ids: ["done", "gone", "unknown"] }));
+    expect(ids(store.agents)).toEqual(["busy"]);
+    expect(ids(store.agentsByAttention)).toEqual(["busy"]);
+
+    store.apply(agentUpdated(12, { ...done, state: "working" }));
+    expect(ids(store.agents)).toEqual(["busy", "done"]);
+  });
+
   it("ignores events already covered by its seq", () => {
     const store = new InboxStore();
     store.reset(makeSnapshot({ seq: 10 }));

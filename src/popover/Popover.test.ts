@@ -14,6 +14,7 @@ import {
   hidePopover,
   onSelectRequest,
   openFullWindow,
+  removeAgents,
   reportPainted,
   reportSelection,
   revokeGrant,
@@ -22,6 +23,7 @@ import {
 } from "../lib/bridge";
 import {
   NOW,
+  agentUpdated,
   created,
   longDetails,
   makeAgent,
@@ -39,6 +41,7 @@ vi.mock("../lib/bridge", () => ({
   decideBatch: vi.fn(),
   hidePopover: vi.fn(),
   openFullWindow: vi.fn(),
+  removeAgents: vi.fn(),
   subscribe: vi.fn(),
   reportSelection: vi.fn(),
   reportPainted: vi.fn(),
@@ -1217,6 +1220,88 @@ describe("Popover", () => {
       expect(within(grantRows()[0]!).getByText(markup)).toBeTruthy();
       expect(grantRows()[0]!.textContent).toContain(`only in /tmp/${markup}`);
       expect(container.querySelector("img")).toBeNull();
+    });
+  });
+
+  describe("clearing finished agents", () => {
+    const done = makeAgent({ id: "done", name: "codex", state: "done", last_seen: NOW - 60_000 });
+    const failed = makeAgent({
+      id: "failed",
+      name: "nightly script",
+      state: "error",
+      last_seen: NOW - 120_000,
+    });
+    const working = makeAgent({ id: "working", name: "claude in ~/shop", state: "working" });
+    // Finished by its own word, but an approval of it still waits.
+    const asking = makeAgent({ id: "asking", name: "aider", state: "idle", pending: 1 });
+
+    function clearButton() {
+      return screen.queryByRole("button", { name: /^Clear finished/ }) as HTMLButtonElement | null;
+    }
+
+    function agentNames() {
+      return within(screen.getByRole("list", { name: "Agents" }))
+        .getAllByRole("listitem")
+        .map((row) => row.querySelector(".name")?.textContent);
+    }
+
+    it("is offered with the count of finished agents, only when there are some", async () => {
+      await showPopover(makeSnapshot({ seq: 1, agents: [working, asking] }));
+      expect(clearButton()).toBeNull();
+
+      await deliver(agentUpdated(2, { ...working, state: "done" }));
+      expect(clearButton()?.textContent?.trim()).toBe("Clear finished (1)");
+      expect(clearButton()?.classList).toContain("link");
+
+      await deliver(agentUpdated(3, done));
+      await deliver(agentUpdated(4, failed));
+      expect(clearButton()?.textContent?.trim()).toBe("Clear finished (3)");
+    });
+
+    it("removes exactly the finished agents, which leave once the inbox says so", async () => {
+      vi.mocked(removeAgents).mockResolvedValue(["done", "failed"]);
+      const { user } = await showPopover(
+        makeSnapshot({ seq: 1, agents: [done, working, asking, failed] }),
+      );
+
+      await user.click(clearButton()!);
+
+      expect(removeAgents).toHaveBeenCalledExactlyOnceWith(["done", "failed"]);
+      expect(agentNames()).toHaveLength(4);
+
+      await deliver(makeEvent(2, { type: "agents-removed", ids: ["done", "failed"] }));
+
+      expect(agentNames()).toEqual(["claude in ~/shop", "aider"]);
+      expect(clearButton()).toBeNull();
+      expect(screen.getByText("0 approvals waiting · 2 agents")).toBeTruthy();
+    });
+
+    it("cannot be clicked again while the removal runs", async () => {
+      let answer: (ids: string[]) => void = () => {};
+      vi.mocked(removeAgents).mockReturnValue(new Promise((resolve) => (answer = resolve)));
+      const { user } = await showPopover(makeSnapshot({ agents: [done, working] }));
+
+      await user.click(clearButton()!);
+      expect(clearButton()?.disabled).toBe(true);
+      await user.click(clearButton()!);
+      expect(removeAgents).toHaveBeenCalledOnce();
+
+      answer(["done"]);
+      await vi.waitFor(() => expect(clearButton()?.disabled).toBe(false));
+    });
+
+    it("says why the finished agents could not be cleared", async () => {
+      vi.mocked(removeAgents).mockRejectedValue("the inbox database is locked");
+      const { user } = await showPopover(makeSnapshot({ agents: [done, working] }));
+
+      await user.click(clearButton()!);
+
+      const alert = await screen.findByRole("alert");
+      expect(alert.textContent?.trim()).toBe(
+        "Could not clear the finished agents: the inbox database is locked",
+      );
+      expect(agentNames()).toEqual(["claude in ~/shop", "codex"]);
+      expect(clearButton()?.disabled).toBe(false);
     });
   });
 

@@ -1,12 +1,21 @@
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
+import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Snapshot } from "../lib/bindings/Snapshot";
-import { approveAndGrant, decide, decideBatch, grantOffers, historyQuery } from "../lib/bridge";
+import {
+  approveAndGrant,
+  decide,
+  decideBatch,
+  grantOffers,
+  historyQuery,
+  removeAgents,
+} from "../lib/bridge";
 import { InboxStore } from "../lib/inboxStore.svelte";
 import { formatDateTime } from "../lib/time";
 import {
   NOW,
+  agentUpdated,
   longDetails,
   makeAgent,
   makeAuditEntry,
@@ -24,6 +33,7 @@ vi.mock("../lib/bridge", () => ({
   historyQuery: vi.fn(),
   grantOffers: vi.fn(),
   approveAndGrant: vi.fn(),
+  removeAgents: vi.fn(),
 }));
 
 beforeEach(() => {
@@ -404,6 +414,178 @@ describe("Agents", () => {
       const result = within(await detail().findByRole("status"));
       expect(result.getByText("Denied 1; 1 left as it was:")).toBeTruthy();
       expect(result.getByText("already approved by the popover")).toBeTruthy();
+    });
+  });
+
+  describe("removing finished agents", () => {
+    const done = makeAgent({ id: "done", name: "codex", state: "done", last_seen: NOW - 60_000 });
+    const gone = makeAgent({
+      id: "gone",
+      name: "old session",
+      state: "gone",
+      last_seen: NOW - 600_000,
+    });
+    // Finished by its own word, but an approval of it still waits.
+    const asking = makeAgent({
+      id: "asking",
+      name: "aider",
+      state: "idle",
+      pending: 1,
+      last_seen: NOW - 30_000,
+    });
+    const finished = makeSnapshot({
+      agents: [done, shop, asking, gone],
+      pending: [deploy, migrate, makeRequest({ id: "req-aider", agent_id: "asking" })],
+    });
+
+    function removeFinishedButton() {
+      return screen.queryByRole("button", {
+        name: /^Remove finished agents/,
+      }) as HTMLButtonElement | null;
+    }
+
+    function listedNames() {
+      return within(screen.getByRole("list", { name: "Agents" }))
+        .getAllByRole("button")
+        .map((row) => row.querySelector(".name")?.textContent);
+    }
+
+    it("offers to remove the finished agents above the list, counting only those", async () => {
+      const { inbox } = showAgents(makeSnapshot({ agents: [shop, asking] }));
+      expect(removeFinishedButton()).toBeNull();
+
+      inbox.apply(agentUpdated(2, done));
+      inbox.apply(agentUpdated(3, gone));
+
+      await waitFor(() =>
+        expect(removeFinishedButton()?.textContent?.trim()).toBe("Remove finished agents (2)"),
+      );
+      const list = screen.getByRole("list", { name: "Agents" });
+      expect(removeFinishedButton()!.compareDocumentPosition(list)).toBe(
+        Node.DOCUMENT_POSITION_FOLLOWING,
+      );
+    });
+
+    it("removes exactly the finished agents, which leave once the inbox says so", async () => {
+      vi.mocked(removeAgents).mockResolvedValue(["done", "gone"]);
+      const { inbox, user } = showAgents(finished);
+
+      await user.click(removeFinishedButton()!);
+
+      expect(removeAgents).toHaveBeenCalledExactlyOnceWith(["done", "gone"]);
+      inbox.apply(makeEvent(2, { type: "agents-removed", ids: ["done", "gone"] }));
+      await waitFor(() => expect(listedNames()).toEqual(["claude in ~/shop", "aider"]));
+      expect(removeFinishedButton()).toBeNull();
+    });
+
+    it("cannot be clicked again while the removal runs", async () => {
+      let answer: (ids: string[]) => void = () => {};
+      vi.mocked(removeAgents).mockReturnValue(new Promise((resolve) => (answer = resolve)));
+      const { user } = showAgents(finished);
+
+      await user.click(removeFinishedButton()!);
+      expect(removeFinishedButton()?.disabled).toBe(true);
+      await user.click(removeFinishedButton()!);
+      expect(removeAgents).toHaveBeenCalledOnce();
+
+      answer(["done", "gone"]);
+      await waitFor(() => expect(removeFinishedButton()?.disabled).toBe(false));
+    });
+
+    it("says why the finished agents could not be removed", async () => {
+      vi.mocked(removeAgents).mockRejectedValue("the inbox database is locked");
+      const { user } = showAgents(finished);
+
+      await user.click(removeFinishedButton()!);
+
+      expect((await screen.findByRole("alert")).textContent?.trim()).toBe(
+        "Could not clear the finished agents: the inbox database is locked",
+      );
+      expect(listedNames()).toHaveLength(4);
+    });
+
+    it("clears the selection when the selected agent is among those removed", async () => {
+      vi.mocked(removeAgents).mockResolvedValue(["done", "gone"]);
+      const { inbox, user } = showAgents(finished);
+      await user.click(agentButton(/codex/));
+
+      await user.click(removeFinishedButton()!);
+      inbox.apply(makeEvent(2, { type: "agents-removed", ids: ["done", "gone"] }));
+
+      await waitFor(() => expect(screen.queryByRole("article")).toBeNull());
+      expect(screen.getByText(/Select an agent/)).toBeTruthy();
+
+      inbox.apply(agentUpdated(3, done));
+      await waitFor(() => expect(listedNames()).toContain("codex"));
+      expect(agentButton(/codex/).getAttribute("aria-current")).toBeNull();
+    });
+
+    it("offers to remove a finished agent from its detail, saying it may come back", async () => {
+      const { user } = showAgents(finished);
+
+      await user.click(agentButton(/codex/));
+      const remove = detail().getByRole("button", { name: "Remove from the list" });
+      expect(remove.getAttribute("aria-describedby")).toBe("agent-remove-hint");
+      expect(document.getElementById("agent-remove-hint")?.textContent).toBe(
+        "It comes back if it reports again.",
+      );
+
+      for (const name of [/claude in ~\/shop/, /aider/]) {
+        await user.click(agentButton(name));
+        expect(detail().queryByRole("button", { name: "Remove from the list" })).toBeNull();
+        expect(detail().queryByText("It comes back if it reports again.")).toBeNull();
+      }
+    });
+
+    it("removes the agent from its detail, then shows no agent selected", async () => {
+      vi.mocked(removeAgents).mockResolvedValue(["done"]);
+      const { inbox, user } = showAgents(finished);
+      await user.click(agentButton(/codex/));
+
+      await user.click(detail().getByRole("button", { name: "Remove from the list" }));
+
+      expect(removeAgents).toHaveBeenCalledExactlyOnceWith(["done"]);
+      await waitFor(() => expect(screen.getByText(/Select an agent/)).toBeTruthy());
+      expect(screen.queryByRole("article")).toBeNull();
+      inbox.apply(makeEvent(2, { type: "agents-removed", ids: ["done"] }));
+      await waitFor(() => expect(listedNames()).not.toContain("codex"));
+
+      // Heard from again, it is listed again, but not shown as chosen.
+      inbox.apply(agentUpdated(3, { ...done, state: "working" }));
+      await waitFor(() => expect(listedNames()).toContain("codex"));
+      expect(agentButton(/codex/).getAttribute("aria-current")).toBeNull();
+      expect(screen.queryByRole("article")).toBeNull();
+    });
+
+    it("shows no agent selected when the inbox drops the agent before the answer", async () => {
+      let answer: (ids: string[]) => void = () => {};
+      vi.mocked(removeAgents).mockReturnValue(new Promise((resolve) => (answer = resolve)));
+      const { inbox, user } = showAgents(finished);
+      await user.click(agentButton(/codex/));
+      await user.click(detail().getByRole("button", { name: "Remove from the list" }));
+
+      inbox.apply(makeEvent(2, { type: "agents-removed", ids: ["done"] }));
+
+      await waitFor(() => expect(screen.getByText(/Select an agent/)).toBeTruthy());
+      expect(screen.queryByRole("article")).toBeNull();
+      answer(["done"]);
+      await tick();
+      inbox.apply(agentUpdated(3, done));
+      await waitFor(() => expect(listedNames()).toContain("codex"));
+      expect(agentButton(/codex/).getAttribute("aria-current")).toBeNull();
+    });
+
+    it("says why the agent could not be removed, and keeps it selected", async () => {
+      vi.mocked(removeAgents).mockRejectedValue("the inbox database is locked");
+      const { user } = showAgents(finished);
+      await user.click(agentButton(/codex/));
+
+      await user.click(detail().getByRole("button", { name: "Remove from the list" }));
+
+      expect((await detail().findByRole("alert")).textContent).toBe(
+        "Could not remove it from the list: the inbox database is locked",
+      );
+      expect(agentButton(/codex/).getAttribute("aria-current")).toBe("true");
     });
   });
 

@@ -315,6 +315,27 @@ async def main(app: str, out: Path) -> int:
                   and "team lunch" in newest.text(), newest.text())
         await asyncio.sleep(1)
         await loop.run_in_executor(pool, session.screenshot, str(out / "window-jobs.png"))
+
+        # 8. Finished agents leave the list when the person says so; one waiting stays.
+        before = await loop.run_in_executor(pool, lambda: api_call(socket_path, "agents.list"))
+        before = {a["id"]: a for a in before["result"]}
+        finished = {i for i, a in before.items()
+                    if a["state"] in ("idle", "done", "error", "gone") and a["pending"] == 0}
+        next(t for t in session.find_all('button[role="tab"]') if t.text() == "Agents").click()
+        remove = await loop.run_in_executor(
+            pool, lambda: session.wait_for(".remove-finished button"))
+        label = remove[0].text() if remove else ""
+        run.check("the Agents tab offers to remove the finished agents, counting them",
+                  label == f"Remove finished agents ({len(finished)})" and len(finished) >= 2,
+                  (label, before))
+        if remove:
+            remove[0].click()
+        after = await eventually(lambda: (
+            lambda ids: ids if not ids & finished else None)(
+                {a["id"] for a in api_call(socket_path, "agents.list")["result"]}))
+        run.check("... and removes exactly those: the agents still waiting or at work stay "
+                  "listed", after is not None and after == set(before) - finished,
+                  (after, set(before) - finished))
     except Exception:
         traceback.print_exc()
         run.check("the end-to-end run completed", False)

@@ -83,6 +83,16 @@ def visible_windows(title="Converge Tray"):
     return out.stdout.split()
 
 
+async def show_popover(item, timeout=5.0):
+    """Opens the popover from the tray as a person does: a click on the item, and another if
+    that one hid it (a WebDriver session may have put it on screen first)."""
+    for _ in range(2):
+        await item.activate()
+        if await eventually(lambda: visible_windows(), timeout=timeout):
+            return True
+    return False
+
+
 def api_call(socket_path: Path, method: str, params=None):
     """One JSON-RPC call on the app's Unix socket, as an agent would make it."""
     import json
@@ -157,6 +167,21 @@ def card_for(session, title, timeout=15.0):
             return card
         time.sleep(0.1)
     return None
+
+
+def click_when_shown(element, timeout=5.0):
+    """Clicks `element` once it can be clicked: a popover prepared hidden shows its cards in
+    the DOM a moment before its window is on screen."""
+    from webdriver import WebDriverError
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            element.click()
+            return
+        except WebDriverError as error:
+            if "not interactable" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
 
 
 def approve_on_card(card, timeout=5.0):

@@ -6,6 +6,8 @@
 2. Long content is opened before it is approved: a 1,500-line details text shows its size
    and line count; Approve is disabled and `a` approves nothing until the person opens it;
    then it approves.
+3. The full window holds to the same rules on its cards (the Agents tab), and its History
+   says how risky each request looked.
 
 The real app in a headless desktop, its popover driven through tauri-driver; requests come
 from `ctray ask`, outcomes are read back from the app's audit log and from ctray's exit.
@@ -19,12 +21,16 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, card_for, eventually, resolution_in_audit,
-                     start_driver, stop_driven_app)
+from harness import (APP_ID, DRIVER, Run, approve_on_card, card_for, click_when_shown,
+                     eventually, resolution_in_audit, show_popover, start_driver,
+                     stop_driven_app)
 from webdriver import Session
 
 HIGH_RISK = "Clean the web root"
 LONG = "Apply the generated migration"
+HIGH_RISK_IN_WINDOW = "Empty the upload cache"
+RM_RISK = "High risk · deletes files recursively"
+LONG_IN_WINDOW = "Apply the second migration"
 LONG_DETAILS = "\n".join(f"ALTER TABLE t{i} ADD COLUMN c{i} int;" for i in range(1500))
 
 
@@ -64,13 +70,14 @@ async def main(app: str, out: Path) -> int:
         cleaner = ask(HIGH_RISK, "rm -rf /srv/www")
         migration = ask(LONG, LONG_DETAILS)
         session = await asyncio.wait_for(session_future, timeout=120)
-        await item.activate()
+        await show_popover(item)
 
         # 1. High risk.
         card = await in_pool(card_for, session, HIGH_RISK)
         run.check("the high-risk request waits on its card", card is not None)
         card_id = card.attribute("data-request-id")
-        card.find("h3.title").click()  # selects it, as a person's click does
+        # Selects it, as a person's click does.
+        await in_pool(click_when_shown, card.find("h3.title"))
         await asyncio.sleep(0.3)
         session.keys("a")
         said = card.text()
@@ -127,6 +134,62 @@ async def main(app: str, out: Path) -> int:
         run.check("[long] ... and approves it from the popover (ctray exits 0)",
                   outcome is not None and outcome[:2] == ("approved", "popover")
                   and bool(done) and migration.returncode == 0, (outcome, migration.poll()))
+
+        # 3. The full window: the same rules, and the history.
+        cache = ask(HIGH_RISK_IN_WINDOW, "rm -rf /srv/uploads/cache")
+        second = ask(LONG_IN_WINDOW, LONG_DETAILS)
+        await in_pool(card_for, session, LONG_IN_WINDOW)
+        await item.click_menu("Open full window")
+        await in_pool(lambda: session.switch_to_page("window.html"))
+        next(t for t in session.find_all('button[role="tab"]') if t.text() == "Agents").click()
+        rows = await in_pool(lambda: session.wait_for('ul.agents[aria-label="Agents"] button'))
+        rows[0].click()  # the one agent, "cleaner"
+        card = await in_pool(card_for, session, HIGH_RISK_IN_WINDOW)
+        card_id = card.attribute("data-request-id") if card is not None else None
+        if card is not None:
+            card.find("button.approve").click()
+        confirm = await in_pool(lambda: session.wait_for("li.card .confirm", timeout=5))
+        restated = confirm[0].text() if confirm else ""
+        run.check("[window] a high-risk card's Approve asks again, restating the command",
+                  "rm -rf /srv/uploads/cache" in restated and await decided(card_id) is None
+                  and cache.poll() is None, restated)
+        await asyncio.sleep(0.5)
+        await in_pool(session.screenshot, str(out / "window-confirm-high-risk.png"))
+        confirm_approve = session.find_all("button.confirm-approve")
+        if confirm_approve:
+            confirm_approve[0].click()
+        outcome = await eventually(lambda: card_id and resolution_in_audit(db, card_id))
+        done = await eventually(lambda: cache.poll() is not None, timeout=10)
+        run.check("[window] ... and Yes, approve approves it, from the window (ctray exits 0)",
+                  outcome is not None and outcome[:2] == ("approved", "window")
+                  and bool(done) and cache.returncode == 0, (outcome, cache.poll()))
+        card = await in_pool(card_for, session, LONG_IN_WINDOW)
+        card_id = card.attribute("data-request-id") if card is not None else None
+        text = card.text() if card is not None else ""
+        approve = card.find("button.approve") if card is not None else None
+        run.check("[window] a long request's Approve is disabled until its details are opened",
+                  approve is not None and approve.attribute("disabled") is not None
+                  and "1,500 lines" in text, text[:300])
+        if card is not None:
+            approve_on_card(card)
+        outcome = await eventually(lambda: card_id and resolution_in_audit(db, card_id))
+        run.check("[window] ... and once opened, approves it from the window",
+                  outcome is not None and outcome[:2] == ("approved", "window"), outcome)
+        await eventually(lambda: second.poll() is not None, timeout=10)
+
+        next(t for t in session.find_all('button[role="tab"]') if t.text() == "History").click()
+        await in_pool(lambda: session.wait_for("#panel-history li.entry[data-seq]", count=8))
+        # As the page has them (WebDriver's text of an entry scrolled out of view is empty).
+        marked = session.execute(
+            "return [...document.querySelectorAll('#panel-history li.entry')]"
+            ".filter(e => e.querySelector('.risk'))"
+            ".map(e => [e.querySelector('p.title').textContent,"
+            " e.querySelector('.risk').textContent.trim()])")
+        run.check("[history] each high-risk request's entries say so, with the rule, and only "
+                  "theirs", sorted(map(tuple, marked)) == [(HIGH_RISK, RM_RISK)] * 2
+                  + [(HIGH_RISK_IN_WINDOW, RM_RISK)] * 2, marked)
+        await asyncio.sleep(0.5)
+        await in_pool(session.screenshot, str(out / "window-history-risk.png"))
     finally:
         for proc in askers:
             if proc.poll() is None:
