@@ -23,6 +23,8 @@ mod popover_window;
 mod preferences;
 mod problems;
 mod shortcuts;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod status_notifier;
 #[cfg(test)]
 mod test_requests;
 mod tray;

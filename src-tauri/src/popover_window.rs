@@ -43,6 +43,8 @@ impl Anchor {
 
     /// The tray icon's own rectangle, where the platform reports one (macOS, Windows); on
     /// Linux it is empty and the click position is used instead.
+    // Linux's own tray item (status_notifier.rs) knows only the click: `point`.
+    #[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
     pub fn tray(rect: tauri::Rect, click: PhysicalPosition<f64>) -> Self {
         // Tray events carry physical pixels, so the scale factor does not apply.
         let position = rect.position.to_physical::<f64>(1.0);

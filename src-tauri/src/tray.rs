@@ -1,10 +1,10 @@
-//! The tray icon: its state icon, tooltip and title follow the inbox; its menu is always
-//! there. Without a tray host the app carries on: a notification says how to reach it.
+//! The tray icon: its state icon, tooltip and status follow the inbox; its menu is always
+//! there. Without a tray host the app carries on: a notification says how to reach it. On
+//! Linux and the BSDs the item is the app's own StatusNotifierItem (status_notifier.rs);
+//! elsewhere Tauri's tray.
 
 use inbox::{Glance, GlanceState, Inbox, Update};
 use tauri::image::Image;
-use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
-use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
 use tauri::{AppHandle, Listener, Manager};
 use tauri_plugin_autostart::ManagerExt;
 
@@ -13,13 +13,18 @@ use crate::notifications::{self, Notifications};
 use crate::shortcuts::{self, Shortcuts};
 use crate::{popover, window};
 
+#[cfg(all(unix, not(target_os = "macos")))]
+pub use crate::status_notifier::TrayItem;
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub use tauri_tray::TrayItem;
+
 /// The tray item's id: a StatusNotifier host remembers the item's place and visibility by it.
-const TRAY_ID: &str = "converge-tray";
+pub const TRAY_ID: &str = "converge-tray";
 /// The item's name, where the host shows one (a StatusNotifier item's title, which also
 /// heads its tooltip).
-const TRAY_TITLE: &str = "Converge Tray";
+pub const TRAY_TITLE: &str = "Converge Tray";
 
-fn icon(state: GlanceState) -> Image<'static> {
+pub fn icon(state: GlanceState) -> Image<'static> {
     let bytes: &'static [u8] = match state {
         GlanceState::Idle => include_bytes!("../../icons/tray-idle.png"),
         GlanceState::Working => include_bytes!("../../icons/tray-working.png"),
@@ -41,12 +46,59 @@ pub fn announce_without_tray(app: &AppHandle) {
     );
 }
 
+/// What the tray menu offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MenuAction {
+    Open,
+    OpenWindow,
+    ToggleAutostart,
+    TogglePause,
+    Quit,
+}
+
+/// Does what a menu item says, on the main thread; for a check item, returns whether it is
+/// checked now.
+pub fn on_menu(app: &AppHandle, action: MenuAction) -> Option<bool> {
+    match action {
+        MenuAction::Open => popover::show(app, None),
+        MenuAction::OpenWindow => {
+            if let Err(e) = window::open(app) {
+                tracing::error!("cannot open the full window: {e}");
+            }
+        }
+        MenuAction::ToggleAutostart => return Some(toggle_autostart(app)),
+        MenuAction::TogglePause => {
+            return Some(app.state::<Notifications>().toggle_paused());
+        }
+        MenuAction::Quit => app.exit(0),
+    }
+    None
+}
+
+/// The app's tray item, if the desktop has a tray.
+pub fn item(app: &AppHandle) -> Option<tauri::State<'_, TrayItem>> {
+    app.try_state::<TrayItem>()
+}
+
 /// Builds the tray (if the desktop has a tray host) and keeps it in step with the inbox.
 /// Returns whether there is a tray icon.
 pub fn install(app: &AppHandle, inbox: Inbox) -> bool {
-    match build(app) {
-        Ok(tray) => {
-            tauri::async_runtime::spawn(follow_inbox(tray, inbox));
+    let autostart = app.autolaunch().is_enabled().unwrap_or(false);
+    match TrayItem::build(app, autostart) {
+        Ok(item) => {
+            app.manage(item.clone());
+            // The check follows start-at-login as changed in the Settings view.
+            let listener = app.clone();
+            app.listen(SettingsChanged::NAME, move |event| {
+                let Ok(settings) = serde_json::from_str::<settings::Settings>(event.payload())
+                else {
+                    return;
+                };
+                if let Some(item) = self::item(&listener) {
+                    item.set_checked(MenuAction::ToggleAutostart, settings.start_at_login);
+                }
+            });
+            tauri::async_runtime::spawn(follow_inbox(item, inbox));
             true
         }
         Err(e) => {
@@ -56,91 +108,9 @@ pub fn install(app: &AppHandle, inbox: Inbox) -> bool {
     }
 }
 
-fn build(app: &AppHandle) -> tauri::Result<TrayIcon> {
-    // "Open" is the fallback for trays that only show menus (libappindicator hosts).
-    let open = MenuItem::with_id(app, "open", "Open", true, None::<&str>)?;
-    let open_window =
-        MenuItem::with_id(app, "open-window", "Open full window", true, None::<&str>)?;
-    let autostart_enabled = app.autolaunch().is_enabled().unwrap_or(false);
-    let autostart = CheckMenuItem::with_id(
-        app,
-        "autostart",
-        "Start at login",
-        true,
-        autostart_enabled,
-        None::<&str>,
-    )?;
-    let pause = CheckMenuItem::with_id(
-        app,
-        "pause-notifications",
-        "Pause notifications",
-        true,
-        false,
-        None::<&str>,
-    )?;
-    let quit = MenuItem::with_id(app, "quit", "Quit Converge Tray", true, None::<&str>)?;
-    let separator = PredefinedMenuItem::separator(app)?;
-    let menu = Menu::with_items(
-        app,
-        &[
-            &open,
-            &open_window,
-            &separator,
-            &autostart,
-            &pause,
-            &separator,
-            &quit,
-        ],
-    )?;
-    // The check follows start-at-login as changed in the Settings view.
-    let check = autostart.clone();
-    app.listen(SettingsChanged::NAME, move |event| {
-        if let Ok(settings) = serde_json::from_str::<settings::Settings>(event.payload()) {
-            let _ = check.set_checked(settings.start_at_login);
-        }
-    });
-    TrayIconBuilder::with_id(TRAY_ID)
-        .title(TRAY_TITLE)
-        .icon(icon(GlanceState::Idle))
-        .tooltip("Converge — starting")
-        .menu(&menu)
-        .show_menu_on_left_click(false)
-        .on_menu_event(move |app, event| match event.id().as_ref() {
-            "open" => popover::show(app, None),
-            "open-window" => {
-                if let Err(e) = window::open(app) {
-                    tracing::error!("cannot open the full window: {e}");
-                }
-            }
-            "autostart" => set_autostart(app, &autostart),
-            "pause-notifications" => {
-                let paused = app.state::<Notifications>().toggle_paused();
-                let _ = pause.set_checked(paused);
-            }
-            "quit" => app.exit(0),
-            _ => {}
-        })
-        .on_tray_icon_event(|tray, event| {
-            if let TrayIconEvent::Click {
-                button: MouseButton::Left,
-                button_state: MouseButtonState::Up,
-                position,
-                rect,
-                ..
-            } = event
-            {
-                popover::toggle(
-                    tray.app_handle(),
-                    Some(popover::Anchor::tray(rect, position)),
-                );
-            }
-        })
-        .build(app)
-}
-
-/// Flips start-at-login. The check mark then shows what the OS has, not what was asked (not
-/// every tray host toggles it on click): a failure leaves it as it was.
-fn set_autostart(app: &AppHandle, item: &CheckMenuItem<tauri::Wry>) {
+/// Flips start-at-login and returns what the OS has now, not what was asked: a failure
+/// leaves it as it was, and says so.
+fn toggle_autostart(app: &AppHandle) -> bool {
     let launcher = app.autolaunch();
     let wanted = !launcher.is_enabled().unwrap_or(false);
     let result = if wanted {
@@ -152,23 +122,27 @@ fn set_autostart(app: &AppHandle, item: &CheckMenuItem<tauri::Wry>) {
         tracing::warn!("start at login: {e}");
         notifications::info(app, "Start at login unchanged", &e.to_string());
     }
-    let _ = item.set_checked(launcher.is_enabled().unwrap_or(false));
     // The Settings view shows start-at-login too; it must not later save a stale value.
     let settings = app.state::<crate::preferences::Preferences>().get(app);
     events::emit::<SettingsChanged>(app, &settings);
+    launcher.is_enabled().unwrap_or(false)
 }
 
 /// How stale the tray's grant count may get when nothing else happens.
 const GLANCE_AT_LEAST_EVERY: std::time::Duration = std::time::Duration::from_secs(30);
 
-async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
+async fn follow_inbox(item: TrayItem, inbox: Inbox) {
     let mut updates = inbox.subscribe();
     let mut shown: Option<Glance> = None;
     loop {
         match inbox.glance() {
             Ok(glance) => {
                 if shown != Some(glance) {
-                    show(&tray, &glance);
+                    // The item's library waits for its own thread: not on a runtime worker.
+                    let item = item.clone();
+                    let tooltip = glance.tooltip();
+                    let _ = tauri::async_runtime::spawn_blocking(move || item.show(&glance)).await;
+                    tracing::info!(tooltip, "tray");
                     shown = Some(glance);
                 }
             }
@@ -189,26 +163,126 @@ async fn follow_inbox(tray: TrayIcon, inbox: Inbox) {
     }
 }
 
-/// On macOS the title is text beside the icon in the menu bar: the count of approvals waiting.
-/// Elsewhere it is the item's name, and the icon and tooltip carry the count.
-fn set_count(tray: &TrayIcon, waiting: u32) -> tauri::Result<()> {
-    if cfg!(target_os = "macos") {
-        let count = (waiting > 0).then(|| waiting.to_string());
-        tray.set_title(count.as_deref())
-    } else {
-        Ok(())
-    }
-}
+/// macOS and Windows: Tauri's tray (never run there yet).
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+mod tauri_tray {
+    use inbox::{Glance, GlanceState};
+    use tauri::menu::{CheckMenuItem, Menu, MenuItem, PredefinedMenuItem};
+    use tauri::tray::{MouseButton, MouseButtonState, TrayIcon, TrayIconBuilder, TrayIconEvent};
+    use tauri::{AppHandle, Wry};
 
-fn show(tray: &TrayIcon, glance: &Glance) {
-    let tooltip = glance.tooltip();
-    let results = [
-        tray.set_icon(Some(icon(glance.state))),
-        tray.set_tooltip(Some(&tooltip)),
-        set_count(tray, glance.approvals_waiting),
-    ];
-    for e in results.into_iter().filter_map(Result::err) {
-        tracing::warn!("tray update failed: {e}");
+    use super::{icon, on_menu, MenuAction, TRAY_ID};
+    use crate::popover;
+
+    #[derive(Clone)]
+    pub struct TrayItem {
+        tray: TrayIcon,
+        autostart: CheckMenuItem<Wry>,
+        pause: CheckMenuItem<Wry>,
     }
-    tracing::info!(tooltip, "tray");
+
+    impl TrayItem {
+        pub fn build(app: &AppHandle, autostart: bool) -> Result<Self, String> {
+            Self::try_build(app, autostart).map_err(|e| e.to_string())
+        }
+
+        fn try_build(app: &AppHandle, autostart_on: bool) -> tauri::Result<Self> {
+            let open = MenuItem::with_id(app, "open", "Open", true, None::<&str>)?;
+            let open_window =
+                MenuItem::with_id(app, "open-window", "Open full window", true, None::<&str>)?;
+            let autostart = CheckMenuItem::with_id(
+                app,
+                "autostart",
+                "Start at login",
+                true,
+                autostart_on,
+                None::<&str>,
+            )?;
+            let pause = CheckMenuItem::with_id(
+                app,
+                "pause-notifications",
+                "Pause notifications",
+                true,
+                false,
+                None::<&str>,
+            )?;
+            let quit = MenuItem::with_id(app, "quit", "Quit Converge Tray", true, None::<&str>)?;
+            let separator = PredefinedMenuItem::separator(app)?;
+            let menu = Menu::with_items(
+                app,
+                &[
+                    &open,
+                    &open_window,
+                    &separator,
+                    &autostart,
+                    &pause,
+                    &separator,
+                    &quit,
+                ],
+            )?;
+            let tray = TrayIconBuilder::with_id(TRAY_ID)
+                .icon(icon(GlanceState::Idle))
+                .tooltip("Converge — starting")
+                .menu(&menu)
+                .show_menu_on_left_click(false)
+                .on_menu_event(move |app, event| {
+                    let action = match event.id().as_ref() {
+                        "open" => MenuAction::Open,
+                        "open-window" => MenuAction::OpenWindow,
+                        "autostart" => MenuAction::ToggleAutostart,
+                        "pause-notifications" => MenuAction::TogglePause,
+                        "quit" => MenuAction::Quit,
+                        _ => return,
+                    };
+                    if let (Some(checked), Some(item)) = (on_menu(app, action), super::item(app)) {
+                        item.set_checked(action, checked);
+                    }
+                })
+                .on_tray_icon_event(|tray, event| {
+                    if let TrayIconEvent::Click {
+                        button: MouseButton::Left,
+                        button_state: MouseButtonState::Up,
+                        position,
+                        rect,
+                        ..
+                    } = event
+                    {
+                        popover::toggle(
+                            tray.app_handle(),
+                            Some(popover::Anchor::tray(rect, position)),
+                        );
+                    }
+                })
+                .build(app)?;
+            Ok(Self {
+                tray,
+                autostart,
+                pause,
+            })
+        }
+
+        /// On macOS the title is text beside the icon in the menu bar: the count of
+        /// approvals waiting.
+        pub fn show(&self, glance: &Glance) {
+            let count =
+                (glance.approvals_waiting > 0).then(|| glance.approvals_waiting.to_string());
+            let results = [
+                self.tray.set_icon(Some(icon(glance.state))),
+                self.tray.set_tooltip(Some(&glance.tooltip())),
+                self.tray.set_title(count.as_deref()),
+            ];
+            for e in results.into_iter().filter_map(Result::err) {
+                tracing::warn!("tray update failed: {e}");
+            }
+        }
+
+        pub fn set_checked(&self, action: MenuAction, checked: bool) {
+            let item = match action {
+                MenuAction::ToggleAutostart => &self.autostart,
+                MenuAction::TogglePause => &self.pause,
+                MenuAction::Open | MenuAction::OpenWindow | MenuAction::Quit => return,
+            };
+            let _ = item.set_checked(checked);
+        }
+    }
 }

@@ -49,10 +49,14 @@ async def main(app: str, out: Path) -> int:
             lambda: _tooltip_if(item, "4 approvals waiting"), timeout=20)
         run.check("the tooltip counts agents and approvals",
                   tooltip == "Converge — 3 agents working, 4 approvals waiting", repr(tooltip))
-        run.check("the tray item is named by the app, not by a bare count: its id and title",
-                  (await item.prop("Id"), await item.prop("Title"))
-                  == ("converge-tray", "Converge Tray"),
+        run.check("the tray item is named by the app, not by a bare count: its id, title and "
+                  "the tooltip's heading",
+                  (await item.prop("Id"), await item.prop("Title"),
+                   (await item.prop("ToolTip"))[2])
+                  == ("converge-tray", "Converge Tray", "Converge Tray"),
                   (await item.prop("Id"), await item.prop("Title")))
+        run.check("while approvals wait, the tray item's status is NeedsAttention",
+                  await item.prop("Status") == "NeedsAttention", await item.prop("Status"))
         agents = await loop.run_in_executor(pool, api_call, home / "run" / "api.sock",
                                             "agents.list")
         run.check("the local API answers on its private socket with the inbox's agents",
@@ -157,9 +161,11 @@ async def main(app: str, out: Path) -> int:
         run.check("a shortcut's decision is confirmed in a notification naming the agent and "
                   "the request", bool(confirmed), [n["summary"] for n in notes.shown[-3:]])
         tooltip = await eventually(lambda: _tooltip_if(item, "no agents working"), timeout=10)
-        run.check("with nothing pending and the agents done, the tray says so, with no count",
-                  tooltip == "Converge — no agents working",
-                  repr(tooltip))
+        status = await item.prop("Status")
+        run.check("with nothing pending and the agents done, the tray says so, with no count, "
+                  "and its status is Active again",
+                  tooltip == "Converge — no agents working" and status == "Active",
+                  (tooltip, status))
 
         # 5. The popover comes back from the menu, with its empty state.
         await item.click_menu("Open")
