@@ -89,6 +89,16 @@ function entries() {
   );
 }
 
+function dateField(label: "From" | "To") {
+  return screen.getByRole<HTMLInputElement>("textbox", { name: label });
+}
+
+/** The words a field's aria-describedby points at; null when it points at none. */
+function problemOf(field: HTMLElement) {
+  const id = field.getAttribute("aria-describedby");
+  return id === null ? null : (document.getElementById(id)?.textContent ?? null);
+}
+
 function lastQuery() {
   return vi.mocked(historyQuery).mock.lastCall?.[0];
 }
@@ -318,8 +328,9 @@ describe("History", () => {
     expect(lastQuery()).toEqual({ ...FIRST_PAGE, agent_id: "agent-2" });
     await user.selectOptions(screen.getByRole("combobox", { name: "Outcome" }), "Timed out");
     await user.selectOptions(screen.getByRole("combobox", { name: "Event" }), "Resolved");
-    await fireEvent.change(screen.getByLabelText("From"), { target: { value: "2026-11-01" } });
-    await fireEvent.change(screen.getByLabelText("To"), { target: { value: "2026-11-24" } });
+    await user.type(dateField("From"), "1 Nov 2026");
+    await user.tab();
+    await user.type(dateField("To"), "24 Nov 2026{Enter}");
 
     expect(lastQuery()).toEqual({
       ...FIRST_PAGE,
@@ -330,6 +341,108 @@ describe("History", () => {
       to: new Date(2026, 10, 25).getTime(),
     });
     expect(historyQuery).toHaveBeenCalledTimes(6);
+  });
+
+  describe("dates", () => {
+    it("are typed as the entries write them, with the format shown", async () => {
+      await showHistory(page([requested]));
+
+      for (const label of ["From", "To"] as const) {
+        const field = dateField(label);
+        expect(field.type).toBe("text");
+        expect(field.placeholder).toBe("6 Dec 2026");
+        expect(field.getAttribute("aria-invalid")).toBe("false");
+        expect(problemOf(field)).toBeNull();
+      }
+    });
+
+    it("filter once Enter is pressed, and show the day as the entries write it", async () => {
+      const { user } = await showHistory(page([requested]));
+
+      await user.type(dateField("From"), "6 december 2026{Enter}");
+
+      expect(lastQuery()).toEqual({ ...FIRST_PAGE, from: new Date(2026, 11, 6).getTime() });
+      expect(dateField("From").value).toBe("6 Dec 2026");
+      // Leaving the field reads the same day again: no second query.
+      await user.tab();
+      expect(historyQuery).toHaveBeenCalledTimes(2);
+    });
+
+    it("filter once the field is left, ISO days and yesterday included", async () => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(new Date(2026, 11, 7, 9, 0, 0));
+      const { user } = await showHistory(page([requested]));
+
+      await user.type(dateField("From"), "2026-12-01");
+      await user.type(dateField("To"), "Yesterday");
+      await user.tab();
+
+      expect(lastQuery()).toEqual({
+        ...FIRST_PAGE,
+        from: new Date(2026, 11, 1).getTime(),
+        to: new Date(2026, 11, 7).getTime(),
+      });
+      expect(dateField("From").value).toBe("1 Dec 2026");
+      expect(dateField("To").value).toBe("6 Dec 2026");
+      expect(historyQuery).toHaveBeenCalledTimes(3);
+    });
+
+    it("say what is wrong with a date that is not one, and filter by no bound", async () => {
+      const { user } = await showHistory(page([requested]));
+      const from = dateField("From");
+      await user.type(from, "1 Nov 2026{Enter}");
+      expect(lastQuery()).toEqual({ ...FIRST_PAGE, from: new Date(2026, 10, 1).getTime() });
+
+      await user.clear(from);
+      await user.type(from, "31 Feb 2026");
+      await user.tab();
+
+      expect(lastQuery()).toEqual(FIRST_PAGE);
+      expect(from.value).toBe("31 Feb 2026");
+      expect(from.getAttribute("aria-invalid")).toBe("true");
+      expect(problemOf(from)).toBe("Not a date: write it as 6 Dec 2026");
+
+      await user.clear(from);
+      await user.type(from, "12/06/2026{Enter}");
+      expect(problemOf(from)).toBe("Not a date: write it as 6 Dec 2026");
+      // Still no bound, so nothing to ask again.
+      expect(historyQuery).toHaveBeenCalledTimes(3);
+
+      await user.clear(from);
+      await user.tab();
+      expect(from.getAttribute("aria-invalid")).toBe("false");
+      expect(problemOf(from)).toBeNull();
+      expect(screen.queryByText(/Not a date/)).toBeNull();
+      expect(lastQuery()).toEqual(FIRST_PAGE);
+    });
+
+    it("say when From is after To, and leave both out rather than list nothing", async () => {
+      const { user } = await showHistory(page([requested]));
+      const from = dateField("From");
+      const to = dateField("To");
+
+      await user.type(from, "7 Dec 2026{Enter}");
+      await user.type(to, "6 Dec 2026{Enter}");
+
+      expect(lastQuery()).toEqual(FIRST_PAGE);
+      for (const field of [from, to]) {
+        expect(field.getAttribute("aria-invalid")).toBe("true");
+        expect(problemOf(field)).toBe("From is after To");
+      }
+      expect(screen.getAllByText("From is after To")).toHaveLength(1);
+
+      await user.clear(to);
+      await user.type(to, "8 Dec 2026{Enter}");
+
+      expect(lastQuery()).toEqual({
+        ...FIRST_PAGE,
+        from: new Date(2026, 11, 7).getTime(),
+        to: new Date(2026, 11, 9).getTime(),
+      });
+      expect(screen.queryByText("From is after To")).toBeNull();
+      expect(from.getAttribute("aria-invalid")).toBe("false");
+      expect(to.getAttribute("aria-invalid")).toBe("false");
+    });
   });
 
   it("offers every agent the inbox knows, and All", async () => {
