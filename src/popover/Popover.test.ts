@@ -854,6 +854,33 @@ describe("Popover", () => {
       expect(decide).not.toHaveBeenCalled();
     });
 
+    it("counts a long high-risk card as high-risk, on the button and in the result", async () => {
+      const longRisky = makeRequest({
+        id: "req-rm-long",
+        title: "Clean every build",
+        details: longDetails(),
+        deadline: NOW + 60_000,
+        risk: { level: "high", rule: "deletes files recursively" },
+      });
+      vi.mocked(decideBatch).mockResolvedValue({
+        decided: ["req-deploy"],
+        refused: [{ id: "req-rm-long", reason: "high risk: approve it from its own card" }],
+      });
+      const { user } = await showPopover(makeSnapshot({ pending: [deploy, longRisky] }));
+      await user.keyboard("xjx");
+
+      await user.click(
+        within(bar()!).getByRole("button", { name: "Approve 1 (1 high-risk left for its card)" }),
+      );
+
+      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-rm-long"], {
+        verdict: "approve",
+      });
+      const result = within(await screen.findByRole("status"));
+      expect(result.getByText("high risk: approve it from its own card")).toBeTruthy();
+      expect(result.queryByText(/details not opened/)).toBeNull();
+    });
+
     it("counts unread and high-risk cards apart on the batch button", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, risky, log] }));
       await user.keyboard("xjxjx");
