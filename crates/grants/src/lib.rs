@@ -101,16 +101,19 @@ impl Pattern {
                 action,
                 words: prefix,
             } => {
-                candidate.action == action
-                    && !prefix.is_empty()
-                    && words.is_some_and(|said| {
-                        said.starts_with(prefix)
-                            && said[prefix.len()..].iter().all(|w| plain_operand(w))
-                    })
+                candidate.action == action && words.is_some_and(|said| prefix_covers(prefix, said))
             }
             Self::Tool { action } => candidate.action == action,
         }
     }
+}
+
+/// Whether a grant for the command prefix `prefix` covers the command split into `words`:
+/// they start with it, and everything after it is a plain operand.
+pub fn prefix_covers(prefix: &[String], words: &[String]) -> bool {
+    !prefix.is_empty()
+        && words.starts_with(prefix)
+        && words[prefix.len()..].iter().all(|word| plain_operand(word))
 }
 
 /// A word after a prefix grant's own words that can only name something to act on, never

@@ -115,7 +115,8 @@ const MAX_PREFIX_WORDS: usize = 3;
 
 /// What the card of `request` offers: this exact action (when it has details to match: an
 /// `ask` with none would match every later question of its agent, whatever its title); for
-/// a plain shell command, its first one, two and three words (longest first); for any other
+/// a plain shell command, its first one, two and three words (longest first) where the rest
+/// are plain operands; for any other
 /// tool, the whole tool. A command with shell operators is offered only exactly.
 pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
     if request.risk.level == crate::model::RiskLevel::High {
@@ -132,10 +133,14 @@ pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
     match &said.command {
         Some(command) => {
             if let Some(words) = grants::command_words(command) {
+                // Only a prefix that covers this very command: what follows it must be plain
+                // operands (crates/grants), so `git status --short` offers no `git status`.
                 for n in (1..=words.len().min(MAX_PREFIX_WORDS)).rev() {
-                    whats.push(GrantWhat::CommandPrefix {
-                        words: words[..n].to_vec(),
-                    });
+                    if grants::prefix_covers(&words[..n], &words) {
+                        whats.push(GrantWhat::CommandPrefix {
+                            words: words[..n].to_vec(),
+                        });
+                    }
                 }
             }
         }
@@ -219,7 +224,10 @@ pub(crate) fn label(what: &GrantWhat, request: &ApprovalRequest, said: &Said) ->
             }
         },
         GrantWhat::CommandPrefix { words } => {
-            format!("{action} commands starting with `{}`", words.join(" "))
+            format!(
+                "{action} commands starting with `{}`, then only plain arguments",
+                words.join(" ")
+            )
         }
         GrantWhat::Tool => format!("any {action} request, whatever it asks"),
     }

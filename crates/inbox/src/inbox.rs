@@ -412,11 +412,10 @@ impl Inbox {
                         "this command has shell operators, substitutions or redirections: grant exactly this action instead",
                     ));
                 };
-                if words.is_empty() || words.iter().any(String::is_empty) || !all.starts_with(words)
-                {
+                if words.iter().any(String::is_empty) || !grants::prefix_covers(words, &all) {
                     return Err(Error::invalid(
                         "grant",
-                        "the prefix must be the first words of this request's command",
+                        "the prefix must be the first words of this request's command, followed only by plain arguments",
                     ));
                 }
                 serde_json::to_string(words).expect("a list of strings serializes")

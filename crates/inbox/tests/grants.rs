@@ -76,7 +76,10 @@ fn a_grant_approves_the_next_matching_request_at_once_and_nothing_else() {
         "git status",
         prefix(&["git", "status"], true, GrantFor::Hour),
     );
-    assert_eq!(grant.label, "Bash commands starting with `git status`");
+    assert_eq!(
+        grant.label,
+        "Bash commands starting with `git status`, then only plain arguments"
+    );
     assert_eq!(grant.project.as_deref(), Some(SHOP));
     assert_eq!(grant.expires_at, T0 + 60 * 60 * 1000);
 
@@ -414,7 +417,10 @@ fn grants_survive_a_restart_and_every_step_is_in_the_audit_chain() {
         .into_iter()
         .find(|e| e.event == AuditEvent::GrantMade)
         .unwrap();
-    assert_eq!(made.title, "Bash commands starting with `make lint`");
+    assert_eq!(
+        made.title,
+        "Bash commands starting with `make lint`, then only plain arguments"
+    );
     assert!(
         made.details.contains(SHOP) && made.details.contains("until"),
         "{}",
@@ -529,20 +535,40 @@ fn a_converge_jobs_gate_is_never_granted() {
 #[test]
 fn a_card_offers_what_it_can_grant_narrowest_first() {
     let fx = Fixture::new();
-    let asked = fx
-        .inbox
-        .ask(bash(AGENT, "git status --short -b", SHOP))
-        .unwrap();
+    let asked = fx.inbox.ask(bash(AGENT, "git log main src", SHOP)).unwrap();
     let offers = grant_offers(&asked);
     let labels: Vec<&str> = offers.offers.iter().map(|o| o.label.as_str()).collect();
     assert_eq!(
         labels,
         [
-            "exactly `git status --short -b`",
-            "Bash commands starting with `git status --short`",
-            "Bash commands starting with `git status`",
-            "Bash commands starting with `git`",
+            "exactly `git log main src`",
+            "Bash commands starting with `git log main`, then only plain arguments",
+            "Bash commands starting with `git log`, then only plain arguments",
+            "Bash commands starting with `git`, then only plain arguments",
         ]
+    );
+    // A prefix is offered only where it covers the card's own command: options after it
+    // would not be.
+    let with_options = fx
+        .inbox
+        .ask(bash(AGENT, "git status --short -b", SHOP))
+        .unwrap();
+    let labels: Vec<String> = grant_offers(&with_options)
+        .offers
+        .into_iter()
+        .map(|o| o.label)
+        .collect();
+    assert_eq!(labels, ["exactly `git status --short -b`"]);
+    let refused = fx.inbox.approve_and_grant(
+        &with_options.id,
+        prefix(&["git", "status"], true, GrantFor::Hour),
+        Resolver::Popover,
+    );
+    assert!(
+        refused
+            .as_ref()
+            .is_err_and(|e| e.to_string().contains("followed only by plain arguments")),
+        "{refused:?}"
     );
     assert_eq!(offers.project.as_deref(), Some(SHOP));
     // Each offer, taken, is accepted as it is.
