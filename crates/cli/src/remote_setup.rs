@@ -70,12 +70,17 @@ pub fn setup(options: &RemoteSetup) -> Result<Vec<String>, String> {
         Some(home) => (home.clone(), None),
         None => probe(host, options.config.as_deref())?,
     };
-    if !remote_home.starts_with('/') || remote_home.contains(['\n', '\r']) {
+    if !remote_home.starts_with('/') {
         return Err(format!(
             "{remote_home:?} is not a home directory; give it with --remote-home /home/you"
         ));
     }
     let remote_socket = format!("{}/{FORWARDED_SOCKET}", remote_home.trim_end_matches('/'));
+    // Whether typed here or answered by the other machine, a path is written only if ssh
+    // will read it back as it is.
+    for path in [remote_socket.as_str(), &local.display().to_string()] {
+        check_config_word(path)?;
+    }
     let stanza = stanza(host, &remote_socket, &local);
     if let Some(false) = ctray_there {
         said.push(format!(
@@ -179,6 +184,23 @@ fn last_line(host: &str) -> String {
     format!("# End of Converge Tray for {host}")
 }
 
+/// A path `stanza` can write so that ssh reads back exactly it: its quoting cannot carry a
+/// quote, a backslash, a `#` or a control character (a tab, a newline), so such a path is
+/// refused rather than written into a stanza that breaks every ssh command.
+fn check_config_word(path: &str) -> Result<(), String> {
+    match path
+        .chars()
+        .find(|c| matches!(c, '"' | '\'' | '\\' | '#') || c.is_control())
+    {
+        Some(c) => Err(format!(
+            "{path:?} cannot be written into the ssh configuration as it is (it holds {c:?}); \
+             give a home directory without quotes, backslashes, '#' or control characters \
+             with --remote-home"
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The stanza as written; paths quoted and `%` doubled, since ssh expands `%` tokens in a
 /// `RemoteForward`.
 fn stanza(host: &str, remote_socket: &str, local_socket: &Path) -> String {
@@ -273,6 +295,23 @@ mod tests {
             "d@h",
         ] {
             assert!(check_host(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn paths_ssh_cannot_read_back_are_refused() {
+        assert!(check_config_word("/home/dana x/.converge-tray/api.sock").is_ok());
+        assert!(check_config_word("/run/user/1000/100%/api.sock").is_ok());
+        for bad in [
+            "/home/da\"na",
+            "/home/da'na",
+            "/home/da\\na",
+            "/home/da\tna",
+            "/home/da\nna",
+            "/home/#dana",
+            "/home/dana\u{7f}",
+        ] {
+            assert!(check_config_word(bad).is_err(), "{bad:?}");
         }
     }
 

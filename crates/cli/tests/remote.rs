@@ -296,3 +296,33 @@ fn remote_setup_says_why_when_the_host_cannot_be_asked() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("is not a host"));
 }
+
+/// A home with a quote or a tab (typed, or answered by the other machine) would write a
+/// stanza that breaks every ssh command: refused, and the file left as it was (issue 25).
+#[test]
+fn remote_setup_refuses_a_home_ssh_could_not_read_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("ssh/config");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let mine = "Host devbox\n    User dana\n";
+    std::fs::write(&config, mine).unwrap();
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).unwrap();
+    for home in [
+        "/home/da\"na",
+        "/home/da\tna",
+        "/home/da'na",
+        "/home/da\\na",
+    ] {
+        let out = ctray_remote(
+            &config,
+            &["setup", "devbox", "--remote-home", home, "--write"],
+        );
+        assert_ne!(out.status.code(), Some(0), "{home:?}");
+        assert!(
+            text(&out.stderr).contains("cannot be written into the ssh configuration"),
+            "{}",
+            text(&out.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&config).unwrap(), mine, "{home:?}");
+    }
+}

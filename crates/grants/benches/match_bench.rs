@@ -37,6 +37,7 @@ fn main() {
         details: "npm run build -- --watch=false 'quoted arg'",
         command: Some("npm run build -- --watch=false 'quoted arg'"),
         cwd: Some("/home/dana/shop/web"),
+        paths: Some(&[]),
     };
     let rounds = 2_000;
     let started = Instant::now();

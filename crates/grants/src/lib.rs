@@ -59,6 +59,9 @@ pub struct Candidate<'a> {
     pub command: Option<&'a str>,
     /// The directory it runs in, when the agent says.
     pub cwd: Option<&'a str>,
+    /// The files the tool writes, as the inbox resolved them (through `..` and symbolic
+    /// links); `None` when its input names one it could not read or resolve.
+    pub paths: Option<&'a [String]>,
 }
 
 impl Grant {
@@ -81,11 +84,14 @@ impl Scope {
         if candidate.agent_id != self.agent_id {
             return false;
         }
-        match (&self.project, candidate.cwd) {
-            (None, _) => true,
-            (Some(project), Some(cwd)) => within(cwd, project),
-            (Some(_), None) => false,
-        }
+        let Some(project) = &self.project else {
+            return true;
+        };
+        // Limited to a project: it runs there, and every file it writes is there.
+        candidate.cwd.is_some_and(|cwd| within(cwd, project))
+            && candidate
+                .paths
+                .is_some_and(|paths| paths.iter().all(|path| within(path, project)))
     }
 }
 
@@ -190,6 +196,7 @@ mod tests {
             details: command,
             command: Some(command),
             cwd: Some("/home/dana/shop"),
+            paths: Some(&[]),
         }
     }
 
@@ -383,6 +390,55 @@ mod tests {
         );
     }
 
+    /// A tool grant limited to a project: every file the tool writes is in the project,
+    /// as the inbox resolved it; one it could not read matches nothing (issue 25).
+    #[test]
+    fn a_project_grant_covers_only_files_written_in_the_project() {
+        let edits = Grant {
+            pattern: Pattern::Tool {
+                action: "Edit".into(),
+            },
+            ..prefix(&[])
+        };
+        let edit = |paths: Option<&'static [String]>| Candidate {
+            agent_id: "claude-code:s1",
+            action: "Edit",
+            details: "{}",
+            command: None,
+            cwd: Some("/home/dana/shop"),
+            paths,
+        };
+        let inside: &'static [String] = Box::leak(Box::new([
+            "/home/dana/shop/src/main.rs".to_owned(),
+            "/home/dana/shop/README.md".to_owned(),
+        ]));
+        assert!(edits.covers(&edit(Some(inside)), 0));
+        for outside in [
+            "/home/dana/.bashrc",
+            "/root/.profile",
+            "/home/dana/shop/../../../root/.profile",
+            "/home/dana/shopping/x",
+            "/home/dana/.config/autostart/x.desktop",
+            "src/main.rs",
+        ] {
+            let paths: &'static [String] = Box::leak(Box::new([
+                "/home/dana/shop/ok.rs".to_owned(),
+                outside.to_owned(),
+            ]));
+            assert!(!edits.covers(&edit(Some(paths)), 0), "{outside}");
+        }
+        assert!(!edits.covers(&edit(None), 0), "a path it could not read");
+        // Without a project, the paths do not matter.
+        let anywhere = Grant {
+            scope: Scope {
+                agent_id: "claude-code:s1".into(),
+                project: None,
+            },
+            ..edits.clone()
+        };
+        assert!(anywhere.covers(&edit(None), 0));
+    }
+
     #[test]
     fn exact_and_tool_grants() {
         let exact = Grant {
@@ -402,6 +458,7 @@ mod tests {
             details: "{\"file_path\":\"src/main.rs\"}",
             command: None,
             cwd: None,
+            paths: Some(&[]),
         };
         assert!(exact.covers(&edit, 0));
         assert!(!exact.covers(

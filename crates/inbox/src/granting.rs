@@ -154,7 +154,10 @@ pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
                 what,
             })
             .collect(),
-        project: said.cwd.filter(|dir| grants::is_plain_dir(dir)),
+        // Another machine's directory cannot be checked here (see `approve_and_grant`).
+        project: said
+            .cwd
+            .filter(|dir| grants::is_plain_dir(dir) && request.provenance.remote.is_none()),
     }
 }
 
@@ -175,7 +178,14 @@ pub(crate) struct Said {
     /// The shell command, when the input has a `command` string.
     pub command: Option<String>,
     pub cwd: Option<String>,
+    /// The files the tool writes (`file_path`, `path`, `notebook_path`, and each edit's
+    /// `file_path`), as written; `None` when one of them is not a string.
+    pub paths: Option<Vec<String>>,
 }
+
+/// The input fields that name a file a tool writes (Claude Code's Edit, Write, MultiEdit,
+/// NotebookEdit; Codex's and others' `path`).
+const PATH_FIELDS: [&str; 3] = ["file_path", "path", "notebook_path"];
 
 pub(crate) fn what_it_says(request: &ApprovalRequest) -> Said {
     let mut values =
@@ -184,16 +194,58 @@ pub(crate) fn what_it_says(request: &ApprovalRequest) -> Said {
         return Said::default();
     };
     let rest = &request.details[values.byte_offset()..];
+    // One `cwd:` line, or none is believed: a directory with a newline in it reads as two.
+    let mut cwds = rest.lines().filter_map(|line| line.strip_prefix("cwd: "));
+    let cwd = match (cwds.next(), cwds.next()) {
+        (Some(dir), None) if !dir.is_empty() => Some(dir.to_owned()),
+        _ => None,
+    };
     Said {
         command: input
             .get("command")
             .and_then(|c| c.as_str())
             .map(str::to_owned),
-        cwd: rest
-            .lines()
-            .find_map(|line| line.strip_prefix("cwd: "))
-            .map(str::to_owned)
-            .filter(|dir| !dir.is_empty()),
+        cwd,
+        paths: written_paths(&input),
+    }
+}
+
+fn written_paths(input: &serde_json::Value) -> Option<Vec<String>> {
+    let mut paths = Vec::new();
+    let edits = input.get("edits").and_then(|e| e.as_array());
+    let objects = std::iter::once(input).chain(edits.into_iter().flatten());
+    for object in objects {
+        for field in PATH_FIELDS {
+            if let Some(value) = object.get(field) {
+                paths.push(value.as_str()?.to_owned());
+            }
+        }
+    }
+    Some(paths)
+}
+
+/// The file a path reaches, with `..` and symbolic links resolved through the deepest part
+/// of it that exists (a new file's directory); `None` if that cannot be known (a relative
+/// path, a `..` below what exists, a name that is not UTF-8).
+pub(crate) fn resolved(path: &str) -> Option<String> {
+    let mut existing = std::path::PathBuf::from(path);
+    if !existing.is_absolute() {
+        return None;
+    }
+    let mut missing = Vec::new();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&existing) {
+            let mut reached = real;
+            for name in missing.iter().rev() {
+                reached.push(name);
+            }
+            return reached.to_str().map(str::to_owned);
+        }
+        let name = existing.file_name()?.to_owned();
+        missing.push(name);
+        if !existing.pop() {
+            return None;
+        }
     }
 }
 

@@ -432,7 +432,22 @@ impl Inbox {
         };
         let project = match (spec.in_project, &said.cwd) {
             (false, _) => None,
-            (true, Some(dir)) if grants::is_plain_dir(dir) => Some(dir.clone()),
+            (true, Some(_)) if request.provenance.remote.is_some() => {
+                return Err(Error::invalid(
+                    "grant",
+                    "this request comes from another machine, whose directories this one cannot check: allow it for the agent instead",
+                ))
+            }
+            // As the request's files will be checked against it: through symbolic links.
+            (true, Some(dir)) if grants::is_plain_dir(dir) => match granting::resolved(dir) {
+                Some(real) => Some(real),
+                None => {
+                    return Err(Error::invalid(
+                        "grant",
+                        "the request's project directory cannot be resolved on this machine",
+                    ))
+                }
+            },
             (true, _) => {
                 return Err(Error::invalid(
                     "grant",
@@ -821,12 +836,25 @@ fn covering_grant(
         return Ok(None);
     }
     let said = granting::what_it_says(request);
+    // Paths and directories are resolved on this machine: a request from another one names
+    // its own files, which a project grant cannot vouch for.
+    let local = request.provenance.remote.is_none();
+    let cwd = said
+        .cwd
+        .as_deref()
+        .filter(|_| local)
+        .and_then(granting::resolved);
+    let paths: Option<Vec<String>> = said
+        .paths
+        .filter(|_| local)
+        .and_then(|paths| paths.iter().map(|path| granting::resolved(path)).collect());
     let candidate = grants::Candidate {
         agent_id: &request.agent_id,
         action: &request.action,
         details: &request.details,
         command: said.command.as_deref(),
-        cwd: said.cwd.as_deref(),
+        cwd: cwd.as_deref(),
+        paths: paths.as_deref(),
     };
     Ok(grants::first_cover(&live, &candidate, now).map(|grant| grant.id.clone()))
 }

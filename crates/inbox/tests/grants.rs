@@ -696,3 +696,80 @@ fn a_grant_never_approves_a_request_riskier_than_the_one_it_was_made_from() {
         "made on a medium-risk card, it covers medium: {other_branch:?}"
     );
 }
+
+/// A coding agent's Edit, as `ctray hook` writes it.
+fn edit(file_path: &str, cwd: &str) -> NewRequest {
+    let input = serde_json::json!({ "file_path": file_path, "old_string": "a", "new_string": "b" });
+    NewRequest::new(
+        AGENT,
+        "Edit",
+        &format!("Edit {file_path}"),
+        &format!("{input:#}\ncwd: {cwd}\nsession: s1\n"),
+    )
+}
+
+/// "Any Edit, only in this project" covers the files the Edit writes, resolved through `..`
+/// and symbolic links, not only the directory the agent says it is in (issue 25).
+#[test]
+fn a_project_limited_edit_grant_covers_only_files_in_the_project() {
+    let fx = Fixture::new();
+    let home = tempfile::tempdir().unwrap();
+    let shop = home.path().join("shop");
+    std::fs::create_dir_all(shop.join("src")).unwrap();
+    std::os::unix::fs::symlink(home.path(), shop.join("out")).unwrap();
+    let shop = shop.to_str().unwrap().to_owned();
+    let home = home.path().to_str().unwrap().to_owned();
+
+    let first = fx
+        .inbox
+        .ask(edit(&format!("{shop}/src/main.rs"), &shop))
+        .unwrap();
+    let (_, grant) = fx
+        .inbox
+        .approve_and_grant(
+            &first.id,
+            GrantSpec {
+                what: GrantWhat::Tool,
+                in_project: true,
+                duration: GrantFor::Hour,
+            },
+            Resolver::Popover,
+        )
+        .unwrap();
+    assert_eq!(grant.project.as_deref(), Some(shop.as_str()));
+
+    let inside = fx
+        .inbox
+        .ask(edit(&format!("{shop}/src/lib.rs"), &shop))
+        .unwrap();
+    assert_eq!(granted(&inside), Some(grant.id.as_str()), "{inside:?}");
+    let new_file = fx
+        .inbox
+        .ask(edit(&format!("{shop}/src/new/deep.rs"), &shop))
+        .unwrap();
+    assert!(!new_file.is_pending(), "a file still to be made, inside");
+
+    for (path, cwd) in [
+        (format!("{home}/.bashrc"), shop.clone()),
+        (format!("{shop}/../../../root/.profile"), shop.clone()),
+        (format!("{shop}/out/.profile"), shop.clone()),
+        (format!("{shop}/out/new-dir/x.desktop"), shop.clone()),
+        ("src/main.rs".to_owned(), shop.clone()),
+        (format!("{shop}/src/ok.rs"), format!("{shop}\ncwd: /etc")),
+        (format!("{shop}/src/ok.rs"), format!("{shop}/out")),
+    ] {
+        let asked = fx.inbox.ask(edit(&path, &cwd)).unwrap();
+        assert!(
+            asked.is_pending(),
+            "{path:?} in {cwd:?} must wait: {asked:?}"
+        );
+    }
+    // A path field that is not a string: nothing to check, nothing matched.
+    let odd = NewRequest::new(
+        AGENT,
+        "Edit",
+        "Edit ?",
+        &format!("{{\"file_path\": [\"{shop}/a\"]}}\ncwd: {shop}\n"),
+    );
+    assert!(fx.inbox.ask(odd).unwrap().is_pending());
+}
