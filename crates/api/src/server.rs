@@ -4,7 +4,10 @@ use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use inbox::{AgentUpdate, Inbox, Millis, NewRequest, OnTimeout, Provenance, Update};
+use inbox::{
+    AgentUpdate, ApprovalRequest, Inbox, InboxEventKind, Millis, NewRequest, OnTimeout, Provenance,
+    Update,
+};
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::Semaphore;
@@ -394,7 +397,7 @@ impl Connection {
                     other => self.reply(id, to_json(other)).await,
                 }
             }
-            Method::Wait(p) => match inbox.request(&p.id) {
+            Method::Wait(p) => match inbox.request(&p.id).map(|r| r.filter(|r| self.sees(r))) {
                 Ok(Some(request)) if request.is_pending() => self.wait_and_reply(id, p.id).await,
                 Ok(Some(request)) => self.reply(id, Ok(json!(request))).await,
                 Ok(None) => {
@@ -404,7 +407,7 @@ impl Connection {
                 Err(e) => self.reply(id, Err(rpc_error(e))).await,
             },
             Method::Get(p) => {
-                let result = match inbox.request(&p.id) {
+                let result = match inbox.request(&p.id).map(|r| r.filter(|r| self.sees(r))) {
                     Ok(Some(request)) => Ok(json!(request)),
                     Ok(None) => Err(rpc_error(inbox::Error::NotFound(p.id))),
                     Err(e) => Err(rpc_error(e)),
@@ -418,8 +421,18 @@ impl Connection {
                 };
                 self.reply(id, result).await
             }
-            Method::Agents => self.reply(id, to_json(inbox.agents())).await,
-            Method::Pending => self.reply(id, to_json(inbox.pending())).await,
+            Method::Agents => {
+                let agents = inbox
+                    .agents()
+                    .and_then(|agents| self.visible_agents(agents));
+                self.reply(id, to_json(agents)).await
+            }
+            Method::Pending => {
+                let pending = inbox
+                    .pending()
+                    .map(|all| all.into_iter().filter(|r| self.sees(r)).collect::<Vec<_>>());
+                self.reply(id, to_json(pending)).await
+            }
             Method::VerifyAudit => self.reply(id, to_json(inbox.verify_audit())).await,
             Method::Subscribe => self.stream_events(id).await,
             Method::Jobs => {
@@ -444,20 +457,97 @@ impl Connection {
     /// Only who asked may withdraw a request: this connection, the same process, or another
     /// run of the same program as the same user (a hook closing the card an earlier call of
     /// it opened). Anyone else would be cancelling, as the requester, what they never asked.
+    /// Whether this peer may see `request`: a local one sees all (it is the person's own
+    /// program), a peer on another machine only what was asked from there.
+    fn sees(&self, request: &ApprovalRequest) -> bool {
+        self.peer.remote.is_none() || request.provenance.remote == self.peer.remote
+    }
+
+    /// The agents this peer may see: all for a local one; for one on another machine, those
+    /// that asked from there.
+    fn visible_agents(&self, agents: Vec<inbox::Agent>) -> inbox::Result<Vec<inbox::Agent>> {
+        let Some(remote) = &self.peer.remote else {
+            return Ok(agents);
+        };
+        let theirs = self.inbox.agents_asking_from(remote)?;
+        Ok(agents
+            .into_iter()
+            .filter(|agent| theirs.contains(&agent.id))
+            .collect())
+    }
+
+    fn visible_snapshot(&self, snapshot: inbox::Snapshot) -> inbox::Result<inbox::Snapshot> {
+        if self.peer.remote.is_none() {
+            return Ok(snapshot);
+        }
+        Ok(inbox::Snapshot {
+            seq: snapshot.seq,
+            agents: self.visible_agents(snapshot.agents)?,
+            pending: snapshot
+                .pending
+                .into_iter()
+                .filter(|r| self.sees(r))
+                .collect(),
+        })
+    }
+
+    /// The event as this peer may see it, if at all: a peer on another machine hears of its
+    /// own requests and agents, not of the person's problems or grants.
+    fn visible_event(&self, event: inbox::InboxEvent) -> Option<inbox::InboxEvent> {
+        let Some(remote) = &self.peer.remote else {
+            return Some(event);
+        };
+        let theirs = |id: &str| {
+            self.inbox
+                .agents_asking_from(remote)
+                .is_ok_and(|ids| ids.iter().any(|theirs| theirs == id))
+        };
+        let kind = match event.kind {
+            InboxEventKind::RequestCreated { request } if self.sees(&request) => {
+                InboxEventKind::RequestCreated { request }
+            }
+            InboxEventKind::RequestResolved { request } if self.sees(&request) => {
+                InboxEventKind::RequestResolved { request }
+            }
+            InboxEventKind::AgentUpdated { agent } if theirs(&agent.id) => {
+                InboxEventKind::AgentUpdated { agent }
+            }
+            InboxEventKind::AgentsRemoved { ids } => {
+                let ids: Vec<String> = ids.into_iter().filter(|id| theirs(id)).collect();
+                if ids.is_empty() {
+                    return None;
+                }
+                InboxEventKind::AgentsRemoved { ids }
+            }
+            _ => return None,
+        };
+        Some(inbox::InboxEvent {
+            seq: event.seq,
+            kind,
+        })
+    }
+
     fn may_cancel(&self, request_id: &str) -> Result<(), RpcError> {
         if self.asked.contains(request_id) {
             return Ok(());
         }
-        let request = match self.inbox.request(request_id) {
+        let request = match self
+            .inbox
+            .request(request_id)
+            .map(|r| r.filter(|r| self.sees(r)))
+        {
             Ok(Some(request)) => request,
             Ok(None) => return Err(rpc_error(inbox::Error::NotFound(request_id.to_owned()))),
             Err(e) => return Err(rpc_error(e)),
         };
         let asker = &request.provenance;
+        // Every SSH connection arrives from `ssh`, several even from one multiplexing
+        // process: the same program or process counts only from the same place.
+        let same_origin = asker.remote == self.peer.remote;
         let same_process = asker.pid.is_some() && asker.pid == self.peer.pid;
         let same_program =
             asker.exe.is_some() && asker.exe == self.peer.exe && asker.uid == self.peer.uid;
-        if same_process || same_program {
+        if same_origin && (same_process || same_program) {
             return Ok(());
         }
         Err(RpcError::new(
@@ -530,15 +620,27 @@ impl Connection {
 
     async fn stream_events(&mut self, id: Option<Value>) -> bool {
         let mut updates = self.inbox.subscribe();
-        let snapshot = self.inbox.snapshot();
+        let snapshot = self
+            .inbox
+            .snapshot()
+            .and_then(|snapshot| self.visible_snapshot(snapshot));
         if !self.reply(id, to_json(snapshot)).await {
             return false;
         }
         loop {
             let message = tokio::select! {
                 update = updates.next() => match update {
-                    Ok(Update::Event(event)) => rpc::notification("event", json!(event)),
-                    Ok(Update::Resync(snapshot)) => rpc::notification("resync", json!(snapshot)),
+                    Ok(Update::Event(event)) => match self.visible_event(event) {
+                        Some(event) => rpc::notification("event", json!(event)),
+                        None => continue,
+                    },
+                    Ok(Update::Resync(snapshot)) => match self.visible_snapshot(snapshot) {
+                        Ok(snapshot) => rpc::notification("resync", json!(snapshot)),
+                        Err(e) => {
+                            tracing::warn!("api: events: {e}");
+                            continue;
+                        }
+                    },
                     Err(e) => {
                         tracing::warn!("api: events: {e}");
                         continue;

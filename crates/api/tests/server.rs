@@ -862,3 +862,81 @@ async fn refused_remote_hosts_are_turned_away_and_nothing_is_recorded() {
     let response = local.call("approvals.pending", json!(null)).await;
     assert!(response["result"].is_array(), "{response}");
 }
+
+/// A peer on another machine sees only what was asked from there: not the person's local
+/// requests (a local Write's content), not another host's, not their agents or events; and
+/// it cancels only what was asked from there, though every SSH peer is the same `ssh`
+/// program (issue 25).
+#[tokio::test]
+async fn a_peer_on_another_machine_sees_and_cancels_only_what_was_asked_from_there() {
+    let config = ServerConfig::default();
+    let fx = start(config.clone()).await;
+    let local = fx
+        .inbox
+        .ask(inbox::NewRequest::new(
+            "claude-local",
+            "Write",
+            "Write .env",
+            "SECRET=hunter2",
+        ))
+        .unwrap();
+    let mut ci = remote_client(&fx, &config, "ssh:ci");
+    let asked = ci
+        .call(
+            "approval.ask",
+            json!({"agent_id": "ci-agent", "title": "Deploy from ci", "wait": false}),
+        )
+        .await;
+    let from_ci = asked["result"]["id"].as_str().unwrap().to_owned();
+
+    let mut devbox = remote_client(&fx, &config, "ssh:devbox");
+    let pending = devbox.call("approvals.pending", json!(null)).await;
+    assert_eq!(pending["result"], json!([]), "{pending}");
+    let agents = devbox.call("agents.list", json!(null)).await;
+    assert_eq!(agents["result"], json!([]), "{agents}");
+    for id in [&local.id, &from_ci] {
+        let got = devbox.call("approval.get", json!({ "id": id })).await;
+        assert!(got.get("result").is_none(), "{got}");
+        let cancelled = devbox
+            .call("approval.cancel", json!({ "id": id, "reason": "mine now" }))
+            .await;
+        assert!(cancelled.get("result").is_none(), "{cancelled}");
+    }
+    let events = devbox.call("events.subscribe", json!(null)).await;
+    assert_eq!(events["result"]["pending"], json!([]), "{events}");
+    assert_eq!(events["result"]["agents"], json!([]), "{events}");
+    // A new local request is not announced to it.
+    fx.inbox
+        .ask(inbox::NewRequest::new("claude-local", "Bash", "ls", "ls"))
+        .unwrap();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), devbox.message())
+            .await
+            .is_err(),
+        "no event about a local request"
+    );
+
+    // From ci itself: its own, and only its own.
+    let mut ci_again = remote_client(&fx, &config, "ssh:ci");
+    let pending = ci_again.call("approvals.pending", json!(null)).await;
+    let ids: Vec<&str> = pending["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [from_ci.as_str()]);
+    let agents = ci_again.call("agents.list", json!(null)).await;
+    assert_eq!(agents["result"][0]["id"], "ci-agent", "{agents}");
+    assert_eq!(agents["result"].as_array().unwrap().len(), 1, "{agents}");
+    let cancelled = ci_again
+        .call("approval.cancel", json!({ "id": from_ci }))
+        .await;
+    assert_eq!(cancelled["result"]["resolution"]["outcome"], "cancelled");
+    assert!(fx.inbox.request(&local.id).unwrap().unwrap().is_pending());
+
+    // The person's own programs still see everything.
+    let mut here = Client::connect(&fx).await;
+    let pending = here.call("approvals.pending", json!(null)).await;
+    assert_eq!(pending["result"].as_array().unwrap().len(), 2, "{pending}");
+}

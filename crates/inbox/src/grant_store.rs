@@ -6,7 +6,7 @@ use crate::audit::{self, AuditEvent, AuditTail, GrantEntry};
 use crate::enum_text::{enum_str, parse_enum};
 use crate::error::Result;
 use crate::granting::{GrantRecord, GrantWhat};
-use crate::model::{Millis, Resolver, RiskLevel};
+use crate::model::{ApprovalRequest, Millis, Resolver, RiskLevel};
 use crate::store::Store;
 
 const GRANT_SELECT: &str = "SELECT g.id, g.agent_id, g.project, g.kind, g.action, g.pattern,
@@ -87,50 +87,56 @@ impl Store {
             .optional()?)
     }
 
-    /// The agent's grants that have neither ended nor expired and were made from a request at
-    /// least as risky as `risk` (a grant made on a low-risk card never approves a riskier
-    /// request), oldest first, as the matcher takes them.
-    pub(crate) fn live_grants_of(
+    /// The grants of `request`'s agent that have neither ended nor expired, oldest first, as
+    /// the matcher takes them; only those made on a card at least as risky as `request` (a
+    /// grant made on a low-risk card never approves a riskier request), asked from where it
+    /// is asked (this machine, an SSH host, a container) by the same program.
+    pub(crate) fn live_grants_for(
         &self,
-        agent_id: &str,
-        risk: RiskLevel,
+        request: &ApprovalRequest,
         now: Millis,
     ) -> Result<Vec<grants::Grant>> {
+        let agent_id = request.agent_id.as_str();
         let mut stmt = self.conn.prepare_cached(
-            "SELECT id, kind, action, pattern, project, expires_at FROM grants
-             WHERE agent_id = ?1 AND ended_at IS NULL AND expires_at > ?2
-               AND (SELECT CASE r.risk_level WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END
-                    FROM requests r WHERE r.id = grants.from_request) >= ?3
-             ORDER BY created_at, rowid",
+            "SELECT g.id, g.kind, g.action, g.pattern, g.project, g.expires_at
+             FROM grants g JOIN requests r ON r.id = g.from_request
+             WHERE g.agent_id = ?1 AND g.ended_at IS NULL AND g.expires_at > ?2
+               AND (CASE r.risk_level WHEN 'high' THEN 2 WHEN 'medium' THEN 1 ELSE 0 END) >= ?3
+               AND r.remote IS ?4 AND r.exe IS ?5
+             ORDER BY g.created_at, g.rowid",
         )?;
-        let rank = match risk {
+        let rank = match request.risk.level {
             RiskLevel::Low => 0,
             RiskLevel::Medium => 1,
             RiskLevel::High => 2,
         };
-        let rows = stmt.query_map(params![agent_id, now, rank], |row| {
-            let action: String = row.get(2)?;
-            let pattern: String = row.get(3)?;
-            let pattern = match what_of(&row.get::<_, String>(1)?, &pattern, 3)? {
-                GrantWhat::ThisAction => grants::Pattern::Exact {
-                    action,
-                    details: pattern,
-                },
-                GrantWhat::CommandPrefix { words } => {
-                    grants::Pattern::CommandPrefix { action, words }
-                }
-                GrantWhat::Tool => grants::Pattern::Tool { action },
-            };
-            Ok(grants::Grant {
-                id: row.get(0)?,
-                pattern,
-                scope: grants::Scope {
-                    agent_id: agent_id.to_owned(),
-                    project: row.get(4)?,
-                },
-                expires_at: row.get(5)?,
-            })
-        })?;
+        let origin = &request.provenance;
+        let rows = stmt.query_map(
+            params![agent_id, now, rank, origin.remote, origin.exe],
+            |row| {
+                let action: String = row.get(2)?;
+                let pattern: String = row.get(3)?;
+                let pattern = match what_of(&row.get::<_, String>(1)?, &pattern, 3)? {
+                    GrantWhat::ThisAction => grants::Pattern::Exact {
+                        action,
+                        details: pattern,
+                    },
+                    GrantWhat::CommandPrefix { words } => {
+                        grants::Pattern::CommandPrefix { action, words }
+                    }
+                    GrantWhat::Tool => grants::Pattern::Tool { action },
+                };
+                Ok(grants::Grant {
+                    id: row.get(0)?,
+                    pattern,
+                    scope: grants::Scope {
+                        agent_id: agent_id.to_owned(),
+                        project: row.get(4)?,
+                    },
+                    expires_at: row.get(5)?,
+                })
+            },
+        )?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

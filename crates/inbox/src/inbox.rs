@@ -177,6 +177,12 @@ impl Inbox {
         self.lock().store.agents()
     }
 
+    /// The ids of the agents that asked from another machine, `remote` (`ssh:HOST`,
+    /// `container`): what a peer from there may see of the agents.
+    pub fn agents_asking_from(&self, remote: &str) -> Result<Vec<String>> {
+        self.lock().store.agents_asking_from(remote)
+    }
+
     pub fn pending(&self) -> Result<Vec<ApprovalRequest>> {
         self.lock().store.pending()
     }
@@ -831,7 +837,7 @@ fn covering_grant(
     request: &ApprovalRequest,
     now: Millis,
 ) -> Result<Option<String>> {
-    let live = store.live_grants_of(&request.agent_id, request.risk.level, now)?;
+    let live = store.live_grants_for(request, now)?;
     if live.is_empty() {
         return Ok(None);
     }

@@ -212,6 +212,17 @@ impl Store {
         Ok(agents)
     }
 
+    /// The ids of the agents that asked from `remote` (`ssh:HOST`, `container`).
+    pub fn agents_asking_from(&self, remote: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT DISTINCT agent_id FROM requests WHERE remote = ?1")?;
+        let ids = stmt
+            .query_map([remote], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
     /// Applies an agent's report of itself (creating the agent if new); it is no longer gone.
     pub fn upsert_agent(&mut self, update: &AgentUpdate, now: Millis) -> Result<Agent> {
         // The stored row, not `agent()`: its state is what the agent reported, not derived.

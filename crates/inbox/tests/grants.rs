@@ -773,3 +773,46 @@ fn a_project_limited_edit_grant_covers_only_files_in_the_project() {
     );
     assert!(fx.inbox.ask(odd).unwrap().is_pending());
 }
+
+/// A grant belongs to where it was made, and to the program that asked there: the same
+/// command under the same agent id, asked from another machine or by another program, waits
+/// for its card (issue 25).
+#[test]
+fn a_grant_covers_only_requests_from_where_and_by_what_it_was_made() {
+    let fx = Fixture::new();
+    let from = |remote: Option<&str>, exe: &str, command: &str| {
+        let mut request = bash(AGENT, command, SHOP);
+        request.provenance = Provenance {
+            pid: Some(4242),
+            uid: Some(1000),
+            exe: Some(exe.into()),
+            remote: remote.map(str::to_owned),
+        };
+        request
+    };
+    let first = fx
+        .inbox
+        .ask(from(None, "/usr/bin/ctray", "git status"))
+        .unwrap();
+    fx.inbox
+        .approve_and_grant(
+            &first.id,
+            prefix(&["git", "status"], false, GrantFor::Hour),
+            Resolver::Popover,
+        )
+        .unwrap();
+    let same = fx
+        .inbox
+        .ask(from(None, "/usr/bin/ctray", "git status src"))
+        .unwrap();
+    assert!(!same.is_pending(), "{same:?}");
+    for (remote, exe) in [
+        (Some("ssh:devbox"), "/usr/bin/ctray"),
+        (Some("container"), "/usr/bin/ctray"),
+        (None, "/usr/bin/python3"),
+        (None, "/usr/bin/ctray (deleted)"),
+    ] {
+        let asked = fx.inbox.ask(from(remote, exe, "git status src")).unwrap();
+        assert!(asked.is_pending(), "{remote:?} {exe}: {asked:?}");
+    }
+}
