@@ -13,6 +13,7 @@ mod grant_store;
 mod granting;
 mod inbox;
 mod risk;
+mod shell_risk;
 mod store;
 mod time;
 mod validate;

@@ -205,10 +205,15 @@ impl RiskRules {
         Ok(rules)
     }
 
-    /// The highest level any rule gives `request`, with the first rule that gives it.
+    /// The highest level any rule gives `request`, with the first rule that gives it: the
+    /// phrase rules over its text (whitespace runs read as one space, so a tab or two spaces
+    /// hide nothing), then the command it runs, read as a shell reads it (shell_risk.rs).
     pub fn assess(&self, request: &ApprovalRequest) -> Risk {
-        let text =
-            format!("{}\n{}\n{}", request.action, request.title, request.details).to_lowercase();
+        let text = format!("{}\n{}\n{}", request.action, request.title, request.details)
+            .to_lowercase()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let mut risk = Risk::default();
         for rule in &self.rules {
             if rule.level > risk.level
@@ -223,8 +228,35 @@ impl RiskRules {
                 };
             }
         }
+        for command in commands_of(request) {
+            if let Some((level, why)) = crate::shell_risk::assess(&command) {
+                if level > risk.level {
+                    risk = Risk {
+                        level,
+                        rule: Some(why.to_owned()),
+                    };
+                }
+            }
+        }
         risk
     }
+}
+
+/// What `request` runs, to read as a shell would: a coding agent's `command` (its tool input
+/// comes first in the details), else its title and its details, either of which may be the
+/// command a script asks about.
+fn commands_of(request: &ApprovalRequest) -> Vec<String> {
+    let mut values =
+        serde_json::Deserializer::from_str(&request.details).into_iter::<serde_json::Value>();
+    if let Some(Ok(input)) = values.next() {
+        if let Some(command) = input.get("command").and_then(|c| c.as_str()) {
+            return vec![command.to_owned()];
+        }
+        if input.is_object() {
+            return vec![request.title.clone()];
+        }
+    }
+    vec![request.title.clone(), request.details.clone()]
 }
 
 /// Whether `phrase` stands in `text` on its own: where it begins or ends with a letter or
