@@ -346,29 +346,32 @@ impl Connection {
                 self.reply(id, Ok(json!(hello))).await
             }
             Method::AgentUpdate(p) => {
-                let result = inbox.update_agent(AgentUpdate {
+                let update = AgentUpdate {
                     id: p.agent_id,
                     name: p.name,
                     kind: p.kind,
                     state: p.state,
                     activity: p.activity,
-                });
+                };
+                let result = off_runtime(&inbox, move |inbox| inbox.update_agent(update)).await;
                 self.reply(id, to_json(result)).await
             }
             Method::Ask(p) => {
                 if p.agent_name.is_some() || p.agent_kind.is_some() {
-                    let registered = inbox.update_agent(AgentUpdate {
+                    let update = AgentUpdate {
                         id: p.agent_id.clone(),
                         name: p.agent_name.clone(),
                         kind: p.agent_kind,
                         ..AgentUpdate::default()
-                    });
+                    };
+                    let registered =
+                        off_runtime(&inbox, move |inbox| inbox.update_agent(update)).await;
                     if let Err(e) = registered {
                         return self.reply(id, Err(rpc_error(e))).await;
                     }
                 }
                 let defaults = *self.config.defaults.read().unwrap();
-                let asked = inbox.ask(NewRequest {
+                let new = NewRequest {
                     agent_id: p.agent_id,
                     action: p.action,
                     title: p.title,
@@ -378,7 +381,8 @@ impl Connection {
                     on_timeout: p.on_timeout.unwrap_or(defaults.on_timeout),
                     idempotency_key: p.idempotency_key,
                     remember_choices: p.remember_choices,
-                });
+                };
+                let asked = off_runtime(&inbox, move |inbox| inbox.ask(new)).await;
                 if let Ok(request) = &asked {
                     self.asked.insert(request.id.clone());
                 }
@@ -422,18 +426,21 @@ impl Connection {
                 self.reply(id, result).await
             }
             Method::Agents => {
-                let agents = inbox
-                    .agents()
+                let agents = off_runtime(&inbox, |inbox| inbox.agents())
+                    .await
                     .and_then(|agents| self.visible_agents(agents));
                 self.reply(id, to_json(agents)).await
             }
             Method::Pending => {
-                let pending = inbox
-                    .pending()
+                let pending = off_runtime(&inbox, |inbox| inbox.pending())
+                    .await
                     .map(|all| all.into_iter().filter(|r| self.sees(r)).collect::<Vec<_>>());
                 self.reply(id, to_json(pending)).await
             }
-            Method::VerifyAudit => self.reply(id, to_json(inbox.verify_audit())).await,
+            Method::VerifyAudit => {
+                let report = off_runtime(&inbox, |inbox| inbox.verify_audit()).await;
+                self.reply(id, to_json(report)).await
+            }
             Method::Subscribe => self.stream_events(id).await,
             Method::Jobs => {
                 let result = self.jobs().and_then(|jobs| {
@@ -653,6 +660,24 @@ impl Connection {
             }
         }
     }
+}
+
+/// Runs an inbox call on the blocking pool: one may wait seconds for the database (another
+/// program holding it locked, and every other call waiting behind that one), and the
+/// runtime's workers must stay free for everyone else, `hello` first of all.
+async fn off_runtime<T: Send + 'static>(
+    inbox: &Inbox,
+    call: impl FnOnce(&Inbox) -> inbox::Result<T> + Send + 'static,
+) -> inbox::Result<T> {
+    let inbox = inbox.clone();
+    tokio::task::spawn_blocking(move || call(&inbox))
+        .await
+        .unwrap_or_else(|e| {
+            Err(inbox::Error::Io {
+                context: "the inbox call did not finish".into(),
+                source: std::io::Error::other(e.to_string()),
+            })
+        })
 }
 
 /// Resolves `true` once the client closed its side. Input that arrives meanwhile is left for

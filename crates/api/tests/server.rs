@@ -940,3 +940,45 @@ async fn a_peer_on_another_machine_sees_and_cancels_only_what_was_asked_from_the
     let pending = here.call("approvals.pending", json!(null)).await;
     assert_eq!(pending["result"].as_array().unwrap().len(), 2, "{pending}");
 }
+
+/// Another program holding the database's write lock makes asks wait and then fail, and
+/// every other inbox call waits behind them; `hello` and the connections that need nothing
+/// of the database still answer at once (issue 25).
+#[tokio::test]
+async fn hello_answers_while_another_program_holds_the_database() {
+    let fx = start(ServerConfig::default()).await;
+    let other = rusqlite::Connection::open(fx._dir.path().join("inbox.db")).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let mut askers = Vec::new();
+    for n in 0..2 {
+        let mut client = Client::connect(&fx).await;
+        let id = client
+            .send(
+                "approval.ask",
+                json!({"agent_id": format!("a{n}"), "title": "t", "wait": false}),
+            )
+            .await;
+        askers.push((client, id));
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut client = Client::connect(&fx).await;
+    let started = std::time::Instant::now();
+    let hello = client.call("hello", json!(null)).await;
+    let took = started.elapsed();
+    assert_eq!(hello["result"]["server"], "converge-tray");
+    assert!(
+        took < Duration::from_secs(2),
+        "hello waited {took:?} behind the locked database"
+    );
+    // The asks fail with a clear error once the store gives up waiting.
+    for (mut client, id) in askers {
+        let failed = client.response(id).await;
+        assert!(
+            failed["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("database")),
+            "{failed}"
+        );
+    }
+    other.execute_batch("ROLLBACK").unwrap();
+}

@@ -79,6 +79,8 @@ struct State {
     waiters: HashMap<String, watch::Sender<Option<ApprovalRequest>>>,
     /// How a new request's risk is assessed: the built-in rules until the app sets more.
     risk_rules: RiskRules,
+    /// When the person was last told the database is locked by another program.
+    told_locked_at: Option<Millis>,
 }
 
 impl Inbox {
@@ -100,6 +102,7 @@ impl Inbox {
                     seq: 0,
                     waiters: HashMap::new(),
                     risk_rules: RiskRules::default(),
+                    told_locked_at: None,
                 }),
                 events,
                 clock,
@@ -256,6 +259,46 @@ impl Inbox {
         validate::new_request(&new)?;
         let now = self.now();
         let mut state = self.lock();
+        let asked = self.ask_locked(&mut state, new, now);
+        if let Err(Error::Storage(e)) = &asked {
+            self.tell_if_locked(&mut state, e, now);
+        }
+        drop(state);
+        if asked.is_ok() {
+            // A new deadline: the timer looks again, once the lock is free.
+            self.inner.timer_wake.notify_one();
+        }
+        asked
+    }
+
+    /// Another program holding the database locked makes every request fail (after the
+    /// store's busy wait); the person hears of it, once a minute at most, and not only the
+    /// agents.
+    fn tell_if_locked(&self, state: &mut State, error: &rusqlite::Error, now: Millis) {
+        let locked = matches!(
+            error.sqlite_error_code(),
+            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+        );
+        if !locked || state.told_locked_at.is_some_and(|at| now - at < 60_000) {
+            return;
+        }
+        state.told_locked_at = Some(now);
+        self.publish(
+            state,
+            InboxEventKind::Problem {
+                message: "another program holds Converge Tray's database locked, so agents' \
+                          requests fail until it lets go (is a database tool open on it?)"
+                    .into(),
+            },
+        );
+    }
+
+    fn ask_locked(
+        &self,
+        state: &mut State,
+        new: NewRequest,
+        now: Millis,
+    ) -> Result<ApprovalRequest> {
         if let Some(key) = &new.idempotency_key {
             if let Some(existing) = state.store.request_by_idempotency_key(&new.agent_id, key)? {
                 let same = existing.action == new.action
@@ -263,7 +306,7 @@ impl Inbox {
                     && existing.details == new.details;
                 return if same {
                     let recorded = state.store.as_recorded(existing);
-                    self.report_tampering(&mut state, recorded)
+                    self.report_tampering(state, recorded)
                 } else {
                     Err(Error::IdempotencyConflict {
                         agent_id: new.agent_id,
@@ -333,17 +376,15 @@ impl Inbox {
             request = approved;
         }
         self.publish(
-            &mut state,
+            state,
             InboxEventKind::RequestCreated {
                 request: request.clone(),
             },
         );
         if request.resolution.is_some() {
-            self.publish(&mut state, InboxEventKind::GrantsChanged {});
+            self.publish(state, InboxEventKind::GrantsChanged {});
         }
-        self.publish_agent(&mut state, &request.agent_id)?;
-        drop(state);
-        self.inner.timer_wake.notify_one();
+        self.publish_agent(state, &request.agent_id)?;
         Ok(request)
     }
 

@@ -249,3 +249,46 @@ fn an_overlong_deny_reason_is_refused_and_the_request_stays_pending() {
     assert!(err.to_string().starts_with("invalid reason:"), "{err}");
     assert!(fx.inbox.request(&req.id).unwrap().unwrap().is_pending());
 }
+
+/// Another program holding the database's write lock makes asks fail (after the store's busy
+/// wait): the person is told, once, not only the agents (issue 25).
+#[tokio::test]
+async fn a_database_locked_by_another_program_is_told_to_the_person_once() {
+    let fx = Fixture::new();
+    let mut events = fx.inbox.subscribe();
+    let other = rusqlite::Connection::open(fx.db()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let failed = fx.inbox.ask(ask("claude-1", "one"));
+    assert!(matches!(failed, Err(Error::Storage(_))), "{failed:?}");
+    let Update::Event(event) = events.next().await.unwrap() else {
+        panic!("expected an event")
+    };
+    let InboxEventKind::Problem { message } = event.kind else {
+        panic!("expected a problem, got {:?}", event.kind)
+    };
+    assert!(
+        message.contains("holds Converge Tray's database locked"),
+        "{message}"
+    );
+
+    // Again within the minute: it fails, and the person is not told twice.
+    assert!(fx.inbox.ask(ask("claude-1", "two")).is_err());
+    other.execute_batch("ROLLBACK").unwrap();
+    fx.inbox
+        .update_agent(AgentUpdate {
+            id: "marker".into(),
+            ..Default::default()
+        })
+        .unwrap();
+    let Update::Event(next) = events.next().await.unwrap() else {
+        panic!("expected an event")
+    };
+    assert!(
+        matches!(next.kind, InboxEventKind::AgentUpdated { .. }),
+        "no second problem: {:?}",
+        next.kind
+    );
+    // And once it lets go, asks work again.
+    assert!(fx.inbox.ask(ask("claude-1", "three")).unwrap().is_pending());
+}
