@@ -11,25 +11,34 @@ use std::path::Path;
 /// argument that is neither one of these nor an option.
 const OPTIONS_WITH_ARGUMENT: &str = "BbcDEeFIiJLlmOoPpQRSWw";
 
+/// What the card says of an SSH peer whose destination cannot be read: a connection shared
+/// through ControlMaster (its master has renamed itself `ssh: PATH [mux]`).
+pub const UNKNOWN_HOST: &str = "an unknown host";
+
 /// Where a peer process speaks for: `Some("ssh:HOST")`, `Some("container")`, or `None` for
 /// a local program.
 pub fn remote_of(pid: u32, exe: Option<&Path>) -> Option<String> {
-    if exe
-        .and_then(Path::file_name)
-        .is_some_and(|name| name == "ssh")
-    {
+    if exe.is_some_and(is_ssh) {
         let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
         let args: Vec<String> = cmdline
             .split(|&b| b == 0)
             .filter(|arg| !arg.is_empty())
             .map(|arg| String::from_utf8_lossy(arg).into_owned())
             .collect();
-        let host = ssh_destination(&args).unwrap_or_else(|| "an unknown host".into());
+        let host = ssh_destination(&args).unwrap_or_else(|| UNKNOWN_HOST.into());
         return Some(format!("ssh:{host}"));
     }
     let theirs = std::fs::read_link(format!("/proc/{pid}/ns/pid")).ok()?;
     let ours = std::fs::read_link("/proc/self/ns/pid").ok()?;
     (theirs != ours).then(|| "container".to_owned())
+}
+
+/// Whether the program is the ssh client: also one replaced on disk by an upgrade while it
+/// runs, which the kernel then names `/usr/bin/ssh (deleted)`.
+fn is_ssh(exe: &Path) -> bool {
+    exe.file_name()
+        .and_then(|name| name.to_str())
+        .is_some_and(|name| name.strip_suffix(" (deleted)").unwrap_or(name) == "ssh")
 }
 
 /// The destination of an `ssh` command line (`args[0]` is the program), without a user
@@ -81,6 +90,15 @@ impl RemotePolicy {
     /// Why a peer that speaks for `remote` (`ssh:HOST` or `container`) is turned away, or
     /// `None` when it may ask.
     pub fn refusal(&self, remote: &str) -> Option<String> {
+        self.refusal_with(remote, resolved_host)
+    }
+
+    /// `refusal`, with `resolve` naming the machine a host alias reaches (`ssh -G`).
+    fn refusal_with(
+        &self,
+        remote: &str,
+        resolve: impl Fn(&str) -> Option<String>,
+    ) -> Option<String> {
         let from = match remote.strip_prefix("ssh:") {
             Some(host) => format!("{host} (through SSH)"),
             None => "containers".to_owned(),
@@ -92,9 +110,20 @@ impl RemotePolicy {
             ));
         }
         let host = remote.strip_prefix("ssh:")?;
+        if host == UNKNOWN_HOST && !self.refused_hosts.is_empty() {
+            return Some(
+                "Converge Tray refuses requests from some SSH hosts and cannot tell which host \
+                 this one comes from (an SSH connection shared through ControlMaster?); \
+                 refused (Settings → Other machines)"
+                    .to_owned(),
+            );
+        }
+        // The same machine by another name: the alias and the address it resolves to.
+        let reaches = |name: &str| resolve(name).unwrap_or_else(|| name.to_lowercase());
+        let host_reaches = reaches(host);
         self.refused_hosts
             .iter()
-            .any(|refused| refused.eq_ignore_ascii_case(host))
+            .any(|refused| refused.eq_ignore_ascii_case(host) || reaches(refused) == host_reaches)
             .then(|| {
                 format!("Converge Tray refuses requests from {host} (Settings → Other machines)")
             })
@@ -163,6 +192,43 @@ impl Refusals {
         all.sort_by_key(|(_, refused)| std::cmp::Reverse(refused.last_at_ms));
         all
     }
+}
+
+/// The machine `host` reaches as ssh resolves it (`ssh -G`: its `HostName`, lower case),
+/// remembered per name; `None` where ssh cannot say.
+fn resolved_host(host: &str) -> Option<String> {
+    static RESOLVED: std::sync::OnceLock<
+        std::sync::Mutex<std::collections::HashMap<String, Option<String>>>,
+    > = std::sync::OnceLock::new();
+    let cache = RESOLVED.get_or_init(Default::default);
+    if let Some(known) = cache.lock().unwrap().get(host) {
+        return known.clone();
+    }
+    let found = resolved_with(None, host);
+    cache.lock().unwrap().insert(host.to_owned(), found.clone());
+    found
+}
+
+/// `ssh -G` for `host`, with the configuration file `config` (else the user's).
+fn resolved_with(config: Option<&Path>, host: &str) -> Option<String> {
+    if host.starts_with('-') || host == UNKNOWN_HOST {
+        return None;
+    }
+    let mut ssh = std::process::Command::new("ssh");
+    if let Some(config) = config {
+        ssh.arg("-F").arg(config);
+    }
+    let output = ssh
+        .args(["-G", "--", host])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()
+        .filter(|output| output.status.success())?;
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("hostname "))
+        .map(|name| name.trim().to_lowercase())
 }
 
 /// `user@host` → `host`; `ssh://user@host:22` → `host`.
@@ -235,6 +301,52 @@ mod tests {
         assert!(policy.refusal("ssh:ci").is_some());
         let containers = policy.refusal("container").expect("containers refused");
         assert!(containers.contains("containers"), "{containers}");
+    }
+
+    /// A refused host is refused by any name that reaches it, and where the host cannot be
+    /// told, a refusal refuses it (issue 25).
+    #[test]
+    fn a_refused_host_is_refused_by_its_address_and_an_unknown_one_when_any_is() {
+        let policy = RemotePolicy {
+            accept: true,
+            refused_hosts: vec!["devbox".into()],
+        };
+        let ssh_config = |name: &str| match name {
+            "devbox" | "10.0.0.7" => Some("10.0.0.7".to_owned()),
+            other => Some(other.to_lowercase()),
+        };
+        assert!(policy.refusal_with("ssh:10.0.0.7", ssh_config).is_some());
+        assert!(policy.refusal_with("ssh:ci", ssh_config).is_none());
+        let unknown = policy
+            .refusal_with(&format!("ssh:{UNKNOWN_HOST}"), ssh_config)
+            .expect("an unknown host is refused while a host is");
+        assert!(unknown.contains("cannot tell which host"), "{unknown}");
+        assert!(RemotePolicy::default()
+            .refusal_with(&format!("ssh:{UNKNOWN_HOST}"), ssh_config)
+            .is_none());
+    }
+
+    #[test]
+    fn ssh_resolves_an_alias_to_its_address() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        std::fs::write(&config, "Host devbox\n    HostName 10.0.0.7\n").unwrap();
+        assert_eq!(
+            resolved_with(Some(&config), "devbox").as_deref(),
+            Some("10.0.0.7")
+        );
+        assert_eq!(
+            resolved_with(Some(&config), "Other.Example").as_deref(),
+            Some("other.example")
+        );
+    }
+
+    #[test]
+    fn an_upgraded_ssh_is_still_ssh() {
+        assert!(is_ssh(Path::new("/usr/bin/ssh")));
+        assert!(is_ssh(Path::new("/usr/bin/ssh (deleted)")));
+        assert!(!is_ssh(Path::new("/usr/bin/sshd")));
+        assert!(!is_ssh(Path::new("/usr/bin/ssh-agent")));
     }
 
     #[test]
