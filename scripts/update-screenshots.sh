@@ -12,6 +12,7 @@ pairs=(
   popover-grant:popover-grant popover-remote:popover-remote
   settings-remote:window-settings-remote
   popover-confirm-high-risk:popover-confirm-high-risk popover-long-details:popover-long-details
+  window-history-risk:window-history-risk
 )
 missing=0
 for pair in "${pairs[@]}"; do
