@@ -23,12 +23,9 @@ from harness import (APP_ID, DRIVER, Run, card_for, eventually, find_card,
 from webdriver import Session
 
 AGENT = "claude-e2e-grants"
-PROJECT = "/home/dana/shop"
-
-
-def shell_details(command: str) -> str:
+def shell_details(command: str, project: Path) -> str:
     """Details as a coding agent's hook writes them: the tool input, then `cwd:`."""
-    return json.dumps({"command": command}, indent=2) + f"\ncwd: {PROJECT}\n"
+    return json.dumps({"command": command}, indent=2) + f"\ncwd: {project}\n"
 
 
 def audit_steps(db: Path):
@@ -42,8 +39,11 @@ def audit_steps(db: Path):
 
 async def main(app: str, out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    ctray = str(Path(app).with_name("ctray"))
+    ctray = str(Path(app).resolve().with_name("ctray"))
     home = isolated_home("converge-e2e-grants-")
+    # A real directory: the kernel's view of where ctray runs must agree with `cwd:`.
+    project = home / "shop"
+    project.mkdir()
     db = home / "data" / APP_ID / "inbox.db"
     run = Run()
     loop = asyncio.get_running_loop()
@@ -54,9 +54,11 @@ async def main(app: str, out: Path) -> int:
     session = None
     askers = []
 
-    def ask(title, command):
+    def ask(title, command, runs_in=None):
+        """`ctray ask` run from the project, as an agent's hook is, or from `runs_in`."""
         proc = subprocess.Popen([ctray, "ask", title, "--agent", AGENT, "--action", "Bash",
-                                 "--details", shell_details(command), "--json"],
+                                 "--details", shell_details(command, project), "--json"],
+                                cwd=runs_in or project,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         askers.append(proc)
         return proc
@@ -94,7 +96,7 @@ async def main(app: str, out: Path) -> int:
         stated = form[0].text()
         run.check("before acting, the form says what will be allowed, for whom and how long",
                   "git" in stated and "High-risk requests still ask" in stated
-                  and PROJECT in stated, stated)
+                  and str(project) in stated, stated)
         session.execute("document.querySelector('form.grant-form')"
                         ".scrollIntoView({block: 'end'})")
         await asyncio.sleep(0.5)  # the screenshot is of the last frame painted
@@ -128,7 +130,13 @@ async def main(app: str, out: Path) -> int:
         # the grant was made on (a push, from a grant made on `git status`).
         monitor = ask("Status with a monitor", "git -c core.fsmonitor='touch /tmp/pwned' status")
         push = ask("Push the branch", "git push origin main")
+        # Says the project, runs elsewhere: the kernel tells where ctray runs.
+        elsewhere = ask("Log from elsewhere", "git log main", runs_in="/tmp")
         await asyncio.sleep(2)
+        run.check("a request that says the project but runs elsewhere waits for a person",
+                  elsewhere.poll() is None
+                  and await loop.run_in_executor(pool, card_for, session, "Log from elsewhere")
+                  is not None)
         run.check("an option after the granted words (code through `git -c`) waits for a person",
                   monitor.poll() is None
                   and await loop.run_in_executor(pool, card_for, session, "Status with a monitor")

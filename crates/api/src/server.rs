@@ -218,11 +218,17 @@ fn unix_peer(stream: &tokio::net::UnixStream) -> Option<Provenance> {
     let pid = cred.pid().and_then(|p| u32::try_from(p).ok());
     let exe = pid.and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok());
     let remote = pid.and_then(|pid| crate::remote::remote_of(pid, exe.as_deref()));
+    // Another machine's process is not the one the kernel names here.
+    let cwd = pid
+        .filter(|_| remote.is_none())
+        .and_then(|pid| std::fs::read_link(format!("/proc/{pid}/cwd")).ok())
+        .and_then(|dir| dir.to_str().map(str::to_owned));
     Some(Provenance {
         pid,
         uid: Some(cred.uid()),
         exe: exe.map(|p| p.display().to_string()),
         remote,
+        cwd,
     })
 }
 

@@ -678,6 +678,7 @@ async fn only_the_asker_may_cancel() {
         uid: Some(0),
         exe: Some("/usr/bin/some-other-agent".into()),
         remote: None,
+        cwd: None,
     };
     let theirs = fx.inbox.ask(other).unwrap();
     let mut client = Client::connect(&fx).await;
@@ -724,6 +725,8 @@ async fn at_start_requests_of_askers_that_died_meanwhile_are_closed() {
             uid,
             exe: Some("/usr/bin/agent".into()),
             remote: None,
+            cwd: None,
+            cwd: None,
         };
         new
     };
@@ -773,6 +776,7 @@ fn remote_client(fx: &Fixture, config: &ServerConfig, remote: &str) -> Client {
             uid: Some(protocol::socket::current_uid()),
             exe: Some("/usr/bin/ssh".into()),
             remote: Some(remote.into()),
+            cwd: None,
         },
     };
     tokio::spawn(api::serve_connection(

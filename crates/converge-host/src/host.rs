@@ -253,6 +253,7 @@ impl Run {
                     uid: None,
                     exe: Some(format!("Converge host · pack {}", self.job.pack)),
                     remote: None,
+                    cwd: None,
                 },
                 timeout_ms: GATE_TIMEOUT_MS,
                 on_timeout: OnTimeout::Deny,

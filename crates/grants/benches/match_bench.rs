@@ -38,6 +38,7 @@ fn main() {
         command: Some("npm run build -- --watch=false 'quoted arg'"),
         cwd: Some("/home/dana/shop/web"),
         paths: Some(&[]),
+        process_cwd: Some("/home/dana/shop/web"),
     };
     let rounds = 2_000;
     let started = Instant::now();

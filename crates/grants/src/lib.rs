@@ -62,6 +62,8 @@ pub struct Candidate<'a> {
     /// The files the tool writes, as the inbox resolved them (through `..` and symbolic
     /// links); `None` when its input names one it could not read or resolve.
     pub paths: Option<&'a [String]>,
+    /// The asking process's working directory as the kernel reports it, resolved.
+    pub process_cwd: Option<&'a str>,
 }
 
 impl Grant {
@@ -87,8 +89,12 @@ impl Scope {
         let Some(project) = &self.project else {
             return true;
         };
-        // Limited to a project: it runs there, and every file it writes is there.
+        // Limited to a project: it says it runs there, the kernel agrees the asking process
+        // runs there, and every file it writes is there.
         candidate.cwd.is_some_and(|cwd| within(cwd, project))
+            && candidate
+                .process_cwd
+                .is_some_and(|cwd| within(cwd, project))
             && candidate
                 .paths
                 .is_some_and(|paths| paths.iter().all(|path| within(path, project)))
@@ -197,6 +203,7 @@ mod tests {
             command: Some(command),
             cwd: Some("/home/dana/shop"),
             paths: Some(&[]),
+            process_cwd: Some("/home/dana/shop"),
         }
     }
 
@@ -407,6 +414,7 @@ mod tests {
             command: None,
             cwd: Some("/home/dana/shop"),
             paths,
+            process_cwd: Some("/home/dana/shop/src"),
         };
         let inside: &'static [String] = Box::leak(Box::new([
             "/home/dana/shop/src/main.rs".to_owned(),
@@ -459,6 +467,7 @@ mod tests {
             command: None,
             cwd: None,
             paths: Some(&[]),
+            process_cwd: None,
         };
         assert!(exact.covers(&edit, 0));
         assert!(!exact.covers(

@@ -895,6 +895,12 @@ fn covering_grant(
         .paths
         .filter(|_| local)
         .and_then(|paths| paths.iter().map(|path| granting::resolved(path)).collect());
+    let process_cwd = request
+        .provenance
+        .cwd
+        .as_deref()
+        .filter(|_| local)
+        .and_then(granting::resolved);
     let candidate = grants::Candidate {
         agent_id: &request.agent_id,
         action: &request.action,
@@ -902,6 +908,7 @@ fn covering_grant(
         command: said.command.as_deref(),
         cwd: cwd.as_deref(),
         paths: paths.as_deref(),
+        process_cwd: process_cwd.as_deref(),
     };
     Ok(grants::first_cover(&live, &candidate, now).map(|grant| grant.id.clone()))
 }

@@ -716,6 +716,7 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
             uid: row.get(6)?,
             exe: row.get(7)?,
             remote: row.get(21)?,
+            cwd: None,
         },
         created_at: row.get(8)?,
         deadline: row.get(9)?,

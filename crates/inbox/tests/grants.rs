@@ -13,14 +13,17 @@ const SHOP: &str = "/home/dana/shop";
 const AGENT: &str = "claude-code:s1";
 
 /// A coding agent's shell request, as `ctray hook` writes it: the tool input, then `cwd:`.
+/// The asking process runs where the agent says (the kernel's cwd, as the API records it).
 fn bash(agent: &str, command: &str, cwd: &str) -> NewRequest {
     let input = serde_json::json!({ "command": command, "description": "a step" });
-    NewRequest::new(
+    let mut request = NewRequest::new(
         agent,
         "Bash",
         &format!("Bash: {command}"),
         &format!("{input:#}\ncwd: {cwd}\nsession: s1\n"),
-    )
+    );
+    request.provenance.cwd = Some(cwd.to_owned());
+    request
 }
 
 fn prefix(words: &[&str], in_project: bool, duration: GrantFor) -> GrantSpec {
@@ -700,12 +703,14 @@ fn a_grant_never_approves_a_request_riskier_than_the_one_it_was_made_from() {
 /// A coding agent's Edit, as `ctray hook` writes it.
 fn edit(file_path: &str, cwd: &str) -> NewRequest {
     let input = serde_json::json!({ "file_path": file_path, "old_string": "a", "new_string": "b" });
-    NewRequest::new(
+    let mut request = NewRequest::new(
         AGENT,
         "Edit",
         &format!("Edit {file_path}"),
         &format!("{input:#}\ncwd: {cwd}\nsession: s1\n"),
-    )
+    );
+    request.provenance.cwd = Some(cwd.lines().next().unwrap_or(cwd).to_owned());
+    request
 }
 
 /// "Any Edit, only in this project" covers the files the Edit writes, resolved through `..`
@@ -787,6 +792,7 @@ fn a_grant_covers_only_requests_from_where_and_by_what_it_was_made() {
             uid: Some(1000),
             exe: Some(exe.into()),
             remote: remote.map(str::to_owned),
+            cwd: None,
         };
         request
     };
@@ -815,4 +821,30 @@ fn a_grant_covers_only_requests_from_where_and_by_what_it_was_made() {
         let asked = fx.inbox.ask(from(remote, exe, "git status src")).unwrap();
         assert!(asked.is_pending(), "{remote:?} {exe}: {asked:?}");
     }
+}
+
+/// The project is where the asking process runs, as the kernel says, as well as where the
+/// request says it runs: a request that only claims the project waits (issue 25).
+#[test]
+fn a_project_grant_needs_the_asking_process_in_the_project() {
+    let fx = Fixture::new();
+    made_with(
+        &fx,
+        "git status",
+        prefix(&["git", "status"], true, GrantFor::Hour),
+    );
+    let mut claimed = bash(AGENT, "git status src", SHOP);
+    claimed.provenance.cwd = Some("/tmp".into());
+    assert!(fx.inbox.ask(claimed).unwrap().is_pending(), "runs in /tmp");
+    let mut unknown = bash(AGENT, "git status src", SHOP);
+    unknown.provenance.cwd = None;
+    assert!(
+        fx.inbox.ask(unknown).unwrap().is_pending(),
+        "runs nobody knows where"
+    );
+    let deeper = bash(AGENT, "git status src", &format!("{SHOP}/web"));
+    assert!(
+        !fx.inbox.ask(deeper).unwrap().is_pending(),
+        "runs inside it"
+    );
 }

@@ -235,6 +235,7 @@ fn every_request_and_resolution_is_in_the_audit_log() {
                 uid: Some(1000),
                 exe: Some("/usr/bin/claude".into()),
                 remote: None,
+                cwd: None,
             },
             ..ask("claude-1", "Run tests")
         })

@@ -88,6 +88,12 @@ pub struct Provenance {
     /// the kernel's view of the peer, never by the asker.
     #[serde(default)]
     pub remote: Option<String>,
+    /// The asking process's working directory, from the kernel, for a program on this
+    /// machine: what a grant limited to a project checks besides what the request says.
+    /// Never set by the asker, and not kept with the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub cwd: Option<String>,
 }
 
 /// A request for approval, as an agent submits it.

@@ -10,4 +10,10 @@ export type Provenance = { pid: number | null, uid: number | null, exe: string |
  * another PID namespace; absent for a program on this machine. Set by the app from
  * the kernel's view of the peer, never by the asker.
  */
-remote: string | null, };
+remote: string | null, 
+/**
+ * The asking process's working directory, from the kernel, for a program on this
+ * machine: what a grant limited to a project checks besides what the request says.
+ * Never set by the asker, and not kept with the request.
+ */
+cwd?: string, };
