@@ -726,7 +726,6 @@ async fn at_start_requests_of_askers_that_died_meanwhile_are_closed() {
             exe: Some("/usr/bin/agent".into()),
             remote: None,
             cwd: None,
-            cwd: None,
         };
         new
     };

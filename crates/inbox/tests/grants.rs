@@ -290,7 +290,10 @@ fn an_exact_grant_and_a_tool_grant_cover_only_what_they_say() {
 
     let read = |agent: &str, path: &str| {
         let input = serde_json::json!({ "file_path": path });
-        NewRequest::new(agent, "Read", "Read", &format!("{input:#}\ncwd: {SHOP}\n"))
+        let mut request =
+            NewRequest::new(agent, "Read", "Read", &format!("{input:#}\ncwd: {SHOP}\n"));
+        request.provenance.cwd = Some(SHOP.into());
+        request
     };
     let first = fx.inbox.ask(read(AGENT, "/home/dana/shop/a.rs")).unwrap();
     let (_, grant) = fx
