@@ -14,6 +14,21 @@ fn install(from: &Path, to: &Path) {
     std::fs::rename(&staged, to).unwrap();
 }
 
+/// Starts `command`. The tests run in parallel: a fork in another test's thread can briefly
+/// hold a copy of the descriptor this one wrote a new program through, and the kernel then
+/// refuses to run the file ("text file busy") until that child has exec'd.
+fn spawn(command: &mut Command) -> std::process::Child {
+    for _ in 0..50 {
+        match command.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            started => return started.unwrap(),
+        }
+    }
+    panic!("the program stayed busy");
+}
+
 fn sleep_binary() -> &'static Path {
     ["/usr/bin/sleep", "/bin/sleep"]
         .into_iter()
@@ -28,11 +43,7 @@ fn a_copy_running_a_replaced_file_is_found_and_stopped() {
     std::fs::create_dir_all(&dir).unwrap();
     let exe = dir.join("agent-tray");
     install(sleep_binary(), &exe);
-    let mut old = Command::new(&exe)
-        .arg("60")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut old = spawn(Command::new(&exe).arg("60").stdout(Stdio::null()));
     let pid = old.id();
     // Not replaced yet: the running copy is the file at the path.
     std::thread::sleep(Duration::from_millis(100));
@@ -66,33 +77,29 @@ fn a_copy_in_another_session_is_left_alone() {
     install(sleep_binary(), &exe);
     let other_runtime = dir.join("other-run");
     std::fs::create_dir_all(&other_runtime).unwrap();
-    let mut elsewhere = Command::new(&exe)
-        .arg("60")
-        .env("XDG_RUNTIME_DIR", &other_runtime)
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            format!("unix:path={}/bus", other_runtime.display()),
-        )
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut here = Command::new(&exe)
-        .arg("60")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut elsewhere = spawn(
+        Command::new(&exe)
+            .arg("60")
+            .env("XDG_RUNTIME_DIR", &other_runtime)
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}/bus", other_runtime.display()),
+            )
+            .stdout(Stdio::null()),
+    );
+    let mut here = spawn(Command::new(&exe).arg("60").stdout(Stdio::null()));
     std::thread::sleep(Duration::from_millis(100));
     install(sleep_binary(), &exe); // the upgrade
 
     assert_eq!(replaced::older_copies(&exe), vec![here.id()]);
 
     // A copy whose runtime directory alone differs is another session too.
-    let mut other_dir_only = Command::new(&exe)
-        .arg("60")
-        .env("XDG_RUNTIME_DIR", &other_runtime)
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut other_dir_only = spawn(
+        Command::new(&exe)
+            .arg("60")
+            .env("XDG_RUNTIME_DIR", &other_runtime)
+            .stdout(Stdio::null()),
+    );
     std::thread::sleep(Duration::from_millis(100));
     install(sleep_binary(), &exe);
     assert!(!replaced::older_copies(&exe).contains(&other_dir_only.id()));
