@@ -35,24 +35,6 @@ const INTERPRETERS: &[&str] = &[
 ];
 const DOWNLOADERS: &[&str] = &["curl", "wget", "fetch", "aria2c", "http", "xh"];
 const PRIVILEGE: &[&str] = &["sudo", "su", "doas", "pkexec", "run0", "sudoedit"];
-/// Files and directories that hold credentials.
-const SECRETS: &[&str] = &[
-    ".ssh/",
-    "id_rsa",
-    "id_ed25519",
-    "id_ecdsa",
-    ".aws/credentials",
-    ".netrc",
-    ".gnupg",
-    "/etc/shadow",
-    "/etc/sudoers",
-    ".git-credentials",
-    ".docker/config.json",
-    ".kube/config",
-    ".npmrc",
-    ".pypirc",
-    ".config/gh/hosts.yml",
-];
 
 fn visit(commands: &[Simple], raise: &mut impl FnMut(RiskLevel, &'static str), depth: usize) {
     if depth > 8 {
@@ -62,11 +44,6 @@ fn visit(commands: &[Simple], raise: &mut impl FnMut(RiskLevel, &'static str), d
     for simple in commands {
         visit(&simple.inner, raise, depth + 1);
         let words = unwrapped(&simple.words, raise, depth);
-        for word in &simple.words {
-            if is_secret_path(word) {
-                raise(RiskLevel::High, "reads or writes secrets");
-            }
-        }
         let Some((program, args)) = words.split_first() else {
             downloaded_before = false;
             continue;
@@ -378,15 +355,6 @@ fn base_name(program: &str) -> &str {
     program.rsplit('/').next().unwrap_or(program)
 }
 
-fn is_secret_path(word: &str) -> bool {
-    let lower = word.to_lowercase();
-    SECRETS.iter().any(|secret| lower.contains(secret))
-        || lower
-            .rsplit('/')
-            .next()
-            .is_some_and(|name| name == ".env" || name.starts_with(".env."))
-}
-
 fn mentions(simple: &Simple, programs: &[&str]) -> bool {
     simple
         .words
@@ -599,10 +567,6 @@ mod tests {
             "nice -n 10 rm -rf build",
             "timeout 5 rm -rf build",
             "X=1 rm -r build",
-            "cat ~/.ssh/id_ed25519",
-            "cp .env /tmp/",
-            "cat ~/.aws/credentials",
-            "cat .git-credentials",
             "pnpm publish",
             "yarn publish",
             "cargo publish --allow-dirty",
