@@ -3,9 +3,9 @@
 //! `CALL_TIMEOUT` with an error, and what is on screen can be asked meanwhile.
 #![cfg(all(unix, not(target_os = "macos")))]
 
+mod common;
+
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use desktop_notifications::{Notification, Notifier, CALL_TIMEOUT};
@@ -35,16 +35,8 @@ impl HungServer {
 
 #[test]
 fn a_server_that_never_answers_holds_a_notification_for_call_timeout_and_nothing_else() {
-    let mut daemon = Command::new("dbus-daemon")
-        .args(["--session", "--nofork", "--print-address=1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("dbus-daemon (Debian package dbus) runs");
-    let mut address = String::new();
-    BufReader::new(daemon.stdout.take().unwrap())
-        .read_line(&mut address)
-        .unwrap();
-    let address = address.trim();
+    let bus = common::Bus::start();
+    let address = bus.address.as_str();
     let _server = Builder::address(address)
         .unwrap()
         .name("org.freedesktop.Notifications")
@@ -73,8 +65,7 @@ fn a_server_that_never_answers_holds_a_notification_for_call_timeout_and_nothing
         let (shown, took) = showing.join().unwrap();
         (shown, took, asked)
     });
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    drop(bus);
 
     assert!(
         shown.is_err(),
