@@ -25,6 +25,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+import tomllib
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -140,6 +141,17 @@ def codex_log(codex_home: Path, rows=25) -> str:
             conn.close()
         lines += [f"{ts} {level} {target}: {body}" for ts, level, target, body in reversed(found)]
     return "\n".join(lines)
+
+
+def codex_trusted_hooks(codex_home: Path) -> list:
+    """The hooks whose trust Codex recorded in its config.toml (`[hooks.state."<key>"]`
+    tables with a `trusted_hash`): the keys, each `<hooks.json>:<event>:<group>:<handler>`."""
+    try:
+        config = tomllib.loads((codex_home / "config.toml").read_text())
+    except (OSError, tomllib.TOMLDecodeError):
+        return []
+    state = config.get("hooks", {}).get("state", {})
+    return [key for key, value in state.items() if value.get("trusted_hash")]
 
 
 def agent_named(socket_path, prefix):
@@ -307,11 +319,23 @@ async def main(app: str, out: Path) -> int:
 
         marker = project / "codex-without-app"
         model.command = f"touch {marker}"
-        tmux.start(project, f"{codex_bin} 'Create the marker file'")
+        # Started bare, as a person would, then asked: with the prompt on its command line
+        # Codex starts the turn before its review of the hooks, which the approval prompt
+        # then covers.
+        tmux.start(project, str(codex_bin))
         review = await eventually(lambda: "Hooks need review" in tmux.screen(), timeout=60)
         run.check("Codex asks the person to review the new hooks first", bool(review),
                   tmux.screen())
-        tmux.keys("2", "Enter")  # "Trust all and continue": the person's choice in Codex
+        # "Trust all and continue": the person's choice in Codex. Enter only once the choice
+        # is selected on screen (a key sent while Codex still draws its review is lost).
+        tmux.keys("2")
+        if await eventually(lambda: "› 2. Trust all and continue" in tmux.screen(), timeout=10):
+            tmux.keys("Enter")
+        trusted = await eventually(lambda: len(codex_trusted_hooks(codex_home)) >= 7,
+                                   timeout=20)
+        run.check("Codex records the person's trust in ctray's 7 hooks", bool(trusted),
+                  f"{codex_trusted_hooks(codex_home)}\n{tmux.screen()}")
+        tmux.type_line("Create the marker file")
         own = await eventually(lambda: "Would you like to run the following command?"
                                in tmux.screen(), timeout=60)
         run.check("without the app, Codex shows its own approval prompt with the command",
@@ -476,9 +500,13 @@ async def main(app: str, out: Path) -> int:
             await asyncio.sleep(1)
             tmux.start(project, str(codex_bin))
             started = await eventually(codex_shows_something, timeout=60)
+        if started and "Hooks need review" not in tmux.screen():
+            # Codex draws its composer first and asks for the review about 2 s later.
+            await eventually(lambda: "Hooks need review" in tmux.screen(), timeout=6)
         run.check("Codex starts with the trusted hooks, no review asked again",
                   bool(started) and "Hooks need review" not in tmux.screen(),
-                  f"{tmux.screen()}\n{codex_log(codex_home)}")
+                  f"{tmux.screen()}\n{codex_trusted_hooks(codex_home)}\n"
+                  f"{codex_log(codex_home)}")
         tmux.type_line("Create the marker file")
         card = await loop.run_in_executor(pool, card_with_command, session, command)
         shown_at = time.monotonic()
