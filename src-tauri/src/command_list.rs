@@ -13,15 +13,17 @@ macro_rules! app_commands {
     ($apply:ident) => {
         $apply! {
             inbox_snapshot() -> Snapshot: [popover, window],
-            inbox_decide(request_id: String, verdict: Verdict) -> (): [popover, window],
+            // A write waits (up to 5 s) while another program holds the database locked:
+            // never on the main thread, which draws the tray and the windows.
+            inbox_decide(request_id: String, verdict: Verdict) -> (): [popover, window] slow,
             inbox_decide_batch(request_ids: Vec<String>, verdict: Verdict) -> BatchOutcome:
-                [popover, window],
+                [popover, window] slow,
             grant_offers(request_id: String) -> GrantOffers: [popover, window],
             inbox_approve_and_grant(request_id: String, spec: GrantSpec) -> GrantRecord:
-                [popover, window],
+                [popover, window] slow,
             grants_list() -> Vec<GrantRecord>: [popover, window],
-            grant_revoke(grant_id: String) -> (): [popover, window],
-            agents_remove(agent_ids: Vec<String>) -> Vec<String>: [popover, window],
+            grant_revoke(grant_id: String) -> (): [popover, window] slow,
+            agents_remove(agent_ids: Vec<String>) -> Vec<String>: [popover, window] slow,
             popover_hide() -> (): [popover],
             popover_select(request_id: Option<String>, whole_seen: bool) -> (): [popover],
             popover_painted(frame_at_ms: Option<f64>) -> (): [popover],

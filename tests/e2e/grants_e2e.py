@@ -2,7 +2,11 @@
 from now on; the next matching `ctray ask` is approved at once, with no card and no
 notification; one that does not match, and a high-risk one the grant would cover, still
 wait; the tray and the popover count the grant; revoked in the popover it approves nothing;
-the audit log verifies and holds each step.
+the audit log verifies and holds each step. Then through the real `ctray hook claude`, fed
+Claude Code's PermissionRequest JSON from the project's directory: a `git` grant and an Edit
+grant limited to the project made in the popover, and the escapes an agent could try under
+them (code through options, a force push, a hook run elsewhere, files outside the project
+through `..`, a symbolic link or their own path, a spliced cwd line) each wait for a card.
 
 Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
 usage: grants_e2e.py APP_BINARY OUTPUT_DIR
@@ -23,6 +27,8 @@ from harness import (APP_ID, DRIVER, Run, card_for, eventually, find_card,
 from webdriver import Session
 
 AGENT = "claude-e2e-grants"
+# The Claude Code session the hooks' requests come from.
+HOOK_SESSION = "5f0c2a51-e2e0-4c1e-9a7e-grants000001"
 def shell_details(command: str, project: Path) -> str:
     """Details as a coding agent's hook writes them: the tool input, then `cwd:`."""
     return json.dumps({"command": command}, indent=2) + f"\ncwd: {project}\n"
@@ -62,6 +68,62 @@ async def main(app: str, out: Path) -> int:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         askers.append(proc)
         return proc
+
+    def hook(tool, tool_input, says_cwd=None, runs_in=None):
+        """Claude Code's PermissionRequest for `tool_input`, through the real `ctray hook
+        claude` run where Claude Code runs its hooks (the session's directory, or `runs_in`),
+        its JSON saying `says_cwd` (the project unless told)."""
+        payload = {
+            "session_id": HOOK_SESSION, "transcript_path": str(home / "transcript.jsonl"),
+            "cwd": str(says_cwd or project), "permission_mode": "default",
+            "hook_event_name": "PermissionRequest", "tool_name": tool,
+            "tool_input": tool_input, "permission_suggestions": [],
+        }
+        proc = subprocess.Popen([ctray, "hook", "claude"], cwd=runs_in or project,
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        proc.stdin.write(json.dumps(payload))
+        proc.stdin.close()
+        askers.append(proc)
+        return proc
+
+    def allowed(proc):
+        """Whether `ctray hook claude` told Claude Code to go ahead."""
+        try:
+            answer = json.loads(proc.stdout.read() or "null")
+            return answer["hookSpecificOutput"]["decision"]["behavior"] == "allow"
+        except (ValueError, KeyError, TypeError):
+            return False
+
+    async def waits_on_card(proc, title):
+        """Still waiting after 2 s, its card in the popover: nothing approved it unseen."""
+        await asyncio.sleep(2)
+        return proc.poll() is None and await loop.run_in_executor(
+            pool, card_for, session, title) is not None
+
+    async def approve_and_allow(title, widest=True):
+        """On the card titled `title`: allow from now on, the widest offer (or the
+        narrowest), only in the project; returns the offer picked and whether the form
+        limits it to the project."""
+        card = await loop.run_in_executor(pool, card_for, session, title)
+        if card is None:
+            return None, False
+        card.find("button.allow-toggle").click()
+        form = await loop.run_in_executor(pool, lambda: session.wait_for("form.grant-form"))
+        # The form opens below the card, out of the popover's view: shown whole first, and
+        # again once the choice has changed what it says.
+        show_form = ("document.querySelector('form.grant-form')"
+                     ".scrollIntoView({block: 'end'})")
+        session.execute(show_form)
+        radios = form[0].find_all("input[name=grant-what]")
+        (radios[-1] if widest else radios[0]).click()
+        offer = form[0].find_all(".offer-label")[-1 if widest else 0].text()
+        in_project = form[0].find_all("input.grant-in-project")
+        limited = bool(in_project) and in_project[0].is_selected()
+        session.execute(show_form)
+        await asyncio.sleep(0.3)
+        form[0].find("button.grant-approve").click()
+        return offer, limited
 
     async def exited(proc, timeout=15):
         return await eventually(lambda: proc.poll() is not None, timeout=timeout)
@@ -191,6 +253,78 @@ async def main(app: str, out: Path) -> int:
                   and ("resolved", "grant") in [(s[0], s[1]) for s in steps]
                   and ("grant-ended", "popover") in [(s[0], s[1]) for s in steps]
                   and len(grant_ids) == 1, events)
+
+        # 7. Through the real `ctray hook claude`, as Claude Code asks: grants made in the
+        # popover, then the escapes an agent could try under them.
+        for proc in askers:
+            if proc.poll() is None:
+                proc.kill()  # the requests above end cancelled: a clear popover
+        await eventually(lambda: not session.find_all("li.card[data-request-id]"), timeout=15)
+        status = hook("Bash", {"command": "git status", "description": "Check the tree"})
+        await approve_and_allow("Bash: git status")
+        await exited(status)
+        run.check("through ctray hook claude: Approve and allow on the card tells Claude Code "
+                  "to go ahead", allowed(status), status.stderr.read())
+        log = hook("Bash", {"command": "git log main"})
+        await exited(log, timeout=10)
+        run.check("... and the next `git` command of that session is allowed at once, no card",
+                  log.returncode == 0 and allowed(log)
+                  and find_card(session, "Bash: git log main") is None)
+        escapes = {
+            "code through `git -c`": "git -c core.fsmonitor='touch /tmp/pwned' status",
+            "an option that runs a program (`--receive-pack=`)":
+                "git push --receive-pack='touch /tmp/pwned' origin",
+            "an option that moves it out of the project (`-C`)": "git -C /etc log",
+            "a force push": "git push origin +main",
+        }
+        waiting = {what: hook("Bash", {"command": command})
+                   for what, command in escapes.items()}
+        for what, command in escapes.items():
+            run.check(f"through ctray hook claude, {what} under the `git` grant waits for "
+                      "its card", await waits_on_card(waiting[what], f"Bash: {command}"),
+                      command)
+        elsewhere = hook("Bash", {"command": "git log main"}, runs_in="/tmp")
+        run.check("through ctray hook claude, a hook run outside the project whose JSON says "
+                  "the project waits for its card",
+                  await waits_on_card(elsewhere, "Bash: git log main"))
+        elsewhere.kill()
+
+        # An Edit grant limited to the project, and the files outside it an Edit could
+        # reach: through `..`, through a symbolic link inside the project, by a plain path.
+        (project / "src").mkdir()
+        for name in ("a.rs", "b.rs"):
+            (project / "src" / name).write_text("fn main() {}\n")
+        outside = home / "elsewhere"
+        outside.mkdir()
+        (outside / "notes.txt").write_text("notes\n")
+        (project / "linked").symlink_to(outside)
+
+        def edit(path, says_cwd=None):
+            return hook("Edit", {"file_path": str(path), "old_string": "fn main() {}",
+                                 "new_string": "fn main() { run() }"}, says_cwd=says_cwd)
+        first_edit = edit(project / "src" / "a.rs")
+        offer, limited = await approve_and_allow(f"Edit: {project / 'src' / 'a.rs'}")
+        await exited(first_edit)
+        run.check("an Edit approved with 'any Edit, only in the project' goes ahead",
+                  offer is not None and "any" in offer.lower() and limited
+                  and allowed(first_edit), (offer, limited))
+        second_edit = edit(project / "src" / "b.rs")
+        await exited(second_edit, timeout=10)
+        run.check("... and the next Edit in the project is allowed at once",
+                  allowed(second_edit))
+        escapes = {
+            "through `..`": f"{project}/../elsewhere/notes.txt",
+            "through a symbolic link inside the project": f"{project}/linked/notes.txt",
+            "by its own path": str(outside / "notes.txt"),
+        }
+        waiting = {what: edit(path) for what, path in escapes.items()}
+        for what, path in escapes.items():
+            run.check(f"an Edit of a file outside the project {what} waits for its card",
+                      await waits_on_card(waiting[what], f"Edit: {path}"), path)
+        # The JSON's cwd spliced with a line of its own: only the kernel's word counts.
+        spliced = edit(outside / "spliced.txt", says_cwd=f"{project}\ncwd: {outside}")
+        run.check("an Edit whose JSON splices a second cwd line waits for its card",
+                  await waits_on_card(spliced, f"Edit: {outside / 'spliced.txt'}"))
     except Exception:
         traceback.print_exc()
         run.check("the grants run completed", False)

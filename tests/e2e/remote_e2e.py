@@ -14,6 +14,9 @@ app's socket there, and `ctray ask` runs through that SSH session.
   while a keyed ask waits: the remote ctray finds the same request, and its approval.
 - A process in another PID namespace, given the socket's directory by a bind mount (a
   container), is marked as from a container.
+- A grant made in the popover for a local Claude Code session (`ctray hook claude`) approves
+  nothing that comes through SSH under the same session id: it waits on a card marked
+  remote; `ctray pending` through SSH lists the peer's own request, not the local one.
 - Settings → Other machines refusing devbox: its next ask is turned away (exit 3), no card,
   and Settings lists it as turned away.
 
@@ -35,10 +38,13 @@ from pathlib import Path
 
 from desktop import Desktop, isolated_home
 from harness import (approve_on_card, APP_ID, DRIVER, Run, audit_entries, card_for, eventually,
-                     pending_in_store, resolution_in_audit, start_driver, stop_driven_app)
+                     find_card, pending_in_store, resolution_in_audit, start_driver,
+                     stop_driven_app)
 from webdriver import Session
 
 SSHD = "/usr/sbin/sshd"
+# A Claude Code session on this machine, whose id a peer through SSH borrows.
+CLAUDE_SESSION = "0b7e1d1e-e2e0-4f00-8a11-remote000001"
 
 
 def free_port() -> int:
@@ -101,17 +107,24 @@ SetEnv HOME={self.remote_home} XDG_RUNTIME_DIR={remote_runtime}
                                      stdout=open(self.dir / "sshd.log", "w"),
                                      stderr=subprocess.STDOUT)
 
-    def ssh(self, local_socket: Path | None, *command: str) -> subprocess.Popen:
-        """`ssh` to the test's sshd, forwarding `local_socket` to `remote.sock` there."""
+    def ssh(self, local_socket: Path | None, *command: str,
+            stdin: str | None = None) -> subprocess.Popen:
+        """`ssh` to the test's sshd, forwarding `local_socket` to `remote.sock` there; the
+        remote command reads `stdin` when given."""
         forward = (["-R", f"{self.remote_dir}/remote.sock:{local_socket}"]
                    if local_socket else [])
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             ["ssh", "-F", "/dev/null", "-i", str(self.key), "-p", str(self.port),
              "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no",
              "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
              "-o", "StreamLocalBindUnlink=yes", "-o", "ExitOnForwardFailure=yes",
              *forward, f"{os.environ.get('USER', 'root')}@127.0.0.1", *command],
+            stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if stdin is not None:
+            proc.stdin.write(stdin)
+            proc.stdin.close()
+        return proc
 
     def devbox(self, *options: str, command: str | None = None) -> subprocess.Popen:
         """`ssh [options] devbox [command]` with the person's ssh config (whatever it
@@ -286,7 +299,76 @@ async def main(app: str, out: Path) -> int:
             card.find("button.deny").click()
         await eventually(lambda: in_container.poll() is not None, timeout=20)
 
-        # 9. Settings → Other machines, in the full window: devbox refused. Its next ask
+        # 9. A grant made for a local Claude Code session approves nothing that comes
+        # through SSH under the same session id, and a peer sees only its own requests.
+        shop = home / "shop"
+        shop.mkdir()
+
+        def hook_payload(command):
+            return json.dumps({
+                "session_id": CLAUDE_SESSION, "transcript_path": str(home / "t.jsonl"),
+                "cwd": str(shop), "permission_mode": "default",
+                "hook_event_name": "PermissionRequest", "tool_name": "Bash",
+                "tool_input": {"command": command}, "permission_suggestions": []})
+
+        def local_hook(command):
+            proc = subprocess.Popen([ctray, "hook", "claude"], cwd=shop, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            proc.stdin.write(hook_payload(command))
+            proc.stdin.close()
+            sessions.append(proc)
+            return proc
+
+        def remote_ctray(*args, stdin=None):
+            # In the project's directory there too: the same session, the same place.
+            command = shlex.join(["env", f"CONVERGE_TRAY_SOCKET={sshd.remote_dir}/remote.sock",
+                                  ctray, *args])
+            proc = sshd.ssh(local_socket, f"cd {shlex.quote(str(shop))} && {command}",
+                            stdin=stdin)
+            sessions.append(proc)
+            return proc
+
+        granted = local_hook("git status")
+        card = await loop.run_in_executor(pool, card_for, session, "Bash: git status", 30)
+        if card:
+            card.find("button.allow-toggle").click()
+            form = await loop.run_in_executor(pool, lambda: session.wait_for("form.grant-form"))
+            form[0].find_all("input[name=grant-what]")[-1].click()  # any `git …`
+            # Not limited to the project: only where the request comes from can stop it.
+            for box in form[0].find_all("input.grant-in-project"):
+                if box.is_selected():
+                    box.click()
+            form[0].find("button.grant-approve").click()
+        await eventually(lambda: granted.poll() is not None, timeout=20)
+        said = granted.stdout.read() if granted.poll() is not None else ""
+        run.check("a local Claude Code session's `git status` is approved with a grant for "
+                  "any `git` command, anywhere", '"behavior":"allow"' in said, said)
+        local_push = local_hook("git push origin main")  # riskier: waits for its card
+        riding = remote_ctray("hook", "claude", stdin=hook_payload("git log main"))
+        card = await loop.run_in_executor(pool, card_for, session, "Bash: git log main", 30)
+        await asyncio.sleep(1)
+        marked = card.find("p.remote").text() if card else None
+        run.check("the same session's `git log main` through SSH is not approved by the local "
+                  "grant: it waits on a card marked remote",
+                  riding.poll() is None and marked == "Remote · via SSH from 127.0.0.1",
+                  (marked, riding.poll(), riding.stderr.read() if riding.poll() else ""))
+        listing = remote_ctray("pending", "--json")
+        await eventually(lambda: listing.poll() is not None, timeout=20)
+        # One request a line, as JSON.
+        seen = [json.loads(line).get("title") for line in listing.stdout.read().splitlines()
+                if line.strip()] if listing.returncode == 0 else listing.stderr.read()
+        run.check("through SSH, `ctray pending` lists the peer's own request and not the "
+                  "local one", "Bash: git log main" in seen
+                  and "Bash: git push origin main" not in seen, seen)
+        for title in ("Bash: git log main", "Bash: git push origin main"):
+            card = find_card(session, title)
+            if card:
+                card.find("button.deny").click()
+                await asyncio.sleep(0.5)
+        await eventually(lambda: riding.poll() is not None and local_push.poll() is not None,
+                         timeout=20)
+
+        # 10. Settings → Other machines, in the full window: devbox refused. Its next ask
         # is turned away at once; no card.
         await item.click_menu("Open full window")
         await loop.run_in_executor(pool, lambda: session.switch_to_page("window.html"))

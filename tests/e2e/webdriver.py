@@ -141,6 +141,10 @@ class Element:
     def clear(self):
         self._call("POST", "/clear", {})
 
+    def is_selected(self):
+        """Whether a checkbox or radio button is checked."""
+        return bool(self._call("GET", "/selected"))
+
     def type(self, text):
         self._call("POST", "/value", {"text": text})
 

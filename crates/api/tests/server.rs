@@ -944,9 +944,9 @@ async fn a_peer_on_another_machine_sees_and_cancels_only_what_was_asked_from_the
     assert_eq!(pending["result"].as_array().unwrap().len(), 2, "{pending}");
 }
 
-/// Another program holding the database's write lock makes asks wait and then fail, and
-/// every other inbox call waits behind them; `hello` and the connections that need nothing
-/// of the database still answer at once (issue 25).
+/// Another program holding the database's write lock makes asks wait and then fail;
+/// meanwhile `hello` and the reads (what is pending, the agents) still answer at once
+/// (issue 25).
 #[tokio::test]
 async fn hello_answers_while_another_program_holds_the_database() {
     let fx = start(ServerConfig::default()).await;
@@ -973,6 +973,16 @@ async fn hello_answers_while_another_program_holds_the_database() {
         took < Duration::from_secs(2),
         "hello waited {took:?} behind the locked database"
     );
+    for method in ["approvals.pending", "agents.list"] {
+        let started = std::time::Instant::now();
+        let read = client.call(method, json!(null)).await;
+        let took = started.elapsed();
+        assert!(read["result"].is_array(), "{method}: {read}");
+        assert!(
+            took < Duration::from_secs(2),
+            "{method} waited {took:?} behind the asks"
+        );
+    }
     // The asks fail with a clear error once the store gives up waiting.
     for (mut client, id) in askers {
         let failed = client.response(id).await;

@@ -6,8 +6,8 @@ use crate::audit::{self, AuditEvent, AuditTail, GrantEntry};
 use crate::enum_text::{enum_str, parse_enum};
 use crate::error::Result;
 use crate::granting::{GrantRecord, GrantWhat};
-use crate::model::{ApprovalRequest, Millis, Resolver, RiskLevel};
-use crate::store::Store;
+use crate::model::{ApprovalRequest, Millis, Resolution, Resolver, RiskLevel};
+use crate::store::{resolve_in, Resolved, Store};
 
 const GRANT_SELECT: &str = "SELECT g.id, g.agent_id, g.project, g.kind, g.action, g.pattern,
     g.label, g.from_request, g.created_at, g.created_by, g.expires_at, g.until_session_end,
@@ -16,9 +16,21 @@ const GRANT_SELECT: &str = "SELECT g.id, g.agent_id, g.project, g.kind, g.action
     FROM grants g";
 
 impl Store {
-    /// Stores a new grant and its `grant-made` audit entry.
-    pub(crate) fn insert_grant(&mut self, grant: &GrantRecord, pattern: &str) -> Result<()> {
+    /// Approves request `id` as `resolution` says and makes `grant` from it, with both
+    /// audit entries, in one transaction: never the one without the other. `Already` (and
+    /// no grant) when the request was resolved before.
+    pub(crate) fn resolve_granting(
+        &mut self,
+        id: &str,
+        resolution: &Resolution,
+        grant: &GrantRecord,
+        pattern: &str,
+    ) -> Result<Resolved> {
         let tx = self.conn.transaction()?;
+        let (resolved, tail) = resolve_in(&tx, &self.tail, id, resolution)?;
+        let Some(tail) = tail else {
+            return Ok(resolved);
+        };
         tx.prepare_cached(
             "INSERT INTO grants (id, agent_id, project, kind, action, pattern, label,
                                  from_request, created_at, created_by, expires_at,
@@ -41,7 +53,7 @@ impl Store {
         ])?;
         let tail = append_entry(
             &tx,
-            &self.tail,
+            &tail,
             grant,
             AuditEvent::GrantMade,
             grant.created_by,
@@ -49,7 +61,7 @@ impl Store {
         )?;
         tx.commit()?;
         self.tail = tail;
-        Ok(())
+        Ok(resolved)
     }
 
     /// Ends a live grant, with its `grant-ended` audit entry; `None` if there is no such

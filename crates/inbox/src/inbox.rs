@@ -19,7 +19,7 @@ use crate::risk::{approval_refused, RiskRules};
 
 /// The most requests one batch decision may name (the inbox holds at most 1,000 pending).
 const MAX_BATCH: usize = 1000;
-use crate::store::{Durability, OpenReport, Resolved, Store};
+use crate::store::{self, Durability, OpenReport, Resolved, Store};
 use crate::time::{Clock, SystemClock};
 use crate::validate;
 
@@ -143,6 +143,29 @@ impl Inbox {
         self.inner.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Runs `write` under the lock. While another program holds the database's write lock,
+    /// the store answers "busy" at once; the write is tried again, for up to
+    /// [`store::WRITE_WAIT`], with the lock let go in between, so that reads (the popover,
+    /// `approvals.pending`) never wait behind a write that cannot go through. `write` must
+    /// leave nothing half-done when a statement fails (a transaction rolls back; what it
+    /// published came from writes that went through, and a second try finds them done).
+    fn writing<T>(&self, mut write: impl FnMut(&mut State) -> Result<T>) -> Result<T> {
+        let started = std::time::Instant::now();
+        loop {
+            let mut state = self.lock();
+            let result = write(&mut state);
+            match &result {
+                Err(Error::Storage(e))
+                    if store::is_busy(e) && started.elapsed() < store::WRITE_WAIT =>
+                {
+                    drop(state);
+                    std::thread::sleep(store::WRITE_RETRY);
+                }
+                _ => return result,
+            }
+        }
+    }
+
     fn publish(&self, state: &mut State, kind: InboxEventKind) {
         state.seq += 1;
         // No receivers is fine: nobody is watching right now.
@@ -240,15 +263,16 @@ impl Inbox {
     pub fn update_agent(&self, update: AgentUpdate) -> Result<Agent> {
         validate::agent_update(&update)?;
         let now = self.now();
-        let mut state = self.lock();
-        let agent = state.store.upsert_agent(&update, now)?;
-        self.publish(
-            &mut state,
-            InboxEventKind::AgentUpdated {
-                agent: agent.clone(),
-            },
-        );
-        drop(state);
+        let agent = self.writing(|state| {
+            let agent = state.store.upsert_agent(&update, now)?;
+            self.publish(
+                state,
+                InboxEventKind::AgentUpdated {
+                    agent: agent.clone(),
+                },
+            );
+            Ok(agent)
+        })?;
         self.inner.timer_wake.notify_one();
         Ok(agent)
     }
@@ -258,12 +282,10 @@ impl Inbox {
     pub fn ask(&self, new: NewRequest) -> Result<ApprovalRequest> {
         validate::new_request(&new)?;
         let now = self.now();
-        let mut state = self.lock();
-        let asked = self.ask_locked(&mut state, new, now);
+        let asked = self.writing(|state| self.ask_locked(state, new.clone(), now));
         if let Err(Error::Storage(e)) = &asked {
-            self.tell_if_locked(&mut state, e, now);
+            self.tell_if_locked(&mut self.lock(), e, now);
         }
-        drop(state);
         if asked.is_ok() {
             // A new deadline: the timer looks again, once the lock is free.
             self.inner.timer_wake.notify_one();
@@ -275,11 +297,7 @@ impl Inbox {
     /// store's busy wait); the person hears of it, once a minute at most, and not only the
     /// agents.
     fn tell_if_locked(&self, state: &mut State, error: &rusqlite::Error, now: Millis) {
-        let locked = matches!(
-            error.sqlite_error_code(),
-            Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
-        );
-        if !locked || state.told_locked_at.is_some_and(|at| now - at < 60_000) {
+        if !store::is_busy(error) || state.told_locked_at.is_some_and(|at| now - at < 60_000) {
             return;
         }
         state.told_locked_at = Some(now);
@@ -358,23 +376,18 @@ impl Inbox {
         } else {
             covering_grant(&state.store, &request, now)?
         };
-        state.store.insert_request(&request)?;
-        if let Some(grant) = granted_by {
-            // Resolved before anyone hears of it: it is announced approved, so no card,
-            // notification or popover is ever shown for it.
-            let resolution = Resolution {
-                outcome: Outcome::Approved,
-                by: Resolver::Grant,
-                at: now,
-                reason: None,
-                remembered: None,
-                grant: Some(grant),
-                batch: None,
-            };
-            let (Resolved::Now(approved) | Resolved::Already(approved)) =
-                state.store.resolve(&request.id, &resolution)?;
-            request = approved;
-        }
+        // Resolved before anyone hears of it, in the same write: it is announced approved,
+        // so no card, notification or popover is ever shown for it.
+        let granted = granted_by.map(|grant| Resolution {
+            outcome: Outcome::Approved,
+            by: Resolver::Grant,
+            at: now,
+            reason: None,
+            remembered: None,
+            grant: Some(grant),
+            batch: None,
+        });
+        let request = state.store.insert_request(&request, granted.as_ref())?;
         self.publish(
             state,
             InboxEventKind::RequestCreated {
@@ -411,14 +424,24 @@ impl Inbox {
             ));
         }
         let now = self.now();
-        let mut state = self.lock();
+        self.writing(|state| self.approve_and_grant_locked(state, id, &spec, by, now))
+    }
+
+    fn approve_and_grant_locked(
+        &self,
+        state: &mut State,
+        id: &str,
+        spec: &GrantSpec,
+        by: Resolver,
+        now: Millis,
+    ) -> Result<(ApprovalRequest, GrantRecord)> {
         let request = state
             .store
             .request(id)?
             .ok_or_else(|| Error::NotFound(id.to_owned()))?;
         if request.is_pending() && now >= request.deadline {
             let (Resolved::Now(expired) | Resolved::Already(expired)) =
-                self.resolve_locked(&mut state, id, timeout_resolution(&request, now))?;
+                self.resolve_locked(state, id, timeout_resolution(&request, now))?;
             return Err(already(expired));
         }
         if !request.is_pending() {
@@ -507,7 +530,7 @@ impl Inbox {
             agent_id: request.agent_id.clone(),
             project,
             label: granting::label(&spec.what, &request, &said),
-            what: spec.what,
+            what: spec.what.clone(),
             action: request.action.clone(),
             from_request: request.id.clone(),
             created_at: now,
@@ -527,9 +550,11 @@ impl Inbox {
             grant: None,
             batch: None,
         };
-        let approved = first_or_already(self.resolve_locked(&mut state, id, resolution)?)?;
-        state.store.insert_grant(&grant, &pattern)?;
-        self.publish(&mut state, InboxEventKind::GrantsChanged {});
+        let resolved = state
+            .store
+            .resolve_granting(id, &resolution, &grant, &pattern)?;
+        let approved = first_or_already(self.announce_resolved(state, id, resolved)?)?;
+        self.publish(state, InboxEventKind::GrantsChanged {});
         Ok((approved, grant))
     }
 
@@ -542,17 +567,16 @@ impl Inbox {
             ));
         }
         let now = self.now();
-        let mut state = self.lock();
-        match state.store.end_grant(grant_id, by, now)? {
+        self.writing(|state| match state.store.end_grant(grant_id, by, now)? {
             Some(grant) => {
-                self.publish(&mut state, InboxEventKind::GrantsChanged {});
+                self.publish(state, InboxEventKind::GrantsChanged {});
                 Ok(grant)
             }
             None => match state.store.grant(grant_id)? {
                 Some(_) => Err(Error::invalid("grant", "it has ended or expired already")),
                 None => Err(Error::NotFound(grant_id.to_owned())),
             },
-        }
+        })
     }
 
     /// The live grants, then the most recent past ones: at most `limit` in all.
@@ -675,40 +699,41 @@ impl Inbox {
             validate::text("reason", reason, validate::MAX_REASON)?;
         }
         let now = self.now();
-        let mut state = self.lock();
-        let pending = state
-            .store
-            .request(id)?
-            .ok_or_else(|| Error::NotFound(id.to_owned()))?;
-        if pending.is_pending() && now >= pending.deadline {
-            // The timer has not run yet, but the deadline has passed: expire it first.
-            let (Resolved::Now(expired) | Resolved::Already(expired)) =
-                self.resolve_locked(&mut state, id, timeout_resolution(&pending, now))?;
-            return Err(already(expired));
-        }
-        if outcome == Outcome::Approved && pending.is_pending() {
-            if let Some(refusal) = approval_refused(&pending, by) {
-                return Err(Error::invalid("verdict", refusal));
+        self.writing(|state| {
+            let pending = state
+                .store
+                .request(id)?
+                .ok_or_else(|| Error::NotFound(id.to_owned()))?;
+            if pending.is_pending() && now >= pending.deadline {
+                // The timer has not run yet, but the deadline has passed: expire it first.
+                let (Resolved::Now(expired) | Resolved::Already(expired)) =
+                    self.resolve_locked(state, id, timeout_resolution(&pending, now))?;
+                return Err(already(expired));
             }
-        }
-        if let Some(choice) = &remembered {
-            if pending.is_pending() && !pending.remember_choices.contains(choice) {
-                return Err(Error::invalid(
-                    "verdict",
-                    "that is not one of the agent's own choices for this request",
-                ));
+            if outcome == Outcome::Approved && pending.is_pending() {
+                if let Some(refusal) = approval_refused(&pending, by) {
+                    return Err(Error::invalid("verdict", refusal));
+                }
             }
-        }
-        let resolution = Resolution {
-            outcome,
-            by,
-            at: now,
-            reason,
-            remembered,
-            grant: None,
-            batch,
-        };
-        first_or_already(self.resolve_locked(&mut state, id, resolution)?)
+            if let Some(choice) = &remembered {
+                if pending.is_pending() && !pending.remember_choices.contains(choice) {
+                    return Err(Error::invalid(
+                        "verdict",
+                        "that is not one of the agent's own choices for this request",
+                    ));
+                }
+            }
+            let resolution = Resolution {
+                outcome,
+                by,
+                at: now,
+                reason: reason.clone(),
+                remembered: remembered.clone(),
+                grant: None,
+                batch,
+            };
+            first_or_already(self.resolve_locked(state, id, resolution)?)
+        })
     }
 
     /// The requester withdraws its request.
@@ -732,8 +757,7 @@ impl Inbox {
             grant: None,
             batch: None,
         };
-        let mut state = self.lock();
-        first_or_already(self.resolve_locked(&mut state, id, resolution)?)
+        first_or_already(self.writing(|state| self.resolve_locked(state, id, resolution.clone()))?)
     }
 
     /// The person takes agents off the list: those with nothing pending that are not
@@ -747,25 +771,37 @@ impl Inbox {
             ));
         }
         let now = self.now();
-        let mut state = self.lock();
-        let removed = state.store.remove_agents(ids, now)?;
-        if !removed.is_empty() {
-            self.publish(
-                &mut state,
-                InboxEventKind::AgentsRemoved {
-                    ids: removed.clone(),
-                },
-            );
-        }
-        Ok(removed)
+        self.writing(|state| {
+            let removed = state.store.remove_agents(ids, now)?;
+            if !removed.is_empty() {
+                self.publish(
+                    state,
+                    InboxEventKind::AgentsRemoved {
+                        ids: removed.clone(),
+                    },
+                );
+            }
+            Ok(removed)
+        })
     }
 
     /// The agent went away (its process died, its connection closed for good): its pending
     /// requests are closed as cancelled and it shows as gone.
     pub fn agent_gone(&self, agent_id: &str) -> Result<Vec<ApprovalRequest>> {
         let now = self.now();
-        let mut state = self.lock();
+        // Closed on an earlier try that failed further on: kept, not found again.
         let mut closed = Vec::new();
+        self.writing(|state| self.agent_gone_locked(state, agent_id, now, &mut closed))?;
+        Ok(closed)
+    }
+
+    fn agent_gone_locked(
+        &self,
+        state: &mut State,
+        agent_id: &str,
+        now: Millis,
+        closed: &mut Vec<ApprovalRequest>,
+    ) -> Result<()> {
         for id in state.store.pending_of_agent(agent_id)? {
             let resolution = Resolution {
                 outcome: Outcome::Cancelled,
@@ -776,15 +812,14 @@ impl Inbox {
                 grant: None,
                 batch: None,
             };
-            if let Resolved::Now(request) = self.resolve_locked(&mut state, &id, resolution)? {
+            if let Resolved::Now(request) = self.resolve_locked(state, &id, resolution)? {
                 closed.push(request);
             }
         }
         if let Some(agent) = state.store.mark_gone(agent_id)? {
-            self.publish(&mut state, InboxEventKind::AgentUpdated { agent });
+            self.publish(state, InboxEventKind::AgentUpdated { agent });
         }
-        self.end_session_grants(&mut state, agent_id, now)?;
-        Ok(closed)
+        self.end_session_grants(state, agent_id, now)
     }
 
     /// Waits until the request is resolved and returns it. Works for any request in the
@@ -825,6 +860,16 @@ impl Inbox {
         resolution: Resolution,
     ) -> Result<Resolved> {
         let resolved = state.store.resolve(id, &resolution)?;
+        self.announce_resolved(state, id, resolved)
+    }
+
+    /// Wakes the waiters of a request resolved just now and announces it.
+    fn announce_resolved(
+        &self,
+        state: &mut State,
+        id: &str,
+        resolved: Resolved,
+    ) -> Result<Resolved> {
         if let Resolved::Now(request) = &resolved {
             if let Some(waiter) = state.waiters.remove(id) {
                 waiter.send_replace(Some(request.clone()));
@@ -844,21 +889,22 @@ impl Inbox {
     pub fn tick(&self) -> Result<Option<Millis>> {
         let now = self.now();
         let stale_after = self.inner.config.stale_agent_after.as_millis() as Millis;
-        let mut state = self.lock();
-        for id in state.store.due(now)? {
-            if let Some(request) = state.store.request(&id)? {
-                self.resolve_locked(&mut state, &id, timeout_resolution(&request, now))?;
+        self.writing(|state| {
+            for id in state.store.due(now)? {
+                if let Some(request) = state.store.request(&id)? {
+                    self.resolve_locked(state, &id, timeout_resolution(&request, now))?;
+                }
             }
-        }
-        for agent in state.store.age_out_agents(now - stale_after)? {
-            self.end_session_grants(&mut state, &agent.id, now)?;
-            self.publish(&mut state, InboxEventKind::AgentUpdated { agent });
-        }
-        let next_deadline = state.store.next_deadline()?;
-        let next_age_out = state.store.next_agent_age_out(stale_after)?;
-        Ok(match (next_deadline, next_age_out) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+            for agent in state.store.age_out_agents(now - stale_after)? {
+                self.end_session_grants(state, &agent.id, now)?;
+                self.publish(state, InboxEventKind::AgentUpdated { agent });
+            }
+            let next_deadline = state.store.next_deadline()?;
+            let next_age_out = state.store.next_agent_age_out(stale_after)?;
+            Ok(match (next_deadline, next_age_out) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            })
         })
     }
 

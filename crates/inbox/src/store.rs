@@ -5,6 +5,7 @@
 //! transaction, so the log and the requests can never disagree, even after `kill -9`.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rusqlite::{named_params, params, Connection, OpenFlags, OptionalExtension, Row};
 
@@ -149,7 +150,9 @@ impl Store {
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Opening (migrations, the first look) waits for another program's lock as long as a
+        // write does; after that, statements give up quickly (see `STATEMENT_WAIT`).
+        conn.busy_timeout(WRITE_WAIT)?;
         // Look before touching anything: a file that is not ours must stay byte for byte as
         // it was. The first read of the header is where a non-database file shows.
         let app_id: i32 = conn.query_row("PRAGMA application_id", [], |r| r.get(0))?;
@@ -191,6 +194,7 @@ impl Store {
         ))?;
         migrate(&conn, version)?;
         let tail = audit::tail(&conn)?;
+        conn.busy_timeout(STATEMENT_WAIT)?;
         Ok(Self { conn, tail })
     }
 
@@ -456,7 +460,14 @@ impl Store {
     }
 
     /// Stores a new request and its audit entry in one transaction, and marks its agent seen.
-    pub fn insert_request(&mut self, req: &ApprovalRequest) -> Result<()> {
+    /// Stores a new request with its `requested` audit entry; `granted`, when a grant
+    /// approves it at once, resolves it in the same transaction (never stored pending
+    /// without it). Returns the request as stored.
+    pub fn insert_request(
+        &mut self,
+        req: &ApprovalRequest,
+        granted: Option<&Resolution>,
+    ) -> Result<ApprovalRequest> {
         let tx = self.conn.transaction()?;
         tx.prepare_cached(
             "INSERT INTO agents (id, name, kind, state, last_seen) VALUES (?1, ?1, 'other', 'working', ?2)
@@ -488,54 +499,88 @@ impl Store {
             serde_json::to_string(&req.remember_choices).expect("a list of strings serializes"),
             req.provenance.remote,
         ])?;
-        let tail = audit::append(&tx, &self.tail, AuditEvent::Requested, req, req.created_at)?;
+        let mut tail = audit::append(&tx, &self.tail, AuditEvent::Requested, req, req.created_at)?;
+        let mut stored = req.clone();
+        if let Some(resolution) = granted {
+            let (Resolved::Now(resolved) | Resolved::Already(resolved), after) =
+                resolve_in(&tx, &tail, &req.id, resolution)?;
+            stored = resolved;
+            tail = after.unwrap_or(tail);
+        }
         tx.commit()?;
         self.tail = tail;
-        Ok(())
+        Ok(stored)
     }
 
     /// Records the first resolution of a request; a later one gets the stored request back.
     pub fn resolve(&mut self, id: &str, resolution: &Resolution) -> Result<Resolved> {
         let tx = self.conn.transaction()?;
-        let changed = tx
-            .prepare_cached(
-                "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
-                                     remembered = ?6, grant_id = ?7, batch = ?8
-                 WHERE id = ?1 AND outcome IS NULL",
-            )?
-            .execute(params![
-                id,
-                enum_str(&resolution.outcome),
-                enum_str(&resolution.by),
-                resolution.at,
-                resolution.reason,
-                resolution.remembered,
-                resolution.grant,
-                resolution.batch,
-            ])?;
-        let request = tx
-            .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
-            .query_row([id], request_from_row)
-            .optional()?
-            .ok_or_else(|| Error::NotFound(id.to_owned()))?;
-        if changed == 0 {
-            return Ok(Resolved::Already(request));
+        let (resolved, tail) = resolve_in(&tx, &self.tail, id, resolution)?;
+        if let Some(tail) = tail {
+            tx.commit()?;
+            self.tail = tail;
         }
-        let tail = audit::append(
-            &tx,
-            &self.tail,
-            AuditEvent::Resolved,
-            &request,
-            resolution.at,
-        )?;
-        tx.commit()?;
-        self.tail = tail;
-        Ok(Resolved::Now(request))
+        Ok(resolved)
     }
 
     pub(crate) fn conn(&self) -> &Connection {
         &self.conn
     }
+}
+
+/// Resolves `id` in `tx` with its audit entry after `tail`: the request and, when this
+/// resolved it, the audit's new tail (nothing written when it was resolved before).
+pub(crate) fn resolve_in(
+    tx: &Connection,
+    tail: &AuditTail,
+    id: &str,
+    resolution: &Resolution,
+) -> Result<(Resolved, Option<AuditTail>)> {
+    let changed = tx
+        .prepare_cached(
+            "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
+                                 remembered = ?6, grant_id = ?7, batch = ?8
+             WHERE id = ?1 AND outcome IS NULL",
+        )?
+        .execute(params![
+            id,
+            enum_str(&resolution.outcome),
+            enum_str(&resolution.by),
+            resolution.at,
+            resolution.reason,
+            resolution.remembered,
+            resolution.grant,
+            resolution.batch,
+        ])?;
+    let request = tx
+        .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
+        .query_row([id], request_from_row)
+        .optional()?
+        .ok_or_else(|| Error::NotFound(id.to_owned()))?;
+    if changed == 0 {
+        return Ok((Resolved::Already(request), None));
+    }
+    let tail = audit::append(tx, tail, AuditEvent::Resolved, &request, resolution.at)?;
+    Ok((Resolved::Now(request), Some(tail)))
+}
+
+/// How long a write waits for another program (a database tool) to let go of the
+/// database's write lock before it fails. Reads never wait for it: the log is
+/// write-ahead, so they read what was last committed.
+pub(crate) const WRITE_WAIT: Duration = Duration::from_secs(5);
+
+/// How long one statement waits for a lock before the store answers "busy". Short, so a
+/// write does not wait holding the inbox's lock: the inbox lets go of it and tries the
+/// write again after `WRITE_RETRY`, until `WRITE_WAIT` has passed.
+const STATEMENT_WAIT: Duration = Duration::from_millis(20);
+pub(crate) const WRITE_RETRY: Duration = Duration::from_millis(25);
+
+/// Whether a statement failed because another connection holds a lock it needs.
+pub(crate) fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 fn migrate(conn: &Connection, from: i64) -> Result<(), OpenFailure> {

@@ -292,3 +292,86 @@ async fn a_database_locked_by_another_program_is_told_to_the_person_once() {
     // And once it lets go, asks work again.
     assert!(fx.inbox.ask(ask("claude-1", "three")).unwrap().is_pending());
 }
+
+/// While another program holds the database's write lock, a write waits for it (and fails
+/// after about 5 s) without holding up reads: the popover's snapshot, the pending list and
+/// the history answer at once meanwhile (issue 25). Once the lock is let go within the wait,
+/// the write goes through.
+#[test]
+fn reads_do_not_wait_behind_a_write_blocked_by_another_program() {
+    let fx = Fixture::new();
+    let first = fx.inbox.ask(ask("claude-1", "first")).unwrap();
+    let other = rusqlite::Connection::open(fx.db()).unwrap();
+    other.execute_batch("BEGIN IMMEDIATE").unwrap();
+
+    let inbox = fx.inbox.clone();
+    let writer = std::thread::spawn(move || {
+        let started = std::time::Instant::now();
+        let asked = inbox.ask(ask("claude-1", "second"));
+        (asked, started.elapsed())
+    });
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    for _ in 0..5 {
+        let started = std::time::Instant::now();
+        let snapshot = fx.inbox.snapshot().unwrap();
+        let pending = fx.inbox.pending().unwrap();
+        let history = fx.inbox.history(&HistoryQuery::default()).unwrap();
+        let took = started.elapsed();
+        assert_eq!(snapshot.pending.len(), 1);
+        assert_eq!(pending[0].id, first.id);
+        assert!(!history.entries.is_empty());
+        assert!(
+            took < std::time::Duration::from_millis(500),
+            "reads waited {took:?} behind the blocked write"
+        );
+        assert!(!writer.is_finished(), "the write gave up too soon");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    other.execute_batch("ROLLBACK").unwrap();
+    let (asked, took) = writer.join().unwrap();
+    let second = asked.expect("the write goes through once the lock is let go");
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+    assert_eq!(fx.inbox.pending().unwrap().len(), 2);
+    assert!(fx.inbox.request(&second.id).unwrap().unwrap().is_pending());
+}
+
+/// Approving with a grant writes the approval and the grant together: when the grant
+/// cannot be written (here a trigger refuses it), the approval is not written either, and
+/// the request still waits for the person.
+#[test]
+fn an_approval_with_a_grant_is_written_whole_or_not_at_all() {
+    let fx = Fixture::new();
+    let mut new = ask("claude-1", "Bash: ls");
+    new.action = "Bash".into();
+    new.details = "{\n  \"command\": \"ls\"\n}\n\ncwd: /tmp\n".into();
+    let req = fx.inbox.ask(new).unwrap();
+    let other = rusqlite::Connection::open(fx.db()).unwrap();
+    other
+        .execute_batch(
+            "CREATE TRIGGER refuse_grants BEFORE INSERT ON grants \
+             BEGIN SELECT RAISE(ABORT, 'no grants today'); END",
+        )
+        .unwrap();
+    let spec = GrantSpec {
+        what: GrantWhat::CommandPrefix {
+            words: vec!["ls".into()],
+        },
+        in_project: false,
+        duration: GrantFor::Hour,
+    };
+    let failed = fx
+        .inbox
+        .approve_and_grant(&req.id, spec.clone(), Resolver::Popover);
+    assert!(matches!(failed, Err(Error::Storage(_))), "{failed:?}");
+    assert!(fx.inbox.request(&req.id).unwrap().unwrap().is_pending());
+    assert!(fx.inbox.grants(10).unwrap().is_empty());
+
+    other.execute_batch("DROP TRIGGER refuse_grants").unwrap();
+    let (approved, grant) = fx
+        .inbox
+        .approve_and_grant(&req.id, spec, Resolver::Popover)
+        .unwrap();
+    assert_eq!(approved.resolution.unwrap().outcome, Outcome::Approved);
+    assert_eq!(fx.inbox.grants(10).unwrap()[0].id, grant.id);
+    assert_eq!(fx.inbox.verify_audit().unwrap().first_broken, None);
+}
