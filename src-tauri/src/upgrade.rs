@@ -37,6 +37,7 @@ pub fn take_over_from_older_copies() {
             tracing::warn!(pid, "the app that restarted into this one did not end");
         }
     }
+    let mut took_over = false;
     for pid in replaced::older_copies(&exe) {
         tracing::info!(
             pid,
@@ -44,8 +45,46 @@ pub fn take_over_from_older_copies() {
         );
         let stopped = replaced::stop(pid, GRACE);
         tracing::info!(pid, ?stopped, "the older copy is gone");
+        took_over = true;
+    }
+    if took_over {
+        wait_for_the_single_instance_name();
     }
 }
+
+/// The single-instance hand-over's name on the session bus (the app's identifier, then
+/// `.SingleInstance`, as the plugin names it).
+#[cfg(all(unix, not(target_os = "macos")))]
+const SINGLE_INSTANCE_NAME: &str = "dev.converge.tray.SingleInstance";
+
+/// Waits (up to 3 s) until the bus has let go of the older copy's single-instance name. The
+/// bus frees it only once it sees that copy's connection closed, a moment after the process
+/// is gone; a start that still finds the name held hands its arguments over to nobody, and
+/// fails.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn wait_for_the_single_instance_name() {
+    let Ok(bus) = zbus::blocking::Connection::session() else {
+        return;
+    };
+    let Ok(dbus) = zbus::blocking::fdo::DBusProxy::new(&bus) else {
+        return;
+    };
+    let Ok(name) = zbus::names::BusName::try_from(SINGLE_INSTANCE_NAME) else {
+        return;
+    };
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    while std::time::Instant::now() < deadline {
+        match dbus.name_has_owner(name.clone()) {
+            Ok(true) => std::thread::sleep(Duration::from_millis(20)),
+            _ => return,
+        }
+    }
+    tracing::warn!("the older copy's single-instance name is still held");
+}
+
+/// Elsewhere the plugin's hand-over is not over the session bus.
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+fn wait_for_the_single_instance_name() {}
 
 /// Watches for this program's file being replaced; see the module comment.
 pub fn follow(app: &AppHandle, inbox: Inbox) {

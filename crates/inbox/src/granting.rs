@@ -249,6 +249,23 @@ pub(crate) fn resolved(path: &str) -> Option<String> {
     }
 }
 
+/// The operands of a plain `command` (its words after the program) that name something
+/// that exists in `dir`, resolved through `..` and symbolic links; `None` if one cannot be
+/// resolved. A command that is not plain words has none: no grant covers it anyway.
+pub(crate) fn existing_operands(command: &str, dir: &str) -> Option<Vec<String>> {
+    let Some(words) = grants::command_words(command) else {
+        return Some(Vec::new());
+    };
+    let mut found = Vec::new();
+    for word in words.iter().skip(1).filter(|w| !w.starts_with('-')) {
+        let path = std::path::Path::new(dir).join(word);
+        if path.symlink_metadata().is_ok() {
+            found.push(resolved(path.to_str()?)?);
+        }
+    }
+    Some(found)
+}
+
 /// Whether an exact grant of `request` would name something: its details, which an exact
 /// grant matches byte for byte. Without any, it would match every later request of the same
 /// action, whatever it asked.

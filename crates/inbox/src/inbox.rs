@@ -937,16 +937,24 @@ fn covering_grant(
         .as_deref()
         .filter(|_| local)
         .and_then(granting::resolved);
-    let paths: Option<Vec<String>> = said
-        .paths
-        .filter(|_| local)
-        .and_then(|paths| paths.iter().map(|path| granting::resolved(path)).collect());
     let process_cwd = request
         .provenance
         .cwd
         .as_deref()
         .filter(|_| local)
         .and_then(granting::resolved);
+    let mut paths: Option<Vec<String>> = said
+        .paths
+        .filter(|_| local)
+        .and_then(|paths| paths.iter().map(|path| granting::resolved(path)).collect());
+    // A command's operands that name files where it runs are files it reads or writes:
+    // checked like an Edit's, so that a link in the project does not lead out of it.
+    if let (Some(command), Some(dir), Some(list)) = (&said.command, &process_cwd, &mut paths) {
+        match granting::existing_operands(command, dir) {
+            Some(operands) => list.extend(operands),
+            None => paths = None,
+        }
+    }
     let candidate = grants::Candidate {
         agent_id: &request.agent_id,
         action: &request.action,

@@ -851,3 +851,47 @@ fn a_project_grant_needs_the_asking_process_in_the_project() {
         "runs inside it"
     );
 }
+
+/// A project-limited command grant covers operands that are files of the project only:
+/// one that reaches outside through a symbolic link inside the project waits for its card.
+#[test]
+fn a_project_limited_command_grant_does_not_follow_links_out_of_the_project() {
+    let fx = Fixture::new();
+    let home = tempfile::tempdir().unwrap();
+    let shop = home.path().join("shop");
+    std::fs::create_dir_all(shop.join("docs")).unwrap();
+    std::fs::write(shop.join("docs/a.md"), "a").unwrap();
+    std::fs::write(shop.join("docs/b.md"), "b").unwrap();
+    std::fs::create_dir_all(home.path().join("private")).unwrap();
+    std::fs::write(home.path().join("private/notes.md"), "secret").unwrap();
+    std::os::unix::fs::symlink(home.path().join("private"), shop.join("linked")).unwrap();
+    std::os::unix::fs::symlink(home.path().join("private/notes.md"), shop.join("notes.md"))
+        .unwrap();
+    let shop = shop.to_str().unwrap().to_owned();
+
+    let first = fx.inbox.ask(bash(AGENT, "cat docs/a.md", &shop)).unwrap();
+    let (_, grant) = fx
+        .inbox
+        .approve_and_grant(
+            &first.id,
+            prefix(&["cat"], true, GrantFor::Hour),
+            Resolver::Popover,
+        )
+        .unwrap();
+    let inside = fx.inbox.ask(bash(AGENT, "cat docs/b.md", &shop)).unwrap();
+    assert_eq!(granted(&inside), Some(grant.id.as_str()), "{inside:?}");
+    let not_a_file = fx.inbox.ask(bash(AGENT, "cat missing.md", &shop)).unwrap();
+    assert_eq!(
+        granted(&not_a_file),
+        Some(grant.id.as_str()),
+        "{not_a_file:?}"
+    );
+    for command in [
+        "cat linked/notes.md",
+        "cat notes.md",
+        "cat docs/a.md linked",
+    ] {
+        let asked = fx.inbox.ask(bash(AGENT, command, &shop)).unwrap();
+        assert!(asked.is_pending(), "{command:?} must wait: {asked:?}");
+    }
+}
