@@ -163,24 +163,61 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
         return;
     }
     let agent = agent_name(&inbox, request);
-    let title = format!("Approval needed · {agent}");
+    // An agent's question is answered on its card (Deny leaves it to the agent's terminal).
+    let question = inbox::is_question(request);
+    let title = if question {
+        format!("Question · {agent}")
+    } else {
+        format!("Approval needed · {agent}")
+    };
     // High risk is approved only on its card, and what the notification cannot show whole
     // is read first: those notifications offer Open and Deny.
     let high_risk = request.risk.level == inbox::RiskLevel::High;
-    let buttons = if high_risk || !shows_whole(request) {
+    let buttons = if high_risk || question || !shows_whole(request) {
         Buttons::OpenOrDeny
     } else {
         Buttons::ApproveOrDeny
     };
-    if let Err(e) = state.desktop(app).show_approval(
-        &title,
-        &approval_body(request),
-        &request.id,
-        buttons,
-        high_risk,
-    ) {
+    let body = if question {
+        question_body(request)
+    } else {
+        approval_body(request)
+    };
+    if let Err(e) = state
+        .desktop(app)
+        .show_approval(&title, &body, &request.id, buttons, high_risk)
+    {
         tracing::warn!("cannot show a notification: {e}");
     }
+}
+
+/// The agent's questions and their options, shortened and escaped; Open answers them.
+fn question_body(request: &ApprovalRequest) -> String {
+    let input = serde_json::Deserializer::from_str(&request.details)
+        .into_iter::<serde_json::Value>()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    let mut lines = Vec::new();
+    for question in input["questions"].as_array().into_iter().flatten() {
+        lines.push(question["question"].as_str().unwrap_or_default().to_owned());
+        for option in question["options"].as_array().into_iter().flatten() {
+            lines.push(format!(
+                "· {}",
+                option["label"].as_str().unwrap_or_default()
+            ));
+        }
+    }
+    let mut text: String = lines
+        .into_iter()
+        .take(LINES_IN_BODY)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .chars()
+        .take(DETAILS_IN_BODY)
+        .collect();
+    text.push_str("\nOpen to answer it in the tray.");
+    escape_markup(&text)
 }
 
 /// Title, then the exact action, shortened; escaped, since many notification servers read

@@ -2,6 +2,7 @@
 import type { AgentKind } from "./bindings/AgentKind";
 import type { ApprovalRequest } from "./bindings/ApprovalRequest";
 import type { GrantRecord } from "./bindings/GrantRecord";
+import { QUESTION_TOOL } from "./approvals/questions";
 import { isConvergeAgent } from "./inAppAgents";
 import { RESOLVER_LABEL } from "./labels";
 import { formatDateTime } from "./time";
@@ -9,12 +10,16 @@ import { revealHidden } from "./untrustedText";
 
 /**
  * Whether a request's card offers "allow from now on", `agentKind` being its agent's kind
- * when known. A high-risk one is never granted; nor is a Converge job's gate: each one is a
+ * when known. A high-risk one is never granted, nor an agent's question; nor is a Converge job's gate: each one is a
  * decision of its own (a reimbursement, a plan), and a standing grant would approve the next
  * ones unseen.
  */
 export function offersGrants(request: ApprovalRequest, agentKind: AgentKind | undefined): boolean {
-  return request.risk.level !== "high" && !isConvergeAgent(agentKind, request.agent_id);
+  return (
+    request.risk.level !== "high" &&
+    request.action !== QUESTION_TOOL &&
+    !isConvergeAgent(agentKind, request.agent_id)
+  );
 }
 
 /**

@@ -100,6 +100,7 @@ export function makeAuditEntry(
     risk_level: "low",
     risk_rule: null,
     batch: null,
+    answers: null,
     prev_hash: "0".repeat(64),
     hash: "f".repeat(64),
     ...overrides,

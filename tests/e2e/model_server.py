@@ -27,6 +27,9 @@ DONE_TEXT = "Done."
 class ModelServer:
     def __init__(self, command: str):
         self.command = command
+        # Instead of the shell: (tool name, input) to call where the agent offers that tool
+        # (Claude Code's AskUserQuestion, its ExitPlanMode), or None.
+        self.tool_call = None
         self.requests = []  # (path, body) of every request, in order
         self.tool_calls = []  # (time.monotonic(), path) of every tool call answered
         self._lock = threading.Lock()
@@ -125,6 +128,7 @@ class ModelServer:
     def _anthropic(self, body):
         tools = [t.get("name") for t in body.get("tools") or []]
         shell = next((t for t in tools if t in SHELL_TOOLS), None)
+        special = self.tool_call if self.tool_call and self.tool_call[0] in tools else None
         messages = body.get("messages") or [{}]
         answered = bool(_tool_result_texts({"messages": messages[-1:]}))
         model = body.get("model", "claude-test")
@@ -132,11 +136,12 @@ class ModelServer:
             "id": "msg_scripted", "type": "message", "role": "assistant", "model": model,
             "content": [], "stop_reason": None, "stop_sequence": None,
             "usage": {"input_tokens": 10, "output_tokens": 1}}}
-        if shell and not answered:
+        if (special or shell) and not answered:
             self._called("/messages")
-            arguments = json.dumps({"command": self.command,
-                                    "description": "Create the marker file"})
-            block = {"type": "tool_use", "id": "toolu_scripted_1", "name": shell, "input": {}}
+            name, tool_input = special or (shell, {"command": self.command,
+                                                  "description": "Create the marker file"})
+            arguments = json.dumps(tool_input)
+            block = {"type": "tool_use", "id": "toolu_scripted_1", "name": name, "input": {}}
             delta = {"type": "input_json_delta", "partial_json": arguments}
             stop = "tool_use"
             content = [dict(block, input=json.loads(arguments))]

@@ -31,7 +31,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (approve_on_card, DRIVER, Run, api_call, eventually, start_driver, stop_driven_app)
+from harness import (approve_on_card, card_for, DRIVER, Run, api_call, eventually, start_driver,
+                     stop_driven_app)
 from model_server import ModelServer
 from webdriver import Session
 
@@ -42,6 +43,14 @@ BIN = CLIS / "node_modules" / ".bin"
 
 # What each interactive program's empty composer says when it is ready for a prompt.
 CODEX_READY = "Ask Codex to do anything"
+CLAUDE_READY = "shift+tab to cycle"
+
+# Claude Code's AskUserQuestion, as the scripted model calls it.
+QUESTION = "Which database should the service use?"
+ASK_QUESTION = ("AskUserQuestion", {"questions": [{
+    "question": QUESTION, "header": "Database", "multiSelect": False,
+    "options": [{"label": "PostgreSQL", "description": "Relational, the team knows it"},
+                {"label": "SQLite", "description": "One file, no server"}]}]})
 QWEN_READY = "Type your message"
 OPENCODE_READY = "Ask anything"
 
@@ -203,6 +212,13 @@ async def main(app: str, out: Path) -> int:
         f'base_url = "{model.url}/v1"\nwire_api = "responses"\n\n'
         f'[projects."{project}"]\ntrust_level = "trusted"\n')
     tmux = Tmux(home, "codex", CODEX_READY)
+    claude_tmux = Tmux(home, "claude", CLAUDE_READY)
+    # Claude Code interactive: its first-run screens done, the key and the project accepted,
+    # as a person who has used it before has them.
+    (home / ".claude.json").write_text(json.dumps({
+        "hasCompletedOnboarding": True,
+        "customApiKeyResponses": {"approved": ["sk-e2e"[-20:]], "rejected": []},
+        "projects": {str(project): {"hasTrustDialogAccepted": True, "allowedTools": []}}}))
     qwen_tmux = Tmux(home, "qwen", QWEN_READY)
     opencode_tmux = Tmux(home, "opencode", OPENCODE_READY)
     driver = session = desktop = None
@@ -437,6 +453,36 @@ async def main(app: str, out: Path) -> int:
                   and any("use the Makefile target instead" in r for r in results),
                   (results[-1:], done.returncode))
 
+        # 3a. Claude Code, interactive (its `-p` offers no AskUserQuestion): a question
+        # answered in the popover reaches the model as the chosen option.
+        model.tool_call = ASK_QUESTION
+        claude_tmux.start(project, str(claude_bin))
+        claude_tmux.type_line("Pick a database", timeout=60)
+        card = await loop.run_in_executor(pool, card_for, session, f"Asks: {QUESTION}", 30)
+        shown = card.text() if card else ""
+        run.check("Claude Code's question is a card with the question and its options, and "
+                  "no Approve", card is not None and QUESTION in shown and "SQLite" in shown
+                  and "One file, no server" in shown and not card.find_all("button.approve"),
+                  shown or claude_tmux.screen())
+        run.check("Claude Code does not show its own question while the tray has it",
+                  "Type something" not in claude_tmux.screen(), claude_tmux.screen())
+        if card:
+            option = next(o for o in card.find_all("label.option") if "SQLite" in o.text())
+            option.click()
+            await loop.run_in_executor(pool, session.screenshot,
+                                       str(out / "popover-real-claude-question.png"))
+            card.find("button.answer").click()
+        answered = await eventually(lambda: any(
+            f'"{QUESTION}"="SQLite"' in r for r in model.tool_results()), timeout=30)
+        run.check("answered in the popover, the model hears the chosen option",
+                  bool(answered), (model.tool_results()[-1:], claude_tmux.screen()))
+        run.check("... and Claude Code shows the answer as the person's",
+                  f"{QUESTION} → SQLite" in claude_tmux.screen(), claude_tmux.screen())
+        model.tool_call = None
+        claude_tmux.keys("C-c", "C-c")
+        await eventually(lambda: "EXITED=" in claude_tmux.screen(), timeout=20)
+        claude_tmux.stop()
+
         # 3b. Copilot CLI: approve, then deny with a reason.
         marker = project / "copilot-approved"
         command = f"touch {marker}"
@@ -562,6 +608,7 @@ async def main(app: str, out: Path) -> int:
         run.check("the end-to-end run completed", False)
     finally:
         tmux.stop()
+        claude_tmux.stop()
         qwen_tmux.stop()
         opencode_tmux.stop()
         # Codex leaves its app-server daemon running; it is ours, under this home.

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use protocol::client::{Client, ClientError};
 use protocol::limits::{clip, MAX_ACTION, MAX_ACTIVITY, MAX_DETAILS, MAX_ID, MAX_NAME};
-use protocol::model::{Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome};
+use protocol::model::{
+    Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome, QUESTION_TOOL,
+};
 use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
 
@@ -518,17 +520,41 @@ fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Stri
     let request = Client::connect_with(Some(answer_within))
         .and_then(|mut client| client.ask(&params))
         .map_err(describe)?;
-    decision_output(options.host, &request, &choices).ok_or_else(|| "no decision to pass on".into())
+    decision_output(options.host, &request, &choices, input)
+        .ok_or_else(|| "no decision to pass on".into())
 }
 
 /// The host's decision JSON for a resolved request; `None` leaves the choice to the host.
 /// An approval that let the agent remember one of `choices` carries exactly that one.
+/// Questions (`input` is what the agent asked): the person's answers go back in the tool's
+/// input, as Claude Code reads them; a question denied in the tray is left to the agent's
+/// own terminal, where the person said they would answer it.
 pub fn decision_output(
     host: Host,
     request: &ApprovalRequest,
     choices: &[remember::Choice],
+    input: &Value,
 ) -> Option<String> {
     let resolution = request.resolution.as_ref()?;
+    if request.action == QUESTION_TOOL {
+        let answers = resolution.answers.as_ref()?;
+        if host != Host::Claude || resolution.outcome != Outcome::Approved {
+            return None;
+        }
+        let mut answered = input.clone();
+        answered
+            .as_object_mut()?
+            .insert("answers".into(), json!(answers));
+        return Some(format!(
+            "{}\n",
+            json!({
+                "hookSpecificOutput": {
+                    "hookEventName": "PermissionRequest",
+                    "decision": { "behavior": "allow", "updatedInput": answered },
+                }
+            })
+        ));
+    }
     let picked = resolution
         .remembered
         .as_deref()
@@ -621,8 +647,22 @@ fn details_prefix(input: &Value) -> String {
     format!("{shown}\n\n")
 }
 
-/// One line a person reads at a glance: `Bash: cargo test`, `Edit: src/main.rs`.
+/// One line a person reads at a glance: `Bash: cargo test`, `Edit: src/main.rs`, and for
+/// a question, the question: `Asks: Which database should the service use?`.
 fn summary(tool: &str, input: &Value) -> String {
+    if tool == QUESTION_TOOL {
+        let questions = input["questions"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        if let Some(first) = questions.first().and_then(|q| q["question"].as_str()) {
+            let more = match questions.len() {
+                1 => String::new(),
+                n => format!(" (and {} more)", n - 1),
+            };
+            return format!("Asks: {}{more}", first_line(first));
+        }
+    }
     let what = [
         "command",
         "file_path",
@@ -697,14 +737,19 @@ mod tests {
     /// from a newer app, say) is no decision.
     fn decision_for(answer: &Value) -> Option<String> {
         let request: ApprovalRequest = serde_json::from_value(answer.clone()).ok()?;
-        decision_output(Host::Claude, &request, &[])
+        decision_output(Host::Claude, &request, &[], &Value::Null)
     }
 
     #[test]
     fn copilot_gets_the_bare_decision() {
         let answer = |outcome, reason| -> Option<String> {
             let request = resolved(outcome, "popover", reason, "fallback");
-            decision_output(Host::Copilot, &serde_json::from_value(request).ok()?, &[])
+            decision_output(
+                Host::Copilot,
+                &serde_json::from_value(request).ok()?,
+                &[],
+                &Value::Null,
+            )
         };
         assert_eq!(
             answer("approved", None).as_deref(),

@@ -947,3 +947,57 @@ fn bad_input_to_copilot_cursor_and_opencode_is_never_an_allow() {
     }
     assert!(app.inbox.pending().unwrap().is_empty());
 }
+
+/// Claude Code 2.1.328's AskUserQuestion, as captured: a card that asks the question; the
+/// person's answer goes back in the tool's input (`updatedInput` with `answers` beside the
+/// original `questions`), which Claude Code hands the model as the answer. Denied in the
+/// tray, it prints nothing: Claude Code asks in its own terminal.
+#[test]
+fn claude_codes_question_answered_on_the_card_goes_back_as_its_answers() {
+    let app = app();
+    let asked: Value =
+        serde_json::from_str(&payload("claude-2.1.328/permission_request_question.json")).unwrap();
+    let (child, request) = asks(
+        &app,
+        "claude",
+        "claude-2.1.328/permission_request_question.json",
+    );
+    assert_eq!(request.action, "AskUserQuestion");
+    assert_eq!(
+        request.title,
+        "Asks: Which database should the service use?"
+    );
+    let question = "Which database should the service use?";
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Answer {
+                answers: [(question.to_owned(), "SQLite".to_owned())].into(),
+            },
+            Resolver::Popover,
+        )
+        .unwrap();
+    let out = finish(child);
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut expected = asked["tool_input"].clone();
+    expected["answers"] = json!({ question: "SQLite" });
+    assert_eq!(
+        printed["hookSpecificOutput"],
+        json!({"hookEventName": "PermissionRequest",
+               "decision": {"behavior": "allow", "updatedInput": expected}})
+    );
+
+    let (child, request) = asks(
+        &app,
+        "claude",
+        "claude-2.1.328/permission_request_question.json",
+    );
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny { reason: None },
+            Resolver::Popover,
+        )
+        .unwrap();
+    assert_silent(&finish(child));
+}

@@ -58,6 +58,9 @@ pub struct AuditEntry {
     pub risk_rule: Option<String>,
     /// On a `resolved` entry: how many requests the person decided at once with this one.
     pub batch: Option<u32>,
+    /// On a `resolved` entry: the person's answers to the agent's questions, as JSON (each
+    /// question's text to its answer).
+    pub answers: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -92,6 +95,9 @@ struct Hashed<'a> {
     /// The same.
     #[serde(skip_serializing_if = "Option::is_none")]
     batch: Option<u32>,
+    /// The same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    answers: Option<&'a str>,
     prev_hash: &'a str,
 }
 
@@ -115,6 +121,7 @@ impl AuditEntry {
             risk_level: self.risk_level,
             risk_rule: self.risk_rule.as_deref(),
             batch: self.batch,
+            answers: self.answers.as_deref(),
             prev_hash: &self.prev_hash,
         };
         let bytes = serde_json::to_vec(&hashed).expect("audit entries always serialize");
@@ -176,6 +183,7 @@ pub(crate) fn append(
         risk_level: Some(request.risk.level),
         risk_rule: request.risk.rule.clone(),
         batch: resolution.and_then(|r| r.batch),
+        answers: resolution.and_then(|r| answers_text(r.answers.as_ref())),
         prev_hash: tail.hash.clone(),
         hash: String::new(),
     };
@@ -223,6 +231,7 @@ pub(crate) fn append_grant(
             risk_level: None,
             risk_rule: None,
             batch: None,
+            answers: None,
             prev_hash: tail.hash.clone(),
             hash: String::new(),
         },
@@ -234,9 +243,9 @@ fn insert(conn: &Connection, mut entry: AuditEntry) -> Result<AuditTail> {
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, event, request_id, agent_id, action, title, details,
                             requester, outcome, decided_by, reason, prev_hash, hash,
-                            remembered, grant_id, risk_level, risk_rule, batch)
+                            remembered, grant_id, risk_level, risk_rule, batch, answers)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19)",
+                 ?17, ?18, ?19, ?20)",
     )?
     .execute(params![
         entry.seq,
@@ -258,11 +267,19 @@ fn insert(conn: &Connection, mut entry: AuditEntry) -> Result<AuditTail> {
         entry.risk_level.as_ref().map(enum_str),
         entry.risk_rule,
         entry.batch,
+        entry.answers,
     ])?;
     Ok(AuditTail {
         seq: entry.seq,
         hash: entry.hash,
     })
+}
+
+/// Answers as they are stored and hashed: JSON, keys in order.
+pub(crate) fn answers_text(
+    answers: Option<&std::collections::BTreeMap<String, String>>,
+) -> Option<String> {
+    answers.map(|a| serde_json::to_string(a).expect("a map of strings serializes"))
 }
 
 fn describe_requester(request: &ApprovalRequest) -> Option<String> {
@@ -351,6 +368,7 @@ pub(crate) fn check_resolution(conn: &Connection, request: &ApprovalRequest) -> 
         || entry.reason != resolution.reason
         || entry.remembered != resolution.remembered
         || entry.grant_id != resolution.grant
+        || entry.answers != answers_text(resolution.answers.as_ref())
     {
         return Err(format!(
             "the audit log records a different decision (entry {})",
@@ -493,7 +511,7 @@ fn escape_like(text: &str) -> String {
 
 const ENTRY_SELECT: &str = "SELECT seq, at, event, request_id, agent_id, action, title, details,
     requester, outcome, decided_by, reason, prev_hash, hash, remembered, grant_id, risk_level,
-    risk_rule, batch FROM audit";
+    risk_rule, batch, answers FROM audit";
 
 fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -525,6 +543,7 @@ fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
             .transpose()?,
         risk_rule: row.get(17)?,
         batch: row.get(18)?,
+        answers: row.get(19)?,
     })
 }
 

@@ -13,7 +13,10 @@ pub enum Error {
     NotFound(String),
 
     #[error("{}", already_resolved_message(.id, .resolution))]
-    AlreadyResolved { id: String, resolution: Resolution },
+    AlreadyResolved {
+        id: String,
+        resolution: Box<Resolution>,
+    },
 
     #[error("idempotency key {key:?} of agent {agent_id} was already used for a different request ({existing_id})")]
     IdempotencyConflict {

@@ -119,7 +119,8 @@ const MAX_PREFIX_WORDS: usize = 3;
 /// are plain operands; for any other
 /// tool, the whole tool. A command with shell operators is offered only exactly.
 pub fn grant_offers(request: &ApprovalRequest) -> GrantOffers {
-    if request.risk.level == crate::model::RiskLevel::High {
+    if request.risk.level == crate::model::RiskLevel::High || crate::questions::is_question(request)
+    {
         return GrantOffers {
             offers: Vec::new(),
             project: None,

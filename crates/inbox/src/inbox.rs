@@ -15,6 +15,7 @@ use crate::audit::{self, HistoryPage, HistoryQuery};
 use crate::error::{Error, Result};
 use crate::granting::{self, GrantFor, GrantRecord, GrantSpec, GrantWhat};
 use crate::model::*;
+use crate::questions;
 use crate::risk::{approval_refused, RiskRules};
 
 /// The most requests one batch decision may name (the inbox holds at most 1,000 pending).
@@ -386,6 +387,7 @@ impl Inbox {
             remembered: None,
             grant: Some(grant),
             batch: None,
+            answers: None,
         });
         let request = state.store.insert_request(&request, granted.as_ref())?;
         self.publish(
@@ -451,6 +453,12 @@ impl Inbox {
             return Err(Error::invalid(
                 "grant",
                 "a high-risk request is approved one at a time from its card, never granted",
+            ));
+        }
+        if questions::is_question(&request) {
+            return Err(Error::invalid(
+                "grant",
+                "an agent's questions are answered each time, never granted",
             ));
         }
         let agent = state.store.agent(&request.agent_id)?;
@@ -549,6 +557,7 @@ impl Inbox {
             remembered: None,
             grant: None,
             batch: None,
+            answers: None,
         };
         let resolved = state
             .store
@@ -621,6 +630,12 @@ impl Inbox {
                 "an agent's own \"always allow\" is chosen on one request's card, not a batch",
             ));
         }
+        if matches!(verdict, Verdict::Answer { .. }) {
+            return Err(Error::invalid(
+                "verdict",
+                "an agent's questions are answered on their own card, not in a batch",
+            ));
+        }
         if ids.len() > MAX_BATCH {
             return Err(Error::invalid(
                 "batch",
@@ -677,6 +692,7 @@ impl Inbox {
         if !by.is_decision_surface() {
             return Err(Error::NotADecisionSurface(by));
         }
+        let mut answers_given = None;
         let (outcome, reason, remembered) = match verdict {
             Verdict::Approve => (Outcome::Approved, None, None),
             // The agent's own rule is picked on the request's card, nowhere else.
@@ -694,6 +710,16 @@ impl Inbox {
                 reason.filter(|r| !r.trim().is_empty()),
                 None,
             ),
+            Verdict::Answer { .. } if !matches!(by, Resolver::Popover | Resolver::Window) => {
+                return Err(Error::invalid(
+                    "verdict",
+                    "an agent's questions are answered on the request's card only",
+                ));
+            }
+            Verdict::Answer { ref answers } => {
+                answers_given = Some(answers.clone());
+                (Outcome::Approved, None, None)
+            }
         };
         if let Some(reason) = &reason {
             validate::text("reason", reason, validate::MAX_REASON)?;
@@ -711,7 +737,11 @@ impl Inbox {
                 return Err(already(expired));
             }
             if outcome == Outcome::Approved && pending.is_pending() {
-                if let Some(refusal) = approval_refused(&pending, by) {
+                let refusal = match &answers_given {
+                    Some(answers) => questions::answers_refused(&pending, answers),
+                    None => approval_refused(&pending, by),
+                };
+                if let Some(refusal) = refusal {
                     return Err(Error::invalid("verdict", refusal));
                 }
             }
@@ -731,6 +761,7 @@ impl Inbox {
                 remembered: remembered.clone(),
                 grant: None,
                 batch,
+                answers: answers_given.clone(),
             };
             first_or_already(self.resolve_locked(state, id, resolution)?)
         })
@@ -756,6 +787,7 @@ impl Inbox {
             remembered: None,
             grant: None,
             batch: None,
+            answers: None,
         };
         first_or_already(self.writing(|state| self.resolve_locked(state, id, resolution.clone()))?)
     }
@@ -811,6 +843,7 @@ impl Inbox {
                 remembered: None,
                 grant: None,
                 batch: None,
+                answers: None,
             };
             if let Resolved::Now(request) = self.resolve_locked(state, &id, resolution)? {
                 closed.push(request);
@@ -983,6 +1016,7 @@ fn timeout_resolution(request: &ApprovalRequest, now: Millis) -> Resolution {
         remembered: None,
         grant: None,
         batch: None,
+        answers: None,
     }
 }
 
@@ -998,7 +1032,7 @@ fn already(request: ApprovalRequest) -> Error {
     match request.resolution {
         Some(resolution) => Error::AlreadyResolved {
             id: request.id,
-            resolution,
+            resolution: Box::new(resolution),
         },
         None => unreachable!("a request that refused a resolution is resolved"),
     }

@@ -286,7 +286,14 @@ fn contains_phrase(text: &str, phrase: &str) -> bool {
 /// from its own card (the popover or the full window), never by a key, a notification's
 /// button or anything else. The inbox refuses such an approval; the app asks first, to tell
 /// the person why in its own words.
+/// An agent's questions are never approved as they stand: they are answered, with a choice
+/// on their card.
 pub fn approval_refused(request: &ApprovalRequest, by: Resolver) -> Option<String> {
+    if crate::questions::is_question(request) {
+        return Some(
+            "a question is answered with a choice on its card, not approved as it stands".into(),
+        );
+    }
     (request.risk.level == RiskLevel::High && !matches!(by, Resolver::Popover | Resolver::Window))
         .then(|| {
             format!(

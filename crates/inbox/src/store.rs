@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0005_remote.sql"),
     include_str!("migrations/0006_removed_agents.sql"),
     include_str!("migrations/0007_audit_risk_batch.sql"),
+    include_str!("migrations/0008_answers.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -539,7 +540,7 @@ pub(crate) fn resolve_in(
     let changed = tx
         .prepare_cached(
             "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
-                                 remembered = ?6, grant_id = ?7, batch = ?8
+                                 remembered = ?6, grant_id = ?7, batch = ?8, answers = ?9
              WHERE id = ?1 AND outcome IS NULL",
         )?
         .execute(params![
@@ -551,6 +552,7 @@ pub(crate) fn resolve_in(
             resolution.remembered,
             resolution.grant,
             resolution.batch,
+            audit::answers_text(resolution.answers.as_ref()),
         ])?;
     let request = tx
         .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
@@ -733,7 +735,7 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
 
 const REQUEST_SELECT: &str = "SELECT id, agent_id, action, title, details, pid, uid, exe,
     created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason,
-    risk_level, risk_rule, remember_choices, remembered, grant_id, remote, batch
+    risk_level, risk_rule, remember_choices, remembered, grant_id, remote, batch, answers
     FROM requests";
 
 fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
@@ -747,6 +749,17 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
             remembered: row.get(19)?,
             grant: row.get(20)?,
             batch: row.get(22)?,
+            answers: row
+                .get::<_, Option<String>>(23)?
+                .map(|text| serde_json::from_str(&text))
+                .transpose()
+                .map_err(|e| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        23,
+                        rusqlite::types::Type::Text,
+                        Box::new(e),
+                    )
+                })?,
         }),
         None => None,
     };

@@ -4,6 +4,8 @@
 //! serde-serializable with stable snake_case names, and their TypeScript twins are generated
 //! by ts-rs (see `crates/bindings`).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
@@ -190,6 +192,11 @@ impl Resolver {
     }
 }
 
+/// The action of a request that asks the person questions (Claude Code's tool of that
+/// name): answered with a choice on its card ([`Verdict::Answer`]), never approved as it
+/// stands.
+pub const QUESTION_TOOL: &str = "AskUserQuestion";
+
 /// A human's verdict on a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]
@@ -202,6 +209,12 @@ pub enum Verdict {
     },
     Deny {
         reason: Option<String>,
+    },
+    /// The person's answers to an agent's questions (Claude Code's `AskUserQuestion`), each
+    /// question's text to the answer: an option's label, several joined by ", ", or their
+    /// own words. Only from the request's own card.
+    Answer {
+        answers: BTreeMap<String, String>,
     },
 }
 
@@ -223,6 +236,10 @@ pub struct Resolution {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub batch: Option<u32>,
+    /// The answers the person gave to the agent's questions, when it asked some.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub answers: Option<BTreeMap<String, String>>,
 }
 
 /// How risky a request looks, from the inbox's rules (built-in and the user's).

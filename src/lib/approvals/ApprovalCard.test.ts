@@ -36,6 +36,7 @@ function showCard(
     onselect: noop,
     onapprove: noop,
     onapproveremembering: noop,
+    onanswer: noop,
     onstartdeny: noop,
     oncanceldeny: noop,
     ondeny: noop,
@@ -47,6 +48,87 @@ function showCard(
   });
   return { ...view, user: userEvent.setup() };
 }
+
+describe("ApprovalCard with an agent's questions", () => {
+  const question = (questions: unknown[]) =>
+    makeRequest({
+      id: "q1",
+      action: "AskUserQuestion",
+      title: "Asks: Which database should the service use?",
+      details: hookDetails({ questions }),
+    });
+  const database = {
+    question: "Which database should the service use?",
+    header: "Database",
+    multiSelect: false,
+    options: [
+      { label: "PostgreSQL", description: "Relational, the team knows it" },
+      { label: "SQLite", description: "One file, no server" },
+    ],
+  };
+
+  it("shows each question and its options, with no Approve and no grant", () => {
+    const { container } = showCard(question([database]));
+    const card = container.querySelector("li.card")!;
+    expect(within(card as HTMLElement).getByText("Which database should the service use?")).toBeTruthy();
+    expect(within(card as HTMLElement).getByText("One file, no server")).toBeTruthy();
+    expect(container.querySelector("button.approve")).toBeNull();
+    expect(container.querySelector("button.allow-toggle")).toBeNull();
+    expect((container.querySelector("button.answer") as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("answers with the option picked, keyed by the question", async () => {
+    const onanswer = vi.fn();
+    const { user } = showCard(question([database]), { onanswer });
+    await user.click(screen.getByLabelText(/SQLite/));
+    await user.click(screen.getByRole("button", { name: "Answer" }));
+    expect(onanswer).toHaveBeenCalledExactlyOnceWith({
+      "Which database should the service use?": "SQLite",
+    });
+  });
+
+  it("takes the person's own words, and several picks where the agent allows them", async () => {
+    const onanswer = vi.fn();
+    const features = {
+      question: "Which features?",
+      header: "Features",
+      multiSelect: true,
+      options: [
+        { label: "Search", description: "" },
+        { label: "Export", description: "" },
+      ],
+    };
+    const { user } = showCard(question([database, features]), { onanswer });
+    const send = screen.getByRole("button", { name: "Send answers" }) as HTMLButtonElement;
+    await user.type(
+      screen.getByLabelText("Your own answer to: Which database should the service use?"),
+      "DuckDB",
+    );
+    expect(send.disabled).toBe(true); // the second question has no answer yet
+    await user.click(screen.getByLabelText(/Search/));
+    await user.click(screen.getByLabelText(/Export/));
+    await user.click(send);
+    expect(onanswer).toHaveBeenCalledExactlyOnceWith({
+      "Which database should the service use?": "DuckDB",
+      "Which features?": "Search, Export",
+    });
+  });
+
+  it("leaves the question to the agent's terminal in one click, with no reason asked", async () => {
+    const ondeny = vi.fn();
+    const { user } = showCard(question([database]), { ondeny });
+    await user.click(screen.getByRole("button", { name: "Answer in the terminal instead" }));
+    expect(ondeny).toHaveBeenCalledExactlyOnceWith(null);
+  });
+
+  it("shows the agent's words as text, hidden characters revealed", () => {
+    const { container } = showCard(
+      question([{ ...database, question: "<b>Pick</b>\u202e one", options: [{ label: "<img src=x>", description: "" }] }]),
+    );
+    expect(container.querySelector("b")).toBeNull();
+    expect(container.querySelector("img")).toBeNull();
+  });
+});
 
 describe("ApprovalCard", () => {
   it("marks a request forwarded over SSH or from a container as remote, with its host", () => {

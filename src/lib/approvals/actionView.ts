@@ -66,6 +66,11 @@ function isString(value: Json | undefined): value is string {
   return typeof value === "string";
 }
 
+/** The tool input a coding agent's hook put first in `details`, or null if there is none. */
+export function toolInput(details: string): JsonObject | null {
+  return splitDetails(details)?.input ?? null;
+}
+
 /** Splits details into the tool input object and the context lines, or null if they are not. */
 function splitDetails(details: string): { input: JsonObject; context: [string, string][] } | null {
   if (!details.startsWith("{")) return null;

@@ -4,12 +4,16 @@
 
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import type { ActionView } from "./actionView";
+import { QUESTION_TOOL } from "./questions";
 
 /** Why Approve does nothing yet on a card whose details were not all seen. */
 export const UNREAD_REASON = "Open the details before approving.";
 
 /** Why a batch approval left a request whose details were not all seen as it was. */
 export const UNREAD_BATCH_REASON = "details not opened: approve it from its own card";
+
+/** What a key press that would approve an agent's questions says instead. */
+export const QUESTION_KEY_NOTICE = "A question: pick an answer on its card.";
 
 /** What a key press that would approve a high-risk request says instead. */
 export const HIGH_RISK_KEY_NOTICE = "High risk: use its Approve button, then confirm.";
@@ -30,6 +34,8 @@ export interface KeyRefusal {
  * it may approve. `wholeSeen`: whether the person could have seen all of its details.
  */
 export function keyApprovalRefusal(request: ApprovalRequest, wholeSeen: boolean): string | null {
+  // A question is never approved: its answer is picked on the card.
+  if (request.action === QUESTION_TOOL) return QUESTION_KEY_NOTICE;
   // Opening comes first: until then even the card's own Approve button waits.
   if (!wholeSeen) return UNREAD_REASON;
   if (needsConfirmation(request)) return HIGH_RISK_KEY_NOTICE;

@@ -29,4 +29,9 @@ risk_rule: string | null,
 /**
  * On a `resolved` entry: how many requests the person decided at once with this one.
  */
-batch: number | null, prev_hash: string, hash: string, };
+batch: number | null, 
+/**
+ * On a `resolved` entry: the person's answers to the agent's questions, as JSON (each
+ * question's text to its answer).
+ */
+answers: string | null, prev_hash: string, hash: string, };

@@ -15,4 +15,8 @@ grant: string | null,
 /**
  * How many requests the person decided at once with this one (a batch), if it was.
  */
-batch?: number, };
+batch?: number, 
+/**
+ * The answers the person gave to the agent's questions, when it asked some.
+ */
+answers?: { [key in string]: string }, };

@@ -3,4 +3,4 @@
 /**
  * A human's verdict on a request.
  */
-export type Verdict = { "verdict": "approve" } | { "verdict": "approve-remembering", choice: string, } | { "verdict": "deny", reason: string | null, };
+export type Verdict = { "verdict": "approve" } | { "verdict": "approve-remembering", choice: string, } | { "verdict": "deny", reason: string | null, } | { "verdict": "answer", answers: { [key in string]: string }, };
