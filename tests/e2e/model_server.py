@@ -14,10 +14,12 @@ read what the agent sent back to the model (a denial's reason, for instance).
 usage (by hand): model_server.py 'touch /tmp/marker'   prints the port, serves until ^C
 """
 import json
+import re
 import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 # The shell tools each agent offers, by the name the model calls it.
 SHELL_TOOLS = ("Bash", "shell", "shell_command", "exec_command", "bash", "run_shell_command")
@@ -30,6 +32,9 @@ class ModelServer:
         # Instead of the shell: (tool name, input) to call where the agent offers that tool
         # (Claude Code's AskUserQuestion, its ExitPlanMode), or None.
         self.tool_call = None
+        # For ExitPlanMode: the plan, written where Claude Code's plan mode says the model
+        # must write it (as the model would, with its Write tool) before the call.
+        self.plan = None
         self.requests = []  # (path, body) of every request, in order
         self.tool_calls = []  # (time.monotonic(), path) of every tool call answered
         self._lock = threading.Lock()
@@ -129,8 +134,22 @@ class ModelServer:
         tools = [t.get("name") for t in body.get("tools") or []]
         shell = next((t for t in tools if t in SHELL_TOOLS), None)
         special = self.tool_call if self.tool_call and self.tool_call[0] in tools else None
-        messages = body.get("messages") or [{}]
-        answered = bool(_tool_result_texts({"messages": messages[-1:]}))
+        if special and special[0] == "ExitPlanMode" and self.plan is not None:
+            found = re.search(r"create your plan at (\S+?\.md)", json.dumps(body))
+            if found:
+                plan_file = Path(found.group(1))
+                plan_file.parent.mkdir(parents=True, exist_ok=True)
+                plan_file.write_text(self.plan)
+        # Claude Code may end with a message of its own (role system: "Exited Plan Mode").
+        messages = [m for m in body.get("messages") or []
+                    if not (isinstance(m, dict) and m.get("role") == "system")] or [{}]
+        # The tool's result came back, and the person said nothing new with it: Claude Code
+        # sends a refused call's result together with the person's next prompt.
+        answered = bool(_tool_result_texts({"messages": messages[-1:]})) and not any(
+            isinstance(block, dict) and block.get("type") == "text"
+            and not block.get("text", "").lstrip().startswith("<system-reminder>")
+            for block in (messages[-1].get("content") if isinstance(messages[-1], dict)
+                          and isinstance(messages[-1].get("content"), list) else []))
         model = body.get("model", "claude-test")
         start = {"type": "message_start", "message": {
             "id": "msg_scripted", "type": "message", "role": "assistant", "model": model,
@@ -141,7 +160,9 @@ class ModelServer:
             name, tool_input = special or (shell, {"command": self.command,
                                                   "description": "Create the marker file"})
             arguments = json.dumps(tool_input)
-            block = {"type": "tool_use", "id": "toolu_scripted_1", "name": name, "input": {}}
+            # Each call an id of its own: Claude Code pairs each result with its call.
+            call_id = f"toolu_scripted_{len(self.tool_calls)}"
+            block = {"type": "tool_use", "id": call_id, "name": name, "input": {}}
             delta = {"type": "input_json_delta", "partial_json": arguments}
             stop = "tool_use"
             content = [dict(block, input=json.loads(arguments))]

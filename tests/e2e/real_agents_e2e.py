@@ -45,6 +45,9 @@ BIN = CLIS / "node_modules" / ".bin"
 CODEX_READY = "Ask Codex to do anything"
 CLAUDE_READY = "shift+tab to cycle"
 
+# The plan the scripted model hands Claude Code's ExitPlanMode.
+PLAN = "# Add a cache\n\n1. Read `config.toml`\n2. **Write** the cache\n\n```sh\ncargo test\n```\n"
+
 # Claude Code's AskUserQuestion, as the scripted model calls it.
 QUESTION = "Which database should the service use?"
 ASK_QUESTION = ("AskUserQuestion", {"questions": [{
@@ -344,8 +347,12 @@ async def main(app: str, out: Path) -> int:
                   tmux.screen())
         # "Trust all and continue": the person's choice in Codex. Enter only once the choice
         # is selected on screen (a key sent while Codex still draws its review is lost).
-        tmux.keys("2")
-        if await eventually(lambda: "› 2. Trust all and continue" in tmux.screen(), timeout=10):
+        def trust_all_selected():
+            if "› 2. Trust all and continue" in tmux.screen():
+                return True
+            tmux.keys("2")  # again, while a press made as Codex drew is lost
+            return False
+        if await eventually(trust_all_selected, timeout=15, interval=1.0):
             tmux.keys("Enter")
         trusted = await eventually(lambda: len(codex_trusted_hooks(codex_home)) >= 7,
                                    timeout=20)
@@ -478,7 +485,63 @@ async def main(app: str, out: Path) -> int:
                   bool(answered), (model.tool_results()[-1:], claude_tmux.screen()))
         run.check("... and Claude Code shows the answer as the person's",
                   f"{QUESTION} → SQLite" in claude_tmux.screen(), claude_tmux.screen())
-        model.tool_call = None
+        claude_tmux.keys("C-c", "C-c")
+        await eventually(lambda: "EXITED=" in claude_tmux.screen(), timeout=20)
+        claude_tmux.stop()
+
+        # 3a'. Claude Code in plan mode: the plan, sent back with feedback, reaches the model
+        # as that feedback; approved, Claude Code leaves plan mode. (Its ExitPlanMode is
+        # offered at once without tool search; the server writes the plan where Claude Code
+        # says, as the model would.)
+        model.tool_call = ("ExitPlanMode", {})
+        model.plan = PLAN
+        claude_tmux.start(project, f"env ENABLE_TOOL_SEARCH=false {claude_bin} "
+                                   "--permission-mode plan")
+        claude_tmux.type_line("Plan the cache", timeout=60)
+        card = await loop.run_in_executor(pool, card_for, session, "Plan: Add a cache …", 30)
+        plan_box = card.find_all(".plan") if card else []
+        run.check("Claude Code's plan is a card with the plan rendered (heading, list, code)",
+                  bool(plan_box) and plan_box[0].find_all("h4")
+                  and len(plan_box[0].find_all("ol li")) == 2
+                  and plan_box[0].find("code").text() == "config.toml",
+                  card.text() if card else claude_tmux.screen())
+        if card:
+            await loop.run_in_executor(pool, session.screenshot,
+                                       str(out / "popover-real-claude-plan.png"))
+            # The card is taller than the popover: its buttons are scrolled to, as a person
+            # scrolls to them.
+            session.execute("document.querySelector('li.card[data-request-id] button.deny')"
+                            ".scrollIntoView({block: 'center'})")
+            await asyncio.sleep(0.3)
+            card.find("button.deny").click()
+            field = await loop.run_in_executor(pool, lambda: session.wait_for("input.reason"))
+            field[0].type("cache only the parsed config\ue007")
+        heard = await eventually(lambda: any(
+            "cache only the parsed config" in r and "keep planning" in r
+            for r in model.tool_results()), timeout=30)
+        run.check("sent back with feedback, the model hears it and Claude Code keeps planning",
+                  bool(heard) and "plan mode on" in claude_tmux.screen(),
+                  (model.tool_results()[-1:], claude_tmux.screen()))
+        claude_tmux.type_line("Plan it again", timeout=30)
+        card = await loop.run_in_executor(pool, card_for, session, "Plan: Add a cache …", 30)
+        if card:
+            session.execute("document.querySelector('li.card[data-request-id] button.approve')"
+                            ".scrollIntoView({block: 'center'})")
+            await asyncio.sleep(0.3)
+            approve_on_card(card)
+            await asyncio.sleep(0.5)
+            await loop.run_in_executor(pool, session.screenshot,
+                                       str(out / "popover-real-claude-plan-approved.png"))
+        approved = await eventually(lambda: any(
+            "approved your plan" in r for r in model.tool_results()), timeout=30)
+        run.check("approved in the popover, Claude Code leaves plan mode and the model hears it",
+                  bool(approved) and "plan mode on" not in claude_tmux.screen(),
+                  (model.tool_results()[-1:], claude_tmux.screen()[-600:],
+                   api_call(socket_path, "approvals.pending"),
+                   [(path, [(m.get("role"), json.dumps(m.get("content"))[:300])
+                            for m in (body.get("messages") or [])[-3:]])
+                    for path, body in model.requests[-2:]]))
+        model.tool_call = model.plan = None
         claude_tmux.keys("C-c", "C-c")
         await eventually(lambda: "EXITED=" in claude_tmux.screen(), timeout=20)
         claude_tmux.stop()

@@ -11,7 +11,7 @@ use std::time::Duration;
 use protocol::client::{Client, ClientError};
 use protocol::limits::{clip, MAX_ACTION, MAX_ACTIVITY, MAX_DETAILS, MAX_ID, MAX_NAME};
 use protocol::model::{
-    Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome, QUESTION_TOOL,
+    Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome, PLAN_TOOL, QUESTION_TOOL,
 };
 use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
@@ -560,6 +560,11 @@ pub fn decision_output(
         .as_deref()
         .and_then(|label| choices.iter().find(|c| c.label == label));
     let decision = match resolution.outcome {
+        // A plain allow leaves Claude Code asking about the plan in its own terminal (seen
+        // with 2.1.328); with the plan as its input, the plan is approved.
+        Outcome::Approved if request.action == PLAN_TOOL && input.is_object() => {
+            json!({ "behavior": "allow", "updatedInput": input })
+        }
         Outcome::Approved => match picked {
             Some(choice) => json!({ "behavior": "allow", "updatedPermissions": [choice.update] }),
             None => json!({ "behavior": "allow" }),
@@ -569,11 +574,20 @@ pub fn decision_output(
                 Ok(Value::String(by)) => format!(" (from the {by})"),
                 _ => String::new(),
             };
-            let message = match resolution.reason.as_deref().filter(|r| !r.is_empty()) {
-                Some(reason) => {
+            let reason = resolution.reason.as_deref().filter(|r| !r.is_empty());
+            let message = match (request.action == PLAN_TOOL, reason) {
+                (true, Some(feedback)) => format!(
+                    "The user did not approve the plan in Converge Tray{by} and wants to keep \
+                     planning. Their feedback: {feedback}"
+                ),
+                (true, None) => format!(
+                    "The user did not approve the plan in Converge Tray{by} and wants to keep \
+                     planning."
+                ),
+                (false, Some(reason)) => {
                     format!("The user denied this in Converge Tray{by}. Their reason: {reason}")
                 }
-                None => format!("The user denied this in Converge Tray{by}."),
+                (false, None) => format!("The user denied this in Converge Tray{by}."),
             };
             json!({ "behavior": "deny", "message": message })
         }
@@ -650,6 +664,16 @@ fn details_prefix(input: &Value) -> String {
 /// One line a person reads at a glance: `Bash: cargo test`, `Edit: src/main.rs`, and for
 /// a question, the question: `Asks: Which database should the service use?`.
 fn summary(tool: &str, input: &Value) -> String {
+    if tool == PLAN_TOOL {
+        // Its first line, a heading's marks taken off: "Plan: Add a cache".
+        if let Some(plan) = input["plan"].as_str() {
+            let first = first_line(plan);
+            let first = first.trim_start_matches('#').trim();
+            if !first.is_empty() {
+                return format!("Plan: {first}");
+            }
+        }
+    }
     if tool == QUESTION_TOOL {
         let questions = input["questions"]
             .as_array()

@@ -1001,3 +1001,55 @@ fn claude_codes_question_answered_on_the_card_goes_back_as_its_answers() {
         .unwrap();
     assert_silent(&finish(child));
 }
+
+/// Claude Code 2.1.328's ExitPlanMode, as captured (the plan's Markdown and its file in the
+/// input): a card titled by the plan; approved, the plan goes back as the tool's input (a
+/// plain allow leaves Claude Code asking in its terminal); denied with feedback,
+/// the model hears that the person wants to keep planning, and why.
+#[test]
+fn claude_codes_plan_is_approved_or_sent_back_with_the_persons_feedback() {
+    let app = app();
+    let (child, request) = asks(
+        &app,
+        "claude",
+        "claude-2.1.328/permission_request_plan.json",
+    );
+    assert_eq!(request.action, "ExitPlanMode");
+    assert_eq!(request.title, "Plan: Add a cache …");
+    assert!(
+        request.details.contains("**Write** the cache"),
+        "{}",
+        request.details
+    );
+    app.inbox
+        .decide(&request.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    let printed: Value = serde_json::from_slice(&finish(child).stdout).unwrap();
+    let asked: Value =
+        serde_json::from_str(&payload("claude-2.1.328/permission_request_plan.json")).unwrap();
+    assert_eq!(
+        printed["hookSpecificOutput"]["decision"],
+        json!({"behavior": "allow", "updatedInput": asked["tool_input"]}),
+        "a plain allow would leave Claude Code asking in its terminal"
+    );
+
+    let (child, request) = asks(
+        &app,
+        "claude",
+        "claude-2.1.328/permission_request_plan.json",
+    );
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny {
+                reason: Some("cache only the parsed config".into()),
+            },
+            Resolver::Popover,
+        )
+        .unwrap();
+    let printed: Value = serde_json::from_slice(&finish(child).stdout).unwrap();
+    assert_eq!(
+        printed["hookSpecificOutput"]["decision"],
+        json!({"behavior": "deny", "message": "The user did not approve the plan in Converge Tray (from the popover) and wants to keep planning. Their feedback: cache only the parsed config"})
+    );
+}

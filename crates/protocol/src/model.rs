@@ -197,6 +197,11 @@ impl Resolver {
 /// stands.
 pub const QUESTION_TOOL: &str = "AskUserQuestion";
 
+/// The action of a request that hands the person a plan to approve (Claude Code's tool of
+/// that name, with the plan's Markdown as `plan`): approved, or denied with the person's
+/// feedback to keep planning.
+pub const PLAN_TOOL: &str = "ExitPlanMode";
+
 /// A human's verdict on a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(tag = "verdict", rename_all = "kebab-case")]

@@ -130,6 +130,42 @@ describe("ApprovalCard with an agent's questions", () => {
   });
 });
 
+describe("ApprovalCard with a plan", () => {
+  const plan = makeRequest({
+    id: "p1",
+    action: "ExitPlanMode",
+    title: "Plan: Add a cache …",
+    details: hookDetails({
+      plan: "# Add a cache\n\n1. Read `config.toml`\n2. **Write** the cache\n",
+      planFilePath: "/home/me/.claude/plans/add-a-cache.md",
+    }),
+  });
+
+  it("shows the plan rendered, with Approve plan and Keep planning", () => {
+    const { container } = showCard(plan);
+    expect(container.querySelector(".plan h4")?.textContent).toBe("Add a cache");
+    expect(container.querySelectorAll(".plan ol li")).toHaveLength(2);
+    expect(container.querySelector(".plan strong")?.textContent).toBe("Write");
+    expect(screen.getByRole("button", { name: "Approve plan" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Keep planning" })).toBeTruthy();
+    expect(container.textContent).toContain("/home/me/.claude/plans/add-a-cache.md");
+  });
+
+  it("approves the plan", async () => {
+    const onapprove = vi.fn();
+    const { user } = showCard(plan, { onapprove });
+    await user.click(screen.getByRole("button", { name: "Approve plan" }));
+    expect(onapprove).toHaveBeenCalledOnce();
+  });
+
+  it("sends it back with what should change", async () => {
+    const ondeny = vi.fn();
+    const { user } = showCard(plan, { denying: true, ondeny });
+    await user.type(screen.getByLabelText("What should change (optional)"), "cache less{Enter}");
+    expect(ondeny).toHaveBeenCalledExactlyOnceWith("cache less");
+  });
+});
+
 describe("ApprovalCard", () => {
   it("marks a request forwarded over SSH or from a container as remote, with its host", () => {
     const { container } = showCard(

@@ -36,6 +36,8 @@ export type ActionKind =
     }
   | { kind: "mcp"; server: string; tool: string; args: string }
   | { kind: "fetch"; host: string; port: number; url: string }
+  /** A plan handed over for approval (Claude Code's ExitPlanMode): Markdown, and its file. */
+  | { kind: "plan"; markdown: string; path: string | null }
   | { kind: "raw" };
 
 export type ActionView = ActionKind & {
@@ -251,6 +253,10 @@ export function actionView(action: string, details: string): ActionView {
   } else if (FETCH_TOOLS.has(action)) {
     view = fetchView(input);
     known = ["url"];
+  } else if (action === "ExitPlanMode") {
+    const path = isString(input.planFilePath) ? input.planFilePath : null;
+    view = isString(input.plan) ? { kind: "plan", markdown: input.plan, path } : null;
+    known = ["plan", "planFilePath"];
   } else if (action.startsWith("mcp__")) {
     view = mcpView(action, input);
     known = Object.keys(input); // the arguments are shown whole

@@ -58,6 +58,8 @@ export function actionSummary(view: ActionView, details: string): string {
       return `MCP ${view.server} · ${view.tool}`;
     case "fetch":
       return `Connect to ${view.host}:${view.port} · ${view.url}`;
+    case "plan":
+      return view.markdown;
     case "raw":
       return details;
   }

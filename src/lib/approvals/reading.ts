@@ -40,7 +40,7 @@ export interface DetailsMeasure {
 /**
  * The text a card's details box stands for, in the view the card picks: the details as they
  * came, the command line, the diff, the whole file written (the box shows its head), the MCP
- * arguments; null when the view has no box (a fetch shows its URL in full).
+ * arguments, a plan's Markdown; null when the view has no box (a fetch shows its URL in full).
  */
 export function boxText(view: ActionView, details: string): string | null {
   switch (view.kind) {
@@ -54,6 +54,12 @@ export function boxText(view: ActionView, details: string): string | null {
       return view.content;
     case "mcp":
       return view.args;
+    case "plan":
+      // Rendered, its blank lines take no line of their own.
+      return view.markdown
+        .split("\n")
+        .filter((line) => line.trim() !== "")
+        .join("\n");
     case "fetch":
       return null;
   }
