@@ -527,6 +527,26 @@ describe("Popover", () => {
       expect(decide).not.toHaveBeenCalled();
     });
 
+    it("never marks an agent's question for a batch, nor approves it with the a key", async () => {
+      const question = makeRequest({
+        id: "req-question",
+        action: "AskUserQuestion",
+        title: "Asks: Which database?",
+        details: `${JSON.stringify(
+          { questions: [{ question: "Which database?", options: [{ label: "SQLite" }] }] },
+          null,
+          2,
+        )}\n\ncwd: /home/me/shop\n`,
+      });
+      const { user } = await showPopover(makeSnapshot({ pending: [question] }));
+      const card = cards()[0]!;
+      expect(within(card).queryByRole("checkbox", { name: "Select for a batch decision" })).toBeNull();
+      await user.keyboard("xa");
+      expect(bar()).toBeNull();
+      expect(decide).not.toHaveBeenCalled();
+      expect(within(card).getByText("A question: pick an answer on its card.")).toBeTruthy();
+    });
+
     it("marks the selected card with x and Space, and unmarks it again", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, push, wipe] }));
 
