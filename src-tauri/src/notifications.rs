@@ -193,45 +193,39 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
 
 /// The agent's questions and their options, shortened and escaped; Open answers them.
 fn question_body(request: &ApprovalRequest) -> String {
-    let input = serde_json::Deserializer::from_str(&request.details)
-        .into_iter::<serde_json::Value>()
-        .next()
-        .and_then(Result::ok)
-        .unwrap_or_default();
-    let mut lines = Vec::new();
-    for question in input["questions"].as_array().into_iter().flatten() {
-        lines.push(question["question"].as_str().unwrap_or_default().to_owned());
-        for option in question["options"].as_array().into_iter().flatten() {
-            lines.push(format!(
-                "· {}",
-                option["label"].as_str().unwrap_or_default()
-            ));
-        }
-    }
-    let mut text: String = lines
+    let lines = inbox::questions_of(request)
+        .unwrap_or_default()
         .into_iter()
+        .flat_map(|question| {
+            std::iter::once(question.text).chain(
+                question
+                    .options
+                    .into_iter()
+                    .map(|label| format!("· {label}")),
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let mut text = shortened(&lines);
+    text.push_str("\nOpen to answer it in the tray.");
+    escape_markup(&text)
+}
+
+/// At most `LINES_IN_BODY` lines of `text`, and `DETAILS_IN_BODY` characters of those.
+fn shortened(text: &str) -> String {
+    text.lines()
         .take(LINES_IN_BODY)
         .collect::<Vec<_>>()
         .join("\n")
         .chars()
         .take(DETAILS_IN_BODY)
-        .collect();
-    text.push_str("\nOpen to answer it in the tray.");
-    escape_markup(&text)
+        .collect()
 }
 
 /// Title, then the exact action, shortened; escaped, since many notification servers read
 /// the body as markup and agent text is untrusted.
 fn approval_body(request: &ApprovalRequest) -> String {
-    let mut details: String = request
-        .details
-        .lines()
-        .take(LINES_IN_BODY)
-        .collect::<Vec<_>>()
-        .join("\n")
-        .chars()
-        .take(DETAILS_IN_BODY)
-        .collect();
+    let mut details = shortened(&request.details);
     if !shows_whole(request) {
         details.push_str(&format!(
             "…\n({}: open it to read it all)",

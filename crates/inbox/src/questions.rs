@@ -11,7 +11,7 @@ const MAX_ANSWER: usize = 2000;
 
 /// One question as the agent asked it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Question {
+pub struct Question {
     pub text: String,
     /// The labels of the options offered; the person may also answer in their own words.
     pub options: Vec<String>,
@@ -24,7 +24,7 @@ pub fn is_question(request: &ApprovalRequest) -> bool {
 
 /// The questions `request` asks: its details begin with the tool's input, whose
 /// `questions` each have a `question` text. `None` if they cannot be read.
-pub(crate) fn questions_of(request: &ApprovalRequest) -> Option<Vec<Question>> {
+pub fn questions_of(request: &ApprovalRequest) -> Option<Vec<Question>> {
     let input = serde_json::Deserializer::from_str(&request.details)
         .into_iter::<serde_json::Value>()
         .next()?
