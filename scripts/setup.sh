@@ -37,6 +37,8 @@ TEST_PACKAGES=(
   lintian debootstrap rpm
   # ... and a window manager with a second window to move the focus to
   openbox x11-apps x11-utils
+  # ... and terminals to go to: an X11 terminal, and kitty with its remote control
+  xterm kitty
 )
 
 $tests && PACKAGES+=("${TEST_PACKAGES[@]}")

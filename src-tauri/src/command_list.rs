@@ -28,6 +28,9 @@ macro_rules! app_commands {
             popover_select(request_id: Option<String>, whole_seen: bool) -> (): [popover],
             popover_painted(frame_at_ms: Option<f64>) -> (): [popover],
             window_open() -> (): [popover],
+            // Runs tmux and waits (up to 1.5 s) for the window manager to bring a window up.
+            terminal_go(request_id: Option<String>, agent_id: Option<String>) -> TerminalVisit:
+                [popover, window] slow,
             history_query(query: HistoryQuery) -> HistoryPage: [window],
             // Walks the whole audit chain, about half a second at 100,000 entries.
             audit_verify() -> ChainReport: [window] slow,

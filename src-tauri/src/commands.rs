@@ -10,6 +10,9 @@ use inbox::{
 };
 use settings::{RemoteRefusal, Settings, ShortcutsStatus};
 use tauri::{AppHandle, Manager, State};
+use terminal::TerminalVisit;
+
+use crate::terminals::{self, Destination};
 
 use crate::decisions::Selection;
 use crate::error::ShellError;
@@ -144,6 +147,24 @@ pub fn popover_painted(_caller: &Caller, frame_at_ms: Option<f64>) -> Result<(),
 pub fn window_open(caller: &Caller) -> Result<(), ShellError> {
     popover::hide(&caller.app);
     Ok(window::open(&caller.app)?)
+}
+
+/// "Go to terminal" on a card (`request_id`) or an agent (`agent_id`).
+pub fn terminal_go(
+    caller: &Caller,
+    request_id: Option<String>,
+    agent_id: Option<String>,
+) -> Result<TerminalVisit, ShellError> {
+    let destination = match (request_id, agent_id) {
+        (Some(id), None) => Destination::Request(id),
+        (None, Some(id)) => Destination::Agent(id),
+        _ => {
+            return Err(ShellError::Refused(
+                "go to the terminal of a request or of an agent, not both".into(),
+            ))
+        }
+    };
+    Ok(terminals::go(&caller.app, destination))
 }
 
 pub fn history_query(caller: &Caller, query: HistoryQuery) -> Result<HistoryPage, ShellError> {

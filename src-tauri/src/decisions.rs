@@ -267,7 +267,34 @@ pub fn from_notification(app: &AppHandle, request_id: &str, action: &str) {
         // A click on the body (the plugin says `tap`, the specification `default`), or the
         // Open button of a request its notification cannot show whole.
         "tap" | "default" | notifications::OPEN => show_in_popover(app, request_id),
-        _ => {}
+        option => {
+            if let Some(index) = option
+                .strip_prefix(notifications::OPTION)
+                .and_then(|n| n.parse().ok())
+            {
+                answer_with_option(app, request_id, index);
+            }
+        }
+    }
+}
+
+/// An option's button on a question's notification: that option is the answer. Asked again
+/// here, so that no button answers what its notification did not show; otherwise the
+/// question opens on its card.
+fn answer_with_option(app: &AppHandle, request_id: &str, index: usize) {
+    let request = app.state::<Inbox>().request(request_id).ok().flatten();
+    let answers = request
+        .filter(|request| request.is_pending())
+        .filter(|request| notifications::option_buttons(request).is_some())
+        .and_then(|request| inbox::option_answer(&request, index));
+    match answers {
+        Some(answers) => decide(
+            app,
+            request_id,
+            Verdict::Answer { answers },
+            Resolver::Notification,
+        ),
+        None => show_in_popover(app, request_id),
     }
 }
 

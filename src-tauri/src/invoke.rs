@@ -13,6 +13,7 @@ use inbox::{
 use serde_json::Value;
 use settings::{RemoteRefusal, Settings, ShortcutsStatus};
 use tauri::{AppHandle, Manager, WebviewWindow};
+use terminal::TerminalVisit;
 
 use crate::commands::{self, Caller};
 use crate::error::ShellError;

@@ -6,7 +6,7 @@ use std::sync::{Arc, RwLock};
 use api::{AskDefaults, Refusals, RemotePolicy, ServerConfig};
 use inbox::Inbox;
 use settings::Settings;
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 
 use crate::problems;
 
@@ -68,6 +68,7 @@ pub fn start(app: &AppHandle, inbox: Inbox, settings: &ApiSettings) {
         remote: settings.remote.clone(),
         refusals: settings.refusals.clone(),
         jobs: Some(Arc::new(crate::jobs::ApiJobs(app.clone()))),
+        trails: app.state::<terminal::Trails>().inner().clone(),
         ..ServerConfig::default()
     };
     follow_refusals(app, settings.refusals.follow());

@@ -25,6 +25,7 @@ mod problems;
 mod shortcuts;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod status_notifier;
+mod terminals;
 #[cfg(test)]
 mod test_requests;
 mod tray;
@@ -153,6 +154,7 @@ fn main() {
         .manage(notifications::Notifications::default())
         .manage(problems::Problems::default())
         .manage(decisions::Selection::default())
+        .manage(terminal::Trails::default())
         .manage(popover::PopoverState::new(
             options.pin_popover,
             invoke::answer_popover,

@@ -21,6 +21,64 @@ const LINES_IN_BODY: usize = 6;
 /// The action of the Open button, offered where a notification cannot show all of a request.
 pub const OPEN: &str = "open";
 
+/// The action of an option's button on a question's notification: `option-N`, N the
+/// option's place in the question.
+pub const OPTION: &str = "option-";
+
+/// A question's options become buttons only up to this many: notification servers show
+/// three or four buttons, and Open takes one.
+const MAX_OPTION_BUTTONS: usize = 3;
+/// A button's label is this many characters at most; the body has the whole label.
+const OPTION_LABEL_CHARS: usize = 40;
+
+/// The options a question's notification offers as buttons: those of one single-choice
+/// question with a few options, whose whole text (the question, each option's label and
+/// description) the body shows. `None` for anything else: Open answers it on its card.
+pub fn option_buttons(request: &ApprovalRequest) -> Option<Vec<String>> {
+    let question = inbox::single_choice(request)?;
+    if question.options.len() > MAX_OPTION_BUTTONS || !fits_body(&single_choice_text(&question)) {
+        return None;
+    }
+    Some(
+        question
+            .options
+            .iter()
+            .map(|option| {
+                let label: String = option
+                    .label
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect();
+                if label.chars().count() > OPTION_LABEL_CHARS {
+                    let short: String = label.chars().take(OPTION_LABEL_CHARS - 1).collect();
+                    format!("{short}…")
+                } else {
+                    label
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A single-choice question as its notification shows it whole: the question, then each
+/// option with what it means.
+fn single_choice_text(question: &inbox::Question) -> String {
+    std::iter::once(question.text.clone())
+        .chain(question.options.iter().map(|option| {
+            if option.description.is_empty() {
+                format!("· {}", option.label)
+            } else {
+                format!("· {}: {}", option.label, option.description)
+            }
+        }))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn fits_body(text: &str) -> bool {
+    text.chars().count() <= DETAILS_IN_BODY && text.lines().count() <= LINES_IN_BODY
+}
+
 /// Whether a request's notification shows the whole request (its details fit the body).
 pub fn shows_whole(request: &ApprovalRequest) -> bool {
     request.details.chars().count() <= DETAILS_IN_BODY
@@ -173,15 +231,16 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
     // High risk is approved only on its card, and what the notification cannot show whole
     // is read first: those notifications offer Open and Deny.
     let high_risk = request.risk.level == inbox::RiskLevel::High;
-    let buttons = if high_risk || question || !shows_whole(request) {
-        Buttons::OpenOrDeny
-    } else {
-        Buttons::ApproveOrDeny
+    let options = question.then(|| option_buttons(request)).flatten();
+    let body = match (&options, question) {
+        (Some(_), _) => option_question_body(request),
+        (None, true) => question_body(request),
+        (None, false) => approval_body(request),
     };
-    let body = if question {
-        question_body(request)
-    } else {
-        approval_body(request)
+    let buttons = match options {
+        Some(labels) => Buttons::Options(labels),
+        None if high_risk || question || !shows_whole(request) => Buttons::OpenOrDeny,
+        None => Buttons::ApproveOrDeny,
     };
     if let Err(e) = state
         .desktop(app)
@@ -189,6 +248,16 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
     {
         tracing::warn!("cannot show a notification: {e}");
     }
+}
+
+/// A question its notification answers with a button per option: shown whole, escaped.
+fn option_question_body(request: &ApprovalRequest) -> String {
+    let text = inbox::single_choice(request)
+        .map(|question| single_choice_text(&question))
+        .unwrap_or_default();
+    escape_markup(&format!(
+        "{text}\nChoose below, or Open to answer in your own words."
+    ))
 }
 
 /// The agent's questions and their options, shortened and escaped; Open answers them.
@@ -201,7 +270,7 @@ fn question_body(request: &ApprovalRequest) -> String {
                 question
                     .options
                     .into_iter()
-                    .map(|label| format!("· {label}")),
+                    .map(|option| format!("· {}", option.label)),
             )
         })
         .collect::<Vec<_>>()
@@ -282,11 +351,13 @@ fn thousands(n: usize) -> String {
 }
 
 /// The buttons of an approval notification.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub enum Buttons {
     ApproveOrDeny,
     /// For what is approved only on its card: Open shows it in the popover.
     OpenOrDeny,
+    /// A single-choice question: one button per option (their labels), then Open.
+    Options(Vec<String>),
 }
 
 fn escape_markup(text: &str) -> String {
@@ -419,6 +490,19 @@ mod desktop {
             buttons: super::Buttons,
             high_risk: bool,
         ) -> Result<(), String> {
+            let options: Vec<(String, String)> = match &buttons {
+                super::Buttons::Options(labels) => labels
+                    .iter()
+                    .enumerate()
+                    .map(|(n, label)| (format!("{}{n}", super::OPTION), label.clone()))
+                    .chain([(super::OPEN.to_owned(), "Open".to_owned())])
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let option_actions: Vec<(&str, &str)> = options
+                .iter()
+                .map(|(action, label)| (action.as_str(), label.as_str()))
+                .collect();
             let note = Notification {
                 urgency: if high_risk {
                     Urgency::Critical
@@ -430,6 +514,7 @@ mod desktop {
                 actions: match buttons {
                     super::Buttons::ApproveOrDeny => APPROVAL_BUTTONS,
                     super::Buttons::OpenOrDeny => OPEN_BUTTONS,
+                    super::Buttons::Options(_) => &option_actions,
                 },
                 body_click: true,
             };
@@ -591,5 +676,58 @@ mod tests {
         let seven_lines = request("1\n2\n3\n4\n5\n6\n7");
         assert!(!shows_whole(&seven_lines));
         assert!(shows_whole(&request("1\n2\n3\n4\n5\n6")));
+    }
+
+    fn question(options: &[(&str, &str)], multi_select: bool) -> ApprovalRequest {
+        let input = serde_json::json!({ "questions": [{
+            "question": "Which database should the service use?", "header": "Database",
+            "multiSelect": multi_select,
+            "options": options.iter().map(|(label, description)| serde_json::json!({
+                "label": label, "description": description })).collect::<Vec<_>>(),
+        }]});
+        let mut request = request(&format!("{input:#}\n\ncwd: /home/dana/shop\n"));
+        request.action = protocol::model::QUESTION_TOOL.into();
+        request
+    }
+
+    #[test]
+    fn a_single_choice_question_of_a_few_options_gets_a_button_for_each() {
+        let two = question(
+            &[
+                ("PostgreSQL", "Relational, the team knows it"),
+                ("SQLite", "One file, no server"),
+            ],
+            false,
+        );
+        assert_eq!(
+            option_buttons(&two).unwrap(),
+            ["PostgreSQL".to_owned(), "SQLite".to_owned()]
+        );
+        let body = option_question_body(&two);
+        assert!(body.contains("· SQLite: One file, no server"), "{body}");
+        assert!(body.starts_with("Which database should the service use?"));
+
+        let long_label = "x".repeat(60);
+        let long = question(&[(&long_label, ""), ("b<i>", "")], false);
+        let labels = option_buttons(&long).unwrap();
+        assert_eq!(labels[0].chars().count(), OPTION_LABEL_CHARS);
+        assert!(labels[0].ends_with('…'));
+        assert!(option_question_body(&long).contains("b&lt;i&gt;"));
+    }
+
+    #[test]
+    fn several_choices_many_options_or_a_long_question_open_on_the_card_instead() {
+        assert!(option_buttons(&question(&[("a", ""), ("b", "")], true)).is_none());
+        let four = [("a", ""), ("b", ""), ("c", ""), ("d", "")];
+        assert!(option_buttons(&question(&four, false)).is_none());
+        let wordy = "a very long description of what this option means ".repeat(3);
+        let long = question(&[("a", &wordy), ("b", &wordy)], false);
+        assert!(
+            option_buttons(&long).is_none(),
+            "its body would be cut short"
+        );
+        let mut not_a_question = question(&[("a", ""), ("b", "")], false);
+        not_a_question.action = "Bash".into();
+        assert!(option_buttons(&not_a_question).is_none());
     }
 }

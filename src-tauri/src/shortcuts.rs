@@ -19,7 +19,7 @@ use settings::{ShortcutSettings, ShortcutsStatus, ShortcutsThrough};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutEvent, ShortcutState};
 
-use crate::{decisions, notifications, popover};
+use crate::{decisions, notifications, popover, terminals};
 
 /// What a shortcut does when pressed.
 type Action = fn(&AppHandle);
@@ -61,7 +61,7 @@ impl Shortcuts {
 const PORTAL_BIND_WITHIN: Duration = Duration::from_secs(300);
 
 /// The portal's ids for the shortcuts; the desktop shows the descriptions.
-const PORTAL_SHORTCUTS: [(&str, &str); 3] = [
+const PORTAL_SHORTCUTS: [(&str, &str); 4] = [
     ("toggle-popover", "Open or close the Converge Tray popover"),
     (
         "approve",
@@ -70,6 +70,10 @@ const PORTAL_SHORTCUTS: [(&str, &str); 3] = [
     (
         "deny",
         "Deny the request on screen, or the oldest waiting one",
+    ),
+    (
+        "go-to-terminal",
+        "Go to the terminal of the agent that asked last",
     ),
 ];
 
@@ -143,7 +147,12 @@ fn bind_through_portal(
     app: &AppHandle,
     keys: &ShortcutSettings,
 ) -> Result<PortalShortcuts, portal_shortcuts::PortalError> {
-    let preferred = [&keys.toggle_popover, &keys.approve, &keys.deny];
+    let preferred = [
+        &keys.toggle_popover,
+        &keys.approve,
+        &keys.deny,
+        &keys.go_to_terminal,
+    ];
     let shortcuts: Vec<portal_shortcuts::Shortcut> = PORTAL_SHORTCUTS
         .iter()
         .zip(preferred)
@@ -163,6 +172,7 @@ fn bind_through_portal(
             }
             "approve" => approve,
             "deny" => deny,
+            "go-to-terminal" => go_to_terminal,
             other => {
                 tracing::warn!(id = other, "portal shortcut ignored: not one of ours");
                 return;
@@ -185,6 +195,7 @@ fn portal_note(session: &PortalShortcuts) -> String {
         .map(|(id, _)| {
             let name = match *id {
                 "toggle-popover" => "open or close",
+                "go-to-terminal" => "go to terminal",
                 other => other,
             };
             match session.bound().iter().find(|b| b.id == *id) {
@@ -230,13 +241,20 @@ fn deny(app: &AppHandle) {
     decisions::by_shortcut(app, Verdict::Deny { reason: None }, &approve_key(app));
 }
 
+fn go_to_terminal(app: &AppHandle) {
+    terminals::by_shortcut(app);
+}
+
 fn approve_key(app: &AppHandle) -> String {
     display(&app.state::<Shortcuts>().keys.lock().unwrap().approve)
 }
 
 /// The keys to register for these settings, with what each does.
 fn plan(keys: &ShortcutSettings) -> Vec<(String, Action)> {
-    let mut plan: Vec<(String, Action)> = vec![(keys.toggle_popover.clone(), toggle_popover)];
+    let mut plan: Vec<(String, Action)> = vec![
+        (keys.toggle_popover.clone(), toggle_popover),
+        (keys.go_to_terminal.clone(), go_to_terminal),
+    ];
     if keys.decision_keys {
         plan.push((keys.approve.clone(), approve));
         plan.push((keys.deny.clone(), deny));

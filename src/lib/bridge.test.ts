@@ -12,6 +12,7 @@ import {
   decideBatch,
   getSnapshot,
   grantOffers,
+  goToTerminal,
   grantsList,
   hidePopover,
   historyQuery,
@@ -126,6 +127,23 @@ describe("bridge", () => {
     await expect(removeAgents(["agent-done", "agent-working"])).resolves.toEqual(["agent-done"]);
     expect(calls).toEqual([
       { command: "agents_remove", args: { agentIds: ["agent-done", "agent-working"] } },
+    ]);
+  });
+
+  it("goes to the terminal of a request or of an agent, naming only that one", async () => {
+    const visit = {
+      arrived: false,
+      done: ["Switched to tmux session “work”, window 1, pane 0"],
+      problem: "No window of the agent's terminal was found.",
+    };
+    const calls = recordCommands(() => visit);
+
+    await expect(goToTerminal({ requestId: "req-1" })).resolves.toEqual(visit);
+    await goToTerminal({ agentId: "agent-1" });
+
+    expect(calls).toEqual([
+      { command: "terminal_go", args: { requestId: "req-1", agentId: null } },
+      { command: "terminal_go", args: { requestId: null, agentId: "agent-1" } },
     ]);
   });
 

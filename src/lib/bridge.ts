@@ -17,6 +17,7 @@ import type { RemoteRefusal } from "./bindings/RemoteRefusal";
 import type { Settings } from "./bindings/Settings";
 import type { ShortcutsStatus } from "./bindings/ShortcutsStatus";
 import type { Snapshot } from "./bindings/Snapshot";
+import type { TerminalVisit } from "./bindings/TerminalVisit";
 import type { Verdict } from "./bindings/Verdict";
 
 
@@ -111,6 +112,21 @@ export function reportSelection(requestId: string | null, wholeSeen: boolean): P
 /** Shows the full window (creating it if needed); the backend hides the popover. */
 export function openFullWindow(): Promise<void> {
   return call(COMMAND.windowOpen);
+}
+
+/** Whose terminal to go to: where a request was asked, or where an agent runs. */
+export type TerminalOf = { requestId: string } | { agentId: string };
+
+/**
+ * Brings the person to the terminal `of` names: switches tmux to the agent's pane and brings
+ * the terminal's window forward. Once there (`arrived`) the backend hides the popover;
+ * otherwise `problem` says why not, and `done` what was done anyway.
+ */
+export function goToTerminal(of: TerminalOf): Promise<TerminalVisit> {
+  return call(COMMAND.terminalGo, {
+    requestId: "requestId" in of ? of.requestId : null,
+    agentId: "agentId" in of ? of.agentId : null,
+  });
 }
 
 /** One page of the audit log, newest first. */

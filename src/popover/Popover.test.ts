@@ -216,8 +216,8 @@ describe("Popover", () => {
       .getAllByRole("listitem")
       .map((row) => row.textContent?.replace(/\s+/g, " ").trim());
     expect(rows).toEqual([
-      "codex Working 12s ago Running the test suite",
-      "nightly script Idle 3m ago",
+      "codex Working 12s ago Running the test suite Go to terminal",
+      "nightly script Idle 3m ago Go to terminal",
     ]);
   });
 

@@ -134,6 +134,7 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
       toggle_popover: "ctrl+alt+shift+c",
       approve: "ctrl+alt+shift+a",
       deny: "ctrl+alt+shift+d",
+      go_to_terminal: "ctrl+alt+shift+t",
       decision_keys: true,
     },
     default_timeout_secs: 300,

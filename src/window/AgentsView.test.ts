@@ -7,6 +7,7 @@ import {
   approveAndGrant,
   decide,
   decideBatch,
+  goToTerminal,
   grantOffers,
   historyQuery,
   removeAgents,
@@ -34,6 +35,7 @@ vi.mock("../lib/bridge", () => ({
   grantOffers: vi.fn(),
   approveAndGrant: vi.fn(),
   removeAgents: vi.fn(),
+  goToTerminal: vi.fn(),
 }));
 
 beforeEach(() => {
@@ -623,6 +625,34 @@ describe("Agents", () => {
     expect((await history.findByText("Promote the proposals")).title).toBe(
       "converge.promote:Proposals",
     );
+  });
+
+  it("goes to the terminal the agent runs in, and says why not when it cannot", async () => {
+    vi.mocked(goToTerminal).mockResolvedValue({
+      arrived: false,
+      done: [],
+      problem: "The agent and the terminal it ran in have ended: there is nothing to go to.",
+    });
+    const { user } = showAgents(everything);
+    await user.click(agentButton(/nightly script/));
+
+    await user.click(detail().getByRole("button", { name: "Go to terminal" }));
+
+    expect(goToTerminal).toHaveBeenCalledExactlyOnceWith({ agentId: "nightly" });
+    expect((await detail().findByRole("status")).textContent).toBe(
+      "The agent and the terminal it ran in have ended: there is nothing to go to.",
+    );
+  });
+
+  it("offers no terminal in a Converge job's detail, as it does in any other's", async () => {
+    const job = makeAgent({ id: "converge:run-7", name: "Expense review", kind: "converge" });
+    const { user } = showAgents(makeSnapshot({ agents: [job, nightly] }));
+
+    await user.click(agentButton(/Expense review/));
+    expect(detail().queryByRole("button", { name: "Go to terminal" })).toBeNull();
+
+    await user.click(agentButton(/nightly script/));
+    expect(detail().getByRole("button", { name: "Go to terminal" })).toBeTruthy();
   });
 
   it("says when there are no agents yet", () => {

@@ -135,6 +135,7 @@ describe("Settings", () => {
           toggle_popover: "ctrl+alt+shift+c",
           approve: "ctrl+alt+shift+a",
           deny: "ctrl+alt+shift+d",
+          go_to_terminal: "ctrl+alt+shift+t",
           decision_keys: false,
         },
       }),
@@ -151,6 +152,7 @@ describe("Settings", () => {
           toggle_popover: "ctrl+alt+shift+c",
           approve: "ctrl+alt+shift+a",
           deny: "ctrl+alt+shift+d",
+          go_to_terminal: "ctrl+alt+shift+t",
           decision_keys: false,
         },
       }),
@@ -182,6 +184,7 @@ describe("Settings", () => {
           toggle_popover: "ctrl+alt+shift+c",
           approve: "ctrl+alt+y",
           deny: "ctrl+alt+shift+d",
+          go_to_terminal: "ctrl+alt+shift+t",
           decision_keys: true,
         },
         default_timeout_secs: 45,
@@ -430,11 +433,52 @@ describe("what is wrong with a field", () => {
           toggle_popover: "super+F24",
           approve: "Ctrl+Shift+PageDown",
           deny: "cmdorctrl+[",
+          go_to_terminal: "ctrl+alt+shift+t",
           decision_keys: true,
         },
       }),
     );
     await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("shows the go to terminal key with what it does, and saves it", async () => {
+    const user = await showSettings();
+
+    const key = field("Go to terminal");
+    expect(key.value).toBe("ctrl+alt+shift+t");
+    const hint = document.getElementById(key.getAttribute("aria-describedby")!.split(" ")[0]!);
+    expect(hint?.textContent?.trim()).toBe("Goes to the terminal of the agent that asked last.");
+
+    // A global key of its own, whether or not approve and deny are.
+    await user.click(field("Approve and deny with global keys"));
+    expect(field("Go to terminal").disabled).toBe(false);
+    await retype(user, "Go to terminal", "super+t");
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        shortcuts: { ...SAVED_KEYS, go_to_terminal: "super+t", decision_keys: false },
+      }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("refuses a go to terminal key another key has, and saves the rest", async () => {
+    const user = await showSettings();
+
+    await retype(user, "Go to terminal", "ctrl+alt+shift+a");
+    await user.click(field("Start at login"));
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(makeSettings({ start_at_login: true }));
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toBe("Saved, except the go to terminal key."),
+    );
+    expect(problemBeside(field("Go to terminal"))).toBe(
+      "Not saved: Ctrl+Alt+Shift+A is already the approve key.",
+    );
+    expect(field("Go to terminal").value).toBe("ctrl+alt+shift+a");
+    expect(document.activeElement).toBe(field("Go to terminal"));
   });
 
   it("saves keys swapped with one another", async () => {

@@ -183,18 +183,64 @@ describe("what Save sends", () => {
     const form = editedForm((form) => {
       form.shortcuts.approve = "ctrl+banana";
       form.shortcuts.deny = "ctrl+alt+shift+a";
-      form.shortcuts.toggle_popover = "ctrl+alt+shift+t";
+      // Not ctrl+alt+shift+t: that is the go to terminal key now.
+      form.shortcuts.toggle_popover = "ctrl+alt+shift+o";
     });
 
     const plan = planSave(form, saved);
 
     expect(plan.settings.shortcuts).toEqual({
       ...saved.shortcuts,
-      toggle_popover: "ctrl+alt+shift+t",
+      toggle_popover: "ctrl+alt+shift+o",
     });
     expect(plan.problems).toEqual({
       approve: "“banana” is not a key a shortcut can use: use a letter, a digit or F1–F24.",
       deny: "Ctrl+Alt+Shift+A is already the approve key.",
+    });
+  });
+
+  it("takes no go to terminal key that another key has, nor none at all", () => {
+    const taken = editedForm((form) => {
+      form.shortcuts.go_to_terminal = "Ctrl+Alt+Shift+C";
+    });
+    expect(planSave(taken, saved)).toEqual({
+      settings: saved,
+      problems: { go_to_terminal: "Ctrl+Alt+Shift+C is already the open or close key." },
+    });
+
+    const onIt = editedForm((form) => {
+      form.shortcuts.deny = "ctrl+alt+shift+t";
+    });
+    expect(planSave(onIt, saved).problems).toEqual({
+      deny: "Ctrl+Alt+Shift+T is already the go to terminal key.",
+    });
+
+    const both = editedForm((form) => {
+      form.shortcuts.approve = "ctrl+alt+g";
+      form.shortcuts.go_to_terminal = "ctrl+alt+g";
+    });
+    expect(planSave(both, saved).problems).toEqual({
+      approve: "Ctrl+Alt+G is also your new go to terminal key: each key must be different.",
+      go_to_terminal: "Ctrl+Alt+G is also your new approve key: each key must be different.",
+    });
+
+    const empty = editedForm((form) => {
+      form.shortcuts.go_to_terminal = "  ";
+    });
+    expect(planSave(empty, saved)).toEqual({
+      settings: saved,
+      problems: { go_to_terminal: "Type a shortcut, for example ctrl+alt+shift+a." },
+    });
+  });
+
+  it("sends a new go to terminal key that no other key has", () => {
+    const form = editedForm((form) => {
+      form.shortcuts.go_to_terminal = "super+t";
+    });
+
+    expect(planSave(form, saved)).toEqual({
+      settings: { ...saved, shortcuts: { ...saved.shortcuts, go_to_terminal: "super+t" } },
+      problems: {},
     });
   });
 

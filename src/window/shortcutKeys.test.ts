@@ -11,6 +11,7 @@ const KEYS = {
   toggle_popover: "ctrl+alt+shift+c",
   approve: "ctrl+alt+shift+y",
   deny: "ctrl+alt+shift+d",
+  go_to_terminal: "ctrl+alt+shift+t",
   decision_keys: true,
 };
 
@@ -88,6 +89,13 @@ describe("shortcut keys", () => {
         decision_keys: false,
       }),
     ).toBeNull();
+    // The go to terminal key is, as the open or close key is.
+    expect(
+      refusedKey("Ctrl+Alt+Shift+T could not be registered: taken", {
+        ...KEYS,
+        decision_keys: false,
+      }),
+    ).toEqual({ field: "go_to_terminal", reason: "taken" });
   });
 
   it("says a refusal in the person's words", () => {

@@ -9,14 +9,23 @@
 
 import type { ShortcutSettings } from "../lib/bindings/ShortcutSettings";
 
-export type ShortcutField = "toggle_popover" | "approve" | "deny";
+export type ShortcutField = "toggle_popover" | "go_to_terminal" | "approve" | "deny";
 
 /** In the order the backend registers them. */
-export const SHORTCUT_FIELDS: readonly ShortcutField[] = ["toggle_popover", "approve", "deny"];
+export const SHORTCUT_FIELDS: readonly ShortcutField[] = [
+  "toggle_popover",
+  "go_to_terminal",
+  "approve",
+  "deny",
+];
+
+/** The keys registered only while the decision keys are on. */
+const DECISION_FIELDS: ReadonlySet<ShortcutField> = new Set(["approve", "deny"]);
 
 /** How messages name each key: “… is already the approve key”. */
 export const SHORTCUT_NAME: Record<ShortcutField, string> = {
   toggle_popover: "open or close key",
+  go_to_terminal: "go to terminal key",
   approve: "approve key",
   deny: "deny key",
 };
@@ -189,7 +198,7 @@ export type KeyRefusal = { field: ShortcutField; reason: string };
  */
 export function refusedKey(message: string, sent: ShortcutSettings): KeyRefusal | null {
   for (const field of SHORTCUT_FIELDS) {
-    if (field !== "toggle_popover" && !sent.decision_keys) continue;
+    if (DECISION_FIELDS.has(field) && !sent.decision_keys) continue;
     const prefix = `${displayShortcut(sent[field])} could not be registered: `;
     if (message.startsWith(prefix)) return { field, reason: message.slice(prefix.length) };
   }

@@ -485,6 +485,27 @@ async def main(app: str, out: Path) -> int:
                   bool(answered), (model.tool_results()[-1:], claude_tmux.screen()))
         run.check("... and Claude Code shows the answer as the person's",
                   f"{QUESTION} → SQLite" in claude_tmux.screen(), claude_tmux.screen())
+
+        # 3a″. Asked again: the notification shows the question whole with a button per
+        # option, and its PostgreSQL button answers.
+        notes = desktop.notifications
+        shown_before = len(notes.shown)
+        claude_tmux.type_line("Pick a database again", timeout=60)
+        note = await eventually(lambda: [n for n in notes.shown[shown_before:]
+                                         if n["summary"].startswith("Question")], timeout=30)
+        buttons = note[0]["actions"] if note else {}
+        run.check("the question's notification shows it whole with a button per option",
+                  bool(note) and QUESTION in note[0]["body"]
+                  and "One file, no server" in note[0]["body"]
+                  and list(buttons.values()) == ["PostgreSQL", "SQLite", "Open"],
+                  note or notes.shown[shown_before:])
+        if note:
+            chosen = next(action for action, label in buttons.items() if label == "PostgreSQL")
+            notes.click(note[0]["id"], chosen)
+        answered = await eventually(lambda: any(
+            f'"{QUESTION}"="PostgreSQL"' in r for r in model.tool_results()), timeout=30)
+        run.check("answered by the notification's option button, the model hears that option",
+                  bool(answered), (model.tool_results()[-1:], claude_tmux.screen()))
         claude_tmux.keys("C-c", "C-c")
         await eventually(lambda: "EXITED=" in claude_tmux.screen(), timeout=20)
         claude_tmux.stop()

@@ -25,6 +25,7 @@ desktop tests/e2e/portal_selftest.py >target/e2e/portal-selftest.log 2>&1 \
 desktop tests/e2e/wayland_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/agents_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/grants_e2e.py "$app" target/e2e || status=1
+desktop tests/e2e/terminal_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/knowingly_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/remote_e2e.py "$app" target/e2e || status=1
 # The real Claude Code and Codex (scripts/install-agent-clis.sh), against a scripted model.

@@ -53,6 +53,8 @@ pub struct ServerConfig {
     pub remote: Arc<RwLock<RemotePolicy>>,
     /// Where the turned-away peers are counted.
     pub refusals: Refusals,
+    /// Where each asker's process ran, from the kernel: how the app finds its terminal.
+    pub trails: terminal::Trails,
 }
 
 impl Default for ServerConfig {
@@ -70,6 +72,7 @@ impl Default for ServerConfig {
             jobs: None,
             remote: Arc::default(),
             refusals: Refusals::default(),
+            trails: terminal::Trails::default(),
         }
     }
 }
@@ -359,7 +362,13 @@ impl Connection {
                     state: p.state,
                     activity: p.activity,
                 };
+                let agent_id = update.id.clone();
                 let result = off_runtime(&inbox, move |inbox| inbox.update_agent(update)).await;
+                if result.is_ok() {
+                    if let Some(trail) = self.trail() {
+                        self.config.trails.seen(&agent_id, trail);
+                    }
+                }
                 self.reply(id, to_json(result)).await
             }
             Method::Ask(p) => {
@@ -391,6 +400,11 @@ impl Connection {
                 let asked = off_runtime(&inbox, move |inbox| inbox.ask(new)).await;
                 if let Ok(request) = &asked {
                     self.asked.insert(request.id.clone());
+                    if let Some(trail) = self.trail() {
+                        self.config
+                            .trails
+                            .asked(&request.id, &request.agent_id, trail);
+                    }
                 }
                 match asked {
                     Ok(request) if p.wait && request.is_pending() => {
@@ -472,6 +486,11 @@ impl Connection {
     /// it opened). Anyone else would be cancelling, as the requester, what they never asked.
     /// Whether this peer may see `request`: a local one sees all (it is the person's own
     /// program), a peer on another machine only what was asked from there.
+    /// The peer's process and its ancestors, while it is connected and so alive.
+    fn trail(&self) -> Option<terminal::ProcessTrail> {
+        terminal::ProcessTrail::of(self.peer.pid?)
+    }
+
     fn sees(&self, request: &ApprovalRequest) -> bool {
         self.peer.remote.is_none() || request.provenance.remote == self.peer.remote
     }

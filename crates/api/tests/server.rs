@@ -995,3 +995,37 @@ async fn hello_answers_while_another_program_holds_the_database() {
     }
     other.execute_batch("ROLLBACK").unwrap();
 }
+
+#[tokio::test]
+async fn where_an_asker_runs_is_recorded_from_the_kernel() {
+    let trails = terminal::Trails::default();
+    let fx = start(ServerConfig {
+        trails: trails.clone(),
+        ..ServerConfig::default()
+    })
+    .await;
+    let mut client = Client::connect(&fx).await;
+    let reported = client
+        .call(
+            "agent.update",
+            json!({"agent_id": "runner", "state": "working"}),
+        )
+        .await;
+    assert!(reported.get("error").is_none(), "{reported}");
+    let me = std::process::id();
+    assert_eq!(trails.of_agent("runner").unwrap().links[0].pid, me);
+    assert!(trails.last_asked().is_none(), "reporting is not asking");
+
+    let asked = client
+        .call(
+            "approval.ask",
+            json!({"agent_id": "deploy", "title": "Deploy?", "wait": false}),
+        )
+        .await;
+    let request_id = asked["result"]["id"].as_str().unwrap();
+    let trail = trails.of_request(request_id).unwrap();
+    assert_eq!(trail.links[0].pid, me);
+    assert_eq!(trail.links[1].pid, std::os::unix::process::parent_id());
+    let (agent, _) = trails.last_asked().unwrap();
+    assert_eq!(agent, "deploy");
+}

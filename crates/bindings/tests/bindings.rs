@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use converge_host::JobsOverview;
 use inbox::*;
 use settings::{RemoteRefusal, Settings, ShortcutsStatus};
+use terminal::TerminalVisit;
 use ts_rs::{Config, Dependency, TypeVisitor, TS};
 
 include!("../../../src-tauri/src/command_list.rs");
@@ -214,6 +215,7 @@ fn generate(into: &Path) {
     inbox::GrantRecord::export_all(&cfg).unwrap();
     inbox::GrantSpec::export_all(&cfg).unwrap();
     converge_host::JobsOverview::export_all(&cfg).unwrap();
+    TerminalVisit::export_all(&cfg).unwrap();
     fs::write(into.join("commands.ts"), commands_ts(&cfg)).unwrap();
     fs::write(into.join("events.ts"), events_ts(&cfg)).unwrap();
 }
@@ -240,6 +242,21 @@ fn typescript_bindings_match_the_rust_types() {
     generate(fresh.path());
     let generated = read_dir(fresh.path());
     assert!(generated.contains_key("Snapshot.ts"));
+    // A type a command or event names but no root above brings along would be imported
+    // from a file that is not there.
+    for (name, text) in &generated {
+        for line in text.lines().filter(|l| l.starts_with("import type")) {
+            let file = line
+                .rsplit("from \"./")
+                .next()
+                .unwrap()
+                .trim_end_matches("\";");
+            assert!(
+                generated.contains_key(&format!("{file}.ts")),
+                "{name} imports {file}, which is not generated: add it to generate()"
+            );
+        }
+    }
 
     if std::env::var_os("UPDATE_BINDINGS").is_some() {
         let _ = fs::remove_dir_all(&committed_dir);

@@ -710,10 +710,16 @@ impl Inbox {
                 reason.filter(|r| !r.trim().is_empty()),
                 None,
             ),
-            Verdict::Answer { .. } if !matches!(by, Resolver::Popover | Resolver::Window) => {
+            Verdict::Answer { .. }
+                if !matches!(
+                    by,
+                    Resolver::Popover | Resolver::Window | Resolver::Notification
+                ) =>
+            {
                 return Err(Error::invalid(
                     "verdict",
-                    "an agent's questions are answered on the request's card only",
+                    "an agent's questions are answered on the request's card or its \
+                     notification only",
                 ));
             }
             Verdict::Answer { ref answers } => {
@@ -738,7 +744,7 @@ impl Inbox {
             }
             if outcome == Outcome::Approved && pending.is_pending() {
                 let refusal = match &answers_given {
-                    Some(answers) => questions::answers_refused(&pending, answers),
+                    Some(answers) => questions::answers_refused(&pending, answers, by),
                     None => approval_refused(&pending, by),
                 };
                 if let Some(refusal) = refusal {

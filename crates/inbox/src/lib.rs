@@ -31,7 +31,9 @@ pub use granting::{
 pub use inbox::{Inbox, InboxConfig, Subscription, Update};
 pub use model::*;
 pub use protocol::limits::{self, clip, describe_duration};
-pub use questions::{is_question, questions_of, Question};
+pub use questions::{
+    is_question, option_answer, questions_of, single_choice, Question, QuestionOption,
+};
 pub use risk::{approval_refused, RiskRule, RiskRules};
 pub use store::{Durability, MovedAside, OpenReport, APPLICATION_ID, SCHEMA_VERSION};
 pub use time::{format_utc, Clock, ManualClock, SystemClock};

@@ -119,7 +119,7 @@ fn a_question_is_never_approved_as_it_stands_nor_answered_by_anything_but_its_ca
             "{by:?}: {refused}"
         );
     }
-    for by in [Resolver::Shortcut, Resolver::Notification, Resolver::Policy] {
+    for by in [Resolver::Shortcut, Resolver::Policy] {
         let refused = fx
             .inbox
             .decide(
@@ -133,6 +133,19 @@ fn a_question_is_never_approved_as_it_stands_nor_answered_by_anything_but_its_ca
             "{by:?}: {refused}"
         );
     }
+    // Two questions: a notification's buttons cannot answer both.
+    let refused = fx
+        .inbox
+        .decide(
+            &request.id,
+            answer(&[(DATABASE, "SQLite"), (NAME, "shop-api")]),
+            Resolver::Notification,
+        )
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("only with one of the options"),
+        "{refused}"
+    );
     let batch = fx
         .inbox
         .decide_batch(
@@ -201,4 +214,69 @@ fn answers_must_answer_every_question_and_nothing_else() {
         )
         .unwrap();
     assert_eq!(denied.resolution.unwrap().outcome, Outcome::Denied);
+}
+
+/// One question of single choice, as a notification can answer it with a button.
+fn single(fx: &Fixture, multi_select: bool) -> ApprovalRequest {
+    let input = serde_json::json!({ "questions": [
+        { "question": DATABASE, "header": "Database", "multiSelect": multi_select, "options": [
+            { "label": "PostgreSQL", "description": "Relational, the team knows it" },
+            { "label": "SQLite", "description": "One file, no server" } ] },
+    ]});
+    let new = NewRequest::new(
+        "claude-code:s",
+        QUESTION_TOOL,
+        &format!("Asks: {DATABASE}"),
+        &format!("{input:#}\n\ncwd: /home/dana/shop\n"),
+    );
+    fx.inbox.ask(new).unwrap()
+}
+
+#[test]
+fn a_notification_answers_a_single_choice_question_with_one_of_its_options_only() {
+    let fx = Fixture::new();
+    let request = single(&fx, false);
+    let question = single_choice(&request).unwrap();
+    assert_eq!(question.options[1].description, "One file, no server");
+    assert_eq!(option_answer(&request, 2), None);
+    for words in ["MySQL", "SQLite, PostgreSQL", ""] {
+        let refused = fx
+            .inbox
+            .decide(
+                &request.id,
+                answer(&[(DATABASE, words)]),
+                Resolver::Notification,
+            )
+            .unwrap_err();
+        assert!(
+            refused.to_string().contains("only with one of the options"),
+            "{words:?}: {refused}"
+        );
+    }
+    let chosen = option_answer(&request, 1).unwrap();
+    let decided = fx
+        .inbox
+        .decide(
+            &request.id,
+            Verdict::Answer { answers: chosen },
+            Resolver::Notification,
+        )
+        .unwrap();
+    let resolution = decided.resolution.unwrap();
+    assert_eq!(resolution.by, Resolver::Notification);
+    assert_eq!(resolution.answers.unwrap()[DATABASE], "SQLite");
+
+    // Several choices allowed: no buttons, and no answer from a notification.
+    let multiple = single(&fx, true);
+    assert!(single_choice(&multiple).is_none());
+    assert!(option_answer(&multiple, 0).is_none());
+    let refused = fx
+        .inbox
+        .decide(
+            &multiple.id,
+            answer(&[(DATABASE, "SQLite")]),
+            Resolver::Notification,
+        )
+        .unwrap_err();
+    assert!(refused.to_string().contains("only with one of the options"));
 }

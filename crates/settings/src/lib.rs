@@ -52,6 +52,8 @@ pub struct ShortcutSettings {
     pub toggle_popover: String,
     pub approve: String,
     pub deny: String,
+    /// Brings the person to the terminal of the agent that asked last.
+    pub go_to_terminal: String,
     /// Whether approve and deny are global keys. Under X11 any program of the user can
     /// press a key for them (docs/security.md); off, only the toggle key is global and
     /// deciding takes the popover, the full window or a notification.
@@ -122,6 +124,7 @@ impl Default for ShortcutSettings {
             toggle_popover: "ctrl+alt+shift+c".into(),
             approve: "ctrl+alt+shift+a".into(),
             deny: "ctrl+alt+shift+d".into(),
+            go_to_terminal: "ctrl+alt+shift+t".into(),
             decision_keys: true,
         }
     }
@@ -161,6 +164,7 @@ impl Settings {
             ("open/close the popover", &s.toggle_popover),
             ("approve", &s.approve),
             ("deny", &s.deny),
+            ("go to terminal", &s.go_to_terminal),
         ] {
             if key.trim().is_empty() {
                 return Err(Error::Invalid(format!("the {name} shortcut is empty")));
@@ -171,8 +175,10 @@ impl Settings {
             normalized(&s.toggle_popover),
             normalized(&s.approve),
             normalized(&s.deny),
+            normalized(&s.go_to_terminal),
         ];
-        if keys[0] == keys[1] || keys[0] == keys[2] || keys[1] == keys[2] {
+        let distinct: std::collections::HashSet<&String> = keys.iter().collect();
+        if distinct.len() < keys.len() {
             return Err(Error::Invalid(
                 "each shortcut must be different from the others".into(),
             ));

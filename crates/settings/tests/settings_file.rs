@@ -68,6 +68,13 @@ fn invalid_settings_are_refused_and_the_file_is_unchanged() {
         "each shortcut must be different from the others"
     );
 
+    let mut terminal_as_toggle = Settings::default();
+    terminal_as_toggle.shortcuts.go_to_terminal = "ctrl+alt+shift+c".into();
+    assert_eq!(
+        file.save(&terminal_as_toggle).unwrap_err().to_string(),
+        "each shortcut must be different from the others"
+    );
+
     let mut empty = Settings::default();
     empty.shortcuts.toggle_popover = " ".into();
     assert_eq!(

@@ -1,20 +1,25 @@
-import { fireEvent, render, screen, within } from "@testing-library/svelte";
+import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
+import { clearMocks, mockIPC } from "@tauri-apps/api/mocks";
 import userEvent from "@testing-library/user-event";
 import type { ComponentProps } from "svelte";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import type { GrantOffers } from "../bindings/GrantOffers";
+import type { TerminalVisit } from "../bindings/TerminalVisit";
 import { grantOffers } from "../bridge";
 import { NOW, longDetails, makeRequest } from "../../test/fixtures";
 import ApprovalCard from "./ApprovalCard.svelte";
 import { ReadingTracker } from "./readingTracker.svelte";
 
-vi.mock("../bridge", () => ({
+// Only the offers are stubbed: going to a terminal goes through the Tauri invoke, mocked.
+vi.mock("../bridge", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../bridge")>()),
   grantOffers: vi.fn(),
 }));
 
 afterEach(() => {
   vi.resetAllMocks();
+  clearMocks();
 });
 
 function hookDetails(input: unknown): string {
@@ -968,5 +973,137 @@ describe("ApprovalCard of the app's own agents", () => {
     expect(agent.textContent).toBe(name);
     expect(agent.title).toBe(name);
     expect(agent.nextElementSibling?.querySelector(".countdown")?.textContent).toBe("05:00");
+  });
+});
+
+describe("ApprovalCard's way to the agent's terminal", () => {
+  const local = makeRequest({
+    id: "local",
+    provenance: { pid: 4242, uid: 1000, exe: "/usr/bin/claude", remote: null },
+  });
+  const notShown: TerminalVisit = {
+    arrived: false,
+    done: ["Switched to tmux session “work”, window 1, pane 0"],
+    problem: "No terminal shows tmux session “work”: open one with `tmux attach -t work`.",
+  };
+
+  /** Answers each terminal_go with `answer`, and records what it was asked. */
+  function answerTerminalGo(answer: () => Promise<TerminalVisit>) {
+    const calls: { command: string; args: unknown }[] = [];
+    mockIPC((command, args) => {
+      calls.push({ command, args });
+      return answer();
+    });
+    return calls;
+  }
+
+  function goButton() {
+    return screen.getByRole("button", { name: "Go to terminal" }) as HTMLButtonElement;
+  }
+
+  it("goes to where a local process asked, and says what it did and why it stopped", async () => {
+    const calls = answerTerminalGo(async () => notShown);
+    const { container, user } = showCard(local);
+
+    await user.click(goButton());
+
+    expect(calls).toEqual([
+      { command: "terminal_go", args: { requestId: "local", agentId: null } },
+    ]);
+    const status = await screen.findByRole("status");
+    expect(status.classList).toContain("terminal-problem");
+    expect(status.textContent).toBe(
+      "Switched to tmux session “work”, window 1, pane 0 — No terminal shows tmux session “work”: open one with `tmux attach -t work`.",
+    );
+    // It decides nothing: not among the decision buttons, and never a decision.
+    expect(container.querySelector(".buttons .go-terminal")).toBeNull();
+    expect(container.querySelector(".go-terminal")).toBe(goButton());
+  });
+
+  it("is disabled while the app goes there, and says nothing once there", async () => {
+    let arrive: (visit: TerminalVisit) => void = () => {};
+    answerTerminalGo(() => new Promise((resolve) => (arrive = resolve)));
+    const { user } = showCard(local);
+
+    await user.click(goButton());
+
+    expect(goButton().disabled).toBe(true);
+    arrive({ arrived: true, done: ["Brought the window “work” forward"], problem: null });
+    await waitFor(() => expect(goButton().disabled).toBe(false));
+    expect(screen.queryByRole("status")).toBeNull();
+  });
+
+  it("says why the app could not be asked", async () => {
+    answerTerminalGo(() => Promise.reject("terminal_go not allowed"));
+    const { user } = showCard(local);
+
+    await user.click(goButton());
+
+    expect((await screen.findByRole("status")).textContent).toBe("terminal_go not allowed");
+    expect(goButton().disabled).toBe(false);
+  });
+
+  it("is offered only where a local process asked: not a Converge job, nor a requester not read", () => {
+    const calls = answerTerminalGo(async () => notShown);
+    const asked = showCard(local, { agentKind: "claude-code" });
+    expect(asked.container.querySelector(".go-terminal")?.textContent?.trim()).toBe(
+      "Go to terminal",
+    );
+    asked.unmount();
+
+    const { container } = showCard(makeRequest({ id: "gate", agent_id: "converge:run-7" }), {
+      agentKind: "converge",
+    });
+
+    expect(container.querySelector(".go-terminal")).toBeNull();
+    const unread = showCard(makeRequest({ id: "unknown", agent_id: "ci-bot" }), {
+      agentName: "ci bot",
+      agentKind: "script",
+    });
+    expect(unread.container.querySelector("p.requester")?.textContent).toBe(
+      "Requester not identified",
+    );
+    expect(unread.container.querySelector(".go-terminal")).toBeNull();
+    expect(screen.queryByRole("button", { name: "Go to terminal" })).toBeNull();
+    expect(calls).toEqual([]);
+  });
+
+  it("is offered on a question's card and on a plan's, where answering there is the point", async () => {
+    const calls = answerTerminalGo(async () => notShown);
+    const question = makeRequest({
+      id: "question",
+      action: "AskUserQuestion",
+      details: hookDetails({
+        questions: [
+          {
+            question: "Which database?",
+            header: "Database",
+            multiSelect: false,
+            options: [{ label: "SQLite", description: "" }],
+          },
+        ],
+      }),
+      provenance: local.provenance,
+    });
+    const { user, unmount } = showCard(question);
+
+    expect(screen.getByRole("button", { name: "Answer in the terminal instead" })).toBeTruthy();
+    await user.click(goButton());
+    unmount();
+
+    const plan = makeRequest({
+      id: "plan",
+      action: "ExitPlanMode",
+      details: hookDetails({ plan: "# Cache\n\n1. Read the config\n" }),
+      provenance: local.provenance,
+    });
+    const planCard = showCard(plan);
+    expect(screen.getByRole("button", { name: "Approve plan" })).toBeTruthy();
+    await planCard.user.click(goButton());
+
+    expect(calls.map((call) => call.args)).toEqual([
+      { requestId: "question", agentId: null },
+      { requestId: "plan", agentId: null },
+    ]);
   });
 });

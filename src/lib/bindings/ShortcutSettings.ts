@@ -5,6 +5,10 @@
  */
 export type ShortcutSettings = { toggle_popover: string, approve: string, deny: string, 
 /**
+ * Brings the person to the terminal of the agent that asked last.
+ */
+go_to_terminal: string, 
+/**
  * Whether approve and deny are global keys. Under X11 any program of the user can
  * press a key for them (docs/security.md); off, only the toggle key is global and
  * deciding takes the popover, the full window or a notification.

@@ -11,6 +11,7 @@ import type { RemoteRefusal } from "./RemoteRefusal";
 import type { Settings } from "./Settings";
 import type { ShortcutsStatus } from "./ShortcutsStatus";
 import type { Snapshot } from "./Snapshot";
+import type { TerminalVisit } from "./TerminalVisit";
 import type { Verdict } from "./Verdict";
 
 /** Every Tauri command the frontend may call, by its name in TypeScript. */
@@ -39,6 +40,8 @@ export const COMMAND = {
   popoverPainted: "popover_painted",
   /** Granted to: popover. */
   windowOpen: "window_open",
+  /** Granted to: popover, window. */
+  terminalGo: "terminal_go",
   /** Granted to: window. */
   historyQuery: "history_query",
   /** Granted to: window. */
@@ -75,6 +78,7 @@ export type Signatures = {
   popover_select: { args: { requestId: string | null; wholeSeen: boolean }; answer: null };
   popover_painted: { args: { frameAtMs: number | null }; answer: null };
   window_open: { args: Record<string, never>; answer: null };
+  terminal_go: { args: { requestId: string | null; agentId: string | null }; answer: TerminalVisit };
   history_query: { args: { query: HistoryQuery }; answer: HistoryPage };
   audit_verify: { args: Record<string, never>; answer: ChainReport };
   settings_get: { args: Record<string, never>; answer: Settings };
