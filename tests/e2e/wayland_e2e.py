@@ -2,7 +2,7 @@
 Xvfb): the global shortcuts come through the XDG Desktop Portal's GlobalShortcuts, here the
 stand-in of tests/e2e/portal.py on the session bus, which follows the documented interface.
 
-1. With the portal: the app binds its three shortcuts with descriptions and the settings'
+1. With the portal: the app binds its four shortcuts with descriptions and the settings'
    keys as preferred triggers; Settings says the shortcuts come through the desktop's portal,
    with the keys the desktop chose; a press reported by the portal toggles the popover,
    approves and denies (recorded as by shortcut); the same signal forged by another program
@@ -65,12 +65,14 @@ async def with_portal(app: str, out: Path, run: Run):
         item = await desktop.wait_for_item()
         bound = await portal.wait_bound(timeout=30)
         ids = {s["id"]: s for s in (bound or {}).get("shortcuts", [])}
-        run.check("the app binds its three shortcuts through the portal",
-                  set(ids) == {"toggle-popover", "approve", "deny"}, bound)
+        run.check("the app binds its four shortcuts through the portal",
+                  set(ids) == {"toggle-popover", "approve", "deny", "go-to-terminal"}, bound)
         run.check("each with what it does, and the settings' keys as preferred triggers",
                   ids.get("approve", {}).get("preferred_trigger") == "CTRL+ALT+SHIFT+a"
                   and ids.get("toggle-popover", {}).get("preferred_trigger") == "CTRL+ALT+SHIFT+c"
-                  and "Approve" in ids.get("approve", {}).get("description", ""), ids)
+                  and "Approve" in ids.get("approve", {}).get("description", "")
+                  and ids.get("go-to-terminal", {}).get("preferred_trigger")
+                  == "CTRL+ALT+SHIFT+t", ids)
         path = bound["path"]
 
         # What Settings shows (SettingsView.test.ts shows it is rendered as it comes).
@@ -88,6 +90,14 @@ async def with_portal(app: str, out: Path, run: Run):
         portal.activate(path, "toggle-popover")
         hidden = await eventually(lambda: visible_windows() == [], timeout=10)
         run.check("and closes it", bool(hidden))
+
+        # Go to terminal, with no agent heard from yet: it says so.
+        before = len(desktop.notifications.shown)
+        portal.activate(path, "go-to-terminal")
+        told = await eventually(lambda: [n for n in desktop.notifications.shown[before:]
+                                         if n["summary"] == "No terminal to go to"], timeout=10)
+        run.check("the portal's go-to-terminal shortcut, with no agent yet, says so",
+                  bool(told), desktop.notifications.shown[before:])
 
         # Approve and deny, reported by the portal.
         asker = ask("Deploy through the portal")
