@@ -32,6 +32,7 @@ macro_rules! app_commands {
             terminal_go(request_id: Option<String>, agent_id: Option<String>) -> TerminalVisit:
                 [popover, window] slow,
             history_query(query: HistoryQuery) -> HistoryPage: [window],
+            agent_timeline(agent_id: String, before: Option<i64>) -> Timeline: [window],
             // Walks the whole audit chain, about half a second at 100,000 entries.
             audit_verify() -> ChainReport: [window] slow,
             settings_get() -> Settings: [window],

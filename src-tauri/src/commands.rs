@@ -6,7 +6,7 @@
 use converge_host::JobsOverview;
 use inbox::{
     BatchOutcome, ChainReport, GrantOffers, GrantRecord, GrantSpec, HistoryPage, HistoryQuery,
-    Inbox, Resolver, Snapshot, Verdict,
+    Inbox, Resolver, Snapshot, Timeline, Verdict,
 };
 use settings::{RemoteRefusal, Settings, ShortcutsStatus};
 use tauri::{AppHandle, Manager, State};
@@ -166,6 +166,18 @@ pub fn terminal_go(
     };
     Ok(terminals::go(&caller.app, destination))
 }
+
+/// A page of an agent's timeline, newest first, before `before` (ms) when given.
+pub fn agent_timeline(
+    caller: &Caller,
+    agent_id: String,
+    before: Option<i64>,
+) -> Result<Timeline, ShellError> {
+    Ok(caller.inbox().timeline(&agent_id, before, TIMELINE_PAGE)?)
+}
+
+/// Entries per page of a timeline: a long session's last hour or so.
+const TIMELINE_PAGE: usize = 200;
 
 pub fn history_query(caller: &Caller, query: HistoryQuery) -> Result<HistoryPage, ShellError> {
     Ok(caller.inbox().history(&query)?)

@@ -66,6 +66,22 @@ const ASKS: &[DemoAsk] = &[
     },
 ];
 
+/// What the coding agents' sessions used so far, as their transcripts would say.
+fn demo_usage(agent: &str) -> Option<inbox::TokenUsage> {
+    let (input, output, read, write, model) = match agent {
+        "demo-claude" => (18_400, 6_250, 412_000, 38_900, "claude-sonnet-4-5"),
+        "demo-codex" => (96_300, 4_870, 201_000, 0, "gpt-5-codex"),
+        _ => return None,
+    };
+    Some(inbox::TokenUsage {
+        input_tokens: input,
+        output_tokens: output,
+        cache_read_tokens: read,
+        cache_write_tokens: write,
+        model: Some(model.into()),
+    })
+}
+
 /// Registers the demo agents and asks their approvals.
 pub fn seed(inbox: &Inbox) -> inbox::Result<()> {
     for (id, name, kind, activity) in AGENTS {
@@ -75,6 +91,7 @@ pub fn seed(inbox: &Inbox) -> inbox::Result<()> {
             kind: Some(*kind),
             state: Some(AgentState::Working),
             activity: Some((*activity).into()),
+            usage: demo_usage(id),
         })?;
     }
     for ask in ASKS {

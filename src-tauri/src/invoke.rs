@@ -8,7 +8,7 @@
 use converge_host::JobsOverview;
 use inbox::{
     BatchOutcome, ChainReport, GrantOffers, GrantRecord, GrantSpec, HistoryPage, HistoryQuery,
-    Snapshot, Verdict,
+    Snapshot, Timeline, Verdict,
 };
 use serde_json::Value;
 use settings::{RemoteRefusal, Settings, ShortcutsStatus};

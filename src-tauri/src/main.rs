@@ -1,6 +1,7 @@
 // No console window on Windows release builds.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod activity;
 #[macro_use]
 mod command_list;
 mod commands;
@@ -263,6 +264,7 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
     jobs::install(app.handle(), inbox.clone(), !options.demo);
     tracing::debug!("setup: jobs open");
     upgrade::follow(app.handle(), inbox.clone());
+    activity::keep_trimmed(app.handle());
     app.manage(api_settings);
     if options.demo {
         demo::react_to_decisions(&inbox);

@@ -66,7 +66,11 @@ pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, String> {
     app.state::<notifications::Notifications>()
         .set_kinds(wanted.notifications);
     app.state::<crate::local_api::ApiSettings>().update(&wanted);
+    let trim = wanted.activity_kept_days < before.activity_kept_days;
     *preferences.current.lock().unwrap() = wanted;
+    if trim {
+        crate::activity::trim_soon(app);
+    }
     let applied = preferences.get(app);
     events::emit::<SettingsChanged>(app, &applied);
     Ok(applied)

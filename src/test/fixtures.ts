@@ -23,6 +23,8 @@ export function makeAgent(overrides: Partial<Agent> & Pick<Agent, "id">): Agent 
     activity_at: null,
     last_seen: NOW,
     pending: 0,
+    usage: null,
+    estimated_cost_micro_usd: null,
     ...overrides,
   };
 }
@@ -142,6 +144,7 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
     notifications: { approvals: true, agent_finished: true, agent_failed: true },
     start_at_login: false,
     remote: { accept: true, refused_hosts: [] },
+    activity_kept_days: 30,
     ...overrides,
   };
 }

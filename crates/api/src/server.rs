@@ -361,6 +361,7 @@ impl Connection {
                     kind: p.kind,
                     state: p.state,
                     activity: p.activity,
+                    usage: p.usage,
                 };
                 let agent_id = update.id.clone();
                 let result = off_runtime(&inbox, move |inbox| inbox.update_agent(update)).await;

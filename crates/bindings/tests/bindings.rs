@@ -216,6 +216,7 @@ fn generate(into: &Path) {
     inbox::GrantSpec::export_all(&cfg).unwrap();
     converge_host::JobsOverview::export_all(&cfg).unwrap();
     TerminalVisit::export_all(&cfg).unwrap();
+    Timeline::export_all(&cfg).unwrap();
     fs::write(into.join("commands.ts"), commands_ts(&cfg)).unwrap();
     fs::write(into.join("events.ts"), events_ts(&cfg)).unwrap();
 }

@@ -120,6 +120,8 @@ mod tests {
             activity_at: None,
             last_seen,
             pending: 0,
+            usage: None,
+            estimated_cost_micro_usd: None,
         }
     }
 

@@ -11,7 +11,8 @@ use std::time::Duration;
 use protocol::client::{Client, ClientError};
 use protocol::limits::{clip, MAX_ACTION, MAX_ACTIVITY, MAX_DETAILS, MAX_ID, MAX_NAME};
 use protocol::model::{
-    Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome, PLAN_TOOL, QUESTION_TOOL,
+    Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome, TokenUsage, PLAN_TOOL,
+    QUESTION_TOOL,
 };
 use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
@@ -317,7 +318,7 @@ impl Session {
     }
 
     fn report(&self, state: Option<AgentState>, activity: String) -> Result<(), String> {
-        self.report_state(state, Some(activity))
+        self.report_state(state, Some(activity), None)
     }
 
     /// This session's agent as the tray shows it, if the tray has seen the session.
@@ -331,6 +332,7 @@ impl Session {
         &self,
         state: Option<AgentState>,
         activity: Option<String>,
+        usage: Option<TokenUsage>,
     ) -> Result<(), String> {
         let params = AgentParams {
             agent_id: self.agent_id.clone(),
@@ -338,6 +340,7 @@ impl Session {
             kind: Some(self.kind),
             state,
             activity: activity.map(|activity| clip(&activity, MAX_ACTIVITY)),
+            usage,
         };
         self.client()?
             .update_agent(&params)
@@ -415,7 +418,7 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
         }
         "Stop" => {
             let activity = turn_summary(text(&payload["last_assistant_message"]));
-            session.report(Some(AgentState::Done), activity)?;
+            session.report_state(Some(AgentState::Done), Some(activity), usage_of(payload))?;
             // A turn that ended waits for nothing: whatever is still pending was answered
             // in the terminal.
             session
@@ -447,6 +450,7 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
             session.report_state(
                 Some(AgentState::Done),
                 (!ended_after_a_turn).then_some(activity),
+                usage_of(payload),
             )?;
             session
                 .close_stale("the session ended", |_| true)
@@ -454,6 +458,15 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
         }
         other => Err(format!("nothing to do for event {other:?}")),
     }
+}
+
+/// The session's token use so far, from the transcript the agent names (its own file, read
+/// as its own user): at the end of a turn and of the session.
+fn usage_of(payload: &Value) -> Option<TokenUsage> {
+    let path = text(&payload["transcript_path"]);
+    (!path.is_empty())
+        .then(|| crate::transcript::usage(std::path::Path::new(path)))
+        .flatten()
 }
 
 /// Codex's `notify` program: `agent-turn-complete` is the only kind so far.

@@ -15,6 +15,7 @@ mod listing;
 mod remember;
 mod remote_setup;
 mod suggest;
+mod transcript;
 
 use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
@@ -144,6 +145,7 @@ fn run(command: Command) -> Result<u8, ClientError> {
                 kind: Some(AgentKind::Script),
                 state: status.state.as_deref().map(word_to).transpose()?,
                 activity: Some(status.text),
+                usage: None,
             };
             Client::connect()?.update_agent(&params)?;
             Ok(0)

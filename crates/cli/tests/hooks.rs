@@ -1053,3 +1053,47 @@ fn claude_codes_plan_is_approved_or_sent_back_with_the_persons_feedback() {
         json!({"behavior": "deny", "message": "The user did not approve the plan in Converge Tray (from the popover) and wants to keep planning. Their feedback: cache only the parsed config"})
     );
 }
+
+/// At the end of a turn the hook reads the session's token use from the transcript Claude
+/// Code names, and the tray shows it with an estimate of its cost.
+#[test]
+fn a_turn_that_ends_reports_the_sessions_token_use_from_its_transcript() {
+    let app = app();
+    let dir = tempfile::tempdir().unwrap();
+    let transcript = dir.path().join("session.jsonl");
+    std::fs::write(
+        &transcript,
+        concat!(
+            r#"{"type":"user","message":{"content":"add a cache"}}"#,
+            "\n",
+            r#"{"type":"assistant","message":{"id":"msg_a","model":"claude-sonnet-4-5","usage":{"input_tokens":1200,"cache_creation_input_tokens":3000,"cache_read_input_tokens":0,"output_tokens":400}}}"#,
+            "\n",
+            r#"{"type":"assistant","message":{"id":"msg_b","model":"claude-sonnet-4-5","usage":{"input_tokens":800,"cache_creation_input_tokens":0,"cache_read_input_tokens":3000,"output_tokens":600}}}"#,
+            "\n",
+        ),
+    )
+    .unwrap();
+    let mut stop: Value = serde_json::from_str(&payload("claude/stop.json")).unwrap();
+    stop["transcript_path"] = json!(transcript.display().to_string());
+    assert_silent(&finish(hook(&app.socket, "claude", &[], &stop.to_string())));
+    let agent = app.inbox.agents().unwrap().remove(0);
+    let usage = agent.usage.expect("the session's use");
+    assert_eq!(
+        (
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens
+        ),
+        (2000, 1000, 3000, 3000)
+    );
+    assert_eq!(usage.model.as_deref(), Some("claude-sonnet-4-5"));
+    // 2000 × 3 + 1000 × 15 + 3000 × 0.30 + 3000 × 3.75 micro-dollars.
+    assert_eq!(agent.estimated_cost_micro_usd, Some(33_150));
+
+    // A transcript that is gone keeps what was read before.
+    std::fs::remove_file(&transcript).unwrap();
+    assert_silent(&finish(hook(&app.socket, "claude", &[], &stop.to_string())));
+    let agent = app.inbox.agents().unwrap().remove(0);
+    assert_eq!(agent.usage.map(|u| u.output_tokens), Some(1000));
+}

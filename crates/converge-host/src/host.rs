@@ -439,6 +439,7 @@ fn report_agent(inbox: &Inbox, agent_id: &str, name: &str, state: AgentState, ac
         kind: Some(AgentKind::Converge),
         state: Some(state),
         activity: Some(clip(&activity, 2000)),
+        usage: None,
     };
     if let Err(e) = inbox.update_agent(update) {
         tracing::warn!(agent = agent_id, "converge: cannot report activity: {e}");

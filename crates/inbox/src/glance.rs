@@ -107,6 +107,8 @@ mod tests {
             activity_at: None,
             last_seen: 0,
             pending: 0,
+            usage: None,
+            estimated_cost_micro_usd: None,
         }
     }
 

@@ -17,6 +17,7 @@ use crate::granting::{self, GrantFor, GrantRecord, GrantSpec, GrantWhat};
 use crate::model::*;
 use crate::questions;
 use crate::risk::{approval_refused, RiskRules};
+use crate::timeline::Timeline;
 
 /// The most requests one batch decision may name (the inbox holds at most 1,000 pending).
 const MAX_BATCH: usize = 1000;
@@ -949,6 +950,24 @@ impl Inbox {
 
     pub fn history(&self, query: &HistoryQuery) -> Result<HistoryPage> {
         audit::history(self.lock().store.conn(), query)
+    }
+
+    /// A page of `agent_id`'s timeline: what it reported and asked, newest first, before
+    /// `before` (from the newest when `None`).
+    pub fn timeline(
+        &self,
+        agent_id: &str,
+        before: Option<Millis>,
+        limit: usize,
+    ) -> Result<Timeline> {
+        crate::timeline::read(self.lock().store.conn(), agent_id, before, limit)
+    }
+
+    /// Forgets what agents reported longer than `kept` ago (the person's retention); returns
+    /// how many reports went. Requests stay in the audit log.
+    pub fn forget_activity_older_than(&self, kept: std::time::Duration) -> Result<usize> {
+        let before = self.now() - Millis::try_from(kept.as_millis()).unwrap_or(Millis::MAX);
+        self.writing(|state| crate::timeline::prune(state.store.conn(), before))
     }
 
     /// Checks the whole audit chain; names the first broken entry, if any.

@@ -12,11 +12,13 @@ mod glance;
 mod grant_store;
 mod granting;
 mod inbox;
+mod pricing;
 mod questions;
 mod risk;
 mod shell_risk;
 mod store;
 mod time;
+mod timeline;
 mod validate;
 
 // The model is the local API's (crates/protocol): the same types on the wire and here.
@@ -37,3 +39,4 @@ pub use questions::{
 pub use risk::{approval_refused, RiskRule, RiskRules};
 pub use store::{Durability, MovedAside, OpenReport, APPLICATION_ID, SCHEMA_VERSION};
 pub use time::{format_utc, Clock, ManualClock, SystemClock};
+pub use timeline::{Timeline, TimelineEntry, TimelineWhat, MAX_TIMELINE_PAGE};

@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0006_removed_agents.sql"),
     include_str!("migrations/0007_audit_risk_batch.sql"),
     include_str!("migrations/0008_answers.sql"),
+    include_str!("migrations/0009_activity.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -264,23 +265,35 @@ impl Store {
             Some(text) => (Some(text.clone()), Some(now)),
             None => (activity, activity_at),
         };
-        self.conn
-            .prepare_cached(
-                "INSERT INTO agents (id, name, kind, state, activity, activity_at, last_seen)
-                 VALUES (:id, :name, :kind, :state, :activity, :activity_at, :now)
+        let tx = self.conn.transaction()?;
+        tx.prepare_cached(
+            "INSERT INTO agents (id, name, kind, state, activity, activity_at, last_seen, usage)
+                 VALUES (:id, :name, :kind, :state, :activity, :activity_at, :now, :usage)
                  ON CONFLICT (id) DO UPDATE SET name = :name, kind = :kind, state = :state,
                    activity = :activity, activity_at = :activity_at, last_seen = :now,
-                   removed_at = NULL",
-            )?
-            .execute(named_params! {
-                ":id": update.id,
-                ":name": update.name.clone().unwrap_or(name),
-                ":kind": enum_str(&update.kind.unwrap_or(kind)),
-                ":state": enum_str(&state),
-                ":activity": activity,
-                ":activity_at": activity_at,
-                ":now": now,
-            })?;
+                   usage = coalesce(:usage, usage), removed_at = NULL",
+        )?
+        .execute(named_params! {
+            ":id": update.id,
+            ":name": update.name.clone().unwrap_or(name),
+            ":kind": enum_str(&update.kind.unwrap_or(kind)),
+            ":state": enum_str(&state),
+            ":activity": activity,
+            ":activity_at": activity_at,
+            ":now": now,
+            // Plain numbers and a string: serializing cannot fail.
+            ":usage": update.usage.as_ref().and_then(|u| serde_json::to_string(u).ok()),
+        })?;
+        if update.state.is_some() || update.activity.is_some() {
+            crate::timeline::record(
+                &tx,
+                &update.id,
+                now,
+                update.state,
+                update.activity.as_deref(),
+            )?;
+        }
+        tx.commit()?;
         self.agent(&update.id)?
             .ok_or_else(|| Error::NotFound(update.id.clone()))
     }
@@ -711,11 +724,15 @@ fn move_aside(path: &Path) -> Result<PathBuf> {
 
 const AGENT_SELECT: &str =
     "SELECT a.id, a.name, a.kind, a.state, a.activity, a.activity_at, a.last_seen,
-    (SELECT count(*) FROM requests r WHERE r.agent_id = a.id AND r.outcome IS NULL) AS pending
+    (SELECT count(*) FROM requests r WHERE r.agent_id = a.id AND r.outcome IS NULL) AS pending,
+    a.usage
     FROM agents a";
 
 fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
     let pending: i64 = row.get(7)?;
+    let usage: Option<TokenUsage> = row
+        .get::<_, Option<String>>(8)?
+        .and_then(|json| serde_json::from_str(&json).ok());
     let stored: AgentState = parse_enum(&row.get::<_, String>(3)?)?;
     Ok(Agent {
         id: row.get(0)?,
@@ -730,6 +747,11 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
         activity_at: row.get(5)?,
         last_seen: row.get(6)?,
         pending: pending as u32,
+        // Usage that cannot be read is shown as none: it is the agent's report, not a record.
+        estimated_cost_micro_usd: usage
+            .as_ref()
+            .and_then(crate::pricing::estimated_cost_micro_usd),
+        usage,
     })
 }
 

@@ -47,6 +47,9 @@ pub fn agent_update(update: &AgentUpdate) -> Result<()> {
     if let Some(activity) = &update.activity {
         text("activity", activity, MAX_ACTIVITY)?;
     }
+    if let Some(model) = update.usage.as_ref().and_then(|u| u.model.as_ref()) {
+        required("model", model, MAX_NAME)?;
+    }
     if let Some(state @ (AgentState::WaitingForApproval | AgentState::Gone)) = update.state {
         return Err(Error::invalid(
             "state",

@@ -179,6 +179,7 @@ async fn an_agent_that_goes_away_closes_its_requests_and_shows_as_gone() {
             kind: Some(AgentKind::ClaudeCode),
             state: Some(AgentState::Working),
             activity: Some("editing src/main.rs".into()),
+            usage: None,
         })
         .unwrap();
     let a = fx.inbox.ask(ask("claude-1", "one")).unwrap();
@@ -470,6 +471,7 @@ async fn agent_reports_merge_and_pending_shows_as_waiting() {
             kind: Some(AgentKind::Converge),
             state: Some(AgentState::Working),
             activity: Some("cycle 1: PolicyCheck proposed".into()),
+            usage: None,
         })
         .unwrap();
     fx.clock.advance(1000);
@@ -742,6 +744,7 @@ async fn the_person_takes_finished_agents_off_the_list_and_one_heard_from_again_
         kind: Some(AgentKind::Script),
         state: Some(state),
         activity: None,
+        usage: None,
     };
     for (id, state) in [
         ("done-1", AgentState::Done),

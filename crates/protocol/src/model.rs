@@ -54,6 +54,31 @@ pub struct Agent {
     #[ts(type = "number")]
     pub last_seen: Millis,
     pub pending: u32,
+    /// The session's token use, as its hook read it from the agent's own transcript.
+    #[serde(default)]
+    pub usage: Option<TokenUsage>,
+    /// What that use would cost at the model's list prices, in millionths of a US dollar;
+    /// absent for a model whose prices the app does not know.
+    #[serde(default)]
+    #[ts(type = "number | null")]
+    pub estimated_cost_micro_usd: Option<u64>,
+}
+
+/// An agent session's token use so far, read from its own local transcript (Claude Code's
+/// `transcript_path`, Codex's session file). Never sent anywhere.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+pub struct TokenUsage {
+    /// Input not read from the model's cache.
+    #[ts(type = "number")]
+    pub input_tokens: u64,
+    #[ts(type = "number")]
+    pub output_tokens: u64,
+    #[ts(type = "number")]
+    pub cache_read_tokens: u64,
+    #[ts(type = "number")]
+    pub cache_write_tokens: u64,
+    /// The model of the session's latest answer, as the transcript names it.
+    pub model: Option<String>,
 }
 
 /// An agent's report of itself. Missing fields keep their stored value.
@@ -65,6 +90,9 @@ pub struct AgentUpdate {
     /// `WaitingForApproval` and `Gone` are the inbox's to set and are refused here.
     pub state: Option<AgentState>,
     pub activity: Option<String>,
+    /// The session's token use so far (replaces what was reported before).
+    #[serde(default)]
+    pub usage: Option<TokenUsage>,
 }
 
 /// What a request turns into when nobody decides in time.

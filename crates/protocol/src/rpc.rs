@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::model::{AgentKind, AgentState, OnTimeout};
+use crate::model::{AgentKind, AgentState, OnTimeout, TokenUsage};
 
 pub const PROTOCOL_VERSION: u32 = 1;
 /// The longest line a client may send, newline excluded.
@@ -72,6 +72,9 @@ pub struct AgentParams {
     pub state: Option<AgentState>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub activity: Option<String>,
+    /// The session's token use so far, from the agent's own transcript.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<TokenUsage>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -22,6 +22,9 @@ pub struct Settings {
     /// Mirrors the OS's autostart entry; the app reads it from the OS, not from this file.
     pub start_at_login: bool,
     pub remote: RemoteSettings,
+    /// How many days an agent's timeline keeps what it reported doing (its requests stay in
+    /// the audit log).
+    pub activity_kept_days: u32,
 }
 
 /// Requests from agents on other machines (through an SSH forward of the socket) and in
@@ -113,6 +116,7 @@ impl Default for Settings {
             notifications: NotificationSettings::default(),
             start_at_login: false,
             remote: RemoteSettings::default(),
+            activity_kept_days: 30,
         }
     }
 }
@@ -141,6 +145,8 @@ impl Default for NotificationSettings {
 }
 
 pub const MAX_TIMEOUT_SECS: u32 = 7 * 24 * 3600;
+/// Ten years: longer than anyone keeps a tool's history by choice.
+pub const MAX_ACTIVITY_KEPT_DAYS: u32 = 3650;
 /// More refused hosts than anyone types by hand; the list stays a list.
 pub const MAX_REFUSED_HOSTS: usize = 100;
 
@@ -187,6 +193,12 @@ impl Settings {
             return Err(Error::Invalid(format!(
                 "the default timeout must be between 1 second and 7 days, not {} seconds",
                 self.default_timeout_secs
+            )));
+        }
+        if !(1..=MAX_ACTIVITY_KEPT_DAYS).contains(&self.activity_kept_days) {
+            return Err(Error::Invalid(format!(
+                "agents' activity is kept between 1 and {MAX_ACTIVITY_KEPT_DAYS} days, not {}",
+                self.activity_kept_days
             )));
         }
         self.remote.validate()

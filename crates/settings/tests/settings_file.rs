@@ -75,6 +75,15 @@ fn invalid_settings_are_refused_and_the_file_is_unchanged() {
         "each shortcut must be different from the others"
     );
 
+    let forgetful = Settings {
+        activity_kept_days: 0,
+        ..Settings::default()
+    };
+    assert_eq!(
+        file.save(&forgetful).unwrap_err().to_string(),
+        "agents' activity is kept between 1 and 3650 days, not 0"
+    );
+
     let mut empty = Settings::default();
     empty.shortcuts.toggle_popover = " ".into();
     assert_eq!(

@@ -12,4 +12,9 @@ default_timeout_secs: number, default_on_timeout: OnTimeout, notifications: Noti
 /**
  * Mirrors the OS's autostart entry; the app reads it from the OS, not from this file.
  */
-start_at_login: boolean, remote: RemoteSettings, };
+start_at_login: boolean, remote: RemoteSettings, 
+/**
+ * How many days an agent's timeline keeps what it reported doing (its requests stay in
+ * the audit log).
+ */
+activity_kept_days: number, };

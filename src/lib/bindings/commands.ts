@@ -12,6 +12,7 @@ import type { Settings } from "./Settings";
 import type { ShortcutsStatus } from "./ShortcutsStatus";
 import type { Snapshot } from "./Snapshot";
 import type { TerminalVisit } from "./TerminalVisit";
+import type { Timeline } from "./Timeline";
 import type { Verdict } from "./Verdict";
 
 /** Every Tauri command the frontend may call, by its name in TypeScript. */
@@ -44,6 +45,8 @@ export const COMMAND = {
   terminalGo: "terminal_go",
   /** Granted to: window. */
   historyQuery: "history_query",
+  /** Granted to: window. */
+  agentTimeline: "agent_timeline",
   /** Granted to: window. */
   auditVerify: "audit_verify",
   /** Granted to: window. */
@@ -80,6 +83,7 @@ export type Signatures = {
   window_open: { args: Record<string, never>; answer: null };
   terminal_go: { args: { requestId: string | null; agentId: string | null }; answer: TerminalVisit };
   history_query: { args: { query: HistoryQuery }; answer: HistoryPage };
+  agent_timeline: { args: { agentId: string; before: number | null }; answer: Timeline };
   audit_verify: { args: Record<string, never>; answer: ChainReport };
   settings_get: { args: Record<string, never>; answer: Settings };
   settings_set: { args: { settings: Settings }; answer: Settings };
