@@ -225,8 +225,9 @@ async def main(app: str, out: Path) -> int:
 
         next(t for t in session.find_all('button[role="tab"]') if t.text() == "Settings").click()
         keys = await loop.run_in_executor(
-            pool, lambda: session.wait_for('input[aria-describedby~="shortcut-format"]', count=3))
-        _, approve_key, deny_key = keys
+            pool, lambda: session.wait_for('input[aria-describedby~="shortcut-format"]', count=4))
+        # Open/close, go to terminal, approve, deny.
+        _, _, approve_key, deny_key = keys
         approve_key.clear()
         approve_key.type("ctrl+alt+shift+y")
         session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()

@@ -366,6 +366,13 @@ impl Session {
     }
 }
 
+/// The tools by which Codex (`request_user_input`) and Copilot CLI (`ask_user`) ask the
+/// person in their own terminal; no hook of theirs can answer (docs/integrations.md).
+const ASKS_IN_ITS_TERMINAL: [&str; 2] = ["request_user_input", "ask_user"];
+
+/// Qwen Code's tools that always ask the person in its own dialog.
+const QWEN_OWN_DIALOGS: [&str; 2] = ["ask_user_question", "exit_plan_mode"];
+
 fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, String> {
     if let Some(kind) = payload["type"].as_str() {
         return notify(options.host, kind, payload).map(|()| None);
@@ -380,7 +387,27 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
     let tool = text(&payload["tool_name"]);
     let input = &payload["tool_input"];
     match event {
+        // Qwen Code asks its questions and hands over its plans in its own dialog whatever
+        // the hook answers (an allow is ignored, docs/integrations.md): no card that could
+        // not answer, only where the agent waits.
+        "PermissionRequest" if options.host == Host::Qwen && QWEN_OWN_DIALOGS.contains(&tool) => {
+            let waits = if tool == "exit_plan_mode" {
+                "Waits in its terminal for its plan to be approved".to_owned()
+            } else {
+                format!("Asks in its terminal: {}", summary(tool, input))
+            };
+            session
+                .report(Some(AgentState::WaitingForInput), waits)
+                .map(|()| None)
+        }
         "PermissionRequest" => ask(options, &session, payload).map(Some),
+        // A tool that asks the person something in the agent's own terminal: it waits.
+        "PreToolUse" if ASKS_IN_ITS_TERMINAL.contains(&tool) => session
+            .report(
+                Some(AgentState::WaitingForInput),
+                format!("Asks in its terminal: {}", summary(tool, input)),
+            )
+            .map(|()| None),
         "PreToolUse" => session
             .report(Some(AgentState::Working), summary(tool, input))
             .map(|()| None),

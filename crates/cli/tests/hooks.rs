@@ -432,6 +432,65 @@ fn qwen_code_asks_like_claude_code_and_gets_the_same_answers() {
     assert!(text(&out.stdout).contains("keep dist"));
 }
 
+/// Qwen Code shows its own dialog for its questions and plans whatever the hook says (0.24.4:
+/// an allow, with or without answers, is ignored): they make no card that could not answer,
+/// and the agent shows as waiting in its terminal.
+#[test]
+fn qwen_codes_questions_and_plans_stay_in_its_terminal_with_no_card() {
+    let app = app();
+    let mut question: Value =
+        serde_json::from_str(&payload("qwen/permission_request.json")).unwrap();
+    question["tool_name"] = json!("ask_user_question");
+    question["tool_input"] = json!({"questions": [{"question": "Which database?", "header": "DB",
+        "options": [{"label": "SQLite", "description": "One file"}]}]});
+    let out = finish(hook(&app.socket, "qwen", &[], &question.to_string()));
+    assert_silent(&out);
+    assert!(app.inbox.pending().unwrap().is_empty(), "no card");
+    let agent = app.agent("qwen-code:qwen-session-1");
+    assert_eq!(agent.state, AgentState::WaitingForInput);
+    assert!(
+        agent
+            .activity
+            .as_deref()
+            .unwrap()
+            .starts_with("Asks in its terminal"),
+        "{:?}",
+        agent.activity
+    );
+    let mut plan = question.clone();
+    plan["tool_name"] = json!("exit_plan_mode");
+    plan["tool_input"] = json!({"plan": "1. Add a cache"});
+    assert_silent(&finish(hook(&app.socket, "qwen", &[], &plan.to_string())));
+    assert!(app.inbox.pending().unwrap().is_empty(), "no card");
+    assert_eq!(
+        app.agent("qwen-code:qwen-session-1").activity.as_deref(),
+        Some("Waits in its terminal for its plan to be approved")
+    );
+}
+
+/// Codex asks the person in Plan mode through `request_user_input`, which only its
+/// PreToolUse sees: the agent shows as waiting in its terminal, not working.
+#[test]
+fn a_codex_question_shows_the_agent_waiting_in_its_terminal() {
+    let app = app();
+    let mut pre: Value = serde_json::from_str(&payload("codex-0.169.0/pre_tool_use.json")).unwrap();
+    pre["tool_name"] = json!("request_user_input");
+    pre["tool_input"] = json!({"questions": [{"id": "db", "header": "DB",
+        "question": "Which database?", "options": [{"label": "SQLite", "description": ""}]}]});
+    assert_silent(&finish(hook(&app.socket, "codex", &[], &pre.to_string())));
+    let agent = app.inbox.agents().unwrap().remove(0);
+    assert_eq!(agent.state, AgentState::WaitingForInput);
+    assert!(
+        agent
+            .activity
+            .as_deref()
+            .unwrap()
+            .starts_with("Asks in its terminal"),
+        "{:?}",
+        agent.activity
+    );
+}
+
 /// What Claude Code 2.1.328 really sent, driven offline by tests/e2e/model_server.py: its
 /// Bash call is a card with the command and the model's description; approved, it gets the
 /// allow; the turn ends done with the model's last words, which the session's end keeps.
