@@ -5,7 +5,9 @@ import { created, makeGrant, makeRequest, makeSettings, makeSnapshot } from "../
 import type { HistoryPage } from "./bindings/HistoryPage";
 import type { HistoryQuery } from "./bindings/HistoryQuery";
 import type { JobsOverview } from "./bindings/JobsOverview";
+import type { Timeline } from "./bindings/Timeline";
 import {
+  agentTimeline,
   approveAndGrant,
   auditVerify,
   decide,
@@ -173,6 +175,22 @@ describe("bridge", () => {
 
     await expect(historyQuery(query)).resolves.toEqual(page);
     expect(calls).toEqual([{ command: "history_query", args: { query } }]);
+  });
+
+  it("asks for an agent's timeline, newest page first, then older ones", async () => {
+    const timeline: Timeline = {
+      agent_id: "claude-1",
+      entries: [{ at: 1_000, what: { kind: "reported", state: "working", activity: "Read" } }],
+      more: true,
+    };
+    const calls = recordCommands(() => timeline);
+
+    await expect(agentTimeline("claude-1", null)).resolves.toEqual(timeline);
+    await agentTimeline("claude-1", 1_000);
+    expect(calls).toEqual([
+      { command: "agent_timeline", args: { agentId: "claude-1", before: null } },
+      { command: "agent_timeline", args: { agentId: "claude-1", before: 1_000 } },
+    ]);
   });
 
   it("verifies the audit log", async () => {

@@ -18,6 +18,7 @@ import type { Settings } from "./bindings/Settings";
 import type { ShortcutsStatus } from "./bindings/ShortcutsStatus";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { TerminalVisit } from "./bindings/TerminalVisit";
+import type { Timeline } from "./bindings/Timeline";
 import type { Verdict } from "./bindings/Verdict";
 
 
@@ -132,6 +133,14 @@ export function goToTerminal(of: TerminalOf): Promise<TerminalVisit> {
 /** One page of the audit log, newest first. */
 export function historyQuery(query: HistoryQuery): Promise<HistoryPage> {
   return call(COMMAND.historyQuery, { query });
+}
+
+/**
+ * One page of an agent's timeline, newest first: what it reported and what it asked. `before`
+ * is the last entry's time of the page before, or null for the newest page.
+ */
+export function agentTimeline(agentId: string, before: number | null): Promise<Timeline> {
+  return call(COMMAND.agentTimeline, { agentId, before });
 }
 
 /** Checks the whole hash chain of the audit log. */

@@ -1,4 +1,5 @@
 // How the backend's enum values read in the UI; shared so every view names things alike.
+import { QUESTION_TOOL } from "./approvals/questions";
 import type { AgentKind } from "./bindings/AgentKind";
 import type { AgentState } from "./bindings/AgentState";
 import type { AuditEvent } from "./bindings/AuditEvent";
@@ -8,6 +9,7 @@ import type { Outcome } from "./bindings/Outcome";
 import type { Resolver } from "./bindings/Resolver";
 import type { RiskLevel } from "./bindings/RiskLevel";
 import type { RunState } from "./bindings/RunState";
+import type { TimelineWhat } from "./bindings/TimelineWhat";
 
 export const AGENT_STATE_LABEL: Record<AgentState, string> = {
   idle: "Idle",
@@ -88,3 +90,31 @@ export const GRANT_FOR_LABEL: Record<GrantFor, string> = {
   hour: "for 1 hour",
   session: "until this session ends",
 };
+
+/** The action of a plan handed over for approval (Claude Code's ExitPlanMode). */
+const PLAN_TOOL = "ExitPlanMode";
+
+/**
+ * How an agent's timeline names a moment: what it reported ("Working", "Done"), what it asked
+ * ("Question", "Plan", "Asked" for an approval) and how that ended ("Approved by popover",
+ * "Answered by notification", "Timed out").
+ */
+export function timelineLabel(what: TimelineWhat): string {
+  switch (what.kind) {
+    case "reported":
+      return what.state === null ? "Reported" : AGENT_STATE_LABEL[what.state];
+    case "asked":
+      if (what.action === QUESTION_TOOL) return "Question";
+      return what.action === PLAN_TOOL ? "Plan" : "Asked";
+    case "resolved": {
+      if (what.outcome === "timed-out") return OUTCOME_LABEL[what.outcome];
+      // No person saw a request a grant approved.
+      if (what.by === "grant") return "Approved by a grant";
+      const verb =
+        what.outcome === "approved" && what.action === QUESTION_TOOL
+          ? "Answered"
+          : OUTCOME_LABEL[what.outcome];
+      return `${verb} by ${RESOLVER_LABEL[what.by].toLowerCase()}`;
+    }
+  }
+}

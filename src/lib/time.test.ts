@@ -5,6 +5,7 @@ import {
   formatCountdown,
   formatDateTime,
   formatDay,
+  formatLasted,
   parseDay,
   type CalendarDay,
 } from "./time";
@@ -38,6 +39,21 @@ describe("formatAgo", () => {
   it("says just now for under a second, including timestamps slightly ahead", () => {
     expect(formatAgo(400)).toBe("just now");
     expect(formatAgo(-2000)).toBe("just now");
+  });
+});
+
+describe("formatLasted", () => {
+  it("says how long in a few characters, to follow “for”", () => {
+    expect(formatLasted(12_400)).toBe("12s");
+    expect(formatLasted(150_000)).toBe("2 min");
+    expect(formatLasted(3600_000)).toBe("1 h");
+    expect(formatLasted(3900_000)).toBe("1 h 5 min");
+    expect(formatLasted(3 * 86400_000)).toBe("3 d");
+    expect(formatLasted(3 * 86400_000 + 4 * 3600_000 + 59_000)).toBe("3 d 4 h");
+  });
+
+  it("says 0s for a time slightly ahead of the clock", () => {
+    expect(formatLasted(-2000)).toBe("0s");
   });
 });
 

@@ -21,6 +21,21 @@ export function formatAgo(elapsedMs: number): string {
   return `${Math.floor(hours / 24)}d ago`;
 }
 
+/**
+ * How long something has lasted, compactly: "12s", "2 min", "1 h 5 min", "3 d 4 h"; worded
+ * to follow "for". Clamped at 0, as `formatAgo` is.
+ */
+export function formatLasted(elapsedMs: number): string {
+  const seconds = Math.max(0, Math.floor(elapsedMs / 1000));
+  if (seconds < 60) return `${seconds}s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 === 0 ? `${hours} h` : `${hours} h ${minutes % 60} min`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 === 0 ? `${days} d` : `${days} d ${hours % 24} h`;
+}
+
 const MONTH_NAMES = [
   "January",
   "February",

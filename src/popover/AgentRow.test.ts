@@ -68,4 +68,83 @@ describe("AgentRow", () => {
     expect(container.querySelector(".go-terminal")).toBeNull();
     expect(calls).toEqual([]);
   });
+
+  /** The row's second line, as read: what the agent does, for how long, and what it cost. */
+  function doing(container: HTMLElement): string | null {
+    const line = container.querySelector(".doing");
+    return line === null ? null : (line.textContent?.replace(/\s+/g, " ").trim() ?? "");
+  }
+
+  it("says what a working agent does and for how long", async () => {
+    const agent = makeAgent({
+      id: "claude-1",
+      name: "claude in ~/shop",
+      state: "working",
+      activity: "Bash: cargo test",
+      activity_at: NOW - 150_000,
+    });
+    const { container, rerender } = showRow(agent);
+
+    expect(doing(container)).toBe("Bash: cargo test for 2 min");
+    expect(container.querySelector(".lasted")?.textContent).toBe("for 2 min");
+
+    await rerender({ agent, now: NOW + 45 * 60_000 });
+
+    expect(container.querySelector(".lasted")?.textContent).toBe("for 47 min");
+  });
+
+  it("says a waiting agent waits for you, or in its terminal", async () => {
+    const agent = makeAgent({
+      id: "claude-1",
+      state: "waiting-for-approval",
+      activity: "Bash: rm -rf target",
+      activity_at: NOW - 150_000,
+      pending: 1,
+    });
+    const { container, rerender } = showRow(agent);
+
+    const row = container.querySelector("li.agent") as HTMLElement;
+    expect(row.dataset.state).toBe("waiting-for-approval");
+    expect(row.dataset.agentId).toBe("claude-1");
+    expect(doing(container)).toBe("waiting for you");
+
+    await rerender({ agent: { ...agent, pending: 3 }, now: NOW });
+    expect(doing(container)).toBe("waiting for you · 3 requests");
+
+    await rerender({ agent: { ...agent, state: "waiting-for-input", pending: 0 }, now: NOW });
+    expect(doing(container)).toBe("waiting in its terminal");
+    expect(row.dataset.state).toBe("waiting-for-input");
+    expect(screen.getByRole("button", { name: "Go to terminal" })).toBeTruthy();
+  });
+
+  it("shows the session's cost, or its tokens where no price is known", async () => {
+    const usage = {
+      input_tokens: 18_400,
+      output_tokens: 6_250,
+      cache_read_tokens: 412_000,
+      cache_write_tokens: 38_900,
+      model: "claude-sonnet-4-5",
+    };
+    const agent = makeAgent({
+      id: "claude-1",
+      state: "idle",
+      usage,
+      estimated_cost_micro_usd: 1_330_000,
+    });
+    const { container, rerender } = showRow(agent);
+
+    const figure = () => container.querySelector(".agent-usage") as HTMLElement | null;
+    expect(figure()?.textContent).toBe("$1.33");
+    // The whole of it, a hover away.
+    expect(figure()?.title).toBe(
+      "Tokens: 18,400 in · 6,250 out · 412,000 cache read · 38,900 cache write" +
+        " (claude-sonnet-4-5) · about $1.33",
+    );
+
+    await rerender({ agent: { ...agent, estimated_cost_micro_usd: null }, now: NOW });
+    expect(figure()?.textContent).toBe("24.6k tokens");
+
+    await rerender({ agent: { ...agent, usage: null, estimated_cost_micro_usd: null }, now: NOW });
+    expect(figure()).toBeNull();
+  });
 });

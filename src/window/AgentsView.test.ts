@@ -3,7 +3,9 @@ import userEvent from "@testing-library/user-event";
 import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Snapshot } from "../lib/bindings/Snapshot";
+import type { TimelineEntry } from "../lib/bindings/TimelineEntry";
 import {
+  agentTimeline,
   approveAndGrant,
   decide,
   decideBatch,
@@ -36,6 +38,7 @@ vi.mock("../lib/bridge", () => ({
   approveAndGrant: vi.fn(),
   removeAgents: vi.fn(),
   goToTerminal: vi.fn(),
+  agentTimeline: vi.fn(),
 }));
 
 beforeEach(() => {
@@ -46,6 +49,11 @@ beforeEach(() => {
     refused: [],
   }));
   vi.mocked(historyQuery).mockResolvedValue({ entries: [], next_before: null });
+  vi.mocked(agentTimeline).mockImplementation(async (agentId) => ({
+    agent_id: agentId,
+    entries: [],
+    more: false,
+  }));
 });
 
 afterEach(() => {
@@ -653,6 +661,313 @@ describe("Agents", () => {
 
     await user.click(agentButton(/nightly script/));
     expect(detail().getByRole("button", { name: "Go to terminal" })).toBeTruthy();
+  });
+
+  describe("timeline", () => {
+    function page(entries: TimelineEntry[], more: boolean) {
+      return { agent_id: "claude-shop", entries, more };
+    }
+
+    function reported(at: number, activity: string | null): TimelineEntry {
+      return { at, what: { kind: "reported", state: "working", activity } };
+    }
+
+    /** Each entry of the timeline as read: its kind, time, label and text. */
+    function timelineRows() {
+      const list = document.querySelector("ol.timeline");
+      if (list === null) return [];
+      return [...list.querySelectorAll("li.timeline-entry")].map((entry) => ({
+        kind: entry.getAttribute("data-kind"),
+        time: entry.querySelector("time")?.textContent,
+        label: entry.querySelector(".label-text")?.textContent,
+        text: entry.querySelector(".text")?.textContent?.replace(/\s+/g, " ").trim() ?? null,
+      }));
+    }
+
+    function loadOlder() {
+      return detail().queryByRole("button", { name: "Load older" });
+    }
+
+    it("loads the selected agent's timeline, newest first, naming each kind", async () => {
+      vi.mocked(agentTimeline).mockResolvedValue(
+        page(
+          [
+            {
+              at: NOW - 1_000,
+              what: {
+                kind: "resolved",
+                request_id: "q1",
+                action: "AskUserQuestion",
+                title: "Which database?",
+                outcome: "approved",
+                by: "notification",
+              },
+            },
+            {
+              at: NOW - 2_000,
+              what: {
+                kind: "asked",
+                request_id: "q1",
+                action: "AskUserQuestion",
+                title: "Which database?",
+              },
+            },
+            {
+              at: NOW - 3_000,
+              what: {
+                kind: "resolved",
+                request_id: "r2",
+                action: "Bash",
+                title: "Deploy to production",
+                outcome: "timed-out",
+                by: "timeout",
+              },
+            },
+            {
+              at: NOW - 4_000,
+              what: {
+                kind: "resolved",
+                request_id: "r3",
+                action: "Bash",
+                title: "Delete the cache",
+                outcome: "denied",
+                by: "window",
+              },
+            },
+            {
+              at: NOW - 5_000,
+              what: {
+                kind: "resolved",
+                request_id: "r1",
+                action: "Bash",
+                title: "Run the tests",
+                outcome: "approved",
+                by: "popover",
+              },
+            },
+            {
+              at: NOW - 6_000,
+              what: { kind: "asked", request_id: "r1", action: "Bash", title: "Run the tests" },
+            },
+            {
+              at: NOW - 7_000,
+              what: {
+                kind: "asked",
+                request_id: "p1",
+                action: "ExitPlanMode",
+                title: "Plan: cache the prices",
+              },
+            },
+            reported(NOW - 8_000, "Ran Bash: cargo test"),
+            { at: NOW - 9_000, what: { kind: "reported", state: "done", activity: null } },
+          ],
+          false,
+        ),
+      );
+      const { user } = showAgents(everything);
+
+      await user.click(agentButton(/claude in ~\/shop/));
+
+      await waitFor(() => expect(timelineRows()).toHaveLength(9));
+      expect(agentTimeline).toHaveBeenCalledExactlyOnceWith("claude-shop", null);
+      expect(timelineRows()).toEqual([
+        {
+          kind: "resolved",
+          time: formatDateTime(NOW - 1_000),
+          label: "Answered by notification",
+          text: "Which database? AskUserQuestion",
+        },
+        {
+          kind: "asked",
+          time: formatDateTime(NOW - 2_000),
+          label: "Question",
+          text: "Which database? AskUserQuestion",
+        },
+        {
+          kind: "resolved",
+          time: formatDateTime(NOW - 3_000),
+          label: "Timed out",
+          text: "Deploy to production Bash",
+        },
+        {
+          kind: "resolved",
+          time: formatDateTime(NOW - 4_000),
+          label: "Denied by full window",
+          text: "Delete the cache Bash",
+        },
+        {
+          kind: "resolved",
+          time: formatDateTime(NOW - 5_000),
+          label: "Approved by popover",
+          text: "Run the tests Bash",
+        },
+        {
+          kind: "asked",
+          time: formatDateTime(NOW - 6_000),
+          label: "Asked",
+          text: "Run the tests Bash",
+        },
+        {
+          kind: "asked",
+          time: formatDateTime(NOW - 7_000),
+          label: "Plan",
+          text: "Plan: cache the prices ExitPlanMode",
+        },
+        {
+          kind: "reported",
+          time: formatDateTime(NOW - 8_000),
+          label: "Working",
+          text: "Ran Bash: cargo test",
+        },
+        { kind: "reported", time: formatDateTime(NOW - 9_000), label: "Done", text: null },
+      ]);
+      expect(loadOlder()).toBeNull();
+      expect(detail().queryByText("Nothing recorded yet for this agent.")).toBeNull();
+    });
+
+    it("loads older entries with the last entry's time, and adds them below", async () => {
+      vi.mocked(agentTimeline)
+        .mockResolvedValueOnce(
+          page([reported(NOW - 1_000, "Edit: src/lib.rs"), reported(NOW - 5_000, "Read")], true),
+        )
+        .mockResolvedValueOnce(page([reported(NOW - 9_000, "Bash: cargo build")], false));
+      const { user } = showAgents(everything);
+      await user.click(agentButton(/claude in ~\/shop/));
+
+      await user.click(await detail().findByRole("button", { name: "Load older" }));
+
+      await waitFor(() => expect(timelineRows()).toHaveLength(3));
+      expect(vi.mocked(agentTimeline).mock.calls).toEqual([
+        ["claude-shop", null],
+        ["claude-shop", NOW - 5_000],
+      ]);
+      expect(timelineRows().map((row) => row.text)).toEqual([
+        "Edit: src/lib.rs",
+        "Read",
+        "Bash: cargo build",
+      ]);
+      // The last page: nothing older to load.
+      expect(loadOlder()).toBeNull();
+    });
+
+    it("puts what the agent reports next on top, keeping the older entries loaded", async () => {
+      vi.mocked(agentTimeline)
+        .mockResolvedValueOnce(page([reported(NOW - 5_000, "Read")], true))
+        .mockResolvedValueOnce(page([reported(NOW - 9_000, "Bash: cargo build")], false))
+        .mockResolvedValueOnce(
+          page([reported(NOW, "Ran Bash: cargo test"), reported(NOW - 5_000, "Read")], true),
+        );
+      const { inbox, user } = showAgents(everything);
+      await user.click(agentButton(/claude in ~\/shop/));
+      await user.click(await detail().findByRole("button", { name: "Load older" }));
+      await waitFor(() => expect(timelineRows()).toHaveLength(2));
+
+      inbox.apply(
+        agentUpdated(2, { ...shop, activity: "Ran Bash: cargo test", activity_at: NOW }),
+      );
+
+      await waitFor(() => expect(timelineRows()).toHaveLength(3));
+      expect(agentTimeline).toHaveBeenCalledTimes(3);
+      expect(agentTimeline).toHaveBeenLastCalledWith("claude-shop", null);
+      expect(timelineRows().map((row) => row.text)).toEqual([
+        "Ran Bash: cargo test",
+        "Read",
+        "Bash: cargo build",
+      ]);
+      expect(loadOlder()).toBeNull();
+    });
+
+    it("says plainly when nothing is recorded yet", async () => {
+      const { user } = showAgents(everything);
+
+      await user.click(agentButton(/nightly script/));
+
+      expect(await detail().findByText("Nothing recorded yet for this agent.")).toBeTruthy();
+      expect(agentTimeline).toHaveBeenCalledExactlyOnceWith("nightly", null);
+      expect(document.querySelector("ol.timeline")).toBeNull();
+    });
+
+    it("says in the view why the timeline could not be loaded, and tries again", async () => {
+      vi.mocked(agentTimeline)
+        .mockRejectedValueOnce("the activity table is locked")
+        .mockResolvedValueOnce(page([reported(NOW - 1_000, "Read")], false));
+      const { user } = showAgents(everything);
+      await user.click(agentButton(/nightly script/));
+
+      const alert = await detail().findByRole("alert");
+      expect(alert.textContent).toContain(
+        "Could not load the timeline: the activity table is locked",
+      );
+      expect(detail().queryByText("Nothing recorded yet for this agent.")).toBeNull();
+
+      await user.click(within(alert).getByRole("button", { name: "Try again" }));
+
+      await waitFor(() => expect(timelineRows()).toHaveLength(1));
+      expect(detail().queryByRole("alert")).toBeNull();
+    });
+  });
+
+  describe("token use", () => {
+    const usage = {
+      input_tokens: 18_400,
+      output_tokens: 6_250,
+      cache_read_tokens: 412_000,
+      cache_write_tokens: 38_900,
+      model: "claude-sonnet-4-5",
+    };
+
+    function usageLine() {
+      return document.querySelector(".agent-usage")?.textContent ?? null;
+    }
+
+    it("shows the session's tokens and what they would cost", async () => {
+      const agent = makeAgent({
+        id: "a",
+        name: "priced",
+        usage,
+        estimated_cost_micro_usd: 1_330_000,
+      });
+      const { user } = showAgents(makeSnapshot({ agents: [agent] }));
+
+      await user.click(agentButton(/priced/));
+
+      expect(usageLine()).toBe(
+        "Tokens: 18,400 in · 6,250 out · 412,000 cache read · 38,900 cache write" +
+          " (claude-sonnet-4-5) · about $1.33",
+      );
+    });
+
+    it("says when no price is known, or under a cent; nothing without any use", async () => {
+      const unpriced = makeAgent({
+        id: "a",
+        name: "unpriced",
+        usage: { ...usage, model: "gpt-9" },
+        estimated_cost_micro_usd: null,
+      });
+      const cheap = makeAgent({
+        id: "b",
+        name: "cheap",
+        usage: { ...usage, model: null },
+        estimated_cost_micro_usd: 4_200,
+      });
+      const unused = makeAgent({ id: "c", name: "unused", usage: null });
+      const { user } = showAgents(makeSnapshot({ agents: [unpriced, cheap, unused] }));
+
+      await user.click(agentButton(/unpriced/));
+      expect(usageLine()).toBe(
+        "Tokens: 18,400 in · 6,250 out · 412,000 cache read · 38,900 cache write (gpt-9)" +
+          " · no price known for this model",
+      );
+
+      await user.click(agentButton(/cheap/));
+      expect(usageLine()).toBe(
+        "Tokens: 18,400 in · 6,250 out · 412,000 cache read · 38,900 cache write · under $0.01",
+      );
+
+      await user.click(agentButton(/unused/));
+      expect(detail().getByRole("heading", { name: "unused" })).toBeTruthy();
+      expect(usageLine()).toBeNull();
+    });
   });
 
   it("says when there are no agents yet", () => {

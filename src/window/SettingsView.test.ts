@@ -671,6 +671,76 @@ describe("what is wrong with a field", () => {
       "Saved, except the open or close key and the default timeout.",
     );
   });
+
+  describe("how long agents' activity is kept", () => {
+    const DAYS = "Keep agents’ activity for";
+
+    it("shows the days with what they mean, and saves new ones", async () => {
+      vi.mocked(settingsGet).mockResolvedValue(makeSettings({ activity_kept_days: 14 }));
+      const user = await showSettings();
+
+      expect(field(DAYS).value).toBe("14");
+      const hint = document.getElementById(field(DAYS).getAttribute("aria-describedby")!);
+      expect(hint?.textContent?.replace(/\s+/g, " ").trim()).toBe(
+        "What agents reported doing, shown in their timelines. Requests stay in the history.",
+      );
+
+      await user.clear(field(DAYS));
+      await user.type(field(DAYS), "90");
+      await user.click(saveButton());
+
+      expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+        makeSettings({ activity_kept_days: 90 }),
+      );
+      await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+      expect(field(DAYS).value).toBe("90");
+    });
+
+    it.each([
+      ["0", "Use a whole number of days, from 1 to 3,650 (10 years)."],
+      ["4000", "Use a whole number of days, from 1 to 3,650 (10 years)."],
+      ["2.5", "Use a whole number of days, from 1 to 3,650 (10 years)."],
+      ["", "Type a whole number of days, from 1 to 3,650 (10 years)."],
+    ])("refuses %j days beside the field, and saves the rest", async (typed, problem) => {
+      const user = await showSettings();
+
+      await user.clear(field(DAYS));
+      if (typed !== "") await user.type(field(DAYS), typed);
+
+      // Said as it is typed, as the timeout's limits are.
+      expect(problemBeside(field(DAYS))).toBe(problem);
+
+      await user.click(field("An agent failed"));
+      await user.click(saveButton());
+
+      expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+        makeSettings({
+          notifications: { approvals: true, agent_finished: true, agent_failed: false },
+        }),
+      );
+      await waitFor(() =>
+        expect(screen.getByRole("status").textContent).toBe(
+          "Saved, except the days activity is kept.",
+        ),
+      );
+      expect(problemBeside(field(DAYS))).toBe(`Not saved: ${problem}`);
+      expect(field(DAYS).value).toBe(typed);
+      expect(document.activeElement).toBe(field(DAYS));
+    });
+
+    it("sends nothing while the days are the only change and not valid", async () => {
+      const user = await showSettings();
+
+      await user.clear(field(DAYS));
+      await user.type(field(DAYS), "4000");
+      await user.click(saveButton());
+
+      expect(settingsSet).not.toHaveBeenCalled();
+      expect(screen.getByRole("status").textContent).toBe(
+        "Nothing saved: fix the days activity is kept first.",
+      );
+    });
+  });
 });
 
 describe("requests from other machines", () => {

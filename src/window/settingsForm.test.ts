@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { makeSettings } from "../test/fixtures";
 import {
   fromForm,
+  keptDays,
+  keptDaysProblem,
   MAX_REFUSED_HOSTS,
   planSave,
   refusedHostProblem,
@@ -51,6 +53,20 @@ describe("settings form", () => {
     expect(timeoutSeconds({ amount: 0.5, unit: "minutes" })).toBeNull();
     const timeout = { amount: null, unit: "seconds" } as const;
     const emptied: SettingsForm = { ...toForm(makeSettings()), timeout };
+    expect(fromForm(emptied)).toBeNull();
+  });
+
+  it("keeps agents' activity from 1 to 3,650 whole days", () => {
+    expect(keptDays(1)).toBe(1);
+    expect(keptDays(3650)).toBe(3650);
+    expect(keptDays(0)).toBeNull();
+    expect(keptDays(3651)).toBeNull();
+    expect(keptDays(2.5)).toBeNull();
+    expect(keptDays(null)).toBeNull();
+    expect(keptDaysProblem(30)).toBeNull();
+    expect(keptDaysProblem(4000)).toBe("Use a whole number of days, from 1 to 3,650 (10 years).");
+    expect(keptDaysProblem(null)).toBe("Type a whole number of days, from 1 to 3,650 (10 years).");
+    const emptied: SettingsForm = { ...toForm(makeSettings()), activity_kept_days: null };
     expect(fromForm(emptied)).toBeNull();
   });
 
@@ -144,6 +160,25 @@ describe("what Save sends", () => {
       notifications: { ...saved.notifications, agent_failed: false },
     });
     expect(Object.keys(plan.problems).sort()).toEqual(["approve", "timeout"]);
+  });
+
+  it("keeps the saved days when those typed are not valid, and sends the rest", () => {
+    const form = editedForm((form) => {
+      form.activity_kept_days = 0;
+      form.start_at_login = true;
+    });
+
+    expect(planSave(form, saved)).toEqual({
+      settings: { ...saved, start_at_login: true },
+      problems: {
+        activity_kept_days: "Use a whole number of days, from 1 to 3,650 (10 years).",
+      },
+    });
+    form.activity_kept_days = 365;
+    expect(planSave(form, saved)).toEqual({
+      settings: { ...saved, start_at_login: true, activity_kept_days: 365 },
+      problems: {},
+    });
   });
 
   it("leaves alone a saved key it would not take itself", () => {

@@ -22,13 +22,36 @@ export type TimeoutInput = {
   unit: TimeUnit;
 };
 
-/** Settings as the form edits them: the default timeout as an amount in a unit. */
-export type SettingsForm = Omit<Settings, "default_timeout_secs"> & { timeout: TimeoutInput };
+/** The backend keeps agents' activity from 1 day to 10 years. */
+export const MAX_ACTIVITY_KEPT_DAYS = 3650;
+
+/**
+ * Settings as the form edits them: the default timeout as an amount in a unit, and the days
+ * activity is kept as the number field holds them (null while it is empty or not a number).
+ */
+export type SettingsForm = Omit<Settings, "default_timeout_secs" | "activity_kept_days"> & {
+  timeout: TimeoutInput;
+  activity_kept_days: number | null;
+};
 
 export function toForm(settings: Settings): SettingsForm {
   const { default_timeout_secs: seconds, ...rest } = settings;
   const unit: TimeUnit = seconds % 60 === 0 ? "minutes" : "seconds";
   return { ...structuredClone(rest), timeout: { amount: seconds / SECONDS_PER[unit], unit } };
+}
+
+/** The days typed, when the backend would keep activity that long; null otherwise. */
+export function keptDays(days: number | null): number | null {
+  if (days === null || !Number.isInteger(days)) return null;
+  return days >= 1 && days <= MAX_ACTIVITY_KEPT_DAYS ? days : null;
+}
+
+/** What is wrong with the days activity is kept; null when nothing is. */
+export function keptDaysProblem(days: number | null): string | null {
+  if (keptDays(days) !== null) return null;
+  const range = `from 1 to ${formatCount(MAX_ACTIVITY_KEPT_DAYS)} (10 years)`;
+  if (days === null || !Number.isFinite(days)) return `Type a whole number of days, ${range}.`;
+  return `Use a whole number of days, ${range}.`;
 }
 
 /** The timeout in whole seconds; null when it is not one the backend would accept, or (in
@@ -61,21 +84,23 @@ export function timeoutProblem(timeout: TimeoutInput): string | null {
   return `Use ${what}, ${range}.`;
 }
 
-/** The settings the form describes; null while its timeout is not valid. */
+/** The settings the form describes; null while its timeout or its days are not valid. */
 export function fromForm(form: SettingsForm): Settings | null {
-  const { timeout, ...rest } = form;
+  const { timeout, activity_kept_days, ...rest } = form;
   const seconds = timeoutSeconds(timeout);
-  if (seconds === null) return null;
-  return { ...structuredClone(rest), default_timeout_secs: seconds };
+  const days = keptDays(activity_kept_days);
+  if (seconds === null || days === null) return null;
+  return { ...structuredClone(rest), default_timeout_secs: seconds, activity_kept_days: days };
 }
 
 /** A field the form checks before saving. */
-export type CheckedField = ShortcutField | "timeout";
+export type CheckedField = ShortcutField | "timeout" | "activity_kept_days";
 
 /** How the page names each checked field in a sentence. */
 export const FIELD_NAME: Record<CheckedField, string> = {
   ...SHORTCUT_NAME,
   timeout: "default timeout",
+  activity_kept_days: "days activity is kept",
 };
 
 /** Keys the backend could not register, as typed, with what to tell the person. */
@@ -95,7 +120,7 @@ export type SavePlan = {
  */
 export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusals = {}): SavePlan {
   const problems: SavePlan["problems"] = {};
-  const { timeout, ...rest } = form;
+  const { timeout, activity_kept_days, ...rest } = form;
   const shortcuts = { ...form.shortcuts };
   for (const field of SHORTCUT_FIELDS) {
     const typed = form.shortcuts[field];
@@ -135,11 +160,14 @@ export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusa
   }
   const timeoutIssue = timeoutProblem(timeout);
   if (timeoutIssue !== null) problems.timeout = timeoutIssue;
+  const daysIssue = keptDaysProblem(activity_kept_days);
+  if (daysIssue !== null) problems.activity_kept_days = daysIssue;
   return {
     settings: {
       ...structuredClone(rest),
       shortcuts,
       default_timeout_secs: timeoutSeconds(timeout) ?? saved.default_timeout_secs,
+      activity_kept_days: keptDays(activity_kept_days) ?? saved.activity_kept_days,
     },
     problems,
   };
