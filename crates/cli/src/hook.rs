@@ -678,7 +678,8 @@ pub fn text(value: &Value) -> &str {
 
 /// Whether a card (its details start with the tool input it asked about) is about the
 /// call `input` describes. The model's `description` is left out: Codex sends it with the
-/// PermissionRequest but not with the Pre/PostToolUse of the same call.
+/// PermissionRequest but not with the Pre/PostToolUse of the same call; so are the
+/// `answers` a question's PostToolUse carries once the person answered in the terminal.
 fn same_call(details: &str, input: &Value) -> bool {
     let asked = serde_json::Deserializer::from_str(details)
         .into_iter::<Value>()
@@ -688,6 +689,7 @@ fn same_call(details: &str, input: &Value) -> bool {
         Value::Object(fields) => {
             let mut fields = fields.clone();
             fields.remove("description");
+            fields.remove("answers");
             Value::Object(fields)
         }
         other => other.clone(),

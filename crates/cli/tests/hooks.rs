@@ -432,6 +432,33 @@ fn qwen_code_asks_like_claude_code_and_gets_the_same_answers() {
     assert!(text(&out.stdout).contains("keep dist"));
 }
 
+/// Claude Code 2.1.328 also asks its question in its own terminal: answered there, its
+/// PostToolUse (the input with the person's `answers` added) closes the tray's card.
+#[test]
+fn a_question_answered_in_claude_codes_terminal_closes_its_card() {
+    let app = app();
+    let (waiting, request) = asks(
+        &app,
+        "claude",
+        "claude-2.1.328/permission_request_question.json",
+    );
+    let asked: Value =
+        serde_json::from_str(&payload("claude-2.1.328/permission_request_question.json")).unwrap();
+    let mut post: Value =
+        serde_json::from_str(&payload("claude-2.1.328/post_tool_use.json")).unwrap();
+    post["session_id"] = asked["session_id"].clone();
+    post["tool_name"] = json!("AskUserQuestion");
+    post["tool_input"] = asked["tool_input"].clone();
+    post["tool_input"]["answers"] = json!({"Which database should the service use?": "PostgreSQL"});
+    assert_silent(&finish(hook(&app.socket, "claude", &[], &post.to_string())));
+    let closed = app.inbox.request(&request.id).unwrap().unwrap();
+    assert_eq!(
+        closed.resolution.unwrap().reason.as_deref(),
+        Some("answered in the agent's own prompt")
+    );
+    assert_silent(&finish(waiting));
+}
+
 /// Qwen Code shows its own dialog for its questions and plans whatever the hook says (0.24.4:
 /// an allow, with or without answers, is ignored): they make no card that could not answer,
 /// and the agent shows as waiting in its terminal.
