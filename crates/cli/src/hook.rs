@@ -678,23 +678,31 @@ pub fn text(value: &Value) -> &str {
 
 /// Whether a card (its details start with the tool input it asked about) is about the
 /// call `input` describes. The model's `description` is left out: Codex sends it with the
-/// PermissionRequest but not with the Pre/PostToolUse of the same call; so are the
-/// `answers` a question's PostToolUse carries once the person answered in the terminal.
+/// PermissionRequest but not with the Pre/PostToolUse of the same call. A question is the
+/// same by its questions' texts: once the person answered in the agent's terminal, Claude
+/// Code's PostToolUse carries an input with more in it (2.1.328: the answers and more).
 fn same_call(details: &str, input: &Value) -> bool {
     let asked = serde_json::Deserializer::from_str(details)
         .into_iter::<Value>()
         .next()
         .and_then(Result::ok);
-    let without_description = |value: &Value| match value {
+    let identity = |value: &Value| match value {
+        Value::Object(fields) if fields.contains_key("questions") => Value::Array(
+            value["questions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|question| question["question"].clone())
+                .collect(),
+        ),
         Value::Object(fields) => {
             let mut fields = fields.clone();
             fields.remove("description");
-            fields.remove("answers");
             Value::Object(fields)
         }
         other => other.clone(),
     };
-    asked.is_some_and(|asked| without_description(&asked) == without_description(input))
+    asked.is_some_and(|asked| identity(&asked) == identity(input))
 }
 
 /// The tool input exactly as the agent sent it, pretty-printed, then a blank line.
