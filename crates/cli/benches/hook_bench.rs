@@ -33,6 +33,7 @@ fn main() {
         let listener = api::bind(&socket).unwrap();
         tokio::spawn(api::serve(listener, inbox, api::ServerConfig::default()));
     });
+    let cache = dir.path().join("cache");
     println!("hook bench: `ctray hook claude`, one process per call, {CALLS} calls each");
     let version = time(CALLS, || run(&socket, &["--version"], ""));
     print("ctray --version (process start alone)", &version);
@@ -62,10 +63,42 @@ fn main() {
             "last_assistant_message": "Done.",
         })
         .to_string();
+        let progress = cache
+            .join("converge-tray/transcripts")
+            .join(format!("transcript-{megabytes}.jsonl.json"));
         print(
-            &format!("Stop with a {megabytes} MB transcript (report, read the token use)"),
-            &time(CALLS / 4, || run(&socket, &["hook", "claude"], &stop)),
+            &format!("Stop, first read of a {megabytes} MB transcript (report, token use)"),
+            &time(CALLS / 10, || {
+                let _ = std::fs::remove_file(&progress);
+                run(&socket, &["hook", "claude"], &stop)
+            }),
         );
+        print(
+            &format!("Stop, a later turn of that {megabytes} MB transcript (reads what it added)"),
+            &time(CALLS / 4, || {
+                append_turn(&transcript);
+                run(&socket, &["hook", "claude"], &stop)
+            }),
+        );
+    }
+}
+
+/// A turn of about 20 KB: what a Stop after the first reads.
+fn append_turn(path: &Path) {
+    let mut file = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+    let filler = "y".repeat(900);
+    for n in 0..10 {
+        let assistant = json!({"type": "assistant", "message": {
+            "id": format!("msg_turn_{n}_{}", std::process::id()), "model": "claude-sonnet-4-5",
+            "content": [{"type": "text", "text": filler}],
+            "usage": {"input_tokens": 10, "output_tokens": 20}}});
+        writeln!(
+            file,
+            "{}",
+            json!({"type": "user", "message": {"content": filler}})
+        )
+        .unwrap();
+        writeln!(file, "{assistant}").unwrap();
     }
 }
 
@@ -93,6 +126,10 @@ fn run(socket: &Path, args: &[&str], stdin: &str) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ctray"))
         .args(args)
         .env("CONVERGE_TRAY_SOCKET", socket)
+        .env(
+            "XDG_CACHE_HOME",
+            socket.parent().unwrap().with_file_name("cache"),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -491,8 +491,9 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
 /// as its own user): at the end of a turn and of the session.
 fn usage_of(payload: &Value) -> Option<TokenUsage> {
     let path = text(&payload["transcript_path"]);
-    (!path.is_empty())
-        .then(|| crate::transcript::usage(std::path::Path::new(path)))
+    let path = std::path::Path::new(path);
+    (!path.as_os_str().is_empty())
+        .then(|| crate::transcript::usage(path, crate::transcript::progress_file(path).as_deref()))
         .flatten()
 }
 

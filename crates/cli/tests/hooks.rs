@@ -1177,6 +1177,15 @@ fn a_turn_that_ends_reports_the_sessions_token_use_from_its_transcript() {
     // 2000 × 3 + 1000 × 15 + 3000 × 0.30 + 3000 × 3.75 micro-dollars.
     assert_eq!(agent.estimated_cost_micro_usd, Some(33_150));
 
+    // How far it was read is kept in the user's cache, for the next turn to go on from.
+    let kept = app
+        .socket
+        .parent()
+        .unwrap()
+        .with_file_name("cache")
+        .join("converge-tray/transcripts/session.jsonl.json");
+    assert!(kept.exists(), "{}", kept.display());
+
     // A transcript that is gone keeps what was read before.
     std::fs::remove_file(&transcript).unwrap();
     assert_silent(&finish(hook(&app.socket, "claude", &[], &stop.to_string())));

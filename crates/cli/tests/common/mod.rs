@@ -67,6 +67,11 @@ pub fn ctray(socket: &Path, args: &[&str], stdin: Option<&str>) -> std::process:
     let mut child = Command::new(env!("CARGO_BIN_EXE_ctray"))
         .args(args)
         .env("CONVERGE_TRAY_SOCKET", socket)
+        // What the hook keeps between runs stays in the test's own directory.
+        .env(
+            "XDG_CACHE_HOME",
+            socket.parent().unwrap().with_file_name("cache"),
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
