@@ -24,6 +24,7 @@ mod popover_window;
 mod preferences;
 mod problems;
 mod shortcuts;
+mod sounds;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod status_notifier;
 mod terminals;
@@ -233,6 +234,8 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
     let settings = preferences.get(app.handle());
     app.state::<notifications::Notifications>()
         .set_kinds(settings.notifications);
+    app.state::<notifications::Notifications>()
+        .set_sounds(settings.sounds.clone());
     app.manage(shortcuts::Shortcuts::new(settings.shortcuts.clone()));
     let api_settings = local_api::ApiSettings::new(&settings);
     app.manage(preferences);

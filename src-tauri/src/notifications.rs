@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex, OnceLock};
 
 use inbox::{Agent, AgentState, ApprovalRequest, Inbox, InboxEventKind, Update};
-use settings::NotificationSettings;
+use settings::{NotificationSettings, SoundSettings};
 use tauri::{AppHandle, Manager};
 
 /// What of a request's details its notification shows: at most this many characters, in at
@@ -108,6 +108,7 @@ pub type ActionHandler = fn(&AppHandle, &str, &str);
 pub struct Notifications {
     paused: AtomicBool,
     kinds: Mutex<NotificationSettings>,
+    sounds: Mutex<SoundSettings>,
     /// Opened at the first notification, which may come before `install`.
     desktop: OnceLock<desktop::Desktop>,
     /// Set by `install`; a click before then (there are no approval notifications yet)
@@ -159,6 +160,14 @@ impl Notifications {
 
     pub fn set_kinds(&self, kinds: NotificationSettings) {
         *self.kinds.lock().unwrap() = kinds;
+    }
+
+    pub fn set_sounds(&self, sounds: SoundSettings) {
+        *self.sounds.lock().unwrap() = sounds;
+    }
+
+    fn sounds(&self) -> SoundSettings {
+        self.sounds.lock().unwrap().clone()
     }
 
     fn kinds(&self) -> NotificationSettings {
@@ -242,9 +251,18 @@ fn show_approval(app: &AppHandle, request: &ApprovalRequest) {
         None if high_risk || question || !shows_whole(request) => Buttons::OpenOrDeny,
         None => Buttons::ApproveOrDeny,
     };
-    if let Err(e) = state
-        .desktop(app)
-        .show_approval(&title, &body, &request.id, buttons, high_risk)
+    let sounds = state.sounds();
+    let sound = crate::sounds::for_agent(
+        app,
+        &sounds,
+        sounds.approvals,
+        crate::sounds::NEW_APPROVAL,
+        &request.agent_id,
+    );
+    if let Err(e) =
+        state
+            .desktop(app)
+            .show_approval(&title, &body, &request.id, buttons, high_risk, sound)
     {
         tracing::warn!("cannot show a notification: {e}");
     }
@@ -394,7 +412,17 @@ fn on_agent(app: &AppHandle, agent: &Agent) {
     let kinds = state.kinds();
     match agent.state {
         AgentState::Done if kinds.agent_finished => {
-            info(app, &format!("{} finished", agent.name), &activity)
+            let sounds = state.sounds();
+            let sound = crate::sounds::for_agent(
+                app,
+                &sounds,
+                sounds.agent_finished,
+                crate::sounds::AGENT_FINISHED,
+                &agent.id,
+            );
+            if !state.paused() {
+                show_info_sounding(app, &format!("{} finished", agent.name), &activity, sound);
+            }
         }
         AgentState::Error if kinds.agent_failed => {
             info(app, &format!("{} failed", agent.name), &activity)
@@ -429,10 +457,24 @@ pub fn info(app: &AppHandle, title: &str, body: &str) {
 }
 
 fn show_info(app: &AppHandle, title: &str, body: &str) {
+    show_info_sounding(
+        app,
+        title,
+        body,
+        desktop_notifications::Sound::ServerDefault,
+    );
+}
+
+fn show_info_sounding(
+    app: &AppHandle,
+    title: &str,
+    body: &str,
+    sound: desktop_notifications::Sound<'static>,
+) {
     let (title, body) = (title.to_owned(), escape_markup(body));
     post(app, move |app| {
         let state = app.state::<Notifications>();
-        if let Err(e) = state.desktop(app).show_info(&title, &body) {
+        if let Err(e) = state.desktop(app).show_info(&title, &body, sound) {
             tracing::warn!("cannot show a notification: {e}");
         }
     });
@@ -450,7 +492,7 @@ fn on_action(app: &AppHandle, request_id: &str, action: &str) {
 /// may act on it, once.
 #[cfg(all(unix, not(target_os = "macos")))]
 mod desktop {
-    use desktop_notifications::{Notification, Notifier, Urgency};
+    use desktop_notifications::{Notification, Notifier, Sound, Urgency};
     use tauri::AppHandle;
 
     const APP_NAME: &str = "Converge Tray";
@@ -489,6 +531,7 @@ mod desktop {
             request_id: &str,
             buttons: super::Buttons,
             high_risk: bool,
+            sound: Sound<'static>,
         ) -> Result<(), String> {
             let options: Vec<(String, String)> = match &buttons {
                 super::Buttons::Options(labels) => labels
@@ -517,6 +560,7 @@ mod desktop {
                     super::Buttons::Options(_) => &option_actions,
                 },
                 body_click: true,
+                sound,
             };
             self.notifier()?
                 .show(&note, Some(request_id))
@@ -524,10 +568,16 @@ mod desktop {
                 .map_err(|e| e.to_string())
         }
 
-        pub fn show_info(&self, summary: &str, body: &str) -> Result<(), String> {
+        pub fn show_info(
+            &self,
+            summary: &str,
+            body: &str,
+            sound: Sound<'static>,
+        ) -> Result<(), String> {
             let note = Notification {
                 summary,
                 body,
+                sound,
                 ..Notification::default()
             };
             self.notifier()?
@@ -608,6 +658,7 @@ mod desktop {
             request_id: &str,
             _buttons: super::Buttons,
             _high_risk: bool,
+            _sound: desktop_notifications::Sound<'static>,
         ) -> Result<(), String> {
             let id = self.next_id.fetch_add(1, Ordering::Relaxed);
             self.app
@@ -624,7 +675,12 @@ mod desktop {
             Ok(())
         }
 
-        pub fn show_info(&self, summary: &str, body: &str) -> Result<(), String> {
+        pub fn show_info(
+            &self,
+            summary: &str,
+            body: &str,
+            _sound: desktop_notifications::Sound<'static>,
+        ) -> Result<(), String> {
             self.app
                 .notification()
                 .builder()

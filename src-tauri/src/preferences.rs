@@ -65,6 +65,8 @@ pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, String> {
     }
     app.state::<notifications::Notifications>()
         .set_kinds(wanted.notifications);
+    app.state::<notifications::Notifications>()
+        .set_sounds(wanted.sounds.clone());
     app.state::<crate::local_api::ApiSettings>().update(&wanted);
     let trim = wanted.activity_kept_days < before.activity_kept_days;
     *preferences.current.lock().unwrap() = wanted;

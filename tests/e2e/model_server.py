@@ -228,15 +228,17 @@ class ModelServer:
         tools = [(t.get("function") or {}).get("name") for t in body.get("tools") or []
                  if isinstance(t, dict)]
         shell = next((t for t in SHELL_TOOLS if t in tools), None)
+        special = self.tool_call if self.tool_call and self.tool_call[0] in tools else None
         messages = body.get("messages") or [{}]
         answered = isinstance(messages[-1], dict) and messages[-1].get("role") == "tool"
-        if shell and not answered:
+        if (special or shell) and not answered:
             self._called("/chat/completions")
-            arguments = json.dumps({"command": self.command,
-                                    "description": "Create the marker file"})
+            name, tool_input = special or (shell, {"command": self.command,
+                                                  "description": "Create the marker file"})
+            # Each call an id of its own: the agent pairs each result with its call.
             delta = {"role": "assistant", "content": None, "tool_calls": [{
-                "index": 0, "id": "call_scripted_1", "type": "function",
-                "function": {"name": shell, "arguments": arguments}}]}
+                "index": 0, "id": f"call_scripted_{len(self.tool_calls)}", "type": "function",
+                "function": {"name": name, "arguments": json.dumps(tool_input)}}]}
             finish = "tool_calls"
         else:
             delta = {"role": "assistant", "content": DONE_TEXT}

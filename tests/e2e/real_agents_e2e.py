@@ -652,6 +652,30 @@ async def main(app: str, out: Path) -> int:
         await approve_then_deny(opencode_tmux, "OpenCode", str(opencode_bin), "opencode",
                                 None, "use the fixture")
 
+        # 3d. OpenCode's own question tool: answered in the popover, the model hears it.
+        model.tool_call = ("question", {"questions": [{
+            "question": QUESTION, "header": "Database",
+            "options": [{"label": "PostgreSQL", "description": "Relational, the team knows it"},
+                        {"label": "SQLite", "description": "One file, no server"}]}]})
+        opencode_tmux.start(project, str(opencode_bin))
+        opencode_tmux.type_line("Pick a database", timeout=60)
+        card = await loop.run_in_executor(pool, card_for, session, f"Asks: {QUESTION}", 30)
+        shown = card.text() if card else ""
+        run.check("OpenCode's question is a card with the question and its options",
+                  card is not None and "One file, no server" in shown
+                  and not card.find_all("button.approve"), shown or opencode_tmux.screen())
+        if card:
+            next(o for o in card.find_all("label.option") if "SQLite" in o.text()).click()
+            card.find("button.answer").click()
+        heard = await eventually(lambda: any(
+            f'"{QUESTION}"="SQLite"' in r for r in model.tool_results("/chat/completions")),
+            timeout=30)
+        run.check("answered in the popover, OpenCode's model hears the chosen option",
+                  bool(heard), (model.tool_results("/chat/completions")[-1:],
+                                opencode_tmux.screen()))
+        model.tool_call = None
+        opencode_tmux.stop()
+
         # 4. Codex, interactive: approve in the popover → the command runs.
         marker = project / "codex-approved"
         command = f"touch {marker}"

@@ -8,7 +8,9 @@ through the real `ctray hook claude`. "Go to terminal" on each card, clicked in 
 - the detached session's card makes the agent's window current in that session and says,
   on the card, that no terminal shows it and how to open one;
 - the global key goes to the agent that asked last (the tmux one);
-- an agent whose terminal was closed says so on its row instead of doing nothing.
+- an agent whose terminal was closed says so on its row instead of doing nothing;
+- an approval from the agent whose terminal has the focus comes without a sound, one from
+  elsewhere with one.
 Each is asserted from tmux (`list-clients`, `display-message`) and from the X server
 (`_NET_ACTIVE_WINDOW`), never from the app's own log.
 
@@ -34,6 +36,8 @@ TMUX_SESSION = "5f0c2a51-e2e0-4c1e-9a7e-terminal0001"
 PLAIN_SESSION = "5f0c2a51-e2e0-4c1e-9a7e-terminal0002"
 SOLO_SESSION = "5f0c2a51-e2e0-4c1e-9a7e-terminal0003"
 KITTY_SESSION = "5f0c2a51-e2e0-4c1e-9a7e-terminal0004"
+FRONT_SESSION = "5f0c2a51-e2e0-4c1e-9a7e-terminal0005"
+BACK_SESSION = "5f0c2a51-e2e0-4c1e-9a7e-terminal0006"
 
 
 def xprop_root(prop):
@@ -223,6 +227,23 @@ async def main(app: str, out: Path) -> int:
                   "pane (tmux) in its window (X server)",
                   bool(went) and shown == f"work:agent {agent_pane}",
                   f"active {active_window()}, tmux {shown!r}")
+
+        # Sounds: an approval from the agent whose terminal has the focus (the tmux client now
+        # shows its new pane, in the active xterm) comes silent; one from elsewhere sounds.
+        notes = desktop.notifications
+        tmux(sock, "split-window", "-t", "work:agent", agent_command(FRONT_SESSION, "echo front"))
+        tmux(solo_sock, "new-window", "-d", "-t", "solo:",
+             agent_command(BACK_SESSION, "echo back"))
+
+        def note_with(text):
+            return next((n for n in notes.shown if text in n["body"]), None)
+        await eventually(lambda: note_with("echo front") and note_with("echo back"), timeout=20)
+        front, back = note_with("echo front") or {}, note_with("echo back") or {}
+        run.check("an approval from the agent whose terminal has the focus comes without a "
+                  "sound", front.get("hints", {}).get("suppress-sound") is True
+                  and "sound-name" not in front.get("hints", {}), front)
+        run.check("... and one from an agent elsewhere with the new-message sound",
+                  back.get("hints", {}).get("sound-name") == "message-new-instant", back)
 
         # The plain agent's terminal closed: its row says so.
         plain_xterm.kill()

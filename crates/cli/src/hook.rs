@@ -257,6 +257,29 @@ fn from_cursor(payload: &Value) -> Value {
 /// the input; a busy session is working, an idle one has finished its turn.
 fn from_opencode(payload: &Value) -> Value {
     let status = text(&payload["status"]["type"]);
+    if text(&payload["hook_event_name"]) == "question.asked" {
+        // OpenCode's `question` tool, in Claude Code's shape: the same card, the same answers.
+        let questions: Vec<Value> = payload["questions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|question| {
+                json!({
+                    "question": question["question"],
+                    "header": question["header"],
+                    "options": question["options"],
+                    "multiSelect": question["multiple"] == true,
+                })
+            })
+            .collect();
+        return json!({
+            "hook_event_name": "PermissionRequest",
+            "session_id": payload["sessionID"],
+            "cwd": payload["directory"],
+            "tool_name": QUESTION_TOOL,
+            "tool_input": { "questions": questions },
+        });
+    }
     let event = match (text(&payload["hook_event_name"]), status) {
         ("permission.asked", _) => "PermissionRequest",
         ("session.status", "busy") => "UserPromptSubmit",
@@ -579,7 +602,13 @@ pub fn decision_output(
     let resolution = request.resolution.as_ref()?;
     if request.action == QUESTION_TOOL {
         let answers = resolution.answers.as_ref()?;
-        if host != Host::Claude || resolution.outcome != Outcome::Approved {
+        if resolution.outcome != Outcome::Approved {
+            return None;
+        }
+        if host == Host::OpenCode {
+            return Some(format!("{}\n", opencode_answers(input, answers)));
+        }
+        if host != Host::Claude {
             return None;
         }
         let mut answered = input.clone();
@@ -670,6 +699,38 @@ pub fn decision_output(
             }
         })
     ))
+}
+
+/// The person's answers as OpenCode's question service takes them: for each question in
+/// order, the labels chosen (several joined by ", " in the tray, where each part is one of
+/// the options), or the person's own words as one answer.
+fn opencode_answers(input: &Value, answers: &std::collections::BTreeMap<String, String>) -> Value {
+    let questions = input["questions"].as_array().cloned().unwrap_or_default();
+    let per_question: Vec<Value> = questions
+        .iter()
+        .map(|question| {
+            let answer = answers
+                .get(text(&question["question"]))
+                .map(String::as_str)
+                .unwrap_or("");
+            let labels: Vec<&str> = question["options"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|option| text(&option["label"]))
+                .collect();
+            let parts: Vec<&str> = answer.split(", ").collect();
+            let chosen = if question["multiSelect"] == true
+                && parts.iter().all(|part| labels.contains(part))
+            {
+                parts
+            } else {
+                vec![answer]
+            };
+            json!(chosen)
+        })
+        .collect();
+    json!({ "answers": per_question })
 }
 
 /// A JSON string field, or "" for anything else.
@@ -790,6 +851,26 @@ fn describe(error: ClientError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn opencode_gets_each_questions_labels_or_the_persons_own_words() {
+        let input = json!({"questions": [
+            {"question": "Which?", "multiSelect": true,
+             "options": [{"label": "a, b"}, {"label": "c"}, {"label": "d"}]},
+            {"question": "Name?", "multiSelect": false, "options": [{"label": "x"}]},
+            {"question": "More?", "multiSelect": true, "options": [{"label": "c"}]},
+        ]});
+        let answers = [
+            ("Which?".to_owned(), "c, d".to_owned()),
+            ("Name?".to_owned(), "my, own, words".to_owned()),
+            ("More?".to_owned(), "c, not an option".to_owned()),
+        ]
+        .into();
+        assert_eq!(
+            opencode_answers(&input, &answers),
+            json!({"answers": [["c", "d"], ["my, own, words"], ["c, not an option"]]})
+        );
+    }
 
     /// A request as the app sends it, resolved as given.
     fn resolved(outcome: &str, by: &str, reason: Option<&str>, on_timeout: &str) -> Value {

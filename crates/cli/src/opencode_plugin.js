@@ -2,9 +2,10 @@
 // opencode` removes it. OpenCode's own `permission.ask` hook is never called (1.18), so this
 // plugin listens for the `permission.asked` event, hands the request to `ctray hook
 // opencode` (which asks the person in Converge Tray and prints the answer), and replies
-// through OpenCode's own server. OpenCode's card stays on screen meanwhile: whichever
-// answer comes first counts, and an answer given there closes the tray's card. Session
-// status goes to the tray the same way. If ctray prints nothing (the app is not running,
+// through OpenCode's own server. Its `question` tool's questions (`question.asked`) go the
+// same way and are answered with the person's choices. OpenCode's card stays on screen
+// meanwhile: whichever answer comes first counts, and an answer given there closes the
+// tray's card. Session status goes to the tray the same way. If ctray prints nothing (the app is not running,
 // nobody decided in time), OpenCode's own card is the answer.
 import { spawn } from "node:child_process"
 
@@ -29,9 +30,10 @@ export const ConvergeTray = async ({ client, directory }) => {
     return { child, answer: new Promise((done) => child.on("close", () => done(out))) }
   }
 
-  const ask = async (request) => {
+  // `event` is `permission.asked` or `question.asked`; `route` where OpenCode takes the reply.
+  const ask = async (event, request, route) => {
     const { child, answer } = run(
-      { hook_event_name: "permission.asked", ...request },
+      { hook_event_name: event, ...request },
       ["--timeout", ASK_TIMEOUT],
     )
     waiting.set(request.id, child)
@@ -44,13 +46,19 @@ export const ConvergeTray = async ({ client, directory }) => {
     } catch {
       return // nothing decided in the tray: OpenCode's own card stays the question
     }
-    if (decision.reply !== "once" && decision.reply !== "reject") return
-    const body = decision.message
-      ? { reply: decision.reply, message: decision.message }
-      : { reply: decision.reply }
+    let body
+    if (Array.isArray(decision.answers)) {
+      body = { answers: decision.answers }
+    } else if (decision.reply === "once" || decision.reply === "reject") {
+      body = decision.message
+        ? { reply: decision.reply, message: decision.message }
+        : { reply: decision.reply }
+    } else {
+      return
+    }
     await client._client
       .post({
-        url: "/permission/{requestID}/reply",
+        url: route,
         path: { requestID: request.id },
         body,
         headers: { "Content-Type": "application/json" },
@@ -58,21 +66,31 @@ export const ConvergeTray = async ({ client, directory }) => {
       .catch(() => {})
   }
 
+  // The tray's card closes once OpenCode has its answer from elsewhere.
+  const answeredElsewhere = (id) => {
+    const child = waiting.get(id)
+    if (child) {
+      waiting.delete(id)
+      child.kill("SIGTERM")
+    }
+  }
+
   return {
     event: async ({ event }) => {
       const properties = event.properties || {}
       switch (event.type) {
+        // Not awaited: the event bus must not wait for a person.
         case "permission.asked":
-          ask(properties) // not awaited: the event bus must not wait for a person
+          ask(event.type, properties, "/permission/{requestID}/reply")
           break
-        case "permission.replied": {
-          const child = waiting.get(properties.requestID)
-          if (child) {
-            waiting.delete(properties.requestID)
-            child.kill("SIGTERM") // its card in the tray closes
-          }
+        case "question.asked":
+          ask(event.type, properties, "/question/{requestID}/reply")
           break
-        }
+        case "permission.replied":
+        case "question.replied":
+        case "question.rejected":
+          answeredElsewhere(properties.requestID)
+          break
         case "session.status":
         case "session.idle":
         case "session.error": {

@@ -459,6 +459,50 @@ fn a_question_answered_in_claude_codes_terminal_closes_its_card() {
     assert_silent(&finish(waiting));
 }
 
+/// OpenCode's `question` tool, as its `question.asked` event came (1.18.33, through ctray's
+/// plugin): a question card like Claude Code's; answered, the labels go back as OpenCode's
+/// question service takes them; "answer in the terminal" prints nothing.
+#[test]
+fn an_opencode_question_is_answered_in_the_tray_as_its_question_service_takes_it() {
+    let app = app();
+    let file = "opencode-1.18.33/question_asked.json";
+    let (child, request) = asks(&app, "opencode", file);
+    assert_eq!(request.action, "AskUserQuestion");
+    assert_eq!(
+        request.title,
+        "Asks: Which database should the service use?"
+    );
+    assert!(request.details.contains("\"Embedded\""));
+    assert_eq!(request.agent_id, "opencode:ses_db2457ff3ffeFrXsmtf5E8euqQ");
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Answer {
+                answers: [(
+                    "Which database should the service use?".to_owned(),
+                    "Postgres".to_owned(),
+                )]
+                .into(),
+            },
+            Resolver::Popover,
+        )
+        .unwrap();
+    assert_eq!(
+        text(&finish(child).stdout),
+        "{\"answers\":[[\"Postgres\"]]}\n"
+    );
+
+    let (child, request) = asks(&app, "opencode", file);
+    app.inbox
+        .decide(
+            &request.id,
+            Verdict::Deny { reason: None },
+            Resolver::Popover,
+        )
+        .unwrap();
+    assert_silent(&finish(child));
+}
+
 /// Qwen Code shows its own dialog for its questions and plans whatever the hook says (0.24.4:
 /// an allow, with or without answers, is ignored): they make no card that could not answer,
 /// and the agent shows as waiting in its terminal.

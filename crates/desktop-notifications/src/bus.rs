@@ -26,6 +26,20 @@ pub struct Notification<'a> {
     /// How urgent the server should treat it (the `urgency` hint): a critical one stays until
     /// the person acts on it.
     pub urgency: Urgency,
+    /// Whether the server plays a sound with it.
+    pub sound: Sound<'a>,
+}
+
+/// The specification's sound hints: the server plays a theme sound by its name, or none.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sound<'a> {
+    /// Whatever the server does for any notification.
+    #[default]
+    ServerDefault,
+    /// A sound of the freedesktop sound theme (`sound-name`), e.g. `message-new-instant`.
+    Named(&'a str),
+    /// None at all (`suppress-sound`).
+    Silent,
 }
 
 /// The specification's urgency levels.
@@ -177,6 +191,15 @@ impl Notifier {
             Urgency::Critical => 2,
         };
         hints.insert("urgency", Value::U8(urgency));
+        match notification.sound {
+            Sound::ServerDefault => {}
+            Sound::Named(name) => {
+                hints.insert("sound-name", Value::from(name));
+            }
+            Sound::Silent => {
+                hints.insert("suppress-sound", Value::Bool(true));
+            }
+        }
         if let Some(entry) = &self.desktop_entry {
             hints.insert("desktop-entry", Value::from(entry.as_str()));
         }

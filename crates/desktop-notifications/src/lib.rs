@@ -12,4 +12,4 @@
 #[cfg(all(unix, not(target_os = "macos")))]
 mod bus;
 #[cfg(all(unix, not(target_os = "macos")))]
-pub use bus::{Invoked, Notification, Notifier, Urgency, CALL_TIMEOUT};
+pub use bus::{Invoked, Notification, Notifier, Sound, Urgency, CALL_TIMEOUT};

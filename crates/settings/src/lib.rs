@@ -19,6 +19,7 @@ pub struct Settings {
     pub default_timeout_secs: u32,
     pub default_on_timeout: OnTimeout,
     pub notifications: NotificationSettings,
+    pub sounds: SoundSettings,
     /// Mirrors the OS's autostart entry; the app reads it from the OS, not from this file.
     pub start_at_login: bool,
     pub remote: RemoteSettings,
@@ -107,6 +108,56 @@ pub struct NotificationSettings {
     pub agent_failed: bool,
 }
 
+/// Sounds, played by the desktop's notification server with the notification they go with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct SoundSettings {
+    /// A new approval, question or plan.
+    pub approvals: bool,
+    /// An agent that finished its turn.
+    pub agent_finished: bool,
+    /// No sound between `quiet_from` and `quiet_until` (local time, `HH:MM`; across
+    /// midnight when `quiet_from` is later).
+    pub quiet_hours: bool,
+    pub quiet_from: String,
+    pub quiet_until: String,
+}
+
+impl Default for SoundSettings {
+    fn default() -> Self {
+        Self {
+            approvals: true,
+            agent_finished: false,
+            quiet_hours: false,
+            quiet_from: "22:00".into(),
+            quiet_until: "07:00".into(),
+        }
+    }
+}
+
+impl SoundSettings {
+    /// Whether `minute` (of the day, local time) is within the quiet hours.
+    pub fn quiet_at(&self, minute: u16) -> bool {
+        let (Some(from), Some(until)) = (minutes(&self.quiet_from), minutes(&self.quiet_until))
+        else {
+            return false;
+        };
+        self.quiet_hours
+            && if from <= until {
+                (from..until).contains(&minute)
+            } else {
+                minute >= from || minute < until
+            }
+    }
+}
+
+/// `HH:MM` as minutes of the day.
+fn minutes(time: &str) -> Option<u16> {
+    let (hours, mins) = time.split_once(':')?;
+    let (hours, mins): (u16, u16) = (hours.parse().ok()?, mins.parse().ok()?);
+    (hours < 24 && mins < 60 && time.len() == 5).then_some(hours * 60 + mins)
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Self {
@@ -114,6 +165,7 @@ impl Default for Settings {
             default_timeout_secs: 5 * 60,
             default_on_timeout: OnTimeout::Deny,
             notifications: NotificationSettings::default(),
+            sounds: SoundSettings::default(),
             start_at_login: false,
             remote: RemoteSettings::default(),
             activity_kept_days: 30,
@@ -194,6 +246,16 @@ impl Settings {
                 "the default timeout must be between 1 second and 7 days, not {} seconds",
                 self.default_timeout_secs
             )));
+        }
+        for (name, time) in [
+            ("quiet hours' start", &self.sounds.quiet_from),
+            ("quiet hours' end", &self.sounds.quiet_until),
+        ] {
+            if minutes(time).is_none() {
+                return Err(Error::Invalid(format!(
+                    "the {name} must be a time as HH:MM, not {time:?}"
+                )));
+            }
         }
         if !(1..=MAX_ACTIVITY_KEPT_DAYS).contains(&self.activity_kept_days) {
             return Err(Error::Invalid(format!(
@@ -314,5 +376,32 @@ impl SettingsFile {
             file.sync_all().map_err(write_error)?;
         }
         std::fs::rename(&temp, &self.path).map_err(write_error)
+    }
+}
+
+#[cfg(test)]
+mod sound_tests {
+    use super::*;
+
+    #[test]
+    fn quiet_hours_hold_within_a_day_and_across_midnight_only_when_on() {
+        let mut sounds = SoundSettings {
+            quiet_hours: true,
+            ..SoundSettings::default()
+        };
+        // 22:00 to 07:00.
+        assert!(sounds.quiet_at(23 * 60));
+        assert!(sounds.quiet_at(6 * 60 + 59));
+        assert!(!sounds.quiet_at(7 * 60));
+        assert!(!sounds.quiet_at(12 * 60));
+        sounds.quiet_from = "12:30".into();
+        sounds.quiet_until = "13:00".into();
+        assert!(sounds.quiet_at(12 * 60 + 45));
+        assert!(!sounds.quiet_at(13 * 60));
+        sounds.quiet_hours = false;
+        assert!(!sounds.quiet_at(12 * 60 + 45));
+        assert_eq!(minutes("7:00"), None);
+        assert_eq!(minutes("24:00"), None);
+        assert_eq!(minutes("07:60"), None);
     }
 }

@@ -75,6 +75,13 @@ fn invalid_settings_are_refused_and_the_file_is_unchanged() {
         "each shortcut must be different from the others"
     );
 
+    let mut sleepy = Settings::default();
+    sleepy.sounds.quiet_from = "25:00".into();
+    assert_eq!(
+        file.save(&sleepy).unwrap_err().to_string(),
+        "the quiet hours' start must be a time as HH:MM, not \"25:00\""
+    );
+
     let forgetful = Settings {
         activity_kept_days: 0,
         ..Settings::default()

@@ -13,4 +13,4 @@ mod x11;
 
 pub use process::{ProcessLink, ProcessTrail};
 pub use trails::Trails;
-pub use visit::{go_to, TerminalVisit};
+pub use visit::{go_to, in_front, TerminalVisit};

@@ -150,6 +150,21 @@ pub(crate) fn go(pane: &TmuxPane) -> Result<TmuxArrival, String> {
     })
 }
 
+/// The processes of the clients that show `pane` now (their current pane is it).
+pub(crate) fn clients_showing(pane: &TmuxPane) -> Vec<u32> {
+    tmux(
+        &pane.socket,
+        &["list-clients", "-F", "#{client_pid}\t#{pane_id}"],
+    )
+    .unwrap_or_default()
+    .lines()
+    .filter_map(|line| {
+        let (pid, shown) = line.split_once('\t')?;
+        (shown == pane.id).then(|| pid.parse().ok()).flatten()
+    })
+    .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

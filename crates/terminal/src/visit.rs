@@ -139,3 +139,25 @@ pub fn go_to(trail: &ProcessTrail) -> TerminalVisit {
     }
     TerminalVisit::stopped(done, problems.join(" "))
 }
+
+/// Whether the window with the keyboard focus shows the agent's terminal: its own terminal's
+/// window, or the one of a tmux client showing its pane now. The person is looking at it
+/// (typing there, most likely): no sound needs to call them.
+pub fn in_front(trail: &ProcessTrail) -> bool {
+    let living = trail.living();
+    if living.is_empty() || trail.terminal_ended() {
+        return false;
+    }
+    let Some(active) = crate::x11::active_window_pid() else {
+        return false;
+    };
+    let holders: Vec<u32> = match tmux::pane_of(&living) {
+        Ok(Some(pane)) => tmux::clients_showing(&pane)
+            .into_iter()
+            .filter_map(ProcessTrail::of)
+            .flat_map(|client| client.links.into_iter().map(|link| link.pid))
+            .collect(),
+        _ => living.iter().map(|link| link.pid).collect(),
+    };
+    holders.contains(&active)
+}

@@ -180,3 +180,15 @@ pub(crate) fn activate_window_of(pids: &[u32]) -> WindowOutcome {
         std::thread::sleep(Duration::from_millis(25));
     }
 }
+
+/// The process that owns the window with the keyboard focus, as the window manager records
+/// it (`_NET_ACTIVE_WINDOW`, `_NET_WM_PID`); `None` without a display or a window manager.
+pub(crate) fn active_window_pid() -> Option<u32> {
+    let (conn, screen) = x11rb::connect(None).ok()?;
+    let root = conn.setup().roots[screen].root;
+    let atoms = atoms(&conn).ok()?;
+    let active = *cardinals(&conn, root, atoms.active_window, AtomEnum::WINDOW).first()?;
+    cardinals(&conn, active, atoms.wm_pid, AtomEnum::CARDINAL)
+        .first()
+        .copied()
+}

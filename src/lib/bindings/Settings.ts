@@ -3,12 +3,13 @@ import type { NotificationSettings } from "./NotificationSettings";
 import type { OnTimeout } from "./OnTimeout";
 import type { RemoteSettings } from "./RemoteSettings";
 import type { ShortcutSettings } from "./ShortcutSettings";
+import type { SoundSettings } from "./SoundSettings";
 
 export type Settings = { shortcuts: ShortcutSettings, 
 /**
  * For requests that do not say how long they may wait (the local API, `ctray`).
  */
-default_timeout_secs: number, default_on_timeout: OnTimeout, notifications: NotificationSettings, 
+default_timeout_secs: number, default_on_timeout: OnTimeout, notifications: NotificationSettings, sounds: SoundSettings, 
 /**
  * Mirrors the OS's autostart entry; the app reads it from the OS, not from this file.
  */
