@@ -142,6 +142,13 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
     default_timeout_secs: 300,
     default_on_timeout: "deny",
     notifications: { approvals: true, agent_finished: true, agent_failed: true },
+    sounds: {
+      approvals: true,
+      agent_finished: false,
+      quiet_hours: false,
+      quiet_from: "22:00",
+      quiet_until: "07:00",
+    },
     start_at_login: false,
     remote: { accept: true, refused_hosts: [] },
     activity_kept_days: 30,

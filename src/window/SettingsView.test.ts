@@ -58,6 +58,12 @@ function field(name: string | RegExp) {
   return screen.getByLabelText(name) as HTMLInputElement;
 }
 
+/** A field of one section, by its label: the notifications and the sounds share some. */
+function fieldIn(section: string, name: string | RegExp) {
+  const group = screen.getByRole("group", { name: section });
+  return within(group).getByLabelText(name) as HTMLInputElement;
+}
+
 function saveButton() {
   return screen.getByRole("button", { name: "Save" });
 }
@@ -104,7 +110,7 @@ describe("Settings", () => {
     expect(field("Unit of the default timeout").value).toBe("seconds");
     expect(field("If nobody decides in time").value).toBe("fallback");
     expect(field("A request needs approval").checked).toBe(true);
-    expect(field("An agent finished").checked).toBe(false);
+    expect(fieldIn("Notifications", "An agent finished").checked).toBe(false);
     expect(field("An agent failed").checked).toBe(true);
     expect(field("Start at login").checked).toBe(true);
     expect(saveButton().getAttribute("aria-disabled")).toBe("true");
@@ -174,7 +180,7 @@ describe("Settings", () => {
     await user.type(field("Wait for a decision for"), "45");
     await user.selectOptions(field("Unit of the default timeout"), "seconds");
     await user.selectOptions(field("If nobody decides in time"), "fallback");
-    await user.click(field("An agent finished"));
+    await user.click(fieldIn("Notifications", "An agent finished"));
     await user.click(field("Start at login"));
     await user.click(saveButton());
 
@@ -650,7 +656,7 @@ describe("what is wrong with a field", () => {
     await user.clear(field("Open or close the popover"));
     await user.clear(field("Wait for a decision for"));
     await user.type(field("Wait for a decision for"), "0");
-    await user.click(field("An agent finished"));
+    await user.click(fieldIn("Notifications", "An agent finished"));
     await user.click(saveButton());
 
     expect(bubbles).not.toHaveBeenCalled();
@@ -740,6 +746,201 @@ describe("what is wrong with a field", () => {
         "Nothing saved: fix the days activity is kept first.",
       );
     });
+  });
+});
+
+describe("sounds", () => {
+  const SOUNDS = makeSettings().sounds;
+
+  function sound(name: string) {
+    return fieldIn("Sounds", name);
+  }
+
+  function hints(input: HTMLElement): string[] {
+    return (input.getAttribute("aria-describedby") ?? "")
+      .split(" ")
+      .map((id) => document.getElementById(id)?.textContent?.replace(/\s+/g, " ").trim() ?? "");
+  }
+
+  async function retime(user: ReturnType<typeof userEvent.setup>, name: string, time: string) {
+    await user.clear(sound(name));
+    if (time !== "") await user.type(sound(name), time);
+  }
+
+  it("shows the saved sounds, next to the notifications they go with", async () => {
+    vi.mocked(settingsGet).mockResolvedValue(
+      makeSettings({
+        sounds: {
+          approvals: false,
+          agent_finished: true,
+          quiet_hours: true,
+          quiet_from: "21:45",
+          quiet_until: "06:30",
+        },
+      }),
+    );
+    await showSettings();
+
+    const notifications = screen.getByRole("group", { name: "Notifications" });
+    const sounds = screen.getByRole("group", { name: "Sounds" });
+    expect(notifications.nextElementSibling).toBe(sounds);
+    expect(sound("A new approval, question or plan").checked).toBe(false);
+    expect(sound("An agent finished").checked).toBe(true);
+    // Its own check box, not the notification's.
+    expect(fieldIn("Notifications", "An agent finished").checked).toBe(true);
+    expect(sound("Quiet hours").checked).toBe(true);
+    expect(sound("Quiet from").value).toBe("21:45");
+    expect(sound("Quiet until").value).toBe("06:30");
+    expect(sound("Quiet from").type).toBe("time");
+    expect(sound("Quiet until").disabled).toBe(false);
+    for (const name of ["A new approval, question or plan", "An agent finished"]) {
+      expect(hints(sound(name))).toEqual([
+        "Played by your desktop’s notification server with the notification they go with: silent where it plays none.",
+        "No sound for an agent whose terminal you are looking at.",
+      ]);
+    }
+    expect(hints(sound("Quiet from"))).toEqual([
+      "No sounds between these times, in local time; the notifications still show. Across midnight when the start is later than the end.",
+    ]);
+    expect(saveButton().getAttribute("aria-disabled")).toBe("true");
+  });
+
+  it("turns the approval sound off", async () => {
+    const user = await showSettings();
+    expect(sound("A new approval, question or plan").checked).toBe(true);
+
+    await user.click(sound("A new approval, question or plan"));
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ sounds: { ...SOUNDS, approvals: false } }),
+    );
+    expect(vi.mocked(settingsSet).mock.calls[0]![0].sounds.approvals).toBe(false);
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+    expect(sound("A new approval, question or plan").checked).toBe(false);
+  });
+
+  it("turns the sound of a finished agent on, and leaves its notification alone", async () => {
+    const user = await showSettings();
+    expect(sound("An agent finished").checked).toBe(false);
+
+    await user.click(sound("An agent finished"));
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ sounds: { ...SOUNDS, agent_finished: true } }),
+    );
+  });
+
+  it("takes the times only while quiet hours are on", async () => {
+    const user = await showSettings();
+    expect(sound("Quiet hours").checked).toBe(false);
+    expect(sound("Quiet from").disabled).toBe(true);
+    expect(sound("Quiet until").disabled).toBe(true);
+    expect(sound("Quiet from").value).toBe("22:00");
+    expect(sound("Quiet until").value).toBe("07:00");
+
+    await user.click(sound("Quiet hours"));
+
+    expect(sound("Quiet from").disabled).toBe(false);
+    expect(sound("Quiet until").disabled).toBe(false);
+
+    await user.click(sound("Quiet hours"));
+
+    expect(sound("Quiet from").disabled).toBe(true);
+    expect(sound("Quiet until").disabled).toBe(true);
+  });
+
+  it("saves quiet hours across midnight", async () => {
+    const user = await showSettings();
+
+    await user.click(sound("Quiet hours"));
+    await retime(user, "Quiet from", "23:30");
+    await retime(user, "Quiet until", "06:15");
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        sounds: { ...SOUNDS, quiet_hours: true, quiet_from: "23:30", quiet_until: "06:15" },
+      }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+    expect(sound("Quiet from").value).toBe("23:30");
+    expect(sound("Quiet until").value).toBe("06:15");
+  });
+
+  it("refuses a time that is not one beside it, and saves the rest", async () => {
+    const user = await showSettings();
+
+    await user.click(sound("Quiet hours"));
+    await retime(user, "Quiet from", "");
+
+    // Said as it is typed, as the timeout's limits are.
+    expect(problemBeside(sound("Quiet from"))).toBe(
+      "Type the time quiet hours start, as HH:MM, for example 22:00.",
+    );
+    expect(sound("Quiet from").getAttribute("aria-describedby")).toBe(
+      "quiet-from-error quiet-hours-hint",
+    );
+
+    await retime(user, "Quiet until", "06:15");
+    await user.click(field("Start at login"));
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({
+        sounds: { ...SOUNDS, quiet_hours: true, quiet_until: "06:15" },
+        start_at_login: true,
+      }),
+    );
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toBe(
+        "Saved, except the start of the quiet hours.",
+      ),
+    );
+    expect(problemBeside(sound("Quiet from"))).toBe(
+      "Not saved: Type the time quiet hours start, as HH:MM, for example 22:00.",
+    );
+    // What the person typed stays, to be fixed; the rest shows as saved.
+    expect(sound("Quiet from").value).toBe("");
+    expect(sound("Quiet until").value).toBe("06:15");
+    expect(problemBeside(sound("Quiet until"))).toBeNull();
+    expect(field("Start at login").checked).toBe(true);
+    expect(document.activeElement).toBe(sound("Quiet from"));
+    expect(screen.queryByRole("alert")).toBeNull();
+
+    await retime(user, "Quiet from", "23:30");
+
+    expect(problemBeside(sound("Quiet from"))).toBeNull();
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenLastCalledWith(
+      makeSettings({
+        sounds: { ...SOUNDS, quiet_hours: true, quiet_from: "23:30", quiet_until: "06:15" },
+        start_at_login: true,
+      }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("sends nothing while a time is the only change and not valid", async () => {
+    vi.mocked(settingsGet).mockResolvedValue(
+      makeSettings({ sounds: { ...SOUNDS, quiet_hours: true } }),
+    );
+    const user = await showSettings();
+
+    await retime(user, "Quiet until", "");
+    await user.click(saveButton());
+
+    expect(settingsSet).not.toHaveBeenCalled();
+    expect(screen.getByRole("status").textContent).toBe(
+      "Nothing saved: fix the end of the quiet hours first.",
+    );
+    expect(problemBeside(sound("Quiet until"))).toBe(
+      "Not saved: Type the time quiet hours end, as HH:MM, for example 07:00.",
+    );
+    expect(document.activeElement).toBe(sound("Quiet until"));
   });
 });
 

@@ -6,6 +6,7 @@ import {
   keptDaysProblem,
   MAX_REFUSED_HOSTS,
   planSave,
+  quietTimeProblem,
   refusedHostProblem,
   sameJson,
   timeoutProblem,
@@ -105,6 +106,23 @@ describe("settings form", () => {
     expect(refusedHostProblem("one-more", full)).toBe("At most 100 hosts can be refused.");
   });
 
+  it("takes the quiet hours' times exactly as HH:MM, as the backend does", () => {
+    for (const time of ["00:00", "07:05", "22:00", "23:59"]) {
+      expect(quietTimeProblem("quiet_from", time)).toBeNull();
+    }
+    for (const time of ["24:00", "23:60", "7:00", "07:5", "0700", "07:00:00", " 07:00", "7pm"]) {
+      expect(quietTimeProblem("quiet_until", time)).toBe(
+        "Use a time as HH:MM, from 00:00 to 23:59, for example 07:00.",
+      );
+    }
+    expect(quietTimeProblem("quiet_from", "")).toBe(
+      "Type the time quiet hours start, as HH:MM, for example 22:00.",
+    );
+    expect(quietTimeProblem("quiet_until", "")).toBe(
+      "Type the time quiet hours end, as HH:MM, for example 07:00.",
+    );
+  });
+
   it("says what is wrong with a timeout in the unit chosen", () => {
     expect(timeoutProblem({ amount: 5, unit: "minutes" })).toBeNull();
     expect(timeoutProblem({ amount: 10_081, unit: "minutes" })).toBe(
@@ -179,6 +197,45 @@ describe("what Save sends", () => {
       settings: { ...saved, start_at_login: true, activity_kept_days: 365 },
       problems: {},
     });
+  });
+
+  it("sends new quiet hours", () => {
+    const form = editedForm((form) => {
+      form.sounds.quiet_hours = true;
+      form.sounds.quiet_from = "23:30";
+      form.sounds.quiet_until = "06:15";
+    });
+
+    expect(planSave(form, saved)).toEqual({
+      settings: {
+        ...saved,
+        sounds: { ...saved.sounds, quiet_hours: true, quiet_from: "23:30", quiet_until: "06:15" },
+      },
+      problems: {},
+    });
+  });
+
+  it("keeps the saved time when the one typed is not valid, and sends the rest", () => {
+    const form = editedForm((form) => {
+      form.sounds.approvals = false;
+      form.sounds.quiet_from = "";
+      form.sounds.quiet_until = "6:15";
+    });
+
+    expect(planSave(form, saved)).toEqual({
+      settings: { ...saved, sounds: { ...saved.sounds, approvals: false } },
+      problems: {
+        quiet_from: "Type the time quiet hours start, as HH:MM, for example 22:00.",
+        quiet_until: "Use a time as HH:MM, from 00:00 to 23:59, for example 07:00.",
+      },
+    });
+  });
+
+  it("leaves alone a saved time it would not take itself", () => {
+    // The backend reads "+1:00" as 01:00.
+    const odd = makeSettings({ sounds: { ...saved.sounds, quiet_until: "+1:00" } });
+
+    expect(planSave(toForm(odd), odd)).toEqual({ settings: odd, problems: {} });
   });
 
   it("leaves alone a saved key it would not take itself", () => {

@@ -93,13 +93,34 @@ export function fromForm(form: SettingsForm): Settings | null {
   return { ...structuredClone(rest), default_timeout_secs: seconds, activity_kept_days: days };
 }
 
+/** The times the quiet hours start and end. */
+export type QuietTimeField = "quiet_from" | "quiet_until";
+
+export const QUIET_TIME_FIELDS: readonly QuietTimeField[] = ["quiet_from", "quiet_until"];
+
+/** A time as the backend takes it: exactly `HH:MM`, from 00:00 to 23:59. */
+const HH_MM = /^(?:[01][0-9]|2[0-3]):[0-5][0-9]$/;
+
+/** What is wrong with a time the quiet hours start or end at; null when nothing is. */
+export function quietTimeProblem(field: QuietTimeField, time: string): string | null {
+  if (HH_MM.test(time)) return null;
+  const example = field === "quiet_from" ? "22:00" : "07:00";
+  const when = field === "quiet_from" ? "start" : "end";
+  if (time.trim() === "") {
+    return `Type the time quiet hours ${when}, as HH:MM, for example ${example}.`;
+  }
+  return `Use a time as HH:MM, from 00:00 to 23:59, for example ${example}.`;
+}
+
 /** A field the form checks before saving. */
-export type CheckedField = ShortcutField | "timeout" | "activity_kept_days";
+export type CheckedField = ShortcutField | "timeout" | QuietTimeField | "activity_kept_days";
 
 /** How the page names each checked field in a sentence. */
 export const FIELD_NAME: Record<CheckedField, string> = {
   ...SHORTCUT_NAME,
   timeout: "default timeout",
+  quiet_from: "start of the quiet hours",
+  quiet_until: "end of the quiet hours",
   activity_kept_days: "days activity is kept",
 };
 
@@ -158,6 +179,16 @@ export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusa
     }
     for (const { field } of clashes) shortcuts[field] = saved.shortcuts[field];
   }
+  // A saved time stays as it is, as a saved key does: only a changed one is checked.
+  const sounds = { ...form.sounds };
+  for (const field of QUIET_TIME_FIELDS) {
+    if (sounds[field] === saved.sounds[field]) continue;
+    const problem = quietTimeProblem(field, sounds[field]);
+    if (problem !== null) {
+      problems[field] = problem;
+      sounds[field] = saved.sounds[field];
+    }
+  }
   const timeoutIssue = timeoutProblem(timeout);
   if (timeoutIssue !== null) problems.timeout = timeoutIssue;
   const daysIssue = keptDaysProblem(activity_kept_days);
@@ -166,6 +197,7 @@ export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusa
     settings: {
       ...structuredClone(rest),
       shortcuts,
+      sounds,
       default_timeout_secs: timeoutSeconds(timeout) ?? saved.default_timeout_secs,
       activity_kept_days: keptDays(activity_kept_days) ?? saved.activity_kept_days,
     },
