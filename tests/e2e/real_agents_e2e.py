@@ -195,6 +195,18 @@ async def main(app: str, out: Path) -> int:
               "installed", all(b.exists() for b in (claude_bin, codex_bin, copilot_bin,
                                                     qwen_bin, opencode_bin)),
               f"not all in {BIN}: run scripts/install-agent-clis.sh")
+    # Which versions this run drove, for the log (scripts/agent-versions.sh compares them
+    # with the registry's newest).
+    for name, program in (("Claude Code", claude_bin), ("Codex", codex_bin),
+                          ("Copilot CLI", copilot_bin), ("Qwen Code", qwen_bin),
+                          ("OpenCode", opencode_bin)):
+        try:
+            said = subprocess.run([str(program), "--version"], capture_output=True, text=True,
+                                  timeout=30, env={**os.environ, "HOME": str(home)})
+            version = (said.stdout.strip().splitlines() or ["?"])[0]
+        except (OSError, subprocess.TimeoutExpired) as error:
+            version = f"unknown ({error})"
+        print(f"VERSION {name}: {version}", flush=True)
     # Qwen Code, interactive, with the server as its OpenAI-compatible provider, and its
     # approval mode "default" (its own default, "auto", lets a model classify each call).
     qwen_command = f"{qwen_bin} --auth-type openai --approval-mode default"
