@@ -482,16 +482,13 @@ impl Connection {
         }
     }
 
-    /// Only who asked may withdraw a request: this connection, the same process, or another
-    /// run of the same program as the same user (a hook closing the card an earlier call of
-    /// it opened). Anyone else would be cancelling, as the requester, what they never asked.
-    /// Whether this peer may see `request`: a local one sees all (it is the person's own
-    /// program), a peer on another machine only what was asked from there.
     /// The peer's process and its ancestors, while it is connected and so alive.
     fn trail(&self) -> Option<terminal::ProcessTrail> {
         terminal::ProcessTrail::of(self.peer.pid?)
     }
 
+    /// Whether this peer may see `request`: a local one sees all (it is the person's own
+    /// program), a peer on another machine only what was asked from there.
     fn sees(&self, request: &ApprovalRequest) -> bool {
         self.peer.remote.is_none() || request.provenance.remote == self.peer.remote
     }
@@ -560,6 +557,9 @@ impl Connection {
         })
     }
 
+    /// Only who asked may withdraw a request: this connection, the same process, or another
+    /// run of the same program as the same user (a hook closing the card an earlier call of
+    /// it opened). Anyone else would be cancelling, as the requester, what they never asked.
     fn may_cancel(&self, request_id: &str) -> Result<(), RpcError> {
         if self.asked.contains(request_id) {
             return Ok(());
