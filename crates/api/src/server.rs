@@ -398,10 +398,16 @@ impl Connection {
                     idempotency_key: p.idempotency_key,
                     remember_choices: p.remember_choices,
                 };
+                // Where the agent runs is known before its request is announced: the app's
+                // notification asks it (no sound when the agent's terminal has the focus).
+                let trail = self.trail();
+                if let Some(trail) = &trail {
+                    self.config.trails.seen(&new.agent_id, trail.clone());
+                }
                 let asked = off_runtime(&inbox, move |inbox| inbox.ask(new)).await;
                 if let Ok(request) = &asked {
                     self.asked.insert(request.id.clone());
-                    if let Some(trail) = self.trail() {
+                    if let Some(trail) = trail {
                         self.config
                             .trails
                             .asked(&request.id, &request.agent_id, trail);
