@@ -6,25 +6,12 @@ use std::path::PathBuf;
 
 use protocol::limits::{MAX_TIMEOUT_MS, MIN_TIMEOUT_MS};
 
+use crate::agents::Host;
 use crate::durations::spoken;
 use crate::help::{self, Topic};
-use crate::hook::{HookOptions, Host, DEFAULT_TIMEOUT_MS};
+use crate::hook::{HookOptions, DEFAULT_TIMEOUT_MS};
 use crate::remote_setup::RemoteSetup;
 use crate::suggest::did_you_mean;
-
-/// The agents' names as `hook`, `install` and `uninstall` take them, likeliest first (for
-/// "did you mean"); `Host::parse` also takes the long forms.
-const AGENT_NAMES: &[&str] = &[
-    "claude",
-    "codex",
-    "qwen",
-    "copilot",
-    "cursor",
-    "opencode",
-    "claude-code",
-    "qwen-code",
-];
-const AGENTS_TAKEN: &str = "claude, codex, qwen, copilot, cursor or opencode";
 
 /// Options that take a value: the word after them is that value, whatever it looks like
 /// (`--details -h` is details, not a call for help).
@@ -261,7 +248,7 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageErr
             let (host, notify_payload) = match positional.as_slice() {
                 [host] => (host, None),
                 [host, payload] => (host, Some(payload.clone())),
-                _ => return Err(fail(format!("hook takes {AGENTS_TAKEN}"))),
+                _ => return Err(fail(format!("hook takes {}", Host::names_spoken()))),
             };
             let host = agent(host, topic)?;
             let timeout_ms = options
@@ -289,7 +276,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, UsageErr
         }
         "install" | "uninstall" => {
             let [host] = positional.as_slice() else {
-                return Err(fail(format!("{} takes {AGENTS_TAKEN}", topic.name)));
+                return Err(fail(format!(
+                    "{} takes {}",
+                    topic.name,
+                    Host::names_spoken()
+                )));
             };
             let host = agent(host, topic)?;
             if topic.name == "uninstall" {
@@ -403,9 +394,10 @@ fn agent(name: &str, topic: &'static Topic) -> Result<Host, UsageError> {
     Host::parse(name).ok_or_else(|| {
         UsageError::new(
             format!(
-                "unknown agent {name:?}{}; {} takes {AGENTS_TAKEN}",
-                did_you_mean(name, AGENT_NAMES),
-                topic.name
+                "unknown agent {name:?}{}; {} takes {}",
+                did_you_mean(name, &Host::every_name()),
+                topic.name,
+                Host::names_spoken()
             ),
             Usage::Of(topic),
         )
@@ -520,7 +512,7 @@ mod tests {
         assert_eq!(
             parse_str("hook claude --timeout 10m").unwrap(),
             Command::Hook(HookOptions {
-                host: Host::Claude,
+                host: Host::named("claude"),
                 timeout_ms: 600_000,
                 on_timeout_deny: false,
                 notify_payload: None,
@@ -530,7 +522,7 @@ mod tests {
         assert_eq!(
             parse_str("hook copilot --event sessionStart").unwrap(),
             Command::Hook(HookOptions {
-                host: Host::Copilot,
+                host: Host::named("copilot"),
                 timeout_ms: DEFAULT_TIMEOUT_MS,
                 on_timeout_deny: false,
                 notify_payload: None,
@@ -543,7 +535,7 @@ mod tests {
         else {
             panic!()
         };
-        assert_eq!(codex.host, Host::Codex);
+        assert_eq!(codex.host, Host::named("codex"));
         assert_eq!(
             codex.notify_payload.as_deref(),
             Some(r#"{"type": "agent-turn-complete"}"#)
@@ -551,13 +543,15 @@ mod tests {
         assert_eq!(
             parse_str("install codex").unwrap(),
             Command::Install {
-                host: Host::Codex,
+                host: Host::named("codex"),
                 timeout_ms: DEFAULT_TIMEOUT_MS
             }
         );
         assert_eq!(
             parse_str("uninstall claude").unwrap(),
-            Command::Uninstall { host: Host::Claude }
+            Command::Uninstall {
+                host: Host::named("claude")
+            }
         );
         assert!(parse_str("uninstall claude --timeout 5m").is_err());
         assert_eq!(

@@ -3,6 +3,8 @@
 //! adds its options. Written once, so the overview and the pages cannot drift apart, and
 //! the option names here are the ones the parser accepts (`Topic::option_names`).
 
+use crate::agents::Host;
+
 pub struct Topic {
     /// The command as typed: `ask`.
     pub name: &'static str,
@@ -147,12 +149,11 @@ pub const TOPICS: &[Topic] = &[
     Topic {
         name: "hook",
         forms: &[Form {
-            usage: "ctray hook claude|codex|qwen|copilot|cursor|opencode [--timeout 5m]\n\
-                    \x20          [--on-timeout fallback|deny] [--event NAME]",
-            summary: "the hook program of Claude Code, Codex, Qwen Code, Copilot CLI, Cursor and\n\
-                      OpenCode (reads the hook's JSON on stdin; for Codex's notify, the JSON is the last\n\
-                      argument; --event names a Copilot event its input does not name); prints the\n\
-                      decision, or nothing",
+            usage: "ctray hook AGENT [--timeout 5m] [--on-timeout fallback|deny] [--event NAME]",
+            summary: "the hook program of each agent ctray install sets up (reads the hook's JSON on\n\
+                      stdin; for Codex's notify, the JSON is the last argument; --event names a Copilot\n\
+                      event its input does not name); prints the decision, or nothing\n\
+                      {agents}",
         }],
         options: &[
             (
@@ -176,11 +177,11 @@ pub const TOPICS: &[Topic] = &[
     Topic {
         name: "install",
         forms: &[Form {
-            usage: "ctray install claude|codex|qwen|copilot|cursor|opencode [--timeout 5m]",
-            summary: "adds ctray's hooks to ~/.claude/settings.json, ~/.codex/hooks.json and\n\
-                      ~/.codex/config.toml, ~/.qwen/settings.json, ~/.copilot/hooks/ctray.json or\n\
-                      ~/.cursor/hooks.json, or writes OpenCode's plugin ~/.config/opencode/plugin/ctray.js,\n\
-                      keeping a backup of each file as it was before the first install",
+            usage: "ctray install AGENT [--timeout 5m]",
+            summary: "adds ctray's hooks to the agent's own settings (~/.claude/settings.json, …;\n\
+                      docs/integrations.md lists each agent's files), keeping a backup of each file as it\n\
+                      was before the first install\n\
+                      {agents}",
         }],
         options: &[(
             "--timeout DURATION",
@@ -197,7 +198,7 @@ pub const TOPICS: &[Topic] = &[
     Topic {
         name: "uninstall",
         forms: &[Form {
-            usage: "ctray uninstall claude|codex|qwen|copilot|cursor|opencode",
+            usage: "ctray uninstall AGENT",
             summary: "removes exactly what install added; a file you have not changed since is\n\
                       given back byte for byte from its backup",
         }],
@@ -258,6 +259,25 @@ pub const TOPICS: &[Topic] = &[
 /// How wide a command's page is laid out: a terminal's usual 80 columns.
 const PAGE_WIDTH: usize = 80;
 
+/// Where a summary says which agents there are: a line of its own, filled in from
+/// `agents::ALL`.
+const AGENTS_LINE: &str = "{agents}";
+
+/// A summary as printed: its agents' line filled in and wrapped.
+fn summary_lines(summary: &str) -> Vec<String> {
+    summary
+        .lines()
+        .flat_map(|line| {
+            if line == AGENTS_LINE {
+                let agents = format!("AGENT is {}", Host::names_spoken());
+                wrap(&agents, PAGE_WIDTH - 6)
+            } else {
+                vec![line.to_owned()]
+            }
+        })
+        .collect()
+}
+
 /// What every command's options end with.
 const HELP_OPTION: (&str, &str) = ("-h, --help", "prints this help");
 
@@ -302,8 +322,10 @@ impl Topic {
         }
         for form in self.forms {
             out.push('\n');
-            out.push_str(form.summary);
-            out.push('\n');
+            for line in summary_lines(form.summary) {
+                out.push_str(&line);
+                out.push('\n');
+            }
         }
         let options: Vec<(&str, &str)> =
             self.options.iter().copied().chain([HELP_OPTION]).collect();
@@ -352,7 +374,7 @@ pub fn overview() -> String {
     for topic in TOPICS {
         for form in topic.forms {
             out.push_str(&usage_lines(form.usage, "  "));
-            for line in form.summary.lines() {
+            for line in summary_lines(form.summary) {
                 out.push_str(&format!("      {line}\n"));
             }
         }

@@ -1,5 +1,6 @@
-//! `ctray hook claude|codex|qwen|copilot|cursor|opencode`: the hook program of Claude Code,
-//! Codex, Qwen Code, GitHub Copilot CLI, Cursor and OpenCode (docs/integrations.md).
+//! `ctray hook AGENT`: the hook program of every agent in `agents::ALL`
+//! (docs/integrations.md). Each agent's module brings its input to one shape and says the
+//! decision its way; the flow from an event to the tray and back is written here once.
 //!
 //! One rule above all: whatever goes wrong, print nothing and exit 0, so the host falls back
 //! to its own prompt. Only an approval a person gave in the app prints "allow".
@@ -17,6 +18,7 @@ use protocol::model::{
 use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
 
+use crate::agents::{first_line, text, Host, OwnDialog};
 use crate::remember;
 
 /// Hook input larger than this is not ours to show: the host's own prompt takes it.
@@ -27,79 +29,6 @@ const MAX_DETAILS_BYTES: usize = MAX_DETAILS;
 const STATUS_ANSWER_WITHIN: Duration = Duration::from_secs(3);
 /// Extra time a blocking ask may take beyond its own deadline before the hook gives up.
 const ASK_SLACK: Duration = Duration::from_secs(30);
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Host {
-    Claude,
-    Codex,
-    /// Qwen Code: Claude Code's hook format and event names (docs/integrations.md).
-    Qwen,
-    /// GitHub Copilot CLI: camelCase input, its own event names and decision JSON.
-    Copilot,
-    /// Cursor (the IDE's agent and `cursor-agent`): `beforeShellExecution` and
-    /// `beforeMCPExecution` decide with `{"permission": …}`.
-    Cursor,
-    /// OpenCode, through the plugin `ctray install opencode` writes: its `permission.asked`
-    /// event, answered with `{"reply": "once" | "reject"}`.
-    OpenCode,
-}
-
-impl Host {
-    pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "claude" | "claude-code" => Some(Self::Claude),
-            "codex" => Some(Self::Codex),
-            "qwen" | "qwen-code" => Some(Self::Qwen),
-            "copilot" => Some(Self::Copilot),
-            "cursor" => Some(Self::Cursor),
-            "opencode" => Some(Self::OpenCode),
-            _ => None,
-        }
-    }
-
-    /// The agent's own name, as the user knows it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::Claude => "Claude Code",
-            Self::Codex => "Codex",
-            Self::Qwen => "Qwen Code",
-            Self::Copilot => "Copilot CLI",
-            Self::Cursor => "Cursor",
-            Self::OpenCode => "OpenCode",
-        }
-    }
-
-    /// How ctray's arguments name it (`ctray hook claude`).
-    pub fn word(self) -> &'static str {
-        match self {
-            Self::Claude => "claude",
-            Self::Codex => "codex",
-            Self::Qwen => "qwen",
-            Self::Copilot => "copilot",
-            Self::Cursor => "cursor",
-            Self::OpenCode => "opencode",
-        }
-    }
-
-    fn kind(self) -> &'static str {
-        match self {
-            Self::Claude => "claude-code",
-            Self::Codex => "codex",
-            Self::Qwen => "qwen-code",
-            Self::Copilot => "copilot",
-            Self::Cursor => "cursor",
-            Self::OpenCode => "opencode",
-        }
-    }
-
-    fn agent_kind(self) -> AgentKind {
-        match self {
-            Self::Claude => AgentKind::ClaudeCode,
-            Self::Codex => AgentKind::Codex,
-            Self::Qwen | Self::Copilot | Self::Cursor | Self::OpenCode => AgentKind::Other,
-        }
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookOptions {
@@ -119,17 +48,13 @@ pub const DEFAULT_TIMEOUT_MS: i64 = 5 * 60 * 1000;
 
 /// Runs the hook and returns what to print on stdout (nothing, most of the time).
 pub fn run(options: &HookOptions) -> Option<String> {
+    let host = options.host;
     let payload = match &options.notify_payload {
         Some(text) => serde_json::from_str(text).ok(),
         None => read_stdin(),
     };
     let answer = payload.as_ref().and_then(|payload| {
-        let payload = match options.host {
-            Host::Copilot => from_copilot(payload, options.event.as_deref()),
-            Host::Cursor => from_cursor(payload),
-            Host::OpenCode => from_opencode(payload),
-            _ => payload.clone(),
-        };
+        let payload = host.shared_input(payload, options.event.as_deref());
         let result = handle(options, &payload);
         if std::env::var_os("CTRAY_DEBUG").is_some() {
             if let Err(problem) = &result {
@@ -138,20 +63,9 @@ pub fn run(options: &HookOptions) -> Option<String> {
         }
         result.ok().flatten()
     });
-    match options.host {
-        // Cursor's answer to "nothing to say" is not settled (and JSON it cannot read may
-        // block the call), so where Cursor waits for a decision the fallback is said
-        // outright: "ask", its own prompt. Unreadable input might be such a hook too.
-        Host::Cursor if answer.is_none() => {
-            let event = payload.as_ref().map(|p| text(&p["hook_event_name"]));
-            matches!(
-                event,
-                None | Some("beforeShellExecution" | "beforeMCPExecution" | "")
-            )
-            .then(|| format!("{}\n", json!({ "permission": "ask" })))
-        }
-        _ => answer,
-    }
+    answer
+        .or_else(|| host.without_decision(payload.as_ref()))
+        .map(|answer| format!("{answer}\n"))
 }
 
 fn read_stdin() -> Option<Value> {
@@ -164,139 +78,6 @@ fn read_stdin() -> Option<Value> {
         return None;
     }
     serde_json::from_slice(&input).ok()
-}
-
-/// Copilot CLI's input in the shape the other hosts share: its camelCase fields under
-/// Claude Code's names, its event (named by `hookName`, or by the installer's `--event`)
-/// under Claude Code's name for the same moment. An event it does not know stays unknown.
-fn from_copilot(payload: &Value, event: Option<&str>) -> Value {
-    let event = payload["hookName"].as_str().or(event).unwrap_or("");
-    let event = match event {
-        "permissionRequest" => "PermissionRequest",
-        "preToolUse" => "PreToolUse",
-        "postToolUse" => "PostToolUse",
-        "userPromptSubmitted" => "UserPromptSubmit",
-        "agentStop" => "Stop",
-        "sessionStart" => "SessionStart",
-        "sessionEnd" => "SessionEnd",
-        _ => "",
-    };
-    let input = match &payload["toolInput"] {
-        Value::Null => payload["toolArgs"].clone(),
-        input => input.clone(),
-    };
-    json!({
-        "hook_event_name": event,
-        "session_id": payload["sessionId"],
-        "cwd": payload["cwd"],
-        "tool_name": payload["toolName"],
-        "tool_input": input,
-        "source": payload["source"],
-        "reason": payload["reason"],
-    })
-}
-
-/// Cursor's input in the shared shape: a shell command or an MCP call to decide
-/// (`beforeShellExecution`, `beforeMCPExecution`) as a PermissionRequest, its after-events
-/// and `stop` as the status events they are. A conversation is a session.
-fn from_cursor(payload: &Value) -> Value {
-    let cwd = match text(&payload["cwd"]) {
-        "" => payload["workspace_roots"][0].clone(),
-        cwd => json!(cwd),
-    };
-    let (event, tool, input) = match text(&payload["hook_event_name"]) {
-        "beforeShellExecution" => (
-            "PermissionRequest",
-            json!("Shell"),
-            json!({ "command": payload["command"] }),
-        ),
-        "afterShellExecution" => (
-            "PostToolUse",
-            json!("Shell"),
-            json!({ "command": payload["command"] }),
-        ),
-        "beforeMCPExecution" => {
-            let server = match text(&payload["mcp_server_name"]) {
-                "" => "server",
-                name => name,
-            };
-            // Cursor sends the arguments as a JSON string.
-            let arguments = match &payload["tool_input"] {
-                Value::String(raw) => serde_json::from_str(raw).unwrap_or(json!(raw)),
-                other => other.clone(),
-            };
-            (
-                "PermissionRequest",
-                json!(format!("mcp__{server}__{}", text(&payload["tool_name"]))),
-                arguments,
-            )
-        }
-        "afterAgentResponse" => ("Notification", Value::Null, Value::Null),
-        "stop" => ("Stop", Value::Null, Value::Null),
-        _ => ("", Value::Null, Value::Null),
-    };
-    let last_message = match text(&payload["status"]) {
-        "aborted" => "Stopped (aborted)".to_owned(),
-        "error" => "Stopped with an error".to_owned(),
-        _ => String::new(),
-    };
-    json!({
-        "hook_event_name": event,
-        "session_id": payload["conversation_id"],
-        "cwd": cwd,
-        "tool_name": tool,
-        "tool_input": input,
-        "message": first_line(text(&payload["text"])),
-        "last_assistant_message": last_message,
-    })
-}
-
-/// What ctray's OpenCode plugin hands over (an event's properties, with the event's name as
-/// `hook_event_name` and the session's `directory`) in the shared shape: a permission request
-/// shows the permission (`bash`, `edit`, …) as the tool and its metadata (`{command}`) as
-/// the input; a busy session is working, an idle one has finished its turn.
-fn from_opencode(payload: &Value) -> Value {
-    let status = text(&payload["status"]["type"]);
-    if text(&payload["hook_event_name"]) == "question.asked" {
-        // OpenCode's `question` tool, in Claude Code's shape: the same card, the same answers.
-        let questions: Vec<Value> = payload["questions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|question| {
-                json!({
-                    "question": question["question"],
-                    "header": question["header"],
-                    "options": question["options"],
-                    "multiSelect": question["multiple"] == true,
-                })
-            })
-            .collect();
-        return json!({
-            "hook_event_name": "PermissionRequest",
-            "session_id": payload["sessionID"],
-            "cwd": payload["directory"],
-            "tool_name": QUESTION_TOOL,
-            "tool_input": { "questions": questions },
-        });
-    }
-    let event = match (text(&payload["hook_event_name"]), status) {
-        ("permission.asked", _) => "PermissionRequest",
-        ("session.status", "busy") => "UserPromptSubmit",
-        ("session.idle", _) => "Stop",
-        _ => "",
-    };
-    let input = match &payload["metadata"] {
-        Value::Object(fields) if !fields.is_empty() => payload["metadata"].clone(),
-        _ => json!({ "patterns": payload["patterns"] }),
-    };
-    json!({
-        "hook_event_name": event,
-        "session_id": payload["sessionID"],
-        "cwd": payload["directory"],
-        "tool_name": payload["permission"],
-        "tool_input": input,
-    })
 }
 
 /// A session of the host, as the agent the user sees.
@@ -389,48 +170,26 @@ impl Session {
     }
 }
 
-/// The tools by which Codex (`request_user_input`) and Copilot CLI (`ask_user`) ask the
-/// person in their own terminal; no hook of theirs can answer (docs/integrations.md).
-const ASKS_IN_ITS_TERMINAL: [&str; 2] = ["request_user_input", "ask_user"];
-
-/// Qwen Code's tools that always ask the person in its own dialog.
-const QWEN_OWN_DIALOGS: [&str; 2] = ["ask_user_question", "exit_plan_mode"];
-
-fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, String> {
-    if let Some(kind) = payload["type"].as_str() {
-        return notify(options.host, kind, payload).map(|()| None);
-    }
+fn handle(options: &HookOptions, payload: &Value) -> Result<Option<Value>, String> {
+    let host = options.host;
     let event = text(&payload["hook_event_name"]);
-    let session = Session::of(
-        options.host,
-        text(&payload["session_id"]),
-        text(&payload["cwd"]),
-    )
-    .ok_or("the hook input has no session_id")?;
+    let session = Session::of(host, text(&payload["session_id"]), text(&payload["cwd"]))
+        .ok_or("the hook input has no session_id")?;
     let tool = text(&payload["tool_name"]);
     let input = &payload["tool_input"];
+    if let Some(dialog) = host.waits_in_its_terminal(event, tool) {
+        // The agent asks in its own terminal whatever a hook answers: no card that could not
+        // answer, only where the agent waits.
+        let waits = match dialog {
+            OwnDialog::Plan => "Waits in its terminal for its plan to be approved".to_owned(),
+            OwnDialog::Question => format!("Asks in its terminal: {}", summary(tool, input)),
+        };
+        return session
+            .report(Some(AgentState::WaitingForInput), waits)
+            .map(|()| None);
+    }
     match event {
-        // Qwen Code asks its questions and hands over its plans in its own dialog whatever
-        // the hook answers (an allow is ignored, docs/integrations.md): no card that could
-        // not answer, only where the agent waits.
-        "PermissionRequest" if options.host == Host::Qwen && QWEN_OWN_DIALOGS.contains(&tool) => {
-            let waits = if tool == "exit_plan_mode" {
-                "Waits in its terminal for its plan to be approved".to_owned()
-            } else {
-                format!("Asks in its terminal: {}", summary(tool, input))
-            };
-            session
-                .report(Some(AgentState::WaitingForInput), waits)
-                .map(|()| None)
-        }
         "PermissionRequest" => ask(options, &session, payload).map(Some),
-        // A tool that asks the person something in the agent's own terminal: it waits.
-        "PreToolUse" if ASKS_IN_ITS_TERMINAL.contains(&tool) => session
-            .report(
-                Some(AgentState::WaitingForInput),
-                format!("Asks in its terminal: {}", summary(tool, input)),
-            )
-            .map(|()| None),
         "PreToolUse" => session
             .report(Some(AgentState::Working), summary(tool, input))
             .map(|()| None),
@@ -473,6 +232,18 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<String>, Stri
             // in the terminal.
             session
                 .close_stale("the agent finished its turn", |_| true)
+                .map(|()| None)
+        }
+        // A turn's end that shows only a session the tray knows (Codex's notify program).
+        "TurnComplete" => {
+            if session.shown()?.is_none() {
+                return Ok(None);
+            }
+            session
+                .report(
+                    Some(AgentState::Done),
+                    turn_summary(text(&payload["last_assistant_message"])),
+                )
                 .map(|()| None)
         }
         "SessionStart" => {
@@ -520,28 +291,8 @@ fn usage_of(payload: &Value) -> Option<TokenUsage> {
         .flatten()
 }
 
-/// Codex's `notify` program: `agent-turn-complete` is the only kind so far.
-///
-/// Codex also notifies the turns of its own helper threads (the one that writes a task's
-/// title has a thread id of its own), so only a thread the hooks already made an agent of
-/// (SessionStart comes first) is reported: one Codex session stays one agent.
-fn notify(host: Host, kind: &str, payload: &Value) -> Result<(), String> {
-    if kind != "agent-turn-complete" {
-        return Err(format!("unknown notify type {kind:?}"));
-    }
-    let session = Session::of(host, text(&payload["thread-id"]), text(&payload["cwd"]))
-        .ok_or("the notify payload has no thread-id")?;
-    if session.shown()?.is_none() {
-        return Ok(());
-    }
-    session.report(
-        Some(AgentState::Done),
-        turn_summary(text(&payload["last-assistant-message"])),
-    )
-}
-
 /// The approval: blocks until a person decides in the app, then answers the host.
-fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<String, String> {
+fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Value, String> {
     let tool = text(&payload["tool_name"]);
     if tool.is_empty() {
         return Err("a PermissionRequest without tool_name".into());
@@ -560,12 +311,8 @@ fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Stri
             details.len()
         ));
     }
-    // Claude Code's own "always allow" (Qwen and Copilot have no such contract; Codex
-    // refuses fields it does not know).
-    let choices = match options.host {
-        Host::Claude => remember::choices(&payload["permission_suggestions"]),
-        _ => Vec::new(),
-    };
+    // The agent's own "always allow", where it offers one.
+    let choices = options.host.remember_choices(payload);
     let params = AskParams {
         remember_choices: choices.iter().map(|c| c.label.clone()).collect(),
         agent_name: Some(session.agent_name.clone()),
@@ -598,32 +345,14 @@ pub fn decision_output(
     request: &ApprovalRequest,
     choices: &[remember::Choice],
     input: &Value,
-) -> Option<String> {
+) -> Option<Value> {
     let resolution = request.resolution.as_ref()?;
     if request.action == QUESTION_TOOL {
         let answers = resolution.answers.as_ref()?;
         if resolution.outcome != Outcome::Approved {
             return None;
         }
-        if host == Host::OpenCode {
-            return Some(format!("{}\n", opencode_answers(input, answers)));
-        }
-        if host != Host::Claude {
-            return None;
-        }
-        let mut answered = input.clone();
-        answered
-            .as_object_mut()?
-            .insert("answers".into(), json!(answers));
-        return Some(format!(
-            "{}\n",
-            json!({
-                "hookSpecificOutput": {
-                    "hookEventName": "PermissionRequest",
-                    "decision": { "behavior": "allow", "updatedInput": answered },
-                }
-            })
-        ));
+        return host.answer_questions(input, answers);
     }
     let picked = resolution
         .remembered
@@ -667,75 +396,7 @@ pub fn decision_output(
         }),
         _ => return None, // timed out to the host's own prompt, or cancelled
     };
-    if host == Host::Copilot {
-        // Copilot reads the decision itself, not Claude Code's wrapper around it.
-        return Some(format!("{decision}\n"));
-    }
-    if host == Host::OpenCode {
-        // "always" would be OpenCode's own standing rule: only "once" comes from the tray.
-        let answer = match decision["behavior"].as_str() {
-            Some("allow") => json!({ "reply": "once" }),
-            _ => json!({ "reply": "reject", "message": decision["message"] }),
-        };
-        return Some(format!("{answer}\n"));
-    }
-    if host == Host::Cursor {
-        let answer = match decision["behavior"].as_str() {
-            Some("allow") => json!({ "permission": "allow" }),
-            _ => json!({
-                "permission": "deny",
-                "user_message": decision["message"],
-                "agent_message": decision["message"],
-            }),
-        };
-        return Some(format!("{answer}\n"));
-    }
-    Some(format!(
-        "{}\n",
-        json!({
-            "hookSpecificOutput": {
-                "hookEventName": "PermissionRequest",
-                "decision": decision,
-            }
-        })
-    ))
-}
-
-/// The person's answers as OpenCode's question service takes them: for each question in
-/// order, the labels chosen (several joined by ", " in the tray, where each part is one of
-/// the options), or the person's own words as one answer.
-fn opencode_answers(input: &Value, answers: &std::collections::BTreeMap<String, String>) -> Value {
-    let questions = input["questions"].as_array().cloned().unwrap_or_default();
-    let per_question: Vec<Value> = questions
-        .iter()
-        .map(|question| {
-            let answer = answers
-                .get(text(&question["question"]))
-                .map(String::as_str)
-                .unwrap_or("");
-            let labels: Vec<&str> = question["options"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|option| text(&option["label"]))
-                .collect();
-            let parts: Vec<&str> = answer.split(", ").collect();
-            let chosen = if question["multiSelect"] == true
-                && parts.iter().all(|part| labels.contains(part))
-            {
-                parts
-            } else {
-                vec![answer]
-            };
-            json!(chosen)
-        })
-        .collect();
-    json!({ "answers": per_question })
-}
-
-/// A JSON string field, or "" for anything else.
-pub fn text(value: &Value) -> &str {
-    value.as_str().unwrap_or("")
+    Some(host.answer(decision))
 }
 
 /// Whether a card (its details start with the tool input it asked about) is about the
@@ -830,16 +491,6 @@ fn turn_summary(last_message: &str) -> String {
     }
 }
 
-fn first_line(text: &str) -> String {
-    let mut lines = text.trim().lines();
-    let first = lines.next().unwrap_or("");
-    if lines.next().is_some() {
-        clip(&format!("{first} …"), 200)
-    } else {
-        clip(first, 200)
-    }
-}
-
 fn describe(error: ClientError) -> String {
     match error {
         ClientError::Unavailable(why) => format!("the app is not reachable: {why}"),
@@ -851,26 +502,6 @@ fn describe(error: ClientError) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn opencode_gets_each_questions_labels_or_the_persons_own_words() {
-        let input = json!({"questions": [
-            {"question": "Which?", "multiSelect": true,
-             "options": [{"label": "a, b"}, {"label": "c"}, {"label": "d"}]},
-            {"question": "Name?", "multiSelect": false, "options": [{"label": "x"}]},
-            {"question": "More?", "multiSelect": true, "options": [{"label": "c"}]},
-        ]});
-        let answers = [
-            ("Which?".to_owned(), "c, d".to_owned()),
-            ("Name?".to_owned(), "my, own, words".to_owned()),
-            ("More?".to_owned(), "c, not an option".to_owned()),
-        ]
-        .into();
-        assert_eq!(
-            opencode_answers(&input, &answers),
-            json!({"answers": [["c", "d"], ["my, own, words"], ["c, not an option"]]})
-        );
-    }
 
     /// A request as the app sends it, resolved as given.
     fn resolved(outcome: &str, by: &str, reason: Option<&str>, on_timeout: &str) -> Value {
@@ -893,7 +524,8 @@ mod tests {
     /// from a newer app, say) is no decision.
     fn decision_for(answer: &Value) -> Option<String> {
         let request: ApprovalRequest = serde_json::from_value(answer.clone()).ok()?;
-        decision_output(Host::Claude, &request, &[], &Value::Null)
+        decision_output(Host::named("claude"), &request, &[], &Value::Null)
+            .map(|decision| format!("{decision}\n"))
     }
 
     #[test]
@@ -901,11 +533,12 @@ mod tests {
         let answer = |outcome, reason| -> Option<String> {
             let request = resolved(outcome, "popover", reason, "fallback");
             decision_output(
-                Host::Copilot,
+                Host::named("copilot"),
                 &serde_json::from_value(request).ok()?,
                 &[],
                 &Value::Null,
             )
+            .map(|decision| format!("{decision}\n"))
         };
         assert_eq!(
             answer("approved", None).as_deref(),
@@ -919,28 +552,6 @@ mod tests {
             )
         );
         assert_eq!(answer("timed-out", None), None);
-    }
-
-    #[test]
-    fn copilot_input_reads_as_the_event_it_is() {
-        let asked = from_copilot(
-            &json!({"hookName": "permissionRequest", "sessionId": "s", "cwd": "/p",
-                    "toolName": "bash", "toolInput": {"command": "ls"}}),
-            Some("preToolUse"),
-        );
-        assert_eq!(
-            asked["hook_event_name"], "PermissionRequest",
-            "hookName wins"
-        );
-        assert_eq!(asked["tool_input"], json!({"command": "ls"}));
-        let before = from_copilot(
-            &json!({"sessionId": "s", "toolName": "bash", "toolArgs": {"command": "ls"}}),
-            Some("preToolUse"),
-        );
-        assert_eq!(before["hook_event_name"], "PreToolUse");
-        assert_eq!(before["tool_input"], json!({"command": "ls"}));
-        let unknown = from_copilot(&json!({"sessionId": "s"}), Some("somethingNew"));
-        assert_eq!(unknown["hook_event_name"], "");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `ctray`: the command-line client of Converge Tray's local API (docs/protocol.md), for
 //! scripts. Blocking std I/O and no async runtime, so it starts in milliseconds.
 
+mod agents;
 mod app_status;
 mod args;
 mod asking;
@@ -216,16 +217,14 @@ fn run(command: Command) -> Result<u8, ClientError> {
                     if let Some(dir) = build_dir::build_directory(&ctray, target_dir.as_deref()) {
                         eprintln!("{}", build_dir::warning(&ctray, &dir, host.word()));
                     }
-                    install::install(host, timeout_ms, &ctray, &install::Paths::of(host)?)
+                    install::install(host, timeout_ms, &ctray)
                 }),
         )),
         Command::RemoteSetup(setup) => Ok(report(remote_setup::setup(&setup))),
         Command::RemoteRemove { host, config } => {
             Ok(report(remote_setup::remove(&host, config.as_deref())))
         }
-        Command::Uninstall { host } => Ok(report(
-            install::Paths::of(host).and_then(|paths| install::uninstall(host, &paths)),
-        )),
+        Command::Uninstall { host } => Ok(report(install::uninstall(host))),
         Command::VerifyAudit { json } => {
             let report = Client::connect()?.verify_audit()?;
             if json {

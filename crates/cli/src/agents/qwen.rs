@@ -1,0 +1,63 @@
+//! Qwen Code: Claude Code's hook format and event names, in `~/.qwen/settings.json`
+//! (`QWEN_HOME` is not a setting of its own). Its questions and plans always go to its own
+//! dialog, whatever a hook answers (an allow is ignored): no card that could not answer.
+
+use std::path::{Path, PathBuf};
+
+use super::{claude, home, AgentProgram, OwnDialog};
+use crate::install::{install_groups, said_or_nothing, uninstall_groups};
+
+pub struct Qwen;
+
+fn settings() -> Result<PathBuf, String> {
+    Ok(home()?.join(".qwen").join("settings.json"))
+}
+
+/// A hook's `timeout` as Qwen Code reads it: seconds, except that a value of 1000 or more
+/// is milliseconds (a 30-minute approval would otherwise be cut off after two seconds), so
+/// from there it gets milliseconds.
+fn hook_timeout(secs: i64) -> i64 {
+    if secs >= 1000 {
+        secs * 1000
+    } else {
+        secs
+    }
+}
+
+impl AgentProgram for Qwen {
+    fn names(&self) -> &'static [&'static str] {
+        &["qwen", "qwen-code"]
+    }
+
+    fn label(&self) -> &'static str {
+        "Qwen Code"
+    }
+
+    fn kind(&self) -> &'static str {
+        "qwen-code"
+    }
+
+    fn waits_in_its_terminal(&self, event: &str, tool: &str) -> Option<OwnDialog> {
+        match (event, tool) {
+            ("PermissionRequest", "ask_user_question") => Some(OwnDialog::Question),
+            ("PermissionRequest", "exit_plan_mode") => Some(OwnDialog::Plan),
+            _ => None,
+        }
+    }
+
+    fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {
+        install_groups(
+            self,
+            &settings()?,
+            claude::EVENTS,
+            ctray,
+            ask_secs,
+            hook_timeout,
+        )
+    }
+
+    fn uninstall(&self) -> Result<Vec<String>, String> {
+        let path = settings()?;
+        Ok(said_or_nothing(uninstall_groups(self, &path)?, &path))
+    }
+}
