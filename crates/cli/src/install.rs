@@ -7,11 +7,12 @@
 
 use std::path::Path;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use crate::agents::{AgentProgram, Host};
 use crate::backup::{backups_of, replace_file, Backup};
 use crate::durations::spoken;
+use crate::json_settings::{input, list_in, object_in, value_of, JsonSettings, Syntax};
 
 /// How much longer the agent waits for the hook than the person has to decide: the hook
 /// must answer (or give up) before the agent kills it and discards its answer.
@@ -51,18 +52,17 @@ pub fn install_groups(
     ask_secs: i64,
     timeout: fn(i64) -> i64,
 ) -> Result<Vec<String>, String> {
-    let mut settings = read_json(path)?;
-    let reinstall = remove_ours(&mut settings, agent) > 0;
-    let hooks = settings
-        .as_object_mut()
-        .ok_or_else(|| format!("{} is not a JSON object", path.display()))?
-        .entry("hooks")
-        .or_insert_with(|| json!({}));
-    let hooks = hooks
-        .as_object_mut()
-        .ok_or_else(|| format!("\"hooks\" in {} is not an object", path.display()))?;
+    let settings = JsonSettings::read(path, agent.settings_syntax())?;
+    let reinstall = remove_ours(&settings, agent) > 0;
+    let hooks = object_in(&settings.object(), "hooks", path)?;
     let command = hook_command(agent, ctray);
+    let mut lists = Vec::new();
     for &event in events {
+        // Every list checked before anything is added: a file that cannot take them all
+        // is left as it was.
+        lists.push(list_in(&hooks, event, path)?);
+    }
+    for (&event, groups) in events.iter().zip(lists) {
         let handler = if event == "PermissionRequest" {
             json!({
                 "type": "command",
@@ -76,14 +76,10 @@ pub fn install_groups(
                 "timeout": timeout(STATUS_HOOK_TIMEOUT_SECS),
             })
         };
-        let groups = hooks.entry(event).or_insert_with(|| json!([]));
-        let groups = groups
-            .as_array_mut()
-            .ok_or_else(|| format!("hooks.{event} in {} is not a list", path.display()))?;
         // Appended after the person's own groups: Codex keys its trust by position.
-        groups.push(json!({ "hooks": [handler] }));
+        groups.append(input(&json!({ "hooks": [handler] })));
     }
-    let mut said = write_json(path, &settings, install_backup(reinstall))?;
+    let mut said = settings.write(path, install_backup(reinstall))?;
     said.extend(what_answers(agent, events, ask_secs, path));
     Ok(said)
 }
@@ -94,14 +90,14 @@ pub fn uninstall_groups(agent: &dyn AgentProgram, path: &Path) -> Result<Vec<Str
     if !path.exists() {
         return Ok(Vec::new());
     }
-    let mut settings = read_json(path)?;
-    let removed = remove_ours(&mut settings, agent);
+    let settings = JsonSettings::read(path, agent.settings_syntax())?;
+    let removed = remove_ours(&settings, agent);
     if removed == 0 {
         return Ok(Vec::new());
     }
-    let mut said = match restore_original(path, &settings)? {
+    let mut said = match restore_original(path, &settings.value())? {
         Some(restoring) => restoring,
-        None => write_json(path, &settings, Backup::Never)?,
+        None => settings.write(path, Backup::Never)?,
     };
     said.push(format!(
         "{}: removed {removed} ctray hook(s)",
@@ -128,19 +124,19 @@ pub fn install_handler_lists(
     ctray: &Path,
     ask_secs: i64,
 ) -> Result<Vec<String>, String> {
-    let mut file = read_json(path)?;
-    let reinstall = remove_ours_from_lists(&mut file, agent) > 0;
-    let object = file
-        .as_object_mut()
-        .ok_or_else(|| format!("{} is not a JSON object", path.display()))?;
-    object.entry("version").or_insert(json!(1));
-    let hooks = object
-        .entry("hooks")
-        .or_insert_with(|| json!({}))
-        .as_object_mut()
-        .ok_or_else(|| format!("\"hooks\" in {} is not an object", path.display()))?;
-    let plain = hook_command(agent, ctray);
+    let file = JsonSettings::read(path, agent.settings_syntax())?;
+    let reinstall = remove_ours_from_lists(&file, agent) > 0;
+    let object = file.object();
+    let hooks = object_in(&object, "hooks", path)?;
+    let mut lists = Vec::new();
     for &event in list.events {
+        lists.push(list_in(&hooks, event, path)?);
+    }
+    if object.get("version").is_none() {
+        object.insert(0, "version", 1.into());
+    }
+    let plain = hook_command(agent, ctray);
+    for (&event, handlers) in list.events.iter().zip(lists) {
         let mut command = (list.command)(&plain, event);
         let timeout = if list.decides.contains(&event) {
             command.push_str(&format!(" --timeout {ask_secs}s"));
@@ -148,14 +144,9 @@ pub fn install_handler_lists(
         } else {
             STATUS_HOOK_TIMEOUT_SECS
         };
-        hooks
-            .entry(event)
-            .or_insert_with(|| json!([]))
-            .as_array_mut()
-            .ok_or_else(|| format!("hooks.{event} in {} is not a list", path.display()))?
-            .push((list.handler)(command, timeout));
+        handlers.append(input(&(list.handler)(command, timeout)));
     }
-    let mut said = write_json(path, &file, install_backup(reinstall))?;
+    let mut said = file.write(path, install_backup(reinstall))?;
     said.extend(what_answers(agent, list.events, ask_secs, path));
     Ok(said)
 }
@@ -169,22 +160,23 @@ pub fn uninstall_handler_lists(
     if !path.exists() {
         return Ok(vec![nothing_of_ours(path)]);
     }
-    let mut file = read_json(path)?;
-    let removed = remove_ours_from_lists(&mut file, agent);
+    let file = JsonSettings::read(path, agent.settings_syntax())?;
+    let removed = remove_ours_from_lists(&file, agent);
     if removed == 0 {
         return Ok(vec![nothing_of_ours(path)]);
     }
-    if let Some(said) = restore_original(path, &file)? {
+    let left = file.value();
+    if let Some(said) = restore_original(path, &left)? {
         return Ok(said);
     }
-    let only_ours = file
+    let only_ours = left
         .as_object()
         .is_some_and(|object| object.keys().all(|key| key == "version"));
     if only_ours {
         std::fs::remove_file(path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
         return Ok(vec![format!("removed {}", path.display())]);
     }
-    let mut said = write_json(path, &file, Backup::Never)?;
+    let mut said = file.write(path, Backup::Never)?;
     said.push(format!(
         "{}: removed {removed} ctray hook(s)",
         path.display()
@@ -274,21 +266,18 @@ fn what_answers(
 /// own bytes go back, their formatting, key order and all. `None` when no backup matches.
 fn restore_original(path: &Path, left: &Value) -> Result<Option<Vec<String>>, String> {
     let mut left = left.clone();
-    drop_emptied_events(&mut left);
+    without_empty_events(&mut left);
     // Newest first: a backup from an older ctray made at a later change is closer to now.
     for backup in backups_of(path).into_iter().rev() {
         let Ok(text) = std::fs::read_to_string(&backup) else {
             continue;
         };
-        // An empty file reads as `{}`, as at install (`read_json`).
-        let parsed = match text.trim() {
-            "" => Ok(json!({})),
-            _ => serde_json::from_str::<Value>(&text),
-        };
-        let Ok(mut original) = parsed else {
+        // Read as install read it (an empty file as `{}`).
+        let Ok(original) = JsonSettings::read(&backup, Syntax::Jsonc) else {
             continue;
         };
-        drop_emptied_events(&mut original);
+        let mut original = original.value();
+        without_empty_events(&mut original);
         // A `version` the install added to a file that had none (Cursor's, Copilot's).
         let mut compared = left.clone();
         if original.get("version").is_none() {
@@ -303,6 +292,18 @@ fn restore_original(path: &Path, left: &Value) -> Result<Option<Vec<String>>, St
     Ok(None)
 }
 
+/// A settings value without empty event lists, nor an empty `hooks`: what is compared
+/// with a backup (an uninstall takes out the lists it emptied).
+fn without_empty_events(settings: &mut Value) {
+    let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) else {
+        return;
+    };
+    hooks.retain(|_, entries| entries.as_array().is_none_or(|e| !e.is_empty()));
+    if hooks.is_empty() {
+        settings.as_object_mut().map(|s| s.remove("hooks"));
+    }
+}
+
 fn restored(path: &Path, backup: &Path) -> String {
     format!(
         "{}: restored as it was before ctray, from {}",
@@ -313,16 +314,21 @@ fn restored(path: &Path, backup: &Path) -> String {
 
 /// Like `remove_ours`, for a file whose events list handlers directly (Copilot CLI,
 /// Cursor).
-fn remove_ours_from_lists(file: &mut Value, agent: &dyn AgentProgram) -> usize {
-    let Some(hooks) = file.get_mut("hooks").and_then(Value::as_object_mut) else {
+fn remove_ours_from_lists(file: &JsonSettings, agent: &dyn AgentProgram) -> usize {
+    let Some(hooks) = file.object().object_value("hooks") else {
         return 0;
     };
     let mut removed = 0;
-    for handlers in hooks.values_mut() {
-        if let Some(handlers) = handlers.as_array_mut() {
-            let before = handlers.len();
-            handlers.retain(|handler| !is_ours(handler, agent));
-            removed += before - handlers.len();
+    for event in hooks.properties() {
+        for handler in event
+            .array_value()
+            .map(|a| a.elements())
+            .unwrap_or_default()
+        {
+            if is_ours(&value_of(&handler), agent) {
+                handler.remove();
+                removed += 1;
+            }
         }
     }
     if removed > 0 {
@@ -332,36 +338,56 @@ fn remove_ours_from_lists(file: &mut Value, agent: &dyn AgentProgram) -> usize {
 }
 
 /// Takes out the event lists a removal left empty, then `hooks` itself if that is empty.
-fn drop_emptied_events(settings: &mut Value) {
-    let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) else {
+fn drop_emptied_events(settings: &JsonSettings) {
+    let Some(hooks) = settings.object().get("hooks") else {
         return;
     };
-    hooks.retain(|_, entries| entries.as_array().is_none_or(|e| !e.is_empty()));
-    if hooks.is_empty() {
-        settings.as_object_mut().map(|s| s.remove("hooks"));
+    let Some(events) = hooks.object_value() else {
+        return;
+    };
+    for event in events.properties() {
+        if event
+            .array_value()
+            .is_some_and(|list| list.elements().is_empty())
+        {
+            event.remove();
+        }
+    }
+    if events.properties().is_empty() {
+        hooks.remove();
     }
 }
 
 /// Takes out every handler that runs `ctray hook <agent>`, then the groups, event lists and
 /// `hooks` object that this left empty. Returns how many handlers it removed.
-fn remove_ours(settings: &mut Value, agent: &dyn AgentProgram) -> usize {
-    let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) else {
+fn remove_ours(settings: &JsonSettings, agent: &dyn AgentProgram) -> usize {
+    let Some(hooks) = settings.object().object_value("hooks") else {
         return 0;
     };
     let mut removed = 0;
-    for groups in hooks.values_mut() {
-        let Some(groups) = groups.as_array_mut() else {
-            continue;
-        };
-        groups.retain_mut(|group| {
-            let Some(handlers) = group.get_mut("hooks").and_then(Value::as_array_mut) else {
-                return true;
+    for event in hooks.properties() {
+        for group in event
+            .array_value()
+            .map(|a| a.elements())
+            .unwrap_or_default()
+        {
+            let Some(handlers) = group.as_object().and_then(|g| g.array_value("hooks")) else {
+                continue;
             };
-            let before = handlers.len();
-            handlers.retain(|handler| !is_ours(handler, agent));
-            removed += before - handlers.len();
-            !(handlers.is_empty() && before > 0)
-        });
+            let handlers = handlers.elements();
+            let ours: Vec<_> = handlers
+                .iter()
+                .filter(|handler| is_ours(&value_of(handler), agent))
+                .cloned()
+                .collect();
+            removed += ours.len();
+            let emptied = !handlers.is_empty() && ours.len() == handlers.len();
+            if emptied {
+                group.remove();
+            } else {
+                ours.into_iter().for_each(|handler| handler.remove());
+            }
+        }
     }
     if removed > 0 {
         drop_emptied_events(settings);
@@ -385,36 +411,6 @@ pub fn is_ours(handler: &Value, agent: &dyn AgentProgram) -> bool {
     let is_ctray = Path::new(program).file_name().is_some_and(|n| n == "ctray");
     let mut words = rest.split_whitespace();
     is_ctray && words.next() == Some("hook") && words.next() == Some(agent.word())
-}
-
-pub fn read_json(path: &Path) -> Result<Value, String> {
-    match std::fs::read_to_string(path) {
-        Ok(text) if text.trim().is_empty() => Ok(json!({})),
-        Ok(text) => {
-            let value: Value = serde_json::from_str(&text).map_err(|e| {
-                format!(
-                    "{} is not valid JSON ({e}); nothing changed",
-                    path.display()
-                )
-            })?;
-            if value.is_object() {
-                Ok(value)
-            } else {
-                Err(format!(
-                    "{} is not a JSON object; nothing changed",
-                    path.display()
-                ))
-            }
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Value::Object(Map::new())),
-        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
-    }
-}
-
-fn write_json(path: &Path, value: &Value, backup: Backup) -> Result<Vec<String>, String> {
-    let mut text = serde_json::to_string_pretty(value).map_err(|e| e.to_string())?;
-    text.push('\n');
-    replace_file(path, &text, backup)
 }
 
 /// The path as one word for the shell that runs hook commands.

@@ -12,6 +12,7 @@ mod help;
 mod hook;
 mod install;
 mod interrupt;
+mod json_settings;
 mod listing;
 mod remember;
 mod remote_setup;

@@ -10,7 +10,8 @@ use serde_json::{json, Value};
 
 use super::{dir_from, text, AgentProgram, OwnDialog};
 use crate::backup::{replace_file, Backup};
-use crate::install::{install_groups, is_ours, read_json, said_or_nothing, uninstall_groups};
+use crate::install::{install_groups, is_ours, said_or_nothing, uninstall_groups};
+use crate::json_settings::{JsonSettings, Syntax};
 
 pub struct Codex;
 
@@ -93,7 +94,7 @@ impl AgentProgram for Codex {
         let hooks = dir.join("hooks.json");
         let config = dir.join("config.toml");
         let trusted = if hooks.exists() {
-            trust_keys(&read_json(&hooks)?, &hooks)
+            trust_keys(&JsonSettings::read(&hooks, Syntax::Json)?.value(), &hooks)
         } else {
             Vec::new()
         };

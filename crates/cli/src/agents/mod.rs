@@ -18,6 +18,7 @@ use protocol::limits::clip;
 use protocol::model::AgentKind;
 use serde_json::{json, Value};
 
+use crate::json_settings::Syntax;
 use crate::remember;
 
 /// Every agent program ctray serves, likeliest first (the order of help and "did you
@@ -104,6 +105,11 @@ pub trait AgentProgram: Sync {
     /// nothing, for every agent whose silence means "ask in your own prompt".
     fn without_decision(&self, _payload: Option<&Value>) -> Option<Value> {
         None
+    }
+
+    /// How the agent reads the JSON file its hooks are in.
+    fn settings_syntax(&self) -> Syntax {
+        Syntax::Json
     }
 
     /// Adds ctray's hooks for this agent (replacing an earlier install of ours) and says what
