@@ -1,9 +1,10 @@
 """A scripted model server on 127.0.0.1 for driving the real agent programs offline.
 
-It speaks the three wire formats the agents use, streamed as each expects:
+It speaks the four wire formats the agents use, streamed as each expects:
 - Anthropic Messages (`POST /v1/messages`, Claude Code),
 - OpenAI Responses (`POST /v1/responses`, Codex),
-- OpenAI Chat Completions (`POST /v1/chat/completions`, Copilot CLI and others).
+- OpenAI Chat Completions (`POST /v1/chat/completions`, Copilot CLI and others),
+- Gemini (`POST /v1beta/models/M:streamGenerateContent`, Gemini CLI).
 
 The script is one tool call a turn: a request that offers a shell tool and does not end
 with a tool's result is answered with one call of that tool running `command`; once the
@@ -71,6 +72,10 @@ class ModelServer:
                     events = server._responses(body)
                 elif path.endswith("/chat/completions"):
                     events = server._chat(body)
+                elif ":streamGenerateContent" in path or ":generateContent" in path:
+                    events = server._gemini(body, stream=":streamGenerateContent" in path)
+                elif ":countTokens" in path:
+                    events = False, {"totalTokens": 10}
                 else:
                     events = None
                 if events is None:
@@ -259,8 +264,40 @@ class ModelServer:
         return True, [(None, json.dumps(c)) for c in chunks] + [(None, "[DONE]")]
 
 
+    def _gemini(self, body, stream):
+        """Gemini's generateContent (Gemini CLI): one call of its shell tool, then text;
+        its side requests that want JSON (who speaks next) get the JSON they expect."""
+        tools = [d.get("name") for t in body.get("tools") or [] if isinstance(t, dict)
+                 for d in t.get("functionDeclarations") or [] if isinstance(d, dict)]
+        shell = next((t for t in SHELL_TOOLS if t in tools), None)
+        special = self.tool_call if self.tool_call and self.tool_call[0] in tools else None
+        contents = body.get("contents") or [{}]
+        last = contents[-1] if isinstance(contents[-1], dict) else {}
+        answered = any(isinstance(p, dict) and "functionResponse" in p
+                       for p in last.get("parts") or [])
+        config = body.get("generationConfig") or {}
+        if (special or shell) and not answered:
+            self._called("/gemini")
+            name, tool_input = special or (shell, {"command": self.command,
+                                                  "description": "Create the marker file"})
+            parts = [{"functionCall": {"name": name, "args": tool_input}}]
+        elif config.get("responseMimeType") == "application/json":
+            parts = [{"text": json.dumps({"next_speaker": "user", "reasoning": DONE_TEXT,
+                                          "model_choice": "flash"})}]
+        else:
+            parts = [{"text": DONE_TEXT}]
+        payload = {"candidates": [{"content": {"role": "model", "parts": parts},
+                                   "finishReason": "STOP", "index": 0}],
+                   "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 5,
+                                     "totalTokenCount": 15},
+                   "modelVersion": "gemini-scripted"}
+        if not stream:
+            return False, payload
+        return True, [(None, json.dumps(payload))]
+
+
 def _tool_result_texts(body):
-    """Texts of the tool results in a request of any of the three formats."""
+    """Texts of the tool results in a request of any of the formats."""
     texts = []
     for message in body.get("messages") or []:
         if not isinstance(message, dict):
@@ -272,6 +309,10 @@ def _tool_result_texts(body):
             for block in content:
                 if isinstance(block, dict) and block.get("type") == "tool_result":
                     texts.append(_text(block.get("content")))
+    for content in body.get("contents") or []:
+        for part in (content.get("parts") or []) if isinstance(content, dict) else []:
+            if isinstance(part, dict) and "functionResponse" in part:
+                texts.append(_text((part["functionResponse"] or {}).get("response")))
     for item in body.get("input") or []:
         if isinstance(item, dict) and item.get("type") in ("function_call_output",
                                                           "custom_tool_call_output"):
@@ -286,7 +327,9 @@ def _text(content):
         return "\n".join(_text(c.get("text", c.get("content")) if isinstance(c, dict) else c)
                          for c in content)
     if isinstance(content, dict):
-        return _text(content.get("content", content.get("text", json.dumps(content))))
+        # Gemini's function responses: {"output": …}, or {"error": …} when blocked.
+        return _text(content.get("content", content.get("text", content.get(
+            "output", content.get("error", json.dumps(content))))))
     return "" if content is None else str(content)
 
 

@@ -503,7 +503,7 @@ mod tests {
             .unwrap_err()
             .contains("does not apply"));
         assert!(parse_str("decide x").is_err());
-        assert!(parse_str("hook gemini").is_err());
+        assert!(parse_str("hook goose").is_err());
         assert!(parse_str("install").is_err());
     }
 

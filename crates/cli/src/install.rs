@@ -80,7 +80,13 @@ pub fn install_groups(
         groups.append(input(&json!({ "hooks": [handler] })));
     }
     let mut said = settings.write(path, install_backup(reinstall))?;
-    said.extend(what_answers(agent, events, ask_secs, path));
+    let decides = events.contains(&"PermissionRequest");
+    said.extend(what_answers(
+        agent,
+        events,
+        decides.then_some(ask_secs),
+        path,
+    ));
     Ok(said)
 }
 
@@ -147,7 +153,7 @@ pub fn install_handler_lists(
         handlers.append(input(&(list.handler)(command, timeout)));
     }
     let mut said = file.write(path, install_backup(reinstall))?;
-    said.extend(what_answers(agent, list.events, ask_secs, path));
+    said.extend(what_answers(agent, list.events, Some(ask_secs), path));
     Ok(said)
 }
 
@@ -243,22 +249,23 @@ fn install_backup(reinstall: bool) -> Backup {
 fn what_answers(
     agent: &dyn AgentProgram,
     events: &[&str],
-    ask_secs: i64,
+    ask_secs: Option<i64>,
     path: &Path,
-) -> [String; 2] {
-    [
-        format!(
-            "{}: ctray answers {} for {}",
-            path.display(),
-            events.join(", "),
-            agent.label()
-        ),
-        format!(
+) -> Vec<String> {
+    let mut said = vec![format!(
+        "{}: ctray answers {} for {}",
+        path.display(),
+        events.join(", "),
+        agent.label()
+    )];
+    if let Some(ask_secs) = ask_secs {
+        said.push(format!(
             "Approvals wait {} for you in Converge Tray; then {} asks in its own prompt.",
             spoken(ask_secs * 1000),
             agent.label()
-        ),
-    ]
+        ));
+    }
+    said
 }
 
 /// After ctray's hooks are taken out of a JSON file (`left`): if that leaves what the

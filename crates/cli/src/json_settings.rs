@@ -16,6 +16,8 @@ use crate::backup::{replace_file, Backup};
 pub enum Syntax {
     /// Strict JSON: a file with comments is refused, untouched (the agent would not read it).
     Json,
+    /// Comments, but no trailing comma (Gemini CLI: strip-json-comments, then JSON.parse).
+    JsonWithComments,
     /// JSON with comments and trailing commas (JSONC), as the agent reads it.
     Jsonc,
 }
@@ -48,7 +50,7 @@ impl JsonSettings {
         // JSON, with comments and trailing commas where the agent reads them: none of the
         // parser's other leniencies, which the agents' own parsers do not have.
         let strict = ParseOptions {
-            allow_comments: syntax == Syntax::Jsonc,
+            allow_comments: syntax != Syntax::Json,
             allow_trailing_commas: syntax == Syntax::Jsonc,
             allow_loose_object_property_names: false,
             allow_missing_commas: false,
@@ -61,8 +63,13 @@ impl JsonSettings {
         };
         let root = CstRootNode::parse(text, &strict).map_err(|e| {
             format!(
-                "{} is not valid JSON with comments ({e}); nothing changed",
-                path.display()
+                "{} is not valid JSON with comments{} ({e}); nothing changed",
+                path.display(),
+                if syntax == Syntax::Jsonc {
+                    ""
+                } else {
+                    " (a trailing comma is not allowed there)"
+                }
             )
         })?;
         if root.object_value().is_none() {
@@ -151,8 +158,16 @@ mod tests {
         assert!(settings(text, Syntax::Json)
             .err()
             .is_some_and(|e| e.contains("is not valid JSON")));
+        assert!(settings(text, Syntax::JsonWithComments)
+            .err()
+            .is_some_and(|e| e.contains("is not valid JSON with comments")));
         let read = settings(text, Syntax::Jsonc).unwrap();
         assert_eq!(read.value(), serde_json::json!({"model": "opus"}));
+        let commented = settings(
+            "{\n  /* mine */ \"a\": 1 // here\n}",
+            Syntax::JsonWithComments,
+        );
+        assert_eq!(commented.unwrap().value(), serde_json::json!({"a": 1}));
         assert!(settings("[1]", Syntax::Jsonc)
             .err()
             .is_some_and(|e| e.contains("not a JSON object")));

@@ -8,7 +8,9 @@ mod claude;
 mod codex;
 mod copilot;
 mod cursor;
+mod gemini;
 mod opencode;
+mod pi;
 mod qwen;
 
 use std::fmt;
@@ -30,6 +32,8 @@ pub const ALL: &[&dyn AgentProgram] = &[
     &copilot::Copilot,
     &cursor::Cursor,
     &opencode::OpenCode,
+    &pi::Pi,
+    &gemini::Gemini,
 ];
 
 /// One agent program, as its hooks meet ctray.

@@ -1,0 +1,103 @@
+//! Gemini CLI: Claude Code's hook shape under its own event names, in
+//! `$GEMINI_CLI_HOME/.gemini/settings.json` (`~/.gemini`), read with comments but no trailing
+//! comma. No hook of Gemini's can approve: `BeforeTool` runs before its own permission check,
+//! which asks whatever the hook said (docs/integrations.md). So ctray shows what Gemini does
+//! and where it waits for the person, and its own prompt stays the place to approve.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::{dir_from, first_line, text, AgentProgram};
+use crate::install::{install_groups, said_or_nothing, uninstall_groups};
+use crate::json_settings::Syntax;
+
+pub struct Gemini;
+
+const EVENTS: &[&str] = &[
+    "BeforeTool",
+    "AfterTool",
+    "BeforeAgent",
+    "AfterAgent",
+    "Notification",
+    "SessionStart",
+    "SessionEnd",
+];
+
+fn settings() -> Result<PathBuf, String> {
+    Ok(dir_from("GEMINI_CLI_HOME", "")?
+        .join(".gemini")
+        .join("settings.json"))
+}
+
+impl AgentProgram for Gemini {
+    fn names(&self) -> &'static [&'static str] {
+        &["gemini"]
+    }
+
+    fn label(&self) -> &'static str {
+        "Gemini CLI"
+    }
+
+    fn kind(&self) -> &'static str {
+        "gemini"
+    }
+
+    /// Its events under Claude Code's names for the same moments. Its one notification,
+    /// `ToolPermission`, comes as its own dialog opens: the agent waits for the person there.
+    fn shared_input(&self, payload: &Value, _event: Option<&str>) -> Value {
+        let mut shared = payload.clone();
+        let event = match text(&payload["hook_event_name"]) {
+            "BeforeTool" => "PreToolUse",
+            "AfterTool" if payload["tool_response"]["error"].is_null() => "PostToolUse",
+            "AfterTool" => "PostToolUseFailure",
+            "BeforeAgent" => "UserPromptSubmit",
+            "AfterAgent" => {
+                shared["last_assistant_message"] = payload["prompt_response"].clone();
+                "Stop"
+            }
+            "Notification" => {
+                let details = &payload["details"];
+                let what = [&details["command"], &details["filePath"], &details["title"]]
+                    .into_iter()
+                    .map(text)
+                    .find(|what| !what.is_empty())
+                    .unwrap_or("a tool call");
+                shared["notification_type"] = json!("permission_prompt");
+                shared["message"] = json!(if text(&details["type"]) == "ask_user" {
+                    "Asks in its terminal".to_owned()
+                } else {
+                    format!("Waits in its terminal for approval: {}", first_line(what))
+                });
+                "Notification"
+            }
+            "SessionStart" => "SessionStart",
+            "SessionEnd" => "SessionEnd",
+            _ => "",
+        };
+        shared["hook_event_name"] = json!(event);
+        shared
+    }
+
+    fn settings_syntax(&self) -> Syntax {
+        Syntax::JsonWithComments
+    }
+
+    fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {
+        // Gemini reads a hook's timeout in milliseconds.
+        let mut said = install_groups(self, &settings()?, EVENTS, ctray, ask_secs, |secs| {
+            secs * 1000
+        })?;
+        said.push(
+            "Gemini CLI's hooks cannot approve: it asks in its own prompt, and the tray shows \
+             where it waits (Go to terminal takes you there)."
+                .into(),
+        );
+        Ok(said)
+    }
+
+    fn uninstall(&self) -> Result<Vec<String>, String> {
+        let path = settings()?;
+        Ok(said_or_nothing(uninstall_groups(self, &path)?, &path))
+    }
+}
