@@ -115,6 +115,14 @@ describe("AgentRow", () => {
     expect(doing(container)).toBe("waiting in its terminal");
     expect(row.dataset.state).toBe("waiting-for-input");
     expect(screen.getByRole("button", { name: "Go to terminal" })).toBeTruthy();
+
+    // What it waits for, where its hooks said so.
+    const waits = "Waits in its terminal for approval: touch /tmp/x";
+    await rerender({
+      agent: { ...agent, state: "waiting-for-input", pending: 0, activity: waits },
+      now: NOW,
+    });
+    expect(doing(container)).toBe(waits);
   });
 
   it("shows the session's cost, or its tokens where no price is known", async () => {

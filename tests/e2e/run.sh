@@ -28,8 +28,10 @@ desktop tests/e2e/grants_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/terminal_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/knowingly_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/remote_e2e.py "$app" target/e2e || status=1
-# The real Claude Code and Codex (scripts/install-agent-clis.sh), against a scripted model.
+# The real agent programs (scripts/install-agent-clis.sh), against a scripted model.
 desktop tests/e2e/real_agents_e2e.py "$app" target/e2e || status=1
+# The agent programs added since (Pi, Gemini CLI, …), as named cases.
+desktop tests/e2e/more_agents_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/storage_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/hung_desktop_e2e.py "$app" target/e2e || status=1
 desktop tests/e2e/sessions_e2e.py "$app" target/e2e || status=1

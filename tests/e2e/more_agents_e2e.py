@@ -1,0 +1,356 @@
+"""End to end with the real agent programs added after the first five (real_agents_e2e.py):
+Pi and Gemini CLI as published on npm (pinned in tests/e2e/agent-clis/package.json), each
+pointed at the scripted model server through its own setting for a custom endpoint, with
+the hooks (Pi: the extension) that `ctray install` wrote beside another tool's.
+
+Pi has no prompt of its own: ctray's extension asks the tray before each call that can
+change something, and shows Pi's own Yes/No dialog beside it. Gemini CLI's hooks cannot
+approve: the tray shows where it waits, and its own prompt decides.
+
+The scenario runs as named cases; a case stops at its first failed check, and a case that
+needs the app is skipped when the app did not come up.
+
+usage: more_agents_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (ctray is taken from beside the app
+binary; the programs from $CONVERGE_E2E_AGENT_CLIS, default ~/.cache/converge-tray/agent-clis)
+"""
+import asyncio
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from agent_programs import Tmux, agent_named, card_with_command, deny_with_reason
+from desktop import Desktop, isolated_home
+from harness import DRIVER, Run, approve_on_card, eventually, start_driver, stop_driven_app
+from model_server import ModelServer
+from webdriver import Session
+
+CLIS = Path(os.environ.get("CONVERGE_E2E_AGENT_CLIS",
+                           Path.home() / ".cache" / "converge-tray" / "agent-clis"))
+BIN = CLIS / "node_modules" / ".bin"
+
+PI_READY = "(local) scripted"
+PI_DIALOG = "Allow bash? (also asked in Converge Tray)"
+GEMINI_READY = "Type your message"
+GEMINI_DIALOG = "Allow execution of"
+
+# Another tool's hooks, already in Gemini CLI's settings (with the comments Gemini reads):
+# install keeps them, uninstall gives the file back byte for byte.
+GEMINI_SETTINGS = """{
+  // Offline: the scripted server is the Gemini API (GOOGLE_GEMINI_BASE_URL).
+  "security": {"auth": {"selectedType": "gemini-api-key"}},
+  /* Another tool's hook, which must stay. */
+  "hooks": {
+    "BeforeTool": [
+      {"matcher": "write_file", "hooks": [{"type": "command", "command": "true"}]}
+    ]
+  }
+}
+"""
+# A person's own Pi extension, beside which ctray's goes.
+PI_OWN_EXTENSION = 'export default function (pi) { /* the person\'s own */ }\n'
+
+
+class CaseFailed(Exception):
+    pass
+
+
+class Cases:
+    """Named cases that each stop at their first failed check."""
+
+    def __init__(self, run: Run, only):
+        self.run, self.only, self.failed = run, set(only), set()
+
+    def check(self, name, ok, detail=""):
+        self.run.check(name, ok, detail)
+        if not ok:
+            raise CaseFailed(name)
+
+    async def case(self, name, body, needs=()):
+        if self.only and name not in self.only:
+            return
+        missing = [n for n in needs if n in self.failed]
+        if missing:
+            self.run.check(f"{name}: skipped, it needs {', '.join(missing)}", False)
+            self.failed.add(name)
+            return
+        print(f"CASE {name}", flush=True)
+        try:
+            await body()
+        except CaseFailed:
+            self.failed.add(name)
+        except Exception:
+            traceback.print_exc()
+            self.run.check(f"{name} ran to its end", False)
+            self.failed.add(name)
+
+
+async def main(app: str, out: Path, only) -> int:
+    out.mkdir(parents=True, exist_ok=True)
+    ctray = str(Path(app).with_name("ctray"))
+    home = isolated_home("converge-e2e-more-agents-")
+    socket_path = home / "run" / "api.sock"
+    project = home / "project"
+    project.mkdir()
+    run = Run()
+    cases = Cases(run, only)
+    check = cases.check
+    loop = asyncio.get_running_loop()
+    pool = ThreadPoolExecutor(max_workers=2)
+    figures = []
+    model = ModelServer("true").start()
+    pi_bin, gemini_bin = BIN / "pi", BIN / "gemini"
+    pi_tmux, gemini_tmux = Tmux(home, "pi", PI_READY), Tmux(home, "gemini", GEMINI_READY)
+    state = {"session": None, "driver": None, "desktop": None, "item": None}
+    os.environ.update(PI_OFFLINE="1", GEMINI_API_KEY="sk-e2e",
+                      GOOGLE_GEMINI_BASE_URL=model.url, GEMINI_CLI_TRUST_WORKSPACE="true")
+    pi_command = f"{pi_bin} --model local/scripted"
+    gemini_command = f"{gemini_bin} -m gemini-2.5-flash"
+    pi_dir = home / ".pi" / "agent"
+    gemini_settings = home / ".gemini" / "settings.json"
+
+    def results():
+        return model.tool_results("/chat/completions")
+
+    async def programs():
+        check("the real Pi and Gemini CLI programs are installed",
+              pi_bin.exists() and gemini_bin.exists(),
+              f"not in {BIN}: run scripts/install-agent-clis.sh")
+        for name, program in (("Pi", pi_bin), ("Gemini CLI", gemini_bin)):
+            said = subprocess.run([str(program), "--version"], capture_output=True, text=True,
+                                  timeout=60, env={**os.environ, "HOME": str(home)})
+            version = ((said.stdout or said.stderr).strip().splitlines() or ["?"])[-1]
+            print(f"VERSION {name}: {version}", flush=True)
+
+    async def install():
+        (pi_dir / "extensions").mkdir(parents=True)
+        (pi_dir / "extensions" / "mine.js").write_text(PI_OWN_EXTENSION)
+        (pi_dir / "models.json").write_text(json.dumps({"providers": {"local": {
+            "baseUrl": f"{model.url}/v1", "api": "openai-completions", "apiKey": "sk-e2e",
+            "compat": {"supportsDeveloperRole": False, "supportsReasoningEffort": False},
+            "models": [{"id": "scripted"}]}}}))
+        gemini_settings.parent.mkdir(parents=True, exist_ok=True)
+        gemini_settings.write_text(GEMINI_SETTINGS)
+        for agent in ("pi", "gemini"):
+            installed = subprocess.run([ctray, "install", agent], capture_output=True,
+                                       text=True, timeout=30)
+            check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
+                  installed.stdout + installed.stderr)
+        settings = gemini_settings.read_text()
+        check("Gemini CLI's settings keep their comments and the other tool's hook, with "
+              "ctray's added", "// Offline" in settings and '"command": "true"' in settings
+              and "hook gemini" in settings, settings)
+        check("Pi's extensions: the person's own stays beside ctray's",
+              sorted(p.name for p in (pi_dir / "extensions").iterdir()) == ["ctray.js",
+                                                                            "mine.js"])
+
+    async def pi_without_app():
+        # Print mode has no dialog: a call nobody approved is not run, and the model is told.
+        marker = project / "pi-print-without-app"
+        model.command = f"touch {marker}"
+        done = subprocess.run([str(pi_bin), "-p", "--model", "local/scripted",
+                               "Create the marker file"], cwd=project, capture_output=True,
+                              text=True, timeout=120)
+        check("without the app, `pi -p` does not run the call and the model hears why",
+              done.returncode == 0 and not marker.exists()
+              and any("Converge Tray gave no decision" in r for r in results()),
+              (results()[-1:], done.stderr[-300:]))
+        marker = project / "pi-without-app"
+        model.command = f"touch {marker}"
+        pi_tmux.start(project, pi_command)
+        pi_tmux.type_line("Create the marker file", timeout=60)
+        own = await eventually(lambda: PI_DIALOG in pi_tmux.screen(), timeout=60)
+        check("without the app, Pi's TUI asks in its own dialog, with the command",
+              bool(own) and f"touch {marker}" in pi_tmux.screen(), pi_tmux.screen())
+        pi_tmux.keys("Escape")
+        told = await eventually(lambda: any("denied this in Pi" in r for r in results()),
+                                timeout=20)
+        check("... and declining there leaves the command unrun, the model told",
+              bool(told) and not marker.exists(), (results()[-1:], pi_tmux.screen()))
+        pi_tmux.stop()
+
+    async def gemini_without_app():
+        marker = project / "gemini-without-app"
+        model.command = f"touch {marker}"
+        gemini_tmux.start(project, gemini_command)
+        gemini_tmux.type_line("Create the marker file", timeout=90)
+        own = await eventually(lambda: GEMINI_DIALOG in gemini_tmux.screen(), timeout=60)
+        check("without the app, Gemini CLI's hooks let it ask in its own prompt",
+              bool(own) and f"touch {marker}" in gemini_tmux.screen(), gemini_tmux.screen())
+        gemini_tmux.keys("Escape")
+        await asyncio.sleep(1)
+        check("... and declining there leaves Gemini CLI's command unrun", not marker.exists())
+        gemini_tmux.stop()
+
+    async def app_up():
+        state["desktop"] = await Desktop.start()
+        state["driver"], wrapper = start_driver(home, out, app, "app-more-agents.log")
+        await loop.run_in_executor(pool, Session.wait_for_server, DRIVER)
+        session_future = loop.run_in_executor(pool, Session.create, DRIVER, str(wrapper),
+                                              ["--pin-popover"])
+        state["item"] = await state["desktop"].wait_for_item()
+        await state["item"].activate()
+        state["session"] = await asyncio.wait_for(session_future, timeout=120)
+        answering = await eventually(lambda: subprocess.run(
+            [ctray, "agents"], capture_output=True, timeout=10).returncode == 0, timeout=30)
+        check("the app is up and its local API answers", bool(answering))
+
+    async def pi_approve_then_deny():
+        session = state["session"]
+        marker = project / "pi-approved"
+        command = f"touch {marker}"
+        model.command = command
+        pi_tmux.start(project, pi_command)
+        pi_tmux.type_line("Create the marker file", timeout=60)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        check("Pi's tool call is a card with the real command", card is not None,
+              pi_tmux.screen())
+        figures.append(("Pi: tool call → card", shown_at - model.tool_calls[-1][0]))
+        await loop.run_in_executor(pool, session.screenshot, str(out / "popover-real-pi.png"))
+        check("Pi shows its own dialog beside the card: either place can answer",
+              bool(await eventually(lambda: PI_DIALOG in pi_tmux.screen(), timeout=10)),
+              pi_tmux.screen())
+        clicked = time.monotonic()
+        approve_on_card(card)
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("Pi: Approve click → command ran", time.monotonic() - clicked))
+        check("approved in the popover, Pi runs the command and its dialog goes",
+              bool(ran) and PI_DIALOG not in pi_tmux.screen(), pi_tmux.screen())
+        done = await eventually(lambda: (agent_named(socket_path, "Pi") or {})
+                                .get("state") == "done", timeout=30)
+        check("when its turn ends, the Pi agent is shown done", bool(done),
+              agent_named(socket_path, "Pi"))
+        marker = project / "pi-denied"
+        command = f"touch {marker}"
+        model.command = command
+        pi_tmux.type_line("Create another marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        check("the next call in the same Pi session is a card", card is not None,
+              pi_tmux.screen())
+        reason = "not in this repository"
+        await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
+        told = await eventually(lambda: any(reason in r for r in results()), timeout=30)
+        check("denied with a reason, Pi does not run it and the model hears the reason",
+              bool(told) and not marker.exists(), results()[-1:])
+
+        # Answered in Pi's own dialog instead: the card leaves the tray.
+        marker = project / "pi-answered-in-pi"
+        command = f"touch {marker}"
+        model.command = command
+        pi_tmux.type_line("Create a third marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        card_id = card.attribute("data-request-id") if card else None
+        await eventually(lambda: PI_DIALOG in pi_tmux.screen(), timeout=10)
+        pi_tmux.keys("Enter")  # Yes, the dialog's first choice
+        ran = await eventually(marker.exists, timeout=30)
+        gone = await eventually(lambda: not session.find_all(
+            f"li.card[data-request-id='{card_id}']"), timeout=15)
+        check("answered Yes in Pi's own dialog, the command runs and the card leaves the tray",
+              card_id is not None and bool(ran) and bool(gone), pi_tmux.screen())
+
+    async def gemini_waits_in_its_terminal():
+        session = state["session"]
+        marker = project / "gemini-approved"
+        command = f"touch {marker}"
+        model.command = command
+        gemini_tmux.start(project, gemini_command)
+        gemini_tmux.type_line("Create the marker file", timeout=90)
+        own = await eventually(lambda: GEMINI_DIALOG in gemini_tmux.screen(), timeout=60)
+        check("Gemini CLI asks in its own prompt", bool(own), gemini_tmux.screen())
+        waiting = await eventually(lambda: (agent_named(socket_path, "Gemini CLI") or {})
+                                   .get("state") == "waiting-for-input", timeout=20)
+        agent = agent_named(socket_path, "Gemini CLI") or {}
+        check("the tray shows the Gemini CLI agent waiting in its terminal for that command",
+              bool(waiting) and command in (agent.get("activity") or ""), agent)
+        check("... with no card that could not answer",
+              card_with_command(session, command, timeout=2) is None)
+        await loop.run_in_executor(pool, session.screenshot,
+                                   str(out / "popover-real-gemini-waiting.png"))
+        gemini_tmux.keys("Enter")  # "Allow once", its first choice
+        ran = await eventually(marker.exists, timeout=30)
+        check("approved in its own prompt, Gemini CLI runs the command", bool(ran),
+              gemini_tmux.screen())
+        done = await eventually(lambda: (agent_named(socket_path, "Gemini CLI") or {})
+                                .get("state") == "done", timeout=30)
+        check("when its turn ends, the Gemini CLI agent is shown done", bool(done),
+              agent_named(socket_path, "Gemini CLI"))
+        gemini_tmux.stop()
+
+    async def pi_app_quits_mid_question():
+        session = state["session"]
+        marker = project / "pi-app-quit"
+        command = f"touch {marker}"
+        model.command = command
+        pi_tmux.type_line("Create a last marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        check("a Pi call waits on a card", card is not None, pi_tmux.screen())
+        await state["item"].click_menu("Quit Converge Tray")
+        state["session"] = None
+        hooks_gone = await eventually(lambda: subprocess.run(
+            ["pgrep", "-f", f"{ctray} hook pi --timeout"], capture_output=True
+        ).returncode != 0, timeout=20)
+        check("the app quits mid-question: ctray's hook ends at once", bool(hooks_gone))
+        check("... and Pi's own dialog is the question now",
+              PI_DIALOG in pi_tmux.screen() and f"touch {marker}" in pi_tmux.screen(),
+              pi_tmux.screen())
+        pi_tmux.keys("Escape")
+
+        def refused_after_the_command():
+            screen = pi_tmux.screen()
+            return "The user denied this in Pi." in screen.split(f"touch {marker}")[-1]
+        told = await eventually(refused_after_the_command, timeout=20)
+        check("... whose No leaves the command unrun", bool(told) and not marker.exists(),
+              pi_tmux.screen())
+        pi_tmux.stop()
+
+    async def uninstall():
+        for agent in ("pi", "gemini"):
+            removed = subprocess.run([ctray, "uninstall", agent], capture_output=True,
+                                     text=True, timeout=30)
+            check(f"ctray uninstall {agent} succeeds", removed.returncode == 0,
+                  removed.stdout + removed.stderr)
+        check("Gemini CLI's settings are given back byte for byte",
+              gemini_settings.read_text() == GEMINI_SETTINGS, gemini_settings.read_text())
+        check("Pi's extensions are as they were: only the person's own",
+              [p.name for p in (pi_dir / "extensions").iterdir()] == ["mine.js"]
+              and (pi_dir / "extensions" / "mine.js").read_text() == PI_OWN_EXTENSION)
+
+    try:
+        await cases.case("programs", programs)
+        await cases.case("install", install, needs=["programs"])
+        await cases.case("pi:without-app", pi_without_app, needs=["install"])
+        await cases.case("gemini:without-app", gemini_without_app, needs=["install"])
+        await cases.case("app", app_up)
+        await cases.case("pi:approve-deny", pi_approve_then_deny, needs=["install", "app"])
+        await cases.case("gemini:waits-in-its-terminal", gemini_waits_in_its_terminal,
+                         needs=["install", "app"])
+        await cases.case("pi:app-quits", pi_app_quits_mid_question,
+                         needs=["install", "app", "pi:approve-deny"])
+        await cases.case("uninstall", uninstall, needs=["install"])
+        for name, seconds in figures:
+            print(f"FIGURE {name}: {seconds * 1000:.0f} ms", flush=True)
+    finally:
+        pi_tmux.stop()
+        gemini_tmux.stop()
+        model.stop()
+        if state["driver"] is not None:
+            try:
+                await stop_driven_app(loop, pool, state["session"], state["driver"],
+                                      state["desktop"], home)
+            except Exception:
+                traceback.print_exc()
+        else:
+            if state["desktop"] is not None:
+                state["desktop"].stop()
+            shutil.rmtree(home, ignore_errors=True)
+    return run.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])))
