@@ -23,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 # The shell tools each agent offers, by the name the model calls it.
-SHELL_TOOLS = ("Bash", "shell", "shell_command", "exec_command", "bash", "run_shell_command")
+SHELL_TOOLS = ("Bash", "shell", "shell_command", "exec_command", "bash", "run_shell_command",
+               "Execute")
 DONE_TEXT = "Done."
 
 
@@ -135,6 +136,15 @@ class ModelServer:
                     found.append(text)
         return found
 
+    def _shell_input(self, tool):
+        """The shell tool's input, with the fields its agent requires (Droid's Execute
+        refuses a call without its risk)."""
+        if tool == "Execute":
+            return {"summary": "Create the marker file", "command": self.command,
+                    "riskLevelReason": "This touch command creates one scratch file.",
+                    "riskLevel": "medium"}
+        return {"command": self.command, "description": "Create the marker file"}
+
     def _anthropic(self, body):
         tools = [t.get("name") for t in body.get("tools") or []]
         shell = next((t for t in tools if t in SHELL_TOOLS), None)
@@ -162,8 +172,7 @@ class ModelServer:
             "usage": {"input_tokens": 10, "output_tokens": 1}}}
         if (special or shell) and not answered:
             self._called("/messages")
-            name, tool_input = special or (shell, {"command": self.command,
-                                                  "description": "Create the marker file"})
+            name, tool_input = special or (shell, self._shell_input(shell))
             arguments = json.dumps(tool_input)
             # Each call an id of its own: Claude Code pairs each result with its call.
             call_id = f"toolu_scripted_{len(self.tool_calls)}"
@@ -238,8 +247,7 @@ class ModelServer:
         answered = isinstance(messages[-1], dict) and messages[-1].get("role") == "tool"
         if (special or shell) and not answered:
             self._called("/chat/completions")
-            name, tool_input = special or (shell, {"command": self.command,
-                                                  "description": "Create the marker file"})
+            name, tool_input = special or (shell, self._shell_input(shell))
             # Each call an id of its own: the agent pairs each result with its call.
             delta = {"role": "assistant", "content": None, "tool_calls": [{
                 "index": 0, "id": f"call_scripted_{len(self.tool_calls)}", "type": "function",
@@ -278,8 +286,7 @@ class ModelServer:
         config = body.get("generationConfig") or {}
         if (special or shell) and not answered:
             self._called("/gemini")
-            name, tool_input = special or (shell, {"command": self.command,
-                                                  "description": "Create the marker file"})
+            name, tool_input = special or (shell, self._shell_input(shell))
             parts = [{"functionCall": {"name": name, "args": tool_input}}]
         elif config.get("responseMimeType") == "application/json":
             parts = [{"text": json.dumps({"next_speaker": "user", "reasoning": DONE_TEXT,

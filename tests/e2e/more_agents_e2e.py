@@ -38,6 +38,8 @@ PI_READY = "(local) scripted"
 PI_DIALOG = "Allow bash? (also asked in Converge Tray)"
 GEMINI_READY = "Type your message"
 GEMINI_DIALOG = "Allow execution of"
+DROID_READY = "Auto (Off)"
+DROID_DIALOG = "Command to approve"
 
 # Another tool's hooks, already in Gemini CLI's settings (with the comments Gemini reads):
 # install keeps them, uninstall gives the file back byte for byte.
@@ -50,6 +52,12 @@ GEMINI_SETTINGS = """{
       {"matcher": "write_file", "hooks": [{"type": "command", "command": "true"}]}
     ]
   }
+}
+"""
+# Droid's hooks.json (the hooks object itself, comments allowed) with another tool's hook.
+DROID_HOOKS = """{
+  // Another tool's hook, which must stay.
+  "PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "true"}]}]
 }
 """
 # A person's own Pi extension, beside which ctray's goes.
@@ -104,24 +112,29 @@ async def main(app: str, out: Path, only) -> int:
     pool = ThreadPoolExecutor(max_workers=2)
     figures = []
     model = ModelServer("true").start()
-    pi_bin, gemini_bin = BIN / "pi", BIN / "gemini"
+    pi_bin, gemini_bin, droid_bin = BIN / "pi", BIN / "gemini", BIN / "droid"
     pi_tmux, gemini_tmux = Tmux(home, "pi", PI_READY), Tmux(home, "gemini", GEMINI_READY)
+    droid_tmux = Tmux(home, "droid", DROID_READY)
     state = {"session": None, "driver": None, "desktop": None, "item": None}
     os.environ.update(PI_OFFLINE="1", GEMINI_API_KEY="sk-e2e",
-                      GOOGLE_GEMINI_BASE_URL=model.url, GEMINI_CLI_TRUST_WORKSPACE="true")
+                      GOOGLE_GEMINI_BASE_URL=model.url, GEMINI_CLI_TRUST_WORKSPACE="true",
+                      # Droid without a Factory account: only the custom model below.
+                      FACTORY_AIRGAP_ENABLED="1")
     pi_command = f"{pi_bin} --model local/scripted"
     gemini_command = f"{gemini_bin} -m gemini-2.5-flash"
     pi_dir = home / ".pi" / "agent"
     gemini_settings = home / ".gemini" / "settings.json"
+    droid_hooks = home / ".factory" / "hooks.json"
+    programs_run = (("Pi", pi_bin), ("Gemini CLI", gemini_bin), ("Droid", droid_bin))
 
     def results():
         return model.tool_results("/chat/completions")
 
     async def programs():
-        check("the real Pi and Gemini CLI programs are installed",
-              pi_bin.exists() and gemini_bin.exists(),
+        check("the real Pi, Gemini CLI and Droid programs are installed",
+              all(program.exists() for _, program in programs_run),
               f"not in {BIN}: run scripts/install-agent-clis.sh")
-        for name, program in (("Pi", pi_bin), ("Gemini CLI", gemini_bin)):
+        for name, program in programs_run:
             said = subprocess.run([str(program), "--version"], capture_output=True, text=True,
                                   timeout=60, env={**os.environ, "HOME": str(home)})
             version = ((said.stdout or said.stderr).strip().splitlines() or ["?"])[-1]
@@ -136,7 +149,17 @@ async def main(app: str, out: Path, only) -> int:
             "models": [{"id": "scripted"}]}}}))
         gemini_settings.parent.mkdir(parents=True, exist_ok=True)
         gemini_settings.write_text(GEMINI_SETTINGS)
-        for agent in ("pi", "gemini"):
+        droid_hooks.parent.mkdir(parents=True, exist_ok=True)
+        droid_hooks.write_text(DROID_HOOKS)
+        # Droid: the scripted server as its one model, the project trusted (its terminal
+        # runs no hook in a folder it was not told to trust).
+        (droid_hooks.parent / "settings.json").write_text(json.dumps({
+            "customModels": [{"model": "claude-scripted", "displayName": "Scripted",
+                              "baseUrl": model.url, "apiKey": "sk-e2e",
+                              "provider": "anthropic", "maxOutputTokens": 4096}],
+            "sessionDefaultSettings": {"model": "custom:claude-scripted"},
+            "trustedFolders": {str(project): {"trustedAt": "2026-12-01T00:00:00.000Z"}}}))
+        for agent in ("pi", "gemini", "droid"):
             installed = subprocess.run([ctray, "install", agent], capture_output=True,
                                        text=True, timeout=30)
             check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
@@ -186,6 +209,57 @@ async def main(app: str, out: Path, only) -> int:
         await asyncio.sleep(1)
         check("... and declining there leaves Gemini CLI's command unrun", not marker.exists())
         gemini_tmux.stop()
+
+    async def droid_without_app():
+        marker = project / "droid-without-app"
+        model.command = f"touch {marker}"
+        droid_tmux.start(project, str(droid_bin))
+        droid_tmux.type_line("Create the marker file", timeout=90)
+        own = await eventually(lambda: DROID_DIALOG in droid_tmux.screen(), timeout=60)
+        check("without the app, Droid asks in its own prompt, with the command",
+              bool(own) and f"touch {marker}" in droid_tmux.screen(), droid_tmux.screen())
+        droid_tmux.keys("Escape")
+        await asyncio.sleep(1)
+        check("... and declining there leaves Droid's command unrun", not marker.exists(),
+              droid_tmux.screen())
+        droid_tmux.stop()
+
+    async def droid_approve_then_deny():
+        session = state["session"]
+        marker = project / "droid-approved"
+        command = f"touch {marker}"
+        model.command = command
+        droid_tmux.start(project, str(droid_bin))
+        droid_tmux.type_line("Create the marker file", timeout=90)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        check("Droid's tool call is a card with the real command", card is not None,
+              droid_tmux.screen())
+        figures.append(("Droid: tool call → card", shown_at - model.tool_calls[-1][0]))
+        check("Droid does not show its own prompt while the tray has the question",
+              DROID_DIALOG not in droid_tmux.screen(), droid_tmux.screen())
+        clicked = time.monotonic()
+        approve_on_card(card)
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("Droid: Approve click → command ran", time.monotonic() - clicked))
+        check("approved in the popover, Droid runs the command", bool(ran), droid_tmux.screen())
+        done = await eventually(lambda: (agent_named(socket_path, "Droid") or {})
+                                .get("state") == "done", timeout=30)
+        check("when its turn ends, the Droid agent is shown done", bool(done),
+              agent_named(socket_path, "Droid"))
+        marker = project / "droid-denied"
+        command = f"touch {marker}"
+        model.command = command
+        droid_tmux.type_line("Create another marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        check("the next call in the same Droid session is a card", card is not None,
+              droid_tmux.screen())
+        reason = "use the build script"
+        await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
+        told = await eventually(lambda: any(reason in r for r in model.tool_results()),
+                                timeout=30)
+        check("denied with a reason, Droid does not run it and the model hears the reason",
+              bool(told) and not marker.exists(), model.tool_results()[-1:])
 
     async def app_up():
         state["desktop"] = await Desktop.start()
@@ -282,39 +356,51 @@ async def main(app: str, out: Path, only) -> int:
               agent_named(socket_path, "Gemini CLI"))
         gemini_tmux.stop()
 
-    async def pi_app_quits_mid_question():
+    async def app_quits_mid_question():
+        """Pi and Droid each wait on a card when the person quits the app: each hook ends
+        at once, and each program's own prompt is the question."""
         session = state["session"]
-        marker = project / "pi-app-quit"
-        command = f"touch {marker}"
-        model.command = command
+        pi_marker, droid_marker = project / "pi-app-quit", project / "droid-app-quit"
+        model.command = f"touch {pi_marker}"
         pi_tmux.type_line("Create a last marker file")
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        card = await loop.run_in_executor(pool, card_with_command, session, model.command)
         check("a Pi call waits on a card", card is not None, pi_tmux.screen())
+        model.command = f"touch {droid_marker}"
+        droid_tmux.type_line("Create a last marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, model.command)
+        check("a Droid call waits on a card", card is not None, droid_tmux.screen())
         await state["item"].click_menu("Quit Converge Tray")
         state["session"] = None
         hooks_gone = await eventually(lambda: subprocess.run(
-            ["pgrep", "-f", f"{ctray} hook pi --timeout"], capture_output=True
-        ).returncode != 0, timeout=20)
-        check("the app quits mid-question: ctray's hook ends at once", bool(hooks_gone))
-        check("... and Pi's own dialog is the question now",
-              PI_DIALOG in pi_tmux.screen() and f"touch {marker}" in pi_tmux.screen(),
+            ["pgrep", "-f", f"{ctray} hook"], capture_output=True).returncode != 0,
+            timeout=20)
+        check("the app quits mid-question: ctray's hooks end at once", bool(hooks_gone))
+        check("... Pi's own dialog is the question now",
+              PI_DIALOG in pi_tmux.screen() and f"touch {pi_marker}" in pi_tmux.screen(),
               pi_tmux.screen())
+        droid_own = await eventually(lambda: DROID_DIALOG in droid_tmux.screen(), timeout=20)
+        check("... and Droid asks in its own prompt", bool(droid_own)
+              and f"touch {droid_marker}" in droid_tmux.screen(), droid_tmux.screen())
         pi_tmux.keys("Escape")
+        droid_tmux.keys("Escape")
 
         def refused_after_the_command():
             screen = pi_tmux.screen()
-            return "The user denied this in Pi." in screen.split(f"touch {marker}")[-1]
+            return "The user denied this in Pi." in screen.split(f"touch {pi_marker}")[-1]
         told = await eventually(refused_after_the_command, timeout=20)
-        check("... whose No leaves the command unrun", bool(told) and not marker.exists(),
-              pi_tmux.screen())
-        pi_tmux.stop()
+        await asyncio.sleep(1)
+        check("... whose No leaves each command unrun",
+              bool(told) and not pi_marker.exists() and not droid_marker.exists(),
+              (pi_tmux.screen(), droid_tmux.screen()))
 
     async def uninstall():
-        for agent in ("pi", "gemini"):
+        for agent in ("pi", "gemini", "droid"):
             removed = subprocess.run([ctray, "uninstall", agent], capture_output=True,
                                      text=True, timeout=30)
             check(f"ctray uninstall {agent} succeeds", removed.returncode == 0,
                   removed.stdout + removed.stderr)
+        check("Droid's hooks.json is given back byte for byte",
+              droid_hooks.read_text() == DROID_HOOKS, droid_hooks.read_text())
         check("Gemini CLI's settings are given back byte for byte",
               gemini_settings.read_text() == GEMINI_SETTINGS, gemini_settings.read_text())
         check("Pi's extensions are as they were: only the person's own",
@@ -326,18 +412,20 @@ async def main(app: str, out: Path, only) -> int:
         await cases.case("install", install, needs=["programs"])
         await cases.case("pi:without-app", pi_without_app, needs=["install"])
         await cases.case("gemini:without-app", gemini_without_app, needs=["install"])
+        await cases.case("droid:without-app", droid_without_app, needs=["install"])
         await cases.case("app", app_up)
+        await cases.case("droid:approve-deny", droid_approve_then_deny, needs=["install", "app"])
         await cases.case("pi:approve-deny", pi_approve_then_deny, needs=["install", "app"])
         await cases.case("gemini:waits-in-its-terminal", gemini_waits_in_its_terminal,
                          needs=["install", "app"])
-        await cases.case("pi:app-quits", pi_app_quits_mid_question,
-                         needs=["install", "app", "pi:approve-deny"])
+        await cases.case("app-quits", app_quits_mid_question,
+                         needs=["install", "app", "pi:approve-deny", "droid:approve-deny"])
         await cases.case("uninstall", uninstall, needs=["install"])
         for name, seconds in figures:
             print(f"FIGURE {name}: {seconds * 1000:.0f} ms", flush=True)
     finally:
-        pi_tmux.stop()
-        gemini_tmux.stop()
+        for term in (pi_tmux, gemini_tmux, droid_tmux):
+            term.stop()
         model.stop()
         if state["driver"] is not None:
             try:

@@ -12,6 +12,8 @@ use serde_json::{json, Value};
 use crate::agents::{AgentProgram, Host};
 use crate::backup::{backups_of, replace_file, Backup};
 use crate::durations::spoken;
+use jsonc_parser::cst::CstObject;
+
 use crate::json_settings::{input, list_in, object_in, value_of, JsonSettings, Syntax};
 
 /// How much longer the agent waits for the hook than the person has to decide: the hook
@@ -42,67 +44,110 @@ pub fn hook_command(agent: &dyn AgentProgram, ctray: &Path) -> String {
 }
 
 /// A settings file whose events hold groups of handlers, `{"hooks": {event: [{"hooks":
-/// [handler]}]}}` (Claude Code's, Qwen Code's, Codex's): ours appended after the person's
-/// groups. `timeout` gives a handler's `timeout` field from seconds, as the agent reads it.
+/// [handler]}]}}` (Claude Code's, Qwen Code's, Codex's, Gemini CLI's), or the events at the
+/// file's top level (Droid's hooks.json): ours appended after the person's groups.
+pub struct Groups<'a> {
+    pub events: &'a [&'a str],
+    /// The event whose handler waits for the person (`PermissionRequest`), if any.
+    pub decides: Option<&'a str>,
+    /// A handler's `timeout` from seconds, as the agent reads it.
+    pub timeout: fn(i64) -> i64,
+    /// The events are under `"hooks"`, or (false) the file is the hooks object itself.
+    pub under_hooks_key: bool,
+}
+
+impl Groups<'_> {
+    /// Claude Code's shape: under `"hooks"`, `PermissionRequest` decides, seconds.
+    pub const fn claude_style<'e>(events: &'e [&'e str]) -> Groups<'e> {
+        Groups {
+            events,
+            decides: Some("PermissionRequest"),
+            timeout: |secs| secs,
+            under_hooks_key: true,
+        }
+    }
+
+    /// The object that holds the events, if the file has one.
+    fn events_in(&self, settings: &JsonSettings) -> Option<CstObject> {
+        if self.under_hooks_key {
+            settings.object().object_value("hooks")
+        } else {
+            Some(settings.object())
+        }
+    }
+}
+
 pub fn install_groups(
     agent: &dyn AgentProgram,
     path: &Path,
-    events: &[&str],
+    groups: &Groups,
     ctray: &Path,
     ask_secs: i64,
-    timeout: fn(i64) -> i64,
 ) -> Result<Vec<String>, String> {
     let settings = JsonSettings::read(path, agent.settings_syntax())?;
-    let reinstall = remove_ours(&settings, agent) > 0;
-    let hooks = object_in(&settings.object(), "hooks", path)?;
+    let reinstall = remove_ours(&settings, groups, agent) > 0;
+    let hooks = if groups.under_hooks_key {
+        object_in(&settings.object(), "hooks", path)?
+    } else {
+        settings.object()
+    };
     let command = hook_command(agent, ctray);
     let mut lists = Vec::new();
-    for &event in events {
+    for &event in groups.events {
         // Every list checked before anything is added: a file that cannot take them all
         // is left as it was.
         lists.push(list_in(&hooks, event, path)?);
     }
-    for (&event, groups) in events.iter().zip(lists) {
-        let handler = if event == "PermissionRequest" {
+    for (&event, list) in groups.events.iter().zip(lists) {
+        let handler = if groups.decides == Some(event) {
             json!({
                 "type": "command",
                 "command": format!("{command} --timeout {ask_secs}s"),
-                "timeout": timeout(ask_secs + HOOK_MARGIN_SECS),
+                "timeout": (groups.timeout)(ask_secs + HOOK_MARGIN_SECS),
             })
         } else {
             json!({
                 "type": "command",
                 "command": command,
-                "timeout": timeout(STATUS_HOOK_TIMEOUT_SECS),
+                "timeout": (groups.timeout)(STATUS_HOOK_TIMEOUT_SECS),
             })
         };
         // Appended after the person's own groups: Codex keys its trust by position.
-        groups.append(input(&json!({ "hooks": [handler] })));
+        list.append(input(&json!({ "hooks": [handler] })));
     }
     let mut said = settings.write(path, install_backup(reinstall))?;
-    let decides = events.contains(&"PermissionRequest");
     said.extend(what_answers(
         agent,
-        events,
-        decides.then_some(ask_secs),
+        groups.events,
+        groups.decides.map(|_| ask_secs),
         path,
     ));
     Ok(said)
 }
 
 /// Takes ctray's handlers out of a file `install_groups` wrote; says nothing if there were
-/// none.
-pub fn uninstall_groups(agent: &dyn AgentProgram, path: &Path) -> Result<Vec<String>, String> {
+/// none. A file of events only that this leaves empty goes.
+pub fn uninstall_groups(
+    agent: &dyn AgentProgram,
+    path: &Path,
+    groups: &Groups,
+) -> Result<Vec<String>, String> {
     if !path.exists() {
         return Ok(Vec::new());
     }
     let settings = JsonSettings::read(path, agent.settings_syntax())?;
-    let removed = remove_ours(&settings, agent);
+    let removed = remove_ours(&settings, groups, agent);
     if removed == 0 {
         return Ok(Vec::new());
     }
-    let mut said = match restore_original(path, &settings.value())? {
+    let left = settings.value();
+    let mut said = match restore_original(path, &left, groups.under_hooks_key)? {
         Some(restoring) => restoring,
+        None if !groups.under_hooks_key && settings.is_bare_empty_object() => {
+            std::fs::remove_file(path)
+                .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+            vec![format!("removed {}", path.display())]
+        }
         None => settings.write(path, Backup::Never)?,
     };
     said.push(format!(
@@ -172,7 +217,7 @@ pub fn uninstall_handler_lists(
         return Ok(vec![nothing_of_ours(path)]);
     }
     let left = file.value();
-    if let Some(said) = restore_original(path, &left)? {
+    if let Some(said) = restore_original(path, &left, true)? {
         return Ok(said);
     }
     let only_ours = left
@@ -271,9 +316,13 @@ fn what_answers(
 /// After ctray's hooks are taken out of a JSON file (`left`): if that leaves what the
 /// file's backup holds (the person changed nothing else since the install), the backup's
 /// own bytes go back, their formatting, key order and all. `None` when no backup matches.
-fn restore_original(path: &Path, left: &Value) -> Result<Option<Vec<String>>, String> {
+fn restore_original(
+    path: &Path,
+    left: &Value,
+    under_hooks_key: bool,
+) -> Result<Option<Vec<String>>, String> {
     let mut left = left.clone();
-    without_empty_events(&mut left);
+    without_empty_events(&mut left, under_hooks_key);
     // Newest first: a backup from an older ctray made at a later change is closer to now.
     for backup in backups_of(path).into_iter().rev() {
         let Ok(text) = std::fs::read_to_string(&backup) else {
@@ -284,7 +333,7 @@ fn restore_original(path: &Path, left: &Value) -> Result<Option<Vec<String>>, St
             continue;
         };
         let mut original = original.value();
-        without_empty_events(&mut original);
+        without_empty_events(&mut original, under_hooks_key);
         // A `version` the install added to a file that had none (Cursor's, Copilot's).
         let mut compared = left.clone();
         if original.get("version").is_none() {
@@ -301,7 +350,14 @@ fn restore_original(path: &Path, left: &Value) -> Result<Option<Vec<String>>, St
 
 /// A settings value without empty event lists, nor an empty `hooks`: what is compared
 /// with a backup (an uninstall takes out the lists it emptied).
-fn without_empty_events(settings: &mut Value) {
+fn without_empty_events(settings: &mut Value, under_hooks_key: bool) {
+    let empty = |entries: &Value| entries.as_array().is_some_and(|e| e.is_empty());
+    if !under_hooks_key {
+        settings
+            .as_object_mut()
+            .map(|s| s.retain(|_, entries| !empty(entries)));
+        return;
+    }
     let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) else {
         return;
     };
@@ -339,19 +395,30 @@ fn remove_ours_from_lists(file: &JsonSettings, agent: &dyn AgentProgram) -> usiz
         }
     }
     if removed > 0 {
-        drop_emptied_events(file);
+        drop_emptied_events(file, true);
     }
     removed
 }
 
 /// Takes out the event lists a removal left empty, then `hooks` itself if that is empty.
-fn drop_emptied_events(settings: &JsonSettings) {
+fn drop_emptied_events(settings: &JsonSettings, under_hooks_key: bool) {
+    if !under_hooks_key {
+        drop_empty_lists(&settings.object());
+        return;
+    }
     let Some(hooks) = settings.object().get("hooks") else {
         return;
     };
     let Some(events) = hooks.object_value() else {
         return;
     };
+    drop_empty_lists(&events);
+    if events.properties().is_empty() {
+        hooks.remove();
+    }
+}
+
+fn drop_empty_lists(events: &CstObject) {
     for event in events.properties() {
         if event
             .array_value()
@@ -360,15 +427,12 @@ fn drop_emptied_events(settings: &JsonSettings) {
             event.remove();
         }
     }
-    if events.properties().is_empty() {
-        hooks.remove();
-    }
 }
 
 /// Takes out every handler that runs `ctray hook <agent>`, then the groups, event lists and
 /// `hooks` object that this left empty. Returns how many handlers it removed.
-fn remove_ours(settings: &JsonSettings, agent: &dyn AgentProgram) -> usize {
-    let Some(hooks) = settings.object().object_value("hooks") else {
+fn remove_ours(settings: &JsonSettings, groups: &Groups, agent: &dyn AgentProgram) -> usize {
+    let Some(hooks) = groups.events_in(settings) else {
         return 0;
     };
     let mut removed = 0;
@@ -397,7 +461,7 @@ fn remove_ours(settings: &JsonSettings, agent: &dyn AgentProgram) -> usize {
         }
     }
     if removed > 0 {
-        drop_emptied_events(settings);
+        drop_emptied_events(settings, groups.under_hooks_key);
     }
     removed
 }

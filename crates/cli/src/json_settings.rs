@@ -86,6 +86,11 @@ impl JsonSettings {
         self.root.object_value_or_set()
     }
 
+    /// Whether the file is `{}` and nothing else (no comment the person wrote).
+    pub fn is_bare_empty_object(&self) -> bool {
+        self.root.to_string().split_whitespace().collect::<String>() == "{}"
+    }
+
     /// The whole file as a value (comments left out).
     pub fn value(&self) -> Value {
         self.root.to_serde_value().unwrap_or(Value::Null)

@@ -232,6 +232,22 @@ describe("actionView", () => {
     });
   });
 
+  it("reads Droid's Execute as a command, its risk fields shown beside it", () => {
+    const details =
+      '{\n  "summary": "Create the marker file",\n  "command": "touch marker",\n' +
+      '  "riskLevelReason": "Creates one file.",\n  "riskLevel": "medium"\n}\n\ncwd: /p\n';
+    expect(actionView("Execute", details)).toEqual({
+      kind: "shell",
+      command: "touch marker",
+      context: [["cwd", "/p"]],
+      extras: [
+        { key: "summary", value: '"Create the marker file"' },
+        { key: "riskLevelReason", value: '"Creates one file."' },
+        { key: "riskLevel", value: '"medium"' },
+      ],
+    });
+  });
+
   it("accepts a tool input with no context lines", () => {
     expect(actionView("Bash", '{"command":"ls"}')).toEqual({
       kind: "shell",

@@ -53,8 +53,17 @@ export const WRITE_HEAD_LINES = 10;
 const RAW: ActionView = { kind: "raw", context: [], extras: [] };
 
 // Claude Code and Codex call it Bash (Codex also shell, local_shell); Qwen Code
-// run_shell_command; Copilot CLI bash; ctray names Cursor's shell command Shell.
-const SHELL_TOOLS = new Set(["Bash", "shell", "local_shell", "run_shell_command", "bash", "Shell"]);
+// run_shell_command; Copilot CLI and Pi bash; Droid Execute; ctray names Cursor's shell
+// command Shell.
+const SHELL_TOOLS = new Set([
+  "Bash",
+  "shell",
+  "local_shell",
+  "run_shell_command",
+  "bash",
+  "Shell",
+  "Execute",
+]);
 const FETCH_TOOLS = new Set(["WebFetch", "fetch"]);
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

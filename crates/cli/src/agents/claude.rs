@@ -10,7 +10,7 @@ use protocol::model::AgentKind;
 use serde_json::{json, Value};
 
 use super::{dir_from, AgentProgram};
-use crate::install::{install_groups, said_or_nothing, uninstall_groups};
+use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
 use crate::remember;
 
 pub struct Claude;
@@ -27,6 +27,8 @@ pub const EVENTS: &[&str] = &[
     "SessionStart",
     "SessionEnd",
 ];
+
+const GROUPS: Groups = Groups::claude_style(EVENTS);
 
 fn settings() -> Result<PathBuf, String> {
     Ok(dir_from("CLAUDE_CONFIG_DIR", ".claude")?.join("settings.json"))
@@ -63,7 +65,7 @@ impl AgentProgram for Claude {
     }
 
     fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {
-        let mut said = install_groups(self, &settings()?, EVENTS, ctray, ask_secs, |secs| secs)?;
+        let mut said = install_groups(self, &settings()?, &GROUPS, ctray, ask_secs)?;
         said.push(
             "Claude Code starts in auto mode, where its cloud classifier approves most calls \
              itself and the tray is asked only about what it hands back (nothing when it is \
@@ -78,6 +80,9 @@ impl AgentProgram for Claude {
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
         let path = settings()?;
-        Ok(said_or_nothing(uninstall_groups(self, &path)?, &path))
+        Ok(said_or_nothing(
+            uninstall_groups(self, &path, &GROUPS)?,
+            &path,
+        ))
     }
 }

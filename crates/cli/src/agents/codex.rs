@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::{dir_from, text, AgentProgram, OwnDialog};
 use crate::backup::{replace_file, Backup};
-use crate::install::{install_groups, is_ours, said_or_nothing, uninstall_groups};
+use crate::install::{install_groups, is_ours, said_or_nothing, uninstall_groups, Groups};
 use crate::json_settings::{JsonSettings, Syntax};
 
 pub struct Codex;
@@ -24,6 +24,7 @@ const EVENTS: &[&str] = &[
     "SessionStart",
     "SessionEnd",
 ];
+const GROUPS: Groups = Groups::claude_style(EVENTS);
 const NOTIFY_MARKER: &str = "# Added by `ctray install codex`; `ctray uninstall codex` removes it.";
 
 fn home_dir() -> Result<PathBuf, String> {
@@ -71,14 +72,7 @@ impl AgentProgram for Codex {
 
     fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {
         let dir = home_dir()?;
-        let mut said = install_groups(
-            self,
-            &dir.join("hooks.json"),
-            EVENTS,
-            ctray,
-            ask_secs,
-            |secs| secs,
-        )?;
+        let mut said = install_groups(self, &dir.join("hooks.json"), &GROUPS, ctray, ask_secs)?;
         said.extend(add_notify(&dir.join("config.toml"), &program_array(ctray))?);
         said.push(
             "Codex runs these hooks only once you trust them, and asks again after any change \
@@ -98,7 +92,7 @@ impl AgentProgram for Codex {
         } else {
             Vec::new()
         };
-        let mut said = uninstall_groups(self, &hooks)?;
+        let mut said = uninstall_groups(self, &hooks, &GROUPS)?;
         said.extend(remove_notify(&config)?);
         said.extend(remove_trust(&config, &trusted)?);
         Ok(said_or_nothing(said, &hooks))

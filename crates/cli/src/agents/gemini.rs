@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::{dir_from, first_line, text, AgentProgram};
-use crate::install::{install_groups, said_or_nothing, uninstall_groups};
+use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
 use crate::json_settings::Syntax;
 
 pub struct Gemini;
@@ -23,6 +23,14 @@ const EVENTS: &[&str] = &[
     "SessionStart",
     "SessionEnd",
 ];
+
+/// Nothing of Gemini's waits for a decision; it reads a hook's timeout in milliseconds.
+const GROUPS: Groups = Groups {
+    events: EVENTS,
+    decides: None,
+    timeout: |secs| secs * 1000,
+    under_hooks_key: true,
+};
 
 fn settings() -> Result<PathBuf, String> {
     Ok(dir_from("GEMINI_CLI_HOME", "")?
@@ -84,10 +92,7 @@ impl AgentProgram for Gemini {
     }
 
     fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {
-        // Gemini reads a hook's timeout in milliseconds.
-        let mut said = install_groups(self, &settings()?, EVENTS, ctray, ask_secs, |secs| {
-            secs * 1000
-        })?;
+        let mut said = install_groups(self, &settings()?, &GROUPS, ctray, ask_secs)?;
         said.push(
             "Gemini CLI's hooks cannot approve: it asks in its own prompt, and the tray shows \
              where it waits (Go to terminal takes you there)."
@@ -98,6 +103,9 @@ impl AgentProgram for Gemini {
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
         let path = settings()?;
-        Ok(said_or_nothing(uninstall_groups(self, &path)?, &path))
+        Ok(said_or_nothing(
+            uninstall_groups(self, &path, &GROUPS)?,
+            &path,
+        ))
     }
 }

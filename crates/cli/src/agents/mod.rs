@@ -8,6 +8,7 @@ mod claude;
 mod codex;
 mod copilot;
 mod cursor;
+mod droid;
 mod gemini;
 mod opencode;
 mod pi;
@@ -34,6 +35,7 @@ pub const ALL: &[&dyn AgentProgram] = &[
     &opencode::OpenCode,
     &pi::Pi,
     &gemini::Gemini,
+    &droid::Droid,
 ];
 
 /// One agent program, as its hooks meet ctray.

@@ -5,9 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use super::{claude, home, AgentProgram, OwnDialog};
-use crate::install::{install_groups, said_or_nothing, uninstall_groups};
+use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
 
 pub struct Qwen;
+
+/// Claude Code's events, with Qwen Code's reading of a timeout.
+const GROUPS: Groups = Groups {
+    timeout: hook_timeout,
+    ..Groups::claude_style(claude::EVENTS)
+};
 
 fn settings() -> Result<PathBuf, String> {
     Ok(home()?.join(".qwen").join("settings.json"))
@@ -46,18 +52,14 @@ impl AgentProgram for Qwen {
     }
 
     fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {
-        install_groups(
-            self,
-            &settings()?,
-            claude::EVENTS,
-            ctray,
-            ask_secs,
-            hook_timeout,
-        )
+        install_groups(self, &settings()?, &GROUPS, ctray, ask_secs)
     }
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
         let path = settings()?;
-        Ok(said_or_nothing(uninstall_groups(self, &path)?, &path))
+        Ok(said_or_nothing(
+            uninstall_groups(self, &path, &GROUPS)?,
+            &path,
+        ))
     }
 }
