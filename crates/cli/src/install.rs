@@ -353,9 +353,9 @@ fn restore_original(
 fn without_empty_events(settings: &mut Value, under_hooks_key: bool) {
     let empty = |entries: &Value| entries.as_array().is_some_and(|e| e.is_empty());
     if !under_hooks_key {
-        settings
-            .as_object_mut()
-            .map(|s| s.retain(|_, entries| !empty(entries)));
+        if let Some(events) = settings.as_object_mut() {
+            events.retain(|_, entries| !empty(entries));
+        }
         return;
     }
     let Some(hooks) = settings.get_mut("hooks").and_then(Value::as_object_mut) else {
