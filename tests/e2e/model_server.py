@@ -24,7 +24,7 @@ from pathlib import Path
 
 # The shell tools each agent offers, by the name the model calls it.
 SHELL_TOOLS = ("Bash", "shell", "shell_command", "exec_command", "bash", "run_shell_command",
-               "Execute")
+               "Execute", "run_commands")
 DONE_TEXT = "Done."
 
 
@@ -138,7 +138,9 @@ class ModelServer:
 
     def _shell_input(self, tool):
         """The shell tool's input, with the fields its agent requires (Droid's Execute
-        refuses a call without its risk)."""
+        refuses a call without its risk; Cline's run_commands takes a list)."""
+        if tool == "run_commands":
+            return {"commands": [self.command]}
         if tool == "Execute":
             return {"summary": "Create the marker file", "command": self.command,
                     "riskLevelReason": "This touch command creates one scratch file.",
@@ -244,7 +246,11 @@ class ModelServer:
         shell = next((t for t in SHELL_TOOLS if t in tools), None)
         special = self.tool_call if self.tool_call and self.tool_call[0] in tools else None
         messages = body.get("messages") or [{}]
-        answered = isinstance(messages[-1], dict) and messages[-1].get("role") == "tool"
+        answered = isinstance(messages[-1], dict) and (messages[-1].get("role") == "tool" or (
+            # Cline sends a hook's `context` as a user message right after the tool's result.
+            messages[-1].get("role") == "user" and len(messages) > 1
+            and isinstance(messages[-2], dict) and messages[-2].get("role") == "tool"
+            and "<hook_context" in str(messages[-1].get("content"))))
         if (special or shell) and not answered:
             self._called("/chat/completions")
             name, tool_input = special or (shell, self._shell_input(shell))

@@ -40,6 +40,8 @@ GEMINI_READY = "Type your message"
 GEMINI_DIALOG = "Allow execution of"
 DROID_READY = "Auto (Off)"
 DROID_DIALOG = "Command to approve"
+CLINE_READY = "What can I do for you?"
+CLINE_DIALOG = "Cline needs permission"
 
 # Another tool's hooks, already in Gemini CLI's settings (with the comments Gemini reads):
 # install keeps them, uninstall gives the file back byte for byte.
@@ -60,6 +62,10 @@ DROID_HOOKS = """{
   "PostToolUse": [{"matcher": "Edit", "hooks": [{"type": "command", "command": "true"}]}]
 }
 """
+# Cline's global settings as a person has them (auto-approve all on, its default), which
+# install turns off and uninstall gives back; and another tool's PreToolUse script.
+CLINE_SETTINGS = '{"telemetryOptOut":true,"toolAutoApprove":true}'
+CLINE_OTHER_HOOK = "#!/bin/sh\n# another tool's hook\ncat >/dev/null\n"
 # A person's own Pi extension, beside which ctray's goes.
 PI_OWN_EXTENSION = 'export default function (pi) { /* the person\'s own */ }\n'
 
@@ -112,26 +118,41 @@ async def main(app: str, out: Path, only) -> int:
     pool = ThreadPoolExecutor(max_workers=2)
     figures = []
     model = ModelServer("true").start()
-    pi_bin, gemini_bin, droid_bin = BIN / "pi", BIN / "gemini", BIN / "droid"
+    pi_bin, gemini_bin, droid_bin, cline_bin = (BIN / "pi", BIN / "gemini", BIN / "droid",
+                                                BIN / "cline")
     pi_tmux, gemini_tmux = Tmux(home, "pi", PI_READY), Tmux(home, "gemini", GEMINI_READY)
     droid_tmux = Tmux(home, "droid", DROID_READY)
+    cline_tmux = Tmux(home, "cline", CLINE_READY)
     state = {"session": None, "driver": None, "desktop": None, "item": None}
     os.environ.update(PI_OFFLINE="1", GEMINI_API_KEY="sk-e2e",
                       GOOGLE_GEMINI_BASE_URL=model.url, GEMINI_CLI_TRUST_WORKSPACE="true",
                       # Droid without a Factory account: only the custom model below.
-                      FACTORY_AIRGAP_ENABLED="1")
+                      FACTORY_AIRGAP_ENABLED="1",
+                      # Cline: hooks run in its own process, no update check.
+                      CLINE_SESSION_BACKEND_MODE="local", CLINE_NO_AUTO_UPDATE="1")
     pi_command = f"{pi_bin} --model local/scripted"
     gemini_command = f"{gemini_bin} -m gemini-2.5-flash"
     pi_dir = home / ".pi" / "agent"
     gemini_settings = home / ".gemini" / "settings.json"
     droid_hooks = home / ".factory" / "hooks.json"
-    programs_run = (("Pi", pi_bin), ("Gemini CLI", gemini_bin), ("Droid", droid_bin))
+    cline_dir = home / ".cline"
+    cline_settings = cline_dir / "data" / "settings" / "global-settings.json"
+    programs_run = (("Pi", pi_bin), ("Gemini CLI", gemini_bin), ("Droid", droid_bin),
+                    ("Cline", cline_bin))
 
     def results():
         return model.tool_results("/chat/completions")
 
+    def eventually_sync(probe, timeout):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if probe():
+                return True
+            time.sleep(0.2)
+        return False
+
     async def programs():
-        check("the real Pi, Gemini CLI and Droid programs are installed",
+        check("the real Pi, Gemini CLI, Droid and Cline programs are installed",
               all(program.exists() for _, program in programs_run),
               f"not in {BIN}: run scripts/install-agent-clis.sh")
         for name, program in programs_run:
@@ -159,7 +180,15 @@ async def main(app: str, out: Path, only) -> int:
                               "provider": "anthropic", "maxOutputTokens": 4096}],
             "sessionDefaultSettings": {"model": "custom:claude-scripted"},
             "trustedFolders": {str(project): {"trustedAt": "2026-12-01T00:00:00.000Z"}}}))
-        for agent in ("pi", "gemini", "droid"):
+        configured = subprocess.run([str(cline_bin), "auth", "-p", "openai", "-k", "sk-e2e",
+                                     "-m", "gpt-e2e", "-b", f"{model.url}/v1"],
+                                    capture_output=True, text=True, timeout=60)
+        check("Cline takes the scripted server as its provider", configured.returncode == 0,
+              configured.stdout + configured.stderr)
+        cline_settings.write_text(CLINE_SETTINGS)
+        (cline_dir / "hooks").mkdir(parents=True)
+        (cline_dir / "hooks" / "PreToolUse").write_text(CLINE_OTHER_HOOK)
+        for agent in ("pi", "gemini", "droid", "cline"):
             installed = subprocess.run([ctray, "install", agent], capture_output=True,
                                        text=True, timeout=30)
             check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
@@ -168,6 +197,11 @@ async def main(app: str, out: Path, only) -> int:
         check("Gemini CLI's settings keep their comments and the other tool's hook, with "
               "ctray's added", "// Offline" in settings and '"command": "true"' in settings
               and "hook gemini" in settings, settings)
+        check("Cline: the other tool's PreToolUse stays, ctray's goes beside it, and "
+              "auto-approve all is off", (cline_dir / "hooks" / "PreToolUse").read_text()
+              == CLINE_OTHER_HOOK and (cline_dir / "hooks" / "PreToolUse.sh").exists()
+              and json.loads(cline_settings.read_text())["toolAutoApprove"] is False,
+              sorted(p.name for p in (cline_dir / "hooks").iterdir()))
         check("Pi's extensions: the person's own stays beside ctray's",
               sorted(p.name for p in (pi_dir / "extensions").iterdir()) == ["ctray.js",
                                                                             "mine.js"])
@@ -260,6 +294,63 @@ async def main(app: str, out: Path, only) -> int:
                                 timeout=30)
         check("denied with a reason, Droid does not run it and the model hears the reason",
               bool(told) and not marker.exists(), model.tool_results()[-1:])
+
+    def start_cline():
+        cline_tmux.start(project, str(cline_bin))
+        # Its first start offers a plan in a dialog of its own; any key but Enter closes it.
+        if eventually_sync(lambda: "ClinePass" in cline_tmux.screen(), 20):
+            cline_tmux.keys("Escape")
+
+    async def cline_without_app():
+        marker = project / "cline-without-app"
+        model.command = f"touch {marker}"
+        start_cline()
+        cline_tmux.type_line("Create the marker file", timeout=60)
+        own = await eventually(lambda: CLINE_DIALOG in cline_tmux.screen(), timeout=60)
+        check("without the app, Cline asks in its own prompt, with the command",
+              bool(own) and f"touch {marker}" in cline_tmux.screen(), cline_tmux.screen())
+        cline_tmux.keys("n")
+        await asyncio.sleep(1)
+        check("... and declining there leaves Cline's command unrun", not marker.exists(),
+              cline_tmux.screen())
+        cline_tmux.stop()
+
+    async def cline_approve_then_deny():
+        session = state["session"]
+        marker = project / "cline-approved"
+        command = f"touch {marker}"
+        model.command = command
+        start_cline()
+        cline_tmux.type_line("Create the marker file", timeout=60)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        check("Cline's tool call is a card with the real command", card is not None,
+              cline_tmux.screen())
+        figures.append(("Cline: tool call → card", shown_at - model.tool_calls[-1][0]))
+        check("Cline does not show its own prompt while the tray has the question",
+              CLINE_DIALOG not in cline_tmux.screen(), cline_tmux.screen())
+        clicked = time.monotonic()
+        approve_on_card(card)
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("Cline: Approve click → command ran", time.monotonic() - clicked))
+        check("approved in the popover, Cline runs the command without asking again",
+              bool(ran) and CLINE_DIALOG not in cline_tmux.screen(), cline_tmux.screen())
+        done = await eventually(lambda: (agent_named(socket_path, "Cline") or {})
+                                .get("state") == "done", timeout=30)
+        check("when its turn ends, the Cline agent is shown done", bool(done),
+              agent_named(socket_path, "Cline"))
+        marker = project / "cline-denied"
+        command = f"touch {marker}"
+        model.command = command
+        cline_tmux.type_line("Create another marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        check("the next call in the same Cline session is a card", card is not None,
+              cline_tmux.screen())
+        reason = "not before the release"
+        await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
+        told = await eventually(lambda: any(reason in r for r in results()), timeout=30)
+        check("denied with a reason, Cline does not run it and the model hears the reason",
+              bool(told) and not marker.exists(), results()[-1:])
 
     async def app_up():
         state["desktop"] = await Desktop.start()
@@ -357,8 +448,8 @@ async def main(app: str, out: Path, only) -> int:
         gemini_tmux.stop()
 
     async def app_quits_mid_question():
-        """Pi and Droid each wait on a card when the person quits the app: each hook ends
-        at once, and each program's own prompt is the question."""
+        """Pi, Droid and Cline each wait on a card when the person quits the app: each hook
+        ends at once, and each program's own prompt is the question."""
         session = state["session"]
         pi_marker, droid_marker = project / "pi-app-quit", project / "droid-app-quit"
         model.command = f"touch {pi_marker}"
@@ -369,6 +460,11 @@ async def main(app: str, out: Path, only) -> int:
         droid_tmux.type_line("Create a last marker file")
         card = await loop.run_in_executor(pool, card_with_command, session, model.command)
         check("a Droid call waits on a card", card is not None, droid_tmux.screen())
+        cline_marker = project / "cline-app-quit"
+        model.command = f"touch {cline_marker}"
+        cline_tmux.type_line("Create a last marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, model.command)
+        check("a Cline call waits on a card", card is not None, cline_tmux.screen())
         await state["item"].click_menu("Quit Converge Tray")
         state["session"] = None
         hooks_gone = await eventually(lambda: subprocess.run(
@@ -381,8 +477,12 @@ async def main(app: str, out: Path, only) -> int:
         droid_own = await eventually(lambda: DROID_DIALOG in droid_tmux.screen(), timeout=20)
         check("... and Droid asks in its own prompt", bool(droid_own)
               and f"touch {droid_marker}" in droid_tmux.screen(), droid_tmux.screen())
+        cline_own = await eventually(lambda: CLINE_DIALOG in cline_tmux.screen(), timeout=20)
+        check("... and Cline asks in its own prompt", bool(cline_own)
+              and f"touch {cline_marker}" in cline_tmux.screen(), cline_tmux.screen())
         pi_tmux.keys("Escape")
         droid_tmux.keys("Escape")
+        cline_tmux.keys("n")
 
         def refused_after_the_command():
             screen = pi_tmux.screen()
@@ -390,15 +490,21 @@ async def main(app: str, out: Path, only) -> int:
         told = await eventually(refused_after_the_command, timeout=20)
         await asyncio.sleep(1)
         check("... whose No leaves each command unrun",
-              bool(told) and not pi_marker.exists() and not droid_marker.exists(),
-              (pi_tmux.screen(), droid_tmux.screen()))
+              bool(told) and not pi_marker.exists() and not droid_marker.exists()
+              and not cline_marker.exists(),
+              (pi_tmux.screen(), droid_tmux.screen(), cline_tmux.screen()))
 
     async def uninstall():
-        for agent in ("pi", "gemini", "droid"):
+        for agent in ("pi", "gemini", "droid", "cline"):
             removed = subprocess.run([ctray, "uninstall", agent], capture_output=True,
                                      text=True, timeout=30)
             check(f"ctray uninstall {agent} succeeds", removed.returncode == 0,
                   removed.stdout + removed.stderr)
+        check("Cline's global settings are given back byte for byte, and only the other "
+              "tool's hook is left", cline_settings.read_text() == CLINE_SETTINGS
+              and [p.name for p in (cline_dir / "hooks").iterdir()] == ["PreToolUse"]
+              and not (cline_dir / "plugins" / "ctray.js").exists(),
+              (cline_settings.read_text(), list((cline_dir / "hooks").iterdir())))
         check("Droid's hooks.json is given back byte for byte",
               droid_hooks.read_text() == DROID_HOOKS, droid_hooks.read_text())
         check("Gemini CLI's settings are given back byte for byte",
@@ -413,18 +519,21 @@ async def main(app: str, out: Path, only) -> int:
         await cases.case("pi:without-app", pi_without_app, needs=["install"])
         await cases.case("gemini:without-app", gemini_without_app, needs=["install"])
         await cases.case("droid:without-app", droid_without_app, needs=["install"])
+        await cases.case("cline:without-app", cline_without_app, needs=["install"])
         await cases.case("app", app_up)
+        await cases.case("cline:approve-deny", cline_approve_then_deny, needs=["install", "app"])
         await cases.case("droid:approve-deny", droid_approve_then_deny, needs=["install", "app"])
         await cases.case("pi:approve-deny", pi_approve_then_deny, needs=["install", "app"])
         await cases.case("gemini:waits-in-its-terminal", gemini_waits_in_its_terminal,
                          needs=["install", "app"])
         await cases.case("app-quits", app_quits_mid_question,
-                         needs=["install", "app", "pi:approve-deny", "droid:approve-deny"])
+                         needs=["install", "app", "pi:approve-deny", "droid:approve-deny",
+                                "cline:approve-deny"])
         await cases.case("uninstall", uninstall, needs=["install"])
         for name, seconds in figures:
             print(f"FIGURE {name}: {seconds * 1000:.0f} ms", flush=True)
     finally:
-        for term in (pi_tmux, gemini_tmux, droid_tmux):
+        for term in (pi_tmux, gemini_tmux, droid_tmux, cline_tmux):
             term.stop()
         model.stop()
         if state["driver"] is not None:

@@ -396,7 +396,7 @@ pub fn decision_output(
         }),
         _ => return None, // timed out to the host's own prompt, or cancelled
     };
-    Some(host.answer(decision))
+    Some(host.answer(decision, input))
 }
 
 /// Whether a card (its details start with the tool input it asked about) is about the
@@ -471,6 +471,8 @@ fn summary(tool: &str, input: &Value) -> String {
     ]
     .iter()
     .find_map(|key| input[key].as_str())
+    // Cline's shell tool runs a list of commands: the first says what it does.
+    .or_else(|| input["commands"][0].as_str())
     .map(first_line)
     .unwrap_or_else(|| match input {
         Value::Null => String::new(),

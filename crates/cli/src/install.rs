@@ -485,7 +485,7 @@ pub fn is_ours(handler: &Value, agent: &dyn AgentProgram) -> bool {
 }
 
 /// The path as one word for the shell that runs hook commands.
-fn shell_word(path: &str) -> String {
+pub fn shell_word(path: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+:@%".contains(c);
     if !path.is_empty() && path.chars().all(plain) {
         path.to_owned()

@@ -260,6 +260,16 @@ fn commands_of(request: &ApprovalRequest) -> Vec<String> {
         if let Some(command) = input.get("command").and_then(|c| c.as_str()) {
             return vec![command.to_owned()];
         }
+        // Cline's shell tool: a list of whole command lines, each assessed.
+        if let Some(commands) = input.get("commands").and_then(|c| c.as_array()) {
+            let lines: Vec<String> = commands
+                .iter()
+                .filter_map(|c| c.as_str().map(str::to_owned))
+                .collect();
+            if !lines.is_empty() {
+                return lines;
+            }
+        }
         if input.is_object() {
             return vec![request.title.clone()];
         }
@@ -329,6 +339,18 @@ mod tests {
     fn level(details: &str) -> (RiskLevel, Option<String>) {
         let risk = RiskRules::built_in().assess(&request("Bash", details));
         (risk.level, risk.rule)
+    }
+
+    #[test]
+    fn each_command_of_a_list_is_assessed() {
+        // Cline's run_commands: the risky one is second.
+        let mut asked = request(
+            "run_commands",
+            "{\n  \"commands\": [\"ls\", \"rm --force --recursive build\"]\n}\n\ncwd: /p\n",
+        );
+        asked.title = "run_commands: ls".into();
+        let risk = RiskRules::built_in().assess(&asked);
+        assert_eq!(risk.level, RiskLevel::High, "{risk:?}");
     }
 
     #[test]

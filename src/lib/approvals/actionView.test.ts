@@ -248,6 +248,17 @@ describe("actionView", () => {
     });
   });
 
+  it("reads Cline's list of commands, one a line", () => {
+    const details = '{\n  "commands": [\n    "npm ci",\n    "npm test"\n  ]\n}\n\ncwd: /p\n';
+    expect(actionView("run_commands", details)).toEqual({
+      kind: "shell",
+      command: "npm ci\nnpm test",
+      context: [["cwd", "/p"]],
+      extras: [],
+    });
+    expect(actionView("run_commands", '{"commands": [1]}')).toEqual(RAW);
+  });
+
   it("accepts a tool input with no context lines", () => {
     expect(actionView("Bash", '{"command":"ls"}')).toEqual({
       kind: "shell",

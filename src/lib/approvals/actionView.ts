@@ -178,6 +178,15 @@ function shellView(input: JsonObject): ActionKind | null {
     : { kind: "shell", command, description: input.description };
 }
 
+/** Cline's shell tool: whole command lines, run one after another, one a line. */
+function commandListView(input: JsonObject): ActionKind | null {
+  const { commands } = input;
+  if (!Array.isArray(commands) || commands.length === 0 || !commands.every(isString)) {
+    return null;
+  }
+  return { kind: "shell", command: commands.join("\n") };
+}
+
 function editView(input: JsonObject): ActionKind | null {
   const { file_path, old_string, new_string } = input;
   if (!isString(file_path) || !isString(old_string) || !isString(new_string)) return null;
@@ -250,6 +259,9 @@ export function actionView(action: string, details: string): ActionView {
   if (SHELL_TOOLS.has(action)) {
     view = shellView(input);
     known = ["command", "description"];
+  } else if (action === "run_commands") {
+    view = commandListView(input);
+    known = ["commands"];
   } else if (action === "Edit") {
     view = editView(input);
     known = ["file_path", "old_string", "new_string"];

@@ -61,7 +61,10 @@ impl AgentProgram for Claude {
         answered
             .as_object_mut()?
             .insert("answers".into(), json!(answers));
-        Some(self.answer(json!({ "behavior": "allow", "updatedInput": answered })))
+        Some(self.answer(
+            json!({ "behavior": "allow", "updatedInput": answered }),
+            input,
+        ))
     }
 
     fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {

@@ -78,7 +78,7 @@ impl AgentProgram for Copilot {
     }
 
     /// Copilot reads the decision itself, not Claude Code's wrapper around it.
-    fn answer(&self, decision: Value) -> Value {
+    fn answer(&self, decision: Value, _input: &Value) -> Value {
         decision
     }
 

@@ -92,7 +92,7 @@ impl AgentProgram for Cursor {
         })
     }
 
-    fn answer(&self, decision: Value) -> Value {
+    fn answer(&self, decision: Value, _input: &Value) -> Value {
         match decision["behavior"].as_str() {
             Some("allow") => json!({ "permission": "allow" }),
             _ => json!({

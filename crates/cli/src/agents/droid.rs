@@ -92,7 +92,7 @@ impl AgentProgram for Droid {
         (event == "PreToolUse" && tool == "AskUser").then_some(OwnDialog::Question)
     }
 
-    fn answer(&self, decision: Value) -> Value {
+    fn answer(&self, decision: Value, _input: &Value) -> Value {
         let allow = decision["behavior"] == "allow";
         let reason = match &decision["message"] {
             Value::String(message) => message.clone(),
@@ -150,7 +150,10 @@ mod tests {
 
     #[test]
     fn says_the_decision_as_a_pre_tool_use_answer() {
-        let denied = Droid.answer(json!({"behavior": "deny", "message": "not here"}));
+        let denied = Droid.answer(
+            json!({"behavior": "deny", "message": "not here"}),
+            &Value::Null,
+        );
         assert_eq!(
             denied["hookSpecificOutput"]["permissionDecision"],
             json!("deny")
@@ -159,7 +162,7 @@ mod tests {
             denied["hookSpecificOutput"]["permissionDecisionReason"],
             json!("not here")
         );
-        let allowed = Droid.answer(json!({"behavior": "allow"}));
+        let allowed = Droid.answer(json!({"behavior": "allow"}), &Value::Null);
         assert_eq!(
             allowed["hookSpecificOutput"]["permissionDecision"],
             json!("allow")

@@ -5,6 +5,7 @@
 //! Adding an agent: a module here that implements [`AgentProgram`], and its line in [`ALL`].
 
 mod claude;
+mod cline;
 mod codex;
 mod copilot;
 mod cursor;
@@ -36,6 +37,7 @@ pub const ALL: &[&dyn AgentProgram] = &[
     &pi::Pi,
     &gemini::Gemini,
     &droid::Droid,
+    &cline::Cline,
 ];
 
 /// One agent program, as its hooks meet ctray.
@@ -86,8 +88,9 @@ pub trait AgentProgram: Sync {
         Vec::new()
     }
 
-    /// A decision (Claude Code's shape) as this agent reads it.
-    fn answer(&self, decision: Value) -> Value {
+    /// A decision (Claude Code's shape) about the call whose tool input was `input`, as this
+    /// agent reads it.
+    fn answer(&self, decision: Value, _input: &Value) -> Value {
         json!({
             "hookSpecificOutput": {
                 "hookEventName": "PermissionRequest",

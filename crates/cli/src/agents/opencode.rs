@@ -89,7 +89,7 @@ impl AgentProgram for OpenCode {
     }
 
     /// "always" would be OpenCode's own standing rule: only "once" comes from the tray.
-    fn answer(&self, decision: Value) -> Value {
+    fn answer(&self, decision: Value, _input: &Value) -> Value {
         match decision["behavior"].as_str() {
             Some("allow") => json!({ "reply": "once" }),
             _ => json!({ "reply": "reject", "message": decision["message"] }),

@@ -38,7 +38,7 @@ impl AgentProgram for Pi {
     }
 
     /// The extension reads the decision itself.
-    fn answer(&self, decision: Value) -> Value {
+    fn answer(&self, decision: Value, _input: &Value) -> Value {
         decision
     }
 

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{claude, home, AgentProgram, OwnDialog};
 use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
+use crate::json_settings::Syntax;
 
 pub struct Qwen;
 
@@ -49,6 +50,12 @@ impl AgentProgram for Qwen {
             ("PermissionRequest", "exit_plan_mode") => Some(OwnDialog::Plan),
             _ => None,
         }
+    }
+
+    /// Comments, which Qwen Code keeps when it writes the file itself; a trailing comma
+    /// stops it from starting.
+    fn settings_syntax(&self) -> Syntax {
+        Syntax::JsonWithComments
     }
 
     fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {

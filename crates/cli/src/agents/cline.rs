@@ -1,0 +1,285 @@
+//! Cline CLI (`cline`): its hooks are scripts named after their event in `$CLINE_DIR/hooks`
+//! (`~/.cline`), each run with the event's JSON on stdin; they may wait up to 120 s (fixed)
+//! but can only change the tool's input. Its plugins can allow past Cline's prompt or skip a
+//! call with a reason, but get 3 s. So ctray's `PreToolUse` hook asks the person and passes
+//! the decision in the input, where ctray's plugin (`plugins/ctray.js`) turns it into Cline's
+//! answer; no decision is Cline's own prompt, which Cline's default (auto-approve all) would
+//! skip: install turns that off (`toolAutoApprove` in its global settings).
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+use super::{text, AgentProgram, OwnDialog};
+use crate::backup::{backups_of, replace_file, Backup};
+use crate::install::{install_plugin, shell_word, uninstall_plugin};
+use crate::json_settings::{input, JsonSettings, Syntax};
+
+pub struct Cline;
+
+const PLUGIN: &str = include_str!("cline_plugin.js");
+const PLUGIN_FIRST_LINE: &str = "// Converge Tray's Cline plugin";
+/// Each of ctray's hook scripts says whose it is on its second line.
+const HOOK_MARK: &str = "# Converge Tray's Cline hook";
+/// Its hook events, by the script names Cline runs.
+const EVENTS: &[&str] = &[
+    "PreToolUse",
+    "PostToolUse",
+    "TaskStart",
+    "TaskComplete",
+    "SessionShutdown",
+];
+/// Cline ends a hook after 120 s, whatever it was doing; the person's time stays under it.
+const MAX_ASK_SECS: i64 = 110;
+/// The tools Cline's terminal runs without asking (its "safe" tools).
+const NEVER_ASKS: &[&str] = &[
+    "read_files",
+    "search_codebase",
+    "fetch_web_content",
+    "skills",
+    "submit_and_exit",
+    "ask_question",
+    "ask_followup_question",
+];
+const QUESTION_TOOLS: &[&str] = &["ask_question", "ask_followup_question"];
+
+fn cline_dir() -> Result<PathBuf, String> {
+    super::dir_from("CLINE_DIR", ".cline")
+}
+
+fn global_settings() -> Result<PathBuf, String> {
+    let data = match std::env::var_os("CLINE_DATA_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => cline_dir()?.join("data"),
+    };
+    Ok(data.join("settings").join("global-settings.json"))
+}
+
+fn is_our_hook(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        text.lines()
+            .nth(1)
+            .is_some_and(|line| line.starts_with(HOOK_MARK))
+    })
+}
+
+/// Where ctray's script for `event` goes: its own from an earlier install, else the first
+/// name Cline runs for that event that holds nothing yet (another tool's script stays).
+fn hook_file(hooks: &Path, event: &str) -> Result<PathBuf, String> {
+    let names = [
+        event.to_owned(),
+        format!("{event}.sh"),
+        format!("{event}.bash"),
+    ];
+    let paths: Vec<PathBuf> = names.iter().map(|name| hooks.join(name)).collect();
+    paths
+        .iter()
+        .find(|path| is_our_hook(path))
+        .or_else(|| paths.iter().find(|path| !path.exists()))
+        .cloned()
+        .ok_or_else(|| {
+            format!(
+                "{} already has Cline {event} hooks under each name ctray could take ({}); \
+                 nothing changed",
+                hooks.display(),
+                names.join(", ")
+            )
+        })
+}
+
+impl AgentProgram for Cline {
+    fn names(&self) -> &'static [&'static str] {
+        &["cline"]
+    }
+
+    fn label(&self) -> &'static str {
+        "Cline"
+    }
+
+    fn kind(&self) -> &'static str {
+        "cline"
+    }
+
+    /// Its events by `hookName`; a session is its root session, its folder the first
+    /// workspace root; a tool call Cline would ask about is the request.
+    fn shared_input(&self, payload: &Value, _event: Option<&str>) -> Value {
+        let call = &payload["tool_call"];
+        let result = &payload["tool_result"];
+        let tool = text(&call["name"]);
+        let (event, tool_name, tool_input) = match text(&payload["hookName"]) {
+            "tool_call" if NEVER_ASKS.contains(&tool) => ("PreToolUse", tool, &call["input"]),
+            "tool_call" => ("PermissionRequest", tool, &call["input"]),
+            "tool_result" if result["error"].is_null() => {
+                ("PostToolUse", text(&result["name"]), &result["input"])
+            }
+            "tool_result" => (
+                "PostToolUseFailure",
+                text(&result["name"]),
+                &result["input"],
+            ),
+            "agent_start" | "agent_resume" => ("UserPromptSubmit", "", &Value::Null),
+            "agent_end" => ("Stop", "", &Value::Null),
+            "session_shutdown" => ("SessionEnd", "", &Value::Null),
+            _ => ("", "", &Value::Null),
+        };
+        json!({
+            "hook_event_name": event,
+            "session_id": payload["sessionContext"]["rootSessionId"],
+            "cwd": payload["workspaceRoots"][0],
+            "tool_name": tool_name,
+            "tool_input": tool_input,
+            "last_assistant_message": payload["turn"]["outputText"],
+        })
+    }
+
+    fn waits_in_its_terminal(&self, event: &str, tool: &str) -> Option<OwnDialog> {
+        (event == "PreToolUse" && QUESTION_TOOLS.contains(&tool)).then_some(OwnDialog::Question)
+    }
+
+    /// The decision travels in the tool's input to ctray's plugin: an allow keeps the input
+    /// as asked; a deny sends nothing of it, so that without the plugin the call fails.
+    fn answer(&self, decision: Value, asked: &Value) -> Value {
+        if decision["behavior"] == "allow" {
+            let mut approved = asked.clone();
+            if let Some(fields) = approved.as_object_mut() {
+                fields.insert("__ctray".into(), json!({ "decision": "allow" }));
+            }
+            return json!({ "overrideInput": approved });
+        }
+        let reason = text(&decision["message"]);
+        json!({
+            "overrideInput": { "__ctray": { "decision": "deny", "reason": reason } },
+            "context": reason,
+        })
+    }
+
+    fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {
+        let dir = cline_dir()?;
+        let hooks = dir.join("hooks");
+        let files = EVENTS
+            .iter()
+            .map(|event| hook_file(&hooks, event).map(|path| (*event, path)))
+            .collect::<Result<Vec<_>, String>>()?;
+        let waits = ask_secs.min(MAX_ASK_SECS);
+        let settings_path = global_settings()?;
+        let settings = JsonSettings::read(&settings_path, Syntax::Json)?;
+        let mut said = install_plugin(
+            &dir.join("plugins").join("ctray.js"),
+            PLUGIN,
+            PLUGIN_FIRST_LINE,
+        )?;
+        let program = shell_word(&ctray.display().to_string());
+        for (event, path) in &files {
+            let timeout = if *event == "PreToolUse" {
+                format!(" --timeout {waits}s")
+            } else {
+                String::new()
+            };
+            let script = format!(
+                "#!/bin/sh\n{HOOK_MARK}, written by `ctray install cline`; `ctray uninstall cline` \
+                 removes it.\nexec {program} hook cline{timeout}\n"
+            );
+            said.extend(replace_file(path, &script, Backup::Never)?);
+        }
+        let object = settings.object();
+        if object.get("toolAutoApprove").is_some_and(|prop| {
+            prop.value()
+                .and_then(|v| v.to_serde_value())
+                .is_some_and(|v| v == json!(false))
+        }) {
+            said.push(format!(
+                "{}: Cline's auto-approve-all is already off",
+                settings_path.display()
+            ));
+        } else {
+            match object.get("toolAutoApprove") {
+                Some(prop) => prop.set_value(input(&json!(false))),
+                None => {
+                    object.append("toolAutoApprove", input(&json!(false)));
+                }
+            }
+            said.extend(settings.write(&settings_path, Backup::FirstOnly)?);
+            said.push(format!(
+                "{}: Cline's auto-approve-all is off, so a call the tray does not decide is \
+                 asked in Cline's own prompt (Shift+Tab in Cline turns it on again, and then \
+                 Cline runs such calls unasked)",
+                settings_path.display()
+            ));
+        }
+        said.push(format!(
+            "{}: ctray answers {} for Cline",
+            hooks.display(),
+            EVENTS.join(", ")
+        ));
+        said.push(format!(
+            "Approvals wait {} for you in Converge Tray{}; then Cline asks in its own prompt.",
+            crate::durations::spoken(waits * 1000),
+            if waits < ask_secs {
+                " (Cline ends a hook after 120 s)"
+            } else {
+                ""
+            }
+        ));
+        Ok(said)
+    }
+
+    fn uninstall(&self) -> Result<Vec<String>, String> {
+        let dir = cline_dir()?;
+        let mut said = Vec::new();
+        let hooks = dir.join("hooks");
+        for entry in std::fs::read_dir(&hooks).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if is_our_hook(&path) {
+                std::fs::remove_file(&path)
+                    .map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+                said.push(format!("removed {}", path.display()));
+            }
+        }
+        said.extend(uninstall_plugin(
+            &dir.join("plugins").join("ctray.js"),
+            PLUGIN_FIRST_LINE,
+        )?);
+        said.extend(give_back_auto_approve(&global_settings()?)?);
+        Ok(said)
+    }
+}
+
+/// Cline's global settings as they were before install turned auto-approve-all off, where
+/// nothing else changed since (the backup's own bytes); a file install made goes again.
+fn give_back_auto_approve(path: &Path) -> Result<Vec<String>, String> {
+    let Ok(settings) = JsonSettings::read(path, Syntax::Json) else {
+        return Ok(Vec::new());
+    };
+    let without = |mut value: Value| {
+        if let Some(fields) = value.as_object_mut() {
+            fields.remove("toolAutoApprove");
+        }
+        value
+    };
+    let now = without(settings.value());
+    for backup in backups_of(path).into_iter().rev() {
+        let Ok(text) = std::fs::read_to_string(&backup) else {
+            continue;
+        };
+        let Ok(original) = JsonSettings::read(&backup, Syntax::Json) else {
+            continue;
+        };
+        if without(original.value()) == now {
+            let mut said = replace_file(path, &text, Backup::Never)?;
+            said.push(format!(
+                "{}: Cline's auto-approve-all is as it was before ctray",
+                path.display()
+            ));
+            return Ok(said);
+        }
+    }
+    if backups_of(path).is_empty() && settings.value() == json!({ "toolAutoApprove": false }) {
+        std::fs::remove_file(path).map_err(|e| format!("cannot remove {}: {e}", path.display()))?;
+        return Ok(vec![format!("removed {}", path.display())]);
+    }
+    Ok(vec![format!(
+        "{}: Cline's auto-approve-all stays off (the file changed since install); Shift+Tab \
+         in Cline turns it on",
+        path.display()
+    )])
+}
