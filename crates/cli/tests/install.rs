@@ -1,4 +1,4 @@
-//! `ctray install|uninstall claude|codex` on the users' own, existing settings files.
+//! `ctray install|uninstall AGENT` on the users' own, existing settings files.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -12,8 +12,105 @@ fn ctray(home: &Path, args: &[&str]) -> Output {
         .env("HOME", home)
         .env_remove("CLAUDE_CONFIG_DIR")
         .env_remove("CODEX_HOME")
+        .env_remove("COPILOT_HOME")
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("GEMINI_CLI_HOME")
+        .env_remove("PI_CODING_AGENT_DIR")
+        .env_remove("CLINE_DIR")
+        .env_remove("CLINE_DATA_DIR")
         .output()
         .unwrap()
+}
+
+/// Each agent whose hooks live in a JSON file of the person's, that file (under home), and
+/// whether the agent reads comments there (found by running each program).
+const JSON_HOOK_FILES: &[(&str, &str, bool)] = &[
+    ("claude", ".claude/settings.json", false),
+    ("codex", ".codex/hooks.json", false),
+    ("qwen", ".qwen/settings.json", true),
+    ("cursor", ".cursor/hooks.json", false),
+    ("gemini", ".gemini/settings.json", true),
+    ("droid", ".factory/hooks.json", true),
+];
+
+/// Another tool's hook in an agent's file, in the shape that agent reads (Droid's file is
+/// the hooks object itself; Cursor's lists handlers directly), with a comment where the
+/// agent reads comments.
+fn another_tools_file(agent: &str, comments: bool) -> String {
+    let comment = if comments {
+        "  // another tool's hook, kept\n"
+    } else {
+        ""
+    };
+    let handler = r#"{"type": "command", "command": "/opt/other-tool/check"}"#;
+    match agent {
+        "droid" => format!("{{\n{comment}  \"PreToolUse\": [{{\"hooks\": [{handler}]}}]\n}}\n"),
+        "cursor" => format!(
+            "{{\n{comment}  \"version\": 1,\n  \"hooks\": {{\"stop\": [{handler}]}}\n}}\n"
+        ),
+        _ => format!(
+            "{{\n{comment}  \"hooks\": {{\n    \"PreToolUse\": [{{\"hooks\": [{handler}]}}]\n  }}\n}}\n"
+        ),
+    }
+}
+
+#[test]
+fn every_agent_keeps_another_tools_hooks_and_gives_its_file_back() {
+    for &(agent, file, comments) in JSON_HOOK_FILES {
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let theirs = another_tools_file(agent, comments);
+        std::fs::write(&path, &theirs).unwrap();
+
+        let out = ctray(home.path(), &["install", agent]);
+        assert_eq!(out.status.code(), Some(0), "{agent}: {}", text(&out.stderr));
+        let installed = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            installed.contains("/opt/other-tool/check")
+                && installed.contains(&format!("hook {agent}")),
+            "{agent}: {installed}"
+        );
+        if comments {
+            assert!(
+                installed.contains("// another tool's hook, kept"),
+                "{agent}: {installed}"
+            );
+        }
+
+        let out = ctray(home.path(), &["uninstall", agent]);
+        assert_eq!(out.status.code(), Some(0), "{agent}: {}", text(&out.stderr));
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), theirs, "{agent}");
+    }
+}
+
+#[test]
+fn a_file_the_agent_itself_would_not_read_is_refused_untouched() {
+    for &(agent, file, comments) in JSON_HOOK_FILES {
+        // Where the agent reads comments, a trailing comma is still one too many for it.
+        let unreadable = if comments {
+            "{\n  // mine\n  \"model\": \"x\",\n}\n"
+        } else {
+            "{\n  // mine\n  \"model\": \"x\"\n}\n"
+        };
+        let home = tempfile::tempdir().unwrap();
+        let path = home.path().join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, unreadable).unwrap();
+        let out = ctray(home.path(), &["install", agent]);
+        assert_eq!(out.status.code(), Some(1), "{agent}");
+        assert!(
+            text(&out.stderr).contains("nothing changed"),
+            "{agent}: {}",
+            text(&out.stderr)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            unreadable,
+            "{agent}"
+        );
+        assert!(backups(path.parent().unwrap()).is_empty(), "{agent}");
+    }
 }
 
 fn text(bytes: &[u8]) -> String {
