@@ -36,6 +36,8 @@ class Tmux:
         self.ready = ready
 
     def start(self, cwd: Path, command: str):
+        # A session left by a case that failed midway goes first.
+        self.stop()
         # A server still ending from the last `stop` refuses a new session for a moment.
         for attempt in range(3):
             started = subprocess.run(["tmux", "-S", self.socket, "new-session", "-d", "-s",

@@ -40,6 +40,8 @@ GEMINI_READY = "Type your message"
 GEMINI_DIALOG = "Allow execution of"
 DROID_READY = "Auto (Off)"
 DROID_DIALOG = "Command to approve"
+QODER_READY = "Type your message"
+QODER_DIALOG = "Permission Required"
 CLINE_READY = "What can I do for you?"
 CLINE_DIALOG = "Cline needs permission"
 
@@ -120,9 +122,11 @@ async def main(app: str, out: Path, only) -> int:
     model = ModelServer("true").start()
     pi_bin, gemini_bin, droid_bin, cline_bin = (BIN / "pi", BIN / "gemini", BIN / "droid",
                                                 BIN / "cline")
+    qoder_bin = BIN / "qodercli"
     pi_tmux, gemini_tmux = Tmux(home, "pi", PI_READY), Tmux(home, "gemini", GEMINI_READY)
     droid_tmux = Tmux(home, "droid", DROID_READY)
     cline_tmux = Tmux(home, "cline", CLINE_READY)
+    qoder_tmux = Tmux(home, "qoder", QODER_READY)
     state = {"session": None, "driver": None, "desktop": None, "item": None}
     os.environ.update(PI_OFFLINE="1", GEMINI_API_KEY="sk-e2e",
                       GOOGLE_GEMINI_BASE_URL=model.url, GEMINI_CLI_TRUST_WORKSPACE="true",
@@ -130,15 +134,26 @@ async def main(app: str, out: Path, only) -> int:
                       FACTORY_AIRGAP_ENABLED="1",
                       # Cline: hooks run in its own process, no update check.
                       CLINE_SESSION_BACKEND_MODE="local", CLINE_NO_AUTO_UPDATE="1")
-    pi_command = f"{pi_bin} --model local/scripted"
-    gemini_command = f"{gemini_bin} -m gemini-2.5-flash"
+    # Gemini CLI, Qoder CLI and Droid take a CI environment (CI=true, as .ci/run sets it) for
+    # one without a person and will not run their interactive programs there (Gemini and
+    # Qoder exit 42, Droid never sends the prompt): each is started as a person's terminal
+    # has it.
+    ci_variables = [name for name in os.environ
+                    if name in ("CI", "CONTINUOUS_INTEGRATION") or name.startswith("CI_")]
+
+    def as_a_person(*command):
+        return " ".join(["env", *(f"-u {name}" for name in ci_variables), *map(str, command)])
+
+    pi_command = as_a_person(pi_bin, "--model", "local/scripted")
+    gemini_command = as_a_person(gemini_bin, "-m", "gemini-2.5-flash")
     pi_dir = home / ".pi" / "agent"
     gemini_settings = home / ".gemini" / "settings.json"
     droid_hooks = home / ".factory" / "hooks.json"
     cline_dir = home / ".cline"
     cline_settings = cline_dir / "data" / "settings" / "global-settings.json"
+    qoder_dir = home / ".qoder"
     programs_run = (("Pi", pi_bin), ("Gemini CLI", gemini_bin), ("Droid", droid_bin),
-                    ("Cline", cline_bin))
+                    ("Cline", cline_bin), ("Qoder CLI", qoder_bin))
 
     def results():
         return model.tool_results("/chat/completions")
@@ -152,7 +167,7 @@ async def main(app: str, out: Path, only) -> int:
         return False
 
     async def programs():
-        check("the real Pi, Gemini CLI, Droid and Cline programs are installed",
+        check("the real Pi, Gemini CLI, Droid, Cline and Qoder CLI programs are installed",
               all(program.exists() for _, program in programs_run),
               f"not in {BIN}: run scripts/install-agent-clis.sh")
         for name, program in programs_run:
@@ -188,7 +203,15 @@ async def main(app: str, out: Path, only) -> int:
         cline_settings.write_text(CLINE_SETTINGS)
         (cline_dir / "hooks").mkdir(parents=True)
         (cline_dir / "hooks" / "PreToolUse").write_text(CLINE_OTHER_HOOK)
-        for agent in ("pi", "gemini", "droid", "cline"):
+        # Qoder CLI needs its account for any model; offline, its own test flag
+        # (--fake-responses) scripts the model's turns, and useExternal skips the login.
+        qoder_dir.mkdir(exist_ok=True)
+        (qoder_dir / "settings.json").write_text(json.dumps({
+            "security": {"auth": {"useExternal": True}},
+            "permissions": {"trustDirectories": [str(project)]},
+            "hooks": {"PermissionRequest": [{"matcher": "Write", "hooks": [
+                {"type": "command", "command": "/opt/other-tool/check"}]}]}}, indent=2))
+        for agent in ("pi", "gemini", "droid", "cline", "qoder"):
             installed = subprocess.run([ctray, "install", agent], capture_output=True,
                                        text=True, timeout=30)
             check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
@@ -247,7 +270,7 @@ async def main(app: str, out: Path, only) -> int:
     async def droid_without_app():
         marker = project / "droid-without-app"
         model.command = f"touch {marker}"
-        droid_tmux.start(project, str(droid_bin))
+        droid_tmux.start(project, as_a_person(droid_bin))
         droid_tmux.type_line("Create the marker file", timeout=90)
         own = await eventually(lambda: DROID_DIALOG in droid_tmux.screen(), timeout=60)
         check("without the app, Droid asks in its own prompt, with the command",
@@ -263,7 +286,7 @@ async def main(app: str, out: Path, only) -> int:
         marker = project / "droid-approved"
         command = f"touch {marker}"
         model.command = command
-        droid_tmux.start(project, str(droid_bin))
+        droid_tmux.start(project, as_a_person(droid_bin))
         droid_tmux.type_line("Create the marker file", timeout=90)
         card = await loop.run_in_executor(pool, card_with_command, session, command)
         shown_at = time.monotonic()
@@ -295,8 +318,69 @@ async def main(app: str, out: Path, only) -> int:
         check("denied with a reason, Droid does not run it and the model hears the reason",
               bool(told) and not marker.exists(), model.tool_results()[-1:])
 
+    def qoder_turn(marker, answered=True):
+        """The scripted turns Qoder CLI's test flag plays: the shell call creating `marker`,
+        then (if `answered`) the closing text; without it, the call that would read the
+        tool's result fails and writes what the model would have read into the transcript."""
+        turns = project.parent / f"qoder-{marker.name}.jsonl"
+        call = {"functionCall": {"name": "Bash", "args": {
+            "command": f"touch {marker}", "description": "Create the marker file"}}}
+        lines = [{"method": "generateContentStream", "response": [{"candidates": [
+            {"content": {"role": "model", "parts": [call]}, "finishReason": "STOP"}]}]}]
+        if answered:
+            lines.append({"method": "generateContentStream", "response": [{"candidates": [
+                {"content": {"role": "model", "parts": [{"text": "Done."}]},
+                 "finishReason": "STOP"}]}]})
+        turns.write_text("".join(json.dumps(line) + "\n" for line in lines))
+        return turns
+
+    def qoder_print(marker, answered=True, timeout=120):
+        return subprocess.run([str(qoder_bin), "-p", "Create the marker file",
+                               "--fake-responses", str(qoder_turn(marker, answered))],
+                              cwd=project, capture_output=True, text=True, timeout=timeout)
+
+    def qoder_transcripts():
+        return "".join(p.read_text(errors="replace")
+                       for p in (qoder_dir / "projects").rglob("*.jsonl"))
+
+    async def qoder_without_app():
+        marker = project / "qoder-without-app"
+        qoder_tmux.start(project, as_a_person(qoder_bin, "--fake-responses", qoder_turn(marker)))
+        qoder_tmux.type_line("Create the marker file", timeout=90)
+        own = await eventually(lambda: QODER_DIALOG in qoder_tmux.screen(), timeout=60)
+        check("without the app, Qoder CLI asks in its own prompt, with the command",
+              bool(own) and f"touch {marker}" in qoder_tmux.screen(), qoder_tmux.screen())
+        qoder_tmux.keys("Escape")
+        await asyncio.sleep(1)
+        check("... and declining there leaves Qoder CLI's command unrun", not marker.exists(),
+              qoder_tmux.screen())
+        qoder_tmux.stop()
+
+    async def qoder_approve_then_deny():
+        session = state["session"]
+        marker = project / "qoder-approved"
+        pending = loop.run_in_executor(pool, qoder_print, marker)
+        card = await loop.run_in_executor(pool, card_with_command, session, f"touch {marker}",
+                                          60)
+        check("Qoder CLI's permission request is a card with the real command",
+              card is not None)
+        approve_on_card(card)
+        done = await pending
+        check("approved in the popover, Qoder CLI runs the command and exits 0",
+              marker.exists() and done.returncode == 0, (done.returncode, done.stderr[-400:]))
+        marker = project / "qoder-denied"
+        pending = loop.run_in_executor(pool, qoder_print, marker, False)
+        card = await loop.run_in_executor(pool, card_with_command, session, f"touch {marker}",
+                                          60)
+        check("a second Qoder CLI request is a card too", card is not None)
+        reason = "not on a Friday"
+        await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
+        await pending
+        check("denied with a reason, Qoder CLI does not run it, and the reason is what the "
+              "model would read", not marker.exists() and reason in qoder_transcripts())
+
     def start_cline():
-        cline_tmux.start(project, str(cline_bin))
+        cline_tmux.start(project, as_a_person(cline_bin))
         # Its first start offers a plan in a dialog of its own; any key but Enter closes it.
         if eventually_sync(lambda: "ClinePass" in cline_tmux.screen(), 20):
             cline_tmux.keys("Escape")
@@ -495,7 +579,7 @@ async def main(app: str, out: Path, only) -> int:
               (pi_tmux.screen(), droid_tmux.screen(), cline_tmux.screen()))
 
     async def uninstall():
-        for agent in ("pi", "gemini", "droid", "cline"):
+        for agent in ("pi", "gemini", "droid", "cline", "qoder"):
             removed = subprocess.run([ctray, "uninstall", agent], capture_output=True,
                                      text=True, timeout=30)
             check(f"ctray uninstall {agent} succeeds", removed.returncode == 0,
@@ -505,6 +589,12 @@ async def main(app: str, out: Path, only) -> int:
               and [p.name for p in (cline_dir / "hooks").iterdir()] == ["PreToolUse"]
               and not (cline_dir / "plugins" / "ctray.js").exists(),
               (cline_settings.read_text(), list((cline_dir / "hooks").iterdir())))
+        # Qoder CLI rewrites its settings itself (it adds keys as it runs): only ctray's are
+        # gone, the other tool's hook stays.
+        qoder_settings = (qoder_dir / "settings.json").read_text()
+        check("Qoder CLI's settings keep the other tool's hook, and nothing of ctray's",
+              "/opt/other-tool/check" in qoder_settings and "hook qoder" not in qoder_settings,
+              qoder_settings)
         check("Droid's hooks.json is given back byte for byte",
               droid_hooks.read_text() == DROID_HOOKS, droid_hooks.read_text())
         check("Gemini CLI's settings are given back byte for byte",
@@ -520,7 +610,9 @@ async def main(app: str, out: Path, only) -> int:
         await cases.case("gemini:without-app", gemini_without_app, needs=["install"])
         await cases.case("droid:without-app", droid_without_app, needs=["install"])
         await cases.case("cline:without-app", cline_without_app, needs=["install"])
+        await cases.case("qoder:without-app", qoder_without_app, needs=["install"])
         await cases.case("app", app_up)
+        await cases.case("qoder:approve-deny", qoder_approve_then_deny, needs=["install", "app"])
         await cases.case("cline:approve-deny", cline_approve_then_deny, needs=["install", "app"])
         await cases.case("droid:approve-deny", droid_approve_then_deny, needs=["install", "app"])
         await cases.case("pi:approve-deny", pi_approve_then_deny, needs=["install", "app"])
@@ -533,7 +625,7 @@ async def main(app: str, out: Path, only) -> int:
         for name, seconds in figures:
             print(f"FIGURE {name}: {seconds * 1000:.0f} ms", flush=True)
     finally:
-        for term in (pi_tmux, gemini_tmux, droid_tmux, cline_tmux):
+        for term in (pi_tmux, gemini_tmux, droid_tmux, cline_tmux, qoder_tmux):
             term.stop()
         model.stop()
         if state["driver"] is not None:

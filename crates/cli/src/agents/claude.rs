@@ -30,6 +30,16 @@ pub const EVENTS: &[&str] = &[
 
 const GROUPS: Groups = Groups::claude_style(EVENTS);
 
+/// The decision that answers a question: the answers go back in the tool's input, which
+/// keeps what was asked (Claude Code, and Qoder CLI after it).
+pub fn answers_in_input(input: &Value, answers: &BTreeMap<String, String>) -> Option<Value> {
+    let mut answered = input.clone();
+    answered
+        .as_object_mut()?
+        .insert("answers".into(), json!(answers));
+    Some(json!({ "behavior": "allow", "updatedInput": answered }))
+}
+
 fn settings() -> Result<PathBuf, String> {
     Ok(dir_from("CLAUDE_CONFIG_DIR", ".claude")?.join("settings.json"))
 }
@@ -55,16 +65,8 @@ impl AgentProgram for Claude {
         remember::choices(&payload["permission_suggestions"])
     }
 
-    /// The answers go back in the tool's input, which keeps what was asked.
     fn answer_questions(&self, input: &Value, answers: &BTreeMap<String, String>) -> Option<Value> {
-        let mut answered = input.clone();
-        answered
-            .as_object_mut()?
-            .insert("answers".into(), json!(answers));
-        Some(self.answer(
-            json!({ "behavior": "allow", "updatedInput": answered }),
-            input,
-        ))
+        answers_in_input(input, answers).map(|decision| self.answer(decision, input))
     }
 
     fn install(&self, ctray: &Path, ask_secs: i64) -> Result<Vec<String>, String> {

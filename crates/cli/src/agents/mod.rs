@@ -13,6 +13,7 @@ mod droid;
 mod gemini;
 mod opencode;
 mod pi;
+mod qoder;
 mod qwen;
 
 use std::fmt;
@@ -38,6 +39,7 @@ pub const ALL: &[&dyn AgentProgram] = &[
     &gemini::Gemini,
     &droid::Droid,
     &cline::Cline,
+    &qoder::Qoder,
 ];
 
 /// One agent program, as its hooks meet ctray.
