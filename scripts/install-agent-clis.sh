@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the real agent programs the end-to-end tests drive offline (Claude Code, Codex,
-# Copilot CLI, Qwen Code, OpenCode, Pi, Gemini CLI, Droid, Cline, Qoder CLI) at the versions pinned in tests/e2e/agent-clis/package-lock.json,
+# Copilot CLI, Qwen Code, OpenCode, Pi, Gemini CLI, Droid, Cline, Qoder CLI, Kilo Code) at the versions pinned in tests/e2e/agent-clis/package-lock.json,
 # into a cache outside the clone: ~/.cache/converge-tray/agent-clis (or
 # $CONVERGE_E2E_AGENT_CLIS). Nothing is installed for the user: these copies run only under
 # the tests' isolated HOME.
@@ -18,7 +18,8 @@ if cmp -s tests/e2e/agent-clis/package-lock.json "$dest/installed-from.lock" \
    && "$dest/node_modules/.bin/gemini" --version >/dev/null 2>&1 \
    && "$dest/node_modules/.bin/droid" --version >/dev/null 2>&1 \
    && "$dest/node_modules/.bin/cline" --version >/dev/null 2>&1 \
-   && "$dest/node_modules/.bin/qodercli" --version >/dev/null 2>&1; then
+   && "$dest/node_modules/.bin/qodercli" --version >/dev/null 2>&1 \
+   && "$dest/node_modules/.bin/kilo" --version >/dev/null 2>&1; then
   exit 0
 fi
 echo "setup: installing the agent programs for the end-to-end tests into $dest"
@@ -37,4 +38,5 @@ cp tests/e2e/agent-clis/package.json tests/e2e/agent-clis/package-lock.json "$de
 "$dest/node_modules/.bin/droid" --version
 "$dest/node_modules/.bin/cline" --version
 "$dest/node_modules/.bin/qodercli" --version
+"$dest/node_modules/.bin/kilo" --version
 cp tests/e2e/agent-clis/package-lock.json "$dest/installed-from.lock"

@@ -40,6 +40,8 @@ GEMINI_READY = "Type your message"
 GEMINI_DIALOG = "Allow execution of"
 DROID_READY = "Auto (Off)"
 DROID_DIALOG = "Command to approve"
+KILO_READY = "Ask anything"
+KILO_DIALOG = "Permission required"
 QODER_READY = "Type your message"
 QODER_DIALOG = "Permission Required"
 CLINE_READY = "What can I do for you?"
@@ -122,18 +124,23 @@ async def main(app: str, out: Path, only) -> int:
     model = ModelServer("true").start()
     pi_bin, gemini_bin, droid_bin, cline_bin = (BIN / "pi", BIN / "gemini", BIN / "droid",
                                                 BIN / "cline")
-    qoder_bin = BIN / "qodercli"
+    qoder_bin, kilo_bin = BIN / "qodercli", BIN / "kilo"
     pi_tmux, gemini_tmux = Tmux(home, "pi", PI_READY), Tmux(home, "gemini", GEMINI_READY)
     droid_tmux = Tmux(home, "droid", DROID_READY)
     cline_tmux = Tmux(home, "cline", CLINE_READY)
     qoder_tmux = Tmux(home, "qoder", QODER_READY)
+    kilo_tmux = Tmux(home, "kilo", KILO_READY)
     state = {"session": None, "driver": None, "desktop": None, "item": None}
     os.environ.update(PI_OFFLINE="1", GEMINI_API_KEY="sk-e2e",
                       GOOGLE_GEMINI_BASE_URL=model.url, GEMINI_CLI_TRUST_WORKSPACE="true",
                       # Droid without a Factory account: only the custom model below.
                       FACTORY_AIRGAP_ENABLED="1",
                       # Cline: hooks run in its own process, no update check.
-                      CLINE_SESSION_BACKEND_MODE="local", CLINE_NO_AUTO_UPDATE="1")
+                      CLINE_SESSION_BACKEND_MODE="local", CLINE_NO_AUTO_UPDATE="1",
+                      # Kilo Code: nothing fetched or updated from the network.
+                      KILO_DISABLE_MODELS_FETCH="1", KILO_DISABLE_AUTOUPDATE="1",
+                      KILO_DISABLE_LSP_DOWNLOAD="1", KILO_DISABLE_SHARE="1",
+                      KILO_TELEMETRY_LEVEL="off")
     # Gemini CLI, Qoder CLI and Droid take a CI environment (CI=true, as .ci/run sets it) for
     # one without a person and will not run their interactive programs there (Gemini and
     # Qoder exit 42, Droid never sends the prompt): each is started as a person's terminal
@@ -153,7 +160,7 @@ async def main(app: str, out: Path, only) -> int:
     cline_settings = cline_dir / "data" / "settings" / "global-settings.json"
     qoder_dir = home / ".qoder"
     programs_run = (("Pi", pi_bin), ("Gemini CLI", gemini_bin), ("Droid", droid_bin),
-                    ("Cline", cline_bin), ("Qoder CLI", qoder_bin))
+                    ("Cline", cline_bin), ("Qoder CLI", qoder_bin), ("Kilo Code", kilo_bin))
 
     def results():
         return model.tool_results("/chat/completions")
@@ -167,7 +174,8 @@ async def main(app: str, out: Path, only) -> int:
         return False
 
     async def programs():
-        check("the real Pi, Gemini CLI, Droid, Cline and Qoder CLI programs are installed",
+        check("the real Pi, Gemini CLI, Droid, Cline, Qoder CLI and Kilo Code programs are "
+              "installed",
               all(program.exists() for _, program in programs_run),
               f"not in {BIN}: run scripts/install-agent-clis.sh")
         for name, program in programs_run:
@@ -211,7 +219,17 @@ async def main(app: str, out: Path, only) -> int:
             "permissions": {"trustDirectories": [str(project)]},
             "hooks": {"PermissionRequest": [{"matcher": "Write", "hooks": [
                 {"type": "command", "command": "/opt/other-tool/check"}]}]}}, indent=2))
-        for agent in ("pi", "gemini", "droid", "cline", "qoder"):
+        # Kilo Code: the server as an OpenAI-compatible provider (its own gateway off), shell
+        # commands set to ask (it allows some by default).
+        (project / "kilo.json").write_text(json.dumps({
+            "model": "local/scripted",
+            "provider": {"local": {
+                "npm": "@ai-sdk/openai-compatible", "name": "Scripted",
+                "options": {"baseURL": f"{model.url}/v1", "apiKey": "sk-e2e"},
+                "models": {"scripted": {"name": "Scripted", "tool_call": True}}}},
+            "disabled_providers": ["kilo"], "permission": {"bash": "ask"},
+            "autoupdate": False, "share": "disabled"}))
+        for agent in ("pi", "gemini", "droid", "cline", "qoder", "kilo"):
             installed = subprocess.run([ctray, "install", agent], capture_output=True,
                                        text=True, timeout=30)
             check(f"ctray install {agent} adds its hooks", installed.returncode == 0,
@@ -378,6 +396,58 @@ async def main(app: str, out: Path, only) -> int:
         await pending
         check("denied with a reason, Qoder CLI does not run it, and the reason is what the "
               "model would read", not marker.exists() and reason in qoder_transcripts())
+
+    async def kilo_without_app():
+        marker = project / "kilo-without-app"
+        model.command = f"touch {marker}"
+        kilo_tmux.start(project, as_a_person(kilo_bin))
+        kilo_tmux.type_line("Create the marker file", timeout=90)
+        own = await eventually(lambda: KILO_DIALOG in kilo_tmux.screen(), timeout=60)
+        check("without the app, Kilo Code asks in its own prompt, with the command",
+              bool(own) and f"touch {marker}" in kilo_tmux.screen(), kilo_tmux.screen())
+        # Escape asks what to do instead; Enter declines with nothing more to say.
+        kilo_tmux.keys("Escape", "Enter")
+        await asyncio.sleep(1)
+        check("... and declining there leaves Kilo Code's command unrun", not marker.exists(),
+              kilo_tmux.screen())
+        kilo_tmux.stop()
+
+    async def kilo_approve_then_deny():
+        session = state["session"]
+        marker = project / "kilo-approved"
+        command = f"touch {marker}"
+        model.command = command
+        kilo_tmux.start(project, as_a_person(kilo_bin))
+        kilo_tmux.type_line("Create the marker file", timeout=90)
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        shown_at = time.monotonic()
+        check("Kilo Code's permission request is a card with the real command",
+              card is not None, kilo_tmux.screen())
+        figures.append(("Kilo Code: tool call → card", shown_at - model.tool_calls[-1][0]))
+        clicked = time.monotonic()
+        approve_on_card(card)
+        ran = await eventually(marker.exists, timeout=60, interval=0.02)
+        figures.append(("Kilo Code: Approve click → command ran",
+                        time.monotonic() - clicked))
+        check("approved in the popover, Kilo Code runs the command", bool(ran),
+              kilo_tmux.screen())
+        done = await eventually(lambda: (agent_named(socket_path, "Kilo Code") or {})
+                                .get("state") == "done", timeout=30)
+        check("when its turn ends, the Kilo Code agent (its own name) is shown done",
+              bool(done), agent_named(socket_path, "Kilo Code"))
+        marker = project / "kilo-denied"
+        command = f"touch {marker}"
+        model.command = command
+        kilo_tmux.type_line("Create another marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, command)
+        check("the next request in the same Kilo Code session is a card", card is not None,
+              kilo_tmux.screen())
+        reason = "use the fixture instead"
+        await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
+        told = await eventually(lambda: any(reason in r for r in results()), timeout=30)
+        check("denied with a reason, Kilo Code does not run it and the model hears the reason",
+              bool(told) and not marker.exists(), results()[-1:])
+        kilo_tmux.stop()
 
     def start_cline():
         cline_tmux.start(project, as_a_person(cline_bin))
@@ -579,7 +649,7 @@ async def main(app: str, out: Path, only) -> int:
               (pi_tmux.screen(), droid_tmux.screen(), cline_tmux.screen()))
 
     async def uninstall():
-        for agent in ("pi", "gemini", "droid", "cline", "qoder"):
+        for agent in ("pi", "gemini", "droid", "cline", "qoder", "kilo"):
             removed = subprocess.run([ctray, "uninstall", agent], capture_output=True,
                                      text=True, timeout=30)
             check(f"ctray uninstall {agent} succeeds", removed.returncode == 0,
@@ -595,6 +665,8 @@ async def main(app: str, out: Path, only) -> int:
         check("Qoder CLI's settings keep the other tool's hook, and nothing of ctray's",
               "/opt/other-tool/check" in qoder_settings and "hook qoder" not in qoder_settings,
               qoder_settings)
+        check("Kilo Code's plugin is gone", not (home / ".config" / "kilo" / "plugin" /
+                                                 "ctray.js").exists())
         check("Droid's hooks.json is given back byte for byte",
               droid_hooks.read_text() == DROID_HOOKS, droid_hooks.read_text())
         check("Gemini CLI's settings are given back byte for byte",
@@ -611,7 +683,9 @@ async def main(app: str, out: Path, only) -> int:
         await cases.case("droid:without-app", droid_without_app, needs=["install"])
         await cases.case("cline:without-app", cline_without_app, needs=["install"])
         await cases.case("qoder:without-app", qoder_without_app, needs=["install"])
+        await cases.case("kilo:without-app", kilo_without_app, needs=["install"])
         await cases.case("app", app_up)
+        await cases.case("kilo:approve-deny", kilo_approve_then_deny, needs=["install", "app"])
         await cases.case("qoder:approve-deny", qoder_approve_then_deny, needs=["install", "app"])
         await cases.case("cline:approve-deny", cline_approve_then_deny, needs=["install", "app"])
         await cases.case("droid:approve-deny", droid_approve_then_deny, needs=["install", "app"])
@@ -625,7 +699,7 @@ async def main(app: str, out: Path, only) -> int:
         for name, seconds in figures:
             print(f"FIGURE {name}: {seconds * 1000:.0f} ms", flush=True)
     finally:
-        for term in (pi_tmux, gemini_tmux, droid_tmux, cline_tmux, qoder_tmux):
+        for term in (pi_tmux, gemini_tmux, droid_tmux, cline_tmux, qoder_tmux, kilo_tmux):
             term.stop()
         model.stop()
         if state["driver"] is not None:

@@ -11,6 +11,7 @@ mod copilot;
 mod cursor;
 mod droid;
 mod gemini;
+mod kilo;
 mod opencode;
 mod pi;
 mod qoder;
@@ -34,12 +35,13 @@ pub const ALL: &[&dyn AgentProgram] = &[
     &qwen::Qwen,
     &copilot::Copilot,
     &cursor::Cursor,
-    &opencode::OpenCode,
+    &opencode::OPENCODE,
     &pi::Pi,
     &gemini::Gemini,
     &droid::Droid,
     &cline::Cline,
     &qoder::Qoder,
+    &kilo::KILO,
 ];
 
 /// One agent program, as its hooks meet ctray.

@@ -13,31 +13,56 @@ use super::{dir_from, text, AgentProgram};
 use crate::durations::spoken;
 use crate::install::{install_plugin, uninstall_plugin};
 
-pub struct OpenCode;
+/// OpenCode, and a fork of it with the same plugin API in a config folder of its own.
+pub struct OpenCode {
+    names: &'static [&'static str],
+    label: &'static str,
+    kind: &'static str,
+    /// Its folder under `$XDG_CONFIG_HOME`.
+    config_folder: &'static str,
+}
+
+impl OpenCode {
+    pub const fn fork(
+        names: &'static [&'static str],
+        label: &'static str,
+        kind: &'static str,
+        config_folder: &'static str,
+    ) -> Self {
+        Self {
+            names,
+            label,
+            kind,
+            config_folder,
+        }
+    }
+
+    /// Its config folder's `plugin/`, which it loads every plugin of.
+    fn plugin_file(&self) -> Result<PathBuf, String> {
+        Ok(dir_from("XDG_CONFIG_HOME", ".config")?
+            .join(self.config_folder)
+            .join("plugin")
+            .join("ctray.js"))
+    }
+}
+
+pub const OPENCODE: OpenCode = OpenCode::fork(&["opencode"], "OpenCode", "opencode", "opencode");
 
 /// The plugin, as written by install; its first line says whose it is.
 const PLUGIN: &str = include_str!("opencode_plugin.js");
 const PLUGIN_FIRST_LINE: &str = "// Converge Tray's OpenCode plugin";
 
-/// OpenCode loads every plugin in its config folder's `plugin/`.
-fn plugin_file() -> Result<PathBuf, String> {
-    Ok(dir_from("XDG_CONFIG_HOME", ".config")?
-        .join("opencode")
-        .join("plugin")
-        .join("ctray.js"))
-}
-
 impl AgentProgram for OpenCode {
     fn names(&self) -> &'static [&'static str] {
-        &["opencode"]
+        self.names
     }
 
     fn label(&self) -> &'static str {
-        "OpenCode"
+        self.label
     }
 
     fn kind(&self) -> &'static str {
-        "opencode"
+        self.kind
     }
 
     /// What the plugin hands over (an event's properties, with the event's name as
@@ -131,26 +156,30 @@ impl AgentProgram for OpenCode {
         let literal = |text: String| Value::String(text).to_string();
         let plugin = PLUGIN
             .replace("__CTRAY__", &literal(ctray.display().to_string()))
-            .replace("__ASK_TIMEOUT__", &literal(format!("{ask_secs}s")));
-        let path = plugin_file()?;
+            .replace("__ASK_TIMEOUT__", &literal(format!("{ask_secs}s")))
+            .replace("__AGENT__", &literal(self.word().to_owned()));
+        let path = self.plugin_file()?;
         let mut said = install_plugin(&path, &plugin, PLUGIN_FIRST_LINE)?;
         said.push(format!(
-            "{}: OpenCode asks Converge Tray about its permission prompts",
-            path.display()
+            "{}: {} asks Converge Tray about its permission prompts",
+            path.display(),
+            self.label
         ));
         said.push(format!(
-            "Approvals wait {} for you in Converge Tray, while OpenCode shows its own \
-             prompt too: the first answer counts. OpenCode asks only where its config says \"ask\" \
-             (its default for shell commands is to allow them): set \"permission\": {{\"bash\": \
-             \"ask\"}} in opencode.json. `opencode run` refuses such prompts by itself; its TUI \
-             brings them here.",
-            spoken(ask_secs * 1000)
+            "Approvals wait {} for you in Converge Tray, while {label} shows its own \
+             prompt too: the first answer counts. {label} asks only where its config says \
+             \"ask\" (for some or all shell commands its default is to allow them): set \
+             \"permission\": {{\"bash\": \"ask\"}} in its config. `{word} run` refuses such \
+             prompts by itself; its TUI brings them here.",
+            spoken(ask_secs * 1000),
+            label = self.label,
+            word = self.word(),
         ));
         Ok(said)
     }
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
-        uninstall_plugin(&plugin_file()?, PLUGIN_FIRST_LINE)
+        uninstall_plugin(&self.plugin_file()?, PLUGIN_FIRST_LINE)
     }
 }
 
@@ -173,7 +202,7 @@ mod tests {
         ]
         .into();
         assert_eq!(
-            OpenCode.answer_questions(&input, &answers),
+            OPENCODE.answer_questions(&input, &answers),
             Some(json!({"answers": [["c", "d"], ["my, own, words"], ["c, not an option"]]}))
         );
     }

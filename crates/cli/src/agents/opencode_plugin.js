@@ -1,7 +1,8 @@
-// Converge Tray's OpenCode plugin, written by `ctray install opencode`; `ctray uninstall
-// opencode` removes it. OpenCode's own `permission.ask` hook is never called (1.18), so this
-// plugin listens for the `permission.asked` event, hands the request to `ctray hook
-// opencode` (which asks the person in Converge Tray and prints the answer), and replies
+// Converge Tray's OpenCode plugin, written by `ctray install opencode` (or `kilo`, for
+// OpenCode's fork Kilo Code); `ctray uninstall` removes it. OpenCode's own `permission.ask`
+// hook is never called (1.18), so this plugin listens for the `permission.asked` event, hands
+// the request to `ctray hook opencode` (which asks the person in Converge Tray and prints the
+// answer), and replies
 // through OpenCode's own server. Its `question` tool's questions (`question.asked`) go the
 // same way and are answered with the person's choices. OpenCode's card stays on screen
 // meanwhile: whichever answer comes first counts, and an answer given there closes the
@@ -10,6 +11,7 @@
 import { spawn } from "node:child_process"
 
 const CTRAY = __CTRAY__
+const AGENT = __AGENT__
 const ASK_TIMEOUT = __ASK_TIMEOUT__
 
 export const ConvergeTray = async ({ client, directory }) => {
@@ -19,7 +21,7 @@ export const ConvergeTray = async ({ client, directory }) => {
   let reported = Promise.resolve()
 
   const run = (input, args) => {
-    const child = spawn(CTRAY, ["hook", "opencode", ...args], {
+    const child = spawn(CTRAY, ["hook", AGENT, ...args], {
       stdio: ["pipe", "pipe", "ignore"],
     })
     let out = ""
