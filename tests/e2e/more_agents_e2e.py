@@ -14,6 +14,7 @@ usage: more_agents_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (ctray is taken from
 binary; the programs from $CONVERGE_E2E_AGENT_CLIS, default ~/.cache/converge-tray/agent-clis)
 """
 import asyncio
+import functools
 import json
 import os
 import shutil
@@ -272,69 +273,77 @@ async def main(app: str, out: Path, only) -> int:
               bool(told) and not marker.exists(), (results()[-1:], pi_tmux.screen()))
         pi_tmux.stop()
 
-    async def gemini_without_app():
-        marker = project / "gemini-without-app"
+    async def own_prompt_without_app(term, name, start, dialog, decline_keys):
+        """The app not running: the program asks in its own prompt, with the command, and
+        declining there (`decline_keys`) leaves the command unrun. `start(marker)` starts
+        it in `term` with the model set to create `marker`."""
+        marker = project / f"{term.name}-without-app"
         model.command = f"touch {marker}"
-        gemini_tmux.start(project, gemini_command)
-        gemini_tmux.type_line("Create the marker file", timeout=90)
-        own = await eventually(lambda: GEMINI_DIALOG in gemini_tmux.screen(), timeout=60)
-        check("without the app, Gemini CLI's hooks let it ask in its own prompt",
-              bool(own) and f"touch {marker}" in gemini_tmux.screen(), gemini_tmux.screen())
-        gemini_tmux.keys("Escape")
+        start(marker)
+        term.type_line("Create the marker file", timeout=90)
+        own = await eventually(lambda: dialog in term.screen(), timeout=60)
+        check(f"without the app, {name} asks in its own prompt, with the command",
+              bool(own) and f"touch {marker}" in term.screen(), term.screen())
+        term.keys(*decline_keys)
         await asyncio.sleep(1)
-        check("... and declining there leaves Gemini CLI's command unrun", not marker.exists())
-        gemini_tmux.stop()
+        check(f"... and declining there leaves {name}'s command unrun", not marker.exists(),
+              term.screen())
+        term.stop()
 
-    async def droid_without_app():
-        marker = project / "droid-without-app"
-        model.command = f"touch {marker}"
-        droid_tmux.start(project, as_a_person(droid_bin))
-        droid_tmux.type_line("Create the marker file", timeout=90)
-        own = await eventually(lambda: DROID_DIALOG in droid_tmux.screen(), timeout=60)
-        check("without the app, Droid asks in its own prompt, with the command",
-              bool(own) and f"touch {marker}" in droid_tmux.screen(), droid_tmux.screen())
-        droid_tmux.keys("Escape")
-        await asyncio.sleep(1)
-        check("... and declining there leaves Droid's command unrun", not marker.exists(),
-              droid_tmux.screen())
-        droid_tmux.stop()
-
-    async def droid_approve_then_deny():
+    async def approve_then_deny(term, name, start, dialog, reason, heard_at):
+        """One session: the first call, approved in the popover, runs and the turn ends
+        done; the next, denied with `reason`, does not run and the model (its requests to
+        `heard_at`) hears why. `dialog`: the program's own prompt, which must not show while
+        the tray has the question (None for one that shows its own card beside). The
+        session stays, for the app-quits case."""
         session = state["session"]
-        marker = project / "droid-approved"
+        marker = project / f"{term.name}-approved"
         command = f"touch {marker}"
         model.command = command
-        droid_tmux.start(project, as_a_person(droid_bin))
-        droid_tmux.type_line("Create the marker file", timeout=90)
+        start(marker)
+        term.type_line("Create the marker file", timeout=90)
         card = await loop.run_in_executor(pool, card_with_command, session, command)
         shown_at = time.monotonic()
-        check("Droid's tool call is a card with the real command", card is not None,
-              droid_tmux.screen())
-        figures.append(("Droid: tool call → card", shown_at - model.tool_calls[-1][0]))
-        check("Droid does not show its own prompt while the tray has the question",
-              DROID_DIALOG not in droid_tmux.screen(), droid_tmux.screen())
+        check(f"{name}'s tool call is a card with the real command", card is not None,
+              term.screen())
+        figures.append((f"{name}: tool call → card", shown_at - model.tool_calls[-1][0]))
+        if dialog is not None:
+            check(f"{name} does not show its own prompt while the tray has the question",
+                  dialog not in term.screen(), term.screen())
         clicked = time.monotonic()
         approve_on_card(card)
         ran = await eventually(marker.exists, timeout=60, interval=0.02)
-        figures.append(("Droid: Approve click → command ran", time.monotonic() - clicked))
-        check("approved in the popover, Droid runs the command", bool(ran), droid_tmux.screen())
-        done = await eventually(lambda: (agent_named(socket_path, "Droid") or {})
+        figures.append((f"{name}: Approve click → command ran", time.monotonic() - clicked))
+        check(f"approved in the popover, {name} runs the command without asking again",
+              bool(ran) and (dialog is None or dialog not in term.screen()), term.screen())
+        done = await eventually(lambda: (agent_named(socket_path, name) or {})
                                 .get("state") == "done", timeout=30)
-        check("when its turn ends, the Droid agent is shown done", bool(done),
-              agent_named(socket_path, "Droid"))
-        marker = project / "droid-denied"
+        check(f"when its turn ends, the {name} agent (its own name) is shown done",
+              bool(done), agent_named(socket_path, name))
+        marker = project / f"{term.name}-denied"
         command = f"touch {marker}"
         model.command = command
-        droid_tmux.type_line("Create another marker file")
+        term.type_line("Create another marker file")
         card = await loop.run_in_executor(pool, card_with_command, session, command)
-        check("the next call in the same Droid session is a card", card is not None,
-              droid_tmux.screen())
-        reason = "use the build script"
+        check(f"the next call in the same {name} session is a card", card is not None,
+              term.screen())
         await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
-        told = await eventually(lambda: any(reason in r for r in model.tool_results()),
+        told = await eventually(lambda: any(reason in r for r in model.tool_results(heard_at)),
                                 timeout=30)
-        check("denied with a reason, Droid does not run it and the model hears the reason",
-              bool(told) and not marker.exists(), model.tool_results()[-1:])
+        check(f"denied with a reason, {name} does not run it and the model hears the reason",
+              bool(told) and not marker.exists(), model.tool_results(heard_at)[-1:])
+
+    def start_droid(marker):
+        droid_tmux.start(project, as_a_person(droid_bin))
+
+    def start_kilo(marker):
+        kilo_tmux.start(project, as_a_person(kilo_bin))
+
+    def start_gemini(marker):
+        gemini_tmux.start(project, gemini_command)
+
+    def start_qoder(marker):
+        qoder_tmux.start(project, as_a_person(qoder_bin, "--fake-responses", qoder_turn(marker)))
 
     def qoder_turn(marker, answered=True):
         """The scripted turns Qoder CLI's test flag plays: the shell call creating `marker`,
@@ -361,19 +370,6 @@ async def main(app: str, out: Path, only) -> int:
         return "".join(p.read_text(errors="replace")
                        for p in (qoder_dir / "projects").rglob("*.jsonl"))
 
-    async def qoder_without_app():
-        marker = project / "qoder-without-app"
-        qoder_tmux.start(project, as_a_person(qoder_bin, "--fake-responses", qoder_turn(marker)))
-        qoder_tmux.type_line("Create the marker file", timeout=90)
-        own = await eventually(lambda: QODER_DIALOG in qoder_tmux.screen(), timeout=60)
-        check("without the app, Qoder CLI asks in its own prompt, with the command",
-              bool(own) and f"touch {marker}" in qoder_tmux.screen(), qoder_tmux.screen())
-        qoder_tmux.keys("Escape")
-        await asyncio.sleep(1)
-        check("... and declining there leaves Qoder CLI's command unrun", not marker.exists(),
-              qoder_tmux.screen())
-        qoder_tmux.stop()
-
     async def qoder_approve_then_deny():
         session = state["session"]
         marker = project / "qoder-approved"
@@ -397,114 +393,11 @@ async def main(app: str, out: Path, only) -> int:
         check("denied with a reason, Qoder CLI does not run it, and the reason is what the "
               "model would read", not marker.exists() and reason in qoder_transcripts())
 
-    async def kilo_without_app():
-        marker = project / "kilo-without-app"
-        model.command = f"touch {marker}"
-        kilo_tmux.start(project, as_a_person(kilo_bin))
-        kilo_tmux.type_line("Create the marker file", timeout=90)
-        own = await eventually(lambda: KILO_DIALOG in kilo_tmux.screen(), timeout=60)
-        check("without the app, Kilo Code asks in its own prompt, with the command",
-              bool(own) and f"touch {marker}" in kilo_tmux.screen(), kilo_tmux.screen())
-        # Escape asks what to do instead; Enter declines with nothing more to say.
-        kilo_tmux.keys("Escape", "Enter")
-        await asyncio.sleep(1)
-        check("... and declining there leaves Kilo Code's command unrun", not marker.exists(),
-              kilo_tmux.screen())
-        kilo_tmux.stop()
-
-    async def kilo_approve_then_deny():
-        session = state["session"]
-        marker = project / "kilo-approved"
-        command = f"touch {marker}"
-        model.command = command
-        kilo_tmux.start(project, as_a_person(kilo_bin))
-        kilo_tmux.type_line("Create the marker file", timeout=90)
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
-        shown_at = time.monotonic()
-        check("Kilo Code's permission request is a card with the real command",
-              card is not None, kilo_tmux.screen())
-        figures.append(("Kilo Code: tool call → card", shown_at - model.tool_calls[-1][0]))
-        clicked = time.monotonic()
-        approve_on_card(card)
-        ran = await eventually(marker.exists, timeout=60, interval=0.02)
-        figures.append(("Kilo Code: Approve click → command ran",
-                        time.monotonic() - clicked))
-        check("approved in the popover, Kilo Code runs the command", bool(ran),
-              kilo_tmux.screen())
-        done = await eventually(lambda: (agent_named(socket_path, "Kilo Code") or {})
-                                .get("state") == "done", timeout=30)
-        check("when its turn ends, the Kilo Code agent (its own name) is shown done",
-              bool(done), agent_named(socket_path, "Kilo Code"))
-        marker = project / "kilo-denied"
-        command = f"touch {marker}"
-        model.command = command
-        kilo_tmux.type_line("Create another marker file")
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
-        check("the next request in the same Kilo Code session is a card", card is not None,
-              kilo_tmux.screen())
-        reason = "use the fixture instead"
-        await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
-        told = await eventually(lambda: any(reason in r for r in results()), timeout=30)
-        check("denied with a reason, Kilo Code does not run it and the model hears the reason",
-              bool(told) and not marker.exists(), results()[-1:])
-        kilo_tmux.stop()
-
-    def start_cline():
+    def start_cline(marker):
         cline_tmux.start(project, as_a_person(cline_bin))
         # Its first start offers a plan in a dialog of its own; any key but Enter closes it.
         if eventually_sync(lambda: "ClinePass" in cline_tmux.screen(), 20):
             cline_tmux.keys("Escape")
-
-    async def cline_without_app():
-        marker = project / "cline-without-app"
-        model.command = f"touch {marker}"
-        start_cline()
-        cline_tmux.type_line("Create the marker file", timeout=60)
-        own = await eventually(lambda: CLINE_DIALOG in cline_tmux.screen(), timeout=60)
-        check("without the app, Cline asks in its own prompt, with the command",
-              bool(own) and f"touch {marker}" in cline_tmux.screen(), cline_tmux.screen())
-        cline_tmux.keys("n")
-        await asyncio.sleep(1)
-        check("... and declining there leaves Cline's command unrun", not marker.exists(),
-              cline_tmux.screen())
-        cline_tmux.stop()
-
-    async def cline_approve_then_deny():
-        session = state["session"]
-        marker = project / "cline-approved"
-        command = f"touch {marker}"
-        model.command = command
-        start_cline()
-        cline_tmux.type_line("Create the marker file", timeout=60)
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
-        shown_at = time.monotonic()
-        check("Cline's tool call is a card with the real command", card is not None,
-              cline_tmux.screen())
-        figures.append(("Cline: tool call → card", shown_at - model.tool_calls[-1][0]))
-        check("Cline does not show its own prompt while the tray has the question",
-              CLINE_DIALOG not in cline_tmux.screen(), cline_tmux.screen())
-        clicked = time.monotonic()
-        approve_on_card(card)
-        ran = await eventually(marker.exists, timeout=60, interval=0.02)
-        figures.append(("Cline: Approve click → command ran", time.monotonic() - clicked))
-        check("approved in the popover, Cline runs the command without asking again",
-              bool(ran) and CLINE_DIALOG not in cline_tmux.screen(), cline_tmux.screen())
-        done = await eventually(lambda: (agent_named(socket_path, "Cline") or {})
-                                .get("state") == "done", timeout=30)
-        check("when its turn ends, the Cline agent is shown done", bool(done),
-              agent_named(socket_path, "Cline"))
-        marker = project / "cline-denied"
-        command = f"touch {marker}"
-        model.command = command
-        cline_tmux.type_line("Create another marker file")
-        card = await loop.run_in_executor(pool, card_with_command, session, command)
-        check("the next call in the same Cline session is a card", card is not None,
-              cline_tmux.screen())
-        reason = "not before the release"
-        await loop.run_in_executor(pool, deny_with_reason, session, card, reason)
-        told = await eventually(lambda: any(reason in r for r in results()), timeout=30)
-        check("denied with a reason, Cline does not run it and the model hears the reason",
-              bool(told) and not marker.exists(), results()[-1:])
 
     async def app_up():
         state["desktop"] = await Desktop.start()
@@ -679,16 +572,26 @@ async def main(app: str, out: Path, only) -> int:
         await cases.case("programs", programs)
         await cases.case("install", install, needs=["programs"])
         await cases.case("pi:without-app", pi_without_app, needs=["install"])
-        await cases.case("gemini:without-app", gemini_without_app, needs=["install"])
-        await cases.case("droid:without-app", droid_without_app, needs=["install"])
-        await cases.case("cline:without-app", cline_without_app, needs=["install"])
-        await cases.case("qoder:without-app", qoder_without_app, needs=["install"])
-        await cases.case("kilo:without-app", kilo_without_app, needs=["install"])
+        for term, name, start, dialog, decline in (
+                (gemini_tmux, "Gemini CLI", start_gemini, GEMINI_DIALOG, ["Escape"]),
+                (droid_tmux, "Droid", start_droid, DROID_DIALOG, ["Escape"]),
+                (cline_tmux, "Cline", start_cline, CLINE_DIALOG, ["n"]),
+                (qoder_tmux, "Qoder CLI", start_qoder, QODER_DIALOG, ["Escape"]),
+                # Escape asks what to do instead; Enter declines with nothing more to say.
+                (kilo_tmux, "Kilo Code", start_kilo, KILO_DIALOG, ["Escape", "Enter"])):
+            await cases.case(f"{term.name}:without-app", functools.partial(
+                own_prompt_without_app, term, name, start, dialog, decline), needs=["install"])
         await cases.case("app", app_up)
-        await cases.case("kilo:approve-deny", kilo_approve_then_deny, needs=["install", "app"])
+        await cases.case("kilo:approve-deny", functools.partial(
+            approve_then_deny, kilo_tmux, "Kilo Code", start_kilo, None,
+            "use the fixture instead", "/chat/completions"), needs=["install", "app"])
         await cases.case("qoder:approve-deny", qoder_approve_then_deny, needs=["install", "app"])
-        await cases.case("cline:approve-deny", cline_approve_then_deny, needs=["install", "app"])
-        await cases.case("droid:approve-deny", droid_approve_then_deny, needs=["install", "app"])
+        await cases.case("cline:approve-deny", functools.partial(
+            approve_then_deny, cline_tmux, "Cline", start_cline, CLINE_DIALOG,
+            "not before the release", "/chat/completions"), needs=["install", "app"])
+        await cases.case("droid:approve-deny", functools.partial(
+            approve_then_deny, droid_tmux, "Droid", start_droid, DROID_DIALOG,
+            "use the build script", "/messages"), needs=["install", "app"])
         await cases.case("pi:approve-deny", pi_approve_then_deny, needs=["install", "app"])
         await cases.case("gemini:waits-in-its-terminal", gemini_waits_in_its_terminal,
                          needs=["install", "app"])

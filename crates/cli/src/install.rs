@@ -125,9 +125,19 @@ pub fn install_groups(
     Ok(said)
 }
 
+/// Takes ctray's handlers out of a file `install_groups` wrote, and says so, or that there
+/// were none.
+pub fn uninstall_groups(
+    agent: &dyn AgentProgram,
+    path: &Path,
+    groups: &Groups,
+) -> Result<Vec<String>, String> {
+    Ok(said_or_nothing(remove_groups(agent, path, groups)?, path))
+}
+
 /// Takes ctray's handlers out of a file `install_groups` wrote; says nothing if there were
 /// none. A file of events only that this leaves empty goes.
-pub fn uninstall_groups(
+pub fn remove_groups(
     agent: &dyn AgentProgram,
     path: &Path,
     groups: &Groups,

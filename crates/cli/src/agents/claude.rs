@@ -10,7 +10,7 @@ use protocol::model::AgentKind;
 use serde_json::{json, Value};
 
 use super::{dir_from, AgentProgram};
-use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
+use crate::install::{install_groups, uninstall_groups, Groups};
 use crate::remember;
 
 pub struct Claude;
@@ -84,10 +84,6 @@ impl AgentProgram for Claude {
     }
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
-        let path = settings()?;
-        Ok(said_or_nothing(
-            uninstall_groups(self, &path, &GROUPS)?,
-            &path,
-        ))
+        uninstall_groups(self, &settings()?, &GROUPS)
     }
 }

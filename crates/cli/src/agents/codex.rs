@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::{dir_from, text, AgentProgram, OwnDialog};
 use crate::backup::{replace_file, Backup};
-use crate::install::{install_groups, is_ours, said_or_nothing, uninstall_groups, Groups};
+use crate::install::{install_groups, is_ours, remove_groups, said_or_nothing, Groups};
 use crate::json_settings::{JsonSettings, Syntax};
 
 pub struct Codex;
@@ -92,7 +92,7 @@ impl AgentProgram for Codex {
         } else {
             Vec::new()
         };
-        let mut said = uninstall_groups(self, &hooks, &GROUPS)?;
+        let mut said = remove_groups(self, &hooks, &GROUPS)?;
         said.extend(remove_notify(&config)?);
         said.extend(remove_trust(&config, &trusted)?);
         Ok(said_or_nothing(said, &hooks))

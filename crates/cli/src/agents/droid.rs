@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::{home, text, AgentProgram, OwnDialog};
-use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
+use crate::install::{install_groups, uninstall_groups, Groups};
 use crate::json_settings::Syntax;
 
 pub struct Droid;
@@ -122,11 +122,7 @@ impl AgentProgram for Droid {
     }
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
-        let path = hooks_file()?;
-        Ok(said_or_nothing(
-            uninstall_groups(self, &path, &GROUPS)?,
-            &path,
-        ))
+        uninstall_groups(self, &hooks_file()?, &GROUPS)
     }
 }
 

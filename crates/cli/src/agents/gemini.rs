@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::{dir_from, first_line, text, AgentProgram};
-use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
+use crate::install::{install_groups, uninstall_groups, Groups};
 use crate::json_settings::Syntax;
 
 pub struct Gemini;
@@ -102,10 +102,6 @@ impl AgentProgram for Gemini {
     }
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
-        let path = settings()?;
-        Ok(said_or_nothing(
-            uninstall_groups(self, &path, &GROUPS)?,
-            &path,
-        ))
+        uninstall_groups(self, &settings()?, &GROUPS)
     }
 }

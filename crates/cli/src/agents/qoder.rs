@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use super::{claude, home, text, AgentProgram};
-use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
+use crate::install::{install_groups, uninstall_groups, Groups};
 use crate::json_settings::Syntax;
 use crate::remember;
 
@@ -71,10 +71,6 @@ impl AgentProgram for Qoder {
     }
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
-        let path = settings()?;
-        Ok(said_or_nothing(
-            uninstall_groups(self, &path, &GROUPS)?,
-            &path,
-        ))
+        uninstall_groups(self, &settings()?, &GROUPS)
     }
 }

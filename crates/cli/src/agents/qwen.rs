@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{claude, home, AgentProgram, OwnDialog};
-use crate::install::{install_groups, said_or_nothing, uninstall_groups, Groups};
+use crate::install::{install_groups, uninstall_groups, Groups};
 use crate::json_settings::Syntax;
 
 pub struct Qwen;
@@ -63,10 +63,6 @@ impl AgentProgram for Qwen {
     }
 
     fn uninstall(&self) -> Result<Vec<String>, String> {
-        let path = settings()?;
-        Ok(said_or_nothing(
-            uninstall_groups(self, &path, &GROUPS)?,
-            &path,
-        ))
+        uninstall_groups(self, &settings()?, &GROUPS)
     }
 }
