@@ -432,8 +432,10 @@ async def main(app: str, out: Path, only) -> int:
         approve_on_card(card)
         ran = await eventually(marker.exists, timeout=60, interval=0.02)
         figures.append(("Pi: Approve click → command ran", time.monotonic() - clicked))
+        # Pi redraws a moment after the call starts: its dialog goes then.
+        dialog_gone = await eventually(lambda: PI_DIALOG not in pi_tmux.screen(), timeout=10)
         check("approved in the popover, Pi runs the command and its dialog goes",
-              bool(ran) and PI_DIALOG not in pi_tmux.screen(), pi_tmux.screen())
+              bool(ran) and bool(dialog_gone), (bool(ran), pi_tmux.screen()))
         done = await eventually(lambda: (agent_named(socket_path, "Pi") or {})
                                 .get("state") == "done", timeout=30)
         check("when its turn ends, the Pi agent is shown done", bool(done),
@@ -495,8 +497,8 @@ async def main(app: str, out: Path, only) -> int:
         gemini_tmux.stop()
 
     async def app_quits_mid_question():
-        """Pi, Droid and Cline each wait on a card when the person quits the app: each hook
-        ends at once, and each program's own prompt is the question."""
+        """Pi, Droid, Cline and Kilo Code each wait on a card when the person quits the app:
+        each hook ends at once, and each program's own prompt is the question."""
         session = state["session"]
         pi_marker, droid_marker = project / "pi-app-quit", project / "droid-app-quit"
         model.command = f"touch {pi_marker}"
@@ -512,6 +514,11 @@ async def main(app: str, out: Path, only) -> int:
         cline_tmux.type_line("Create a last marker file")
         card = await loop.run_in_executor(pool, card_with_command, session, model.command)
         check("a Cline call waits on a card", card is not None, cline_tmux.screen())
+        kilo_marker = project / "kilo-app-quit"
+        model.command = f"touch {kilo_marker}"
+        kilo_tmux.type_line("Create a last marker file")
+        card = await loop.run_in_executor(pool, card_with_command, session, model.command)
+        check("a Kilo Code call waits on a card", card is not None, kilo_tmux.screen())
         await state["item"].click_menu("Quit Converge Tray")
         state["session"] = None
         hooks_gone = await eventually(lambda: subprocess.run(
@@ -527,9 +534,13 @@ async def main(app: str, out: Path, only) -> int:
         cline_own = await eventually(lambda: CLINE_DIALOG in cline_tmux.screen(), timeout=20)
         check("... and Cline asks in its own prompt", bool(cline_own)
               and f"touch {cline_marker}" in cline_tmux.screen(), cline_tmux.screen())
+        check("... and Kilo Code's own card is still the question",
+              KILO_DIALOG in kilo_tmux.screen() and f"touch {kilo_marker}" in kilo_tmux.screen(),
+              kilo_tmux.screen())
         pi_tmux.keys("Escape")
         droid_tmux.keys("Escape")
         cline_tmux.keys("n")
+        kilo_tmux.keys("Escape", "Enter")
 
         def refused_after_the_command():
             screen = pi_tmux.screen()
@@ -538,8 +549,8 @@ async def main(app: str, out: Path, only) -> int:
         await asyncio.sleep(1)
         check("... whose No leaves each command unrun",
               bool(told) and not pi_marker.exists() and not droid_marker.exists()
-              and not cline_marker.exists(),
-              (pi_tmux.screen(), droid_tmux.screen(), cline_tmux.screen()))
+              and not cline_marker.exists() and not kilo_marker.exists(),
+              (pi_tmux.screen(), droid_tmux.screen(), cline_tmux.screen(), kilo_tmux.screen()))
 
     async def uninstall():
         for agent in ("pi", "gemini", "droid", "cline", "qoder", "kilo"):
@@ -597,7 +608,7 @@ async def main(app: str, out: Path, only) -> int:
                          needs=["install", "app"])
         await cases.case("app-quits", app_quits_mid_question,
                          needs=["install", "app", "pi:approve-deny", "droid:approve-deny",
-                                "cline:approve-deny"])
+                                "cline:approve-deny", "kilo:approve-deny"])
         await cases.case("uninstall", uninstall, needs=["install"])
         for name, seconds in figures:
             print(f"FIGURE {name}: {seconds * 1000:.0f} ms", flush=True)
