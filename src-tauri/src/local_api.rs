@@ -57,6 +57,10 @@ fn defaults_of(settings: &Settings) -> AskDefaults {
     AskDefaults {
         timeout_ms: i64::from(settings.default_timeout_secs) * 1000,
         on_timeout: settings.default_on_timeout,
+        refuse_unasked_from: settings
+            .prompt_only_agents
+            .deny_high_risk
+            .then_some(inbox::RiskLevel::High),
     }
 }
 

@@ -72,7 +72,7 @@ export const RESOLVER_LABEL: Record<Resolver, string> = {
   window: "Full window",
   shortcut: "Keyboard shortcut",
   notification: "Notification",
-  policy: "Policy",
+  policy: "your rule",
   timeout: "Timeout",
   requester: "Requester",
   system: "System",

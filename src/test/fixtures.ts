@@ -152,6 +152,7 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
     start_at_login: false,
     remote: { accept: true, refused_hosts: [] },
     activity_kept_days: 30,
+    prompt_only_agents: { deny_high_risk: false },
     ...overrides,
   };
 }

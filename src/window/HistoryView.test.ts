@@ -135,6 +135,22 @@ describe("History", () => {
     expect(beforeRisk!.queryByText(/risk/i)).toBeNull();
   });
 
+  it("says when the person's own rule denied a call before its agent asked", async () => {
+    const refused = makeAuditEntry({
+      seq: 7,
+      event: "resolved",
+      outcome: "denied",
+      decided_by: "policy",
+      reason:
+        "high risk (deletes files recursively); the person's rule denies such calls from agents that ask only in their own prompt",
+    });
+    await showHistory(page([refused]));
+
+    const row = await waitFor(() => within(entries()[0]!));
+    expect(row.getByText("decided by your rule")).toBeTruthy();
+    expect(row.getByText(/^Reason: high risk \(deletes files recursively\)/)).toBeTruthy();
+  });
+
   it("lists entries as given (newest first) with everything the log recorded", async () => {
     await showHistory(page([denied, requested]));
 

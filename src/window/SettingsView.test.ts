@@ -944,6 +944,35 @@ describe("sounds", () => {
   });
 });
 
+describe("agents that ask in their own terminal", () => {
+  const DENY = "Deny their high-risk calls before they ask (Gemini CLI)";
+
+  it("is off until the person turns it on, says what it does, and saves it", async () => {
+    const user = await showSettings();
+    const rule = fieldIn("Agents that ask in their own terminal", DENY);
+    expect(rule.checked).toBe(false);
+    const hint = document.getElementById(rule.getAttribute("aria-describedby") ?? "");
+    expect(hint?.textContent).toMatch(/approve in the agent’s own prompt/);
+    expect(hint?.textContent).toMatch(/each one is in the history/);
+
+    await user.click(rule);
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ prompt_only_agents: { deny_high_risk: true } }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("shows the rule on when it was saved on", async () => {
+    vi.mocked(settingsGet).mockResolvedValue(
+      makeSettings({ prompt_only_agents: { deny_high_risk: true } }),
+    );
+    await showSettings();
+    expect(fieldIn("Agents that ask in their own terminal", DENY).checked).toBe(true);
+  });
+});
+
 describe("requests from other machines", () => {
   function refusedHosts() {
     const list = screen.queryByRole("list", { name: "Refused SSH hosts" });

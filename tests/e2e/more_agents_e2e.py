@@ -5,7 +5,8 @@ the hooks (Pi: the extension) that `ctray install` wrote beside another tool's.
 
 Pi has no prompt of its own: ctray's extension asks the tray before each call that can
 change something, and shows Pi's own Yes/No dialog beside it. Gemini CLI's hooks cannot
-approve: the tray shows where it waits, and its own prompt decides.
+approve: the tray shows where it waits, and its own prompt decides; with the person's rule
+on (Settings), its high-risk calls are denied before it asks.
 
 The scenario runs as named cases; a case stops at its first failed check, and a case that
 needs the app is skipped when the app did not come up.
@@ -27,7 +28,8 @@ from pathlib import Path
 
 from agent_programs import Tmux, agent_named, card_with_command, deny_with_reason
 from desktop import Desktop, isolated_home
-from harness import DRIVER, Run, approve_on_card, eventually, start_driver, stop_driven_app
+from harness import (APP_ID, DRIVER, Run, approve_on_card, eventually, start_driver,
+                     stop_driven_app)
 from model_server import ModelServer
 from webdriver import Session
 
@@ -496,6 +498,75 @@ async def main(app: str, out: Path, only) -> int:
               agent_named(socket_path, "Gemini CLI"))
         gemini_tmux.stop()
 
+    async def gemini_refuses_high_risk():
+        """The person turns on, in Settings, the rule for agents that ask only in their own
+        prompt: Gemini CLI's high-risk call is denied before its prompt asks, the model hears
+        the rule, and the History says the person's rule decided."""
+        session = state["session"]
+        await state["item"].click_menu("Open full window")
+        await loop.run_in_executor(pool, lambda: session.switch_to_page("window.html"))
+        try:
+            tab = await eventually(lambda: [t for t in session.find_all('button[role="tab"]')
+                                            if t.text() == "Settings"], timeout=20)
+            tab[0].click()
+            rule = await eventually(lambda: session.execute(
+                "const box = [...document.querySelectorAll('label.check')].find(l => "
+                "l.textContent.includes('Deny their high-risk calls before they ask'));"
+                "return box ? box.querySelector('input').checked : null") is not None,
+                timeout=20)
+            checked = session.execute(
+                "const box = [...document.querySelectorAll('label.check')].find(l => "
+                "l.textContent.includes('Deny their high-risk calls before they ask'));"
+                "box.scrollIntoView({block: 'center'}); box.querySelector('input').click();"
+                "return box.querySelector('input').checked")
+            session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
+            settings_file = home / "config" / APP_ID / "settings.json"
+            saved = await eventually(lambda: settings_file.exists() and json.loads(
+                settings_file.read_text()).get("prompt_only_agents", {}).get("deny_high_risk"))
+            check("Settings turns on the rule for agents that ask in their own terminal",
+                  bool(rule) and checked is True and bool(saved),
+                  settings_file.read_text() if settings_file.exists() else None)
+            session.execute("[...document.querySelectorAll('label.check')].find(l => "
+                            "l.textContent.includes('Deny their high-risk calls'))"
+                            ".scrollIntoView({block: 'center'})")
+            await asyncio.sleep(0.5)
+            await loop.run_in_executor(pool, session.screenshot,
+                                       str(out / "window-settings-prompt-only.png"))
+
+            build = project / "gemini-build"
+            build.mkdir(exist_ok=True)
+            (build / "app.js").write_text("// built\n")
+            command = f"rm -rf {build}"
+            model.command = command
+            gemini_tmux.start(project, gemini_command)
+            gemini_tmux.type_line("Clean the build", timeout=90)
+            rule_said = "Denied by the user's own rule in Converge Tray: high risk (deletes " \
+                        "files recursively)"
+            heard = await eventually(lambda: any(rule_said in r for r in model.tool_results("")),
+                                     timeout=60)
+            check("the high-risk call is denied before Gemini CLI asks: its prompt never "
+                  "opens, nothing is deleted, and the model hears the rule",
+                  bool(heard) and build.exists() and GEMINI_DIALOG not in gemini_tmux.screen(),
+                  (model.tool_results("")[-1:], build.exists(), gemini_tmux.screen()))
+            agent = agent_named(socket_path, "Gemini CLI") or {}
+            check("the tray shows what the rule denied", (agent.get("activity") or "")
+                  .startswith("Denied by your rule: run_shell_command: rm -rf")
+                  or agent.get("state") == "done", agent)
+            next(t for t in session.find_all('button[role="tab"]') if t.text() == "History") \
+                .click()
+            decided = await eventually(lambda: session.execute(
+                "return [...document.querySelectorAll('#panel-history li.entry')]"
+                ".map(e => e.textContent).filter(t => t.includes('decided by your rule'))"),
+                timeout=20)
+            check("the History has the call, denied and decided by the person's rule",
+                  bool(decided) and command in decided[0], decided)
+            await asyncio.sleep(0.5)
+            await loop.run_in_executor(pool, session.screenshot,
+                                       str(out / "window-history-gemini-rule.png"))
+        finally:
+            gemini_tmux.stop()
+            await loop.run_in_executor(pool, lambda: session.switch_to_page("popover.html"))
+
     async def app_quits_mid_question():
         """Pi, Droid, Cline and Kilo Code each wait on a card when the person quits the app:
         each hook ends at once, and each program's own prompt is the question."""
@@ -605,6 +676,8 @@ async def main(app: str, out: Path, only) -> int:
             "use the build script", "/messages"), needs=["install", "app"])
         await cases.case("pi:approve-deny", pi_approve_then_deny, needs=["install", "app"])
         await cases.case("gemini:waits-in-its-terminal", gemini_waits_in_its_terminal,
+                         needs=["install", "app"])
+        await cases.case("gemini:refuses-high-risk", gemini_refuses_high_risk,
                          needs=["install", "app"])
         await cases.case("app-quits", app_quits_mid_question,
                          needs=["install", "app", "pi:approve-deny", "droid:approve-deny",

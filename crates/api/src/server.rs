@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use inbox::{
     AgentUpdate, ApprovalRequest, Inbox, InboxEventKind, Millis, NewRequest, OnTimeout, Provenance,
-    Update,
+    RiskLevel, Update,
 };
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -23,6 +23,9 @@ use crate::tally::Tally;
 pub struct AskDefaults {
     pub timeout_ms: Millis,
     pub on_timeout: OnTimeout,
+    /// The person's rule for agents that ask only in their own prompt (`approval.check`):
+    /// calls of this risk or higher are denied; `None`, the rule is off and nothing is.
+    pub refuse_unasked_from: Option<RiskLevel>,
 }
 
 /// The app's Converge jobs, as the API offers them: list them and start one. Starting a
@@ -66,6 +69,7 @@ impl Default for ServerConfig {
             defaults: Arc::new(RwLock::new(AskDefaults {
                 timeout_ms: 5 * 60 * 1000,
                 on_timeout: OnTimeout::Deny,
+                refuse_unasked_from: None,
             })),
             orphan_grace: Duration::from_secs(5),
             write_timeout: Duration::from_secs(10),
@@ -373,31 +377,11 @@ impl Connection {
                 self.reply(id, to_json(result)).await
             }
             Method::Ask(p) => {
-                if p.agent_name.is_some() || p.agent_kind.is_some() {
-                    let update = AgentUpdate {
-                        id: p.agent_id.clone(),
-                        name: p.agent_name.clone(),
-                        kind: p.agent_kind,
-                        ..AgentUpdate::default()
-                    };
-                    let registered =
-                        off_runtime(&inbox, move |inbox| inbox.update_agent(update)).await;
-                    if let Err(e) = registered {
-                        return self.reply(id, Err(rpc_error(e))).await;
-                    }
+                if let Err(e) = register_asker(&inbox, &p).await {
+                    return self.reply(id, Err(e)).await;
                 }
-                let defaults = *self.config.defaults.read().unwrap();
-                let new = NewRequest {
-                    agent_id: p.agent_id,
-                    action: p.action,
-                    title: p.title,
-                    details: p.details,
-                    provenance: self.peer.clone(),
-                    timeout_ms: p.timeout_ms.unwrap_or(defaults.timeout_ms),
-                    on_timeout: p.on_timeout.unwrap_or(defaults.on_timeout),
-                    idempotency_key: p.idempotency_key,
-                    remember_choices: p.remember_choices,
-                };
+                let wait = p.wait;
+                let new = self.new_request(p);
                 // Where the agent runs is known before its request is announced: the app's
                 // notification asks it (no sound when the agent's terminal has the focus).
                 let trail = self.trail();
@@ -414,7 +398,7 @@ impl Connection {
                     }
                 }
                 match asked {
-                    Ok(request) if p.wait && request.is_pending() => {
+                    Ok(request) if wait && request.is_pending() => {
                         let pending = rpc::notification(
                             method::PENDING_NOTICE,
                             json!({ "call": id.clone(), "request": request }),
@@ -427,6 +411,20 @@ impl Connection {
                     }
                     other => self.reply(id, to_json(other)).await,
                 }
+            }
+            Method::Check(p) => {
+                let Some(refused_from) = self.config.defaults.read().unwrap().refuse_unasked_from
+                else {
+                    // The rule is off: nothing is recorded, the agent asks its own way.
+                    return self.reply(id, Ok(Value::Null)).await;
+                };
+                if let Err(e) = register_asker(&inbox, &p).await {
+                    return self.reply(id, Err(e)).await;
+                }
+                let new = self.new_request(p);
+                let refused =
+                    off_runtime(&inbox, move |inbox| inbox.refuse_by_rule(new, refused_from)).await;
+                self.reply(id, to_json(refused)).await
             }
             Method::Wait(p) => match inbox.request(&p.id).map(|r| r.filter(|r| self.sees(r))) {
                 Ok(Some(request)) if request.is_pending() => self.wait_and_reply(id, p.id).await,
@@ -489,6 +487,22 @@ impl Connection {
     }
 
     /// The peer's process and its ancestors, while it is connected and so alive.
+    /// A request as this peer asked it, with the user's defaults where it says nothing.
+    fn new_request(&self, p: rpc::AskParams) -> NewRequest {
+        let defaults = *self.config.defaults.read().unwrap();
+        NewRequest {
+            agent_id: p.agent_id,
+            action: p.action,
+            title: p.title,
+            details: p.details,
+            provenance: self.peer.clone(),
+            timeout_ms: p.timeout_ms.unwrap_or(defaults.timeout_ms),
+            on_timeout: p.on_timeout.unwrap_or(defaults.on_timeout),
+            idempotency_key: p.idempotency_key,
+            remember_choices: p.remember_choices,
+        }
+    }
+
     fn trail(&self) -> Option<terminal::ProcessTrail> {
         terminal::ProcessTrail::of(self.peer.pid?)
     }
@@ -697,6 +711,23 @@ impl Connection {
 /// Runs an inbox call on the blocking pool: one may wait seconds for the database (another
 /// program holding it locked, and every other call waiting behind that one), and the
 /// runtime's workers must stay free for everyone else, `hello` first of all.
+/// An asker that names itself is registered (or renamed) before its request is stored.
+async fn register_asker(inbox: &Inbox, p: &rpc::AskParams) -> Result<(), RpcError> {
+    if p.agent_name.is_none() && p.agent_kind.is_none() {
+        return Ok(());
+    }
+    let update = AgentUpdate {
+        id: p.agent_id.clone(),
+        name: p.agent_name.clone(),
+        kind: p.agent_kind,
+        ..AgentUpdate::default()
+    };
+    off_runtime(inbox, move |inbox| inbox.update_agent(update))
+        .await
+        .map(drop)
+        .map_err(rpc_error)
+}
+
 async fn off_runtime<T: Send + 'static>(
     inbox: &Inbox,
     call: impl FnOnce(&Inbox) -> inbox::Result<T> + Send + 'static,

@@ -177,6 +177,75 @@ async fn nothing_on_the_api_can_decide() {
     assert!(fx.inbox.request(&id).unwrap().unwrap().is_pending());
 }
 
+/// `approval.check` (agents that ask only in their own prompt): the person's rule alone
+/// answers, at once; off by default, it records nothing; it never approves.
+#[tokio::test]
+async fn a_check_refuses_only_what_the_persons_rule_refuses_and_never_approves() {
+    let config = ServerConfig::default();
+    let fx = start(config.clone()).await;
+    let mut client = Client::connect(&fx).await;
+    let call = |command: &str| {
+        json!({
+            "agent_id": "gemini:s1", "agent_name": "Gemini CLI · shop", "agent_kind": "other",
+            "action": "run_shell_command", "title": format!("run_shell_command: {command}"),
+            "details": json!({ "command": command }).to_string(),
+        })
+    };
+
+    // Off (the default): nothing refused, nothing recorded, no agent made up.
+    let off = client.call("approval.check", call("rm -rf build")).await;
+    assert_eq!(
+        (&off["result"], off.get("error")),
+        (&Value::Null, None),
+        "{off}"
+    );
+    assert!(fx.inbox.agents().unwrap().is_empty());
+
+    config.defaults.write().unwrap().refuse_unasked_from = Some(inbox::RiskLevel::High);
+    let low = client.call("approval.check", call("ls -la")).await;
+    assert_eq!(
+        (&low["result"], low.get("error")),
+        (&Value::Null, None),
+        "{low}"
+    );
+    assert!(fx
+        .inbox
+        .history(&inbox::HistoryQuery::default())
+        .unwrap()
+        .entries
+        .is_empty());
+
+    let refused = client.call("approval.check", call("rm -rf build")).await;
+    let resolution = &refused["result"]["resolution"];
+    assert_eq!(
+        (&resolution["outcome"], &resolution["by"]),
+        (&json!("denied"), &json!("policy")),
+        "{refused}"
+    );
+    let id = refused["result"]["id"].as_str().unwrap();
+    let stored = fx.inbox.request(id).unwrap().unwrap();
+    assert_eq!(stored.resolution.unwrap().by, Resolver::Policy);
+    assert!(fx.inbox.pending().unwrap().is_empty(), "nothing waits");
+    assert_eq!(fx.inbox.agents().unwrap()[0].name, "Gemini CLI · shop");
+
+    // A check that names a pending request's id, or asks to be approved, changes nothing.
+    let asked = client
+        .call(
+            "approval.ask",
+            json!({"agent_id": "a", "title": "t", "wait": false}),
+        )
+        .await;
+    let pending = asked["result"]["id"].as_str().unwrap().to_owned();
+    let forged = client
+        .call(
+            "approval.check",
+            json!({"agent_id": "a", "title": "t", "id": pending, "outcome": "approved"}),
+        )
+        .await;
+    assert_eq!(error_code(&forged), code::INVALID_PARAMS);
+    assert!(fx.inbox.request(&pending).unwrap().unwrap().is_pending());
+}
+
 #[tokio::test]
 async fn bad_messages_get_errors_and_the_connection_carries_on() {
     let fx = start(ServerConfig::default()).await;

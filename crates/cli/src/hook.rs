@@ -12,8 +12,8 @@ use std::time::Duration;
 use protocol::client::{Client, ClientError};
 use protocol::limits::{clip, MAX_ACTION, MAX_ACTIVITY, MAX_DETAILS, MAX_ID, MAX_NAME};
 use protocol::model::{
-    Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome, TokenUsage, PLAN_TOOL,
-    QUESTION_TOOL,
+    Agent, AgentKind, AgentState, ApprovalRequest, OnTimeout, Outcome, Resolver, TokenUsage,
+    PLAN_TOOL, QUESTION_TOOL,
 };
 use protocol::rpc::{AgentParams, AskParams};
 use serde_json::{json, Value};
@@ -190,6 +190,17 @@ fn handle(options: &HookOptions, payload: &Value) -> Result<Option<Value>, Strin
     }
     match event {
         "PermissionRequest" => ask(options, &session, payload).map(Some),
+        "PreToolUse" if host.only_refuses() => {
+            // Its hooks cannot approve; the person's own rule may refuse the call first.
+            // A check that fails (an older app) leaves the call to its prompt, still shown.
+            let refused = refuse_by_rule(options, &session, payload).unwrap_or(None);
+            let activity = match &refused {
+                Some(_) => format!("Denied by your rule: {}", summary(tool, input)),
+                None => summary(tool, input),
+            };
+            session.report(Some(AgentState::Working), activity)?;
+            Ok(refused)
+        }
         "PreToolUse" => session
             .report(Some(AgentState::Working), summary(tool, input))
             .map(|()| None),
@@ -293,9 +304,38 @@ fn usage_of(payload: &Value) -> Option<TokenUsage> {
 
 /// The approval: blocks until a person decides in the app, then answers the host.
 fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Value, String> {
+    let (params, choices) = ask_params(options, session, payload)?;
+    let answer_within = Duration::from_millis(options.timeout_ms.max(0) as u64) + ASK_SLACK;
+    let request = Client::connect_with(Some(answer_within))
+        .and_then(|mut client| client.ask(&params))
+        .map_err(describe)?;
+    decision_output(options.host, &request, &choices, &payload["tool_input"])
+        .ok_or_else(|| "no decision to pass on".into())
+}
+
+/// For an agent that cannot be approved from the tray: the refusal, when the person's rule
+/// refuses the call (recorded in the tray's history), else nothing and its prompt asks.
+fn refuse_by_rule(
+    options: &HookOptions,
+    session: &Session,
+    payload: &Value,
+) -> Result<Option<Value>, String> {
+    let (params, _) = ask_params(options, session, payload)?;
+    let refused = session.client()?.check(&params).map_err(describe)?;
+    Ok(refused
+        .and_then(|request| decision_output(options.host, &request, &[], &payload["tool_input"])))
+}
+
+/// The request for a call, as its card shows it, and the agent's own "always allow"
+/// choices offered with it.
+fn ask_params(
+    options: &HookOptions,
+    session: &Session,
+    payload: &Value,
+) -> Result<(AskParams, Vec<remember::Choice>), String> {
     let tool = text(&payload["tool_name"]);
     if tool.is_empty() {
-        return Err("a PermissionRequest without tool_name".into());
+        return Err("a call without tool_name".into());
     }
     let input = &payload["tool_input"];
     let mut details = details_prefix(input);
@@ -327,12 +367,7 @@ fn ask(options: &HookOptions, session: &Session, payload: &Value) -> Result<Valu
         }),
         ..AskParams::new(&session.agent_id, &clip(&summary(tool, input), 300))
     };
-    let answer_within = Duration::from_millis(options.timeout_ms.max(0) as u64) + ASK_SLACK;
-    let request = Client::connect_with(Some(answer_within))
-        .and_then(|mut client| client.ask(&params))
-        .map_err(describe)?;
-    decision_output(options.host, &request, &choices, input)
-        .ok_or_else(|| "no decision to pass on".into())
+    Ok((params, choices))
 }
 
 /// The host's decision JSON for a resolved request; `None` leaves the choice to the host.
@@ -383,6 +418,9 @@ pub fn decision_output(
                     "The user did not approve the plan in Converge Tray{by} and wants to keep \
                      planning."
                 ),
+                (false, Some(reason)) if resolution.by == Resolver::Policy => {
+                    format!("Denied by the user's own rule in Converge Tray: {reason}.")
+                }
                 (false, Some(reason)) => {
                     format!("The user denied this in Converge Tray{by}. Their reason: {reason}")
                 }

@@ -5,7 +5,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{app, ctray, finish, text, wait_pending};
+use common::{app, app_with, ctray, finish, text, wait_pending};
 use inbox::{AgentState, Outcome, Resolver, Verdict};
 use serde_json::{json, Value};
 
@@ -1235,4 +1235,73 @@ fn a_turn_that_ends_reports_the_sessions_token_use_from_its_transcript() {
     assert_silent(&finish(hook(&app.socket, "claude", &[], &stop.to_string())));
     let agent = app.inbox.agents().unwrap().remove(0);
     assert_eq!(agent.usage.map(|u| u.output_tokens), Some(1000));
+}
+
+/// Gemini CLI's hooks cannot approve: with the person's rule on (Settings), a high-risk call
+/// is refused before its own prompt asks, with the rule as the reason the model reads and
+/// the refusal in the tray's history; anything else, and everything with the rule off, is
+/// left to its prompt and only shown.
+#[test]
+fn gemini_high_risk_calls_are_refused_only_where_the_person_turned_the_rule_on() {
+    let before_tool = payload("gemini-0.61.0/before_tool.json");
+    let agent_id = "gemini:4f0c2a9e-7d1b-4b6e-9a53-0c8d2e6f1a77";
+
+    let app = app();
+    assert_silent(&finish(hook(&app.socket, "gemini", &[], &before_tool)));
+    let shown = app.agent(agent_id);
+    assert_eq!(
+        (shown.state, shown.activity.as_deref()),
+        (AgentState::Working, Some("run_shell_command: rm -rf build"))
+    );
+    let recorded = app
+        .inbox
+        .history(&inbox::HistoryQuery::default())
+        .unwrap()
+        .entries;
+    assert!(recorded.is_empty(), "nothing recorded: {recorded:?}");
+    drop(app);
+
+    let config = api::ServerConfig::default();
+    config.defaults.write().unwrap().refuse_unasked_from = Some(inbox::RiskLevel::High);
+    let app = app_with(config);
+    let out = finish(hook(&app.socket, "gemini", &[], &before_tool));
+    assert_eq!(out.status.code(), Some(0));
+    let printed: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        printed,
+        json!({
+            "decision": "deny",
+            "reason": "Denied by the user's own rule in Converge Tray: high risk (deletes files \
+                       recursively); the person's rule denies such calls from agents that ask \
+                       only in their own prompt."
+        })
+    );
+    let shown = app.agent(agent_id);
+    assert_eq!(
+        shown.activity.as_deref(),
+        Some("Denied by your rule: run_shell_command: rm -rf build")
+    );
+    let recorded = app
+        .inbox
+        .history(&inbox::HistoryQuery::default())
+        .unwrap()
+        .entries;
+    let refused = app.inbox.request(&recorded[0].request_id).unwrap().unwrap();
+    assert_eq!(refused.title, "run_shell_command: rm -rf build");
+    assert_eq!(
+        refused.resolution.map(|r| (r.outcome, r.by)),
+        Some((Outcome::Denied, Resolver::Policy))
+    );
+
+    // A call the rules read as less than high risk: its own prompt asks, nothing recorded.
+    let listing = before_tool.replace("rm -rf build", "ls -la");
+    assert_silent(&finish(hook(&app.socket, "gemini", &[], &listing)));
+    assert_eq!(
+        app.inbox
+            .history(&inbox::HistoryQuery::default())
+            .unwrap()
+            .entries
+            .len(),
+        recorded.len()
+    );
 }

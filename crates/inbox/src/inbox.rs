@@ -85,6 +85,29 @@ struct State {
     told_locked_at: Option<Millis>,
 }
 
+impl State {
+    /// A new request as it will be stored, its risk assessed by the rules in force.
+    fn assessed(&self, new: NewRequest, now: Millis) -> ApprovalRequest {
+        let mut request = ApprovalRequest {
+            id: uuid::Uuid::new_v4().to_string(),
+            agent_id: new.agent_id,
+            action: new.action,
+            title: new.title,
+            details: new.details,
+            provenance: new.provenance,
+            created_at: now,
+            deadline: now.saturating_add(new.timeout_ms),
+            on_timeout: new.on_timeout,
+            idempotency_key: new.idempotency_key,
+            resolution: None,
+            risk: Risk::default(),
+            remember_choices: new.remember_choices,
+        };
+        request.risk = self.risk_rules.assess(&request);
+        request
+    }
+}
+
 impl Inbox {
     /// Opens the store; timers do not run until [`Inbox::spawn_timers`] (see [`Inbox::start`]).
     pub fn open(config: InboxConfig) -> Result<(Self, OpenReport)> {
@@ -356,22 +379,7 @@ impl Inbox {
                 limit: config.max_pending_total,
             });
         }
-        let mut request = ApprovalRequest {
-            id: uuid::Uuid::new_v4().to_string(),
-            agent_id: new.agent_id,
-            action: new.action,
-            title: new.title,
-            details: new.details,
-            provenance: new.provenance,
-            created_at: now,
-            deadline: now.saturating_add(new.timeout_ms),
-            on_timeout: new.on_timeout,
-            idempotency_key: new.idempotency_key,
-            resolution: None,
-            risk: Risk::default(),
-            remember_choices: new.remember_choices,
-        };
-        request.risk = state.risk_rules.assess(&request);
+        let request = state.assessed(new, now);
         // A high-risk request is never approved by a grant: one at a time, from its card.
         let granted_by = if request.risk.level == RiskLevel::High {
             None
@@ -402,6 +410,53 @@ impl Inbox {
         }
         self.publish_agent(state, &request.agent_id)?;
         Ok(request)
+    }
+
+    /// The person's own rule for agents that ask only in their own prompt: a call whose risk
+    /// is `refused_from` or higher is recorded as denied by a policy and announced resolved
+    /// (no card, no notification: nothing waits); any other call is not recorded at all,
+    /// and `None` lets the agent ask its own way. Never approves anything.
+    pub fn refuse_by_rule(
+        &self,
+        new: NewRequest,
+        refused_from: RiskLevel,
+    ) -> Result<Option<ApprovalRequest>> {
+        validate::new_request(&new)?;
+        let now = self.now();
+        self.writing(|state| {
+            let request = state.assessed(new.clone(), now);
+            if request.risk.level < refused_from {
+                return Ok(None);
+            }
+            let rule = request.risk.rule.as_deref().unwrap_or("a risk rule");
+            let level = match request.risk.level {
+                RiskLevel::High => "high",
+                RiskLevel::Medium => "medium",
+                RiskLevel::Low => "low",
+            };
+            let refused = Resolution {
+                outcome: Outcome::Denied,
+                by: Resolver::Policy,
+                at: now,
+                reason: Some(format!(
+                    "{level} risk ({rule}); the person's rule denies such calls from agents \
+                     that ask only in their own prompt"
+                )),
+                remembered: None,
+                grant: None,
+                batch: None,
+                answers: None,
+            };
+            let request = state.store.insert_request(&request, Some(&refused))?;
+            self.publish(
+                state,
+                InboxEventKind::RequestCreated {
+                    request: request.clone(),
+                },
+            );
+            self.publish_agent(state, &request.agent_id)?;
+            Ok(Some(request))
+        })
     }
 
     /// A person approves a request on its card (or its notification) and grants what it

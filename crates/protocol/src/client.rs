@@ -173,6 +173,12 @@ impl Client {
         self.call(method::ASK, params)
     }
 
+    /// Asks the person's own rules alone, at once: the request they refused (recorded as
+    /// denied by a policy), or `None` when none refuses it and the agent asks its own way.
+    pub fn check(&mut self, params: &AskParams) -> Result<Option<ApprovalRequest>, ClientError> {
+        self.call(method::CHECK, params)
+    }
+
     /// Waits for a request asked before (after a lost connection or a restart).
     pub fn wait(&mut self, id: &str) -> Result<ApprovalRequest, ClientError> {
         self.call(method::WAIT, &IdParams { id: id.to_owned() })

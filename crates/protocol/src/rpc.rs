@@ -163,6 +163,9 @@ pub enum Method {
     Hello,
     AgentUpdate(AgentParams),
     Ask(AskParams),
+    /// Whether the person's own rules refuse a call, never waiting for them (for agents whose
+    /// hooks can refuse but not approve): the refused request, recorded, or null.
+    Check(AskParams),
     Wait(IdParams),
     Get(IdParams),
     Cancel(CancelParams),
@@ -180,6 +183,7 @@ pub mod method {
     pub const HELLO: &str = "hello";
     pub const AGENT_UPDATE: &str = "agent.update";
     pub const ASK: &str = "approval.ask";
+    pub const CHECK: &str = "approval.check";
     pub const WAIT: &str = "approval.wait";
     pub const GET: &str = "approval.get";
     pub const CANCEL: &str = "approval.cancel";
@@ -261,6 +265,7 @@ pub fn decode(line: &[u8]) -> Result<Call, (Option<Value>, RpcError)> {
         method::HELLO => Ok(Method::Hello),
         method::AGENT_UPDATE => parse(params).map(Method::AgentUpdate),
         method::ASK => parse(params).map(Method::Ask),
+        method::CHECK => parse(params).map(Method::Check),
         method::WAIT => parse(params).map(Method::Wait),
         method::GET => parse(params).map(Method::Get),
         method::CANCEL => parse(params).map(Method::Cancel),
@@ -366,7 +371,7 @@ mod tests {
 
         #[test]
         fn any_json_value_decodes_without_panicking(
-            method in prop::sample::select(vec!["hello", "agent.update", "approval.ask", "approval.wait",
+            method in prop::sample::select(vec!["hello", "agent.update", "approval.ask", "approval.check", "approval.wait",
                 "approval.get", "approval.cancel", "agents.list", "approvals.pending", "events.subscribe", "x"]),
             params in prop::option::of(prop_oneof![
                 Just(json!(null)), Just(json!(1)), Just(json!("s")), Just(json!([])),

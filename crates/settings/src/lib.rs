@@ -26,6 +26,18 @@ pub struct Settings {
     /// How many days an agent's timeline keeps what it reported doing (its requests stay in
     /// the audit log).
     pub activity_kept_days: u32,
+    pub prompt_only_agents: PromptOnlySettings,
+}
+
+/// Agents whose hooks can refuse a call but never approve one (Gemini CLI): they ask the
+/// person in their own prompt, and the tray can only refuse for the person first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct PromptOnlySettings {
+    /// On: a call the risk rules read as high risk is denied before the agent's own prompt
+    /// asks, with the rule as the reason the model reads. Off (the default), every call is
+    /// asked in the agent's prompt.
+    pub deny_high_risk: bool,
 }
 
 /// Requests from agents on other machines (through an SSH forward of the socket) and in
@@ -169,6 +181,7 @@ impl Default for Settings {
             start_at_login: false,
             remote: RemoteSettings::default(),
             activity_kept_days: 30,
+            prompt_only_agents: PromptOnlySettings::default(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //! `$GEMINI_CLI_HOME/.gemini/settings.json` (`~/.gemini`), read with comments but no trailing
 //! comma. No hook of Gemini's can approve: `BeforeTool` runs before its own permission check,
 //! which asks whatever the hook said (docs/integrations.md). So ctray shows what Gemini does
-//! and where it waits for the person, and its own prompt stays the place to approve.
+//! and where it waits for the person, and its own prompt stays the place to approve; where
+//! the person turned it on in Settings, the tray refuses high-risk calls first.
 
 use std::path::{Path, PathBuf};
 
@@ -87,6 +88,17 @@ impl AgentProgram for Gemini {
         shared
     }
 
+    fn only_refuses(&self) -> bool {
+        true
+    }
+
+    /// Only ever a refusal (`BeforeTool` can deny, with a reason the model reads): an allow
+    /// would change nothing, Gemini's own prompt asks anyway.
+    fn answer(&self, decision: Value, _input: &Value) -> Value {
+        let reason = text(&decision["message"]);
+        json!({ "decision": "deny", "reason": reason })
+    }
+
     fn settings_syntax(&self) -> Syntax {
         Syntax::JsonWithComments
     }
@@ -95,7 +107,8 @@ impl AgentProgram for Gemini {
         let mut said = install_groups(self, &settings()?, &GROUPS, ctray, ask_secs)?;
         said.push(
             "Gemini CLI's hooks cannot approve: it asks in its own prompt, and the tray shows \
-             where it waits (Go to terminal takes you there)."
+             where it waits (Go to terminal takes you there). Settings → Agents can have the \
+             tray deny its high-risk calls first."
                 .into(),
         );
         Ok(said)

@@ -86,6 +86,12 @@ pub trait AgentProgram: Sync {
         None
     }
 
+    /// Whether its hooks can refuse a call but never approve one (its own prompt asks):
+    /// before each call, the person's rule in the tray may refuse it (`approval.check`).
+    fn only_refuses(&self) -> bool {
+        false
+    }
+
     /// The standing permissions the agent offers with a request ("always allow" its own way),
     /// which the person may pick in the tray.
     fn remember_choices(&self, _payload: &Value) -> Vec<remember::Choice> {

@@ -17,6 +17,11 @@ pub struct App {
 }
 
 pub fn app() -> App {
+    app_with(api::ServerConfig::default())
+}
+
+/// The app, its server reading `config` (the person's settings as the API sees them).
+pub fn app_with(config: api::ServerConfig) -> App {
     let dir = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -31,11 +36,7 @@ pub fn app() -> App {
         })
         .unwrap();
         let listener = api::bind(&socket).unwrap();
-        tokio::spawn(api::serve(
-            listener,
-            inbox.clone(),
-            api::ServerConfig::default(),
-        ));
+        tokio::spawn(api::serve(listener, inbox.clone(), config));
         inbox
     });
     App {
