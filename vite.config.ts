@@ -27,6 +27,7 @@ export default defineConfig({
   },
   test: {
     environment: "jsdom",
-    include: ["src/**/*.test.ts"],
+    // The agents' plugins that ctray writes (crates/cli/src/agents) are tested here too.
+    include: ["src/**/*.test.ts", "crates/cli/src/agents/*.test.ts"],
   },
 });

@@ -31,6 +31,8 @@ DONE_TEXT = "Done."
 class ModelServer:
     def __init__(self, command: str):
         self.command = command
+        # More fields the model puts into its shell call's input (an attacker's, say).
+        self.extra_input = {}
         # Instead of the shell: (tool name, input) to call where the agent offers that tool
         # (Claude Code's AskUserQuestion, its ExitPlanMode), or None.
         self.tool_call = None
@@ -140,12 +142,14 @@ class ModelServer:
         """The shell tool's input, with the fields its agent requires (Droid's Execute
         refuses a call without its risk; Cline's run_commands takes a list)."""
         if tool == "run_commands":
-            return {"commands": [self.command]}
-        if tool == "Execute":
-            return {"summary": "Create the marker file", "command": self.command,
-                    "riskLevelReason": "This touch command creates one scratch file.",
-                    "riskLevel": "medium"}
-        return {"command": self.command, "description": "Create the marker file"}
+            shell_input = {"commands": [self.command]}
+        elif tool == "Execute":
+            shell_input = {"summary": "Create the marker file", "command": self.command,
+                           "riskLevelReason": "This touch command creates one scratch file.",
+                           "riskLevel": "medium"}
+        else:
+            shell_input = {"command": self.command, "description": "Create the marker file"}
+        return {**shell_input, **self.extra_input}
 
     def _anthropic(self, body):
         tools = [t.get("name") for t in body.get("tools") or []]

@@ -47,6 +47,51 @@ fn cline_dir() -> Result<PathBuf, String> {
     super::dir_from("CLINE_DIR", ".cline")
 }
 
+/// Where the hook leaves each allow's one-time token for the plugin (`cline_plugin.js`).
+fn approvals_dir() -> Result<PathBuf, String> {
+    Ok(cline_dir()?.join("ctray-approvals"))
+}
+
+/// How long an unused token is kept: the plugin takes it within seconds, or not at all.
+const TOKEN_KEPT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// A new one-time token for an allow, as a file only this user can read; tokens left unused
+/// (Cline ended between hook and plugin) are removed.
+fn approval_token() -> Result<String, String> {
+    use std::io::Read;
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let dir = approvals_dir()?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(&dir)
+        .map_err(|e| format!("cannot make {}: {e}", dir.display()))?;
+    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+        let old = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|at| at.elapsed().ok())
+            .is_some_and(|age| age > TOKEN_KEPT);
+        if old {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+    let mut bytes = [0u8; 16];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut random| random.read_exact(&mut bytes))
+        .map_err(|e| format!("no random bytes: {e}"))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let path = dir.join(&token);
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(token)
+}
+
 fn global_settings() -> Result<PathBuf, String> {
     let data = match std::env::var_os("CLINE_DATA_DIR") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
@@ -137,12 +182,18 @@ impl AgentProgram for Cline {
     }
 
     /// The decision travels in the tool's input to ctray's plugin: an allow keeps the input
-    /// as asked; a deny sends nothing of it, so that without the plugin the call fails.
+    /// as asked, with the one-time token that makes it count (a file only this hook writes);
+    /// a deny sends nothing of it, so that without the plugin the call fails.
     fn answer(&self, decision: Value, asked: &Value) -> Value {
         if decision["behavior"] == "allow" {
+            let marker = match approval_token() {
+                Ok(token) => json!({ "decision": "allow", "token": token }),
+                // Without its token the plugin would not take the allow: Cline asks.
+                Err(_) => json!({ "decision": "ask" }),
+            };
             let mut approved = asked.clone();
             if let Some(fields) = approved.as_object_mut() {
-                fields.insert("__ctray".into(), json!({ "decision": "allow" }));
+                fields.insert("__ctray".into(), marker);
             }
             return json!({ "overrideInput": approved });
         }
@@ -254,6 +305,12 @@ impl AgentProgram for Cline {
             &dir.join("plugins").join("ctray.js"),
             PLUGIN_FIRST_LINE,
         )?);
+        let tokens = approvals_dir()?;
+        if tokens.exists() {
+            std::fs::remove_dir_all(&tokens)
+                .map_err(|e| format!("cannot remove {}: {e}", tokens.display()))?;
+            said.push(format!("removed {}", tokens.display()));
+        }
         said.extend(give_back_auto_approve(&global_settings()?)?);
         Ok(said)
     }
@@ -302,6 +359,46 @@ fn give_back_auto_approve(path: &Path) -> Result<Vec<String>, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An allow carries a fresh one-time token, a file only this user can read, for the
+    /// plugin to consume (cline_plugin.test.ts is the plugin's side); old ones are cleared.
+    #[test]
+    fn an_allow_carries_a_one_time_token_the_hook_left_as_a_private_file() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        // The only test in this binary that reads CLINE_DIR.
+        std::env::set_var("CLINE_DIR", home.path());
+        let asked = json!({"commands": ["cargo test"]});
+        let first = Cline.answer(json!({"behavior": "allow"}), &asked);
+        let second = Cline.answer(json!({"behavior": "allow"}), &asked);
+        let token = |answer: &Value| text(&answer["overrideInput"]["__ctray"]["token"]).to_owned();
+        assert_eq!(first["overrideInput"]["commands"], json!(["cargo test"]));
+        assert_eq!(first["overrideInput"]["__ctray"]["decision"], "allow");
+        assert_eq!(token(&first).len(), 32);
+        assert_ne!(token(&first), token(&second), "each allow its own token");
+        let dir = home.path().join("ctray-approvals");
+        let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&dir.join(token(&first))), 0o600);
+        // A token the plugin never took is gone once it is old.
+        let stale = std::fs::File::options()
+            .write(true)
+            .open(dir.join(token(&first)))
+            .unwrap();
+        stale
+            .set_modified(std::time::SystemTime::now() - TOKEN_KEPT * 2)
+            .unwrap();
+        Cline.answer(json!({"behavior": "allow"}), &asked);
+        assert!(!dir.join(token(&first)).exists());
+        assert!(dir.join(token(&second)).exists());
+        // A deny needs no token: a forged deny only denies.
+        let denied = Cline.answer(json!({"behavior": "deny", "message": "no"}), &asked);
+        assert_eq!(
+            denied["overrideInput"],
+            json!({"__ctray": {"decision": "deny", "reason": "no"}})
+        );
+        std::env::remove_var("CLINE_DIR");
+    }
 
     #[test]
     fn a_marker_the_model_wrote_is_overwritten_when_the_tray_has_no_decision() {
