@@ -1,7 +1,7 @@
-import type { AuditEvent } from "../lib/bindings/AuditEvent";
-import type { HistoryQuery } from "../lib/bindings/HistoryQuery";
-import type { Outcome } from "../lib/bindings/Outcome";
-import { compareDays, formatDay, parseDay, type CalendarDay } from "../lib/time";
+import type { AuditEvent } from "../../lib/bindings/AuditEvent";
+import type { HistoryQuery } from "../../lib/bindings/HistoryQuery";
+import type { Outcome } from "../../lib/bindings/Outcome";
+import { compareDays, formatDay, parseDay, type CalendarDay } from "../../lib/time";
 
 /** The history view's filters as its controls hold them; "" and null mean "any". */
 export type HistoryFilters = {

@@ -1,8 +1,8 @@
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Settings } from "../lib/bindings/Settings";
-import type { RemoteRefusal } from "../lib/bindings/RemoteRefusal";
+import type { Settings } from "../../lib/bindings/Settings";
+import type { RemoteRefusal } from "../../lib/bindings/RemoteRefusal";
 import {
   onRemoteRefused,
   onSettingsChanged,
@@ -10,11 +10,11 @@ import {
   settingsGet,
   settingsSet,
   shortcutsStatus,
-} from "../lib/bridge";
-import { makeSettings } from "../test/fixtures";
+} from "../../lib/bridge";
+import { makeSettings } from "../../test/fixtures";
 import SettingsView from "./SettingsView.svelte";
 
-vi.mock("../lib/bridge", () => ({
+vi.mock("../../lib/bridge", () => ({
   settingsGet: vi.fn(),
   settingsSet: vi.fn(),
   onSettingsChanged: vi.fn(),

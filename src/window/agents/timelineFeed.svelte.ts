@@ -1,7 +1,7 @@
-import type { TimelineEntry } from "../lib/bindings/TimelineEntry";
-import { agentTimeline } from "../lib/bridge";
-import { errorMessage } from "../lib/errors";
-import { Refetch } from "../lib/refetch";
+import type { TimelineEntry } from "../../lib/bindings/TimelineEntry";
+import { agentTimeline } from "../../lib/bridge";
+import { errorMessage } from "../../lib/errors";
+import { Refetch } from "../../lib/refetch";
 
 /** Whether two entries are the same moment, told apart only by what they hold. */
 function sameEntry(a: TimelineEntry, b: TimelineEntry): boolean {

@@ -2,10 +2,10 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { GrantRecord } from "../lib/bindings/GrantRecord";
-import { grantsList, historyQuery, revokeGrant } from "../lib/bridge";
-import { InboxStore } from "../lib/inboxStore.svelte";
-import { formatDateTime } from "../lib/time";
+import type { GrantRecord } from "../../lib/bindings/GrantRecord";
+import { grantsList, historyQuery, revokeGrant } from "../../lib/bridge";
+import { InboxStore } from "../../lib/inboxStore.svelte";
+import { formatDateTime } from "../../lib/time";
 import {
   NOW,
   makeAgent,
@@ -13,10 +13,10 @@ import {
   makeEvent,
   makeGrant,
   makeSnapshot,
-} from "../test/fixtures";
+} from "../../test/fixtures";
 import GrantsView from "./GrantsView.svelte";
 
-vi.mock("../lib/bridge", () => ({
+vi.mock("../../lib/bridge", () => ({
   grantsList: vi.fn(),
   historyQuery: vi.fn(),
   revokeGrant: vi.fn(),

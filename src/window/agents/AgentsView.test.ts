@@ -2,8 +2,8 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Snapshot } from "../lib/bindings/Snapshot";
-import type { TimelineEntry } from "../lib/bindings/TimelineEntry";
+import type { Snapshot } from "../../lib/bindings/Snapshot";
+import type { TimelineEntry } from "../../lib/bindings/TimelineEntry";
 import {
   agentTimeline,
   approveAndGrant,
@@ -13,9 +13,9 @@ import {
   grantOffers,
   historyQuery,
   removeAgents,
-} from "../lib/bridge";
-import { InboxStore } from "../lib/inboxStore.svelte";
-import { formatDateTime } from "../lib/time";
+} from "../../lib/bridge";
+import { InboxStore } from "../../lib/inboxStore.svelte";
+import { formatDateTime } from "../../lib/time";
 import {
   NOW,
   agentUpdated,
@@ -27,10 +27,10 @@ import {
   makeRequest,
   makeSnapshot,
   resolved,
-} from "../test/fixtures";
+} from "../../test/fixtures";
 import AgentsView from "./AgentsView.svelte";
 
-vi.mock("../lib/bridge", () => ({
+vi.mock("../../lib/bridge", () => ({
   decide: vi.fn(),
   decideBatch: vi.fn(),
   historyQuery: vi.fn(),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { CalendarDay } from "../lib/time";
+import type { CalendarDay } from "../../lib/time";
 import {
   FROM_AFTER_TO,
   NOT_A_DATE,

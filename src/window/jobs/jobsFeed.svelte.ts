@@ -1,9 +1,9 @@
 import { SvelteMap } from "svelte/reactivity";
-import type { JobDefinition } from "../lib/bindings/JobDefinition";
-import type { RunRecord } from "../lib/bindings/RunRecord";
-import { jobsOverview, runJob } from "../lib/bridge";
-import { errorMessage } from "../lib/errors";
-import { Refetch } from "../lib/refetch";
+import type { JobDefinition } from "../../lib/bindings/JobDefinition";
+import type { RunRecord } from "../../lib/bindings/RunRecord";
+import { jobsOverview, runJob } from "../../lib/bridge";
+import { errorMessage } from "../../lib/errors";
+import { Refetch } from "../../lib/refetch";
 
 /** Where a start this window asked for stands; a start that succeeded leaves no trace. */
 export type StartStatus = { state: "starting" } | { state: "failed"; message: string };

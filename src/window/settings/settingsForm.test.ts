@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { makeSettings } from "../test/fixtures";
+import { makeSettings } from "../../test/fixtures";
 import {
   fromForm,
   keptDays,

@@ -1,11 +1,11 @@
 import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { JobsOverview } from "../lib/bindings/JobsOverview";
-import type { RunState } from "../lib/bindings/RunState";
-import { jobsOverview, runJob } from "../lib/bridge";
-import { InboxStore } from "../lib/inboxStore.svelte";
-import { formatDateTime } from "../lib/time";
+import type { JobsOverview } from "../../lib/bindings/JobsOverview";
+import type { RunState } from "../../lib/bindings/RunState";
+import { jobsOverview, runJob } from "../../lib/bridge";
+import { InboxStore } from "../../lib/inboxStore.svelte";
+import { formatDateTime } from "../../lib/time";
 import {
   NOW,
   agentUpdated,
@@ -14,10 +14,10 @@ import {
   makeJobsOverview,
   makeRun,
   makeSnapshot,
-} from "../test/fixtures";
+} from "../../test/fixtures";
 import Jobs from "./Jobs.svelte";
 
-vi.mock("../lib/bridge", () => ({
+vi.mock("../../lib/bridge", () => ({
   jobsOverview: vi.fn(),
   runJob: vi.fn(),
 }));

@@ -1,7 +1,7 @@
-import type { AuditEntry } from "../lib/bindings/AuditEntry";
-import type { HistoryQuery } from "../lib/bindings/HistoryQuery";
-import { historyQuery } from "../lib/bridge";
-import { errorMessage } from "../lib/errors";
+import type { AuditEntry } from "../../lib/bindings/AuditEntry";
+import type { HistoryQuery } from "../../lib/bindings/HistoryQuery";
+import { historyQuery } from "../../lib/bridge";
+import { errorMessage } from "../../lib/errors";
 
 /** Pages of the audit log for one query, newest first, loaded on demand. */
 export class HistoryFeed {

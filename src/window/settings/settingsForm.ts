@@ -1,5 +1,5 @@
-import type { Settings } from "../lib/bindings/Settings";
-import { formatCount } from "../lib/numbers";
+import type { Settings } from "../../lib/bindings/Settings";
+import { formatCount } from "../../lib/numbers";
 import {
   displayShortcut,
   parseShortcut,

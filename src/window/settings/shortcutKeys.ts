@@ -7,7 +7,7 @@
  * holds) is left for the backend to say.
  */
 
-import type { ShortcutSettings } from "../lib/bindings/ShortcutSettings";
+import type { ShortcutSettings } from "../../lib/bindings/ShortcutSettings";
 
 export type ShortcutField = "toggle_popover" | "go_to_terminal" | "approve" | "deny";
 

@@ -1,11 +1,11 @@
 import { fireEvent, render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { AuditEntry } from "../lib/bindings/AuditEntry";
-import type { HistoryPage } from "../lib/bindings/HistoryPage";
-import type { HistoryQuery } from "../lib/bindings/HistoryQuery";
-import { auditVerify, historyQuery } from "../lib/bridge";
-import { InboxStore } from "../lib/inboxStore.svelte";
+import type { AuditEntry } from "../../lib/bindings/AuditEntry";
+import type { HistoryPage } from "../../lib/bindings/HistoryPage";
+import type { HistoryQuery } from "../../lib/bindings/HistoryQuery";
+import { auditVerify, historyQuery } from "../../lib/bridge";
+import { InboxStore } from "../../lib/inboxStore.svelte";
 import {
   created,
   makeAgent,
@@ -14,10 +14,10 @@ import {
   makeRequest,
   makeSnapshot,
   resolved,
-} from "../test/fixtures";
+} from "../../test/fixtures";
 import HistoryView from "./HistoryView.svelte";
 
-vi.mock("../lib/bridge", () => ({
+vi.mock("../../lib/bridge", () => ({
   historyQuery: vi.fn(),
   auditVerify: vi.fn(),
 }));
