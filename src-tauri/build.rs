@@ -1,17 +1,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 
-include!("src/command_list.rs");
+use page_contract::app_commands;
 
 /// The list as (command, windows allowed to call it).
 macro_rules! command_table {
-    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
+    ($($(#[doc = $doc:literal])* $name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
         &[$((stringify!($name), &[$(stringify!($window)),*] as &[&str])),*]
     };
 }
 
 /// The list's command names alone.
 macro_rules! command_names {
-    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
+    ($($(#[doc = $doc:literal])* $name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
         &[$(stringify!($name)),*]
     };
 }
@@ -21,7 +21,6 @@ const NAMES: &[&str] = app_commands!(command_names);
 const CAPABILITIES: &str = "src-tauri/capabilities";
 
 fn main() {
-    println!("cargo:rerun-if-changed=src-tauri/src/command_list.rs");
     println!("cargo:rerun-if-changed={CAPABILITIES}");
     if let Err(problem) = check_capabilities() {
         panic!("{problem}");
@@ -83,7 +82,7 @@ fn check_capabilities() -> Result<(), String> {
         let have = granted.get(&window).cloned().unwrap_or_default();
         if want != have {
             return Err(format!(
-                "{CAPABILITIES}: the window {window:?} is granted {:?} but src-tauri/src/command_list.rs gives it {:?}",
+                "{CAPABILITIES}: the window {window:?} is granted {:?} but crates/page-contract gives it {:?}",
                 have, want
             ));
         }

@@ -1,4 +1,4 @@
-//! What each command in command_list.rs does. invoke.rs makes them callable: as Tauri
+//! What each command of crates/page-contract does. invoke.rs makes them callable: as Tauri
 //! commands from the app's own windows, and as calls from the popover's process. Each is
 //! told who calls it, so the surface that decides is the calling window's, never a value
 //! the page could choose.
@@ -16,13 +16,14 @@ use crate::terminals::{self, Destination};
 
 use crate::decisions::Selection;
 use crate::error::ShellError;
+use crate::popover::{self, PopoverExt};
 use crate::preferences::{self, Preferences};
-use crate::{jobs, popover, window};
+use crate::{jobs, window};
 
 /// The window a command is called from, and the app it runs in.
 pub struct Caller {
     pub app: AppHandle,
-    /// The window's label: `popover` or `window`, as in command_list.rs.
+    /// The window's label: `popover` or `window`, as in crates/page-contract.
     pub window: &'static str,
 }
 
@@ -122,7 +123,7 @@ pub fn agents_remove(caller: &Caller, agent_ids: Vec<String>) -> Result<Vec<Stri
 }
 
 pub fn popover_hide(caller: &Caller) -> Result<(), ShellError> {
-    popover::hide(&caller.app);
+    caller.app.popover().hide();
     Ok(())
 }
 
@@ -145,7 +146,7 @@ pub fn popover_painted(_caller: &Caller, frame_at_ms: Option<f64>) -> Result<(),
 }
 
 pub fn window_open(caller: &Caller) -> Result<(), ShellError> {
-    popover::hide(&caller.app);
+    caller.app.popover().hide();
     Ok(window::open(&caller.app)?)
 }
 
@@ -183,7 +184,7 @@ pub fn history_query(caller: &Caller, query: HistoryQuery) -> Result<HistoryPage
     Ok(caller.inbox().history(&query)?)
 }
 
-/// Walks the whole chain: `slow` in command_list.rs, so off the main thread.
+/// Walks the whole chain: `slow` in crates/page-contract, so off the main thread.
 pub fn audit_verify(caller: &Caller) -> Result<ChainReport, ShellError> {
     Ok(caller.inbox().verify_audit()?)
 }

@@ -7,7 +7,8 @@ use inbox::{ApprovalRequest, Inbox, Resolver, Verdict};
 use tauri::{AppHandle, Manager};
 
 use crate::events::PopoverSelect;
-use crate::{notifications, popover};
+use crate::notifications;
+use crate::popover::PopoverExt;
 
 /// The request selected in the popover, as the popover last reported it, and whether the
 /// person has seen all of it there (its details fit on the card, or they opened them).
@@ -74,7 +75,7 @@ enum Screen {
 /// The request the person is looking at, if exactly one is before their eyes: the popover's
 /// selection while the popover is open, else the one approval notification on screen.
 fn on_screen(app: &AppHandle, inbox: &Inbox) -> inbox::Result<OnScreen> {
-    let screen = if popover::is_visible(app) {
+    let screen = if app.popover().is_visible() {
         Screen::Popover(app.state::<Selection>().get())
     } else {
         Screen::Notifications(notifications::approvals_on_screen(app))
@@ -221,8 +222,8 @@ pub fn by_shortcut(app: &AppHandle, verdict: Verdict, approve_key: &str) {
 /// Opens the popover with `request_id` selected.
 fn show_in_popover(app: &AppHandle, request_id: &str) {
     app.state::<Selection>().select_by_app(request_id);
-    popover::show(app, None);
-    popover::emit::<PopoverSelect>(app, &request_id.to_owned());
+    app.popover().show(None);
+    app.popover().emit::<PopoverSelect>(&request_id.to_owned());
 }
 
 /// Decides; a request someone else already decided is reported as such and nothing changes.

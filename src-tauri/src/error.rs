@@ -1,7 +1,7 @@
 //! What a command can fail with. The frontend gets the message (a string), which names what
 //! went wrong; Rust code gets the kind, and uses `?` on the inbox's and Tauri's errors.
 
-/// The error of every command in command_list.rs.
+/// The error of every command of crates/page-contract.
 #[derive(Debug, thiserror::Error)]
 pub enum ShellError {
     #[error(transparent)]

@@ -1,4 +1,4 @@
-//! The events the app pushes to its pages, made from the one list in event_list.rs: each is
+//! The events the app pushes to its pages, made from the one list in crates/page-contract: each is
 //! a type with its name and payload, so an event is emitted with the payload the pages
 //! expect or not at all. Inbox changes are pushed as they happen; the UI never polls.
 
@@ -7,7 +7,7 @@ use serde_json::Value;
 use settings::{RemoteRefusal, Settings};
 use tauri::{AppHandle, Emitter};
 
-/// An event of event_list.rs.
+/// An event of the list (crates/page-contract).
 pub trait AppEvent {
     /// Its name on the wire.
     const NAME: &'static str;
@@ -27,7 +27,7 @@ macro_rules! events {
     };
 }
 
-app_events!(events);
+page_contract::app_events!(events);
 
 /// Emits `E` to every page of this process.
 pub fn emit<E: AppEvent>(app: &AppHandle, payload: &E::Payload) {

@@ -1,4 +1,4 @@
-//! How a page's calls reach commands.rs, made from the one list in command_list.rs: as Tauri
+//! How a page's calls reach commands.rs, made from the one list in crates/page-contract: as Tauri
 //! commands from the app's own windows (`handler`: on the main thread, a `slow` one on the
 //! blocking pool), and as the calls the popover's page makes from its own process
 //! (`answer_popover`, on its channel's thread, popover.rs). Either way a call is run only for
@@ -72,7 +72,7 @@ macro_rules! tauri_command {
 }
 
 macro_rules! calls {
-    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
+    ($($(#[doc = $doc:literal])* $name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
         $(
             tauri_command!($name ($($arg : $type),*) -> $answer, [$($window),*] $($slow)?);
         )*
@@ -110,7 +110,7 @@ macro_rules! calls {
     };
 }
 
-app_commands!(calls);
+page_contract::app_commands!(calls);
 
 /// Answers a call of the popover's page, which runs in the popover's own process, as the
 /// app's own popover would be answered.
@@ -124,13 +124,13 @@ pub fn answer_popover(app: &AppHandle, command: &str, args: Value) -> Result<Val
 mod tests {
     use super::*;
 
-    /// Every command of command_list.rs with the windows that may call it.
+    /// Every command of the list with the windows that may call it.
     macro_rules! listed {
-        ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
+        ($($(#[doc = $doc:literal])* $name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
             &[$((stringify!($name), &[$(stringify!($window)),*])),*]
         };
     }
-    const COMMANDS: &[(&str, &[&str])] = app_commands!(listed);
+    const COMMANDS: &[(&str, &[&str])] = page_contract::app_commands!(listed);
 
     fn refusal(command: &str, args: Value) -> Option<String> {
         read_popover_call(command, args)

@@ -3,24 +3,17 @@
 
 mod activity;
 #[macro_use]
-mod command_list;
 mod commands;
 mod decisions;
 mod demo;
 mod error;
 #[macro_use]
-mod event_list;
 mod events;
 mod invoke;
 mod jobs;
 mod local_api;
 mod notifications;
 mod popover;
-mod popover_channel;
-#[cfg(target_os = "linux")]
-mod popover_host;
-mod popover_process;
-mod popover_window;
 mod preferences;
 mod problems;
 mod shortcuts;
@@ -36,6 +29,7 @@ mod window;
 
 use inbox::{Inbox, InboxConfig};
 
+use popover::PopoverExt;
 use tauri::Manager;
 
 const USAGE: &str = "usage: converge-tray [--demo] [--pin-popover] | --version
@@ -115,9 +109,9 @@ fn is_log_filter(text: &str) -> bool {
 
 fn main() {
     #[cfg(target_os = "linux")]
-    if std::env::args().nth(1).as_deref() == Some(popover_process::ARG) {
+    if std::env::args().nth(1).as_deref() == Some(popover::process::ARG) {
         init_logging();
-        match popover_host::build(context()) {
+        match popover::host::build(context()) {
             Ok(popover) => run(popover, Ends::WithItsLastWindow),
             Err(code) => std::process::exit(code),
         }
@@ -146,7 +140,7 @@ fn main() {
         // popover of the running app and exits 0.
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             tracing::info!("second instance: opening the popover");
-            popover::show(app, None);
+            app.popover().show(None);
         }))
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .plugin(tauri_plugin_autostart::init(
@@ -157,7 +151,7 @@ fn main() {
         .manage(problems::Problems::default())
         .manage(decisions::Selection::default())
         .manage(terminal::Trails::default())
-        .manage(popover::PopoverState::new(
+        .manage(popover::Popover::new(
             options.pin_popover,
             invoke::answer_popover,
         ))
@@ -205,7 +199,7 @@ fn run(app: tauri::App, ends: Ends) {
 }
 
 /// The app's configuration and embedded frontend, for the app and for the popover's own
-/// process (popover_host.rs): made in one place, since each use embeds the assets.
+/// process (popover/host.rs): made in one place, since each use embeds the assets.
 fn context() -> tauri::Context {
     tauri::generate_context!()
 }

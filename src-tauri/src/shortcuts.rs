@@ -19,7 +19,8 @@ use settings::{ShortcutSettings, ShortcutsStatus, ShortcutsThrough};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutEvent, ShortcutState};
 
-use crate::{decisions, notifications, popover, terminals};
+use crate::popover::PopoverExt;
+use crate::{decisions, notifications, terminals};
 
 /// What a shortcut does when pressed.
 type Action = fn(&AppHandle);
@@ -230,7 +231,7 @@ fn xdg_trigger(key: &str) -> Option<String> {
 }
 
 fn toggle_popover(app: &AppHandle) {
-    popover::toggle(app, None);
+    app.popover().toggle(None);
 }
 
 fn approve(app: &AppHandle) {

@@ -9,7 +9,7 @@ use ksni::menu::{CheckmarkItem, MenuItem, StandardItem};
 use ksni::{Category, Icon, Status, ToolTip, Tray};
 use tauri::{AppHandle, PhysicalPosition};
 
-use crate::popover;
+use crate::popover::{self, PopoverExt};
 use crate::tray::{self, MenuAction, TRAY_ID, TRAY_TITLE};
 
 /// The tray item on the session bus; each change is sent to ksni's own thread.
@@ -139,7 +139,7 @@ impl Tray for Item {
     fn activate(&mut self, x: i32, y: i32) {
         self.on_main(move |app| {
             let click = PhysicalPosition::new(f64::from(x), f64::from(y));
-            popover::toggle(app, Some(popover::Anchor::point(click)));
+            app.popover().toggle(Some(popover::Anchor::point(click)));
         });
     }
 

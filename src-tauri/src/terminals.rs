@@ -6,7 +6,8 @@ use inbox::Inbox;
 use tauri::{AppHandle, Manager};
 use terminal::{TerminalVisit, Trails};
 
-use crate::{notifications, popover};
+use crate::notifications;
+use crate::popover::PopoverExt;
 
 /// What the person asked to go to.
 pub enum Destination {
@@ -30,7 +31,7 @@ pub fn go(app: &AppHandle, destination: Destination) -> TerminalVisit {
     let visit = terminal::go_to(&trail);
     tracing::info!(arrived = visit.arrived, done = ?visit.done, problem = ?visit.problem, "go to terminal");
     if visit.arrived {
-        popover::hide(app);
+        app.popover().hide();
     }
     visit
 }

@@ -10,8 +10,9 @@ use tauri_plugin_autostart::ManagerExt;
 
 use crate::events::{self, AppEvent, SettingsChanged};
 use crate::notifications::{self, Notifications};
+use crate::popover::PopoverExt;
 use crate::shortcuts::{self, Shortcuts};
-use crate::{popover, window};
+use crate::window;
 
 #[cfg(all(unix, not(target_os = "macos")))]
 pub use crate::status_notifier::TrayItem;
@@ -60,7 +61,7 @@ pub enum MenuAction {
 /// checked now.
 pub fn on_menu(app: &AppHandle, action: MenuAction) -> Option<bool> {
     match action {
-        MenuAction::Open => popover::show(app, None),
+        MenuAction::Open => app.popover().show(None),
         MenuAction::OpenWindow => {
             if let Err(e) = window::open(app) {
                 tracing::error!("cannot open the full window: {e}");
@@ -247,10 +248,9 @@ mod tauri_tray {
                         ..
                     } = event
                     {
-                        popover::toggle(
-                            tray.app_handle(),
-                            Some(popover::Anchor::tray(rect, position)),
-                        );
+                        tray.app_handle()
+                            .popover()
+                            .toggle(Some(crate::popover::Anchor::tray(rect, position)));
                     }
                 })
                 .build(app)?;

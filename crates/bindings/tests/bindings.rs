@@ -11,12 +11,13 @@ use settings::{RemoteRefusal, Settings, ShortcutsStatus};
 use terminal::TerminalVisit;
 use ts_rs::{Config, Dependency, TypeVisitor, TS};
 
-include!("../../../src-tauri/src/command_list.rs");
-include!("../../../src-tauri/src/event_list.rs");
+use page_contract::{app_commands, app_events};
 
 /// A command of the list as TypeScript sees it.
 struct Signature {
     name: &'static str,
+    /// What it does, from the list's doc comment, one line of it per line.
+    doc: String,
     windows: &'static [&'static str],
     /// Each argument's name in Rust, and its TypeScript type.
     args: Vec<(&'static str, TsType)>,
@@ -48,9 +49,10 @@ fn ts<T: TS + 'static>(cfg: &Config) -> TsType {
 
 /// The list's commands with their TypeScript types.
 macro_rules! signatures {
-    ($($name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
+    ($($(#[doc = $doc:literal])* $name:ident ($($arg:ident : $type:ty),*) -> $answer:ty : [$($window:ident),*] $($slow:ident)?),* $(,)?) => {
         |cfg: &Config| vec![$(Signature {
             name: stringify!($name),
+            doc: [$($doc.trim()),*].join("\n"),
             windows: &[$(stringify!($window)),*],
             args: vec![$((stringify!($arg), ts::<$type>(cfg))),*],
             answer: ts::<$answer>(cfg),
@@ -113,12 +115,11 @@ macro_rules! event_signatures {
 }
 
 /// `events.ts`: the events the pages listen to, by their TypeScript names, each with its
-/// payload's type, from the one list in src-tauri/src/event_list.rs.
+/// payload's type, from the one list in crates/page-contract.
 fn events_ts(cfg: &Config) -> String {
     let events = app_events!(event_signatures)(cfg);
-    let mut ts = String::from(
-        "// Generated from src-tauri/src/event_list.rs by crates/bindings. Do not edit.\n",
-    );
+    let mut ts =
+        String::from("// Generated from crates/page-contract by crates/bindings. Do not edit.\n");
     ts.push_str(&imports(events.iter().map(|e| &e.payload)));
     ts.push_str(
         "\n/** Every event the app pushes to its pages, by its name in TypeScript. */\n\
@@ -145,12 +146,14 @@ fn events_ts(cfg: &Config) -> String {
 }
 
 /// `commands.ts`: the Tauri commands by their TypeScript names, each with its arguments and
-/// answer, from the one list in src-tauri/src/command_list.rs: a command renamed, or an
+/// answer, and a function per command that calls it by that name, from the one list in
+/// crates/page-contract: a command renamed, or an
 /// argument added or retyped in Rust, fails the frontend's check.
 fn commands_ts(cfg: &Config) -> String {
     let commands = app_commands!(signatures)(cfg);
     let mut ts = String::from(
-        "// Generated from src-tauri/src/command_list.rs by crates/bindings. Do not edit.\n",
+        "// Generated from crates/page-contract by crates/bindings. Do not edit.\n\
+         import { invoke } from \"@tauri-apps/api/core\";\n",
     );
     ts.push_str(&imports(
         commands
@@ -191,6 +194,33 @@ fn commands_ts(cfg: &Config) -> String {
         ));
     }
     ts.push_str("};\n");
+    for command in &commands {
+        let params: Vec<String> = command
+            .args
+            .iter()
+            .map(|(name, t)| format!("{}: {}", camel(name), t.expression))
+            .collect();
+        let passed: Vec<String> = command.args.iter().map(|(name, _)| camel(name)).collect();
+        let answer = match command.answer.expression.as_str() {
+            "null" => "void",
+            other => other,
+        };
+        let mut doc: Vec<&str> = command.doc.lines().collect();
+        let granted = format!("Granted to: {}.", command.windows.join(", "));
+        doc.push(&granted);
+        let args = if passed.is_empty() {
+            String::new()
+        } else {
+            format!(", {{ {} }}", passed.join(", "))
+        };
+        ts.push_str(&format!(
+            "\n/**\n{} */\nexport function {}({}): Promise<{answer}> {{\n  return invoke(\"{}\"{args});\n}}\n",
+            doc.iter().map(|line| format!(" * {line}\n")).collect::<String>(),
+            camel(command.name),
+            params.join(", "),
+            command.name,
+        ));
+    }
     ts
 }
 

@@ -1,4 +1,4 @@
-// Generated from src-tauri/src/event_list.rs by crates/bindings. Do not edit.
+// Generated from crates/page-contract by crates/bindings. Do not edit.
 import type { InboxEvent } from "./InboxEvent";
 import type { RemoteRefusal } from "./RemoteRefusal";
 import type { Settings } from "./Settings";

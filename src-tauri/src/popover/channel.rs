@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::popover_window::Anchor;
+use super::window::Anchor;
 
 /// The inherited end's file descriptor in the popover's process.
 pub const INHERITED_FD: i32 = 3;
@@ -51,7 +51,7 @@ pub enum ToPopover {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum FromPopover {
-    /// The page called `command` (command_list.rs) with `args`, as it would in the app.
+    /// The page called `command` (crates/page-contract) with `args`, as it would in the app.
     Call {
         id: u64,
         command: String,

@@ -16,8 +16,8 @@ use tauri::ipc::{Invoke, InvokeBody, InvokeError};
 use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::oneshot;
 
-use crate::popover_channel::{self, FromPopover, ToPopover, ENV, INHERITED_FD};
-use crate::popover_window::{self, LABEL};
+use super::channel::{self, FromPopover, ToPopover, ENV, INHERITED_FD};
+use super::window::{self, LABEL};
 
 /// Exit code when started by anything but the app, or when the app's first message is wrong.
 const NOT_STARTED_BY_THE_APP: i32 = 2;
@@ -31,7 +31,7 @@ struct Channel {
 
 impl Channel {
     fn send(&self, message: &FromPopover) -> std::io::Result<()> {
-        popover_channel::write(&mut *self.to_app.lock().unwrap(), message)
+        channel::write(&mut *self.to_app.lock().unwrap(), message)
     }
 
     fn call(&self, command: String, args: Value) -> oneshot::Receiver<Result<Value, String>> {
@@ -74,16 +74,14 @@ pub fn build(context: tauri::Context) -> Result<tauri::App, i32> {
             return Err(NOT_STARTED_BY_THE_APP);
         }
     });
-    let (pinned, snapshot) = match popover_channel::read::<ToPopover>(
-        &mut from_app,
-        popover_channel::TO_POPOVER_AT_MOST,
-    ) {
-        Ok(Some(ToPopover::Start { pinned, snapshot })) => (pinned, snapshot),
-        other => {
-            eprintln!("converge-tray: the popover's process did not get its start: {other:?}");
-            return Err(NOT_STARTED_BY_THE_APP);
-        }
-    };
+    let (pinned, snapshot) =
+        match channel::read::<ToPopover>(&mut from_app, channel::TO_POPOVER_AT_MOST) {
+            Ok(Some(ToPopover::Start { pinned, snapshot })) => (pinned, snapshot),
+            other => {
+                eprintln!("converge-tray: the popover's process did not get its start: {other:?}");
+                return Err(NOT_STARTED_BY_THE_APP);
+            }
+        };
     let channel = Arc::new(Channel {
         to_app: Mutex::new(stream),
         next_id: AtomicU64::new(1),
@@ -93,11 +91,11 @@ pub fn build(context: tauri::Context) -> Result<tauri::App, i32> {
     tauri::Builder::default()
         .invoke_handler(move |invoke| forward(invoke, &forwarding))
         .setup(move |app| {
-            let window = popover_window::build(app.handle(), snapshot.as_deref())?;
+            let window = window::build(app.handle(), snapshot.as_deref())?;
             tracing::debug!("popover process: window built");
             if !pinned {
                 let blurred = channel.clone();
-                popover_window::hide_on_blur(&window, move || {
+                window::hide_on_blur(&window, move || {
                     tracing::info!("popover hidden");
                     let _ = blurred.send(&FromPopover::HiddenByBlur);
                 });
@@ -167,8 +165,7 @@ fn forward(invoke: Invoke, channel: &Arc<Channel>) -> bool {
 /// Does what the app says until it closes the channel, then exits.
 fn follow_the_app(app: &AppHandle, mut from_app: BufReader<UnixStream>, channel: &Channel) {
     loop {
-        let message =
-            popover_channel::read::<ToPopover>(&mut from_app, popover_channel::TO_POPOVER_AT_MOST);
+        let message = channel::read::<ToPopover>(&mut from_app, channel::TO_POPOVER_AT_MOST);
         match message {
             Ok(Some(ToPopover::Show { anchor })) => show(app, anchor),
             Ok(Some(ToPopover::Hide)) => {
@@ -195,12 +192,12 @@ fn follow_the_app(app: &AppHandle, mut from_app: BufReader<UnixStream>, channel:
     std::process::exit(0);
 }
 
-fn show(app: &AppHandle, anchor: Option<popover_window::Anchor>) {
+fn show(app: &AppHandle, anchor: Option<window::Anchor>) {
     let Some(window) = app.get_webview_window(LABEL) else {
         return;
     };
     if let Some(anchor) = anchor {
-        if let Err(e) = popover_window::place(&window, anchor) {
+        if let Err(e) = window::place(&window, anchor) {
             tracing::warn!("cannot place the popover: {e}");
         }
     }

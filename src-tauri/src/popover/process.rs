@@ -1,5 +1,5 @@
 //! The popover's own process, seen from the app: started with one end of a socket pair as
-//! its descriptor 3, talked to one message per line (popover_channel.rs), and reaped when it
+//! its descriptor 3, talked to one message per line (channel.rs), and reaped when it
 //! ends. Closing the channel ends it, and with it every WebKit process it started, so the
 //! app goes back to its idle memory (docs/performance.md).
 
@@ -13,9 +13,9 @@ use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::popover_channel::{self, FromPopover, ToPopover, ENV, INHERITED_FD};
+use super::channel::{self, FromPopover, ToPopover, ENV, INHERITED_FD};
 
-/// The argument that makes `converge-tray` the popover's process (popover_host.rs).
+/// The argument that makes `converge-tray` the popover's process (host.rs).
 pub const ARG: &str = "--popover-process";
 
 /// How long a process whose channel was closed may take to end before it is killed.
@@ -75,7 +75,7 @@ impl PopoverProcess {
             .name("popover-writer".into())
             .spawn(move || {
                 for message in outbox {
-                    if let Err(e) = popover_channel::write(&mut writer, &message) {
+                    if let Err(e) = channel::write(&mut writer, &message) {
                         tracing::debug!("popover channel: {e}");
                         break;
                     }
@@ -92,10 +92,7 @@ impl PopoverProcess {
             .name("popover-reader".into())
             .spawn(move || {
                 loop {
-                    match popover_channel::read::<FromPopover>(
-                        &mut reader,
-                        popover_channel::FROM_POPOVER_AT_MOST,
-                    ) {
+                    match channel::read::<FromPopover>(&mut reader, channel::FROM_POPOVER_AT_MOST) {
                         Ok(Some(message)) => on_message(message, &answer),
                         Ok(None) => break,
                         Err(e) => {
