@@ -1,5 +1,5 @@
 """The e2e scenarios' shared harness: the app's id and tauri-driver's address, the
-PASS/FAIL tally (Run), polling (eventually), starting and stopping a WebDriver-driven app,
+PASS/FAIL tally (Run), a scenario's named cases (Cases), polling (eventually), starting and stopping a WebDriver-driven app,
 looking at the desktop (visible windows, WebKit processes), a JSON-RPC call on the app's
 local API socket, and read-only queries of the app's SQLite store (audit log, pending
 requests). The headless desktop itself is in desktop.py, the WebDriver client in
@@ -11,6 +11,7 @@ import shutil
 import sqlite3
 import subprocess
 import time
+import traceback
 from pathlib import Path
 
 DRIVER = "http://127.0.0.1:4444"
@@ -33,6 +34,64 @@ class Run:
         """Prints the tally; returns the scenario's exit status."""
         print(f"{self.passed} passed, {self.failed} failed", flush=True)
         return 0 if self.failed == 0 else 1
+
+
+class CaseFailed(Exception):
+    pass
+
+
+class Cases:
+    """A scenario's named cases, run in the order they were added. A case stops at its first
+    failed check (`check`); a case whose needs failed is skipped and counts as failed. Given
+    case names (from the command line: `run.sh grants:revoke`), only those run, with the
+    cases they need."""
+
+    def __init__(self, run: Run, only=()):
+        self.run, self.only, self.failed, self.planned = run, list(only), set(), []
+
+    def check(self, name, ok, detail=""):
+        self.run.check(name, ok, detail)
+        if not ok:
+            raise CaseFailed(name)
+
+    def add(self, name, body, needs=()):
+        self.planned.append((name, body, tuple(needs)))
+
+    def wanted(self):
+        names = [name for name, _, _ in self.planned]
+        for name in self.only:
+            if name not in names:
+                self.run.check(f"a case named {name}", False,
+                               f"(this scenario's cases: {', '.join(names)})")
+        wanted = set(self.only) & set(names) if self.only else set(names)
+        needs = {name: needs for name, _, needs in self.planned}
+        more = list(wanted)
+        while more:
+            for need in needs.get(more.pop(), ()):
+                if need not in wanted:
+                    wanted.add(need)
+                    more.append(need)
+        return wanted
+
+    async def run_all(self):
+        wanted = self.wanted()
+        for name, body, needs in self.planned:
+            if name not in wanted:
+                continue
+            missing = [need for need in needs if need in self.failed]
+            if missing:
+                self.run.check(f"{name}: skipped, it needs {', '.join(missing)}", False)
+                self.failed.add(name)
+                continue
+            print(f"CASE {name}", flush=True)
+            try:
+                await body()
+            except CaseFailed:
+                self.failed.add(name)
+            except Exception:
+                traceback.print_exc()
+                self.run.check(f"{name} ran to its end", False)
+                self.failed.add(name)
 
 
 async def eventually(probe, timeout=20.0, interval=0.1):

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from agent_programs import Tmux, agent_named, card_with_command, deny_with_reason
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, approve_on_card, eventually, start_driver,
+from harness import (APP_ID, DRIVER, Cases, Run, approve_on_card, eventually, start_driver,
                      stop_driven_app)
 from model_server import ModelServer
 from webdriver import Session
@@ -75,40 +75,6 @@ CLINE_SETTINGS = '{"telemetryOptOut":true,"toolAutoApprove":true}'
 CLINE_OTHER_HOOK = "#!/bin/sh\n# another tool's hook\ncat >/dev/null\n"
 # A person's own Pi extension, beside which ctray's goes.
 PI_OWN_EXTENSION = 'export default function (pi) { /* the person\'s own */ }\n'
-
-
-class CaseFailed(Exception):
-    pass
-
-
-class Cases:
-    """Named cases that each stop at their first failed check."""
-
-    def __init__(self, run: Run, only):
-        self.run, self.only, self.failed = run, set(only), set()
-
-    def check(self, name, ok, detail=""):
-        self.run.check(name, ok, detail)
-        if not ok:
-            raise CaseFailed(name)
-
-    async def case(self, name, body, needs=()):
-        if self.only and name not in self.only:
-            return
-        missing = [n for n in needs if n in self.failed]
-        if missing:
-            self.run.check(f"{name}: skipped, it needs {', '.join(missing)}", False)
-            self.failed.add(name)
-            return
-        print(f"CASE {name}", flush=True)
-        try:
-            await body()
-        except CaseFailed:
-            self.failed.add(name)
-        except Exception:
-            traceback.print_exc()
-            self.run.check(f"{name} ran to its end", False)
-            self.failed.add(name)
 
 
 async def main(app: str, out: Path, only) -> int:
@@ -681,9 +647,9 @@ async def main(app: str, out: Path, only) -> int:
               and (pi_dir / "extensions" / "mine.js").read_text() == PI_OWN_EXTENSION)
 
     try:
-        await cases.case("programs", programs)
-        await cases.case("install", install, needs=["programs"])
-        await cases.case("pi:without-app", pi_without_app, needs=["install"])
+        cases.add("programs", programs)
+        cases.add("install", install, needs=["programs"])
+        cases.add("pi:without-app", pi_without_app, needs=["install"])
         for term, name, start, dialog, decline in (
                 (gemini_tmux, "Gemini CLI", start_gemini, GEMINI_DIALOG, ["Escape"]),
                 (droid_tmux, "Droid", start_droid, DROID_DIALOG, ["Escape"]),
@@ -691,29 +657,30 @@ async def main(app: str, out: Path, only) -> int:
                 (qoder_tmux, "Qoder CLI", start_qoder, QODER_DIALOG, ["Escape"]),
                 # Escape asks what to do instead; Enter declines with nothing more to say.
                 (kilo_tmux, "Kilo Code", start_kilo, KILO_DIALOG, ["Escape", "Enter"])):
-            await cases.case(f"{term.name}:without-app", functools.partial(
+            cases.add(f"{term.name}:without-app", functools.partial(
                 own_prompt_without_app, term, name, start, dialog, decline), needs=["install"])
-        await cases.case("cline:forged-allow", cline_forged_allow, needs=["install"])
-        await cases.case("app", app_up)
-        await cases.case("kilo:approve-deny", functools.partial(
+        cases.add("cline:forged-allow", cline_forged_allow, needs=["install"])
+        cases.add("app", app_up)
+        cases.add("kilo:approve-deny", functools.partial(
             approve_then_deny, kilo_tmux, "Kilo Code", start_kilo, None,
             "use the fixture instead", "/chat/completions"), needs=["install", "app"])
-        await cases.case("qoder:approve-deny", qoder_approve_then_deny, needs=["install", "app"])
-        await cases.case("cline:approve-deny", functools.partial(
+        cases.add("qoder:approve-deny", qoder_approve_then_deny, needs=["install", "app"])
+        cases.add("cline:approve-deny", functools.partial(
             approve_then_deny, cline_tmux, "Cline", start_cline, CLINE_DIALOG,
             "not before the release", "/chat/completions"), needs=["install", "app"])
-        await cases.case("droid:approve-deny", functools.partial(
+        cases.add("droid:approve-deny", functools.partial(
             approve_then_deny, droid_tmux, "Droid", start_droid, DROID_DIALOG,
             "use the build script", "/messages"), needs=["install", "app"])
-        await cases.case("pi:approve-deny", pi_approve_then_deny, needs=["install", "app"])
-        await cases.case("gemini:waits-in-its-terminal", gemini_waits_in_its_terminal,
+        cases.add("pi:approve-deny", pi_approve_then_deny, needs=["install", "app"])
+        cases.add("gemini:waits-in-its-terminal", gemini_waits_in_its_terminal,
                          needs=["install", "app"])
-        await cases.case("gemini:refuses-high-risk", gemini_refuses_high_risk,
+        cases.add("gemini:refuses-high-risk", gemini_refuses_high_risk,
                          needs=["install", "app"])
-        await cases.case("app-quits", app_quits_mid_question,
+        cases.add("app-quits", app_quits_mid_question,
                          needs=["install", "app", "pi:approve-deny", "droid:approve-deny",
                                 "cline:approve-deny", "kilo:approve-deny"])
-        await cases.case("uninstall", uninstall, needs=["install"])
+        cases.add("uninstall", uninstall, needs=["install"])
+        await cases.run_all()
         for name, seconds in figures:
             print(f"FIGURE {name}: {seconds * 1000:.0f} ms", flush=True)
     finally:

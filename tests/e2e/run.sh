@@ -1,11 +1,49 @@
 #!/usr/bin/env bash
 # End-to-end tests of the built app in a headless desktop (Xvfb + D-Bus session + tray host),
 # driven through tauri-driver. Screenshots and logs go to target/e2e/.
-# usage: tests/e2e/run.sh [APP_BINARY]   (scripts/setup.sh --tests installs what it needs)
+# usage: tests/e2e/run.sh [APP_BINARY] [SCENARIO[:CASE]…]   (scripts/setup.sh --tests installs
+# what it needs). With no SCENARIO every scenario runs; `run.sh grants` runs one scenario,
+# `run.sh more_agents:cline:forged-allow` one case of it (with the cases it needs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-app=$(realpath "${1:-${CARGO_TARGET_DIR:-target}/debug/converge-tray}")
+app="${CARGO_TARGET_DIR:-target}/debug/converge-tray"
+if [[ $# -gt 0 && -f "$1" ]]; then app="$1"; shift; fi
+app=$(realpath "$app")
 venv="$HOME/.cache/converge-tray/e2e-venv"
+
+# Every scenario, in the order a whole run takes them; tests/e2e/NAME_e2e.py each.
+scenarios=(
+  tray no_tray focus popover_process
+  portal_selftest   # the stand-in XDG portal checked against the documented interface
+  wayland agents grants terminal knowingly remote
+  real_agents       # the real agent programs (scripts/install-agent-clis.sh), scripted model
+  more_agents       # the agent programs added since (Pi, Gemini CLI, …)
+  storage hung_desktop sessions
+  # Last: it may leave a frozen app's WebKit process behind for a moment, and no_tray
+  # counts WebKit processes machine-wide.
+  security
+)
+# The scenarios already split into named cases (harness.Cases); the rest run whole.
+with_cases=(more_agents security real_agents)
+# The cases asked for, by scenario ("" for all of its cases).
+declare -A chosen=()
+for selector in "$@"; do
+  scenario="${selector%%:*}"
+  if [[ ! " ${scenarios[*]} " == *" $scenario "* ]]; then
+    echo "no scenario $scenario; the scenarios: ${scenarios[*]}" >&2
+    exit 2
+  fi
+  if [[ "$selector" == *:* ]]; then
+    if [[ ! " ${with_cases[*]} " == *" $scenario "* ]]; then
+      echo "$scenario runs whole: it has no named cases yet (those that have: ${with_cases[*]})" >&2
+      exit 2
+    fi
+    chosen[$scenario]+=" ${selector#*:}"
+  else
+    chosen[$scenario]=""
+  fi
+done
+
 mkdir -p target/e2e
 rm -f target/e2e/*.log
 desktop() { xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "$venv/bin/python" "$@"; }
@@ -14,28 +52,16 @@ status=0
 source tests/build_identity.sh
 reports_this_checkout "the app under test" "$("$app" --version)" || status=1
 reports_this_checkout "ctray beside it" "$("$(dirname "$app")/ctray" --version)" || status=1
-desktop tests/e2e/tray_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/no_tray_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/focus_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/popover_process_e2e.py "$app" target/e2e || status=1
-# The stand-in XDG portal checked against the documented interface, then the app under it.
-desktop tests/e2e/portal_selftest.py >target/e2e/portal-selftest.log 2>&1 \
-  && echo "PASS the stand-in GlobalShortcuts portal follows the documented interface" \
-  || { cat target/e2e/portal-selftest.log; status=1; }
-desktop tests/e2e/wayland_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/agents_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/grants_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/terminal_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/knowingly_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/remote_e2e.py "$app" target/e2e || status=1
-# The real agent programs (scripts/install-agent-clis.sh), against a scripted model.
-desktop tests/e2e/real_agents_e2e.py "$app" target/e2e || status=1
-# The agent programs added since (Pi, Gemini CLI, …), as named cases.
-desktop tests/e2e/more_agents_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/storage_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/hung_desktop_e2e.py "$app" target/e2e || status=1
-desktop tests/e2e/sessions_e2e.py "$app" target/e2e || status=1
-# Last: it may leave a frozen app's WebKit process behind for a moment, and no_tray_e2e
-# counts WebKit processes machine-wide.
-desktop tests/e2e/security_e2e.py "$app" target/e2e || status=1
+for scenario in "${scenarios[@]}"; do
+  if [[ $# -gt 0 && ! -v "chosen[$scenario]" ]]; then continue; fi
+  # shellcheck disable=SC2086 # the chosen cases, one word each
+  cases=(${chosen[$scenario]:-})
+  if [[ "$scenario" == portal_selftest ]]; then
+    desktop tests/e2e/portal_selftest.py >target/e2e/portal-selftest.log 2>&1 \
+      && echo "PASS the stand-in GlobalShortcuts portal follows the documented interface" \
+      || { cat target/e2e/portal-selftest.log; status=1; }
+  else
+    desktop "tests/e2e/${scenario}_e2e.py" "$app" target/e2e "${cases[@]}" || status=1
+  fi
+done
 exit $status

@@ -16,7 +16,11 @@ F. The approve key approves only what the person is looking at: the one approval
 The app binary is started directly (no WebDriver), in a desktop with a tray host and the fake
 notification server of desktop.py; agents are `ctray` processes, keys come from `xdotool`.
 Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
-usage: security_e2e.py APP_BINARY OUTPUT_DIR   (ctray is taken from beside the app binary)
+The parts run as named cases (app, forged-signal, key-at-arrival, high-risk,
+key-acts-on-what-is-seen, hammer, still-running, keys-off), each stopping at its first failed
+check.
+usage: security_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (ctray is taken from beside the app
+binary)
 """
 import asyncio
 import functools
@@ -26,14 +30,13 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 from pathlib import Path
 
 from dbus_next import BusType, Message, MessageType
 from dbus_next.aio import MessageBus
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, Run, api_call, audit_entries, eventually, stop_app,
+from harness import (APP_ID, Cases, Run, api_call, audit_entries, eventually, stop_app,
                      visible_windows)
 
 APPROVE_KEY = "ctrl+alt+shift+a"
@@ -42,7 +45,7 @@ NOTIFICATIONS_PATH = "/org/freedesktop/Notifications"
 
 
 class Scenario:
-    def __init__(self, app: str, out: Path, home: Path, desktop: Desktop, run: Run):
+    def __init__(self, app: str, out: Path, home: Path, desktop: Desktop, run: Cases):
         self.app, self.out, self.home, self.desktop, self.run = app, out, home, desktop, run
         self.ctray = str(Path(app).with_name("ctray"))
         self.socket = home / "run" / "api.sock"
@@ -500,53 +503,59 @@ class Hammer(threading.Thread):
         self.join(timeout=10)
 
 
-async def main(app: str, out: Path) -> int:
+async def main(app: str, out: Path, only) -> int:
     out.mkdir(parents=True, exist_ok=True)
     home = isolated_home("converge-e2e-security-")
     run = Run()
+    cases = Cases(run, only)
+    check = cases.check
     desktop = await Desktop.start()
-    scenario = Scenario(app, out, home, desktop, run)
+    # Each part's checks stop that part at the first that fails.
+    scenario = Scenario(app, out, home, desktop, cases)
     log = open(out / "app-security.log", "w")
-    proc = subprocess.Popen([app], stdout=log, stderr=subprocess.STDOUT)
-    try:
+    app_process = {"proc": subprocess.Popen([app], stdout=log, stderr=subprocess.STDOUT)}
+
+    async def answering():
+        answer = await scenario.ctray_run("agents", timeout=5)
+        return answer if answer[0] == 0 else None
+
+    async def app_up():
+        proc = app_process["proc"]
         try:
             item = await asyncio.wait_for(desktop.wait_for_item(timeout=60), timeout=70)
         except (TimeoutError, asyncio.TimeoutError):
             item = None
-
-        async def answering():
-            answer = await scenario.ctray_run("agents", timeout=5)
-            return answer if answer[0] == 0 else None
         answers = await eventually(answering, timeout=60, interval=0.5)
         up = item is not None and answers is not None
-        run.check("the app is up: tray item registered, local API answering", up,
-                  (item, answers, proc.poll()))
-        if not up:
-            return run.finish()
-        for part in (scenario.forged_signal, scenario.key_at_arrival, scenario.high_risk,
-                     scenario.key_acts_on_what_is_seen, scenario.hammer):
+        check("the app is up: tray item registered, local API answering", up,
+              (item, answers, proc.poll()))
+
+    def part(body):
+        async def with_a_clean_queue():
             try:
-                await part()
-            except Exception:
-                traceback.print_exc()
-                run.check(f"{part.__name__} ran to the end", False)
+                await body()
             finally:
                 scenario.kill_askers()
                 await scenario.clear_queue()
-        run.check("the app is still running at the end", proc.poll() is None, proc.poll())
+        return with_a_clean_queue
 
-        # D. The person turned the global approve/deny keys off: restarted with that setting,
-        # the approve key decides nothing and answers nothing (it is not the app's any more);
-        # the toggle key still is.
-        stop_app(proc)
+    async def still_running():
+        proc = app_process["proc"]
+        check("the app is still running at the end", proc.poll() is None, proc.poll())
+
+    async def keys_off():
+        """D. The person turned the global approve/deny keys off: restarted with that
+        setting, the approve key decides nothing and answers nothing (it is not the app's
+        any more); the toggle key still is."""
+        stop_app(app_process["proc"])
         settings = home / "config" / APP_ID / "settings.json"
         saved = json.loads(settings.read_text()) if settings.exists() else {}
         saved.setdefault("shortcuts", {})["decision_keys"] = False
         settings.parent.mkdir(parents=True, exist_ok=True)
         settings.write_text(json.dumps(saved))
-        proc = subprocess.Popen([app], stdout=log, stderr=subprocess.STDOUT)
+        app_process["proc"] = subprocess.Popen([app], stdout=log, stderr=subprocess.STDOUT)
         answers = await eventually(answering, timeout=60, interval=0.5)
-        run.check("[D] the app restarts with the approve/deny keys turned off", answers is not None)
+        check("[D] the app restarts with the approve/deny keys turned off", answers is not None)
         title = "Keys are off"
         asker = scenario.ask(title, "keys-off", "1m")
         await eventually(lambda: scenario.approval_note(title), timeout=15)
@@ -557,15 +566,28 @@ async def main(app: str, out: Path) -> int:
             await asyncio.sleep(0.3)
         await asyncio.sleep(1.5)
         answered = scenario.notes_since(seen, lambda n: not n["summary"].startswith("Approval"))
-        run.check("[D] with the keys off, the approve key approves nothing and says nothing",
-                  asker.poll() is None and answered == [],
-                  (asker.poll(), [n["summary"] for n in answered]))
+        check("[D] with the keys off, the approve key approves nothing and says nothing",
+              asker.poll() is None and answered == [],
+              (asker.poll(), [n["summary"] for n in answered]))
         await scenario.press("ctrl+alt+shift+c")
         shown = await eventually(visible_windows, timeout=15)
-        run.check("[D] the toggle key still opens the popover", bool(shown))
+        check("[D] the toggle key still opens the popover", bool(shown))
+
+    try:
+        cases.add("app", app_up)
+        cases.add("forged-signal", part(scenario.forged_signal), needs=["app"])
+        cases.add("key-at-arrival", part(scenario.key_at_arrival), needs=["app"])
+        cases.add("high-risk", part(scenario.high_risk), needs=["app"])
+        cases.add("key-acts-on-what-is-seen", part(scenario.key_acts_on_what_is_seen),
+                  needs=["app"])
+        cases.add("hammer", part(scenario.hammer), needs=["app"])
+        cases.add("still-running", still_running, needs=["app"])
+        # Last: it restarts the app with its keys off.
+        cases.add("keys-off", part(keys_off), needs=["app"])
+        await cases.run_all()
     finally:
         scenario.kill_askers()
-        stop_app(proc)
+        stop_app(app_process["proc"])
         log.close()
         desktop.stop()
         shutil.rmtree(home, ignore_errors=True)
@@ -573,4 +595,4 @@ async def main(app: str, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])))
