@@ -24,7 +24,7 @@ scenarios=(
   security
 )
 # The scenarios already split into named cases (harness.Cases); the rest run whole.
-with_cases=(more_agents security real_agents)
+with_cases=(more_agents security real_agents grants)
 # The cases asked for, by scenario ("" for all of its cases).
 declare -A chosen=()
 for selector in "$@"; do
