@@ -8,29 +8,31 @@ import type { JobsOverview } from "./bindings/JobsOverview";
 import type { Timeline } from "./bindings/Timeline";
 import {
   agentTimeline,
-  approveAndGrant,
+  agentsRemove,
   auditVerify,
-  decide,
-  decideBatch,
-  getSnapshot,
   grantOffers,
-  goToTerminal,
+  grantRevoke,
   grantsList,
-  hidePopover,
   historyQuery,
+  inboxApproveAndGrant,
+  inboxDecide,
+  inboxDecideBatch,
+  inboxSnapshot,
+  jobRun,
   jobsOverview,
-  listProblems,
+  popoverHide,
+  popoverPainted,
+  popoverSelect,
+  problemsList,
+  settingsGet,
+  settingsSet,
+  terminalGo,
+  windowOpen,
+} from "./bindings/commands";
+import {
   onProblemAdded,
   onSelectRequest,
   onSettingsChanged,
-  openFullWindow,
-  removeAgents,
-  reportSelection,
-  revokeGrant,
-  runJob,
-  settingsGet,
-  settingsSet,
-  reportPainted,
   subscribe,
   takeInitialSnapshot,
 } from "./bridge";
@@ -49,19 +51,20 @@ function recordCommands(reply: (command: string) => unknown = () => null) {
   return calls;
 }
 
-describe("bridge", () => {
+// The generated calls: each sends its command by name, with its arguments named in camelCase.
+describe("commands", () => {
   it("fetches the snapshot", async () => {
     const snapshot = makeSnapshot({ seq: 7 });
     const calls = recordCommands(() => snapshot);
 
-    await expect(getSnapshot()).resolves.toEqual(snapshot);
+    await expect(inboxSnapshot()).resolves.toEqual(snapshot);
     expect(calls).toEqual([{ command: "inbox_snapshot", args: {} }]);
   });
 
   it("sends a decision with its request id and verdict, and no claimed surface", async () => {
     const calls = recordCommands();
 
-    await decide("req-1", { verdict: "deny", reason: "not on prod" });
+    await inboxDecide("req-1", { verdict: "deny", reason: "not on prod" });
 
     expect(calls).toEqual([
       {
@@ -81,7 +84,7 @@ describe("bridge", () => {
     };
     const calls = recordCommands(() => outcome);
 
-    await expect(decideBatch(["req-1", "req-2"], { verdict: "approve" })).resolves.toEqual(
+    await expect(inboxDecideBatch(["req-1", "req-2"], { verdict: "approve" })).resolves.toEqual(
       outcome,
     );
 
@@ -111,9 +114,9 @@ describe("bridge", () => {
     const spec = { what: { kind: "tool" }, in_project: true, duration: "session" } as const;
 
     await expect(grantOffers("req-1")).resolves.toEqual(offers);
-    await expect(approveAndGrant("req-1", spec)).resolves.toEqual(grant);
+    await expect(inboxApproveAndGrant("req-1", spec)).resolves.toEqual(grant);
     await expect(grantsList()).resolves.toEqual([grant]);
-    await revokeGrant("grant-1");
+    await grantRevoke("grant-1");
 
     expect(calls).toEqual([
       { command: "grant_offers", args: { requestId: "req-1" } },
@@ -126,7 +129,7 @@ describe("bridge", () => {
   it("asks to remove agents, answering with the ids taken off", async () => {
     const calls = recordCommands(() => ["agent-done"]);
 
-    await expect(removeAgents(["agent-done", "agent-working"])).resolves.toEqual(["agent-done"]);
+    await expect(agentsRemove(["agent-done", "agent-working"])).resolves.toEqual(["agent-done"]);
     expect(calls).toEqual([
       { command: "agents_remove", args: { agentIds: ["agent-done", "agent-working"] } },
     ]);
@@ -140,8 +143,8 @@ describe("bridge", () => {
     };
     const calls = recordCommands(() => visit);
 
-    await expect(goToTerminal({ requestId: "req-1" })).resolves.toEqual(visit);
-    await goToTerminal({ agentId: "agent-1" });
+    await expect(terminalGo("req-1", null)).resolves.toEqual(visit);
+    await terminalGo(null, "agent-1");
 
     expect(calls).toEqual([
       { command: "terminal_go", args: { requestId: "req-1", agentId: null } },
@@ -152,8 +155,8 @@ describe("bridge", () => {
   it("hides the popover and opens the full window", async () => {
     const calls = recordCommands();
 
-    await hidePopover();
-    await openFullWindow();
+    await popoverHide();
+    await windowOpen();
 
     expect(calls.map((call) => call.command)).toEqual(["popover_hide", "window_open"]);
   });
@@ -206,13 +209,22 @@ describe("bridge", () => {
     const calls = recordCommands((command) => (command === "job_run" ? "run-7" : overview));
 
     await expect(jobsOverview()).resolves.toEqual(overview);
-    await expect(runJob("travel-expense")).resolves.toBe("run-7");
+    await expect(jobRun("travel-expense")).resolves.toBe("run-7");
     expect(calls).toEqual([
       { command: "jobs_overview", args: {} },
       { command: "job_run", args: { jobId: "travel-expense" } },
     ]);
   });
 
+  it("reports the first paint with the page's own reading of the frame", async () => {
+    const calls = recordCommands();
+    await popoverPainted(1_796_000_000_123);
+    expect(calls).toEqual([{ command: "popover_painted", args: { frameAtMs: 1_796_000_000_123 } }]);
+  });
+});
+
+// The events, the snapshot handed over, and the commands that go with an event.
+describe("bridge", () => {
   it("reads and writes the settings, and hears when they change", async () => {
     const stored = makeSettings();
     const applied = makeSettings({ start_at_login: true });
@@ -272,12 +284,6 @@ describe("bridge", () => {
     expect(undone[0]?.args).toMatchObject({ event: "inbox://event", eventId: 41 });
   });
 
-  it("reports the first paint with the page's own reading of the frame", async () => {
-    const calls = recordCommands();
-    await reportPainted(1_796_000_000_123);
-    expect(calls).toEqual([{ command: "popover_painted", args: { frameAtMs: 1_796_000_000_123 } }]);
-  });
-
   it("hands over the snapshot the app put in the page once, then forgets it", () => {
     const snapshot = makeSnapshot({ seq: 3 });
     (window as { __CONVERGE_TRAY_SNAPSHOT__?: unknown }).__CONVERGE_TRAY_SNAPSHOT__ = snapshot;
@@ -291,9 +297,9 @@ describe("bridge", () => {
     const onSelect = vi.fn();
     const stop = await onSelectRequest(onSelect);
 
-    await reportSelection("req-1", true);
-    await reportSelection("req-1", false);
-    await reportSelection(null, false);
+    await popoverSelect("req-1", true);
+    await popoverSelect("req-1", false);
+    await popoverSelect(null, false);
     await emit("popover://select", "req-2");
     stop();
     await emit("popover://select", "req-3");
@@ -312,7 +318,7 @@ describe("bridge", () => {
     const onAdded = vi.fn();
     const stop = await onProblemAdded(onAdded);
 
-    await expect(listProblems()).resolves.toEqual(problems);
+    await expect(problemsList()).resolves.toEqual(problems);
     await emit("problems://added", "Converge Tray refused something: late");
     stop();
     await emit("problems://added", "after stopping");

@@ -1,6 +1,6 @@
 import { SvelteMap } from "svelte/reactivity";
 import type { GrantRecord } from "./bindings/GrantRecord";
-import { grantsList, revokeGrant } from "./bridge";
+import { grantRevoke, grantsList } from "./bindings/commands";
 import { errorMessage } from "./errors";
 import { isLive } from "./grants";
 import { Refetch } from "./refetch";
@@ -63,7 +63,7 @@ export class GrantsFeed {
     if (this.#revokes.get(grantId)?.state === "revoking") return;
     this.#revokes.set(grantId, { state: "revoking" });
     try {
-      await revokeGrant(grantId);
+      await grantRevoke(grantId);
     } catch (error) {
       this.#revokes.set(grantId, { state: "failed", message: errorMessage(error) });
       // Refused most likely because it ended meanwhile: the list should say so.

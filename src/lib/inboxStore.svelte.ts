@@ -3,7 +3,8 @@ import type { AgentState } from "./bindings/AgentState";
 import type { ApprovalRequest } from "./bindings/ApprovalRequest";
 import type { InboxEvent } from "./bindings/InboxEvent";
 import type { Snapshot } from "./bindings/Snapshot";
-import { getSnapshot, subscribe } from "./bridge";
+import { inboxSnapshot } from "./bindings/commands";
+import { subscribe } from "./bridge";
 import { errorMessage } from "./errors";
 
 /** The inbox as the UI sees it: a snapshot kept current by numbered events. */
@@ -177,7 +178,7 @@ export function connectInbox(store: InboxStore): () => void {
         return;
       }
       stopListening = stop;
-      store.reset(await getSnapshot());
+      store.reset(await inboxSnapshot());
     } catch (error) {
       if (!disconnected) store.fail(errorMessage(error));
     }

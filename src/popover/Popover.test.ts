@@ -5,22 +5,20 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import type { Snapshot } from "../lib/bindings/Snapshot";
 import {
-  approveAndGrant,
-  decide,
-  decideBatch,
-  getSnapshot,
+  agentsRemove,
   grantOffers,
+  grantRevoke,
   grantsList,
-  hidePopover,
-  onSelectRequest,
-  openFullWindow,
-  removeAgents,
-  reportPainted,
-  reportSelection,
-  revokeGrant,
-  subscribe,
-  takeInitialSnapshot,
-} from "../lib/bridge";
+  inboxApproveAndGrant,
+  inboxDecide,
+  inboxDecideBatch,
+  inboxSnapshot,
+  popoverHide,
+  popoverPainted,
+  popoverSelect,
+  windowOpen,
+} from "../lib/bindings/commands";
+import { onSelectRequest, subscribe, takeInitialSnapshot } from "../lib/bridge";
 import {
   NOW,
   agentUpdated,
@@ -35,21 +33,24 @@ import {
 } from "../test/fixtures";
 import Popover from "./Popover.svelte";
 
-vi.mock("../lib/bridge", () => ({
-  getSnapshot: vi.fn(),
-  decide: vi.fn(),
-  decideBatch: vi.fn(),
-  hidePopover: vi.fn(),
-  openFullWindow: vi.fn(),
-  removeAgents: vi.fn(),
-  subscribe: vi.fn(),
-  reportSelection: vi.fn(),
-  reportPainted: vi.fn(),
-  onSelectRequest: vi.fn(),
+vi.mock("../lib/bindings/commands", () => ({
+  inboxSnapshot: vi.fn(),
+  inboxDecide: vi.fn(),
+  inboxDecideBatch: vi.fn(),
+  popoverHide: vi.fn(),
+  windowOpen: vi.fn(),
+  agentsRemove: vi.fn(),
+  popoverSelect: vi.fn(),
+  popoverPainted: vi.fn(),
   grantOffers: vi.fn(),
-  approveAndGrant: vi.fn(),
+  inboxApproveAndGrant: vi.fn(),
   grantsList: vi.fn(),
-  revokeGrant: vi.fn(),
+  grantRevoke: vi.fn(),
+}));
+
+vi.mock("../lib/bridge", () => ({
+  subscribe: vi.fn(),
+  onSelectRequest: vi.fn(),
   takeInitialSnapshot: vi.fn(),
 }));
 
@@ -62,15 +63,15 @@ beforeEach(() => {
   // Only the clock and the ticking interval are faked; promises and setTimeout stay real
   // so Testing Library's async queries keep working.
   vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
-  vi.mocked(decide).mockResolvedValue(undefined);
-  vi.mocked(decideBatch).mockImplementation(async (requestIds) => ({
+  vi.mocked(inboxDecide).mockResolvedValue(undefined);
+  vi.mocked(inboxDecideBatch).mockImplementation(async (requestIds) => ({
     decided: requestIds,
     refused: [],
   }));
-  vi.mocked(hidePopover).mockResolvedValue(undefined);
-  vi.mocked(openFullWindow).mockResolvedValue(undefined);
-  vi.mocked(reportSelection).mockResolvedValue(undefined);
-  vi.mocked(reportPainted).mockResolvedValue(undefined);
+  vi.mocked(popoverHide).mockResolvedValue(undefined);
+  vi.mocked(windowOpen).mockResolvedValue(undefined);
+  vi.mocked(popoverSelect).mockResolvedValue(undefined);
+  vi.mocked(popoverPainted).mockResolvedValue(undefined);
   vi.mocked(onSelectRequest).mockImplementation(async (onSelect) => {
     pushSelect = onSelect;
     return () => {};
@@ -93,7 +94,7 @@ afterEach(() => {
 });
 
 async function showPopover(snapshot: Snapshot) {
-  vi.mocked(getSnapshot).mockResolvedValue(snapshot);
+  vi.mocked(inboxSnapshot).mockResolvedValue(snapshot);
   const view = render(Popover);
   await screen.findByRole("heading", { name: "Approvals" });
   return { ...view, user: userEvent.setup() };
@@ -184,11 +185,11 @@ describe("Popover", () => {
 
     await user.click(screen.getByRole("button", { name: "Open full window" }));
 
-    expect(openFullWindow).toHaveBeenCalledOnce();
+    expect(windowOpen).toHaveBeenCalledOnce();
   });
 
   it("says why the full window did not open", async () => {
-    vi.mocked(openFullWindow).mockRejectedValue("no display");
+    vi.mocked(windowOpen).mockRejectedValue("no display");
     const { user } = await showPopover(makeSnapshot());
 
     await user.click(screen.getByRole("button", { name: "Open full window" }));
@@ -326,11 +327,11 @@ describe("Popover", () => {
     it("reports the selection, which the global shortcuts act on", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy", true);
+      expect(popoverSelect).toHaveBeenLastCalledWith("req-deploy", true);
 
       await user.keyboard("j");
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-push", true);
+      expect(popoverSelect).toHaveBeenLastCalledWith("req-push", true);
     });
 
     it("selects the request whose notification was clicked", async () => {
@@ -344,14 +345,14 @@ describe("Popover", () => {
 
     it("reports a selection the app made with whether it is seen whole, as the person's own moves", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
-      vi.mocked(reportSelection).mockClear();
+      vi.mocked(popoverSelect).mockClear();
 
       pushSelect("req-push");
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-push", true);
+      expect(popoverSelect).toHaveBeenLastCalledWith("req-push", true);
 
       await user.keyboard("k");
-      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy", true);
+      expect(popoverSelect).toHaveBeenLastCalledWith("req-deploy", true);
     });
 
     it("approves the selected request with a", async () => {
@@ -359,7 +360,7 @@ describe("Popover", () => {
 
       await user.keyboard("ja");
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
     });
 
     it("approves the selected request with Enter", async () => {
@@ -367,7 +368,7 @@ describe("Popover", () => {
 
       await user.keyboard("{Enter}");
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "approve" });
     });
 
     it("denies with a typed reason: d, type, Enter", async () => {
@@ -378,7 +379,7 @@ describe("Popover", () => {
       expect(document.activeElement).toBe(reason);
       await user.keyboard("not on a friday{Enter}");
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", {
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-push", {
         verdict: "deny",
         reason: "not on a friday",
       });
@@ -390,7 +391,7 @@ describe("Popover", () => {
       await user.keyboard("d");
       await user.keyboard("jak d");
 
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       expect(within(selectedCard()).getByText("Deploy to production")).toBeTruthy();
       expect(screen.getByRole("textbox")).toHaveProperty("value", "jak d");
     });
@@ -402,8 +403,8 @@ describe("Popover", () => {
       await user.keyboard("{Escape}");
 
       expect(screen.queryByRole("textbox")).toBeNull();
-      expect(decide).not.toHaveBeenCalled();
-      expect(hidePopover).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
+      expect(popoverHide).not.toHaveBeenCalled();
     });
 
     it("hides the popover with Escape", async () => {
@@ -411,7 +412,7 @@ describe("Popover", () => {
 
       await user.keyboard("{Escape}");
 
-      expect(hidePopover).toHaveBeenCalledOnce();
+      expect(popoverHide).toHaveBeenCalledOnce();
     });
 
     it("keeps the selection on the same request when a more urgent one arrives", async () => {
@@ -421,7 +422,7 @@ describe("Popover", () => {
       await deliver(created(2, makeRequest({ id: "req-urgent", deadline: NOW + 5000 })));
       await user.keyboard("a");
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
     });
   });
 
@@ -431,7 +432,7 @@ describe("Popover", () => {
 
       await user.click(within(cards()[1]!).getByRole("button", { name: "Approve" }));
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
     });
 
     it("approves letting the agent remember the choice clicked on the card", async () => {
@@ -446,7 +447,7 @@ describe("Popover", () => {
       expect(card.getByText(note)).toBeTruthy();
       await user.click(card.getByRole("button", { name: choice }));
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", {
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-push", {
         verdict: "approve-remembering",
         choice,
       });
@@ -458,10 +459,10 @@ describe("Popover", () => {
       const card = within(cards()[0]!);
 
       await user.click(card.getByRole("button", { name: "Deny" }));
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       await user.click(card.getByRole("button", { name: "Confirm deny" }));
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", {
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-deploy", {
         verdict: "deny",
         reason: null,
       });
@@ -470,7 +471,7 @@ describe("Popover", () => {
 
   describe("decisions", () => {
     it("shows the backend's error when a decision is refused", async () => {
-      vi.mocked(decide).mockRejectedValue("already decided by shortcut at 12:00:03");
+      vi.mocked(inboxDecide).mockRejectedValue("already decided by shortcut at 12:00:03");
       const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
 
       await user.keyboard("a");
@@ -484,7 +485,7 @@ describe("Popover", () => {
 
       await user.keyboard("aa{Enter}");
 
-      expect(decide).toHaveBeenCalledOnce();
+      expect(inboxDecide).toHaveBeenCalledOnce();
     });
   });
 
@@ -523,8 +524,8 @@ describe("Popover", () => {
 
       await user.click(mark);
       expect(within(bar()!).getByText("1 marked")).toBeTruthy();
-      expect(decideBatch).not.toHaveBeenCalled();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecideBatch).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
     });
 
     it("never marks an agent's question for a batch, nor approves it with the a key", async () => {
@@ -543,7 +544,7 @@ describe("Popover", () => {
       expect(within(card).queryByRole("checkbox", { name: "Select for a batch decision" })).toBeNull();
       await user.keyboard("xa");
       expect(bar()).toBeNull();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       expect(within(card).getByText("A question: pick an answer on its card.")).toBeTruthy();
     });
 
@@ -564,7 +565,7 @@ describe("Popover", () => {
 
       await user.keyboard("kx");
       expect(within(bar()!).getByText("1 marked")).toBeTruthy();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
     });
 
     it("toggles a focused mark once with Space", async () => {
@@ -585,10 +586,10 @@ describe("Popover", () => {
 
       await user.click(within(bar()!).getByRole("button", { name: "Approve 2" }));
 
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-wipe"], {
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-wipe"], {
         verdict: "approve",
       });
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       await vi.waitFor(() => expect(bar()).toBeNull());
       expect(screen.queryAllByRole("checkbox", { checked: true })).toHaveLength(0);
       expect(screen.queryByRole("status")).toBeNull();
@@ -601,7 +602,7 @@ describe("Popover", () => {
 
       await user.click(within(bar()!).getByRole("button", { name: "Deny 2" }));
 
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-push"], {
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-push"], {
         verdict: "deny",
         reason: null,
       });
@@ -612,19 +613,19 @@ describe("Popover", () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
 
       await user.keyboard("{Shift>}A{/Shift}{Shift>}D{/Shift}");
-      expect(decideBatch).not.toHaveBeenCalled();
+      expect(inboxDecideBatch).not.toHaveBeenCalled();
 
       await user.keyboard("jx{Shift>}A{/Shift}");
-      expect(decideBatch).toHaveBeenLastCalledWith(["req-push"], { verdict: "approve" });
+      expect(inboxDecideBatch).toHaveBeenLastCalledWith(["req-push"], { verdict: "approve" });
       await vi.waitFor(() => expect(bar()).toBeNull());
 
       await user.keyboard("x{Shift>}D{/Shift}");
-      expect(decideBatch).toHaveBeenLastCalledWith(["req-push"], {
+      expect(inboxDecideBatch).toHaveBeenLastCalledWith(["req-push"], {
         verdict: "deny",
         reason: null,
       });
-      expect(decideBatch).toHaveBeenCalledTimes(2);
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecideBatch).toHaveBeenCalledTimes(2);
+      expect(inboxDecide).not.toHaveBeenCalled();
     });
 
     it("keeps a, d and Enter acting on the selected card while others are marked", async () => {
@@ -632,8 +633,8 @@ describe("Popover", () => {
 
       await user.keyboard("xja");
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
-      expect(decideBatch).not.toHaveBeenCalled();
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-push", { verdict: "approve" });
+      expect(inboxDecideBatch).not.toHaveBeenCalled();
       expect(within(bar()!).getByText("1 marked")).toBeTruthy();
     });
 
@@ -659,10 +660,10 @@ describe("Popover", () => {
       });
       expect(approve).toHaveProperty("disabled", true);
       await user.keyboard("{Shift>}A{/Shift}");
-      expect(decideBatch).not.toHaveBeenCalled();
+      expect(inboxDecideBatch).not.toHaveBeenCalled();
 
       await user.keyboard("{Shift>}D{/Shift}");
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-rm", "req-rm2"], {
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["req-rm", "req-rm2"], {
         verdict: "deny",
         reason: null,
       });
@@ -670,7 +671,7 @@ describe("Popover", () => {
 
     it("says, as plain text, how many were left and why", async () => {
       const markup = "<b>already decided by shortcut</b>";
-      vi.mocked(decideBatch).mockResolvedValue({
+      vi.mocked(inboxDecideBatch).mockResolvedValue({
         decided: ["req-deploy"],
         refused: [
           { id: "req-push", reason: markup },
@@ -686,9 +687,10 @@ describe("Popover", () => {
         within(bar()!).getByRole("button", { name: "Approve 2 (1 high-risk left for its card)" }),
       );
 
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-push", "req-rm"], {
-        verdict: "approve",
-      });
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(
+        ["req-deploy", "req-push", "req-rm"],
+        { verdict: "approve" },
+      );
       const result = within(await screen.findByRole("status"));
       expect(result.getByText("Approved 1; 2 left as they were:")).toBeTruthy();
       expect(result.getByText(markup)).toBeTruthy();
@@ -699,7 +701,7 @@ describe("Popover", () => {
     });
 
     it("keeps the marks and shows the error when the batch is refused outright", async () => {
-      vi.mocked(decideBatch).mockRejectedValue("the inbox is not running");
+      vi.mocked(inboxDecideBatch).mockRejectedValue("the inbox is not running");
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, push] }));
       await user.keyboard("x");
 
@@ -719,7 +721,7 @@ describe("Popover", () => {
 
       expect(bar()).toBeNull();
       expect(screen.queryAllByRole("checkbox", { checked: true })).toHaveLength(0);
-      expect(decideBatch).not.toHaveBeenCalled();
+      expect(inboxDecideBatch).not.toHaveBeenCalled();
     });
 
     it("drops the marks of requests decided elsewhere", async () => {
@@ -730,7 +732,9 @@ describe("Popover", () => {
       expect(within(bar()!).getByText("1 marked")).toBeTruthy();
 
       await user.click(within(bar()!).getByRole("button", { name: "Approve 1" }));
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-push"], { verdict: "approve" });
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["req-push"], {
+        verdict: "approve",
+      });
     });
   });
 
@@ -763,7 +767,7 @@ describe("Popover", () => {
 
       await user.keyboard("a");
 
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       const card = selectedCard();
       expect(
         within(card).getByText("High risk: use its Approve button, then confirm."),
@@ -773,11 +777,11 @@ describe("Popover", () => {
       // Focus elsewhere, Enter is the popover's approve key: it refuses the same way.
       (document.activeElement as HTMLElement).blur();
       await user.keyboard("{Enter}");
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       expect(document.activeElement).toBe(approveOf(card));
       // On the Approve button, Enter asks; Enter again answers the focused Cancel.
       await user.keyboard("{Enter}{Enter}");
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
     });
 
     it("says it on the refused card only while that card stays selected", async () => {
@@ -791,7 +795,7 @@ describe("Popover", () => {
 
       expect(selectedCard().dataset.requestId).toBe("req-rm");
       expect(screen.queryByText(notice)).toBeNull();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
     });
 
     it("approves a high-risk card from its button only after Yes, approve", async () => {
@@ -804,13 +808,13 @@ describe("Popover", () => {
       expect(within(ask).getByText("High risk: deletes files recursively")).toBeTruthy();
       await user.keyboard("{Escape}");
       expect(within(card).queryByRole("group")).toBeNull();
-      expect(hidePopover).not.toHaveBeenCalled();
-      expect(decide).not.toHaveBeenCalled();
+      expect(popoverHide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
 
       await user.click(approveOf(card));
       await user.click(within(card).getByRole("button", { name: "Yes, approve" }));
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-rm", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-rm", { verdict: "approve" });
     });
 
     it("shows a long text's size and approves it only once opened", async () => {
@@ -820,7 +824,7 @@ describe("Popover", () => {
       expect(approveOf(card).disabled).toBe(true);
 
       await user.keyboard("a");
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       const open = within(card).getByRole("button", { name: "Open all" });
       expect(document.activeElement).toBe(open);
       const reason = within(card).getByText("Open the details before approving.");
@@ -832,7 +836,7 @@ describe("Popover", () => {
       (document.activeElement as HTMLElement).blur();
       await user.keyboard("a");
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "approve" });
     });
 
     it("does not open the allow form on a long text not yet opened", async () => {
@@ -853,7 +857,10 @@ describe("Popover", () => {
       await user.keyboard("d");
       await user.keyboard("{Enter}");
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "deny", reason: null });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-log", {
+        verdict: "deny",
+        reason: null,
+      });
     });
 
     it("leaves an unread long text out of a batch approval, and says so", async () => {
@@ -865,13 +872,13 @@ describe("Popover", () => {
       });
       await user.click(approve);
 
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-wipe"], {
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-wipe"], {
         verdict: "approve",
       });
       const result = within(await screen.findByRole("status"));
       expect(result.getByText("Approved 2; 1 left as it was:")).toBeTruthy();
       expect(result.getByText("details not opened: approve it from its own card")).toBeTruthy();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
     });
 
     it("counts a long high-risk card as high-risk, on the button and in the result", async () => {
@@ -882,7 +889,7 @@ describe("Popover", () => {
         deadline: NOW + 60_000,
         risk: { level: "high", rule: "deletes files recursively" },
       });
-      vi.mocked(decideBatch).mockResolvedValue({
+      vi.mocked(inboxDecideBatch).mockResolvedValue({
         decided: ["req-deploy"],
         refused: [{ id: "req-rm-long", reason: "high risk: approve it from its own card" }],
       });
@@ -893,7 +900,7 @@ describe("Popover", () => {
         within(bar()!).getByRole("button", { name: "Approve 1 (1 high-risk left for its card)" }),
       );
 
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-rm-long"], {
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-rm-long"], {
         verdict: "approve",
       });
       const result = within(await screen.findByRole("status"));
@@ -924,28 +931,28 @@ describe("Popover", () => {
     it("reports whether the selected card was seen whole, and again once it is", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, log] }));
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-deploy", true);
+      expect(popoverSelect).toHaveBeenLastCalledWith("req-deploy", true);
 
       await user.keyboard("j");
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-log", false);
+      expect(popoverSelect).toHaveBeenLastCalledWith("req-log", false);
 
       await user.click(within(selectedCard()).getByRole("button", { name: "Open all" }));
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-log", true);
+      expect(popoverSelect).toHaveBeenLastCalledWith("req-log", true);
     });
 
     it("reports a long card the app selected once it is opened", async () => {
       const { user } = await showPopover(makeSnapshot({ pending: [deploy, log] }));
-      vi.mocked(reportSelection).mockClear();
+      vi.mocked(popoverSelect).mockClear();
 
       pushSelect("req-log");
       await tick();
-      expect(reportSelection).toHaveBeenCalledExactlyOnceWith("req-log", false);
+      expect(popoverSelect).toHaveBeenCalledExactlyOnceWith("req-log", false);
 
       await user.click(within(selectedCard()).getByRole("button", { name: "Open all" }));
       await tick();
-      expect(reportSelection).toHaveBeenLastCalledWith("req-log", true);
+      expect(popoverSelect).toHaveBeenLastCalledWith("req-log", true);
     });
 
     it("keeps a card read when the list changes around it", async () => {
@@ -992,7 +999,7 @@ describe("Popover", () => {
       (document.activeElement as HTMLElement | null)?.blur();
       await user.keyboard("g");
       expect(grantForm()).toBeNull();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
     });
 
     it("closes the form with Escape before it closes the popover", async () => {
@@ -1002,7 +1009,7 @@ describe("Popover", () => {
       await within(grantForm()!).findByRole("radio");
       await user.keyboard("{Escape}");
       expect(grantForm()).toBeNull();
-      expect(hidePopover).not.toHaveBeenCalled();
+      expect(popoverHide).not.toHaveBeenCalled();
 
       await user.keyboard("g");
       await within(grantForm()!).findByRole("radio");
@@ -1010,10 +1017,10 @@ describe("Popover", () => {
       (document.activeElement as HTMLElement | null)?.blur();
       await user.keyboard("{Escape}");
       expect(grantForm()).toBeNull();
-      expect(hidePopover).not.toHaveBeenCalled();
+      expect(popoverHide).not.toHaveBeenCalled();
 
       await user.keyboard("{Escape}");
-      expect(hidePopover).toHaveBeenCalledOnce();
+      expect(popoverHide).toHaveBeenCalledOnce();
     });
 
     it("does not open on a high-risk card", async () => {
@@ -1028,7 +1035,7 @@ describe("Popover", () => {
     });
 
     it("approves and grants from the card instead of deciding", async () => {
-      vi.mocked(approveAndGrant).mockResolvedValue(makeGrant({ id: "grant-1" }));
+      vi.mocked(inboxApproveAndGrant).mockResolvedValue(makeGrant({ id: "grant-1" }));
       const { user } = await showPopover(
         makeSnapshot({ agents: [agent], pending: [deploy, push] }),
       );
@@ -1038,18 +1045,18 @@ describe("Popover", () => {
       expect(within(form).getByText(/^Approves this request, and later exactly this/)).toBeTruthy();
       await user.click(within(form).getByRole("button", { name: "Approve and allow" }));
 
-      expect(approveAndGrant).toHaveBeenCalledExactlyOnceWith("req-push", {
+      expect(inboxApproveAndGrant).toHaveBeenCalledExactlyOnceWith("req-push", {
         what: { kind: "this-action" },
         in_project: false,
         duration: "hour",
       });
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       expect(selectedCard().dataset.requestId).toBe("req-push");
       expect(await within(cards()[1]!).findByText(/waiting for the inbox to confirm/)).toBeTruthy();
     });
 
     it("shows why the backend refused, and still lets the card approve", async () => {
-      vi.mocked(approveAndGrant).mockRejectedValue(
+      vi.mocked(inboxApproveAndGrant).mockRejectedValue(
         "a high-risk request is approved one at a time from its card, never granted",
       );
       const { user } = await showPopover(makeSnapshot({ pending: [deploy] }));
@@ -1060,7 +1067,7 @@ describe("Popover", () => {
         "a high-risk request is approved one at a time from its card, never granted",
       );
       await user.click(within(cards()[0]!).getByRole("button", { name: "Approve" }));
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "approve" });
     });
 
     it("opens no form with g on a Converge job's card, which offers none", async () => {
@@ -1082,7 +1089,7 @@ describe("Popover", () => {
 
       expect(grantForm()).toBeNull();
       expect(grantOffers).not.toHaveBeenCalled();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
     });
 
     it("lists the key with all the others under ?", async () => {
@@ -1143,9 +1150,9 @@ describe("Popover", () => {
 
       await user.keyboard("{Escape}");
       expect(document.getElementById("popover-keys")).toBeNull();
-      expect(hidePopover).not.toHaveBeenCalled();
+      expect(popoverHide).not.toHaveBeenCalled();
       await user.keyboard("{Escape}");
-      expect(hidePopover).toHaveBeenCalledOnce();
+      expect(popoverHide).toHaveBeenCalledOnce();
     });
   });
 
@@ -1225,7 +1232,7 @@ describe("Popover", () => {
 
     it("revokes a grant and lists them again", async () => {
       vi.mocked(grantsList).mockResolvedValue([gitStatus, npmTest]);
-      vi.mocked(revokeGrant).mockResolvedValue(undefined);
+      vi.mocked(grantRevoke).mockResolvedValue(undefined);
       const { user } = await showPopover(makeSnapshot({ agents: [agent] }));
       await user.click(await screen.findByRole("button", { name: "2 grants active" }));
       vi.mocked(grantsList).mockResolvedValue([
@@ -1237,7 +1244,7 @@ describe("Popover", () => {
       expect(revoke.classList).toContain("revoke");
       await user.click(revoke);
 
-      expect(revokeGrant).toHaveBeenCalledExactlyOnceWith("grant-npm");
+      expect(grantRevoke).toHaveBeenCalledExactlyOnceWith("grant-npm");
       await vi.waitFor(() => expect(activeLine()?.textContent?.trim()).toBe("1 grant active"));
       expect(grantsList).toHaveBeenCalledTimes(2);
       expect(grantRows()).toHaveLength(1);
@@ -1245,7 +1252,7 @@ describe("Popover", () => {
 
     it("says why a revoke was refused", async () => {
       vi.mocked(grantsList).mockResolvedValue([gitStatus]);
-      vi.mocked(revokeGrant).mockRejectedValue("it has ended or expired already");
+      vi.mocked(grantRevoke).mockRejectedValue("it has ended or expired already");
       const { user } = await showPopover(makeSnapshot());
       await user.click(await screen.findByRole("button", { name: "1 grant active" }));
 
@@ -1306,14 +1313,14 @@ describe("Popover", () => {
     });
 
     it("removes exactly the finished agents, which leave once the inbox says so", async () => {
-      vi.mocked(removeAgents).mockResolvedValue(["done", "failed"]);
+      vi.mocked(agentsRemove).mockResolvedValue(["done", "failed"]);
       const { user } = await showPopover(
         makeSnapshot({ seq: 1, agents: [done, working, asking, failed] }),
       );
 
       await user.click(clearButton()!);
 
-      expect(removeAgents).toHaveBeenCalledExactlyOnceWith(["done", "failed"]);
+      expect(agentsRemove).toHaveBeenCalledExactlyOnceWith(["done", "failed"]);
       expect(agentNames()).toHaveLength(4);
 
       await deliver(makeEvent(2, { type: "agents-removed", ids: ["done", "failed"] }));
@@ -1325,20 +1332,20 @@ describe("Popover", () => {
 
     it("cannot be clicked again while the removal runs", async () => {
       let answer: (ids: string[]) => void = () => {};
-      vi.mocked(removeAgents).mockReturnValue(new Promise((resolve) => (answer = resolve)));
+      vi.mocked(agentsRemove).mockReturnValue(new Promise((resolve) => (answer = resolve)));
       const { user } = await showPopover(makeSnapshot({ agents: [done, working] }));
 
       await user.click(clearButton()!);
       expect(clearButton()?.disabled).toBe(true);
       await user.click(clearButton()!);
-      expect(removeAgents).toHaveBeenCalledOnce();
+      expect(agentsRemove).toHaveBeenCalledOnce();
 
       answer(["done"]);
       await vi.waitFor(() => expect(clearButton()?.disabled).toBe(false));
     });
 
     it("says why the finished agents could not be cleared", async () => {
-      vi.mocked(removeAgents).mockRejectedValue("the inbox database is locked");
+      vi.mocked(agentsRemove).mockRejectedValue("the inbox database is locked");
       const { user } = await showPopover(makeSnapshot({ agents: [done, working] }));
 
       await user.click(clearButton()!);
@@ -1386,7 +1393,7 @@ describe("Popover", () => {
     });
 
     it("says so when the inbox cannot be loaded", async () => {
-      vi.mocked(getSnapshot).mockRejectedValue("inbox database is locked");
+      vi.mocked(inboxSnapshot).mockRejectedValue("inbox database is locked");
       render(Popover);
 
       const error = await screen.findByRole("alert");
@@ -1401,18 +1408,18 @@ describe("first paint", () => {
     vi.stubGlobal("requestAnimationFrame", (callback: FrameRequestCallback) =>
       setTimeout(() => callback(0), 0),
     );
-    vi.mocked(getSnapshot).mockReturnValue(new Promise(() => {})); // never answers
+    vi.mocked(inboxSnapshot).mockReturnValue(new Promise(() => {})); // never answers
     const view = render(Popover);
     await new Promise((resolve) => requestAnimationFrame(resolve));
-    expect(reportPainted).not.toHaveBeenCalled();
+    expect(popoverPainted).not.toHaveBeenCalled();
     view.unmount();
 
     await showPopover(makeSnapshot({ pending: [makeRequest({ id: "req-1" })] }));
-    await vi.waitFor(() => expect(reportPainted).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(popoverPainted).toHaveBeenCalledTimes(1));
     pushEvent(created(2, makeRequest({ id: "req-2", title: "Second" })));
     await tick();
     await new Promise((resolve) => requestAnimationFrame(resolve));
-    expect(reportPainted).toHaveBeenCalledTimes(1);
+    expect(popoverPainted).toHaveBeenCalledTimes(1);
     vi.unstubAllGlobals();
   });
 
@@ -1424,11 +1431,11 @@ describe("first paint", () => {
       makeSnapshot({ seq: 4, pending: [makeRequest({ id: "req-1", title: "Handed over" })] }),
     );
     let answer: (snapshot: Snapshot) => void = () => {};
-    vi.mocked(getSnapshot).mockReturnValue(new Promise((resolve) => (answer = resolve)));
+    vi.mocked(inboxSnapshot).mockReturnValue(new Promise((resolve) => (answer = resolve)));
     render(Popover);
 
     expect(await screen.findByText("Handed over")).toBeTruthy();
-    await vi.waitFor(() => expect(reportPainted).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(popoverPainted).toHaveBeenCalledTimes(1));
 
     // The first fetch, newer, has it decided: the card goes.
     answer(makeSnapshot({ seq: 6, pending: [makeRequest({ id: "req-2", title: "Newer" })] }));
@@ -1453,13 +1460,13 @@ describe("first paint", () => {
     // Built hidden when an approval arrived: the data loads, nothing is on screen yet.
     await showPopover(makeSnapshot({ pending: [makeRequest({ id: "req-1" })] }));
     await new Promise((resolve) => requestAnimationFrame(resolve));
-    expect(reportPainted).not.toHaveBeenCalled();
+    expect(popoverPainted).not.toHaveBeenCalled();
 
     setVisibility("visible");
-    await vi.waitFor(() => expect(reportPainted).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(popoverPainted).toHaveBeenCalledTimes(1));
     setVisibility("hidden");
     setVisibility("visible");
-    await vi.waitFor(() => expect(reportPainted).toHaveBeenCalledTimes(2));
+    await vi.waitFor(() => expect(popoverPainted).toHaveBeenCalledTimes(2));
 
     visibilityState.mockRestore();
     vi.unstubAllGlobals();

@@ -3,16 +3,14 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { InboxEvent } from "../lib/bindings/InboxEvent";
 import {
-  getSnapshot,
   grantsList,
   historyQuery,
+  inboxSnapshot,
   jobsOverview,
-  listProblems,
-  onProblemAdded,
-  onSettingsChanged,
+  problemsList,
   settingsGet,
-  subscribe,
-} from "../lib/bridge";
+} from "../lib/bindings/commands";
+import { onProblemAdded, onSettingsChanged, subscribe } from "../lib/bridge";
 import {
   agentUpdated,
   created,
@@ -27,32 +25,35 @@ import {
 } from "../test/fixtures";
 import FullWindow from "./FullWindow.svelte";
 
-vi.mock("../lib/bridge", () => ({
-  getSnapshot: vi.fn(),
-  subscribe: vi.fn(),
-  decide: vi.fn(),
+vi.mock("../lib/bindings/commands", () => ({
+  inboxSnapshot: vi.fn(),
+  inboxDecide: vi.fn(),
   historyQuery: vi.fn(),
   auditVerify: vi.fn(),
   settingsGet: vi.fn(),
   settingsSet: vi.fn(),
-  onSettingsChanged: vi.fn(),
   shortcutsStatus: vi.fn(async () => ({ through: "x11_keys", note: "Registered as X11 keys." })),
   remoteRefusals: vi.fn(async () => []),
-  onRemoteRefused: vi.fn(async () => () => {}),
   jobsOverview: vi.fn(),
-  runJob: vi.fn(),
-  listProblems: vi.fn(),
-  onProblemAdded: vi.fn(),
+  jobRun: vi.fn(),
+  problemsList: vi.fn(),
   grantOffers: vi.fn(),
-  approveAndGrant: vi.fn(),
+  inboxApproveAndGrant: vi.fn(),
   grantsList: vi.fn(),
-  revokeGrant: vi.fn(),
+  grantRevoke: vi.fn(),
+}));
+
+vi.mock("../lib/bridge", () => ({
+  subscribe: vi.fn(),
+  onSettingsChanged: vi.fn(),
+  onRemoteRefused: vi.fn(async () => () => {}),
+  onProblemAdded: vi.fn(),
 }));
 
 let pushEvent: (event: InboxEvent) => void;
 
 beforeEach(() => {
-  vi.mocked(getSnapshot).mockResolvedValue(
+  vi.mocked(inboxSnapshot).mockResolvedValue(
     makeSnapshot({ seq: 1, agents: [makeAgent({ id: "agent-1", name: "claude in ~/shop" })] }),
   );
   vi.mocked(subscribe).mockImplementation(async (onEvent) => {
@@ -65,7 +66,7 @@ beforeEach(() => {
   vi.mocked(jobsOverview).mockResolvedValue(
     makeJobsOverview({ definitions: [makeJob({ id: "travel-expense", name: "Travel expense" })] }),
   );
-  vi.mocked(listProblems).mockResolvedValue([]);
+  vi.mocked(problemsList).mockResolvedValue([]);
   vi.mocked(onProblemAdded).mockResolvedValue(() => {});
   vi.mocked(grantsList).mockResolvedValue([]);
 });
@@ -167,7 +168,7 @@ describe("FullWindow", () => {
   });
 
   it("tells of what went wrong in this run above the views", async () => {
-    vi.mocked(listProblems).mockResolvedValue(["The inbox was started afresh."]);
+    vi.mocked(problemsList).mockResolvedValue(["The inbox was started afresh."]);
     render(FullWindow);
 
     const banner = await screen.findByRole("alert", { name: "Something needs your attention" });

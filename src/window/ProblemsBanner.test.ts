@@ -2,11 +2,15 @@ import { render, screen, waitFor, within } from "@testing-library/svelte";
 import userEvent from "@testing-library/user-event";
 import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { listProblems, onProblemAdded } from "../lib/bridge";
+import { problemsList } from "../lib/bindings/commands";
+import { onProblemAdded } from "../lib/bridge";
 import ProblemsBanner from "./ProblemsBanner.svelte";
 
+vi.mock("../lib/bindings/commands", () => ({
+  problemsList: vi.fn(),
+}));
+
 vi.mock("../lib/bridge", () => ({
-  listProblems: vi.fn(),
   onProblemAdded: vi.fn(),
 }));
 
@@ -53,9 +57,9 @@ function shownMessages() {
 }
 
 async function showBanner(problems: string[]) {
-  vi.mocked(listProblems).mockResolvedValue(problems);
+  vi.mocked(problemsList).mockResolvedValue(problems);
   const view = render(ProblemsBanner);
-  await waitFor(() => expect(listProblems).toHaveBeenCalledOnce());
+  await waitFor(() => expect(problemsList).toHaveBeenCalledOnce());
   await tick();
   return { ...view, user: userEvent.setup() };
 }
@@ -86,11 +90,11 @@ describe("ProblemsBanner", () => {
 
   it("listens before asking, and shows once a problem both listed and heard of", async () => {
     const listed = deferred<string[]>();
-    vi.mocked(listProblems).mockReturnValue(listed.promise);
+    vi.mocked(problemsList).mockReturnValue(listed.promise);
     render(ProblemsBanner);
-    await waitFor(() => expect(listProblems).toHaveBeenCalledOnce());
+    await waitFor(() => expect(problemsList).toHaveBeenCalledOnce());
     const [listenedAt] = vi.mocked(onProblemAdded).mock.invocationCallOrder;
-    const [askedAt] = vi.mocked(listProblems).mock.invocationCallOrder;
+    const [askedAt] = vi.mocked(problemsList).mock.invocationCallOrder;
     expect(listenedAt).toBeLessThan(askedAt ?? 0);
 
     pushProblem(REFUSED);
@@ -133,7 +137,7 @@ describe("ProblemsBanner", () => {
   });
 
   it("says so when the problems cannot be listed", async () => {
-    vi.mocked(listProblems).mockRejectedValue("not allowed");
+    vi.mocked(problemsList).mockRejectedValue("not allowed");
     render(ProblemsBanner);
 
     const alert = await screen.findByRole("alert", { name: HEADING });

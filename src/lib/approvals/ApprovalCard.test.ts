@@ -6,14 +6,14 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import type { GrantOffers } from "../bindings/GrantOffers";
 import type { TerminalVisit } from "../bindings/TerminalVisit";
-import { grantOffers } from "../bridge";
+import { grantOffers } from "../bindings/commands";
 import { NOW, longDetails, makeRequest } from "../../test/fixtures";
 import ApprovalCard from "./ApprovalCard.svelte";
 import { ReadingTracker } from "./readingTracker.svelte";
 
 // Only the offers are stubbed: going to a terminal goes through the Tauri invoke, mocked.
-vi.mock("../bridge", async (importOriginal) => ({
-  ...(await importOriginal<typeof import("../bridge")>()),
+vi.mock("../bindings/commands", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../bindings/commands")>()),
   grantOffers: vi.fn(),
 }));
 

@@ -2,7 +2,7 @@ import { SvelteSet } from "svelte/reactivity";
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import type { BatchOutcome } from "../bindings/BatchOutcome";
 import type { GrantSpec } from "../bindings/GrantSpec";
-import { decideBatch } from "../bridge";
+import { inboxDecideBatch } from "../bindings/commands";
 import { errorMessage } from "../errors";
 import { UNREAD_BATCH_REASON, keyApprovalRefusal, type KeyRefusal } from "./approvalGate";
 import type { DecisionTracker } from "./decisionTracker.svelte";
@@ -227,7 +227,7 @@ export class ApprovalSession {
     this.#batchError = null;
     this.#batchResult = null;
     try {
-      const outcome = await decideBatch(
+      const outcome = await inboxDecideBatch(
         ids,
         kind === "approve" ? { verdict: "approve" } : { verdict: "deny", reason: null },
       );

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import type { GrantSpec } from "../bindings/GrantSpec";
-import { approveAndGrant, decide, decideBatch } from "../bridge";
+import { inboxApproveAndGrant, inboxDecide, inboxDecideBatch } from "../bindings/commands";
 import { InboxStore } from "../inboxStore.svelte";
 import {
   NOW,
@@ -17,15 +17,15 @@ import { DecisionTracker } from "./decisionTracker.svelte";
 import { QUESTION_TOOL } from "./questions";
 import { ReadingTracker } from "./readingTracker.svelte";
 
-vi.mock("../bridge", () => ({
-  decide: vi.fn(),
-  decideBatch: vi.fn(),
-  approveAndGrant: vi.fn(),
+vi.mock("../bindings/commands", () => ({
+  inboxDecide: vi.fn(),
+  inboxDecideBatch: vi.fn(),
+  inboxApproveAndGrant: vi.fn(),
 }));
 
 beforeEach(() => {
-  vi.mocked(decide).mockResolvedValue(undefined);
-  vi.mocked(decideBatch).mockImplementation(async (requestIds) => ({
+  vi.mocked(inboxDecide).mockResolvedValue(undefined);
+  vi.mocked(inboxDecideBatch).mockImplementation(async (requestIds) => ({
     decided: requestIds,
     refused: [],
   }));
@@ -105,15 +105,15 @@ describe("ApprovalSession's selection", () => {
     const { session } = sessionOf([soon, later, last]);
     session.approve(later);
     expect(session.selected?.id).toBe("later");
-    expect(decide).toHaveBeenCalledExactlyOnceWith("later", { verdict: "approve" });
+    expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("later", { verdict: "approve" });
 
     session.deny(last, "not now");
     expect(session.selected?.id).toBe("later");
-    expect(decide).toHaveBeenLastCalledWith("last", { verdict: "deny", reason: "not now" });
+    expect(inboxDecide).toHaveBeenLastCalledWith("last", { verdict: "deny", reason: "not now" });
 
     session.approveRemembering(soon, "always ls");
     expect(session.selected?.id).toBe("soon");
-    expect(decide).toHaveBeenLastCalledWith("soon", {
+    expect(inboxDecide).toHaveBeenLastCalledWith("soon", {
       verdict: "approve-remembering",
       choice: "always ls",
     });
@@ -123,7 +123,7 @@ describe("ApprovalSession's selection", () => {
     const { session } = sessionOf([soon, later]);
     session.answer(later, { "Which one?": "B" });
     expect(session.selected?.id).toBe("later");
-    expect(decide).toHaveBeenCalledExactlyOnceWith("later", {
+    expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("later", {
       verdict: "answer",
       answers: { "Which one?": "B" },
     });
@@ -135,7 +135,7 @@ describe("ApprovalSession's selection", () => {
     };
     session.approveAndGrant(soon, spec);
     expect(session.selected?.id).toBe("soon");
-    expect(approveAndGrant).toHaveBeenCalledExactlyOnceWith("soon", spec);
+    expect(inboxApproveAndGrant).toHaveBeenCalledExactlyOnceWith("soon", spec);
   });
 });
 
@@ -184,7 +184,7 @@ describe("ApprovalSession's keys", () => {
   it("approves by key only what may be approved by one press", () => {
     const { session } = sessionOf([soon]);
     session.approveByKey(soon);
-    expect(decide).toHaveBeenCalledExactlyOnceWith("soon", { verdict: "approve" });
+    expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("soon", { verdict: "approve" });
     expect(session.keyRefusal).toBeNull();
   });
 
@@ -195,7 +195,7 @@ describe("ApprovalSession's keys", () => {
 
     session.approveByKey(risky);
     session.approveByKey(risky);
-    expect(decide).not.toHaveBeenCalled();
+    expect(inboxDecide).not.toHaveBeenCalled();
     expect(session.selected?.id).toBe("risky");
     expect(session.keyRefusal).toEqual({ requestId: "risky", presses: 2 });
   });
@@ -212,7 +212,7 @@ describe("ApprovalSession's keys", () => {
 
     session.reading.markRead("long");
     session.approveByKey(long);
-    expect(decide).toHaveBeenCalledExactlyOnceWith("long", { verdict: "approve" });
+    expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("long", { verdict: "approve" });
   });
 
   it("forgets a refusal once the selection moves to another card", () => {
@@ -263,7 +263,7 @@ describe("ApprovalSession's marks", () => {
   it("approves together only what was seen whole and is not high risk", async () => {
     const long = makeRequest({ id: "long", details: longDetails() });
     const risky = makeRequest({ id: "risky", risk: { level: "high", rule: null } });
-    vi.mocked(decideBatch).mockResolvedValue({
+    vi.mocked(inboxDecideBatch).mockResolvedValue({
       decided: ["soon"],
       refused: [{ id: "risky", reason: "high risk" }],
     });
@@ -276,7 +276,7 @@ describe("ApprovalSession's marks", () => {
     await session.decideMarked("approve");
 
     // The high-risk one goes to the app, which refuses it; the unread one is never sent.
-    expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["soon", "risky"], {
+    expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["soon", "risky"], {
       verdict: "approve",
     });
     expect(session.marked).toEqual([]);
@@ -297,10 +297,10 @@ describe("ApprovalSession's marks", () => {
     const { session } = sessionOf([risky], { batches: true });
     session.toggleMark(risky);
     await session.decideMarked("approve");
-    expect(decideBatch).not.toHaveBeenCalled();
+    expect(inboxDecideBatch).not.toHaveBeenCalled();
 
     await session.decideMarked("deny");
-    expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["risky"], {
+    expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["risky"], {
       verdict: "deny",
       reason: null,
     });
@@ -308,7 +308,7 @@ describe("ApprovalSession's marks", () => {
   });
 
   it("keeps the marks when a batch fails, and clears the error on the next change", async () => {
-    vi.mocked(decideBatch).mockRejectedValue(new Error("the app is away"));
+    vi.mocked(inboxDecideBatch).mockRejectedValue(new Error("the app is away"));
     const { session } = sessionOf([soon, later], { batches: true });
     session.toggleMark(soon);
 
@@ -328,7 +328,7 @@ describe("ApprovalSession's marks", () => {
   });
 
   it("forgets the last batch's result when a request is marked again", async () => {
-    vi.mocked(decideBatch).mockResolvedValue({
+    vi.mocked(inboxDecideBatch).mockResolvedValue({
       decided: [],
       refused: [{ id: "soon", reason: "expired" }],
     });

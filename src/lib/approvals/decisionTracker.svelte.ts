@@ -1,7 +1,7 @@
 import type { ApprovalRequest } from "../bindings/ApprovalRequest";
 import type { GrantSpec } from "../bindings/GrantSpec";
 import type { Verdict } from "../bindings/Verdict";
-import { approveAndGrant, decide } from "../bridge";
+import { inboxApproveAndGrant, inboxDecide } from "../bindings/commands";
 import { errorMessage } from "../errors";
 import type { DecisionStatus } from "./decisionStatus";
 
@@ -21,7 +21,7 @@ export class DecisionTracker {
 
   /** Sends `verdict` unless a decision on the same request is already on its way or sent. */
   submit(requestId: string, verdict: Verdict): Promise<void> {
-    return this.#send(requestId, () => decide(requestId, verdict));
+    return this.#send(requestId, () => inboxDecide(requestId, verdict));
   }
 
   /**
@@ -29,7 +29,7 @@ export class DecisionTracker {
    * on the same request is already on its way or sent. A refusal leaves neither made.
    */
   submitWithGrant(requestId: string, spec: GrantSpec): Promise<void> {
-    return this.#send(requestId, () => approveAndGrant(requestId, spec));
+    return this.#send(requestId, () => inboxApproveAndGrant(requestId, spec));
   }
 
   async #send(requestId: string, send: () => Promise<unknown>): Promise<void> {

@@ -6,14 +6,14 @@ import type { Snapshot } from "../../lib/bindings/Snapshot";
 import type { TimelineEntry } from "../../lib/bindings/TimelineEntry";
 import {
   agentTimeline,
-  approveAndGrant,
-  decide,
-  decideBatch,
-  goToTerminal,
+  agentsRemove,
   grantOffers,
   historyQuery,
-  removeAgents,
-} from "../../lib/bridge";
+  inboxApproveAndGrant,
+  inboxDecide,
+  inboxDecideBatch,
+  terminalGo,
+} from "../../lib/bindings/commands";
 import { InboxStore } from "../../lib/inboxStore.svelte";
 import { formatDateTime } from "../../lib/time";
 import {
@@ -30,21 +30,21 @@ import {
 } from "../../test/fixtures";
 import AgentsView from "./AgentsView.svelte";
 
-vi.mock("../../lib/bridge", () => ({
-  decide: vi.fn(),
-  decideBatch: vi.fn(),
+vi.mock("../../lib/bindings/commands", () => ({
+  inboxDecide: vi.fn(),
+  inboxDecideBatch: vi.fn(),
   historyQuery: vi.fn(),
   grantOffers: vi.fn(),
-  approveAndGrant: vi.fn(),
-  removeAgents: vi.fn(),
-  goToTerminal: vi.fn(),
+  inboxApproveAndGrant: vi.fn(),
+  agentsRemove: vi.fn(),
+  terminalGo: vi.fn(),
   agentTimeline: vi.fn(),
 }));
 
 beforeEach(() => {
   vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
-  vi.mocked(decide).mockResolvedValue(undefined);
-  vi.mocked(decideBatch).mockImplementation(async (requestIds) => ({
+  vi.mocked(inboxDecide).mockResolvedValue(undefined);
+  vi.mocked(inboxDecideBatch).mockImplementation(async (requestIds) => ({
     decided: requestIds,
     refused: [],
   }));
@@ -164,7 +164,7 @@ describe("Agents", () => {
     const card = within(detail().getAllByRole("option")[1]!);
     await user.click(card.getByRole("button", { name: "Approve" }));
 
-    expect(decide).toHaveBeenCalledExactlyOnceWith("req-migrate", { verdict: "approve" });
+    expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-migrate", { verdict: "approve" });
   });
 
   it("approves letting the agent remember a choice from the request's card", async () => {
@@ -181,7 +181,7 @@ describe("Agents", () => {
     expect(card.getByText("Or approve and let Claude Code remember:")).toBeTruthy();
     await user.click(card.getByRole("button", { name: choice }));
 
-    expect(decide).toHaveBeenCalledExactlyOnceWith("req-migrate", {
+    expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-migrate", {
       verdict: "approve-remembering",
       choice,
     });
@@ -195,7 +195,7 @@ describe("Agents", () => {
       ],
       project: null,
     });
-    vi.mocked(approveAndGrant).mockResolvedValue(makeGrant({ id: "grant-1" }));
+    vi.mocked(inboxApproveAndGrant).mockResolvedValue(makeGrant({ id: "grant-1" }));
     const { user } = showAgents(everything);
     await user.click(agentButton(/claude in ~\/shop/));
     const [first, second] = detail().getAllByRole("option").filter((o) => o.tagName === "LI");
@@ -209,12 +209,12 @@ describe("Agents", () => {
     await user.selectOptions(within(form).getByRole("combobox"), "for 15 minutes");
     await user.click(within(form).getByRole("button", { name: "Approve and allow" }));
 
-    expect(approveAndGrant).toHaveBeenCalledExactlyOnceWith("req-migrate", {
+    expect(inboxApproveAndGrant).toHaveBeenCalledExactlyOnceWith("req-migrate", {
       what: { kind: "tool" },
       in_project: false,
       duration: "quarter-hour",
     });
-    expect(decide).not.toHaveBeenCalled();
+    expect(inboxDecide).not.toHaveBeenCalled();
   });
 
   describe("knowing what is approved", () => {
@@ -254,12 +254,12 @@ describe("Agents", () => {
       expect(document.activeElement).toBe(ask.getByRole("button", { name: "Cancel" }));
       await user.keyboard("{Enter}");
       expect(card.queryByRole("group")).toBeNull();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
 
       await user.click(card.getByRole("button", { name: "Approve" }));
       await user.click(card.getByRole("button", { name: "Yes, approve" }));
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-rm", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-rm", { verdict: "approve" });
     });
 
     it("approves a long text only once opened, and keeps it opened across agents", async () => {
@@ -273,7 +273,7 @@ describe("Agents", () => {
       const approve = () => card.getByRole("button", { name: "Approve" }) as HTMLButtonElement;
       expect(approve().disabled).toBe(true);
       await user.click(approve());
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
 
       await user.click(card.getByRole("button", { name: "Open all" }));
       expect(approve().disabled).toBe(false);
@@ -285,7 +285,7 @@ describe("Agents", () => {
       expect(card.queryByText("Open the details before approving.")).toBeNull();
       await user.click(approve());
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "approve" });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "approve" });
     });
 
     it("denies a long text without opening it", async () => {
@@ -296,7 +296,10 @@ describe("Agents", () => {
       await user.click(card.getByRole("button", { name: "Deny" }));
       await user.click(card.getByRole("button", { name: "Confirm deny" }));
 
-      expect(decide).toHaveBeenCalledExactlyOnceWith("req-log", { verdict: "deny", reason: null });
+      expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-log", {
+        verdict: "deny",
+        reason: null,
+      });
     });
   });
 
@@ -319,11 +322,14 @@ describe("Agents", () => {
     await user.type(card.getByRole("textbox", { name: "Reason for denying (optional)" }), "no");
     await user.click(card.getByRole("button", { name: "Confirm deny" }));
 
-    expect(decide).toHaveBeenCalledExactlyOnceWith("req-deploy", { verdict: "deny", reason: "no" });
+    expect(inboxDecide).toHaveBeenCalledExactlyOnceWith("req-deploy", {
+      verdict: "deny",
+      reason: "no",
+    });
   });
 
   it("shows the backend's refusal on the card", async () => {
-    vi.mocked(decide).mockRejectedValue("already denied by the popover");
+    vi.mocked(inboxDecide).mockRejectedValue("already denied by the popover");
     const { user } = showAgents(everything);
     await user.click(agentButton(/claude in ~\/shop/));
 
@@ -365,7 +371,7 @@ describe("Agents", () => {
       await user.click(agentButton(/claude in ~\/shop/));
 
       await user.click(denyAllButton());
-      expect(decideBatch).not.toHaveBeenCalled();
+      expect(inboxDecideBatch).not.toHaveBeenCalled();
       const ask = within(detail().getByRole("group", { name: /Deny all/ }));
       expect(ask.getByText("Deny all 2 pending requests from claude in ~/shop?")).toBeTruthy();
       const confirm = ask.getByRole("button", { name: "Confirm" });
@@ -373,11 +379,11 @@ describe("Agents", () => {
 
       await user.click(confirm);
 
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-migrate"], {
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-migrate"], {
         verdict: "deny",
         reason: "denied together from the full window",
       });
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       await waitFor(() => expect(detail().queryByRole("group", { name: /Deny all/ })).toBeNull());
     });
 
@@ -388,8 +394,8 @@ describe("Agents", () => {
       await user.click(denyAllButton());
       await user.click(detail().getByRole("button", { name: "Cancel" }));
 
-      expect(decideBatch).not.toHaveBeenCalled();
-      expect(decide).not.toHaveBeenCalled();
+      expect(inboxDecideBatch).not.toHaveBeenCalled();
+      expect(inboxDecide).not.toHaveBeenCalled();
       expect(detail().queryByText(/pending requests from/)).toBeNull();
       expect(denyAllButton()).toBeTruthy();
     });
@@ -404,14 +410,14 @@ describe("Agents", () => {
       inbox.reset(makeSnapshot({ seq: 2, agents: [nightly, shop], pending }));
       await user.click(await detail().findByRole("button", { name: "Confirm" }));
 
-      expect(decideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-migrate"], {
+      expect(inboxDecideBatch).toHaveBeenCalledExactlyOnceWith(["req-deploy", "req-migrate"], {
         verdict: "deny",
         reason: "denied together from the full window",
       });
     });
 
     it("says, as plain text, which were left and why", async () => {
-      vi.mocked(decideBatch).mockResolvedValue({
+      vi.mocked(inboxDecideBatch).mockResolvedValue({
         decided: ["req-deploy"],
         refused: [{ id: "req-migrate", reason: "already approved by the popover" }],
       });
@@ -477,12 +483,12 @@ describe("Agents", () => {
     });
 
     it("removes exactly the finished agents, which leave once the inbox says so", async () => {
-      vi.mocked(removeAgents).mockResolvedValue(["done", "gone"]);
+      vi.mocked(agentsRemove).mockResolvedValue(["done", "gone"]);
       const { inbox, user } = showAgents(finished);
 
       await user.click(removeFinishedButton()!);
 
-      expect(removeAgents).toHaveBeenCalledExactlyOnceWith(["done", "gone"]);
+      expect(agentsRemove).toHaveBeenCalledExactlyOnceWith(["done", "gone"]);
       inbox.apply(makeEvent(2, { type: "agents-removed", ids: ["done", "gone"] }));
       await waitFor(() => expect(listedNames()).toEqual(["claude in ~/shop", "aider"]));
       expect(removeFinishedButton()).toBeNull();
@@ -490,20 +496,20 @@ describe("Agents", () => {
 
     it("cannot be clicked again while the removal runs", async () => {
       let answer: (ids: string[]) => void = () => {};
-      vi.mocked(removeAgents).mockReturnValue(new Promise((resolve) => (answer = resolve)));
+      vi.mocked(agentsRemove).mockReturnValue(new Promise((resolve) => (answer = resolve)));
       const { user } = showAgents(finished);
 
       await user.click(removeFinishedButton()!);
       expect(removeFinishedButton()?.disabled).toBe(true);
       await user.click(removeFinishedButton()!);
-      expect(removeAgents).toHaveBeenCalledOnce();
+      expect(agentsRemove).toHaveBeenCalledOnce();
 
       answer(["done", "gone"]);
       await waitFor(() => expect(removeFinishedButton()?.disabled).toBe(false));
     });
 
     it("says why the finished agents could not be removed", async () => {
-      vi.mocked(removeAgents).mockRejectedValue("the inbox database is locked");
+      vi.mocked(agentsRemove).mockRejectedValue("the inbox database is locked");
       const { user } = showAgents(finished);
 
       await user.click(removeFinishedButton()!);
@@ -515,7 +521,7 @@ describe("Agents", () => {
     });
 
     it("clears the selection when the selected agent is among those removed", async () => {
-      vi.mocked(removeAgents).mockResolvedValue(["done", "gone"]);
+      vi.mocked(agentsRemove).mockResolvedValue(["done", "gone"]);
       const { inbox, user } = showAgents(finished);
       await user.click(agentButton(/codex/));
 
@@ -548,13 +554,13 @@ describe("Agents", () => {
     });
 
     it("removes the agent from its detail, then shows no agent selected", async () => {
-      vi.mocked(removeAgents).mockResolvedValue(["done"]);
+      vi.mocked(agentsRemove).mockResolvedValue(["done"]);
       const { inbox, user } = showAgents(finished);
       await user.click(agentButton(/codex/));
 
       await user.click(detail().getByRole("button", { name: "Remove from the list" }));
 
-      expect(removeAgents).toHaveBeenCalledExactlyOnceWith(["done"]);
+      expect(agentsRemove).toHaveBeenCalledExactlyOnceWith(["done"]);
       await waitFor(() => expect(screen.getByText(/Select an agent/)).toBeTruthy());
       expect(screen.queryByRole("article")).toBeNull();
       inbox.apply(makeEvent(2, { type: "agents-removed", ids: ["done"] }));
@@ -569,7 +575,7 @@ describe("Agents", () => {
 
     it("shows no agent selected when the inbox drops the agent before the answer", async () => {
       let answer: (ids: string[]) => void = () => {};
-      vi.mocked(removeAgents).mockReturnValue(new Promise((resolve) => (answer = resolve)));
+      vi.mocked(agentsRemove).mockReturnValue(new Promise((resolve) => (answer = resolve)));
       const { inbox, user } = showAgents(finished);
       await user.click(agentButton(/codex/));
       await user.click(detail().getByRole("button", { name: "Remove from the list" }));
@@ -586,7 +592,7 @@ describe("Agents", () => {
     });
 
     it("says why the agent could not be removed, and keeps it selected", async () => {
-      vi.mocked(removeAgents).mockRejectedValue("the inbox database is locked");
+      vi.mocked(agentsRemove).mockRejectedValue("the inbox database is locked");
       const { user } = showAgents(finished);
       await user.click(agentButton(/codex/));
 
@@ -636,7 +642,7 @@ describe("Agents", () => {
   });
 
   it("goes to the terminal the agent runs in, and says why not when it cannot", async () => {
-    vi.mocked(goToTerminal).mockResolvedValue({
+    vi.mocked(terminalGo).mockResolvedValue({
       arrived: false,
       done: [],
       problem: "The agent and the terminal it ran in have ended: there is nothing to go to.",
@@ -646,7 +652,7 @@ describe("Agents", () => {
 
     await user.click(detail().getByRole("button", { name: "Go to terminal" }));
 
-    expect(goToTerminal).toHaveBeenCalledExactlyOnceWith({ agentId: "nightly" });
+    expect(terminalGo).toHaveBeenCalledExactlyOnceWith(null, "nightly");
     expect((await detail().findByRole("status")).textContent).toBe(
       "The agent and the terminal it ran in have ended: there is nothing to go to.",
     );

@@ -1,5 +1,5 @@
 import type { TimelineEntry } from "../../lib/bindings/TimelineEntry";
-import { agentTimeline } from "../../lib/bridge";
+import { agentTimeline } from "../../lib/bindings/commands";
 import { errorMessage } from "../../lib/errors";
 import { Refetch } from "../../lib/refetch";
 

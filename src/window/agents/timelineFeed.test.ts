@@ -1,11 +1,11 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Timeline } from "../../lib/bindings/Timeline";
 import type { TimelineEntry } from "../../lib/bindings/TimelineEntry";
-import { agentTimeline } from "../../lib/bridge";
+import { agentTimeline } from "../../lib/bindings/commands";
 import { NOW } from "../../test/fixtures";
 import { TimelineFeed } from "./timelineFeed.svelte";
 
-vi.mock("../../lib/bridge", () => ({ agentTimeline: vi.fn() }));
+vi.mock("../../lib/bindings/commands", () => ({ agentTimeline: vi.fn() }));
 
 afterEach(() => {
   vi.resetAllMocks();

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { tick } from "svelte";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { GrantRecord } from "../../lib/bindings/GrantRecord";
-import { grantsList, historyQuery, revokeGrant } from "../../lib/bridge";
+import { grantRevoke, grantsList, historyQuery } from "../../lib/bindings/commands";
 import { InboxStore } from "../../lib/inboxStore.svelte";
 import { formatDateTime } from "../../lib/time";
 import {
@@ -16,15 +16,15 @@ import {
 } from "../../test/fixtures";
 import GrantsView from "./GrantsView.svelte";
 
-vi.mock("../../lib/bridge", () => ({
+vi.mock("../../lib/bindings/commands", () => ({
   grantsList: vi.fn(),
   historyQuery: vi.fn(),
-  revokeGrant: vi.fn(),
+  grantRevoke: vi.fn(),
 }));
 
 beforeEach(() => {
   vi.useFakeTimers({ now: NOW, toFake: ["Date", "setInterval", "clearInterval"] });
-  vi.mocked(revokeGrant).mockResolvedValue(undefined);
+  vi.mocked(grantRevoke).mockResolvedValue(undefined);
 });
 
 afterEach(() => {
@@ -180,14 +180,14 @@ describe("Grants", () => {
     expect(revoke.classList).toContain("revoke");
     await user.click(revoke);
 
-    expect(revokeGrant).toHaveBeenCalledExactlyOnceWith("grant-git");
+    expect(grantRevoke).toHaveBeenCalledExactlyOnceWith("grant-git");
     await waitFor(() => expect(rows("Active")).toHaveLength(1));
     expect(grantsList).toHaveBeenCalledTimes(2);
     expect(text(rows("Past")[0]!)).toContain(`Revoked ${formatDateTime(NOW)} through Full window`);
   });
 
   it("says why a revoke was refused", async () => {
-    vi.mocked(revokeGrant).mockRejectedValue("it has ended or expired already");
+    vi.mocked(grantRevoke).mockRejectedValue("it has ended or expired already");
     const { user } = await showGrants([gitStatus]);
 
     await user.click(within(rows("Active")[0]!).getByRole("button", { name: "Revoke" }));

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AuditEntry } from "../../lib/bindings/AuditEntry";
 import type { HistoryPage } from "../../lib/bindings/HistoryPage";
 import type { HistoryQuery } from "../../lib/bindings/HistoryQuery";
-import { auditVerify, historyQuery } from "../../lib/bridge";
+import { auditVerify, historyQuery } from "../../lib/bindings/commands";
 import { InboxStore } from "../../lib/inboxStore.svelte";
 import {
   created,
@@ -17,7 +17,7 @@ import {
 } from "../../test/fixtures";
 import HistoryView from "./HistoryView.svelte";
 
-vi.mock("../../lib/bridge", () => ({
+vi.mock("../../lib/bindings/commands", () => ({
   historyQuery: vi.fn(),
   auditVerify: vi.fn(),
 }));

@@ -1,6 +1,6 @@
 import type { AuditEntry } from "../../lib/bindings/AuditEntry";
 import type { HistoryQuery } from "../../lib/bindings/HistoryQuery";
-import { historyQuery } from "../../lib/bridge";
+import { historyQuery } from "../../lib/bindings/commands";
 import { errorMessage } from "../../lib/errors";
 
 /** Pages of the audit log for one query, newest first, loaded on demand. */

@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { JobsOverview } from "../../lib/bindings/JobsOverview";
 import type { RunState } from "../../lib/bindings/RunState";
-import { jobsOverview, runJob } from "../../lib/bridge";
+import { jobRun, jobsOverview } from "../../lib/bindings/commands";
 import { InboxStore } from "../../lib/inboxStore.svelte";
 import { formatDateTime } from "../../lib/time";
 import {
@@ -17,9 +17,9 @@ import {
 } from "../../test/fixtures";
 import Jobs from "./Jobs.svelte";
 
-vi.mock("../../lib/bridge", () => ({
+vi.mock("../../lib/bindings/commands", () => ({
   jobsOverview: vi.fn(),
-  runJob: vi.fn(),
+  jobRun: vi.fn(),
 }));
 
 afterEach(() => {
@@ -135,14 +135,14 @@ describe("Jobs", () => {
   it("starts a job and holds its button until the new run is listed", async () => {
     const { user } = await showJobs(jobsOnly);
     const started = deferred<string>();
-    vi.mocked(runJob).mockReturnValue(started.promise);
+    vi.mocked(jobRun).mockReturnValue(started.promise);
     const newRun = makeRun({ id: "run-9", job: travel, state: "running", detail: "Cycle 1" });
     vi.mocked(jobsOverview).mockResolvedValue({ ...jobsOnly, runs: [newRun] });
     const job = jobItem("Expense review · conference travel");
 
     await user.click(job.getByRole("button", { name: "Run" }));
 
-    expect(runJob).toHaveBeenCalledExactlyOnceWith("travel-expense");
+    expect(jobRun).toHaveBeenCalledExactlyOnceWith("travel-expense");
     const button = job.getByRole("button", { name: "Starting…" }) as HTMLButtonElement;
     expect(button.disabled).toBe(true);
     const other = jobItem("Expense review · team lunch").getByRole("button", { name: "Run" });
@@ -161,7 +161,7 @@ describe("Jobs", () => {
 
   it("shows why a job could not start beside it, and lets it be tried again", async () => {
     const { user } = await showJobs(jobsOnly);
-    vi.mocked(runJob).mockRejectedValue('no job with the id "travel-expense" in jobs.toml');
+    vi.mocked(jobRun).mockRejectedValue('no job with the id "travel-expense" in jobs.toml');
     const job = jobItem("Expense review · conference travel");
 
     await user.click(job.getByRole("button", { name: "Run" }));
@@ -174,10 +174,10 @@ describe("Jobs", () => {
     expect(button.disabled).toBe(false);
     expect(jobsOverview).toHaveBeenCalledOnce();
 
-    vi.mocked(runJob).mockResolvedValue("run-2");
+    vi.mocked(jobRun).mockResolvedValue("run-2");
     await user.click(button);
 
-    expect(runJob).toHaveBeenCalledTimes(2);
+    expect(jobRun).toHaveBeenCalledTimes(2);
     await waitFor(() => expect(job.queryByRole("alert")).toBeNull());
   });
 

@@ -1,7 +1,7 @@
 import { SvelteMap } from "svelte/reactivity";
 import type { JobDefinition } from "../../lib/bindings/JobDefinition";
 import type { RunRecord } from "../../lib/bindings/RunRecord";
-import { jobsOverview, runJob } from "../../lib/bridge";
+import { jobRun, jobsOverview } from "../../lib/bindings/commands";
 import { errorMessage } from "../../lib/errors";
 import { Refetch } from "../../lib/refetch";
 
@@ -60,7 +60,7 @@ export class JobsFeed {
     if (this.#starts.get(jobId)?.state === "starting") return;
     this.#starts.set(jobId, { state: "starting" });
     try {
-      await runJob(jobId);
+      await jobRun(jobId);
     } catch (error) {
       this.#starts.set(jobId, { state: "failed", message: errorMessage(error) });
       return;

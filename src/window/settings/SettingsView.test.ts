@@ -4,22 +4,24 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Settings } from "../../lib/bindings/Settings";
 import type { RemoteRefusal } from "../../lib/bindings/RemoteRefusal";
 import {
-  onRemoteRefused,
-  onSettingsChanged,
   remoteRefusals,
   settingsGet,
   settingsSet,
   shortcutsStatus,
-} from "../../lib/bridge";
+} from "../../lib/bindings/commands";
+import { onRemoteRefused, onSettingsChanged } from "../../lib/bridge";
 import { makeSettings } from "../../test/fixtures";
 import SettingsView from "./SettingsView.svelte";
 
-vi.mock("../../lib/bridge", () => ({
+vi.mock("../../lib/bindings/commands", () => ({
   settingsGet: vi.fn(),
   settingsSet: vi.fn(),
-  onSettingsChanged: vi.fn(),
   shortcutsStatus: vi.fn(),
   remoteRefusals: vi.fn(),
+}));
+
+vi.mock("../../lib/bridge", () => ({
+  onSettingsChanged: vi.fn(),
   onRemoteRefused: vi.fn(),
 }));
 
