@@ -12,7 +12,10 @@ processes do not hold it, and `converge-tray --popover-process` started by anoth
 refuses to run.
 
 Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
-usage: popover_process_e2e.py APP_BINARY OUTPUT_DIR
+usage: popover_process_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: app, idle,
+approval-starts, webkit-in-popover, channel, forged-start, open-approve, arrives-while-open,
+escape-hides, dropped, crash-reported, crash-reopens, second-crash, in-app, full-window-link,
+killed-leaves-none; each stops at its first failed check)
 """
 import asyncio
 import errno
@@ -24,7 +27,7 @@ import sys
 from pathlib import Path
 
 from desktop import Desktop, TrayItem, isolated_home
-from harness import (APP_ID, Run, api_call, eventually, resolution_in_audit,
+from harness import (APP_ID, Cases, Run, api_call, eventually, resolution_in_audit,
                      start_window_manager, stop_app, visible_windows)
 
 DROP_AFTER_MS = 2000
@@ -110,10 +113,12 @@ def logged(log: Path, text: str, after: int = 0) -> bool:
     return log.exists() and text in log.read_text(errors="replace")[after:]
 
 
-async def main(app: str, out: Path) -> int:
+async def main(app: str, out: Path, only) -> int:
     home = isolated_home("converge-e2e-popproc-")
     os.environ["CONVERGE_TRAY_DROP_POPOVER_AFTER_MS"] = str(DROP_AFTER_MS)
     run = Run()
+    cases = Cases(run, only)
+    check = cases.check
     wm = await start_window_manager(run)
     if wm is None:
         return run.finish()
@@ -123,6 +128,11 @@ async def main(app: str, out: Path) -> int:
     log = out / "app-popover-process.log"
     with open(log, "w") as sink:
         proc = subprocess.Popen([app], stdout=sink, stderr=subprocess.STDOUT)
+    item = None
+    # What one case leaves for the next: the first request and the popover's process, its
+    # WebKit processes, its window, the popover processes started after a crash, and those
+    # of the app's second run.
+    state = {}
 
     def ask(title: str) -> str:
         asked = api_call(socket_path, "approval.ask",
@@ -130,133 +140,163 @@ async def main(app: str, out: Path) -> int:
                           "wait": False})
         return asked["result"]["id"]
 
-    try:
+    async def app_up():
+        nonlocal item
         item = await desktop.wait_for_item()
         await eventually(lambda: socket_path.exists())
-        run.check("idle, the app runs no popover process and no WebKit process",
-                  popover_processes(proc.pid) == [] and webkit_under(proc.pid) == [],
-                  (popover_processes(proc.pid), webkit_under(proc.pid)))
 
+    async def idle():
+        check("idle, the app runs no popover process and no WebKit process",
+              popover_processes(proc.pid) == [] and webkit_under(proc.pid) == [],
+              (popover_processes(proc.pid), webkit_under(proc.pid)))
+
+    async def approval_starts():
         # An approval arrives: the popover's process is started, hidden, as the app's child.
-        first = ask("Deploy the docs site?")
+        state["first"] = ask("Deploy the docs site?")
         started = await eventually(lambda: popover_processes(proc.pid), timeout=15)
         popover = started[0] if started else None
-        run.check("an approval arriving starts the popover's own process, a child of the app, "
-                  "with no window shown",
-                  popover is not None and visible_windows() == [], (started, visible_windows()))
-        if popover is None:
-            return run.finish()
+        state["popover"] = popover
+        check("an approval arriving starts the popover's own process, a child of the app, "
+              "with no window shown",
+              popover is not None and visible_windows() == [], (started, visible_windows()))
+
+    async def webkit_in_popover():
+        popover = state["popover"]
         await eventually(lambda: webkit_under(popover), timeout=15)
         # The app's first: WebKit may start another process meanwhile, under the popover's.
         under_app = webkit_under(proc.pid)
         webkit = webkit_under(popover)
-        run.check("its WebKit processes are the popover process's, none the app's",
-                  bool(under_app) and set(under_app) <= set(webkit), (under_app, webkit))
+        state["webkit"] = webkit
+        check("its WebKit processes are the popover process's, none the app's",
+              bool(under_app) and set(under_app) <= set(webkit), (under_app, webkit))
 
+    async def channel_unreachable():
         # Forging the popover's authority.
+        popover, webkit = state["popover"], state["webkit"]
         channel = socket_inode(popover, 3)
-        run.check("the popover's channel is a socket with no name anyone could open",
-                  channel is not None and unix_socket_path(channel) is None,
-                  (channel, channel and unix_socket_path(channel)))
+        check("the popover's channel is a socket with no name anyone could open",
+              channel is not None and unix_socket_path(channel) is None,
+              (channel, channel and unix_socket_path(channel)))
         try:
             os.open(f"/proc/{popover}/fd/3", os.O_RDWR)
             opened = "opened"
         except OSError as e:
             opened = errno.errorcode.get(e.errno, str(e.errno))
-        run.check("another process cannot open the channel through /proc", opened == "ENXIO",
-                  opened)
+        check("another process cannot open the channel through /proc", opened == "ENXIO",
+              opened)
         holders = [p for p in webkit if channel in sockets_of(p)]
-        run.check("none of WebKit's processes inherited the channel", holders == [], holders)
+        check("none of WebKit's processes inherited the channel", holders == [], holders)
+
+    async def forged_start():
         forged = subprocess.run([app, "--popover-process"], capture_output=True, text=True,
                                 timeout=20)
-        run.check("converge-tray --popover-process started by another program refuses to run",
-                  forged.returncode == 2 and "only for the app" in forged.stderr,
-                  (forged.returncode, forged.stderr[-300:]))
+        check("converge-tray --popover-process started by another program refuses to run",
+              forged.returncode == 2 and "only for the app" in forged.stderr,
+              (forged.returncode, forged.stderr[-300:]))
         # Handed a socket on descriptor 3 by a process other than its parent, it refuses too.
         forged = subprocess.run(
             ["sh", "-c", f'"{app}" --popover-process 3<&0; exit $?'], stdin=socket_for_forgery(),
             capture_output=True, text=True, timeout=20,
             env=dict(os.environ, CONVERGE_TRAY_POPOVER_CHANNEL="3"))
-        run.check("handed a socket that is not from its parent, it refuses to run",
-                  forged.returncode == 2 and "not a channel from the parent" in forged.stderr,
-                  (forged.returncode, forged.stderr[-300:]))
+        check("handed a socket that is not from its parent, it refuses to run",
+              forged.returncode == 2 and "not a channel from the parent" in forged.stderr,
+              (forged.returncode, forged.stderr[-300:]))
 
+    async def open_approve():
         # The person opens it from the tray and decides with the keyboard.
+        popover, first = state["popover"], state["first"]
         mark = len(log.read_text(errors="replace"))
         await item.activate()
         shown = await eventually(visible_windows, timeout=15)
-        run.check("a tray click shows the popover, a window of the popover's process",
-                  bool(shown) and window_pid(shown[0]) == popover,
-                  (shown, shown and window_pid(shown[0]), popover))
+        state["shown"] = shown
+        check("a tray click shows the popover, a window of the popover's process",
+              bool(shown) and window_pid(shown[0]) == popover,
+              (shown, shown and window_pid(shown[0]), popover))
         painted = await eventually(lambda: logged(log, "popover painted", mark), timeout=20)
-        run.check("its page paints the inbox, reported to the app", bool(painted))
-        if not shown:
-            return run.finish()
+        check("its page paints the inbox, reported to the app", bool(painted))
         press(shown[0], "a")
         outcome = await eventually(lambda: resolution_in_audit(db, first), timeout=15)
-        run.check("a pressed in the popover approves the request, recorded as decided by the "
-                  "popover", outcome is not None and outcome[:2] == ("approved", "popover"),
-                  outcome)
+        check("a pressed in the popover approves the request, recorded as decided by the "
+              "popover", outcome is not None and outcome[:2] == ("approved", "popover"),
+              outcome)
 
+    async def arrives_while_open():
         # While it is open, a new approval reaches it.
+        shown = state["shown"]
         second = ask("Delete the preview branch?")
         await asyncio.sleep(1.5)
         press(shown[0], "d", "Return")
         outcome = await eventually(lambda: resolution_in_audit(db, second), timeout=15)
-        run.check("an approval arriving while it is open shows up in it and is denied from it",
-                  outcome is not None and outcome[:2] == ("denied", "popover"), outcome)
+        check("an approval arriving while it is open shows up in it and is denied from it",
+              outcome is not None and outcome[:2] == ("denied", "popover"), outcome)
 
+    async def escape_hides():
+        shown = state["shown"]
         press(shown[0], "Escape")
         hidden = await eventually(lambda: not visible_windows(), timeout=10)
-        run.check("Escape hides it", bool(hidden))
+        check("Escape hides it", bool(hidden))
+
+    async def dropped():
         gone = await eventually(lambda: not popover_processes(proc.pid) and not all_webkit(),
                                 timeout=DROP_AFTER_MS / 1000 + 15)
-        run.check("hidden for a while with nothing waiting, it is dropped: no popover process "
-                  "and no WebKit process left", bool(gone),
-                  (popover_processes(proc.pid), all_webkit()))
-        run.check("the app runs on after the drop", proc.poll() is None)
+        check("hidden for a while with nothing waiting, it is dropped: no popover process "
+              "and no WebKit process left", bool(gone),
+              (popover_processes(proc.pid), all_webkit()))
+        check("the app runs on after the drop", proc.poll() is None)
 
+    async def crash_reported():
         # A popover process that dies is reported, and the next click opens a new one.
         await item.activate()
         restarted = await eventually(lambda: popover_processes(proc.pid), timeout=15)
+        state["restarted"] = restarted
         await eventually(visible_windows, timeout=15)
         if restarted:
             os.kill(restarted[0], signal.SIGKILL)
         told = await eventually(lambda: [n for n in desktop.notifications.shown
                                          if n["summary"] == "The popover stopped"], timeout=15)
-        run.check("a popover process killed is reported to the person",
-                  bool(told), [n["summary"] for n in desktop.notifications.shown])
+        check("a popover process killed is reported to the person",
+              bool(told), [n["summary"] for n in desktop.notifications.shown])
+
+    async def crash_reopens():
+        restarted = state["restarted"]
         await eventually(lambda: not visible_windows(), timeout=10)
         await item.activate()
         again = await eventually(
             lambda: [p for p in popover_processes(proc.pid) if p not in restarted], timeout=15)
+        state["again"] = again
         shown = await eventually(visible_windows, timeout=15)
-        run.check("the next click opens a new popover process", bool(again) and bool(shown),
-                  (again, shown))
+        check("the next click opens a new popover process", bool(again) and bool(shown),
+              (again, shown))
 
+    async def second_crash():
         # Killed again, it is not started a third time: the popover opens inside the app.
+        again = state["again"]
         if again:
             os.kill(again[0], signal.SIGKILL)
         told = await eventually(lambda: [n for n in desktop.notifications.shown
                                          if n["summary"] == "The popover stopped"
                                          and "inside the app" in n["body"]], timeout=15)
-        run.check("killed a second time, the person is told it now opens inside the app",
-                  bool(told), [n["body"] for n in desktop.notifications.shown][-3:])
+        check("killed a second time, the person is told it now opens inside the app",
+              bool(told), [n["body"] for n in desktop.notifications.shown][-3:])
+
+    async def in_app():
         await eventually(lambda: not visible_windows(), timeout=10)
         await item.activate()
         shown = await eventually(visible_windows, timeout=15)
-        run.check("the next click opens it in the app's own process, where the person can "
-                  "still decide", bool(shown) and window_pid(shown[0]) == proc.pid
-                  and popover_processes(proc.pid) == [],
-                  (shown, shown and window_pid(shown[0]), popover_processes(proc.pid)))
+        check("the next click opens it in the app's own process, where the person can "
+              "still decide", bool(shown) and window_pid(shown[0]) == proc.pid
+              and popover_processes(proc.pid) == [],
+              (shown, shown and window_pid(shown[0]), popover_processes(proc.pid)))
         if shown:
             third = ask("Rotate the staging keys?")
             await asyncio.sleep(1.5)
             press(shown[0], "a")
             outcome = await eventually(lambda: resolution_in_audit(db, third), timeout=15)
-            run.check("approved there, recorded as decided by the popover",
-                      outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
+            check("approved there, recorded as decided by the popover",
+                  outcome is not None and outcome[:2] == ("approved", "popover"), outcome)
 
+    async def full_window_link():
+        nonlocal proc, item
         # The app killed outright leaves no popover behind (a new run of the app).
         stop_app(proc)
         mark = len(log.read_text(errors="replace"))
@@ -266,6 +306,7 @@ async def main(app: str, out: Path) -> int:
                          and api_ready(socket_path), timeout=20)
         ask("Prepare the popover once more?")
         orphans = await eventually(lambda: popover_processes(proc.pid), timeout=15) or []
+        state["orphans"] = orphans
 
         # Its "Open full window" (the footer link, clicked as the person would) opens the
         # app's full window: a command that builds a window in the app.
@@ -287,15 +328,41 @@ async def main(app: str, out: Path) -> int:
                             "click", "1"], check=True, timeout=10)
         full = await eventually(lambda: [w for w in visible_windows()
                                          if window_pid(w) == proc.pid], timeout=20)
-        run.check("its Open full window link opens the app's full window and hides it",
-                  bool(shown) and window_pid(shown[0]) in orphans and bool(full)
-                  and shown[0] not in visible_windows(), (shown, full, visible_windows()))
+        check("its Open full window link opens the app's full window and hides it",
+              bool(shown) and window_pid(shown[0]) in orphans and bool(full)
+              and shown[0] not in visible_windows(), (shown, full, visible_windows()))
+
+    async def killed_leaves_none():
+        orphans = state["orphans"]
         proc.kill()
         proc.wait(timeout=10)
         left = await eventually(lambda: not [p for p in orphans if Path(f"/proc/{p}").exists()
                                              and "Z" not in status_of(p)], timeout=10)
-        run.check("the app killed, its popover process ends too", bool(left) and bool(orphans),
-                  orphans)
+        check("the app killed, its popover process ends too", bool(left) and bool(orphans),
+              orphans)
+
+    try:
+        cases.add("app", app_up)
+        cases.add("idle", idle, needs=["app"])
+        cases.add("approval-starts", approval_starts, needs=["app"])
+        cases.add("webkit-in-popover", webkit_in_popover, needs=["approval-starts"])
+        cases.add("channel", channel_unreachable, needs=["webkit-in-popover"])
+        cases.add("forged-start", forged_start, needs=["app"])
+        cases.add("open-approve", open_approve, needs=["approval-starts"])
+        cases.add("arrives-while-open", arrives_while_open, needs=["open-approve"])
+        cases.add("escape-hides", escape_hides, needs=["open-approve"])
+        # Dropped once hidden with nothing waiting.
+        cases.add("dropped", dropped, needs=["escape-hides"])
+        # A click on the tray starts a popover process when there is none: shown from idle,
+        # or from the drop above.
+        cases.add("crash-reported", crash_reported, needs=["app"])
+        cases.add("crash-reopens", crash_reopens, needs=["crash-reported"])
+        cases.add("second-crash", second_crash, needs=["crash-reopens"])
+        cases.add("in-app", in_app, needs=["second-crash"])
+        # Last: they kill the app and start it again, then kill it.
+        cases.add("full-window-link", full_window_link, needs=["app"])
+        cases.add("killed-leaves-none", killed_leaves_none, needs=["full-window-link"])
+        await cases.run_all()
     finally:
         stop_app(proc)
         desktop.stop()
@@ -330,4 +397,4 @@ def socket_for_forgery():
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])))

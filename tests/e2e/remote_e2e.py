@@ -21,7 +21,9 @@ app's socket there, and `ctray ask` runs through that SSH session.
   and Settings lists it as turned away.
 
 Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
-usage: remote_e2e.py APP_BINARY OUTPUT_DIR
+usage: remote_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: app, marked-remote, approve,
+link-drops, no-forward, setup, forward, reconnect, container, local-grant, refused; each
+stops at its first failed check)
 """
 import asyncio
 import json
@@ -32,13 +34,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (approve_on_card, APP_ID, DRIVER, Run, audit_entries, card_for, eventually,
-                     find_card, pending_in_store, resolution_in_audit, start_driver,
+from harness import (approve_on_card, APP_ID, DRIVER, Cases, Run, audit_entries, card_for,
+                     eventually, find_card, pending_in_store, resolution_in_audit, start_driver,
                      stop_driven_app)
 from webdriver import Session
 
@@ -147,19 +148,25 @@ def requester_in_audit(db: Path, request_id: str):
         conn.close()
 
 
-async def main(app: str, out: Path) -> int:
+async def main(app: str, out: Path, only) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ctray = str(Path(app).with_name("ctray"))
     home = isolated_home("converge-e2e-remote-")
     db = home / "data" / APP_ID / "inbox.db"
     local_socket = home / "run" / "api.sock"
     run = Run()
+    cases = Cases(run, only)
+    check = cases.check
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=2)
     desktop = await Desktop.start()
     driver, wrapper = start_driver(home, out, app, "app-remote.log")
     sshd = Sshd(home)
     session = None
+    item = None
+    # What one case leaves for the next: the first request and its card, the forward
+    # `ctray remote setup` wrote, the forwarding link and the keyed ask through it.
+    state = {}
     sessions = []
 
     def remote_ask(title, forward=True):
@@ -171,37 +178,47 @@ async def main(app: str, out: Path) -> int:
         sessions.append(proc)
         return proc
 
-    try:
+    async def app_up():
+        nonlocal session, item
         await loop.run_in_executor(pool, Session.wait_for_server, DRIVER)
         session_future = loop.run_in_executor(pool, Session.create, DRIVER, str(wrapper),
                                               ["--pin-popover"])
         item = await desktop.wait_for_item()
         answering = await eventually(lambda: local_socket.exists(), timeout=30)
-        run.check("the app serves its socket", bool(answering))
+        check("the app serves its socket", bool(answering))
 
-        # 1. Asked through SSH: marked remote, with the host.
-        first = remote_ask("Deploy from the devbox")
+        # The WebDriver session begins once there is a page: the popover, opened by a click
+        # once the first request (case marked-remote's) is asked through SSH.
+        state["first"] = remote_ask("Deploy from the devbox")
         await item.activate()
         session = await asyncio.wait_for(session_future, timeout=120)
+
+    async def marked_remote():
+        # 1. Asked through SSH: marked remote, with the host.
+        first = state["first"]
         card = await loop.run_in_executor(pool, card_for, session, "Deploy from the devbox", 30)
         marked = card.find("p.remote").text() if card else None
-        run.check("a request through an SSH forward appears marked remote, with its host",
-                  marked == "Remote · via SSH from 127.0.0.1",
-                  (marked, first.poll(), first.stderr.read() if first.poll() else ""))
+        check("a request through an SSH forward appears marked remote, with its host",
+              marked == "Remote · via SSH from 127.0.0.1",
+              (marked, first.poll(), first.stderr.read() if first.poll() else ""))
         await loop.run_in_executor(pool, session.screenshot, str(out / "popover-remote.png"))
         request_id = card.attribute("data-request-id") if card else None
         requester = requester_in_audit(db, request_id) if request_id else None
-        run.check("the audit log records it as via SSH from the host",
-                  requester is not None and requester.endswith("via SSH from 127.0.0.1"),
-                  requester)
+        check("the audit log records it as via SSH from the host",
+              requester is not None and requester.endswith("via SSH from 127.0.0.1"),
+              requester)
+        state["card"] = card
 
+    async def approved():
+        first, card = state["first"], state["card"]
         # 2. Approved in the popover: the remote ctray exits 0.
         approve_on_card(card)
         done = await eventually(lambda: first.poll() is not None, timeout=20)
-        run.check("approved in the popover, the remote ctray exits 0 (through ssh)",
-                  bool(done) and first.returncode == 0,
-                  (first.returncode, first.stderr.read() if done else ""))
+        check("approved in the popover, the remote ctray exits 0 (through ssh)",
+              bool(done) and first.returncode == 0,
+              (first.returncode, first.stderr.read() if done else ""))
 
+    async def link_drops():
         # 3. The SSH connection dies while its request waits: it ends cancelled.
         second = remote_ask("Deploy while the link drops")
         card = await loop.run_in_executor(pool, card_for, session,
@@ -211,30 +228,35 @@ async def main(app: str, out: Path) -> int:
         second.wait()
         ended = await eventually(lambda: resolution_in_audit(db, second_id), timeout=20) \
             if second_id else None
-        run.check("a killed SSH connection cancels its waiting request",
-                  ended is not None and ended[0] == "cancelled", ended)
+        check("a killed SSH connection cancels its waiting request",
+              ended is not None and ended[0] == "cancelled", ended)
 
+    async def no_forward():
         # 4. No forward: the remote ctray says so and exits 3.
         third = remote_ask("Deploy without the forward", forward=False)
         done = await eventually(lambda: third.poll() is not None, timeout=20)
         said = third.stderr.read() if done else ""
-        run.check("without the forward, the remote ctray exits 3 with a clear message",
-                  bool(done) and third.returncode == 3 and "not reachable" in said,
-                  (third.returncode, said))
+        check("without the forward, the remote ctray exits 3 with a clear message",
+              bool(done) and third.returncode == 3 and "not reachable" in said,
+              (third.returncode, said))
 
+    async def remote_setup():
         # 5. `ctray remote setup devbox --write`: the stanza, from the host's own home.
         setup = subprocess.run([ctray, "remote", "setup", "devbox", "--write",
                                 "--config", str(sshd.client_config)],
                                capture_output=True, text=True, timeout=60)
         config = sshd.client_config.read_text()
         forwarded = sshd.remote_home / ".converge-tray" / "api.sock"
-        run.check("ctray remote setup --write adds the forward to the host's home, from ssh",
-                  setup.returncode == 0
-                  and f"RemoteForward {forwarded} {local_socket}" in config
-                  and "StreamLocalBindUnlink yes" in config
-                  and (forwarded.parent.stat().st_mode & 0o777) == 0o700,
-                  (setup.returncode, setup.stdout, setup.stderr, config))
+        check("ctray remote setup --write adds the forward to the host's home, from ssh",
+              setup.returncode == 0
+              and f"RemoteForward {forwarded} {local_socket}" in config
+              and "StreamLocalBindUnlink yes" in config
+              and (forwarded.parent.stat().st_mode & 0o777) == 0o700,
+              (setup.returncode, setup.stdout, setup.stderr, config))
+        state["forwarded"] = forwarded
 
+    async def forward():
+        forwarded = state["forwarded"]
         # 6. Any `ssh devbox` now carries the socket; the remote ctray finds it by itself.
         # The agent runs in its own session (tmux, say), not in the one that forwards.
         link = sshd.devbox("-N")
@@ -247,12 +269,15 @@ async def main(app: str, out: Path) -> int:
         card = await loop.run_in_executor(pool, card_for, session,
                                           "Migrate the devbox database", 30)
         marked = card.find("p.remote").text() if card else None
-        run.check("through the configured forward, found without CONVERGE_TRAY_SOCKET, "
-                  "the card names the host alias",
-                  bool(bound) and marked == "Remote · via SSH from devbox",
-                  (bound, marked, agent.poll()))
-        migrate_id = card.attribute("data-request-id") if card else None
+        check("through the configured forward, found without CONVERGE_TRAY_SOCKET, "
+              "the card names the host alias",
+              bool(bound) and marked == "Remote · via SSH from devbox",
+              (bound, marked, agent.poll()))
+        state.update(link=link, agent=agent)
+        state["migrate_id"] = card.attribute("data-request-id") if card else None
 
+    async def reconnect():
+        link, agent, migrate_id = state["link"], state["agent"], state["migrate_id"]
         # 7. The forwarding connection drops and is made again (a laptop's wifi): the
         # keyed ask finds the same request, which is not closed as orphaned meanwhile.
         link.kill()
@@ -265,19 +290,20 @@ async def main(app: str, out: Path) -> int:
         same = card.attribute("data-request-id") if card else None
         asked = audit_entries(db, migrate_id) if migrate_id else []
         waiting = [t for _, t in pending_in_store(db) if t == "Migrate the devbox database"]
-        run.check("after the forward is made again, the same request still waits (no second "
-                  "card, not cancelled)",
-                  same == migrate_id and agent.poll() is None and len(waiting) == 1
-                  and [e for e in asked if e[0] == "resolved"] == [],
-                  (same, migrate_id, agent.poll(), waiting, asked))
+        check("after the forward is made again, the same request still waits (no second "
+              "card, not cancelled)",
+              same == migrate_id and agent.poll() is None and len(waiting) == 1
+              and [e for e in asked if e[0] == "resolved"] == [],
+              (same, migrate_id, agent.poll(), waiting, asked))
         if card:
             approve_on_card(card)
         done = await eventually(lambda: agent.poll() is not None, timeout=20)
         said = agent.stderr.read() if done else ""
-        run.check("approved, the remote ctray that reconnected exits 0 and said it asked again",
-                  bool(done) and agent.returncode == 0 and "asking again with key migrate-7"
-                  in said, (agent.returncode, said))
+        check("approved, the remote ctray that reconnected exits 0 and said it asked again",
+              bool(done) and agent.returncode == 0 and "asking again with key migrate-7"
+              in said, (agent.returncode, said))
 
+    async def container():
         # 8. A container: another PID namespace, given the socket's directory by a bind mount.
         mount = sshd.dir / "container-socket"
         mount.mkdir(mode=0o700)
@@ -291,14 +317,15 @@ async def main(app: str, out: Path) -> int:
         sessions.append(in_container)
         card = await loop.run_in_executor(pool, card_for, session, "Build the image", 30)
         marked = card.find("p.remote").text() if card else None
-        run.check("a process in another PID namespace, through a bind mount, is marked as from "
-                  "a container", marked == "Remote · from a container",
-                  (marked, in_container.poll(),
-                   in_container.stderr.read() if in_container.poll() is not None else ""))
+        check("a process in another PID namespace, through a bind mount, is marked as from "
+              "a container", marked == "Remote · from a container",
+              (marked, in_container.poll(),
+               in_container.stderr.read() if in_container.poll() is not None else ""))
         if card:
             card.find("button.deny").click()
         await eventually(lambda: in_container.poll() is not None, timeout=20)
 
+    async def local_grant():
         # 9. A grant made for a local Claude Code session approves nothing that comes
         # through SSH under the same session id, and a peer sees only its own requests.
         shop = home / "shop"
@@ -341,25 +368,25 @@ async def main(app: str, out: Path) -> int:
             form[0].find("button.grant-approve").click()
         await eventually(lambda: granted.poll() is not None, timeout=20)
         said = granted.stdout.read() if granted.poll() is not None else ""
-        run.check("a local Claude Code session's `git status` is approved with a grant for "
-                  "any `git` command, anywhere", '"behavior":"allow"' in said, said)
+        check("a local Claude Code session's `git status` is approved with a grant for "
+              "any `git` command, anywhere", '"behavior":"allow"' in said, said)
         local_push = local_hook("git push origin main")  # riskier: waits for its card
         riding = remote_ctray("hook", "claude", stdin=hook_payload("git log main"))
         card = await loop.run_in_executor(pool, card_for, session, "Bash: git log main", 30)
         await asyncio.sleep(1)
         marked = card.find("p.remote").text() if card else None
-        run.check("the same session's `git log main` through SSH is not approved by the local "
-                  "grant: it waits on a card marked remote",
-                  riding.poll() is None and marked == "Remote · via SSH from 127.0.0.1",
-                  (marked, riding.poll(), riding.stderr.read() if riding.poll() else ""))
+        check("the same session's `git log main` through SSH is not approved by the local "
+              "grant: it waits on a card marked remote",
+              riding.poll() is None and marked == "Remote · via SSH from 127.0.0.1",
+              (marked, riding.poll(), riding.stderr.read() if riding.poll() else ""))
         listing = remote_ctray("pending", "--json")
         await eventually(lambda: listing.poll() is not None, timeout=20)
         # One request a line, as JSON.
         seen = [json.loads(line).get("title") for line in listing.stdout.read().splitlines()
                 if line.strip()] if listing.returncode == 0 else listing.stderr.read()
-        run.check("through SSH, `ctray pending` lists the peer's own request and not the "
-                  "local one", "Bash: git log main" in seen
-                  and "Bash: git push origin main" not in seen, seen)
+        check("through SSH, `ctray pending` lists the peer's own request and not the "
+              "local one", "Bash: git log main" in seen
+              and "Bash: git push origin main" not in seen, seen)
         for title in ("Bash: git log main", "Bash: git push origin main"):
             card = find_card(session, title)
             if card:
@@ -368,6 +395,7 @@ async def main(app: str, out: Path) -> int:
         await eventually(lambda: riding.poll() is not None and local_push.poll() is not None,
                          timeout=20)
 
+    async def refuse():
         # 10. Settings → Other machines, in the full window: devbox refused. Its next ask
         # is turned away at once; no card.
         await item.click_menu("Open full window")
@@ -389,26 +417,39 @@ async def main(app: str, out: Path) -> int:
         done = await eventually(lambda: refused.poll() is not None, timeout=20)
         said = refused.stderr.read() if done else ""
         carded = [t for _, t in pending_in_store(db) if t == "Drop the staging tables"]
-        run.check("refused in Settings, devbox's next ask is turned away (exit 3), no card",
-                  bool(saved) and bool(done) and refused.returncode == 3
-                  and "refuses requests from devbox" in said and carded == [],
-                  (saved, refused.returncode, said, carded))
+        check("refused in Settings, devbox's next ask is turned away (exit 3), no card",
+              bool(saved) and bool(done) and refused.returncode == 3
+              and "refuses requests from devbox" in said and carded == [],
+              (saved, refused.returncode, said, carded))
         shown = await eventually(lambda: [e.text() for e in session.find_all(
             'ul[aria-labelledby="remote-refusals-title"] li')], timeout=10)
-        run.check("Settings shows what it turned away, as it happens",
-                  bool(shown) and shown[0].startswith("devbox (through SSH): 1 request, last at"),
-                  shown)
+        check("Settings shows what it turned away, as it happens",
+              bool(shown) and shown[0].startswith("devbox (through SSH): 1 request, last at"),
+              shown)
         session.execute("document.querySelector('ul[aria-labelledby=\"remote-refusals-title\"]')"
                         ".scrollIntoView({block: 'end'})")
         await asyncio.sleep(0.5)  # the screenshot is the last painted frame
         await loop.run_in_executor(pool, session.screenshot,
                                    str(out / "window-settings-remote.png"))
-    except Exception:
-        traceback.print_exc()
-        run.check("the remote run completed", False)
-        log = sshd.dir / "sshd.log"
-        if log.exists():
-            print(log.read_text()[-1500:], flush=True)
+
+    try:
+        cases.add("app", app_up)
+        cases.add("marked-remote", marked_remote, needs=["app"])
+        cases.add("approve", approved, needs=["marked-remote"])
+        cases.add("link-drops", link_drops, needs=["app"])
+        cases.add("no-forward", no_forward, needs=["app"])
+        cases.add("setup", remote_setup, needs=["app"])
+        cases.add("forward", forward, needs=["setup"])
+        cases.add("reconnect", reconnect, needs=["forward"])
+        cases.add("container", container, needs=["app"])
+        cases.add("local-grant", local_grant, needs=["app"])
+        # Last: devbox refused from here on.
+        cases.add("refused", refuse, needs=["app"])
+        await cases.run_all()
+        if cases.failed:
+            log = sshd.dir / "sshd.log"
+            if log.exists():
+                print(log.read_text()[-1500:], flush=True)
     finally:
         for proc in sessions:
             if proc.poll() is None:
@@ -419,4 +460,4 @@ async def main(app: str, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])))

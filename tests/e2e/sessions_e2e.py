@@ -10,7 +10,9 @@ Both older copies have an approval waiting, so neither restarts into the new fil
 itself (docs/packaging.md): whatever ends them is the new start.
 
 Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
-usage: sessions_e2e.py APP_BINARY OUTPUT_DIR   (ctray is taken from beside the app binary)
+usage: sessions_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (ctray is taken from beside the app
+binary; cases: app, waiting, take-over, other-session, agent-told; each stops at its first
+failed check)
 """
 import asyncio
 import os
@@ -21,7 +23,7 @@ import tempfile
 from pathlib import Path
 
 from desktop import Desktop
-from harness import Run, eventually, stop_app
+from harness import Cases, Run, eventually, stop_app
 
 
 def session_env(root: Path, bus: str) -> dict:
@@ -64,9 +66,11 @@ async def answering(ctray_path: str, env: dict, timeout=60):
     return bool(await eventually(probe, timeout=timeout, interval=0.3))
 
 
-async def main(app: str, out: Path) -> int:
+async def main(app: str, out: Path, only) -> int:
     out.mkdir(parents=True, exist_ok=True)
     run = Run()
+    cases = Cases(run, only)
+    check = cases.check
     ctray_path = str(Path(app).with_name("ctray"))
     scratch = Path(tempfile.mkdtemp(prefix="converge-e2e-sessions-"))
     program = scratch / "bin" / "converge-tray"
@@ -82,6 +86,8 @@ async def main(app: str, out: Path) -> int:
     other = session_env(scratch / "other", other_address)
     log = open(out / "app-sessions.log", "w")
     started, askers = [], []
+    # What one case leaves for the next: the two sessions' apps and the agents waiting on them.
+    state = {}
 
     def start(env):
         proc = subprocess.Popen([str(program)], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -95,37 +101,57 @@ async def main(app: str, out: Path) -> int:
         askers.append(proc)
         return proc
 
-    try:
+    async def app_up():
         elsewhere = start(other)
         older = start(here)
+        state.update(elsewhere=elsewhere, older=older)
         up = await answering(ctray_path, other) and await answering(ctray_path, here)
-        run.check("the app runs in two sessions of the same person at once", up,
-                  (elsewhere.poll(), older.poll()))
-        waiting_elsewhere = ask(other, "Keep waiting in the other session")
-        waiting_here = ask(here, "Wait in this session")
+        check("the app runs in two sessions of the same person at once", up,
+              (elsewhere.poll(), older.poll()))
+
+    async def waiting():
+        state["waiting_elsewhere"] = ask(other, "Keep waiting in the other session")
+        state["waiting_here"] = ask(here, "Wait in this session")
 
         async def both_waiting():
             lists = [ctray(ctray_path, env, "pending", "--json") for env in (other, here)]
             return all(done is not None and done.stdout.strip() for done in lists)
-        run.check("each app has an approval waiting", bool(await eventually(both_waiting)))
+        check("each app has an approval waiting", bool(await eventually(both_waiting)))
 
+    async def take_over():
+        older = state["older"]
         install(app, program)  # the upgrade (or a rebuild) replaces the file both run
         newer = start(here)
         taken_over = await eventually(lambda: older.poll() is not None, timeout=30)
-        run.check("a new start ends this session's older copy (it runs the replaced file)",
-                  bool(taken_over) and newer.poll() is None, (older.poll(), newer.poll()))
-        run.check("the new start answers in this session",
-                  await answering(ctray_path, here))
+        check("a new start ends this session's older copy (it runs the replaced file)",
+              bool(taken_over) and newer.poll() is None, (older.poll(), newer.poll()))
+        check("the new start answers in this session",
+              await answering(ctray_path, here))
+
+    async def other_session():
+        elsewhere, waiting_elsewhere = state["elsewhere"], state["waiting_elsewhere"]
         await asyncio.sleep(2)  # the take-over is done; anything more would be wrong
-        run.check("the other session's app is left running: the new start did not end it",
-                  elsewhere.poll() is None, elsewhere.poll())
-        run.check("the other session's app still answers, and its agent still waits",
-                  await answering(ctray_path, other, timeout=10)
-                  and waiting_elsewhere.poll() is None, waiting_elsewhere.poll())
+        check("the other session's app is left running: the new start did not end it",
+              elsewhere.poll() is None, elsewhere.poll())
+        check("the other session's app still answers, and its agent still waits",
+              await answering(ctray_path, other, timeout=10)
+              and waiting_elsewhere.poll() is None, waiting_elsewhere.poll())
+
+    async def agent_told():
+        waiting_here = state["waiting_here"]
         code = waiting_here.poll()
-        run.check("this session's agent, cut off by the take-over, is told (ctray exits)",
-                  bool(await eventually(lambda: waiting_here.poll() is not None, timeout=15)),
-                  code)
+        check("this session's agent, cut off by the take-over, is told (ctray exits)",
+              bool(await eventually(lambda: waiting_here.poll() is not None, timeout=15)),
+              code)
+
+    try:
+        cases.add("app", app_up)
+        # Both older copies wait on an approval: neither restarts into the new file by itself.
+        cases.add("waiting", waiting, needs=["app"])
+        cases.add("take-over", take_over, needs=["waiting"])
+        cases.add("other-session", other_session, needs=["waiting", "take-over"])
+        cases.add("agent-told", agent_told, needs=["waiting", "take-over"])
+        await cases.run_all()
     finally:
         for proc in askers:
             if proc.poll() is None:
@@ -140,4 +166,4 @@ async def main(app: str, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])))

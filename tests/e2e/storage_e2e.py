@@ -11,7 +11,8 @@ and loses nothing it can keep.
    never "approved", and the person is notified.
 
 Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
-usage: storage_e2e.py APP_BINARY OUTPUT_DIR
+usage: storage_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: db-directory, data-dir, junk-db,
+junk-wal, hand-edit, risk-rules; each stops at its first failed check)
 """
 import asyncio
 import shutil
@@ -19,14 +20,13 @@ import sqlite3
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 
 from dbus_next import BusType
 from dbus_next.aio import MessageBus
 
 from desktop import NotificationServer, isolated_home
-from harness import APP_ID, Run, api_call, eventually, stop_app
+from harness import APP_ID, Cases, Run, api_call, eventually, stop_app
 
 
 def summaries(notes):
@@ -53,16 +53,18 @@ def start(app, log_path):
     return subprocess.Popen([app], stdout=log, stderr=subprocess.STDOUT)
 
 
-async def main(app: str, out: Path) -> int:
+async def main(app: str, out: Path, only) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ctray = str(Path(app).with_name("ctray"))
     run = Run()
+    cases = Cases(run, only)
+    check = cases.check
     bus = await MessageBus(bus_type=BusType.SESSION).connect()
     notes = NotificationServer()
     bus.export("/org/freedesktop/Notifications", notes)
     await bus.request_name("org.freedesktop.Notifications")
     homes = []
-    try:
+    async def db_directory():
         # 1a. A directory in the database's place.
         home = isolated_home("converge-e2e-storage-dir-")
         homes.append(home)
@@ -70,14 +72,15 @@ async def main(app: str, out: Path) -> int:
         (data / "inbox.db").mkdir(parents=True)
         code, output = await run_to_exit(app, out / "app-storage-dir.log")
         told = await eventually(lambda: note(notes, "Converge Tray cannot start"), timeout=5)
-        run.check("a directory where the database should be ends the app with exit code 1",
-                  code == 1, (code, output[-2000:]))
-        run.check("... with a clear message, not a panic",
-                  "is a directory, not a database file" in output and "panicked" not in output,
-                  output[-2000:])
-        run.check("... and tells the person in a notification",
-                  told is not None and "is a directory" in told["body"], summaries(notes))
+        check("a directory where the database should be ends the app with exit code 1",
+              code == 1, (code, output[-2000:]))
+        check("... with a clear message, not a panic",
+              "is a directory, not a database file" in output and "panicked" not in output,
+              output[-2000:])
+        check("... and tells the person in a notification",
+              told is not None and "is a directory" in told["body"], summaries(notes))
 
+    async def data_dir():
         # 1b. A data directory that cannot be made (a file is in its way).
         home = isolated_home("converge-e2e-storage-file-")
         homes.append(home)
@@ -86,12 +89,13 @@ async def main(app: str, out: Path) -> int:
         notes.shown.clear()
         code, output = await run_to_exit(app, out / "app-storage-file.log")
         told = await eventually(lambda: note(notes, "Converge Tray cannot start"), timeout=5)
-        run.check("a data directory that cannot be created ends the app with exit code 1, "
-                  "a clear message and a notification",
-                  code == 1 and "cannot create the data directory" in output
-                  and "panicked" not in output and told is not None,
-                  (code, output[-2000:], summaries(notes)))
+        check("a data directory that cannot be created ends the app with exit code 1, "
+              "a clear message and a notification",
+              code == 1 and "cannot create the data directory" in output
+              and "panicked" not in output and told is not None,
+              (code, output[-2000:], summaries(notes)))
 
+    async def junk_db():
         # 2. A database full of junk: started afresh, the old file kept and named.
         home = isolated_home("converge-e2e-storage-junk-")
         homes.append(home)
@@ -104,20 +108,21 @@ async def main(app: str, out: Path) -> int:
         try:
             told = await eventually(lambda: note(notes, "The inbox was started afresh"))
             kept = sorted(data.glob("inbox.db.unreadable-*"))
-            run.check("a junk database is kept byte for byte and the app starts afresh",
-                      len(kept) == 1 and kept[0].read_bytes() == junk and proc.poll() is None,
-                      (kept, proc.poll()))
-            run.check("... and the notification names where the old file is",
-                      told is not None and str(kept[0] if kept else "?") in told["body"],
-                      told)
+            check("a junk database is kept byte for byte and the app starts afresh",
+                  len(kept) == 1 and kept[0].read_bytes() == junk and proc.poll() is None,
+                  (kept, proc.poll()))
+            check("... and the notification names where the old file is",
+                  told is not None and str(kept[0] if kept else "?") in told["body"],
+                  told)
             # The notification comes as the inbox opens; the API starts just after.
             api_socket = home / "run" / "api.sock"
             answer = await eventually(lambda: api_socket.exists()
                                       and api_call(api_socket, "agents.list"))
-            run.check("... and the app serves agents again", "result" in (answer or {}), answer)
+            check("... and the app serves agents again", "result" in (answer or {}), answer)
         finally:
             stop_app(proc)
 
+    async def junk_wal():
         # 3. Junk over the write-ahead log after a crash.
         home = isolated_home("converge-e2e-storage-wal-")
         homes.append(home)
@@ -129,13 +134,13 @@ async def main(app: str, out: Path) -> int:
             asked = await eventually(lambda: api_call(socket_path, "approval.ask", {
                 "agent_id": "e2e", "title": "Waiting when the app crashed",
                 "timeout_ms": 600000, "wait": False}) if socket_path.exists() else None)
-            run.check("a request is pending before the crash", "result" in (asked or {}), asked)
+            check("a request is pending before the crash", "result" in (asked or {}), asked)
         finally:
             proc.kill()  # kill -9: nothing checkpointed
             proc.wait()
         wal = data / "inbox.db-wal"
         size = wal.stat().st_size if wal.exists() else 0
-        run.check("the crash left a write-ahead log", size > 0, size)
+        check("the crash left a write-ahead log", size > 0, size)
         garbage = bytes((i * 7) % 251 for i in range(size))
         wal.write_bytes(garbage)
         notes.shown.clear()
@@ -144,14 +149,15 @@ async def main(app: str, out: Path) -> int:
             title = "The last changes before a crash could not be read"
             told = await eventually(lambda: note(notes, title))
             kept = sorted(data.glob("inbox.db-wal.unreadable-*"))
-            run.check("an unreadable write-ahead log is kept, not dropped",
-                      len(kept) == 1 and kept[0].read_bytes() == garbage, kept)
-            run.check("... and the person is told where it is",
-                      told is not None and bool(kept) and str(kept[0]) in told["body"],
-                      summaries(notes))
+            check("an unreadable write-ahead log is kept, not dropped",
+                  len(kept) == 1 and kept[0].read_bytes() == garbage, kept)
+            check("... and the person is told where it is",
+                  told is not None and bool(kept) and str(kept[0]) in told["body"],
+                  summaries(notes))
         finally:
             stop_app(proc)
 
+    async def hand_edit():
         # 4. A decision edited into the database by hand is not handed to the agent.
         home = isolated_home("converge-e2e-storage-edit-")
         homes.append(home)
@@ -169,18 +175,20 @@ async def main(app: str, out: Path) -> int:
                 conn.execute("UPDATE requests SET outcome = 'approved', decided_by = 'popover',"
                              " decided_at = ? WHERE id = ?", (int(time.time() * 1000), request_id))
             waited = api_call(socket_path, "approval.wait", {"id": request_id})
-            run.check("an agent re-attaching to a decision edited into the database gets an "
-                      "error, not 'approved'",
-                      waited.get("error", {}).get("code") == -32007 and "result" not in waited,
-                      waited)
+            check("an agent re-attaching to a decision edited into the database gets an "
+                  "error, not 'approved'",
+                  waited.get("error", {}).get("code") == -32007 and "result" not in waited,
+                  waited)
             told = await eventually(lambda: note(notes, "Converge Tray refused something"))
-            run.check("... and the person is told in a notification",
-                      told is not None and "changed outside Converge Tray" in told["body"],
-                      summaries(notes))
+            check("... and the person is told in a notification",
+                  told is not None and "changed outside Converge Tray" in told["body"],
+                  summaries(notes))
             ask = subprocess.run([ctray, "pending"], capture_output=True, text=True, timeout=10)
-            run.check("... and the app still answers", ask.returncode == 0, ask.stderr)
+            check("... and the app still answers", ask.returncode == 0, ask.stderr)
         finally:
             stop_app(proc)
+
+    async def risk_rules():
         # 5. The user's risk rules: a broken file is reported and the built-in rules apply;
         # a valid one adds its rules.
         for rules, broken in (('{"rules": [{"name": "", "level": "high", "contains": ["x"]}]}',
@@ -205,22 +213,29 @@ async def main(app: str, out: Path) -> int:
                 if broken:
                     told = await eventually(
                         lambda: note(notes, "Your risk rules are not in force"))
-                    run.check("a broken risk-rules file is reported, saying the built-in rules "
-                              "apply", told is not None and "built-in rules apply" in told["body"],
-                              summaries(notes))
+                    check("a broken risk-rules file is reported, saying the built-in rules "
+                          "apply", told is not None and "built-in rules apply" in told["body"],
+                          summaries(notes))
                     built_in = await eventually(lambda: risk_of("Clean", "rm -rf /tmp/x"))
-                    run.check("... and the built-in rules still apply", (built_in or {})
-                              .get("rule") == "deletes files recursively", built_in)
+                    check("... and the built-in rules still apply", (built_in or {})
+                          .get("rule") == "deletes files recursively", built_in)
                 else:
                     mine = await eventually(lambda: risk_of("Restart", "kubectl rollout "
                                                             "restart billing-api"))
-                    run.check("a rule from the user's file gives its level and name",
-                              mine == {"level": "high", "rule": "touches billing"}, mine)
+                    check("a rule from the user's file gives its level and name",
+                          mine == {"level": "high", "rule": "touches billing"}, mine)
             finally:
                 stop_app(proc)
-    except Exception:
-        traceback.print_exc()
-        run.check("the storage scenario ran to the end", False)
+
+    try:
+        # Each case starts the app on a home of its own, and ends it.
+        cases.add("db-directory", db_directory)
+        cases.add("data-dir", data_dir)
+        cases.add("junk-db", junk_db)
+        cases.add("junk-wal", junk_wal)
+        cases.add("hand-edit", hand_edit)
+        cases.add("risk-rules", risk_rules)
+        await cases.run_all()
     finally:
         bus.disconnect()
         for home in homes:
@@ -229,4 +244,4 @@ async def main(app: str, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])))

@@ -15,7 +15,8 @@ Each is asserted from tmux (`list-clients`, `display-message`) and from the X se
 (`_NET_ACTIVE_WINDOW`), never from the app's own log.
 
 Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
-usage: terminal_e2e.py APP_BINARY OUTPUT_DIR
+usage: terminal_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: app, agents, plain, tmux,
+detached, kitty, global-key, sounds, terminal-closed; each stops at its first failed check)
 """
 import asyncio
 import json
@@ -23,12 +24,11 @@ import os
 import sqlite3
 import subprocess
 import sys
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from desktop import Desktop, isolated_home
-from harness import (APP_ID, DRIVER, Run, click_when_shown, eventually, start_driver,
+from harness import (APP_ID, DRIVER, Cases, Run, click_when_shown, eventually, start_driver,
                      start_window_manager, stop_driven_app)
 from webdriver import Session
 
@@ -80,12 +80,14 @@ def requests_by_agent(db: Path):
         conn.close()
 
 
-async def main(app: str, out: Path) -> int:
+async def main(app: str, out: Path, only) -> int:
     out.mkdir(parents=True, exist_ok=True)
     ctray = str(Path(app).resolve().with_name("ctray"))
     home = isolated_home("converge-e2e-terminal-")
     db = home / "data" / APP_ID / "inbox.db"
     run = Run()
+    cases = Cases(run, only)
+    check = cases.check
     loop = asyncio.get_running_loop()
     pool = ThreadPoolExecutor(max_workers=2)
     wm = await start_window_manager(run)
@@ -94,6 +96,8 @@ async def main(app: str, out: Path) -> int:
     desktop = await Desktop.start()
     driver, wrapper = start_driver(home, out, app, "app-terminal.log")
     session = None
+    # What one case leaves for the next: the terminals, their windows, the agent's pane.
+    state = {}
     spawned = []
     sock, solo_sock = str(home / "tmux.sock"), str(home / "solo.sock")
 
@@ -134,12 +138,14 @@ async def main(app: str, out: Path) -> int:
         problems = [p.text() for p in card[0].find_all(".terminal-problem")]
         return True, problems[0] if problems else ""
 
-    try:
+    async def app_up():
+        nonlocal session
         await loop.run_in_executor(pool, Session.wait_for_server, DRIVER)
         session_future = loop.run_in_executor(pool, Session.create, DRIVER, str(wrapper), [])
         await show_popover()
         session = await asyncio.wait_for(session_future, timeout=120)
 
+    async def agents_ask():
         # The tmux xterm: window "editor", and window "agent" whose second pane runs the agent.
         tmux_xterm = xterm("agents", "tmux", "-S", sock, "-f", "/dev/null", "new-session",
                            "-s", "work", "-n", "editor")
@@ -170,52 +176,64 @@ async def main(app: str, out: Path) -> int:
                   for s in (TMUX_SESSION, PLAIN_SESSION, SOLO_SESSION, KITTY_SESSION)]
         asked = await eventually(lambda: all(a in requests_by_agent(db) for a in agents),
                                  timeout=20)
-        run.check("four agents ask through the real hook: in tmux, in an xterm, in a "
-                  "detached tmux session, in kitty", bool(asked), requests_by_agent(db))
-        tmux_window = await eventually(lambda: window_of(tmux_xterm.pid), timeout=10)
-        plain_window = await eventually(lambda: window_of(plain_xterm.pid), timeout=10)
-        agent_pane = tmux(sock, "display-message", "-p", "-t", "work:agent.1", "#{pane_id}")
+        check("four agents ask through the real hook: in tmux, in an xterm, in a "
+              "detached tmux session, in kitty", bool(asked), requests_by_agent(db))
+        state.update(plain_xterm=plain_xterm, kitty=kitty, kitty_to=kitty_to)
+        state["tmux_window"] = await eventually(lambda: window_of(tmux_xterm.pid), timeout=10)
+        state["plain_window"] = await eventually(lambda: window_of(plain_xterm.pid), timeout=10)
+        state["agent_pane"] = tmux(sock, "display-message", "-p", "-t", "work:agent.1",
+                                   "#{pane_id}")
 
+    async def plain():
+        plain_window = state["plain_window"]
         await show_popover()
         clicked, problem = await go_on_card(f"claude-code:{PLAIN_SESSION}")
-        run.check("Go to terminal on the plain xterm's card makes that xterm the active "
-                  "window (X server)", clicked and active_window() == plain_window,
-                  f"active {active_window()}, plain {plain_window}, problem {problem!r}")
+        check("Go to terminal on the plain xterm's card makes that xterm the active "
+              "window (X server)", clicked and active_window() == plain_window,
+              f"active {active_window()}, plain {plain_window}, problem {problem!r}")
 
+    async def in_tmux():
+        agent_pane, tmux_window = state["agent_pane"], state["tmux_window"]
         await show_popover()
         clicked, problem = await go_on_card(f"claude-code:{TMUX_SESSION}")
         shown = tmux(sock, "list-clients", "-F", "#{session_name}:#{window_name} #{pane_id}")
-        run.check("Go to terminal on the tmux card switches the tmux client to the agent's "
-                  "window and pane (tmux)", shown == f"work:agent {agent_pane}",
-                  f"{shown!r}, agent pane {agent_pane}, problem {problem!r}")
-        run.check("... and makes the xterm showing that client the active window (X server)",
-                  active_window() == tmux_window,
-                  f"active {active_window()}, tmux xterm {tmux_window}")
+        check("Go to terminal on the tmux card switches the tmux client to the agent's "
+              "window and pane (tmux)", shown == f"work:agent {agent_pane}",
+              f"{shown!r}, agent pane {agent_pane}, problem {problem!r}")
+        check("... and makes the xterm showing that client the active window (X server)",
+              active_window() == tmux_window,
+              f"active {active_window()}, tmux xterm {tmux_window}")
 
+    async def detached():
         await show_popover()
         clicked, problem = await go_on_card(f"claude-code:{SOLO_SESSION}")
         current = tmux(solo_sock, "display-message", "-p", "-t", "solo", "#{window_name}")
-        run.check("Go to terminal on the detached session's card makes the agent's window "
-                  "current there (tmux)", current == "agent", current)
-        run.check("... and says on the card that no terminal shows it, and how to open one",
-                  "No terminal shows tmux session" in problem and "attach -t solo" in problem,
-                  problem)
+        check("Go to terminal on the detached session's card makes the agent's window "
+              "current there (tmux)", current == "agent", current)
+        check("... and says on the card that no terminal shows it, and how to open one",
+              "No terminal shows tmux session" in problem and "attach -t solo" in problem,
+              problem)
 
+    async def in_kitty():
+        kitty, kitty_to = state["kitty"], state["kitty_to"]
         kitty_window = window_of(kitty.pid)
         before = kitty_focus(kitty_to)
         await show_popover()
         clicked, problem = await go_on_card(f"claude-code:{KITTY_SESSION}")
         after = kitty_focus(kitty_to)
         agent_window = [w for w in after if w[0] != before[-1][0]]
-        run.check("Go to terminal on the kitty card makes the agent's tab current in kitty "
-                  "(kitty's own list), where another tab was",
-                  len(before) == 2 and before[-1][1] and not before[0][1]
-                  and agent_window and agent_window[0][1] and agent_window[0][2],
-                  f"before {before}, after {after}, problem {problem!r}")
-        run.check("... and makes the kitty window the active one (X server)",
-                  kitty_window is not None and active_window() == kitty_window,
-                  f"active {active_window()}, kitty {kitty_window}")
+        check("Go to terminal on the kitty card makes the agent's tab current in kitty "
+              "(kitty's own list), where another tab was",
+              len(before) == 2 and before[-1][1] and not before[0][1]
+              and agent_window and agent_window[0][1] and agent_window[0][2],
+              f"before {before}, after {after}, problem {problem!r}")
+        check("... and makes the kitty window the active one (X server)",
+              kitty_window is not None and active_window() == kitty_window,
+              f"active {active_window()}, kitty {kitty_window}")
 
+    async def global_key():
+        plain_window, tmux_window = state["plain_window"], state["tmux_window"]
+        agent_pane = state["agent_pane"]
         # Away from both: the plain xterm active, the tmux client on its editor window.
         tmux(sock, "select-window", "-t", "work:editor")
         subprocess.run(["xdotool", "windowactivate", str(plain_window)], check=False)
@@ -223,11 +241,12 @@ async def main(app: str, out: Path) -> int:
         subprocess.run(["xdotool", "key", "ctrl+alt+shift+t"], check=True)
         went = await eventually(lambda: active_window() == tmux_window, timeout=10)
         shown = tmux(sock, "list-clients", "-F", "#{session_name}:#{window_name} #{pane_id}")
-        run.check("the global key goes to the terminal of the agent that asked last: its "
-                  "pane (tmux) in its window (X server)",
-                  bool(went) and shown == f"work:agent {agent_pane}",
-                  f"active {active_window()}, tmux {shown!r}")
+        check("the global key goes to the terminal of the agent that asked last: its "
+              "pane (tmux) in its window (X server)",
+              bool(went) and shown == f"work:agent {agent_pane}",
+              f"active {active_window()}, tmux {shown!r}")
 
+    async def sounds():
         # Sounds: an approval from the agent whose terminal has the focus (the tmux client now
         # shows its new pane, in the active xterm) comes silent; one from elsewhere sounds.
         notes = desktop.notifications
@@ -239,12 +258,14 @@ async def main(app: str, out: Path) -> int:
             return next((n for n in notes.shown if text in n["body"]), None)
         await eventually(lambda: note_with("echo front") and note_with("echo back"), timeout=20)
         front, back = note_with("echo front") or {}, note_with("echo back") or {}
-        run.check("an approval from the agent whose terminal has the focus comes without a "
-                  "sound", front.get("hints", {}).get("suppress-sound") is True
-                  and "sound-name" not in front.get("hints", {}), front)
-        run.check("... and one from an agent elsewhere with the new-message sound",
-                  back.get("hints", {}).get("sound-name") == "message-new-instant", back)
+        check("an approval from the agent whose terminal has the focus comes without a "
+              "sound", front.get("hints", {}).get("suppress-sound") is True
+              and "sound-name" not in front.get("hints", {}), front)
+        check("... and one from an agent elsewhere with the new-message sound",
+              back.get("hints", {}).get("sound-name") == "message-new-instant", back)
 
+    async def terminal_closed():
+        plain_xterm = state["plain_xterm"]
         # The plain agent's terminal closed: its row says so.
         plain_xterm.kill()
         plain_xterm.wait()
@@ -262,17 +283,28 @@ async def main(app: str, out: Path) -> int:
             problems = [p.text() for p in row[0].find_all(".terminal-problem")]
             left = subprocess.run(["ps", "-eo", "pid,ppid,tty,stat,args"], capture_output=True,
                                   text=True).stdout
-            run.check("an agent whose terminal was closed says so on its row",
-                      bool(problems) and "ended" in problems[0],
-                      (problems, [line for line in left.splitlines()
-                                  if "pts/" in line and "sleep 600" in line or "ctray" in line]))
+            check("an agent whose terminal was closed says so on its row",
+                  bool(problems) and "ended" in problems[0],
+                  (problems, [line for line in left.splitlines()
+                              if "pts/" in line and "sleep 600" in line or "ctray" in line]))
         else:
-            run.check("an agent whose terminal was closed says so on its row", False,
-                      "no row with a Go to terminal button for the plain agent")
+            check("an agent whose terminal was closed says so on its row", False,
+                  "no row with a Go to terminal button for the plain agent")
         session.screenshot(out / "terminal-closed-agent.png")
-    except Exception:
-        traceback.print_exc()
-        run.check("the scenario ran to its end", False)
+
+    try:
+        cases.add("app", app_up)
+        cases.add("agents", agents_ask, needs=["app"])
+        cases.add("plain", plain, needs=["agents"])
+        cases.add("tmux", in_tmux, needs=["agents"])
+        cases.add("detached", detached, needs=["agents"])
+        cases.add("kitty", in_kitty, needs=["agents"])
+        cases.add("global-key", global_key, needs=["agents"])
+        # The tmux client shows the agent's window in the active xterm: the global key's doing.
+        cases.add("sounds", sounds, needs=["global-key"])
+        # Last: it closes the plain agent's terminal.
+        cases.add("terminal-closed", terminal_closed, needs=["agents"])
+        await cases.run_all()
     finally:
         for proc in spawned:
             proc.kill()
@@ -284,4 +316,4 @@ async def main(app: str, out: Path) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]), sys.argv[3:])))
