@@ -686,6 +686,8 @@ async def main(app: str, out: Path, only) -> int:
     finally:
         for term in (pi_tmux, gemini_tmux, droid_tmux, cline_tmux, qoder_tmux, kilo_tmux):
             term.stop()
+        # Cline leaves its hub daemon running after its TUI ends; it is ours, under this home.
+        subprocess.run(["pkill", "-f", str(home)], capture_output=True)
         model.stop()
         if state["driver"] is not None:
             try:
