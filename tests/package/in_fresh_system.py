@@ -167,7 +167,10 @@ async def main(old_version: str, new_version: str, old_commit: str, new_commit: 
                   note is not None and asker.poll() == 0, desk.notes.shown)
         item = desk.tray_item(old_item)
         await item.click_menu("Start at login")
-        entries = await eventually(lambda: list(autostart_dir.glob("*.desktop")), timeout=10)
+        # Whole: the file exists a moment before its lines are written (seen once, and its
+        # empty digest then differed from the complete file's after the upgrade).
+        entries = await eventually(lambda: [entry for entry in autostart_dir.glob("*.desktop")
+                                            if "Exec=" in entry.read_text()], timeout=10)
         run.check("Start at login writes an autostart entry", bool(entries))
         # The person's own edit to their jobs file, to be kept as it is.
         with open(config / "jobs.toml", "a") as jobs:

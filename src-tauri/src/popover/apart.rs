@@ -13,7 +13,7 @@ use tauri::{AppHandle, Manager};
 use super::channel::{FromPopover, ToPopover};
 use super::process::PopoverProcess;
 use super::window::Anchor;
-use super::{handed_over_snapshot, Answer, Place, Popover, PopoverExt};
+use super::{handed_over_snapshot, Answer, Place, PopoverExt};
 use crate::{events, problems};
 
 /// After its process has ended unexpectedly this many times (or could not start at all), the
@@ -79,7 +79,7 @@ impl Apart {
         let mut updates = inbox.subscribe();
         let snapshot = handed_over_snapshot(&inbox);
         let start = ToPopover::Start {
-            pinned: app.state::<Popover>().pinned,
+            pinned: app.popover().popover.pinned,
             snapshot,
         };
         let for_messages = app.clone();
@@ -92,7 +92,7 @@ impl Apart {
                     let _ = reply.send(ToPopover::Reply { id, result });
                 }
                 FromPopover::HiddenByBlur => {
-                    if let Some(apart) = &for_messages.state::<Popover>().apart {
+                    if let Some(apart) = &for_messages.popover().popover.apart {
                         if let Some(process) = apart.process.lock().unwrap().as_ref() {
                             process.visible().store(false, Ordering::SeqCst);
                         }
@@ -183,8 +183,7 @@ impl Place for Apart {
 /// The popover's process has ended: the next open starts another. The person hears of it
 /// unless the app ended it or its window was closed.
 fn ended(app: &AppHandle, pid: u32, status: std::process::ExitStatus, asked: bool) {
-    let popover = app.state::<Popover>();
-    let Some(apart) = &popover.apart else {
+    let Some(apart) = &app.popover().popover.apart else {
         return;
     };
     let mut process = apart.process.lock().unwrap();

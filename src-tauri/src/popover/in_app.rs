@@ -7,7 +7,7 @@ use serde_json::Value;
 use tauri::{AppHandle, Emitter, Manager, WebviewWindow};
 
 use super::window::{self, Anchor, LABEL};
-use super::{handed_over_snapshot, Place, Popover, PopoverExt};
+use super::{handed_over_snapshot, Place, PopoverExt};
 
 pub struct InApp;
 
@@ -98,7 +98,7 @@ fn create(app: &AppHandle) -> tauri::Result<WebviewWindow> {
         .try_state::<Inbox>()
         .and_then(|inbox| handed_over_snapshot(&inbox));
     let window = window::build(app, snapshot.as_deref())?;
-    if !app.state::<Popover>().pinned {
+    if !app.popover().popover.pinned {
         let app = app.clone();
         window::hide_on_blur(&window, move || {
             tracing::info!("popover hidden");

@@ -172,6 +172,11 @@ impl PopoverHandle<'_> {
         }
     }
 
+    /// Builds it hidden, so that opening it then costs a show.
+    fn prepare(&self) {
+        self.popover.place().prepare(self.app);
+    }
+
     /// The popover hid itself when it lost focus.
     fn hidden_by_blur(&self) {
         *self.popover.hidden_by_blur_at.lock().unwrap() = Some(Instant::now());
@@ -194,7 +199,7 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
     tauri::async_runtime::spawn(async move {
         // Approvals left waiting from before a restart count as new ones.
         if !app.popover().nothing_waits() {
-            app.state::<Popover>().place().prepare(&app);
+            app.popover().prepare();
         }
         loop {
             let waiting = match updates.next().await {
@@ -214,7 +219,7 @@ pub fn follow(app: &AppHandle, inbox: &Inbox) {
             };
             let popover = app.popover();
             if waiting {
-                app.state::<Popover>().place().prepare(&app);
+                popover.prepare();
             } else if !popover.is_visible() && popover.nothing_waits() {
                 drop_later(app.clone());
             }
@@ -236,16 +241,16 @@ fn handed_over_snapshot(inbox: &Inbox) -> Option<String> {
 /// Drops the hidden popover (its WebView, or its whole process) unless it is shown again in
 /// the meantime or an approval is waiting (then it stays ready).
 fn drop_later(app: AppHandle) {
-    let popover = app.state::<Popover>();
+    let popover = app.popover().popover;
     let hidden_as = popover.visibility_changes.fetch_add(1, Ordering::SeqCst) + 1;
     let wait = popover.drop_after;
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(wait).await;
-        let popover = app.state::<Popover>();
-        let still_hidden = popover.visibility_changes.load(Ordering::SeqCst) == hidden_as;
-        if !still_hidden || app.popover().is_visible() || !app.popover().nothing_waits() {
+        let popover = app.popover();
+        let still_hidden = popover.popover.visibility_changes.load(Ordering::SeqCst) == hidden_as;
+        if !still_hidden || popover.is_visible() || !popover.nothing_waits() {
             return;
         }
-        popover.place().drop_now(&app, wait);
+        popover.popover.place().drop_now(&app, wait);
     });
 }
