@@ -486,7 +486,6 @@ impl Connection {
         }
     }
 
-    /// The peer's process and its ancestors, while it is connected and so alive.
     /// A request as this peer asked it, with the user's defaults where it says nothing.
     fn new_request(&self, p: rpc::AskParams) -> NewRequest {
         let defaults = *self.config.defaults.read().unwrap();
@@ -503,6 +502,7 @@ impl Connection {
         }
     }
 
+    /// The peer's process and its ancestors, while it is connected and so alive.
     fn trail(&self) -> Option<terminal::ProcessTrail> {
         terminal::ProcessTrail::of(self.peer.pid?)
     }
@@ -708,9 +708,6 @@ impl Connection {
     }
 }
 
-/// Runs an inbox call on the blocking pool: one may wait seconds for the database (another
-/// program holding it locked, and every other call waiting behind that one), and the
-/// runtime's workers must stay free for everyone else, `hello` first of all.
 /// An asker that names itself is registered (or renamed) before its request is stored.
 async fn register_asker(inbox: &Inbox, p: &rpc::AskParams) -> Result<(), RpcError> {
     if p.agent_name.is_none() && p.agent_kind.is_none() {
@@ -728,6 +725,9 @@ async fn register_asker(inbox: &Inbox, p: &rpc::AskParams) -> Result<(), RpcErro
         .map_err(rpc_error)
 }
 
+/// Runs an inbox call on the blocking pool: one may wait seconds for the database (another
+/// program holding it locked, and every other call waiting behind that one), and the
+/// runtime's workers must stay free for everyone else, `hello` first of all.
 async fn off_runtime<T: Send + 'static>(
     inbox: &Inbox,
     call: impl FnOnce(&Inbox) -> inbox::Result<T> + Send + 'static,
