@@ -429,11 +429,7 @@ impl Inbox {
                 return Ok(None);
             }
             let rule = request.risk.rule.as_deref().unwrap_or("a risk rule");
-            let level = match request.risk.level {
-                RiskLevel::High => "high",
-                RiskLevel::Medium => "medium",
-                RiskLevel::Low => "low",
-            };
+            let level = crate::enum_text::enum_str(&request.risk.level);
             let refused = Resolution {
                 outcome: Outcome::Denied,
                 by: Resolver::Policy,
