@@ -145,10 +145,9 @@ fn events_ts(cfg: &Config) -> String {
     ts
 }
 
-/// `commands.ts`: the Tauri commands by their TypeScript names, each with its arguments and
-/// answer, and a function per command that calls it by that name, from the one list in
-/// crates/page-contract: a command renamed, or an
-/// argument added or retyped in Rust, fails the frontend's check.
+/// `commands.ts`: a function per Tauri command, named as the command in TypeScript, with its
+/// arguments and answer typed, from the one list in crates/page-contract: a command renamed,
+/// or an argument added or retyped in Rust, fails the frontend's check.
 fn commands_ts(cfg: &Config) -> String {
     let commands = app_commands!(signatures)(cfg);
     let mut ts = String::from(
@@ -160,40 +159,6 @@ fn commands_ts(cfg: &Config) -> String {
             .iter()
             .flat_map(|c| c.args.iter().map(|(_, t)| t).chain([&c.answer])),
     ));
-    ts.push_str(
-        "\n/** Every Tauri command the frontend may call, by its name in TypeScript. */\n\
-         export const COMMAND = {\n",
-    );
-    for command in &commands {
-        ts.push_str(&format!(
-            "  /** Granted to: {}. */\n  {}: \"{}\",\n",
-            command.windows.join(", "),
-            camel(command.name),
-            command.name
-        ));
-    }
-    ts.push_str("} as const;\n\nexport type Command = (typeof COMMAND)[keyof typeof COMMAND];\n");
-    ts.push_str(
-        "\n/** Each command's arguments, named as the page passes them, and its answer. */\n\
-         export type Signatures = {\n",
-    );
-    for command in &commands {
-        let args = if command.args.is_empty() {
-            "Record<string, never>".to_owned()
-        } else {
-            let fields: Vec<String> = command
-                .args
-                .iter()
-                .map(|(name, t)| format!("{}: {}", camel(name), t.expression))
-                .collect();
-            format!("{{ {} }}", fields.join("; "))
-        };
-        ts.push_str(&format!(
-            "  {}: {{ args: {args}; answer: {} }};\n",
-            command.name, command.answer.expression
-        ));
-    }
-    ts.push_str("};\n");
     for command in &commands {
         let params: Vec<String> = command
             .args
