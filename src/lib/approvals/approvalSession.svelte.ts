@@ -57,9 +57,11 @@ export class ApprovalSession {
   // A batch never approves a high-risk request, nor one whose details the person has not
   // seen whole: those are left for their own card.
   readonly markedHighRisk = $derived(this.marked.filter((r) => r.risk.level === "high").length);
-  readonly markedUnread = $derived(
-    this.marked.filter((r) => r.risk.level !== "high" && !this.reading.wholeSeen(r)).length,
+  // Only the page knows what the person has seen: these are never sent for approval.
+  readonly #unreadMarked = $derived(
+    this.marked.filter((r) => r.risk.level !== "high" && !this.reading.wholeSeen(r)),
   );
+  readonly markedUnread = $derived(this.#unreadMarked.length);
   readonly approvableCount = $derived(
     this.marked.length - this.markedHighRisk - this.markedUnread,
   );
@@ -214,13 +216,9 @@ export class ApprovalSession {
     const marked = this.marked;
     if (this.#batchBusy || marked.length === 0) return;
     if (kind === "approve" && this.approvableCount === 0) return;
-    // Only the page knows what the person has seen: an unread request is never sent for
-    // approval, and is told apart in the result like those the app refused. A high-risk one
-    // goes to the app, which refuses it as high risk, as the button counted it.
-    const unread =
-      kind === "approve"
-        ? marked.filter((r) => r.risk.level !== "high" && !this.reading.wholeSeen(r))
-        : [];
+    // An unread request is told apart in the result like those the app refused. A high-risk
+    // one goes to the app, which refuses it as high risk, as the button counted it.
+    const unread = kind === "approve" ? this.#unreadMarked : [];
     const markedNow = marked.map((r) => r.id);
     const ids = marked.filter((r) => !unread.includes(r)).map((r) => r.id);
     this.#batchBusy = true;
