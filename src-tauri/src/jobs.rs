@@ -4,7 +4,10 @@
 
 use std::path::PathBuf;
 
-use converge_host::{parse_jobs, ConvergeHost, JobDefinition, JobsOverview, DEFAULT_JOBS};
+use api::JobError;
+use converge_host::{
+    parse_jobs, ConvergeHost, HostError, JobDefinition, JobsOverview, DEFAULT_JOBS,
+};
 use inbox::Inbox;
 use tauri::{AppHandle, Manager};
 
@@ -41,7 +44,7 @@ impl Jobs {
         }
         let jobs = Self { host, file };
         if first_start && start_examples {
-            for job in jobs.definitions()? {
+            for job in jobs.definitions().map_err(|e| e.to_string())? {
                 jobs.host.start(job).map_err(|e| e.to_string())?;
             }
         }
@@ -49,18 +52,20 @@ impl Jobs {
     }
 
     /// Read from the file each time, so the user's edits apply without a restart.
-    pub fn definitions(&self) -> Result<Vec<JobDefinition>, String> {
-        let text = std::fs::read_to_string(&self.file)
-            .map_err(|e| format!("cannot read {}: {e}", self.file.display()))?;
-        parse_jobs(&text).map_err(|e| format!("{}: {e}", self.file.display()))
+    pub fn definitions(&self) -> Result<Vec<JobDefinition>, JobError> {
+        let text = std::fs::read_to_string(&self.file).map_err(|e| {
+            JobError::Unavailable(format!("cannot read {}: {e}", self.file.display()))
+        })?;
+        parse_jobs(&text)
+            .map_err(|e| JobError::Unavailable(format!("{}: {e}", self.file.display())))
     }
 
-    pub fn overview(&self) -> Result<JobsOverview, String> {
+    pub fn overview(&self) -> Result<JobsOverview, JobError> {
         let (definitions, problem) = match self.definitions() {
             Ok(definitions) => (definitions, None),
-            Err(problem) => (Vec::new(), Some(problem)),
+            Err(problem) => (Vec::new(), Some(problem.to_string())),
         };
-        let runs = self.host.runs(RECENT_RUNS).map_err(|e| e.to_string())?;
+        let runs = self.host.runs(RECENT_RUNS).map_err(unavailable)?;
         Ok(JobsOverview {
             definitions,
             problem,
@@ -69,14 +74,24 @@ impl Jobs {
     }
 
     /// Starts the job with this id from the jobs file; returns the run id.
-    pub fn run(&self, job_id: &str) -> Result<String, String> {
+    pub fn run(&self, job_id: &str) -> Result<String, JobError> {
         let job = self
             .definitions()?
             .into_iter()
             .find(|job| job.id == job_id)
-            .ok_or_else(|| format!("no job {job_id:?} in {}", self.file.display()))?;
-        self.host.start(job).map_err(|e| e.to_string())
+            .ok_or_else(|| JobError::NoSuchJob {
+                job_id: job_id.to_owned(),
+                file: self.file.display().to_string(),
+            })?;
+        self.host.start(job).map_err(|e| match e {
+            HostError::Job(refusal) => JobError::Refused(refusal),
+            HostError::Store(_) => unavailable(e),
+        })
     }
+}
+
+fn unavailable(e: HostError) -> JobError {
+    JobError::Unavailable(e.to_string())
 }
 
 /// Opens the jobs; if that fails the app runs on without them and says why.
@@ -93,11 +108,11 @@ pub fn install(app: &AppHandle, inbox: Inbox, start_examples: bool) {
 pub struct ApiJobs(pub AppHandle);
 
 impl api::JobControl for ApiJobs {
-    fn list(&self) -> Result<JobsOverview, String> {
+    fn list(&self) -> Result<JobsOverview, JobError> {
         self.jobs()?.overview()
     }
 
-    fn start(&self, job_id: &str) -> Result<protocol::rpc::JobStarted, String> {
+    fn start(&self, job_id: &str) -> Result<protocol::rpc::JobStarted, JobError> {
         let run_id = self.jobs()?.run(job_id)?;
         Ok(protocol::rpc::JobStarted {
             agent_id: format!("converge:{run_id}"),
@@ -107,13 +122,14 @@ impl api::JobControl for ApiJobs {
 }
 
 impl ApiJobs {
-    fn jobs(&self) -> Result<tauri::State<'_, Jobs>, String> {
+    fn jobs(&self) -> Result<tauri::State<'_, Jobs>, JobError> {
         of(&self.0)
     }
 }
 
 /// The app's jobs; absent when they could not be opened at start (the user was told then).
-pub fn of(app: &AppHandle) -> Result<tauri::State<'_, Jobs>, String> {
-    app.try_state::<Jobs>()
-        .ok_or_else(|| "Converge jobs are unavailable in the app (see its log)".into())
+pub fn of(app: &AppHandle) -> Result<tauri::State<'_, Jobs>, JobError> {
+    app.try_state::<Jobs>().ok_or_else(|| {
+        JobError::Unavailable("Converge jobs are unavailable in the app (see its log)".into())
+    })
 }

@@ -3,7 +3,7 @@
 
 use std::sync::Mutex;
 
-use settings::{Settings, SettingsFile};
+use settings::{Settings, SettingsFile, ShortcutRefused};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_autostart::ManagerExt;
 
@@ -41,9 +41,29 @@ impl Preferences {
     }
 }
 
+/// Why settings were not applied. Whatever the kind, none of them was.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// Out of range, or two actions on one key: `settings::Settings::validate`, or a file
+    /// that could not be written.
+    #[error(transparent)]
+    Settings(#[from] settings::Error),
+    /// The page shows this beside the refused key's field, and may save the rest without it.
+    #[error("{}", shortcuts::refusal_message(.0))]
+    ShortcutRefused(ShortcutRefused),
+    #[error("start at login could not be changed: {0}")]
+    StartAtLogin(String),
+}
+
+impl From<ShortcutRefused> for SettingsError {
+    fn from(refused: ShortcutRefused) -> Self {
+        Self::ShortcutRefused(refused)
+    }
+}
+
 /// Applies `wanted` or nothing: a shortcut the OS refuses leaves every setting as it was.
-pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, String> {
-    wanted.validate().map_err(|e| e.to_string())?;
+pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, SettingsError> {
+    wanted.validate()?;
     let preferences = app.state::<Preferences>();
     let before = preferences.get(app);
     shortcuts::apply(app, &before.shortcuts, &wanted.shortcuts)?;
@@ -56,12 +76,12 @@ pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, String> {
         };
         if let Err(e) = result {
             let _ = shortcuts::apply(app, &wanted.shortcuts, &before.shortcuts);
-            return Err(format!("start at login could not be changed: {e}"));
+            return Err(SettingsError::StartAtLogin(e.to_string()));
         }
     }
     if let Err(e) = preferences.file.save(&wanted) {
         let _ = shortcuts::apply(app, &wanted.shortcuts, &before.shortcuts);
-        return Err(e.to_string());
+        return Err(e.into());
     }
     app.state::<notifications::Notifications>()
         .set_kinds(wanted.notifications);

@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use inbox::Verdict;
 use portal_shortcuts::PortalShortcuts;
-use settings::{ShortcutSettings, ShortcutsStatus, ShortcutsThrough};
+use settings::{ShortcutRefused, ShortcutSettings, ShortcutsStatus, ShortcutsThrough};
 use tauri::{AppHandle, Manager};
 use tauri_plugin_global_shortcut::{GlobalShortcutExt, Shortcut, ShortcutEvent, ShortcutState};
 
@@ -116,8 +116,9 @@ pub fn install(app: &AppHandle) {
     let mut refused = Vec::new();
     for (key, action) in plan(&keys) {
         if let Err(e) = register(app, &key, action) {
-            notifications::info(app, "Shortcut unavailable", &e);
-            refused.push(e);
+            let message = refusal_message(&e);
+            notifications::info(app, "Shortcut unavailable", &message);
+            refused.push(message);
         }
     }
     let status = match (wayland_note, refused.is_empty()) {
@@ -269,7 +270,7 @@ pub fn apply(
     app: &AppHandle,
     old: &ShortcutSettings,
     new: &ShortcutSettings,
-) -> Result<(), String> {
+) -> Result<(), ShortcutRefused> {
     if old == new {
         return Ok(());
     }
@@ -300,7 +301,7 @@ pub fn apply(
     Ok(())
 }
 
-fn register(app: &AppHandle, key: &str, action: Action) -> Result<(), String> {
+fn register(app: &AppHandle, key: &str, action: Action) -> Result<(), ShortcutRefused> {
     let handler = move |app: &AppHandle, _: &Shortcut, event: ShortcutEvent| {
         if event.state() == ShortcutState::Pressed {
             // This runs on the X11 hotkey thread, which the main thread waits for while it
@@ -314,7 +315,10 @@ fn register(app: &AppHandle, key: &str, action: Action) -> Result<(), String> {
         .on_shortcut(key, handler)
         .map_err(|e| {
             tracing::warn!("shortcut {key} refused: {e}");
-            format!("{} could not be registered: {e}", display(key))
+            ShortcutRefused {
+                key: key.to_owned(),
+                reason: e.to_string(),
+            }
         })
 }
 
@@ -322,6 +326,15 @@ fn unregister(app: &AppHandle, key: &str) {
     if let Err(e) = app.global_shortcut().unregister(key) {
         tracing::warn!("cannot unregister {key}: {e}");
     }
+}
+
+/// "Ctrl+Alt+Shift+Y could not be registered: …", as the person reads it.
+pub fn refusal_message(refused: &ShortcutRefused) -> String {
+    format!(
+        "{} could not be registered: {}",
+        display(&refused.key),
+        refused.reason
+    )
 }
 
 /// `ctrl+alt+shift+a` → `Ctrl+Alt+Shift+A`, as people write it.

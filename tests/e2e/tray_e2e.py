@@ -276,6 +276,40 @@ async def main(app: str, out: Path, only) -> int:
         # The form is disabled while it saves; a person types again once it is back.
         await eventually(lambda: session.find_all(
             'form[aria-label="Settings"] button[type="submit"]')[0].text() == "Save")
+
+        # A key another program holds: the system refuses it, and the page says so beside that
+        # key's field (from the refusal's key, not by reading its message), saving nothing.
+        holder = subprocess.Popen([sys.executable, str(Path(__file__).with_name("hold_key.py")),
+                                   "ctrl+alt+shift+o"], stdout=subprocess.PIPE, text=True)
+        try:
+            check("another program holds Ctrl+Alt+Shift+O",
+                  holder.stdout.readline().strip() == "holding")
+            open_key = keys[0]
+            session.execute("document.querySelectorAll('input[aria-describedby~=\"shortcut-format\"]')"
+                            "[0].scrollIntoView({block: 'center'})")
+            open_key.clear()
+            open_key.type("ctrl+alt+shift+o")
+            session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
+
+            def open_key_problem():
+                if open_key.attribute("aria-invalid") != "true":
+                    return None
+                texts = [session.execute(
+                    f"return document.getElementById('{id_}')?.textContent ?? ''")
+                    for id_ in (open_key.attribute("aria-describedby") or "").split()]
+                return next((t for t in texts if "already uses Ctrl+Alt+Shift+O" in t), None)
+            problem = await eventually(open_key_problem, timeout=10)
+            check("a key another program holds is refused beside its field, and the keys saved "
+                  "before stay", bool(problem)
+                  and '"toggle_popover": "ctrl+alt+shift+c"' in settings_file.read_text()
+                  and '"approve": "ctrl+alt+shift+y"' in settings_file.read_text(), problem)
+            await loop.run_in_executor(pool, session.screenshot,
+                                       str(out / "window-settings-key-held.png"))
+        finally:
+            holder.kill()
+            holder.wait()
+        open_key.clear()
+        open_key.type("ctrl+alt+shift+c")
         # Saving leaves the form scrolled to its button; WebDriver's own scrolling would put
         # the field under the window's sticky tab bar.
         session.execute("document.querySelectorAll('input[aria-describedby~=\"shortcut-format\"]')"

@@ -17,6 +17,8 @@ pub use protocol::socket::default_socket_path;
 pub use remote::{Refusals, Refused, RemotePolicy};
 #[cfg(unix)]
 pub use server::serve;
-pub use server::{serve_connection, AskDefaults, JobControl, ServerConfig, Transport, Waiters};
+pub use server::{
+    serve_connection, AskDefaults, JobControl, JobError, ServerConfig, Transport, Waiters,
+};
 #[cfg(unix)]
 pub use socket::bind;

@@ -32,9 +32,35 @@ pub struct AskDefaults {
 /// job decides nothing; its gates still wait for a person.
 pub trait JobControl: Send + Sync {
     /// The jobs the user defined and their recent runs.
-    fn list(&self) -> Result<protocol::jobs::JobsOverview, String>;
+    fn list(&self) -> Result<protocol::jobs::JobsOverview, JobError>;
     /// Starts a job; returns `{ run_id, agent_id }`.
-    fn start(&self, job_id: &str) -> Result<rpc::JobStarted, String>;
+    fn start(&self, job_id: &str) -> Result<rpc::JobStarted, JobError>;
+}
+
+/// Why a job was not listed or started; each kind has its own error code for the client.
+#[derive(Debug, thiserror::Error)]
+pub enum JobError {
+    /// The jobs file has no job with this id (`NOT_FOUND`).
+    #[error("no job {job_id:?} in {file}")]
+    NoSuchJob { job_id: String, file: String },
+    /// The job's pack refuses its input (`REFUSED`): the jobs file needs a fix.
+    #[error("{0}")]
+    Refused(String),
+    /// The jobs cannot be read or run now: an unreadable jobs file, their database
+    /// (`UNAVAILABLE`).
+    #[error("{0}")]
+    Unavailable(String),
+}
+
+impl From<JobError> for RpcError {
+    fn from(e: JobError) -> Self {
+        let code = match &e {
+            JobError::NoSuchJob { .. } => code::NOT_FOUND,
+            JobError::Refused(_) => code::REFUSED,
+            JobError::Unavailable(_) => code::UNAVAILABLE,
+        };
+        RpcError::new(code, e.to_string())
+    }
 }
 
 #[derive(Clone)]
@@ -471,7 +497,7 @@ impl Connection {
                 let result = self.jobs().and_then(|jobs| {
                     jobs.list()
                         .map(|overview| json!(overview))
-                        .map_err(unavailable)
+                        .map_err(RpcError::from)
                 });
                 self.reply(id, result).await
             }
@@ -479,7 +505,7 @@ impl Connection {
                 let result = self.jobs().and_then(|jobs| {
                     jobs.start(&p.job_id)
                         .map(|started| json!(started))
-                        .map_err(unavailable)
+                        .map_err(RpcError::from)
                 });
                 self.reply(id, result).await
             }

@@ -603,7 +603,7 @@ async fn the_socket_is_private_and_served_once() {
 struct TwoJobs(std::sync::Mutex<Vec<String>>);
 
 impl api::JobControl for TwoJobs {
-    fn list(&self) -> Result<protocol::jobs::JobsOverview, String> {
+    fn list(&self) -> Result<protocol::jobs::JobsOverview, api::JobError> {
         let job = |id: &str| protocol::jobs::JobDefinition {
             id: id.into(),
             name: id.into(),
@@ -617,9 +617,17 @@ impl api::JobControl for TwoJobs {
         })
     }
 
-    fn start(&self, job_id: &str) -> Result<protocol::rpc::JobStarted, String> {
+    fn start(&self, job_id: &str) -> Result<protocol::rpc::JobStarted, api::JobError> {
+        if job_id == "broken" {
+            return Err(api::JobError::Refused(
+                "the expense pack needs an amount".into(),
+            ));
+        }
         if job_id != "travel" && job_id != "lunch" {
-            return Err(format!("no job {job_id:?} in jobs.toml"));
+            return Err(api::JobError::NoSuchJob {
+                job_id: job_id.into(),
+                file: "jobs.toml".into(),
+            });
         }
         self.0.lock().unwrap().push(job_id.to_owned());
         Ok(protocol::rpc::JobStarted {
@@ -664,11 +672,20 @@ async fn jobs_are_listed_and_started_when_the_app_has_them() {
         .send("job.start", json!({ "job_id": "poetry" }))
         .await;
     let answer = client.response(id).await;
-    assert_eq!(error_code(&answer), code::UNAVAILABLE);
+    assert_eq!(error_code(&answer), code::NOT_FOUND);
     assert!(answer["error"]["message"]
         .as_str()
         .unwrap()
         .contains("no job \"poetry\""));
+    let id = client
+        .send("job.start", json!({ "job_id": "broken" }))
+        .await;
+    let answer = client.response(id).await;
+    assert_eq!(error_code(&answer), code::REFUSED);
+    assert!(answer["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("needs an amount"));
     let id = client.send("job.start", json!({ "id": "travel" })).await;
     assert_eq!(error_code(&client.response(id).await), code::INVALID_PARAMS);
     assert_eq!(*jobs.0.lock().unwrap(), ["travel"]);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use converge_host::JobsOverview;
 use inbox::*;
-use settings::{RemoteRefusal, Settings, ShortcutsStatus};
+use settings::{RemoteRefusal, Settings, ShortcutRefused, ShortcutsStatus};
 use terminal::TerminalVisit;
 use ts_rs::{Config, Dependency, TypeVisitor, TS};
 
@@ -205,6 +205,7 @@ fn generate(into: &Path) {
     NewRequest::export_all(&cfg).unwrap();
     Settings::export_all(&cfg).unwrap();
     ShortcutsStatus::export_all(&cfg).unwrap();
+    ShortcutRefused::export_all(&cfg).unwrap();
     RemoteRefusal::export_all(&cfg).unwrap();
     inbox::GrantOffers::export_all(&cfg).unwrap();
     inbox::GrantRecord::export_all(&cfg).unwrap();

@@ -84,6 +84,16 @@ pub struct ShortcutsStatus {
     pub note: String,
 }
 
+/// A global shortcut the system would not take when the settings were applied, so Settings
+/// can show the refusal beside that key's field. Nothing of those settings was applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct ShortcutRefused {
+    /// The key exactly as the settings sent it (`ctrl+alt+shift+y`).
+    pub key: String,
+    /// The system's own words.
+    pub reason: String,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum ShortcutsThrough {

@@ -11,6 +11,7 @@ import {
 } from "../../lib/bindings/commands";
 import { onRemoteRefused, onSettingsChanged } from "../../lib/bridge";
 import { makeSettings } from "../../test/fixtures";
+import { displayShortcut } from "./shortcutKeys";
 import SettingsView from "./SettingsView.svelte";
 
 vi.mock("../../lib/bindings/commands", () => ({
@@ -54,6 +55,14 @@ async function showSettings() {
   render(SettingsView);
   await screen.findByRole("form", { name: "Settings" });
   return userEvent.setup();
+}
+
+/** What `settings_set` rejects with when the system refuses a key (src-tauri/src/error.rs). */
+function shortcutRefused(key: string, reason: string) {
+  return {
+    message: `${displayShortcut(key)} could not be registered: ${reason}`,
+    refused_shortcut: { key, reason },
+  };
 }
 
 function field(name: string | RegExp) {
@@ -218,7 +227,7 @@ describe("Settings", () => {
 
   it("shows the backend's refusal of a key beside it and keeps the edits", async () => {
     vi.mocked(settingsSet).mockRejectedValue(
-      "Ctrl+Alt+Y could not be registered: already taken by another application",
+      shortcutRefused("ctrl+alt+y", "already taken by another application"),
     );
     const user = await showSettings();
 
@@ -508,7 +517,10 @@ describe("what is wrong with a field", () => {
   it("saves the rest when the system refuses one key, and says why beside it", async () => {
     vi.mocked(settingsSet)
       .mockRejectedValueOnce(
-        "Ctrl+Alt+Shift+Y could not be registered: HotKey already registered: HotKey { mods: Modifiers(SHIFT | CONTROL | ALT), key: KeyY, id: 3 }",
+        shortcutRefused(
+          "ctrl+alt+shift+y",
+          "HotKey already registered: HotKey { mods: Modifiers(SHIFT | CONTROL | ALT), key: KeyY, id: 3 }",
+        ),
       )
       .mockImplementation(async (settings) => settings);
     const user = await showSettings();
@@ -561,7 +573,7 @@ describe("what is wrong with a field", () => {
 
   it("asks again at the next Save: whatever held the key may have let it go", async () => {
     vi.mocked(settingsSet)
-      .mockRejectedValueOnce("Ctrl+Alt+Y could not be registered: HotKey already registered")
+      .mockRejectedValueOnce(shortcutRefused("ctrl+alt+y", "HotKey already registered"))
       .mockImplementation(async (settings) => settings);
     const user = await showSettings();
 
@@ -589,7 +601,7 @@ describe("what is wrong with a field", () => {
       makeSettings({ shortcuts: { ...SAVED_KEYS, decision_keys: false } }),
     );
     vi.mocked(settingsSet).mockRejectedValue(
-      "Ctrl+Alt+Shift+A could not be registered: HotKey already registered",
+      shortcutRefused("ctrl+alt+shift+a", "HotKey already registered"),
     );
     const user = await showSettings();
 

@@ -78,23 +78,20 @@ describe("shortcut keys", () => {
   });
 
   it("finds the key a refusal is about", () => {
-    expect(
-      refusedKey("Ctrl+Alt+Shift+Y could not be registered: HotKey already registered", KEYS),
-    ).toEqual({ field: "approve", reason: "HotKey already registered" });
-    expect(refusedKey("cannot write the settings to /x: disk full", KEYS)).toBeNull();
+    const refused = (key: string, reason: string) => ({ key, reason });
+    expect(refusedKey(refused("ctrl+alt+shift+y", "HotKey already registered"), KEYS)).toEqual({
+      field: "approve",
+      reason: "HotKey already registered",
+    });
+    // Another error (the file could not be written) is about no key.
+    expect(refusedKey(null, KEYS)).toBeNull();
     // Approve and deny are not registered while the decision keys are off.
     expect(
-      refusedKey("Ctrl+Alt+Shift+Y could not be registered: taken", {
-        ...KEYS,
-        decision_keys: false,
-      }),
+      refusedKey(refused("ctrl+alt+shift+y", "taken"), { ...KEYS, decision_keys: false }),
     ).toBeNull();
     // The go to terminal key is, as the open or close key is.
     expect(
-      refusedKey("Ctrl+Alt+Shift+T could not be registered: taken", {
-        ...KEYS,
-        decision_keys: false,
-      }),
+      refusedKey(refused("ctrl+alt+shift+t", "taken"), { ...KEYS, decision_keys: false }),
     ).toEqual({ field: "go_to_terminal", reason: "taken" });
   });
 

@@ -7,6 +7,7 @@
  * holds) is left for the backend to say.
  */
 
+import type { ShortcutRefused } from "../../lib/bindings/ShortcutRefused";
 import type { ShortcutSettings } from "../../lib/bindings/ShortcutSettings";
 
 export type ShortcutField = "toggle_popover" | "go_to_terminal" | "approve" | "deny";
@@ -193,14 +194,17 @@ export function displayShortcut(key: string): string {
 export type KeyRefusal = { field: ShortcutField; reason: string };
 
 /**
- * Which of the keys `sent` the backend's error `message` is about, if it is about one: it
- * says “Ctrl+Alt+Shift+Y could not be registered: …”.
+ * Which of the keys `sent` the backend refused, from the refusal it rejected the save with
+ * (src/lib/errors.ts `refusedShortcut`): the key comes back as it was sent.
  */
-export function refusedKey(message: string, sent: ShortcutSettings): KeyRefusal | null {
+export function refusedKey(
+  refused: ShortcutRefused | null,
+  sent: ShortcutSettings,
+): KeyRefusal | null {
+  if (refused === null) return null;
   for (const field of SHORTCUT_FIELDS) {
     if (DECISION_FIELDS.has(field) && !sent.decision_keys) continue;
-    const prefix = `${displayShortcut(sent[field])} could not be registered: `;
-    if (message.startsWith(prefix)) return { field, reason: message.slice(prefix.length) };
+    if (sent[field] === refused.key) return { field, reason: refused.reason };
   }
   return null;
 }
