@@ -14,7 +14,7 @@ refuses to run.
 Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
 usage: popover_process_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: app, idle,
 approval-starts, webkit-in-popover, channel, forged-start, open-approve, arrives-while-open,
-escape-hides, dropped, crash-reported, crash-reopens, second-crash, in-app, full-window-link,
+escape-hides, dropped, agent-waits, crash-reported, crash-reopens, second-crash, in-app, full-window-link,
 killed-leaves-none; each stops at its first failed check)
 """
 import asyncio
@@ -244,6 +244,26 @@ async def main(app: str, out: Path, only) -> int:
               (popover_processes(proc.pid), all_webkit()))
         check("the app runs on after the drop", proc.poll() is None)
 
+    async def agent_waits():
+        # No approval, but an agent waits for the person (a question in its terminal): the
+        # popover is prepared, hidden, as for an approval; once the agent works again, it is
+        # dropped like any hidden popover.
+        def report(state_now: str):
+            api_call(socket_path, "agent.update",
+                     {"agent_id": "e2e-asks", "name": "Asks a question", "state": state_now})
+        report("waiting-for-input")
+        started = await eventually(lambda: popover_processes(proc.pid), timeout=15)
+        check("an agent waiting for input starts the popover's process, with no window shown",
+              bool(started) and not visible_windows(), (started, visible_windows()))
+        await asyncio.sleep(DROP_AFTER_MS / 1000 + 1)
+        check("it stays prepared while the agent waits",
+              popover_processes(proc.pid) == started, popover_processes(proc.pid))
+        report("working")
+        gone = await eventually(lambda: not popover_processes(proc.pid) and not all_webkit(),
+                                timeout=DROP_AFTER_MS / 1000 + 15)
+        check("once nothing waits, it is dropped with every WebKit process", bool(gone),
+              (popover_processes(proc.pid), all_webkit()))
+
     async def crash_reported():
         # A popover process that dies is reported, and the next click opens a new one.
         await item.activate()
@@ -353,6 +373,7 @@ async def main(app: str, out: Path, only) -> int:
         cases.add("escape-hides", escape_hides, needs=["open-approve"])
         # Dropped once hidden with nothing waiting.
         cases.add("dropped", dropped, needs=["escape-hides"])
+        cases.add("agent-waits", agent_waits, needs=["dropped"])
         # A click on the tray starts a popover process when there is none: shown from idle,
         # or from the drop above.
         cases.add("crash-reported", crash_reported, needs=["app"])

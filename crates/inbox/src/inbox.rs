@@ -264,6 +264,22 @@ impl Inbox {
         self.lock().store.pending_count(None)
     }
 
+    /// Whether anything waits for the person: a request to decide, or an agent waiting for
+    /// their input (a question, a plan, its own prompt in its terminal). The popover is kept
+    /// ready while it does.
+    pub fn waits_for_person(&self) -> Result<bool> {
+        let state = self.lock();
+        if state.store.pending_count(None)? > 0 {
+            return Ok(true);
+        }
+        Ok(state.store.agents()?.iter().any(|agent| {
+            matches!(
+                agent.state,
+                AgentState::WaitingForInput | AgentState::WaitingForApproval
+            )
+        }))
+    }
+
     pub fn request(&self, id: &str) -> Result<Option<ApprovalRequest>> {
         let mut state = self.lock();
         let request = state.store.request(id);

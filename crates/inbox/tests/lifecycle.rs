@@ -894,3 +894,36 @@ fn the_history_says_how_risky_each_request_looked_and_which_decisions_were_a_bat
     );
     assert!(fx.inbox.verify_audit().unwrap().first_broken.is_none());
 }
+
+#[tokio::test]
+async fn the_person_is_waited_for_while_a_request_or_an_agent_waits() {
+    let fx = Fixture::new();
+    let report = |state| {
+        fx.inbox
+            .update_agent(AgentUpdate {
+                id: "claude-1".into(),
+                name: Some("Claude Code · api".into()),
+                kind: Some(AgentKind::ClaudeCode),
+                state: Some(state),
+                activity: None,
+                usage: None,
+            })
+            .unwrap();
+    };
+    assert!(!fx.inbox.waits_for_person().unwrap());
+    report(AgentState::Working);
+    assert!(!fx.inbox.waits_for_person().unwrap());
+
+    // A question in its terminal: no request, but the person is waited for.
+    report(AgentState::WaitingForInput);
+    assert!(fx.inbox.waits_for_person().unwrap());
+    report(AgentState::Working);
+    assert!(!fx.inbox.waits_for_person().unwrap());
+
+    let asked = fx.inbox.ask(ask("claude-1", "rm -rf build")).unwrap();
+    assert!(fx.inbox.waits_for_person().unwrap());
+    fx.inbox
+        .decide(&asked.id, Verdict::Approve, Resolver::Popover)
+        .unwrap();
+    assert!(!fx.inbox.waits_for_person().unwrap());
+}

@@ -1,7 +1,8 @@
 //! The popover: a small frameless window beside the tray (window.rs). The idle app runs no
-//! WebView at all (design.md: one process, about 50 MB PSS, instead of three): the popover is
-//! built when an approval arrives, as the person is about to open it, or else on first use,
-//! and dropped again once it has been hidden for a while with nothing waiting.
+//! WebView at all (one process, about 50 MB PSS, instead of three): the popover is built when
+//! the person is about to open it (an approval arrives, an agent starts waiting for their
+//! input), or else on first use, and dropped again once it has been hidden for a while with
+//! nothing waiting.
 //!
 //! Where it lives is one switch, [`Place`]: on Linux in a process of its own (apart.rs,
 //! host.rs), so that dropping it ends everything WebKit loaded and started for it and the
@@ -20,7 +21,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use inbox::{Inbox, InboxEventKind, Update};
+use inbox::{AgentState, Inbox, InboxEventKind, Update};
 use serde_json::Value;
 use tauri::{AppHandle, Manager};
 
@@ -186,41 +187,53 @@ impl PopoverHandle<'_> {
     fn nothing_waits(&self) -> bool {
         self.app
             .try_state::<Inbox>()
-            .is_none_or(|inbox| inbox.pending_count().is_ok_and(|count| count == 0))
+            .is_none_or(|inbox| inbox.waits_for_person().is_ok_and(|waits| !waits))
     }
 }
 
-/// Follows the inbox: a new approval has the popover built, hidden, so opening it then costs
-/// a show instead of starting a WebView (about 400 ms); the last approval decided lets a
-/// hidden popover be dropped.
+/// Follows the inbox: when the person is likely to look (an approval arrives, an agent starts
+/// waiting for their input) the popover is built, hidden, so opening it then costs a show
+/// instead of starting a WebView (about 400 ms); once nothing waits any more, a hidden
+/// popover may be dropped.
 pub fn follow(app: &AppHandle, inbox: &Inbox) {
     let mut updates = inbox.subscribe();
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        // Approvals left waiting from before a restart count as new ones.
-        if !app.popover().nothing_waits() {
+        // What waited before a restart counts as new.
+        let mut prepared_for_waiting = !app.popover().nothing_waits();
+        if prepared_for_waiting {
             app.popover().prepare();
         }
         loop {
-            let waiting = match updates.next().await {
+            let starts_waiting = match updates.next().await {
                 Ok(Update::Event(event)) => match event.kind {
                     InboxEventKind::RequestCreated { request } => request.is_pending(),
-                    InboxEventKind::RequestResolved { .. } => false,
-                    InboxEventKind::AgentUpdated { .. }
-                    | InboxEventKind::Problem { .. }
-                    | InboxEventKind::GrantsChanged {}
-                    | InboxEventKind::AgentsRemoved { .. } => continue,
+                    InboxEventKind::AgentUpdated { agent } => {
+                        agent.state == AgentState::WaitingForInput
+                    }
+                    InboxEventKind::RequestResolved { .. }
+                    | InboxEventKind::AgentsRemoved { .. } => false,
+                    InboxEventKind::Problem { .. } | InboxEventKind::GrantsChanged {} => continue,
                 },
-                Ok(Update::Resync(snapshot)) => !snapshot.pending.is_empty(),
+                Ok(Update::Resync(snapshot)) => {
+                    !snapshot.pending.is_empty()
+                        || snapshot
+                            .agents
+                            .iter()
+                            .any(|agent| agent.state == AgentState::WaitingForInput)
+                }
                 Err(e) => {
                     tracing::error!("popover: inbox updates: {e}");
                     continue;
                 }
             };
             let popover = app.popover();
-            if waiting {
+            if starts_waiting {
                 popover.prepare();
-            } else if !popover.is_visible() && popover.nothing_waits() {
+                prepared_for_waiting = true;
+            } else if prepared_for_waiting && !popover.is_visible() && popover.nothing_waits() {
+                // Once per end of waiting, not at every report of a working agent.
+                prepared_for_waiting = false;
                 drop_later(app.clone());
             }
         }
