@@ -394,18 +394,19 @@ async def main(app: str, bare: str, out: Path, runs: int):
 
 
 TARGETS = [
-    # key, label, target text, check. The targets of the issue "An instant popover at the
-    # idle cost of none" (2026-11-29); "no worse than today" is the ratio of 2026-11-26.
+    # key, label, target text, check. The targets of the issue "Ready before the click"
+    # (2026-12-06) where it sets one, else those of "An instant popover at the idle cost of
+    # none" (2026-11-29); "no worse than today" is the ratio of 2026-11-26.
     ("binary_bytes", "release binary (bytes)", "", None),
     ("ratio_binary_vs_bare", "release binary ÷ bare", "≤ 1.25", lambda v: v <= 1.25),
     ("start_to_tray_ms", "start → tray item registered", "", None),
     ("ratio_start_to_tray_vs_bare", "start → tray ÷ bare", "≤ 0.41", lambda v: v <= 0.41),
     ("start_to_idle_ms", "start → idle (no CPU for 0.5 s)", "", None),
     ("idle_webkit_processes", "idle: WebKit processes", "0", lambda v: v == 0),
-    ("idle_tree_pss_kib", "idle tree PSS (KiB)", "", None),
+    ("idle_tree_pss_kib", "idle tree PSS (KiB)", "< 45 MB", lambda v: v * 1024 < 45e6),
     # The issue's "idle 0.18×" is the anonymous memory of 2026-11-26 (12,916 ÷ 70,012 KiB);
     # its PSS ratio was 0.252 (49,624 ÷ 196,898 KiB).
-    ("ratio_idle_tree_pss_vs_bare", "idle tree PSS ÷ bare", "≤ 0.252", lambda v: v <= 0.252),
+    ("ratio_idle_tree_pss_vs_bare", "idle tree PSS ÷ bare", "≤ 0.25", lambda v: v <= 0.25),
     ("ratio_idle_tree_anon_vs_bare", "idle tree anonymous ÷ bare", "≤ 0.184",
      lambda v: v <= 0.184),
     ("popover_open_tree_pss_kib", "popover open tree PSS (KiB)", "", None),
@@ -413,7 +414,7 @@ TARGETS = [
     ("ratio_after_close_vs_idle_pss", "1 min after close ÷ idle", "≤ 1.30", lambda v: v <= 1.30),
     ("after_close_webkit_processes", "1 min after close: WebKit processes", "0",
      lambda v: v == 0),
-    ("first_open_painted_ms", "popover cold open → data painted", "≤ 150 ms", lambda v: v <= 150),
+    ("first_open_painted_ms", "popover cold open → data painted", "≤ 250 ms", lambda v: v <= 250),
     ("first_open_mapped_ms", "popover cold open → mapped", "", None),
     ("warm_open_painted_ms", "popover warm open → painted", "≤ 10 ms", lambda v: v <= 10),
     ("warm_open_mapped_ms", "popover warm open → mapped", "", None),

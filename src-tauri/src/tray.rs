@@ -25,13 +25,14 @@ pub const TRAY_ID: &str = "converge-tray";
 /// heads its tooltip).
 pub const TRAY_TITLE: &str = "Converge Tray";
 
+/// The icons as pixels, decoded when the app is built: the binary carries no PNG decoder
+/// (48 KiB of pixels for three 64×64 icons).
 pub fn icon(state: GlanceState) -> Image<'static> {
-    let bytes: &'static [u8] = match state {
-        GlanceState::Idle => include_bytes!("../../icons/tray-idle.png"),
-        GlanceState::Working => include_bytes!("../../icons/tray-working.png"),
-        GlanceState::Attention => include_bytes!("../../icons/tray-attention.png"),
-    };
-    Image::from_bytes(bytes).expect("bundled tray icons are valid PNGs")
+    match state {
+        GlanceState::Idle => tauri::include_image!("icons/tray-idle.png"),
+        GlanceState::Working => tauri::include_image!("icons/tray-working.png"),
+        GlanceState::Attention => tauri::include_image!("icons/tray-attention.png"),
+    }
 }
 
 /// Without a tray icon the app would be invisible: say it runs and how to open it. Sent
@@ -284,5 +285,32 @@ mod tauri_tray {
             };
             let _ = item.set_checked(checked);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The icons are decoded when the app is built; each state shows its own picture.
+    #[test]
+    fn each_state_has_its_own_icon() {
+        let icons = [
+            icon(GlanceState::Idle),
+            icon(GlanceState::Working),
+            icon(GlanceState::Attention),
+        ];
+        for image in &icons {
+            assert_eq!((image.width(), image.height()), (64, 64));
+            assert_eq!(image.rgba().len(), 64 * 64 * 4);
+            let opaque = image.rgba().chunks(4).filter(|px| px[3] > 0).count();
+            assert!(
+                opaque > 64 * 64 / 10,
+                "an icon is nearly empty: {opaque} pixels"
+            );
+        }
+        assert_ne!(icons[0].rgba(), icons[1].rgba());
+        assert_ne!(icons[1].rgba(), icons[2].rgba());
+        assert_ne!(icons[0].rgba(), icons[2].rgba());
     }
 }
