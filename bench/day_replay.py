@@ -6,10 +6,12 @@ before it prepared the popover for waiting agents. The difference in mean memory
 preparing for a waiting agent costs.
 
 The day (TYPICAL_DAY below) is scripted, not recorded: two coding agents and a script over
-8.5 hours, 17 approvals waiting 1–5 minutes, 8 questions or plans waiting 3–45 minutes (the
-longest over lunch), long stretches of work with nothing waiting. Time is compressed
-(`--minute-seconds`, default 0.5 s per minute) and the popover's drop delay with it (30 s a
-day → 0.25 s), so a drop happens at the same point of the day as it would.
+8.5 hours, 15 approvals waiting 1–5 minutes, 8 questions or plans waiting 3–45 minutes (the
+longest over lunch), long stretches of work with nothing waiting. An agent reports once that
+it waits, as the agents' hooks do. Time is compressed (`--minute-seconds`, default 0.5 s per
+minute) and the app's own delays with it: the popover's drop delay (30 s → 0.25 s) and the
+10 minutes after which a silent agent with nothing pending counts as gone (→ 5 s), so each
+happens at the same point of the day as it would.
 
 Run by bench/run_day (it builds the release app and ctray first), under
 `xvfb-run -a dbus-run-session`. Prints numbers; asserts nothing.
@@ -29,14 +31,18 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
 from desktop import Desktop, isolated_home  # noqa: E402
+from harness import api_call  # noqa: E402
 from run import tree_memory, tray_gone, wait_idle, wait_tray_item, warm_up  # noqa: E402
 
 # The app drops a popover hidden this long with nothing waiting (src-tauri/src/popover).
 DROP_AFTER_S = 30
+# A silent agent with nothing pending counts as gone after this long (crates/inbox).
+STALE_AGENT_AFTER_S = 10 * 60
 
 # (minute of the day from 9:00, agent, what happens, minutes it waits)
 # working / done: a status; ask: an approval that waits that long (then times out, as if
-# decided); waits: the agent waits that long for the person's input, then works again.
+# decided); waits: the agent reports once that it waits for the person's input, and works
+# again that long after.
 TYPICAL_DAY = [
     (0, "claude", "working", 0),
     (12, "claude", "ask", 1),
@@ -85,12 +91,15 @@ async def replay(app: str, ctray: str, out: Path, name: str, minute: float, ques
                  desktop) -> dict:
     """One replay of the day; memory sampled every 0.2 s of it."""
     home = isolated_home(f"converge-day-{name}-")
+    scaled_ms = lambda seconds: str(int(seconds / 60 * minute * 1000))  # noqa: E731
     env = dict(os.environ, NO_COLOR="1",
-               CONVERGE_TRAY_DROP_POPOVER_AFTER_MS=str(int(DROP_AFTER_S / 60 * minute * 1000)))
+               CONVERGE_TRAY_DROP_POPOVER_AFTER_MS=scaled_ms(DROP_AFTER_S),
+               CONVERGE_TRAY_STALE_AGENT_AFTER_MS=scaled_ms(STALE_AGENT_AFTER_S))
+    socket_path = home / "run" / "api.sock"
     log = out / f"day-{name}.log"
     with open(log, "w") as sink:
         proc = subprocess.Popen([app], stdout=sink, stderr=subprocess.STDOUT, env=env)
-    askers, samples = [], []
+    samples = []
     try:
         _, item = await wait_tray_item(desktop)
         if item is None:
@@ -116,19 +125,19 @@ async def replay(app: str, ctray: str, out: Path, name: str, minute: float, ques
             if what in ("working", "done"):
                 status(ctray, agent, what, what)
             elif what == "ask":
-                seconds = max(1, round(lasts * minute))
-                askers.append(subprocess.Popen(
-                    [ctray, "ask", f"{agent}: run the tests?", "--agent", agent,
-                     "--timeout", f"{seconds}s"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                # Through the API, for a timeout in milliseconds (ctray's are whole seconds);
+                # it times out as if decided then. The API's shortest wait, 1 s, makes the
+                # 1-minute approvals 2 minutes long at 0.5 s a minute.
+                api_call(socket_path, "approval.ask",
+                         {"agent_id": f"script:{agent}", "title": f"{agent}: run the tests?",
+                          "timeout_ms": max(1000, int(lasts * minute * 1000)),
+                          "wait": False})
             elif what == "waits":
                 status(ctray, agent, "waiting-for-input" if questions else "working",
                        "Asks which branch to use")
                 pending_ends.append((due + lasts * minute, agent))
         prepared = log.read_text(errors="replace").count("popover process started")
     finally:
-        for asker in askers:
-            asker.kill()
         proc.terminate()
         try:
             proc.wait(timeout=10)

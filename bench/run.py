@@ -180,8 +180,10 @@ async def measure_app(desktop, binary: str, title: str, out: Path, name: str,
             figures.update(await open_with_approval_waiting(item, proc, ctray, title, log))
             # The popover is dropped once hidden with nothing waiting: wait for that, so
             # the next open starts from no popover, as a day's first question would.
-            await wait_dropped(proc.pid)
-            figures.update(await open_with_agent_waiting(item, proc, ctray, title, log))
+            if await wait_dropped(proc.pid):
+                figures.update(await open_with_agent_waiting(item, proc, ctray, title, log))
+            else:
+                print("the popover was not dropped in 90 s: no agent-waiting figure", flush=True)
     finally:
         proc.terminate()
         try:
@@ -236,11 +238,14 @@ async def open_with_approval_waiting(item, proc, ctray: str, title: str, log: Pa
     return figures
 
 
-async def wait_dropped(pid: int, limit=90.0):
+async def wait_dropped(pid: int, limit=90.0) -> bool:
     """Until the app runs no WebKit process any more (its hidden popover dropped)."""
     deadline = time.monotonic() + limit
-    while time.monotonic() < deadline and tree_memory(pid)["webkit_processes"]:
+    while time.monotonic() < deadline:
+        if not tree_memory(pid)["webkit_processes"]:
+            return True
         await asyncio.sleep(0.5)
+    return False
 
 
 async def open_with_agent_waiting(item, proc, ctray: str, title: str, log: Path) -> dict:
@@ -248,12 +253,14 @@ async def open_with_agent_waiting(item, proc, ctray: str, title: str, log: Path)
     question in its terminal): `ctray status --state waiting-for-input` makes the app build
     the popover hidden; then the open to painted. Run after the popover was dropped."""
     figures = {}
-    prepared_before = log.read_text(errors="replace").count("popover prepared")
+    # A new popover process, not a "popover prepared" line: that one is also logged for a
+    # popover that exists already.
+    started_before = log.read_text(errors="replace").count("popover process started")
     subprocess.run([ctray, "status", "Asks which branch to use", "--agent", "bench-asks",
                     "--state", "waiting-for-input"], stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, timeout=10)
     for _ in range(1000):
-        if log.read_text(errors="replace").count("popover prepared") > prepared_before:
+        if log.read_text(errors="replace").count("popover process started") > started_before:
             break
         await asyncio.sleep(0.01)
     await asyncio.sleep(3)

@@ -22,6 +22,10 @@ const CAPABILITIES: &str = "src-tauri/capabilities";
 
 fn main() {
     println!("cargo:rerun-if-changed={CAPABILITIES}");
+    // Read by `tauri::include_image!` (tray.rs), which the compiler does not track.
+    for icon in ["idle", "working", "attention"] {
+        println!("cargo:rerun-if-changed=icons/tray-{icon}.png");
+    }
     if let Err(problem) = check_capabilities() {
         panic!("{problem}");
     }

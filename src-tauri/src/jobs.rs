@@ -83,10 +83,7 @@ impl Jobs {
                 job_id: job_id.to_owned(),
                 file: self.file.display().to_string(),
             })?;
-        self.host.start(job).map_err(|e| match e {
-            HostError::Job(refusal) => JobError::Refused(refusal),
-            HostError::Store(_) => unavailable(e),
-        })
+        self.host.start(job).map_err(unavailable)
     }
 }
 

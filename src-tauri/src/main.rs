@@ -308,7 +308,15 @@ fn open_inbox(app: &tauri::AppHandle) -> Result<Inbox, Box<dyn std::error::Error
         .path()
         .app_data_dir()
         .map_err(|e| format!("no data directory for the inbox: {e}"))?;
-    let (inbox, report) = Inbox::open(InboxConfig::at(data_dir.join("inbox.db")))
+    let mut config = InboxConfig::at(data_dir.join("inbox.db"));
+    // bench/day_replay.py compresses a day's time: this delay with it.
+    if let Some(ms) = std::env::var("CONVERGE_TRAY_STALE_AGENT_AFTER_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+    {
+        config.stale_agent_after = std::time::Duration::from_millis(ms);
+    }
+    let (inbox, report) = Inbox::open(config)
         .map_err(|e| format!("cannot open the inbox at {}: {e}", data_dir.display()))?;
     if let Some(moved) = report.moved_aside {
         problems::report(

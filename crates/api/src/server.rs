@@ -43,11 +43,9 @@ pub enum JobError {
     /// The jobs file has no job with this id (`NOT_FOUND`).
     #[error("no job {job_id:?} in {file}")]
     NoSuchJob { job_id: String, file: String },
-    /// The job's pack refuses its input (`REFUSED`): the jobs file needs a fix.
-    #[error("{0}")]
-    Refused(String),
-    /// The jobs cannot be read or run now: an unreadable jobs file, their database
-    /// (`UNAVAILABLE`).
+    /// The jobs cannot be read or run now (`UNAVAILABLE`): no jobs in this app, a jobs file
+    /// that cannot be read or that a job's pack refuses (it is checked whole when read),
+    /// their database.
     #[error("{0}")]
     Unavailable(String),
 }
@@ -56,7 +54,6 @@ impl From<JobError> for RpcError {
     fn from(e: JobError) -> Self {
         let code = match &e {
             JobError::NoSuchJob { .. } => code::NOT_FOUND,
-            JobError::Refused(_) => code::REFUSED,
             JobError::Unavailable(_) => code::UNAVAILABLE,
         };
         RpcError::new(code, e.to_string())
