@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
 from desktop import Desktop, isolated_home  # noqa: E402
-from harness import api_call  # noqa: E402
+from harness import api_call, stop_app  # noqa: E402
 from run import tree_memory, tray_gone, wait_idle, wait_tray_item, warm_up  # noqa: E402
 
 # The app drops a popover hidden this long with nothing waiting (src-tauri/src/popover).
@@ -138,11 +138,7 @@ async def replay(app: str, ctray: str, out: Path, name: str, minute: float, ques
                 pending_ends.append((due + lasts * minute, agent))
         prepared = log.read_text(errors="replace").count("popover process started")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
         shutil.rmtree(home, ignore_errors=True)
     await tray_gone(desktop)
     pss = [s[0] for s in samples]

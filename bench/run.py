@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
 from agents_roundtrip import measure_ctray, measure_round_trip, wait_for_socket  # noqa: E402
 from desktop import Desktop, isolated_home  # noqa: E402
+from harness import stop_app  # noqa: E402
 
 MEMORY_FIELDS = ("Pss", "Anonymous", "Rss")
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -185,11 +186,7 @@ async def measure_app(desktop, binary: str, title: str, out: Path, name: str,
             else:
                 print("the popover was not dropped in 90 s: no agent-waiting figure", flush=True)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_app(proc)
         shutil.rmtree(home, ignore_errors=True)
     await tray_gone(desktop)
     return figures
@@ -288,8 +285,7 @@ async def warm_up(desktop, binary: str, out: Path):
         await wait_tray_item(desktop)
         await asyncio.sleep(1)
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_app(proc)
         shutil.rmtree(home, ignore_errors=True)
     await tray_gone(desktop)
 
@@ -379,8 +375,7 @@ async def main(app: str, bare: str, out: Path, runs: int):
             summary.update(await measure_ctray(ctray))
             summary.update(await measure_round_trip(desktop.notifications, ctray, 30))
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        stop_app(proc)
         shutil.rmtree(home, ignore_errors=True)
     desktop.stop()
     summary.update(parse_benches(out))

@@ -277,6 +277,16 @@ async def main(app: str, out: Path, only) -> int:
         await eventually(lambda: session.find_all(
             'form[aria-label="Settings"] button[type="submit"]')[0].text() == "Save")
 
+        def problem_beside(field, words: str):
+            """The message tied to `field` that holds `words`, once the field is marked
+            invalid."""
+            if field.attribute("aria-invalid") != "true":
+                return None
+            texts = [session.execute(
+                f"return document.getElementById('{id_}')?.textContent ?? ''")
+                for id_ in (field.attribute("aria-describedby") or "").split()]
+            return next((t for t in texts if words in t), None)
+
         # A key another program holds: the system refuses it, and the page says so beside that
         # key's field (from the refusal's key, not by reading its message), saving nothing.
         holder = subprocess.Popen([sys.executable, str(Path(__file__).with_name("hold_key.py")),
@@ -290,15 +300,8 @@ async def main(app: str, out: Path, only) -> int:
             open_key.clear()
             open_key.type("ctrl+alt+shift+o")
             session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
-
-            def open_key_problem():
-                if open_key.attribute("aria-invalid") != "true":
-                    return None
-                texts = [session.execute(
-                    f"return document.getElementById('{id_}')?.textContent ?? ''")
-                    for id_ in (open_key.attribute("aria-describedby") or "").split()]
-                return next((t for t in texts if "already uses Ctrl+Alt+Shift+O" in t), None)
-            problem = await eventually(open_key_problem, timeout=10)
+            problem = await eventually(
+                lambda: problem_beside(open_key, "already uses Ctrl+Alt+Shift+O"), timeout=10)
             check("a key another program holds is refused beside its field, and the keys saved "
                   "before stay", bool(problem)
                   and '"toggle_popover": "ctrl+alt+shift+c"' in settings_file.read_text()
@@ -317,16 +320,8 @@ async def main(app: str, out: Path, only) -> int:
         deny_key.clear()
         deny_key.type("ctrl+alt+shift+y")
         session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
-
-        def deny_key_problem():
-            """The message tied to the deny key's field, once the field is marked invalid."""
-            if deny_key.attribute("aria-invalid") != "true":
-                return None
-            texts = [session.execute(
-                f"return document.getElementById('{id_}')?.textContent ?? ''")
-                for id_ in (deny_key.attribute("aria-describedby") or "").split()]
-            return next((t for t in texts if "already the approve key" in t), None)
-        problem = await eventually(deny_key_problem, timeout=10)
+        problem = await eventually(
+            lambda: problem_beside(deny_key, "already the approve key"), timeout=10)
         check("a shortcut used twice is refused next to its field, in plain words, and "
               "not saved", bool(problem)
               and '"deny": "ctrl+alt+shift+d"' in settings_file.read_text(), problem)
