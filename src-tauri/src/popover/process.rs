@@ -18,6 +18,12 @@ use super::channel::{self, FromPopover, ToPopover, ENV, INHERITED_FD};
 /// The argument that makes `converge-tray` the popover's process (host.rs).
 pub const ARG: &str = "--popover-process";
 
+/// Set for the popover's process and so for the WebKit processes it starts, unless the person
+/// set it: the popover never composites with GL (window.rs), and without WebKit's DMA-BUF
+/// renderer its web process starts sooner: a cold open painted 30–90 ms earlier
+/// (docs/performance.md, 2026-12-07).
+const NO_DMABUF_RENDERER: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+
 /// How long a process whose channel was closed may take to end before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(3);
 
@@ -49,6 +55,9 @@ impl PopoverProcess {
             .arg(ARG)
             .env(ENV, INHERITED_FD.to_string())
             .stdin(Stdio::null());
+        if std::env::var_os(NO_DMABUF_RENDERER).is_none() {
+            command.env(NO_DMABUF_RENDERER, "1");
+        }
         // SAFETY: only dup2 and fcntl, both async-signal-safe, run between fork and exec.
         // dup2 leaves the copy without close-on-exec, so exactly this one end is inherited.
         unsafe {
