@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "tests" / "e2e"))
 sys.path.insert(0, str(ROOT / "bench"))
 from agents_roundtrip import measure_ctray, measure_round_trip, wait_for_socket  # noqa: E402
 from desktop import Desktop, isolated_home  # noqa: E402
+from window_maps import WindowMaps  # noqa: E402
 from harness import stop_app  # noqa: E402
 
 MEMORY_FIELDS = ("Pss", "Anonymous", "Rss")
@@ -91,19 +92,34 @@ async def wait_idle(pid: int, quiet=0.5, limit=15.0) -> float:
     return last_change
 
 
-def visible(title: str) -> bool:
-    out = subprocess.run(["xdotool", "search", "--onlyvisible", "--name", f"^{title}$"],
-                         capture_output=True, text=True)
-    return bool(out.stdout.split())
+_window_maps = None
 
 
-async def wait_visibility(title: str, wanted: bool, limit=20.0) -> float | None:
-    deadline = time.monotonic() + limit
+def window_maps() -> WindowMaps:
+    """One listener to the X server's map events for the whole run (window_maps.py)."""
+    global _window_maps
+    if _window_maps is None:
+        _window_maps = WindowMaps()
+    return _window_maps
+
+
+async def wait_visibility(title: str, wanted: bool, since: float,
+                          limit=20.0) -> float | None:
+    """When a window titled `title` was first mapped (or unmapped) after `since`."""
+    deadline = since + limit
     while time.monotonic() < deadline:
-        if visible(title) == wanted:
-            return time.monotonic()
+        at = window_maps().changed_after(title, wanted, since)
+        if at is not None:
+            return at
         await asyncio.sleep(0.001)
     return None
+
+
+async def close(item, title: str):
+    """A tray click that closes the window, and until it is hidden."""
+    since = time.monotonic()
+    await item.activate()
+    await wait_visibility(title, False, since)
 
 
 async def wait_tray_item(desktop, limit=20.0):
@@ -167,14 +183,12 @@ async def measure_app(desktop, binary: str, title: str, out: Path, name: str,
         await asyncio.sleep(3)
         figures["popover_open"] = tree_memory(proc.pid)
 
-        await item.activate()  # the tray click toggles it closed
-        await wait_visibility(title, False)
+        await close(item, title)  # the tray click toggles it closed
         await asyncio.sleep(1)  # past the reopen guard
         figures["warm_open_mapped_ms"], figures["warm_open_painted_ms"] = await timed_open(
             item, title, log)
         await asyncio.sleep(0.5)
-        await item.activate()
-        await wait_visibility(title, False)
+        await close(item, title)
         await asyncio.sleep(after_close_wait)
         figures["after_close"] = tree_memory(proc.pid)
         if ctray:
@@ -197,7 +211,7 @@ async def timed_open(item, title: str, log: Path):
     logs it; the bare reference does not, and gets None)."""
     wall, trigger = time.time(), time.monotonic()
     await item.activate()
-    mapped = await wait_visibility(title, True)
+    mapped = await wait_visibility(title, True, trigger)
     return ms(mapped and mapped - trigger), await wait_painted(log, wall)
 
 
@@ -227,8 +241,7 @@ async def open_with_approval_waiting(item, proc, ctray: str, title: str, log: Pa
         figures["approval_waiting"] = tree_memory(proc.pid)
         figures["waiting_open_mapped_ms"], figures["waiting_open_painted_ms"] = await timed_open(
             item, title, log)
-        await item.activate()
-        await wait_visibility(title, False)
+        await close(item, title)
     finally:
         asker.terminate()
         asker.wait(timeout=10)
@@ -264,8 +277,7 @@ async def open_with_agent_waiting(item, proc, ctray: str, title: str, log: Path)
     figures["agent_waiting"] = tree_memory(proc.pid)
     figures["agent_waiting_open_mapped_ms"], figures["agent_waiting_open_painted_ms"] = (
         await timed_open(item, title, log))
-    await item.activate()
-    await wait_visibility(title, False)
+    await close(item, title)
     subprocess.run([ctray, "status", "Working", "--agent", "bench-asks", "--state", "working"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10)
     return figures
