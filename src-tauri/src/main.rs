@@ -107,14 +107,20 @@ fn is_log_filter(text: &str) -> bool {
         })
 }
 
+/// The popover's own process (popover/host.rs), whose channel's other end is `app`'s.
+#[cfg(target_os = "linux")]
+fn run_popover_process(app: u32) {
+    match popover::host::build(context(), app) {
+        Ok(popover) => run(popover, Ends::WithItsLastWindow),
+        Err(code) => std::process::exit(code),
+    }
+}
+
 fn main() {
     #[cfg(target_os = "linux")]
     if std::env::args().nth(1).as_deref() == Some(popover::process::ARG) {
         init_logging();
-        match popover::host::build(context()) {
-            Ok(popover) => run(popover, Ends::WithItsLastWindow),
-            Err(code) => std::process::exit(code),
-        }
+        run_popover_process(std::os::unix::process::parent_id());
         return;
     }
     let options = match parse_args() {
@@ -128,6 +134,14 @@ fn main() {
         }
     };
     init_logging();
+    // Before anything starts a thread: the zygote is a copy of the process as it is now.
+    #[cfg(target_os = "linux")]
+    if popover::runs_apart() {
+        if let Some(made) = popover::zygote::start() {
+            run_popover_process(made.app);
+            return;
+        }
+    }
     tracing::info!("starting");
     upgrade::take_over_from_older_copies();
 

@@ -3,13 +3,15 @@ scenarios that drive the popover through WebDriver have it in the app's process,
 one WebKitWebDriver can drive; docs/tray-app.md). With a window manager (openbox), real key
 presses (xdotool) into the popover's window, and the app's tray activated over D-Bus.
 
+The popover's processes are made by the app's zygote, a copy of the app forked at its start
+(so that a cold open skips the dynamic loader), and the zygote ends with the app.
 It checks what a person would notice: the popover opens from the tray, decides with the
 keyboard as the popover (the audit says so), follows the inbox while open, hides, and is
 dropped with every WebKit process once hidden for a while; a popover process that crashes
 is reported and the next click opens a new one; quitting the app leaves none behind. And it
 tries to forge the popover's authority: the channel has no name to open, WebKit's own
-processes do not hold it, and `converge-tray --popover-process` started by another program
-refuses to run.
+processes and the zygote do not hold it, the zygote's own socket cannot be opened either,
+and `converge-tray --popover-process` started by another program refuses to run.
 
 Run by tests/e2e/run.sh inside its own `xvfb-run -a dbus-run-session`.
 usage: popover_process_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: app, idle,
@@ -45,8 +47,25 @@ def cmdline(pid: int) -> list[str]:
         return []
 
 
+# The app's copy that makes the popover's processes (src-tauri/src/popover/zygote.rs).
+ZYGOTE = "converge-zygote"
+
+
+def comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def zygotes(app_pid: int) -> list[int]:
+    return [p for p in children(app_pid) if comm(p) == ZYGOTE]
+
+
 def popover_processes(app_pid: int) -> list[int]:
-    return [p for p in children(app_pid) if "--popover-process" in cmdline(p)]
+    """The app's popover processes: made by its zygote, or started from the program's file."""
+    made = [p for z in zygotes(app_pid) for p in children(z)]
+    return made + [p for p in children(app_pid) if "--popover-process" in cmdline(p)]
 
 
 def webkit_under(pid: int) -> list[int]:
@@ -149,6 +168,10 @@ async def main(app: str, out: Path, only) -> int:
         check("idle, the app runs no popover process and no WebKit process",
               popover_processes(proc.pid) == [] and webkit_under(proc.pid) == [],
               (popover_processes(proc.pid), webkit_under(proc.pid)))
+        state["zygote"] = zygotes(proc.pid)
+        check("idle, one zygote waits to make the popover's process, holding one socket",
+              len(state["zygote"]) == 1 and len(sockets_of(state["zygote"][0])) == 1,
+              (state["zygote"], [sockets_of(z) for z in state["zygote"]]))
 
     async def approval_starts():
         # An approval arrives: the popover's process is started, hidden, as the app's child.
@@ -156,9 +179,11 @@ async def main(app: str, out: Path, only) -> int:
         started = await eventually(lambda: popover_processes(proc.pid), timeout=15)
         popover = started[0] if started else None
         state["popover"] = popover
-        check("an approval arriving starts the popover's own process, a child of the app, "
-              "with no window shown",
-              popover is not None and visible_windows() == [], (started, visible_windows()))
+        check("an approval arriving starts the popover's own process, made by the app's "
+              "zygote, with no window shown",
+              popover is not None and parent_of(popover) in zygotes(proc.pid)
+              and visible_windows() == [],
+              (started, popover and parent_of(popover), visible_windows()))
 
     async def webkit_in_popover():
         popover = state["popover"]
@@ -186,6 +211,22 @@ async def main(app: str, out: Path, only) -> int:
               opened)
         holders = [p for p in webkit if channel in sockets_of(p)]
         check("none of WebKit's processes inherited the channel", holders == [], holders)
+        zygote = parent_of(popover)
+        check("the zygote that made it kept no end of its channel",
+              zygote in zygotes(proc.pid) and channel not in sockets_of(zygote),
+              (zygote, sockets_of(zygote)))
+        requests = sorted(sockets_of(zygote))
+        opened = []
+        for fd in os.listdir(f"/proc/{zygote}/fd"):
+            if socket_inode(zygote, int(fd)) in requests:
+                try:
+                    os.open(f"/proc/{zygote}/fd/{fd}", os.O_RDWR)
+                    opened.append("opened")
+                except OSError as e:
+                    opened.append(errno.errorcode.get(e.errno, str(e.errno)))
+        check("the zygote's own socket has no name and cannot be opened through /proc",
+              bool(requests) and all(unix_socket_path(i) is None for i in requests)
+              and opened and all(o == "ENXIO" for o in opened), (requests, opened))
 
     async def forged_start():
         forged = subprocess.run([app, "--popover-process"], capture_output=True, text=True,
@@ -199,7 +240,7 @@ async def main(app: str, out: Path, only) -> int:
             capture_output=True, text=True, timeout=20,
             env=dict(os.environ, CONVERGE_TRAY_POPOVER_CHANNEL="3"))
         check("handed a socket that is not from its parent, it refuses to run",
-              forged.returncode == 2 and "not a channel from the parent" in forged.stderr,
+              forged.returncode == 2 and "not a channel from the app's process" in forged.stderr,
               (forged.returncode, forged.stderr[-300:]))
 
     async def open_approve():
@@ -327,6 +368,7 @@ async def main(app: str, out: Path, only) -> int:
         ask("Prepare the popover once more?")
         orphans = await eventually(lambda: popover_processes(proc.pid), timeout=15) or []
         state["orphans"] = orphans
+        state["second_zygote"] = zygotes(proc.pid)
 
         # Its "Open full window" (the footer link, clicked as the person would) opens the
         # app's full window: a command that builds a window in the app.
@@ -360,6 +402,10 @@ async def main(app: str, out: Path, only) -> int:
                                              and "Z" not in status_of(p)], timeout=10)
         check("the app killed, its popover process ends too", bool(left) and bool(orphans),
               orphans)
+        zygote = state.get("second_zygote") or []
+        gone = await eventually(lambda: not [p for p in zygote if Path(f"/proc/{p}").exists()
+                                             and "Z" not in status_of(p)], timeout=10)
+        check("and so does its zygote", bool(zygote) and bool(gone), zygote)
 
     try:
         cases.add("app", app_up)
@@ -397,6 +443,16 @@ def api_ready(socket_path: Path) -> bool:
         return "result" in api_call(socket_path, "agents.list")
     except OSError:
         return False
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
 
 
 def status_of(pid: int) -> str:

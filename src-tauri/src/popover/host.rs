@@ -56,11 +56,12 @@ impl Channel {
     }
 }
 
-/// The popover's process, built and ready to run; or the exit code if it cannot be.
-pub fn build(context: tauri::Context) -> Result<tauri::App, i32> {
+/// The popover's process, built and ready to run; or the exit code if it cannot be. `app`:
+/// the process that must hold the channel's other end (the parent, or the zygote's parent).
+pub fn build(context: tauri::Context, app: u32) -> Result<tauri::App, i32> {
     // Where a first open's time goes (RUST_LOG=converge_tray=debug; docs/performance.md).
     tracing::debug!("popover process: running");
-    let stream = match take_channel() {
+    let stream = match take_channel(app) {
         Ok(stream) => stream,
         Err(problem) => {
             eprintln!("converge-tray: {problem}; this mode is only for the app itself");
@@ -113,9 +114,9 @@ pub fn build(context: tauri::Context) -> Result<tauri::App, i32> {
         })
 }
 
-/// Descriptor 3, if the app handed it down: a socket whose other end the parent made. It is
-/// then closed on exec, so none of WebKit's processes inherits it.
-fn take_channel() -> Result<UnixStream, String> {
+/// Descriptor 3, if the app handed it down: a socket whose other end `app` made. It is then
+/// closed on exec, so none of WebKit's processes inherits it.
+fn take_channel(app: u32) -> Result<UnixStream, String> {
     if std::env::var(ENV).ok().as_deref() != Some(&INHERITED_FD.to_string()) {
         return Err(format!("{ENV} is not set"));
     }
@@ -133,11 +134,10 @@ fn take_channel() -> Result<UnixStream, String> {
     }
     // SAFETY: descriptor 3 is an open socket (checked above) that nothing else owns.
     let stream = UnixStream::from(unsafe { OwnedFd::from_raw_fd(INHERITED_FD) });
-    let parent = std::os::unix::process::parent_id();
     match protocol::socket::peer(&stream).map(|peer| peer.pid) {
-        Ok(pid) if pid == parent => Ok(stream),
+        Ok(pid) if pid == app => Ok(stream),
         other => Err(format!(
-            "descriptor 3 is not a channel from the parent process {parent} (its peer: {other:?})"
+            "descriptor 3 is not a channel from the app's process {app} (its peer: {other:?})"
         )),
     }
 }

@@ -16,6 +16,8 @@ pub mod host;
 mod in_app;
 pub mod process;
 pub mod window;
+#[cfg(target_os = "linux")]
+pub mod zygote;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -97,7 +99,7 @@ impl Popover {
 /// Whether the popover runs in a process of its own: on Linux, unless a WebDriver drives
 /// the app (tauri-driver sets `TAURI_WEBVIEW_AUTOMATION`; WebKitWebDriver drives only the
 /// WebViews of the process it started) or `CONVERGE_TRAY_POPOVER_IN_APP=1` asks to compare.
-fn runs_apart() -> bool {
+pub fn runs_apart() -> bool {
     cfg!(target_os = "linux")
         && std::env::var("TAURI_WEBVIEW_AUTOMATION").as_deref() != Ok("true")
         && std::env::var("CONVERGE_TRAY_POPOVER_IN_APP").as_deref() != Ok("1")

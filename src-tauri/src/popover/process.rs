@@ -1,12 +1,12 @@
-//! The popover's own process, seen from the app: started with one end of a socket pair as
-//! its descriptor 3, talked to one message per line (channel.rs), and reaped when it
-//! ends. Closing the channel ends it, and with it every WebKit process it started, so the
+//! The popover's own process, seen from the app: made by the zygote (zygote.rs) or else
+//! started from the program's file, with one end of a socket pair as its descriptor 3,
+//! talked to one message per line (channel.rs), and reaped when it ends. Closing the channel ends it, and with it every WebKit process it started, so the
 //! app goes back to its idle memory (docs/performance.md).
 
 use std::io::{BufReader, BufWriter};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream;
-use std::os::unix::process::CommandExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Sender};
@@ -14,6 +14,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::channel::{self, FromPopover, ToPopover, ENV, INHERITED_FD};
+#[cfg(target_os = "linux")]
+use super::zygote;
 
 /// The argument that makes `converge-tray` the popover's process (host.rs).
 pub const ARG: &str = "--popover-process";
@@ -22,10 +24,14 @@ pub const ARG: &str = "--popover-process";
 /// set it: the popover never composites with GL (window.rs), and without WebKit's DMA-BUF
 /// renderer its web process starts sooner: a cold open painted 30–90 ms earlier
 /// (docs/performance.md, 2026-12-07).
-const NO_DMABUF_RENDERER: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+pub const NO_DMABUF_RENDERER: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
 
 /// How long a process whose channel was closed may take to end before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(3);
+/// The status reported for a process that could not be reaped.
+pub const UNKNOWN_STATUS: i32 = -1;
+/// How long a killed process may take to be reaped.
+const KILLED_WITHIN: Duration = Duration::from_secs(10);
 
 /// A running popover process. Dropping this does not end it: `close` does.
 pub struct PopoverProcess {
@@ -37,7 +43,8 @@ pub struct PopoverProcess {
 }
 
 impl PopoverProcess {
-    /// Starts this very program as the popover's process and sends it `start`. `on_message`
+    /// Makes the popover's process (by the zygote, else from the program's file) and sends
+    /// it `start`. `on_message`
     /// gets each message it sends, with a way to answer; `on_end` its pid, exit status and
     /// whether `close` asked for it, once it has ended.
     pub fn start(
@@ -46,33 +53,10 @@ impl PopoverProcess {
         on_end: impl FnOnce(u32, ExitStatus, bool) + Send + 'static,
     ) -> std::io::Result<Self> {
         let (ours, theirs) = UnixStream::pair()?;
-        let theirs_fd = theirs.as_raw_fd();
-        // The very program this process runs, even once a package upgrade has replaced its
-        // file: a path could name a newer program that speaks another channel.
-        let mut command = Command::new("/proc/self/exe");
-        command
-            .arg0("converge-tray")
-            .arg(ARG)
-            .env(ENV, INHERITED_FD.to_string())
-            .stdin(Stdio::null());
-        if std::env::var_os(NO_DMABUF_RENDERER).is_none() {
-            command.env(NO_DMABUF_RENDERER, "1");
-        }
-        // SAFETY: only dup2 and fcntl, both async-signal-safe, run between fork and exec.
-        // dup2 leaves the copy without close-on-exec, so exactly this one end is inherited.
-        unsafe {
-            command.pre_exec(move || {
-                if theirs_fd == INHERITED_FD {
-                    if libc::fcntl(INHERITED_FD, libc::F_SETFD, 0) == -1 {
-                        return Err(std::io::Error::last_os_error());
-                    }
-                } else if libc::dup2(theirs_fd, INHERITED_FD) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-                Ok(())
-            });
-        }
-        let mut child = command.spawn()?;
+        let mut child = match by_zygote(&theirs) {
+            Some(child) => child,
+            None => Started::FromFile(start_from_file(&theirs)?),
+        };
         drop(theirs);
         let pid = child.id();
 
@@ -153,29 +137,109 @@ impl PopoverProcess {
     }
 }
 
-/// Waits for the process to end, killing it if it outstays the grace.
-fn reap(child: &mut std::process::Child) -> ExitStatus {
-    let deadline = Instant::now() + EXIT_GRACE;
-    loop {
-        match child.try_wait() {
-            Ok(Some(status)) => return status,
-            Ok(None) if Instant::now() < deadline => {
-                std::thread::sleep(Duration::from_millis(20));
+/// Starts this very program as the popover's process, `channel` as its descriptor 3.
+fn start_from_file(channel: &UnixStream) -> std::io::Result<std::process::Child> {
+    let channel_fd = channel.as_raw_fd();
+    // The very program this process runs, even once a package upgrade has replaced its
+    // file: a path could name a newer program that speaks another channel.
+    let mut command = Command::new("/proc/self/exe");
+    command
+        .arg0("converge-tray")
+        .arg(ARG)
+        .env(ENV, INHERITED_FD.to_string())
+        .stdin(Stdio::null());
+    if std::env::var_os(NO_DMABUF_RENDERER).is_none() {
+        command.env(NO_DMABUF_RENDERER, "1");
+    }
+    // SAFETY: only dup2 and fcntl, both async-signal-safe, run between fork and exec.
+    // dup2 leaves the copy without close-on-exec, so exactly this one end is inherited.
+    unsafe {
+        command.pre_exec(move || {
+            if channel_fd == INHERITED_FD {
+                if libc::fcntl(INHERITED_FD, libc::F_SETFD, 0) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+            } else if libc::dup2(channel_fd, INHERITED_FD) == -1 {
+                return Err(std::io::Error::last_os_error());
             }
-            Ok(None) | Err(_) => {
-                tracing::warn!(
-                    pid = child.id(),
-                    "the popover's process outstayed its exit; killed"
-                );
-                let _ = child.kill();
-                match child.wait() {
-                    Ok(status) => return status,
-                    Err(e) => {
-                        tracing::error!("cannot reap the popover's process: {e}");
-                        return std::os::unix::process::ExitStatusExt::from_raw(-1);
+            Ok(())
+        });
+    }
+    command.spawn()
+}
+
+/// The popover's process made by the zygote, where one runs (Linux).
+fn by_zygote(channel: &UnixStream) -> Option<Started> {
+    #[cfg(target_os = "linux")]
+    return zygote::make(channel).ok().map(Started::ByZygote);
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = channel;
+        None
+    }
+}
+
+/// The popover's process, whichever way it was started.
+enum Started {
+    #[cfg(target_os = "linux")]
+    ByZygote(zygote::Child),
+    FromFile(std::process::Child),
+}
+
+impl Started {
+    fn id(&self) -> u32 {
+        match self {
+            #[cfg(target_os = "linux")]
+            Started::ByZygote(child) => child.id(),
+            Started::FromFile(child) => child.id(),
+        }
+    }
+
+    /// Its status once it has ended, waiting at most `within`.
+    fn wait_for(&mut self, within: Duration) -> Option<ExitStatus> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Started::ByZygote(child) => child.wait_for(within),
+            Started::FromFile(child) => {
+                let deadline = Instant::now() + within;
+                loop {
+                    match child.try_wait() {
+                        Ok(None) if Instant::now() < deadline => {
+                            std::thread::sleep(Duration::from_millis(20));
+                        }
+                        Ok(status) => return status,
+                        Err(e) => {
+                            tracing::error!("cannot reap the popover's process: {e}");
+                            return Some(ExitStatus::from_raw(UNKNOWN_STATUS));
+                        }
                     }
                 }
             }
         }
     }
+
+    fn kill(&mut self) -> std::io::Result<()> {
+        match self {
+            #[cfg(target_os = "linux")]
+            Started::ByZygote(child) => child.kill(),
+            Started::FromFile(child) => child.kill(),
+        }
+    }
+}
+
+/// Waits for the process to end, killing it if it outstays the grace.
+fn reap(child: &mut Started) -> ExitStatus {
+    if let Some(status) = child.wait_for(EXIT_GRACE) {
+        return status;
+    }
+    tracing::warn!(
+        pid = child.id(),
+        "the popover's process outstayed its exit; killed"
+    );
+    if let Err(e) = child.kill() {
+        tracing::error!("cannot kill the popover's process: {e}");
+    }
+    child
+        .wait_for(KILLED_WITHIN)
+        .unwrap_or(ExitStatus::from_raw(UNKNOWN_STATUS))
 }
