@@ -180,10 +180,11 @@ async def main(app: str, out: Path, only) -> int:
         popover = started[0] if started else None
         state["popover"] = popover
         check("an approval arriving starts the popover's own process, made by the app's "
-              "zygote, with no window shown",
+              "zygote and named as the program, with no window shown",
               popover is not None and parent_of(popover) in zygotes(proc.pid)
-              and visible_windows() == [],
-              (started, popover and parent_of(popover), visible_windows()))
+              and comm(popover) == "converge-tray" and visible_windows() == [],
+              (started, popover and parent_of(popover), popover and comm(popover),
+               visible_windows()))
 
     async def webkit_in_popover():
         popover = state["popover"]

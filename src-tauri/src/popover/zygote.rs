@@ -27,6 +27,9 @@ use super::process::{NO_DMABUF_RENDERER, UNKNOWN_STATUS};
 /// The zygote's name in `ps` and /proc/PID/comm (at most 15 bytes).
 pub const NAME: &str = "converge-zygote";
 
+/// The popover's processes' name, as for one started from the file.
+const PROGRAM_NAME: &str = "converge-tray";
+
 /// How long the app waits for the zygote to say it made a process.
 const ANSWER_WITHIN: Duration = Duration::from_secs(2);
 
@@ -281,10 +284,8 @@ fn serve(requests: UnixStream, app: u32) -> Made {
         if libc::getppid() as u32 != app {
             libc::_exit(0);
         }
-        let mut name = [0u8; 16];
-        name[..NAME.len()].copy_from_slice(NAME.as_bytes());
-        libc::prctl(libc::PR_SET_NAME, name.as_ptr());
     }
+    set_name(NAME);
     let mut living: Vec<Living> = Vec::new();
     loop {
         let mut polled: Vec<libc::pollfd> = std::iter::once(requests.as_raw_fd())
@@ -366,6 +367,15 @@ fn serve(requests: UnixStream, app: u32) -> Made {
     }
 }
 
+/// Sets this process's name in `ps` and /proc/PID/comm (at most 15 bytes are kept).
+fn set_name(name: &str) {
+    let mut bytes = [0u8; 16];
+    let kept = name.len().min(15);
+    bytes[..kept].copy_from_slice(&name.as_bytes()[..kept]);
+    // SAFETY: prctl reads a NUL-terminated name of at most 16 bytes from a live buffer.
+    unsafe { libc::prctl(libc::PR_SET_NAME, bytes.as_ptr()) };
+}
+
 /// In the new process: the channel as descriptor 3 and the environment a popover's process
 /// started from the file would have.
 fn become_popover(channel: OwnedFd) {
@@ -384,6 +394,8 @@ fn become_popover(channel: OwnedFd) {
     } else {
         std::mem::forget(channel);
     }
+    // Named as the program again, not as the zygote it was copied from.
+    set_name(PROGRAM_NAME);
     // One thread: nothing reads the environment while it changes.
     std::env::set_var(ENV, INHERITED_FD.to_string());
     if std::env::var_os(NO_DMABUF_RENDERER).is_none() {
