@@ -52,18 +52,35 @@ async def as_root(command: str) -> int:
 
 def running_apps() -> list:
     """This user's processes that run the installed app (its current file, not a deleted one).
-    An app's popover runs in a process of its own, the same program started with
-    `--popover-process` (docs/tray-app.md): that is part of its app, not another one."""
+    An app's popover runs in a process of its own, the same program: forked by the app's
+    zygote (`converge-zygote` in ps, a copy of the app) or started with `--popover-process`
+    (docs/tray-app.md). The zygote and those are part of their app, not other apps."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 if (os.readlink(entry / "exe") == APP
-                        and b"--popover-process" not in (entry / "cmdline").read_bytes()):
+                        and b"--popover-process" not in (entry / "cmdline").read_bytes()
+                        and ZYGOTE not in (comm(entry), comm(Path("/proc") / parent(entry)))):
                     found.append(int(entry.name))
             except OSError:
                 pass
     return sorted(found)
+
+
+# The copy of the app that makes its popover's processes (src-tauri/src/popover/zygote.rs).
+ZYGOTE = "converge-zygote"
+
+
+def comm(process: Path) -> str:
+    return (process / "comm").read_text().strip()
+
+
+def parent(process: Path) -> str:
+    for line in (process / "status").read_text().splitlines():
+        if line.startswith("PPid:"):
+            return line.split()[1]
+    return "0"
 
 
 def ctray(*args, timeout=30) -> subprocess.CompletedProcess:
