@@ -42,7 +42,7 @@ pub struct Made {
     pub app: u32,
 }
 
-/// Forks the zygote. Call first thing in `main`, while the process has one thread: returns
+/// Forks the zygote. Call in `main` before anything starts a thread: returns
 /// None in the app, and `Some` in each popover's process the zygote makes (its channel is
 /// then descriptor 3, as for one started from the file). The zygote itself never returns.
 pub fn start() -> Option<Made> {
@@ -62,12 +62,13 @@ pub fn start() -> Option<Made> {
         Ok(pair) => pair,
         Err(e) => {
             tracing::warn!("no zygote for the popover: {e}");
+            allocator.resume();
             return None;
         }
     };
     let app = std::process::id();
-    // SAFETY: the process has one thread here (the caller's promise), so the child may run
-    // any code: no lock can be held by a thread that does not exist in it.
+    // SAFETY: the process has one thread here (counted above), so the child may run any
+    // code: no lock can be held by a thread that does not exist in it.
     let forked = unsafe { libc::fork() };
     if forked == 0 {
         drop(ours);
