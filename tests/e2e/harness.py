@@ -170,6 +170,29 @@ def api_call(socket_path: Path, method: str, params=None):
     return json.loads(reply)
 
 
+# The copy of the app that makes its popover's processes (src-tauri/src/popover/zygote.rs),
+# by its name in /proc/PID/comm.
+ZYGOTE = "converge-zygote"
+
+
+def comm(pid: int) -> str:
+    """A process's name ("" once it is gone)."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def parent_of(pid: int) -> int | None:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("PPid:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
 def webkit_processes():
     out = subprocess.run(["pgrep", "-f", "WebKitWebProcess"], capture_output=True, text=True)
     return out.stdout.split()

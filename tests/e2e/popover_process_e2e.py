@@ -29,8 +29,8 @@ import sys
 from pathlib import Path
 
 from desktop import Desktop, TrayItem, isolated_home
-from harness import (APP_ID, Cases, Run, api_call, eventually, resolution_in_audit,
-                     start_window_manager, stop_app, visible_windows)
+from harness import (APP_ID, ZYGOTE, Cases, Run, api_call, comm, eventually, parent_of,
+                     resolution_in_audit, start_window_manager, stop_app, visible_windows)
 
 DROP_AFTER_MS = 2000
 
@@ -45,17 +45,6 @@ def cmdline(pid: int) -> list[str]:
         return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
         return []
-
-
-# The app's copy that makes the popover's processes (src-tauri/src/popover/zygote.rs).
-ZYGOTE = "converge-zygote"
-
-
-def comm(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except OSError:
-        return ""
 
 
 def zygotes(app_pid: int) -> list[int]:
@@ -444,16 +433,6 @@ def api_ready(socket_path: Path) -> bool:
         return "result" in api_call(socket_path, "agents.list")
     except OSError:
         return False
-
-
-def parent_of(pid: int) -> int | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("PPid:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return None
 
 
 def status_of(pid: int) -> str:

@@ -32,7 +32,7 @@ import tempfile
 from pathlib import Path
 
 from desktop import Desktop, TrayItem
-from harness import Run, eventually
+from harness import ZYGOTE, Run, comm, eventually, parent_of
 
 APP = "/usr/bin/converge-tray"
 REQUESTS = Path("/tmp/check/requests")
@@ -59,28 +59,16 @@ def running_apps() -> list:
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if (os.readlink(entry / "exe") == APP
+                pid = int(entry.name)
+                name = comm(pid)
+                if (os.readlink(entry / "exe") == APP and name
                         and b"--popover-process" not in (entry / "cmdline").read_bytes()
-                        and ZYGOTE not in (comm(entry), comm(Path("/proc") / parent(entry)))):
-                    found.append(int(entry.name))
+                        and ZYGOTE not in (name, comm(parent_of(pid) or 0))):
+                    found.append(pid)
             except OSError:
                 pass
     return sorted(found)
 
-
-# The copy of the app that makes its popover's processes (src-tauri/src/popover/zygote.rs).
-ZYGOTE = "converge-zygote"
-
-
-def comm(process: Path) -> str:
-    return (process / "comm").read_text().strip()
-
-
-def parent(process: Path) -> str:
-    for line in (process / "status").read_text().splitlines():
-        if line.startswith("PPid:"):
-            return line.split()[1]
-    return "0"
 
 
 def ctray(*args, timeout=30) -> subprocess.CompletedProcess:

@@ -1,10 +1,11 @@
 //! The popover's own process, seen from the app: made by the zygote (zygote.rs) or else
 //! started from the program's file, with one end of a socket pair as its descriptor 3,
-//! talked to one message per line (channel.rs), and reaped when it ends. Closing the channel ends it, and with it every WebKit process it started, so the
-//! app goes back to its idle memory (docs/performance.md).
+//! talked to one message per line (channel.rs), and reaped when it ends. Closing the
+//! channel ends it, and with it every WebKit process it started, so the app goes back to
+//! its idle memory (docs/performance.md).
 
 use std::io::{BufReader, BufWriter};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, ExitStatus, Stdio};
@@ -24,7 +25,7 @@ pub const ARG: &str = "--popover-process";
 /// set it: the popover never composites with GL (window.rs), and without WebKit's DMA-BUF
 /// renderer its web process starts sooner: a cold open painted 30–90 ms earlier
 /// (docs/performance.md, 2026-12-07).
-pub const NO_DMABUF_RENDERER: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
+const NO_DMABUF_RENDERER: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
 
 /// How long a process whose channel was closed may take to end before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(3);
@@ -44,9 +45,8 @@ pub struct PopoverProcess {
 
 impl PopoverProcess {
     /// Makes the popover's process (by the zygote, else from the program's file) and sends
-    /// it `start`. `on_message`
-    /// gets each message it sends, with a way to answer; `on_end` its pid, exit status and
-    /// whether `close` asked for it, once it has ended.
+    /// it `start`. `on_message` gets each message it sends, with a way to answer; `on_end`
+    /// its pid, exit status and whether `close` asked for it, once it has ended.
     pub fn start(
         start: ToPopover,
         on_message: impl Fn(FromPopover, &Sender<ToPopover>) + Send + 'static,
@@ -137,6 +137,33 @@ impl PopoverProcess {
     }
 }
 
+/// What a popover's process has in its environment on top of the app's, however it is made.
+pub fn environment() -> Vec<(&'static str, String)> {
+    let mut variables = vec![(ENV, INHERITED_FD.to_string())];
+    if std::env::var_os(NO_DMABUF_RENDERER).is_none() {
+        variables.push((NO_DMABUF_RENDERER, "1".to_owned()));
+    }
+    variables
+}
+
+/// Puts the channel's end `fd` at descriptor 3 without close-on-exec, so exactly this one
+/// end is inherited. Only dup2 and fcntl, both async-signal-safe: it also runs between fork
+/// and exec.
+pub fn onto_inherited_fd(fd: RawFd) -> std::io::Result<()> {
+    // SAFETY: dup2 and fcntl on descriptor numbers; neither touches memory.
+    let done = unsafe {
+        if fd == INHERITED_FD {
+            libc::fcntl(INHERITED_FD, libc::F_SETFD, 0)
+        } else {
+            libc::dup2(fd, INHERITED_FD)
+        }
+    };
+    if done == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Starts this very program as the popover's process, `channel` as its descriptor 3.
 fn start_from_file(channel: &UnixStream) -> std::io::Result<std::process::Child> {
     let channel_fd = channel.as_raw_fd();
@@ -146,24 +173,11 @@ fn start_from_file(channel: &UnixStream) -> std::io::Result<std::process::Child>
     command
         .arg0("converge-tray")
         .arg(ARG)
-        .env(ENV, INHERITED_FD.to_string())
+        .envs(environment())
         .stdin(Stdio::null());
-    if std::env::var_os(NO_DMABUF_RENDERER).is_none() {
-        command.env(NO_DMABUF_RENDERER, "1");
-    }
-    // SAFETY: only dup2 and fcntl, both async-signal-safe, run between fork and exec.
-    // dup2 leaves the copy without close-on-exec, so exactly this one end is inherited.
+    // SAFETY: only onto_inherited_fd, async-signal-safe, runs between fork and exec.
     unsafe {
-        command.pre_exec(move || {
-            if channel_fd == INHERITED_FD {
-                if libc::fcntl(INHERITED_FD, libc::F_SETFD, 0) == -1 {
-                    return Err(std::io::Error::last_os_error());
-                }
-            } else if libc::dup2(channel_fd, INHERITED_FD) == -1 {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
+        command.pre_exec(move || onto_inherited_fd(channel_fd));
     }
     command.spawn()
 }

@@ -21,8 +21,8 @@ use std::process::ExitStatus;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use super::channel::{ENV, INHERITED_FD};
-use super::process::{NO_DMABUF_RENDERER, UNKNOWN_STATUS};
+use super::channel::INHERITED_FD;
+use super::process::{self, UNKNOWN_STATUS};
 
 /// The zygote's name in `ps` and /proc/PID/comm (at most 15 bytes).
 pub const NAME: &str = "converge-zygote";
@@ -49,8 +49,8 @@ pub fn start() -> Option<Made> {
     // A fork copies only the thread that calls it: with another thread running, a lock it
     // held would stay locked in the copy for good.
     let allocator = AllocatorThread::stop();
-    let threads = std::fs::read_dir("/proc/self/task").map(|tasks| tasks.count());
-    if !matches!(threads, Ok(1)) {
+    let threads = thread_count();
+    if threads != Some(1) {
         tracing::warn!(
             ?threads,
             "no zygote for the popover: the app runs more than one thread"
@@ -137,11 +137,7 @@ impl AllocatorThread {
             libc::pthread_mutex_unlock(&mut (*data).lock);
             // It returns once it has said so: give it the moment to end.
             for _ in 0..100 {
-                if std::fs::read_dir("/proc/self/task")
-                    .map(|tasks| tasks.count())
-                    .ok()
-                    == Some(1)
-                {
+                if thread_count() == Some(1) {
                     break;
                 }
                 std::thread::sleep(Duration::from_micros(200));
@@ -161,6 +157,13 @@ impl AllocatorThread {
             unsafe { resume() };
         }
     }
+}
+
+/// How many threads this process runs.
+fn thread_count() -> Option<usize> {
+    std::fs::read_dir("/proc/self/task")
+        .map(|tasks| tasks.count())
+        .ok()
 }
 
 /// The address of an exported symbol of the program or its libraries.
@@ -380,27 +383,17 @@ fn set_name(name: &str) {
 /// In the new process: the channel as descriptor 3 and the environment a popover's process
 /// started from the file would have.
 fn become_popover(channel: OwnedFd) {
-    let fd = channel.as_raw_fd();
-    // SAFETY: dup2 on descriptors this process owns; the copy at 3 is not closed on exec
-    // until host.rs takes it, as for a process started from the file.
-    unsafe {
-        if fd != INHERITED_FD {
-            libc::dup2(fd, INHERITED_FD);
-        } else {
-            libc::fcntl(INHERITED_FD, libc::F_SETFD, 0);
-        }
-    }
-    if fd != INHERITED_FD {
-        drop(channel);
-    } else {
+    // The copy at 3 is not closed on exec until host.rs takes it, as for a process started
+    // from the file. Should this fail, host.rs finds no channel at 3 and says so.
+    let _ = process::onto_inherited_fd(channel.as_raw_fd());
+    if channel.as_raw_fd() == INHERITED_FD {
         std::mem::forget(channel);
     }
     // Named as the program again, not as the zygote it was copied from.
     set_name(PROGRAM_NAME);
     // One thread: nothing reads the environment while it changes.
-    std::env::set_var(ENV, INHERITED_FD.to_string());
-    if std::env::var_os(NO_DMABUF_RENDERER).is_none() {
-        std::env::set_var(NO_DMABUF_RENDERER, "1");
+    for (name, value) in process::environment() {
+        std::env::set_var(name, value);
     }
 }
 
