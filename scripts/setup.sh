@@ -65,7 +65,7 @@ fi
 $tests || { echo "setup: done (to build and run; scripts/setup.sh --tests adds the test tools)"; exit 0; }
 
 # End-to-end tests: a WebDriver server for Tauri apps, and a Python with dbus-next to act as
-# the desktop's tray host.
+# the desktop's tray host (and Synapse, for the phone's tests).
 if ! command -v tauri-driver >/dev/null; then
   echo "setup: installing tauri-driver"
   cargo install tauri-driver --version "^2" --locked --quiet
@@ -73,6 +73,9 @@ fi
 venv="$HOME/.cache/converge-tray/e2e-venv"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check dbus-next==0.2.3
+# A real Matrix homeserver for the phone's tests (crates/phone-link/tests), started by them
+# on 127.0.0.1 with SQLite.
+"$venv/bin/pip" install --quiet --disable-pip-version-check matrix-synapse==1.163.2
 # The real agent programs (Claude Code, Codex) at pinned versions, for the e2e tests.
 ./scripts/install-agent-clis.sh
 echo "setup: done"

@@ -11,7 +11,9 @@
 //! - [`escalation`]: when a request goes to the phone.
 //! - [`message`]: the message for a request, and reading an answer's text.
 //! - [`authority`]: which answers decide, and why the others do not.
+//! - [`channel`]: what the app and the Matrix client's process say to each other.
 
 pub mod authority;
+pub mod channel;
 pub mod escalation;
 pub mod message;

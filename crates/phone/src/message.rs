@@ -34,7 +34,7 @@ impl Code {
 }
 
 /// What the person reads on the phone about a request: what its card shows.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Request {
     pub agent: String,
     pub host: Option<String>,
@@ -90,6 +90,12 @@ pub fn text(request: &Request, code: &Code, approve_here: bool) -> String {
         );
     }
     text
+}
+
+/// The message's text once its request ended: how it ended, and what it was. The code and
+/// the way to answer are gone, so nobody answers a request that no longer waits.
+pub fn ended(request: &Request, how: &str) -> String {
+    format!("{how}: {} asked: {}", request.agent, request.title)
 }
 
 /// What an answer's text says.
@@ -177,6 +183,13 @@ mod tests {
         ] {
             assert!(text.contains(part), "{part:?} missing from {text}");
         }
+    }
+
+    #[test]
+    fn an_ended_message_says_how_and_no_longer_asks_for_an_answer() {
+        let text = ended(&request("make deploy", false), "Approved on the desktop");
+        assert_eq!(text, "Approved on the desktop: claude asked: Run a command");
+        assert!(!text.contains("approve "), "{text}");
     }
 
     #[test]
