@@ -8,7 +8,7 @@ use inbox::{
     BatchOutcome, ChainReport, GrantOffers, GrantRecord, GrantSpec, HistoryPage, HistoryQuery,
     Inbox, Resolver, Snapshot, Timeline, Verdict,
 };
-use settings::{RemoteRefusal, Settings, ShortcutsStatus};
+use settings::{PhoneStatus, RemoteRefusal, Settings, ShortcutsStatus};
 use tauri::{AppHandle, Manager, State};
 use terminal::TerminalVisit;
 
@@ -18,7 +18,7 @@ use crate::decisions::Selection;
 use crate::error::ShellError;
 use crate::popover::{self, PopoverExt};
 use crate::preferences::{self, Preferences};
-use crate::{jobs, window};
+use crate::{jobs, phone, window};
 
 /// The window a command is called from, and the app it runs in.
 pub struct Caller {
@@ -223,4 +223,39 @@ pub fn job_run(caller: &Caller, job_id: String) -> Result<String, ShellError> {
 /// What went wrong in this run that the person must know (problems.rs).
 pub fn problems_list(caller: &Caller) -> Result<Vec<String>, ShellError> {
     Ok(caller.app.state::<crate::problems::Problems>().list())
+}
+
+/// Phone as it is now (phone.rs).
+pub fn phone_status(caller: &Caller) -> Result<PhoneStatus, ShellError> {
+    Ok(caller.app.state::<phone::Phone>().status())
+}
+
+pub fn phone_set_up(
+    caller: &Caller,
+    homeserver: String,
+    account: String,
+    password: String,
+    person: String,
+) -> Result<(), ShellError> {
+    Ok(phone::set_up(
+        &caller.app,
+        homeserver,
+        account,
+        password,
+        person,
+    )?)
+}
+
+pub fn phone_verify(caller: &Caller) -> Result<(), ShellError> {
+    Ok(phone::verify(&caller.app)?)
+}
+
+/// Only the person, in the full window, says whether the emojis match: the popover's
+/// process cannot call this (crates/page-contract).
+pub fn phone_confirm(caller: &Caller, matches: bool) -> Result<(), ShellError> {
+    Ok(phone::confirm(&caller.app, matches)?)
+}
+
+pub fn phone_turn_off(caller: &Caller) -> Result<(), ShellError> {
+    Ok(phone::turn_off(&caller.app)?)
 }

@@ -4,7 +4,7 @@
 
 use inbox::{Inbox, InboxEvent, Snapshot, Update};
 use serde_json::Value;
-use settings::{RemoteRefusal, Settings};
+use settings::{PhoneStatus, RemoteRefusal, Settings};
 use tauri::{AppHandle, Emitter};
 
 /// An event of the list (crates/page-contract).

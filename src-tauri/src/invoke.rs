@@ -11,7 +11,7 @@ use inbox::{
     Snapshot, Timeline, Verdict,
 };
 use serde_json::Value;
-use settings::{RemoteRefusal, Settings, ShortcutsStatus};
+use settings::{PhoneStatus, RemoteRefusal, Settings, ShortcutsStatus};
 use tauri::{AppHandle, Manager, WebviewWindow};
 use terminal::TerminalVisit;
 

@@ -12,7 +12,9 @@ mod events;
 mod invoke;
 mod jobs;
 mod local_api;
+mod local_time;
 mod notifications;
+mod phone;
 mod popover;
 mod preferences;
 mod problems;
@@ -257,6 +259,7 @@ fn start(app: &mut tauri::App, options: &Options) -> Result<(), Box<dyn std::err
     notifications::install(app.handle(), &inbox, decisions::from_notification);
     problems::follow(app.handle(), &inbox);
     popover::follow(app.handle(), &inbox);
+    phone::install(app.handle(), &inbox);
     tracing::debug!("setup: notifications installed");
     let has_tray = tray::install(app.handle(), inbox.clone());
     tracing::debug!("setup: tray built");

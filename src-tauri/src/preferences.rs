@@ -89,9 +89,13 @@ pub fn set(app: &AppHandle, wanted: Settings) -> Result<Settings, SettingsError>
         .set_sounds(wanted.sounds.clone());
     app.state::<crate::local_api::ApiSettings>().update(&wanted);
     let trim = wanted.activity_kept_days < before.activity_kept_days;
+    let high_risk_changed = wanted.phone.high_risk_approvable != before.phone.high_risk_approvable;
     *preferences.current.lock().unwrap() = wanted;
     if trim {
         crate::activity::trim_soon(app);
+    }
+    if high_risk_changed {
+        crate::phone::high_risk_approvable_changed(app);
     }
     let applied = preferences.get(app);
     events::emit::<SettingsChanged>(app, &applied);

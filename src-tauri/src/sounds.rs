@@ -18,7 +18,10 @@ pub fn for_agent(
     name: &'static str,
     agent_id: &str,
 ) -> Sound<'static> {
-    if !wanted || local_minute().is_some_and(|minute| sounds.quiet_at(minute)) {
+    if !wanted
+        || crate::local_time::minute_of_day(crate::local_time::now_ms())
+            .is_some_and(|minute| sounds.quiet_at(minute))
+    {
         return Sound::Silent;
     }
     let trail = app.state::<Trails>().of_agent(agent_id);
@@ -27,22 +30,4 @@ pub fn for_agent(
         return Sound::Silent;
     }
     Sound::Named(name)
-}
-
-/// The minute of the day in the local time zone.
-#[cfg(target_os = "linux")]
-fn local_minute() -> Option<u16> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .ok()?
-        .as_secs() as libc::time_t;
-    // SAFETY: localtime_r writes only into `local`, which lives through the call.
-    let mut local: libc::tm = unsafe { std::mem::zeroed() };
-    let converted = unsafe { libc::localtime_r(&now, &mut local) };
-    (!converted.is_null()).then(|| (local.tm_hour * 60 + local.tm_min) as u16)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn local_minute() -> Option<u16> {
-    None
 }

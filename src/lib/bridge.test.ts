@@ -20,6 +20,11 @@ import {
   inboxSnapshot,
   jobRun,
   jobsOverview,
+  phoneConfirm,
+  phoneSetUp,
+  phoneStatus,
+  phoneTurnOff,
+  phoneVerify,
   popoverHide,
   popoverPainted,
   popoverSelect,
@@ -30,6 +35,7 @@ import {
   windowOpen,
 } from "./bindings/commands";
 import {
+  onPhoneChanged,
   onProblemAdded,
   onSelectRequest,
   onSettingsChanged,
@@ -243,6 +249,47 @@ describe("bridge", () => {
       { command: "settings_set", args: { settings: applied } },
     ]);
     expect(onChange.mock.calls).toEqual([[applied]]);
+  });
+
+  it("sets Phone up, verifies, answers and turns it off, and hears when it changes", async () => {
+    const off = {
+      state: "off",
+      account: null,
+      device: null,
+      person: null,
+      emojis: [],
+      note: null,
+    } as const;
+    const starting = { ...off, state: "starting", account: "@tray:example.org" } as const;
+    const calls = recordCommands((command) => (command === "phone_status" ? off : null));
+    const onChange = vi.fn();
+    const stop = await onPhoneChanged(onChange);
+
+    await expect(phoneStatus()).resolves.toEqual(off);
+    await phoneSetUp("https://matrix.example.org", "@tray:example.org", "pw", "@you:example.org");
+    await phoneVerify();
+    await phoneConfirm(false);
+    await phoneTurnOff();
+    await emit("phone://changed", starting);
+    stop();
+    await emit("phone://changed", off);
+
+    expect(calls.filter((call) => call.command.startsWith("phone_"))).toEqual([
+      { command: "phone_status", args: {} },
+      {
+        command: "phone_set_up",
+        args: {
+          homeserver: "https://matrix.example.org",
+          account: "@tray:example.org",
+          password: "pw",
+          person: "@you:example.org",
+        },
+      },
+      { command: "phone_verify", args: {} },
+      { command: "phone_confirm", args: { matches: false } },
+      { command: "phone_turn_off", args: {} },
+    ]);
+    expect(onChange.mock.calls).toEqual([[starting]]);
   });
 
   it("passes on inbox events and resyncs until unsubscribed", async () => {

@@ -4,6 +4,7 @@
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import { EVENT, type AppEvent, type EventPayloads } from "./bindings/events";
 import type { InboxEvent } from "./bindings/InboxEvent";
+import type { PhoneStatus } from "./bindings/PhoneStatus";
 import type { RemoteRefusal } from "./bindings/RemoteRefusal";
 import type { Settings } from "./bindings/Settings";
 import type { Snapshot } from "./bindings/Snapshot";
@@ -26,6 +27,11 @@ export function onRemoteRefused(
   onChange: (refusals: RemoteRefusal[]) => void,
 ): Promise<UnlistenFn> {
   return on(EVENT.remoteRefused, onChange);
+}
+
+/** Calls `onChange` with Phone's state at each change (Settings → Phone). */
+export function onPhoneChanged(onChange: (status: PhoneStatus) => void): Promise<UnlistenFn> {
+  return on(EVENT.phoneChanged, onChange);
 }
 
 /** Calls `onChange` with the applied settings whenever any window (or the tray) changes them. */

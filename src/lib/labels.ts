@@ -77,6 +77,7 @@ export const RESOLVER_LABEL: Record<Resolver, string> = {
   requester: "Requester",
   system: "System",
   grant: "Grant",
+  phone: "Phone",
 };
 
 export const ON_TIMEOUT_LABEL: Record<OnTimeout, string> = {

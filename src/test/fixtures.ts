@@ -103,6 +103,7 @@ export function makeAuditEntry(
     risk_rule: null,
     batch: null,
     answers: null,
+    device: null,
     prev_hash: "0".repeat(64),
     hash: "f".repeat(64),
     ...overrides,
@@ -153,6 +154,7 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
     remote: { accept: true, refused_hosts: [] },
     activity_kept_days: 30,
     prompt_only_agents: { deny_high_risk: false },
+    phone: { escalate: "unanswered", unanswered_secs: 120, high_risk_approvable: false },
     ...overrides,
   };
 }

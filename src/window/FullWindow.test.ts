@@ -41,6 +41,18 @@ vi.mock("../lib/bindings/commands", () => ({
   inboxApproveAndGrant: vi.fn(),
   grantsList: vi.fn(),
   grantRevoke: vi.fn(),
+  phoneStatus: vi.fn(async () => ({
+    state: "off",
+    account: null,
+    device: null,
+    person: null,
+    emojis: [],
+    note: null,
+  })),
+  phoneSetUp: vi.fn(),
+  phoneVerify: vi.fn(),
+  phoneConfirm: vi.fn(),
+  phoneTurnOff: vi.fn(),
 }));
 
 vi.mock("../lib/bridge", () => ({
@@ -48,6 +60,7 @@ vi.mock("../lib/bridge", () => ({
   onSettingsChanged: vi.fn(),
   onRemoteRefused: vi.fn(async () => () => {}),
   onProblemAdded: vi.fn(),
+  onPhoneChanged: vi.fn(async () => () => {}),
 }));
 
 let pushEvent: (event: InboxEvent) => void;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use converge_host::JobsOverview;
 use inbox::*;
-use settings::{RemoteRefusal, Settings, ShortcutRefused, ShortcutsStatus};
+use settings::{PhoneStatus, RemoteRefusal, Settings, ShortcutRefused, ShortcutsStatus};
 use terminal::TerminalVisit;
 use ts_rs::{Config, Dependency, TypeVisitor, TS};
 
@@ -207,6 +207,7 @@ fn generate(into: &Path) {
     ShortcutsStatus::export_all(&cfg).unwrap();
     ShortcutRefused::export_all(&cfg).unwrap();
     RemoteRefusal::export_all(&cfg).unwrap();
+    PhoneStatus::export_all(&cfg).unwrap();
     inbox::GrantOffers::export_all(&cfg).unwrap();
     inbox::GrantRecord::export_all(&cfg).unwrap();
     inbox::GrantSpec::export_all(&cfg).unwrap();

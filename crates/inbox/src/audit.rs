@@ -61,6 +61,8 @@ pub struct AuditEntry {
     /// On a `resolved` entry: the person's answers to the agent's questions, as JSON (each
     /// question's text to its answer).
     pub answers: Option<String>,
+    /// On a `resolved` entry decided on the phone: the Matrix device it came from.
+    pub device: Option<String>,
     pub prev_hash: String,
     pub hash: String,
 }
@@ -98,6 +100,9 @@ struct Hashed<'a> {
     /// The same.
     #[serde(skip_serializing_if = "Option::is_none")]
     answers: Option<&'a str>,
+    /// The same.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    device: Option<&'a str>,
     prev_hash: &'a str,
 }
 
@@ -122,6 +127,7 @@ impl AuditEntry {
             risk_rule: self.risk_rule.as_deref(),
             batch: self.batch,
             answers: self.answers.as_deref(),
+            device: self.device.as_deref(),
             prev_hash: &self.prev_hash,
         };
         let bytes = serde_json::to_vec(&hashed).expect("audit entries always serialize");
@@ -184,6 +190,7 @@ pub(crate) fn append(
         risk_rule: request.risk.rule.clone(),
         batch: resolution.and_then(|r| r.batch),
         answers: resolution.and_then(|r| answers_text(r.answers.as_ref())),
+        device: resolution.and_then(|r| r.device.clone()),
         prev_hash: tail.hash.clone(),
         hash: String::new(),
     };
@@ -232,6 +239,7 @@ pub(crate) fn append_grant(
             risk_rule: None,
             batch: None,
             answers: None,
+            device: None,
             prev_hash: tail.hash.clone(),
             hash: String::new(),
         },
@@ -243,9 +251,10 @@ fn insert(conn: &Connection, mut entry: AuditEntry) -> Result<AuditTail> {
     conn.prepare_cached(
         "INSERT INTO audit (seq, at, event, request_id, agent_id, action, title, details,
                             requester, outcome, decided_by, reason, prev_hash, hash,
-                            remembered, grant_id, risk_level, risk_rule, batch, answers)
+                            remembered, grant_id, risk_level, risk_rule, batch, answers,
+                            device)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                 ?17, ?18, ?19, ?20)",
+                 ?17, ?18, ?19, ?20, ?21)",
     )?
     .execute(params![
         entry.seq,
@@ -268,6 +277,7 @@ fn insert(conn: &Connection, mut entry: AuditEntry) -> Result<AuditTail> {
         entry.risk_rule,
         entry.batch,
         entry.answers,
+        entry.device,
     ])?;
     Ok(AuditTail {
         seq: entry.seq,
@@ -369,6 +379,7 @@ pub(crate) fn check_resolution(conn: &Connection, request: &ApprovalRequest) -> 
         || entry.remembered != resolution.remembered
         || entry.grant_id != resolution.grant
         || entry.answers != answers_text(resolution.answers.as_ref())
+        || entry.device != resolution.device
     {
         return Err(format!(
             "the audit log records a different decision (entry {})",
@@ -511,7 +522,7 @@ fn escape_like(text: &str) -> String {
 
 const ENTRY_SELECT: &str = "SELECT seq, at, event, request_id, agent_id, action, title, details,
     requester, outcome, decided_by, reason, prev_hash, hash, remembered, grant_id, risk_level,
-    risk_rule, batch, answers FROM audit";
+    risk_rule, batch, answers, device FROM audit";
 
 fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
@@ -544,6 +555,7 @@ fn entry_from_row(row: &Row) -> rusqlite::Result<AuditEntry> {
         risk_rule: row.get(17)?,
         batch: row.get(18)?,
         answers: row.get(19)?,
+        device: row.get(20)?,
     })
 }
 

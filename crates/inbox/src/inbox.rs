@@ -413,6 +413,7 @@ impl Inbox {
             grant: Some(grant),
             batch: None,
             answers: None,
+            device: None,
         });
         let request = state.store.insert_request(&request, granted.as_ref())?;
         self.publish(
@@ -458,6 +459,7 @@ impl Inbox {
                 grant: None,
                 batch: None,
                 answers: None,
+                device: None,
             };
             let request = state.store.insert_request(&request, Some(&refused))?;
             self.publish(
@@ -626,6 +628,7 @@ impl Inbox {
             grant: None,
             batch: None,
             answers: None,
+            device: None,
         };
         let resolved = state
             .store
@@ -724,7 +727,7 @@ impl Inbox {
                 {
                     Err("high risk: approve it from its own card".to_owned())
                 }
-                Ok(_) => match self.decide_in(id, verdict.clone(), by, batch) {
+                Ok(_) => match self.decide_in(id, verdict.clone(), by, batch, None) {
                     Ok(_) => Ok(()),
                     Err(e @ (Error::Storage(_) | Error::Io { .. })) => return Err(e),
                     Err(e) => Err(e.to_string()),
@@ -746,18 +749,39 @@ impl Inbox {
     /// A person's decision, through one of the app's own surfaces. The first resolution of
     /// a request wins; a decision after the deadline finds the request expired.
     pub fn decide(&self, id: &str, verdict: Verdict, by: Resolver) -> Result<ApprovalRequest> {
-        self.decide_in(id, verdict, by, None)
+        self.decide_in(id, verdict, by, None, None)
     }
 
-    /// `decide`, as one of a batch of `batch` requests.
+    /// The person's answer from their phone, which the phone's link found to come from
+    /// their own verified Matrix device `device` (docs/phone.md). Approve or deny only; a
+    /// high-risk request is approved this way only when they allowed it
+    /// (`high_risk_approvable`, Settings → Phone).
+    pub fn decide_on_phone(
+        &self,
+        id: &str,
+        verdict: Verdict,
+        device: &str,
+        high_risk_approvable: bool,
+    ) -> Result<ApprovalRequest> {
+        validate::text("device", device, validate::MAX_REASON)?;
+        let phone = OnPhone {
+            device: device.to_owned(),
+            high_risk_approvable,
+        };
+        self.decide_in(id, verdict, Resolver::Phone, None, Some(phone))
+    }
+
+    /// `decide`, as one of a batch of `batch` requests, or from the phone.
     fn decide_in(
         &self,
         id: &str,
         verdict: Verdict,
         by: Resolver,
         batch: Option<u32>,
+        phone: Option<OnPhone>,
     ) -> Result<ApprovalRequest> {
-        if !by.is_decision_surface() {
+        // The phone decides only with the device it came from (decide_on_phone).
+        if !by.is_decision_surface() || (by == Resolver::Phone) != phone.is_some() {
             return Err(Error::NotADecisionSurface(by));
         }
         let mut answers_given = None;
@@ -811,9 +835,14 @@ impl Inbox {
                 return Err(already(expired));
             }
             if outcome == Outcome::Approved && pending.is_pending() {
-                let refusal = match &answers_given {
-                    Some(answers) => questions::answers_refused(&pending, answers, by),
-                    None => approval_refused(&pending, by),
+                let refusal = match (&answers_given, &phone) {
+                    (Some(answers), _) => questions::answers_refused(&pending, answers, by),
+                    (None, Some(phone))
+                        if phone.high_risk_approvable && !questions::is_question(&pending) =>
+                    {
+                        None
+                    }
+                    (None, _) => approval_refused(&pending, by),
                 };
                 if let Some(refusal) = refusal {
                     return Err(Error::invalid("verdict", refusal));
@@ -836,6 +865,7 @@ impl Inbox {
                 grant: None,
                 batch,
                 answers: answers_given.clone(),
+                device: phone.as_ref().map(|phone| phone.device.clone()),
             };
             first_or_already(self.resolve_locked(state, id, resolution)?)
         })
@@ -862,6 +892,7 @@ impl Inbox {
             grant: None,
             batch: None,
             answers: None,
+            device: None,
         };
         first_or_already(self.writing(|state| self.resolve_locked(state, id, resolution.clone()))?)
     }
@@ -918,6 +949,7 @@ impl Inbox {
                 grant: None,
                 batch: None,
                 answers: None,
+                device: None,
             };
             if let Resolved::Now(request) = self.resolve_locked(state, &id, resolution)? {
                 closed.push(request);
@@ -1109,7 +1141,15 @@ fn timeout_resolution(request: &ApprovalRequest, now: Millis) -> Resolution {
         grant: None,
         batch: None,
         answers: None,
+        device: None,
     }
+}
+
+/// A decision from the phone: the Matrix device it came from, and whether the person lets a
+/// high-risk request be approved there.
+struct OnPhone {
+    device: String,
+    high_risk_approvable: bool,
 }
 
 /// The request if this resolution was the first, else the error saying which one was.

@@ -24,7 +24,7 @@ mod validate;
 // The model is the local API's (crates/protocol): the same types on the wire and here.
 use protocol::model;
 
-pub use audit::{AuditEntry, AuditEvent, HistoryPage, HistoryQuery};
+pub use audit::{describe_remote, AuditEntry, AuditEvent, HistoryPage, HistoryQuery};
 pub use error::{Error, Result};
 pub use glance::{Glance, GlanceState};
 pub use granting::{

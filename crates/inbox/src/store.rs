@@ -30,6 +30,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0007_audit_risk_batch.sql"),
     include_str!("migrations/0008_answers.sql"),
     include_str!("migrations/0009_activity.sql"),
+    include_str!("migrations/0010_device.sql"),
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -553,7 +554,8 @@ pub(crate) fn resolve_in(
     let changed = tx
         .prepare_cached(
             "UPDATE requests SET outcome = ?2, decided_by = ?3, decided_at = ?4, reason = ?5,
-                                 remembered = ?6, grant_id = ?7, batch = ?8, answers = ?9
+                                 remembered = ?6, grant_id = ?7, batch = ?8, answers = ?9,
+                                 device = ?10
              WHERE id = ?1 AND outcome IS NULL",
         )?
         .execute(params![
@@ -566,6 +568,7 @@ pub(crate) fn resolve_in(
             resolution.grant,
             resolution.batch,
             audit::answers_text(resolution.answers.as_ref()),
+            resolution.device,
         ])?;
     let request = tx
         .prepare_cached(&format!("{REQUEST_SELECT} WHERE id = ?1"))?
@@ -757,7 +760,8 @@ fn agent_from_row(row: &Row) -> rusqlite::Result<Agent> {
 
 const REQUEST_SELECT: &str = "SELECT id, agent_id, action, title, details, pid, uid, exe,
     created_at, deadline, on_timeout, idempotency_key, outcome, decided_by, decided_at, reason,
-    risk_level, risk_rule, remember_choices, remembered, grant_id, remote, batch, answers
+    risk_level, risk_rule, remember_choices, remembered, grant_id, remote, batch, answers,
+    device
     FROM requests";
 
 fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
@@ -782,6 +786,7 @@ fn request_from_row(row: &Row) -> rusqlite::Result<ApprovalRequest> {
                         Box::new(e),
                     )
                 })?,
+            device: row.get(24)?,
         }),
         None => None,
     };

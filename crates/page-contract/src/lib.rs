@@ -92,6 +92,21 @@ macro_rules! app_commands {
             /// What went wrong in this run that the person must know, oldest first, one
             /// sentence each.
             problems_list() -> Vec<String>: [window],
+            /// Phone as it is now (docs/phone.md).
+            phone_status() -> PhoneStatus: [window],
+            /// Sets Phone up: signs in to `homeserver` as the app's own Matrix `account` with
+            /// `password` (used for this sign-in, never kept) and makes the encrypted room
+            /// with `person`. Rejects what is missing or malformed at once; how the sign-in
+            /// went comes as `phone://changed`.
+            phone_set_up(homeserver: String, account: String, password: String, person: String)
+                -> (): [window],
+            /// Asks the person's phone to compare emojis with the app.
+            phone_verify() -> (): [window],
+            /// The person compared the emojis shown with their phone's: `matches` trusts that
+            /// phone's identity, anything else does not.
+            phone_confirm(matches: bool) -> (): [window],
+            /// Turns Phone off: ends the link, and forgets its session and keys.
+            phone_turn_off() -> (): [window] slow,
         }
     };
 }
@@ -115,6 +130,8 @@ macro_rules! app_events {
             ProblemAdded = "problems://added": String,
             /// Every remote peer turned away so far, at each new refusal.
             RemoteRefused = "remote://refused": Vec<RemoteRefusal>,
+            /// Phone's state, at each change.
+            PhoneChanged = "phone://changed": PhoneStatus,
         }
     };
 }

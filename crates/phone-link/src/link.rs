@@ -30,7 +30,7 @@ pub struct Link {
     open: Mutex<HashMap<String, Open>>,
     sas: Mutex<Option<SasVerification>>,
     available: AtomicBool,
-    high_risk_approvable: bool,
+    high_risk_approvable: AtomicBool,
 }
 
 struct Open {
@@ -68,7 +68,7 @@ impl Link {
             open: Mutex::new(HashMap::new()),
             sas: Mutex::new(None),
             available: AtomicBool::new(true),
-            high_risk_approvable,
+            high_risk_approvable: AtomicBool::new(high_risk_approvable),
         })
     }
 
@@ -155,7 +155,7 @@ impl Link {
         let Some(code) = self.new_code() else {
             return self.say(not_sent("No randomness for the request's code."));
         };
-        let approve_here = !request.high_risk || self.high_risk_approvable;
+        let approve_here = !request.high_risk || self.high_risk_approvable.load(Ordering::SeqCst);
         let text = message::text(&request, &code, approve_here);
         self.open_request(&request_id, &request, code, deadline_ms);
         let Some(room) = self.client.get_room(&self.room_id) else {
@@ -225,6 +225,13 @@ impl Link {
                 why: format!("event {} in {}: {ignored}", event.id, event.room),
             }),
         }
+    }
+
+    /// The person changed whether high risk may be approved from the phone.
+    pub fn set_high_risk_approvable(&self, approvable: bool) {
+        self.high_risk_approvable
+            .store(approvable, Ordering::SeqCst);
+        self.judge_lock().set_high_risk_approvable(approvable);
     }
 
     /// The verification under way, whose emojis the app shows.

@@ -142,6 +142,7 @@ async fn run(channel: UnixStream) -> ExitCode {
     link.say(FromLink::SignedIn {
         user: link.own_user(),
         device: link.own_device(),
+        person: link.person.to_string(),
         room: link.room_id.to_string(),
         verified: link.person_verified().await,
     });
@@ -164,6 +165,7 @@ async fn run(channel: UnixStream) -> ExitCode {
                 let link = link.clone();
                 tokio::spawn(async move { link.ended(&request_id, &how).await });
             }
+            ToLink::HighRisk { approvable } => link.set_high_risk_approvable(approvable),
             ToLink::SignIn { .. } | ToLink::Resume { .. } => {
                 tracing::warn!("ignored a second sign-in: the link is signed in");
             }

@@ -385,6 +385,18 @@ async fn only_the_persons_verified_phone_decides() {
         .unwrap();
     let (approved, _, _) = link.expect("fifth denied", SOON, decided("fifth"));
     assert!(!approved);
+    // The person allows it in Settings: the next high-risk request can be approved there.
+    link.tell(&ToLink::HighRisk { approvable: true });
+    let code = ask_and_receive(&mut link, &phone, "allowed", request("wipe again", true)).await;
+    room.send(RoomMessageEventContent::text_plain(format!(
+        "approve {code}"
+    )))
+    .await
+    .unwrap();
+    assert!(
+        link.expect("a high-risk approval, allowed", SOON, decided("allowed"))
+            .0
+    );
 
     // Past its deadline, an answer decides nothing.
     let asked = now_ms();

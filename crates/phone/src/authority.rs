@@ -147,6 +147,11 @@ impl Judge {
         }
     }
 
+    /// Whether a high-risk request may be approved from the phone, as the person now says.
+    pub fn set_high_risk_approvable(&mut self, approvable: bool) {
+        self.setup.high_risk_approvable = approvable;
+    }
+
     /// Marks a request decided elsewhere (the desktop, a terminal, a timeout): an answer to
     /// it from the phone then decides nothing.
     pub fn decided_elsewhere(&mut self, request_id: &str) {

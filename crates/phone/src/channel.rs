@@ -47,6 +47,8 @@ pub enum ToLink {
         /// When it is denied unanswered, in milliseconds since the epoch.
         deadline_ms: u64,
     },
+    /// Whether a high-risk request may be approved from the phone changed in Settings.
+    HighRisk { approvable: bool },
     /// The request ended (on the desktop, in a terminal, by its deadline, or on the phone):
     /// the phone's message is edited to say how, and answers to it decide nothing.
     Ended { request_id: String, how: String },
@@ -60,6 +62,8 @@ pub enum FromLink {
     SignedIn {
         user: String,
         device: String,
+        /// The person's Matrix user id.
+        person: String,
         room: String,
         verified: bool,
     },

@@ -193,6 +193,9 @@ pub enum Resolver {
     System,
     /// A grant the person made earlier from a card (named in the resolution's `grant`).
     Grant,
+    /// The person's answer from their phone (docs/phone.md); the resolution names the
+    /// Matrix device in `device`.
+    Phone,
 }
 
 impl Resolver {
@@ -208,6 +211,7 @@ impl Resolver {
             Self::Requester => "the requester",
             Self::System => "the inbox",
             Self::Grant => "a grant",
+            Self::Phone => "the phone",
         }
     }
 
@@ -215,7 +219,12 @@ impl Resolver {
     pub fn is_decision_surface(self) -> bool {
         matches!(
             self,
-            Self::Popover | Self::Window | Self::Shortcut | Self::Notification | Self::Policy
+            Self::Popover
+                | Self::Window
+                | Self::Shortcut
+                | Self::Notification
+                | Self::Policy
+                | Self::Phone
         )
     }
 }
@@ -273,6 +282,10 @@ pub struct Resolution {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub answers: Option<BTreeMap<String, String>>,
+    /// The device it was decided on, when `by` is `phone`: its Matrix device id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub device: Option<String>,
 }
 
 /// How risky a request looks, from the inbox's rules (built-in and the user's).

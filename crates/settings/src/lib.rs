@@ -27,6 +27,96 @@ pub struct Settings {
     /// the audit log).
     pub activity_kept_days: u32,
     pub prompt_only_agents: PromptOnlySettings,
+    pub phone: PhoneSettings,
+}
+
+/// Deciding from the phone (docs/phone.md): when a request goes there, and whether a
+/// high-risk one may be approved there. Setting Phone up is apart (Settings → Phone): the
+/// account, the room and the session are the phone's link's to keep, never this file's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(default)]
+pub struct PhoneSettings {
+    pub escalate: PhoneEscalate,
+    /// For `unanswered`: how long a request waits on the desktop before it goes.
+    pub unanswered_secs: u32,
+    /// Off (the default): a high-risk request is shown and can be denied on the phone, and
+    /// approved only at the desk.
+    pub high_risk_approvable: bool,
+}
+
+impl Default for PhoneSettings {
+    fn default() -> Self {
+        Self {
+            escalate: PhoneEscalate::Unanswered,
+            unanswered_secs: 120,
+            high_risk_approvable: false,
+        }
+    }
+}
+
+/// When a request goes to the phone, once Phone is set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneEscalate {
+    /// Never: Phone stays set up, paused.
+    Never,
+    /// Once it has waited `unanswered_secs` on the desktop.
+    Unanswered,
+    /// Every request, as it arrives.
+    Always,
+}
+
+/// Phone as it is now, for Settings → Phone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PhoneStatus {
+    pub state: PhoneState,
+    /// The app's Matrix account, the device it signed in as, and the person's user id, once
+    /// signed in.
+    pub account: Option<String>,
+    pub device: Option<String>,
+    pub person: Option<String>,
+    /// While comparing: the emojis to find on the phone, in order.
+    pub emojis: Vec<PhoneEmoji>,
+    /// What went wrong last, in words for the person.
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneState {
+    /// Not set up: nothing leaves this machine.
+    Off,
+    /// Signing in, or starting the link.
+    Starting,
+    /// Signed in; the person's phone has not verified the app yet, so nothing is sent.
+    Unverified,
+    /// The emoji comparison is under way.
+    Comparing,
+    /// Requests go to the phone as Settings say.
+    Ready,
+    /// The homeserver cannot be reached: requests stay on the desktop.
+    Unavailable,
+    /// The link ended and must be set up again (`note` says why).
+    Stopped,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+pub struct PhoneEmoji {
+    pub symbol: String,
+    pub name: String,
+}
+
+impl PhoneStatus {
+    pub fn off() -> Self {
+        Self {
+            state: PhoneState::Off,
+            account: None,
+            device: None,
+            person: None,
+            emojis: Vec::new(),
+            note: None,
+        }
+    }
 }
 
 /// Agents whose hooks can refuse a call but never approve one (Gemini CLI): they ask the
@@ -192,6 +282,7 @@ impl Default for Settings {
             remote: RemoteSettings::default(),
             activity_kept_days: 30,
             prompt_only_agents: PromptOnlySettings::default(),
+            phone: PhoneSettings::default(),
         }
     }
 }
@@ -224,6 +315,8 @@ pub const MAX_TIMEOUT_SECS: u32 = 7 * 24 * 3600;
 pub const MAX_ACTIVITY_KEPT_DAYS: u32 = 3650;
 /// More refused hosts than anyone types by hand; the list stays a list.
 pub const MAX_REFUSED_HOSTS: usize = 100;
+/// A day: a request that waits longer than that on the desktop has long timed out.
+pub const MAX_PHONE_UNANSWERED_SECS: u32 = 24 * 3600;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -284,6 +377,13 @@ impl Settings {
             return Err(Error::Invalid(format!(
                 "agents' activity is kept between 1 and {MAX_ACTIVITY_KEPT_DAYS} days, not {}",
                 self.activity_kept_days
+            )));
+        }
+        if !(1..=MAX_PHONE_UNANSWERED_SECS).contains(&self.phone.unanswered_secs) {
+            return Err(Error::Invalid(format!(
+                "a request waits between 1 second and a day before it goes to the phone, \
+                 not {} seconds",
+                self.phone.unanswered_secs
             )));
         }
         self.remote.validate()

@@ -157,3 +157,34 @@ fn a_refused_host_must_be_one_word_and_listed_once() {
     }
     assert!(!file.path().exists(), "nothing invalid was written");
 }
+
+#[test]
+fn phone_choices_default_to_unanswered_and_their_wait_is_checked() {
+    let (_dir, file) = file();
+    let defaults = Settings::default().phone;
+    assert_eq!(defaults.escalate, PhoneEscalate::Unanswered);
+    assert!(
+        !defaults.high_risk_approvable,
+        "high risk is approved at the desk by default"
+    );
+    for (secs, valid) in [
+        (0, false),
+        (1, true),
+        (MAX_PHONE_UNANSWERED_SECS, true),
+        (MAX_PHONE_UNANSWERED_SECS + 1, false),
+    ] {
+        let mut settings = Settings::default();
+        settings.phone.unanswered_secs = secs;
+        assert_eq!(settings.validate().is_ok(), valid, "{secs} seconds");
+    }
+    let settings = Settings {
+        phone: PhoneSettings {
+            escalate: PhoneEscalate::Always,
+            unanswered_secs: 30,
+            high_risk_approvable: true,
+        },
+        ..Settings::default()
+    };
+    file.save(&settings).unwrap();
+    assert_eq!(file.load().settings.phone, settings.phone);
+}

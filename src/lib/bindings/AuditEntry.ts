@@ -34,4 +34,8 @@ batch: number | null,
  * On a `resolved` entry: the person's answers to the agent's questions, as JSON (each
  * question's text to its answer).
  */
-answers: string | null, prev_hash: string, hash: string, };
+answers: string | null, 
+/**
+ * On a `resolved` entry decided on the phone: the Matrix device it came from.
+ */
+device: string | null, prev_hash: string, hash: string, };

@@ -19,4 +19,8 @@ batch?: number,
 /**
  * The answers the person gave to the agent's questions, when it asked some.
  */
-answers?: { [key in string]: string }, };
+answers?: { [key in string]: string }, 
+/**
+ * The device it was decided on, when `by` is `phone`: its Matrix device id.
+ */
+device?: string, };

@@ -3,4 +3,4 @@
 /**
  * Through what a request was resolved.
  */
-export type Resolver = "popover" | "window" | "shortcut" | "notification" | "policy" | "timeout" | "requester" | "system" | "grant";
+export type Resolver = "popover" | "window" | "shortcut" | "notification" | "policy" | "timeout" | "requester" | "system" | "grant" | "phone";

@@ -8,6 +8,7 @@ import type { GrantSpec } from "./GrantSpec";
 import type { HistoryPage } from "./HistoryPage";
 import type { HistoryQuery } from "./HistoryQuery";
 import type { JobsOverview } from "./JobsOverview";
+import type { PhoneStatus } from "./PhoneStatus";
 import type { RemoteRefusal } from "./RemoteRefusal";
 import type { Settings } from "./Settings";
 import type { ShortcutsStatus } from "./ShortcutsStatus";
@@ -219,4 +220,48 @@ export function jobRun(jobId: string): Promise<string> {
  */
 export function problemsList(): Promise<Array<string>> {
   return invoke("problems_list");
+}
+
+/**
+ * Phone as it is now (docs/phone.md).
+ * Granted to: window.
+ */
+export function phoneStatus(): Promise<PhoneStatus> {
+  return invoke("phone_status");
+}
+
+/**
+ * Sets Phone up: signs in to `homeserver` as the app's own Matrix `account` with
+ * `password` (used for this sign-in, never kept) and makes the encrypted room
+ * with `person`. Rejects what is missing or malformed at once; how the sign-in
+ * went comes as `phone://changed`.
+ * Granted to: window.
+ */
+export function phoneSetUp(homeserver: string, account: string, password: string, person: string): Promise<void> {
+  return invoke("phone_set_up", { homeserver, account, password, person });
+}
+
+/**
+ * Asks the person's phone to compare emojis with the app.
+ * Granted to: window.
+ */
+export function phoneVerify(): Promise<void> {
+  return invoke("phone_verify");
+}
+
+/**
+ * The person compared the emojis shown with their phone's: `matches` trusts that
+ * phone's identity, anything else does not.
+ * Granted to: window.
+ */
+export function phoneConfirm(matches: boolean): Promise<void> {
+  return invoke("phone_confirm", { matches });
+}
+
+/**
+ * Turns Phone off: ends the link, and forgets its session and keys.
+ * Granted to: window.
+ */
+export function phoneTurnOff(): Promise<void> {
+  return invoke("phone_turn_off");
 }

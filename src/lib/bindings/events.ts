@@ -1,5 +1,6 @@
 // Generated from crates/page-contract by crates/bindings. Do not edit.
 import type { InboxEvent } from "./InboxEvent";
+import type { PhoneStatus } from "./PhoneStatus";
 import type { RemoteRefusal } from "./RemoteRefusal";
 import type { Settings } from "./Settings";
 import type { Snapshot } from "./Snapshot";
@@ -18,6 +19,8 @@ export const EVENT = {
   problemAdded: "problems://added",
   /** Every remote peer turned away so far, at each new refusal. */
   remoteRefused: "remote://refused",
+  /** Phone's state, at each change. */
+  phoneChanged: "phone://changed",
 } as const;
 
 export type AppEvent = (typeof EVENT)[keyof typeof EVENT];
@@ -30,4 +33,5 @@ export type EventPayloads = {
   "settings://changed": Settings;
   "problems://added": string;
   "remote://refused": Array<RemoteRefusal>;
+  "phone://changed": PhoneStatus;
 };

@@ -135,6 +135,25 @@ describe("History", () => {
     expect(beforeRisk!.queryByText(/risk/i)).toBeNull();
   });
 
+  it("names the phone's device a decision came from", async () => {
+    const fromPhone = makeAuditEntry({
+      seq: 9,
+      event: "resolved",
+      outcome: "denied",
+      decided_by: "phone",
+      device: "QXLKPHONE",
+      reason: "not on a Friday",
+    });
+    await showHistory(page([fromPhone]));
+    const row = await waitFor(() => {
+      const rows = entries();
+      expect(rows).toHaveLength(1);
+      return within(rows[0]!);
+    });
+    expect(row.getByText("decided by Phone (device QXLKPHONE)")).toBeTruthy();
+    expect(row.getByText("Reason: not on a Friday")).toBeTruthy();
+  });
+
   it("says when the person's own rule denied a call before its agent asked", async () => {
     const refused = makeAuditEntry({
       seq: 7,

@@ -3,13 +3,15 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Settings } from "../../lib/bindings/Settings";
 import type { RemoteRefusal } from "../../lib/bindings/RemoteRefusal";
+import type { PhoneStatus } from "../../lib/bindings/PhoneStatus";
 import {
+  phoneStatus,
   remoteRefusals,
   settingsGet,
   settingsSet,
   shortcutsStatus,
 } from "../../lib/bindings/commands";
-import { onRemoteRefused, onSettingsChanged } from "../../lib/bridge";
+import { onPhoneChanged, onRemoteRefused, onSettingsChanged } from "../../lib/bridge";
 import { makeSettings } from "../../test/fixtures";
 import { displayShortcut } from "./shortcutKeys";
 import SettingsView from "./SettingsView.svelte";
@@ -19,12 +21,36 @@ vi.mock("../../lib/bindings/commands", () => ({
   settingsSet: vi.fn(),
   shortcutsStatus: vi.fn(),
   remoteRefusals: vi.fn(),
+  phoneStatus: vi.fn(),
+  phoneSetUp: vi.fn(),
+  phoneVerify: vi.fn(),
+  phoneConfirm: vi.fn(),
+  phoneTurnOff: vi.fn(),
 }));
 
 vi.mock("../../lib/bridge", () => ({
   onSettingsChanged: vi.fn(),
   onRemoteRefused: vi.fn(),
+  onPhoneChanged: vi.fn(),
 }));
+
+const PHONE_OFF: PhoneStatus = {
+  state: "off",
+  account: null,
+  device: null,
+  person: null,
+  emojis: [],
+  note: null,
+};
+
+const PHONE_READY: PhoneStatus = {
+  state: "ready",
+  account: "@tray:example.org",
+  device: "TRAYDEVICE",
+  person: "@you:example.org",
+  emojis: [],
+  note: null,
+};
 
 let pushChange: (settings: Settings) => void;
 let pushRefusals: (refusals: RemoteRefusal[]) => void;
@@ -45,6 +71,8 @@ beforeEach(() => {
     pushChange = onChange;
     return () => {};
   });
+  vi.mocked(phoneStatus).mockResolvedValue(PHONE_OFF);
+  vi.mocked(onPhoneChanged).mockResolvedValue(() => {});
 });
 
 afterEach(() => {
@@ -1178,5 +1206,112 @@ describe("how the shortcuts reach the app", () => {
     render(SettingsView);
     expect(await screen.findByRole("form", { name: "Settings" })).toBeTruthy();
     expect(document.querySelector(".shortcuts-status")).toBeNull();
+  });
+});
+
+describe("when requests go to the phone", () => {
+  const PHONE = makeSettings().phone;
+
+  function phoneChoice(name: string | RegExp) {
+    return fieldIn("Send a request to the phone", name);
+  }
+
+  function waitField() {
+    return field("How long it waits on the desktop first");
+  }
+
+  async function showWithPhone(status: PhoneStatus = PHONE_READY) {
+    vi.mocked(phoneStatus).mockResolvedValue(status);
+    const user = await showSettings();
+    await screen.findByText(/^(Requests go to|Phone is off)/);
+    return user;
+  }
+
+  it("shows the saved choices, waiting 2 minutes by default", async () => {
+    await showWithPhone();
+
+    expect(phoneChoice("When it has waited on the desktop").checked).toBe(true);
+    expect(waitField().value).toBe("2");
+    expect(field("Unit of the wait on the desktop").value).toBe("minutes");
+    expect(phoneChoice("Every request, as it arrives").checked).toBe(false);
+    expect(phoneChoice("Never (paused)").checked).toBe(false);
+    expect(phoneChoice("Allow approving high-risk requests from the phone").checked).toBe(false);
+  });
+
+  it("saves the choices with the rest of the settings", async () => {
+    const user = await showWithPhone();
+
+    await user.click(phoneChoice("Every request, as it arrives"));
+    await user.click(phoneChoice("Allow approving high-risk requests from the phone"));
+
+    // Waiting only means something for the first choice.
+    expect(waitField().disabled).toBe(true);
+
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ phone: { ...PHONE, escalate: "always", high_risk_approvable: true } }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+    expect(phoneChoice("Every request, as it arrives").checked).toBe(true);
+  });
+
+  it("saves how long a request waits on the desktop first", async () => {
+    const user = await showWithPhone();
+
+    await user.clear(waitField());
+    await user.type(waitField(), "45");
+    await user.selectOptions(field("Unit of the wait on the desktop"), "seconds");
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ phone: { ...PHONE, unanswered_secs: 45 } }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("does not send a wait longer than a day, and says so beside it", async () => {
+    const user = await showWithPhone();
+
+    await user.clear(waitField());
+    await user.type(waitField(), "1441");
+
+    expect(problemBeside(waitField())).toBe(
+      "Use a number of minutes, from 1 minute to a day (1,440 minutes).",
+    );
+
+    await user.click(saveButton());
+
+    expect(settingsSet).not.toHaveBeenCalled();
+    expect(screen.getByRole("status").textContent).toBe(
+      "Nothing saved: fix the wait before a request goes to the phone first.",
+    );
+    expect(problemBeside(waitField())).toBe(
+      "Not saved: Use a number of minutes, from 1 minute to a day (1,440 minutes).",
+    );
+    expect(document.activeElement).toBe(waitField());
+  });
+
+  it("keeps the choices disabled until Phone is set up, and says why", async () => {
+    await showWithPhone(PHONE_OFF);
+
+    const choices = screen.getByRole("group", { name: "Send a request to the phone" });
+    expect(choices.matches(":disabled")).toBe(true);
+    expect(phoneChoice("Never (paused)").matches(":disabled")).toBe(true);
+    expect(choices.getAttribute("aria-describedby")).toBe("phone-choices-off");
+    expect(document.getElementById("phone-choices-off")?.textContent).toBe(
+      "These apply once Phone is set up.",
+    );
+  });
+
+  it("does not save the settings when Enter is pressed in a set-up field", async () => {
+    const user = await showWithPhone(PHONE_OFF);
+    await user.click(field("Start at login"));
+
+    await user.type(field("Homeserver"), "https://matrix.example.org{Enter}");
+
+    expect(settingsSet).not.toHaveBeenCalled();
+    expect(screen.getByRole("status").textContent).toBe("");
+    expect(field("Homeserver").value).toBe("https://matrix.example.org");
   });
 });

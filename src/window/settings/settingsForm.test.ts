@@ -5,6 +5,7 @@ import {
   keptDays,
   keptDaysProblem,
   MAX_REFUSED_HOSTS,
+  PHONE_WAIT_LIMIT,
   planSave,
   quietTimeProblem,
   refusedHostProblem,
@@ -25,6 +26,21 @@ describe("settings form", () => {
       amount: 90,
       unit: "seconds",
     });
+  });
+
+  it("shows Phone's wait as the default timeout is shown", () => {
+    expect(toForm(makeSettings()).phone).toEqual({
+      escalate: "unanswered",
+      high_risk_approvable: false,
+      wait: { amount: 2, unit: "minutes" },
+    });
+    const phone = { escalate: "always", unanswered_secs: 90, high_risk_approvable: true } as const;
+    expect(toForm(makeSettings({ phone })).phone).toEqual({
+      escalate: "always",
+      high_risk_approvable: true,
+      wait: { amount: 90, unit: "seconds" },
+    });
+    expect(fromForm(toForm(makeSettings({ phone })))).toEqual(makeSettings({ phone }));
   });
 
   it("gives back the same settings it was made from", () => {
@@ -144,6 +160,21 @@ describe("settings form", () => {
       "Use a whole number of seconds, from 1 second to 7 days (604,800 seconds).",
     );
   });
+
+  it("takes a wait before the phone from 1 second to a day", () => {
+    expect(timeoutSeconds({ amount: 1_440, unit: "minutes" }, PHONE_WAIT_LIMIT)).toBe(86_400);
+    expect(timeoutSeconds({ amount: 1_441, unit: "minutes" }, PHONE_WAIT_LIMIT)).toBeNull();
+    expect(timeoutProblem({ amount: 1_441, unit: "minutes" }, PHONE_WAIT_LIMIT)).toBe(
+      "Use a number of minutes, from 1 minute to a day (1,440 minutes).",
+    );
+    expect(timeoutProblem({ amount: null, unit: "seconds" }, PHONE_WAIT_LIMIT)).toBe(
+      "Type a whole number of seconds, from 1 second to a day (86,400 seconds).",
+    );
+    const wait = { amount: 0, unit: "seconds" } as const;
+    const emptied = toForm(makeSettings());
+    emptied.phone.wait = wait;
+    expect(fromForm(emptied)).toBeNull();
+  });
 });
 
 describe("what Save sends", () => {
@@ -178,6 +209,27 @@ describe("what Save sends", () => {
       notifications: { ...saved.notifications, agent_failed: false },
     });
     expect(Object.keys(plan.problems).sort()).toEqual(["approve", "timeout"]);
+  });
+
+  it("keeps the saved wait before the phone when the one typed is not valid", () => {
+    const form = editedForm((form) => {
+      form.phone.wait = { amount: 25, unit: "minutes" };
+      form.phone.escalate = "always";
+    });
+    expect(planSave(form, saved).settings.phone).toEqual({
+      escalate: "always",
+      unanswered_secs: 1_500,
+      high_risk_approvable: false,
+    });
+
+    form.phone.wait = { amount: 2_000, unit: "minutes" };
+
+    expect(planSave(form, saved)).toEqual({
+      settings: { ...saved, phone: { ...saved.phone, escalate: "always" } },
+      problems: {
+        phone_wait: "Use a number of minutes, from 1 minute to a day (1,440 minutes).",
+      },
+    });
   });
 
   it("keeps the saved days when those typed are not valid, and sends the rest", () => {

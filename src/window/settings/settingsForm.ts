@@ -1,3 +1,4 @@
+import type { PhoneSettings } from "../../lib/bindings/PhoneSettings";
 import type { Settings } from "../../lib/bindings/Settings";
 import { formatCount } from "../../lib/numbers";
 import {
@@ -16,6 +17,15 @@ export const SECONDS_PER: Record<TimeUnit, number> = { seconds: 1, minutes: 60 }
 /** The backend refuses a default timeout outside 1 second to 7 days. */
 export const MAX_TIMEOUT_SECS = 7 * 24 * 3600;
 
+/** The backend sends a request to the phone after it has waited 1 second to a day. */
+export const MAX_PHONE_WAIT_SECS = 24 * 3600;
+
+/** The longest a time field takes, in seconds and in words. */
+export type TimeLimit = { secs: number; words: string };
+
+export const DEFAULT_TIMEOUT_LIMIT: TimeLimit = { secs: MAX_TIMEOUT_SECS, words: "7 days" };
+export const PHONE_WAIT_LIMIT: TimeLimit = { secs: MAX_PHONE_WAIT_SECS, words: "a day" };
+
 export type TimeoutInput = {
   /** What the number field holds; null while it is empty or not a number. */
   amount: number | null;
@@ -25,19 +35,41 @@ export type TimeoutInput = {
 /** The backend keeps agents' activity from 1 day to 10 years. */
 export const MAX_ACTIVITY_KEPT_DAYS = 3650;
 
+/** Phone's settings as the form edits them: how long a request waits on the desktop before
+ * it goes to the phone as an amount in a unit. */
+export type PhoneForm = Omit<PhoneSettings, "unanswered_secs"> & { wait: TimeoutInput };
+
 /**
- * Settings as the form edits them: the default timeout as an amount in a unit, and the days
- * activity is kept as the number field holds them (null while it is empty or not a number).
+ * Settings as the form edits them: the default timeout and Phone's wait as an amount in a
+ * unit, and the days activity is kept as the number field holds them (null while it is empty
+ * or not a number).
  */
-export type SettingsForm = Omit<Settings, "default_timeout_secs" | "activity_kept_days"> & {
+export type SettingsForm = Omit<
+  Settings,
+  "default_timeout_secs" | "activity_kept_days" | "phone"
+> & {
   timeout: TimeoutInput;
   activity_kept_days: number | null;
+  phone: PhoneForm;
 };
 
-export function toForm(settings: Settings): SettingsForm {
-  const { default_timeout_secs: seconds, ...rest } = settings;
+/** Whole minutes in minutes, anything else in seconds. */
+function timeInput(seconds: number): TimeoutInput {
   const unit: TimeUnit = seconds % 60 === 0 ? "minutes" : "seconds";
-  return { ...structuredClone(rest), timeout: { amount: seconds / SECONDS_PER[unit], unit } };
+  return { amount: seconds / SECONDS_PER[unit], unit };
+}
+
+export function toForm(settings: Settings): SettingsForm {
+  const {
+    default_timeout_secs: seconds,
+    phone: { unanswered_secs, ...phone },
+    ...rest
+  } = settings;
+  return {
+    ...structuredClone(rest),
+    timeout: timeInput(seconds),
+    phone: { ...phone, wait: timeInput(unanswered_secs) },
+  };
 }
 
 /** The days typed, when the backend would keep activity that long; null otherwise. */
@@ -54,43 +86,61 @@ export function keptDaysProblem(days: number | null): string | null {
   return `Use a whole number of days, ${range}.`;
 }
 
-/** The timeout in whole seconds; null when it is not one the backend would accept, or (in
- * minutes) less than the 1 minute its unit starts at. */
-export function timeoutSeconds({ amount, unit }: TimeoutInput): number | null {
+/** The timeout in whole seconds; null when it is not one the backend would accept (up to
+ * `limit`), or (in minutes) less than the 1 minute its unit starts at. */
+export function timeoutSeconds(
+  { amount, unit }: TimeoutInput,
+  limit: TimeLimit = DEFAULT_TIMEOUT_LIMIT,
+): number | null {
   if (amount === null || !Number.isFinite(amount) || amount < 1) return null;
   const seconds = amount * SECONDS_PER[unit];
-  if (!Number.isInteger(seconds) || seconds > MAX_TIMEOUT_SECS) return null;
+  if (!Number.isInteger(seconds) || seconds > limit.secs) return null;
   return seconds;
 }
 
 const UNIT_ONE: Record<TimeUnit, string> = { seconds: "1 second", minutes: "1 minute" };
 
 /** The limits in the unit the person chose: “from 1 minute to 7 days (10,080 minutes)”. */
-function timeoutRange(unit: TimeUnit): string {
-  const most = formatCount(MAX_TIMEOUT_SECS / SECONDS_PER[unit]);
-  return `from ${UNIT_ONE[unit]} to 7 days (${most} ${unit})`;
+function timeoutRange(unit: TimeUnit, limit: TimeLimit): string {
+  const most = formatCount(limit.secs / SECONDS_PER[unit]);
+  return `from ${UNIT_ONE[unit]} to ${limit.words} (${most} ${unit})`;
 }
 
 /** What is wrong with the timeout, in the unit the person chose; null when nothing is. */
-export function timeoutProblem(timeout: TimeoutInput): string | null {
-  if (timeoutSeconds(timeout) !== null) return null;
+export function timeoutProblem(
+  timeout: TimeoutInput,
+  limit: TimeLimit = DEFAULT_TIMEOUT_LIMIT,
+): string | null {
+  if (timeoutSeconds(timeout, limit) !== null) return null;
   const { amount, unit } = timeout;
-  const range = timeoutRange(unit);
+  const range = timeoutRange(unit, limit);
   const what = unit === "seconds" ? "a whole number of seconds" : "a number of minutes";
   if (amount === null || !Number.isFinite(amount)) return `Type ${what}, ${range}.`;
-  if (unit === "minutes" && amount >= 1 && amount * SECONDS_PER.minutes <= MAX_TIMEOUT_SECS) {
+  if (unit === "minutes" && amount >= 1 && amount * SECONDS_PER.minutes <= limit.secs) {
     return `${amount} minutes is not a whole number of seconds: use whole minutes, or choose seconds.`;
   }
   return `Use ${what}, ${range}.`;
 }
 
-/** The settings the form describes; null while its timeout or its days are not valid. */
+/** The settings the form describes; null while its timeout, its days or Phone's wait are not
+ * valid. */
 export function fromForm(form: SettingsForm): Settings | null {
-  const { timeout, activity_kept_days, ...rest } = form;
+  const {
+    timeout,
+    activity_kept_days,
+    phone: { wait, ...phone },
+    ...rest
+  } = form;
   const seconds = timeoutSeconds(timeout);
   const days = keptDays(activity_kept_days);
-  if (seconds === null || days === null) return null;
-  return { ...structuredClone(rest), default_timeout_secs: seconds, activity_kept_days: days };
+  const waitSeconds = timeoutSeconds(wait, PHONE_WAIT_LIMIT);
+  if (seconds === null || days === null || waitSeconds === null) return null;
+  return {
+    ...structuredClone(rest),
+    default_timeout_secs: seconds,
+    activity_kept_days: days,
+    phone: { ...phone, unanswered_secs: waitSeconds },
+  };
 }
 
 /** The times the quiet hours start and end. */
@@ -113,7 +163,12 @@ export function quietTimeProblem(field: QuietTimeField, time: string): string | 
 }
 
 /** A field the form checks before saving. */
-export type CheckedField = ShortcutField | "timeout" | QuietTimeField | "activity_kept_days";
+export type CheckedField =
+  | ShortcutField
+  | "timeout"
+  | QuietTimeField
+  | "activity_kept_days"
+  | "phone_wait";
 
 /** How the page names each checked field in a sentence. */
 export const FIELD_NAME: Record<CheckedField, string> = {
@@ -122,6 +177,7 @@ export const FIELD_NAME: Record<CheckedField, string> = {
   quiet_from: "start of the quiet hours",
   quiet_until: "end of the quiet hours",
   activity_kept_days: "days activity is kept",
+  phone_wait: "wait before a request goes to the phone",
 };
 
 /** Keys the backend could not register, as typed, with what to tell the person. */
@@ -141,7 +197,12 @@ export type SavePlan = {
  */
 export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusals = {}): SavePlan {
   const problems: SavePlan["problems"] = {};
-  const { timeout, activity_kept_days, ...rest } = form;
+  const {
+    timeout,
+    activity_kept_days,
+    phone: { wait, ...phone },
+    ...rest
+  } = form;
   const shortcuts = { ...form.shortcuts };
   for (const field of SHORTCUT_FIELDS) {
     const typed = form.shortcuts[field];
@@ -193,6 +254,8 @@ export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusa
   if (timeoutIssue !== null) problems.timeout = timeoutIssue;
   const daysIssue = keptDaysProblem(activity_kept_days);
   if (daysIssue !== null) problems.activity_kept_days = daysIssue;
+  const waitIssue = timeoutProblem(wait, PHONE_WAIT_LIMIT);
+  if (waitIssue !== null) problems.phone_wait = waitIssue;
   return {
     settings: {
       ...structuredClone(rest),
@@ -200,6 +263,11 @@ export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusa
       sounds,
       default_timeout_secs: timeoutSeconds(timeout) ?? saved.default_timeout_secs,
       activity_kept_days: keptDays(activity_kept_days) ?? saved.activity_kept_days,
+      phone: {
+        ...phone,
+        unanswered_secs:
+          timeoutSeconds(wait, PHONE_WAIT_LIMIT) ?? saved.phone.unanswered_secs,
+      },
     },
     problems,
   };

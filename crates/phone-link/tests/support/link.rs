@@ -28,7 +28,13 @@ impl Link {
         // Safety: only async-signal-safe calls between fork and exec.
         unsafe {
             command.pre_exec(move || {
-                if libc::dup2(theirs_fd, channel::INHERITED_FD) < 0 {
+                // Already descriptor 3: only its close-on-exec flag is cleared.
+                let done = if theirs_fd == channel::INHERITED_FD {
+                    libc::fcntl(theirs_fd, libc::F_SETFD, 0)
+                } else {
+                    libc::dup2(theirs_fd, channel::INHERITED_FD)
+                };
+                if done < 0 {
                     return Err(std::io::Error::last_os_error());
                 }
                 Ok(())
