@@ -248,11 +248,15 @@ fn start(app: &AppHandle, first: ToLink) {
                 note: Some(why.clone()),
                 ..PhoneStatus::off()
             };
+            let status = inner.status.clone();
             drop(inner);
+            events::emit::<PhoneChanged>(app, &status);
             problems::report(app, "Phone does not work", &why);
+            return;
         }
     }
-    let status = app.state::<Phone>().status();
+    let status = inner.status.clone();
+    drop(inner);
     events::emit::<PhoneChanged>(app, &status);
 }
 
@@ -349,6 +353,13 @@ fn listen(app: &AppHandle, from_link: UnixStream, generation: u64) {
 
 /// What one message from the link means for the app.
 fn heard(app: &AppHandle, message: FromLink) {
+    match &message {
+        FromLink::Ignored { .. } | FromLink::Decided { .. } => {}
+        FromLink::VerificationFailed { why }
+        | FromLink::Unavailable { why }
+        | FromLink::Stopped { why } => tracing::warn!("phone: {why}"),
+        other => tracing::info!("phone: the link says {}", kind_of(other)),
+    }
     match message {
         FromLink::SignedIn {
             user,
@@ -431,6 +442,23 @@ fn heard(app: &AppHandle, message: FromLink) {
             });
             problems::report(app, "Phone stopped", &why);
         }
+    }
+}
+
+/// What a message is, for the log: never its contents (emojis, device ids).
+fn kind_of(message: &FromLink) -> &'static str {
+    match message {
+        FromLink::SignedIn { .. } => "signed in",
+        FromLink::Emojis { .. } => "emojis to compare",
+        FromLink::Verified => "verified",
+        FromLink::VerificationFailed { .. } => "verification failed",
+        FromLink::Sent { .. } => "sent",
+        FromLink::NotSent { .. } => "not sent",
+        FromLink::Decided { .. } => "decided",
+        FromLink::Ignored { .. } => "ignored",
+        FromLink::Unavailable { .. } => "unavailable",
+        FromLink::Available => "available",
+        FromLink::Stopped { .. } => "stopped",
     }
 }
 

@@ -20,6 +20,7 @@ scenarios=(
   real_agents       # the real agent programs (scripts/install-agent-clis.sh), scripted model
   more_agents       # the agent programs added since (Pi, Gemini CLI, …)
   storage hung_desktop sessions
+  phone             # a real Synapse, and the phone played by a real Matrix client
   # Last: it may leave a frozen app's WebKit process behind for a moment, and no_tray
   # counts WebKit processes machine-wide.
   security

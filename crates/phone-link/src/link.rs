@@ -117,10 +117,14 @@ impl Link {
                         }
                         Err(error) => {
                             if link.available.swap(false, Ordering::SeqCst) {
+                                // The error names the sync request's whole address: the log
+                                // keeps it, the person reads the homeserver's.
+                                tracing::warn!("sync: {error}");
                                 link.say(FromLink::Unavailable {
                                     why: format!(
-                                        "The homeserver cannot be reached ({error}): \
-                                         requests stay on the desktop."
+                                        "Your homeserver ({}) cannot be reached: requests stay \
+                                         on the desktop.",
+                                        link.client.homeserver()
                                     ),
                                 });
                             }

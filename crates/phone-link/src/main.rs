@@ -37,6 +37,8 @@ fn main() -> ExitCode {
     let filter = Targets::new()
         .with_target("converge_phone", LevelFilter::INFO)
         .with_target("matrix_sdk::http_client", LevelFilter::OFF)
+        // A failed sync is logged by the link once, not every few seconds while it lasts.
+        .with_target("matrix_sdk::sync", LevelFilter::OFF)
         .with_default(LevelFilter::ERROR);
     tracing_subscriber::registry()
         .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))

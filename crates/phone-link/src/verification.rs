@@ -10,6 +10,7 @@ use matrix_sdk::encryption::verification::{
 };
 use matrix_sdk::ruma::events::key::verification::request::ToDeviceKeyVerificationRequestEvent;
 use matrix_sdk::ruma::events::key::verification::VerificationMethod;
+use matrix_sdk::ruma::events::room::member::MembershipState;
 use matrix_sdk::ruma::events::room::message::{MessageType, OriginalSyncRoomMessageEvent};
 use matrix_sdk::Client;
 use phone::channel::FromLink;
@@ -59,6 +60,17 @@ pub fn listen(link: &Arc<Link>) {
 
 /// Asks the person's phone to compare emojis with this device.
 pub async fn start(link: Arc<Link>) {
+    // The request goes into the room, encrypted for the members this device knows: until it
+    // has seen the person join, their phone could not read it.
+    if !person_joined(&link).await {
+        return link.say(FromLink::VerificationFailed {
+            why: format!(
+                "{} has not joined the app's room yet: accept its invitation in your Matrix \
+                 app (Element X), then verify.",
+                link.person
+            ),
+        });
+    }
     let encryption = link.client.encryption();
     let identity = match encryption.get_user_identity(&link.person).await {
         Ok(Some(identity)) => Some(identity),
@@ -86,6 +98,22 @@ pub async fn start(link: Arc<Link>) {
             why: format!("The request to verify could not be sent: {error}"),
         }),
     }
+}
+
+/// Whether the person is in the room, as the last sync saw it; a join that is on its way is
+/// waited for a few seconds.
+async fn person_joined(link: &Link) -> bool {
+    for _ in 0..50 {
+        if let Some(room) = link.client.get_room(&link.room_id) {
+            if let Ok(Some(member)) = room.get_member_no_sync(&link.person).await {
+                if *member.membership() == MembershipState::Join {
+                    return true;
+                }
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    false
 }
 
 async fn follow_request(link: Arc<Link>, request: VerificationRequest, ours: bool) {
