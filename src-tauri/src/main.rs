@@ -17,6 +17,7 @@ mod notifications;
 mod phone;
 mod popover;
 mod preferences;
+mod presence;
 mod problems;
 mod shortcuts;
 mod sounds;

@@ -17,6 +17,7 @@ use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
 use ::phone::channel::{self, FromLink, ToLink};
+use ::phone::escalation::{goes_to_phone, Presence, When};
 use inbox::{
     ApprovalRequest, Inbox, InboxEventKind, Outcome, Resolver, RiskLevel, Update, Verdict,
 };
@@ -26,7 +27,7 @@ use tauri::{AppHandle, Manager};
 use crate::events::{self, PhoneChanged};
 use crate::popover::process::onto_inherited_fd;
 use crate::preferences::Preferences;
-use crate::{local_time, notifications, problems};
+use crate::{local_time, notifications, presence, problems};
 
 /// The link's program, beside the app's in every build and package.
 const PROGRAM: &str = "converge-phone";
@@ -502,23 +503,59 @@ fn escalate(app: &AppHandle, request: ApprovalRequest) {
         return;
     }
     let settings = app.state::<Preferences>().get(app).phone;
+    let away = match settings.escalate {
+        PhoneEscalate::Locked => Some(When::Locked),
+        PhoneEscalate::LockedOrIdle => Some(When::LockedOrIdleFor(Duration::from_secs(
+            u64::from(settings.idle_minutes) * 60,
+        ))),
+        _ => None,
+    };
     match settings.escalate {
         PhoneEscalate::Never => {}
         PhoneEscalate::Always => ask(app, &request),
+        PhoneEscalate::Locked | PhoneEscalate::LockedOrIdle => {
+            let when = away.unwrap_or(When::Never);
+            let app = app.clone();
+            tauri::async_runtime::spawn(async move {
+                let asked_at = std::time::Instant::now();
+                while still_waiting(&app, &request.id) {
+                    if goes_to_phone(when, presence_now().await, asked_at.elapsed()) {
+                        ask(&app, &request);
+                        return;
+                    }
+                    tokio::time::sleep(PRESENCE_EVERY).await;
+                }
+            });
+        }
         PhoneEscalate::Unanswered => {
             let app = app.clone();
             let wait = Duration::from_secs(u64::from(settings.unanswered_secs));
             tauri::async_runtime::spawn(async move {
                 tokio::time::sleep(wait).await;
-                let still_waiting = app
-                    .state::<Inbox>()
-                    .request(&request.id)
-                    .is_ok_and(|now| now.is_some_and(|now| now.is_pending()));
-                if still_waiting {
+                if still_waiting(&app, &request.id) {
                     ask(&app, &request);
                 }
             });
         }
+    }
+}
+
+/// How often a waiting request asks whether the person left the desk.
+const PRESENCE_EVERY: Duration = Duration::from_secs(3);
+
+fn still_waiting(app: &AppHandle, request_id: &str) -> bool {
+    app.state::<Inbox>()
+        .request(request_id)
+        .is_ok_and(|now| now.is_some_and(|now| now.is_pending()))
+}
+
+/// What the desktop says of the person, asked off the async threads; a desktop service that
+/// does not answer in time says nothing.
+async fn presence_now() -> Presence {
+    let asked = tauri::async_runtime::spawn_blocking(presence::now);
+    match tokio::time::timeout(Duration::from_secs(5), asked).await {
+        Ok(Ok(presence)) => presence,
+        _ => Presence::default(),
     }
 }
 

@@ -154,7 +154,12 @@ export function makeSettings(overrides: Partial<Settings> = {}): Settings {
     remote: { accept: true, refused_hosts: [] },
     activity_kept_days: 30,
     prompt_only_agents: { deny_high_risk: false },
-    phone: { escalate: "unanswered", unanswered_secs: 120, high_risk_approvable: false },
+    phone: {
+      escalate: "unanswered",
+      unanswered_secs: 120,
+      idle_minutes: 10,
+      high_risk_approvable: false,
+    },
     ...overrides,
   };
 }

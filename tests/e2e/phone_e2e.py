@@ -4,12 +4,14 @@ and the person's phone played by a real Matrix client with its own device and cr
 the invitation on the phone, compares the emojis the full window shows with the phone's and
 says they match; then `ctray ask` reaches the phone encrypted, "approve CODE" there makes it
 exit 0 with the decision recorded as the phone's device, "deny CODE reason" carries the
-reason to the agent, a request decided at the desk first has its phone message edited, and
-Synapse killed is told to the person while requests stay on the desktop.
+reason to the agent, a request decided at the desk first has its phone message edited, with
+"while the screen is locked" a request waits at the unlocked desk and goes once the
+desktop's screensaver says the screen locked, and Synapse killed is told to the person while
+requests stay on the desktop.
 
 Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
 usage: phone_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: app, set-up, verify, approve,
-deny, desk-first, homeserver-gone; each stops at its first failed check)
+deny, desk-first, locked, homeserver-gone; each stops at its first failed check)
 """
 import asyncio
 import json
@@ -21,6 +23,9 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from dbus_next.aio import MessageBus
+from dbus_next.service import ServiceInterface, method
 
 from desktop import Desktop, isolated_home
 from harness import (APP_ID, DRIVER, Cases, Run, eventually, start_driver, stop_driven_app)
@@ -92,6 +97,23 @@ rc_room_creation: {FAST}
     def kill(self):
         self.proc.kill()
         self.proc.wait()
+
+
+class ScreenSaver(ServiceInterface):
+    """The desktop's screensaver, as Plasma and Xfce serve it on the session bus: whether the
+    screen is locked, and how long the session has been idle."""
+
+    def __init__(self):
+        super().__init__("org.freedesktop.ScreenSaver")
+        self.active = False
+
+    @method()
+    def GetActive(self) -> "b":
+        return self.active
+
+    @method()
+    def GetSessionIdleTime(self) -> "u":
+        return 0
 
 
 class StandIn:
@@ -299,6 +321,37 @@ async def main(app: str, out: Path, only) -> int:
         check("decided at the desk first, the phone's message says so",
               asker.returncode == 0 and bool(edited), (asker.returncode, edited))
 
+    async def locked():
+        # Requests go to the phone only while the screen is locked.
+        screensaver = ScreenSaver()
+        bus = await MessageBus().connect()
+        bus.export("/org/freedesktop/ScreenSaver", screensaver)
+        await bus.request_name("org.freedesktop.ScreenSaver")
+        session.find_all('input[name="phone-escalate"][value="locked"]')[0].click()
+        session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
+        settings_file = home / "config" / APP_ID / "settings.json"
+        saved = await eventually(lambda: '"escalate": "locked"' in settings_file.read_text())
+        check("the choice to send while the screen is locked is saved", bool(saved))
+        asker = ask("Migrate the billing tables?", "make migrate")
+        try:
+            await on_phone({"do": "message", "contains": "Migrate the billing tables?",
+                            "within": 8})
+            went_early = True
+        except RuntimeError:
+            went_early = False
+        check("while the person is at the unlocked desk, the request stays there",
+              not went_early and asker.poll() is None)
+        screensaver.active = True
+        started = time.monotonic()
+        message = await on_phone({"do": "message", "contains": "Migrate the billing tables?"})
+        print(f"  screen locked → phone message: {(time.monotonic() - started) * 1000:.0f} ms",
+              flush=True)
+        await on_phone({"do": "send", "text": f"approve {code_in(message['body'])}"})
+        await eventually(lambda: asker.poll() is not None, timeout=30)
+        check("once the screen locks, it reaches the phone, and the phone's answer decides it",
+              asker.returncode == 0, asker.returncode)
+        bus.disconnect()
+
     async def homeserver_gone():
         synapse.kill()
         told = await eventually(lambda: [n for n in notes.shown
@@ -322,6 +375,7 @@ async def main(app: str, out: Path, only) -> int:
         cases.add("approve", approve, needs=["verify"])
         cases.add("deny", deny, needs=["verify"])
         cases.add("desk-first", desk_first, needs=["verify"])
+        cases.add("locked", locked, needs=["verify"])
         cases.add("homeserver-gone", homeserver_gone, needs=["verify"])
         await cases.run_all()
     finally:

@@ -4,7 +4,8 @@
 //!
 //! Commands: `{"do": "sign_in", "url", "user", "password", "store"}`,
 //! `{"do": "join_invited"}`, `{"do": "accept_verification"}` (answers the emojis),
-//! `{"do": "confirm"}`, `{"do": "message", "contains"}` (a new message, waited for),
+//! `{"do": "confirm"}`, `{"do": "message", "contains", "within"?}` (a new message, waited
+//! for a minute or `within` seconds),
 //! `{"do": "edit", "contains"}` (an edit of one), `{"do": "send", "text"}`.
 //! Each answer is `{"ok": …}` or `{"error": "…"}`.
 
@@ -68,14 +69,22 @@ async fn main() {
     }
 }
 
-async fn eventually<T>(what: &str, mut found: impl FnMut() -> Option<T>) -> Result<T, String> {
+async fn eventually<T>(what: &str, found: impl FnMut() -> Option<T>) -> Result<T, String> {
+    eventually_within(WITHIN, what, found).await
+}
+
+async fn eventually_within<T>(
+    within: Duration,
+    what: &str,
+    mut found: impl FnMut() -> Option<T>,
+) -> Result<T, String> {
     let start = Instant::now();
     loop {
         if let Some(value) = found() {
             return Ok(value);
         }
-        if start.elapsed() > WITHIN {
-            return Err(format!("waited {WITHIN:?} for {what}"));
+        if start.elapsed() > within {
+            return Err(format!("waited {within:?} for {what}"));
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -99,8 +108,8 @@ impl Phone {
             "join_invited" => self.join_invited().await,
             "accept_verification" => self.accept_verification().await,
             "confirm" => self.confirm().await,
-            "message" => self.received(&text(command, "contains")?, false).await,
-            "edit" => self.received(&text(command, "contains")?, true).await,
+            "message" => self.received(command, false).await,
+            "edit" => self.received(command, true).await,
             "send" => {
                 let room = self.room.as_ref().ok_or("no room joined")?;
                 let sent = room
@@ -225,13 +234,18 @@ impl Phone {
         Ok(json!(true))
     }
 
-    async fn received(&self, contains: &str, edit: bool) -> Result<Value, String> {
+    /// The first message (or edit) holding `contains`, waited for `within` seconds if given.
+    async fn received(&self, command: &Value, edit: bool) -> Result<Value, String> {
+        let contains = text(command, "contains")?;
+        let within = command["within"]
+            .as_u64()
+            .map_or(WITHIN, Duration::from_secs);
         let seen = self.received.clone();
-        let found = eventually(&format!("a message with {contains:?}"), || {
+        let found = eventually_within(within, &format!("a message with {contains:?}"), || {
             seen.lock()
                 .unwrap()
                 .iter()
-                .find(|m| m.edit == edit && m.body.contains(contains))
+                .find(|m| m.edit == edit && m.body.contains(&contains))
                 .cloned()
         })
         .await?;

@@ -39,6 +39,8 @@ pub struct PhoneSettings {
     pub escalate: PhoneEscalate,
     /// For `unanswered`: how long a request waits on the desktop before it goes.
     pub unanswered_secs: u32,
+    /// For `locked_or_idle`: how long the session is idle before requests go.
+    pub idle_minutes: u32,
     /// Off (the default): a high-risk request is shown and can be denied on the phone, and
     /// approved only at the desk.
     pub high_risk_approvable: bool,
@@ -49,6 +51,7 @@ impl Default for PhoneSettings {
         Self {
             escalate: PhoneEscalate::Unanswered,
             unanswered_secs: 120,
+            idle_minutes: 10,
             high_risk_approvable: false,
         }
     }
@@ -60,6 +63,10 @@ impl Default for PhoneSettings {
 pub enum PhoneEscalate {
     /// Never: Phone stays set up, paused.
     Never,
+    /// While the screen is locked (as logind or the desktop's screensaver says).
+    Locked,
+    /// While the screen is locked, or the session has been idle `idle_minutes`.
+    LockedOrIdle,
     /// Once it has waited `unanswered_secs` on the desktop.
     Unanswered,
     /// Every request, as it arrives.
@@ -317,6 +324,8 @@ pub const MAX_ACTIVITY_KEPT_DAYS: u32 = 3650;
 pub const MAX_REFUSED_HOSTS: usize = 100;
 /// A day: a request that waits longer than that on the desktop has long timed out.
 pub const MAX_PHONE_UNANSWERED_SECS: u32 = 24 * 3600;
+/// A day, in minutes: idle longer than that, the person is away whatever this says.
+pub const MAX_PHONE_IDLE_MINUTES: u32 = 24 * 60;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -384,6 +393,13 @@ impl Settings {
                 "a request waits between 1 second and a day before it goes to the phone, \
                  not {} seconds",
                 self.phone.unanswered_secs
+            )));
+        }
+        if !(1..=MAX_PHONE_IDLE_MINUTES).contains(&self.phone.idle_minutes) {
+            return Err(Error::Invalid(format!(
+                "the session is idle between 1 minute and a day before requests go to the \
+                 phone, not {} minutes",
+                self.phone.idle_minutes
             )));
         }
         self.remote.validate()

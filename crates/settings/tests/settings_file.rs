@@ -179,8 +179,9 @@ fn phone_choices_default_to_unanswered_and_their_wait_is_checked() {
     }
     let settings = Settings {
         phone: PhoneSettings {
-            escalate: PhoneEscalate::Always,
+            escalate: PhoneEscalate::LockedOrIdle,
             unanswered_secs: 30,
+            idle_minutes: 5,
             high_risk_approvable: true,
         },
         ..Settings::default()

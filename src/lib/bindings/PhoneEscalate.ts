@@ -3,4 +3,4 @@
 /**
  * When a request goes to the phone, once Phone is set up.
  */
-export type PhoneEscalate = "never" | "unanswered" | "always";
+export type PhoneEscalate = "never" | "locked" | "locked_or_idle" | "unanswered" | "always";

@@ -12,6 +12,10 @@ export type PhoneSettings = { escalate: PhoneEscalate,
  */
 unanswered_secs: number, 
 /**
+ * For `locked_or_idle`: how long the session is idle before requests go.
+ */
+idle_minutes: number, 
+/**
  * Off (the default): a high-risk request is shown and can be denied on the phone, and
  * approved only at the desk.
  */

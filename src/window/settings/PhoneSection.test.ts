@@ -580,6 +580,84 @@ describe("when requests go to the phone", () => {
     expect(phone.wait).toEqual({ amount: 5, unit: "minutes" });
   });
 
+  it("offers sending while the screen is locked, or the session idle", async () => {
+    const phone = phoneForm();
+    const { user } = await showPhone(READY, undefined, phone);
+    const locked = choice("While the screen is locked");
+    const lockedOrIdle = choice("While the screen is locked, or I have been idle");
+    expect(locked.checked).toBe(false);
+    expect(lockedOrIdle.checked).toBe(false);
+    // Before the wait, in the order the choices are offered.
+    const radios = [
+      ...screen
+        .getByRole("group", { name: "Send a request to the phone" })
+        .querySelectorAll<HTMLInputElement>('input[type="radio"]'),
+    ].map((radio) => radio.value);
+    expect(radios).toEqual(["locked", "locked_or_idle", "unanswered", "always", "never"]);
+
+    await user.click(locked);
+
+    expect(phone.escalate).toBe("locked");
+    expect(locked.checked).toBe(true);
+
+    await user.click(lockedOrIdle);
+
+    expect(phone.escalate).toBe("locked_or_idle");
+    for (const radio of [locked, lockedOrIdle]) {
+      const hint = document.getElementById(radio.getAttribute("aria-describedby") ?? "");
+      expect(hint?.textContent?.replace(/\s+/g, " ").trim()).toBe(
+        "If your desktop does not tell whether the screen is locked, these never send; choose a wait instead.",
+      );
+    }
+  });
+
+  it("takes the idle minutes only for the choice that uses them", async () => {
+    const phone = phoneForm();
+    const { user } = await showPhone(READY, undefined, phone);
+    const minutes = () => field("How long I have been idle first, in minutes");
+    expect(minutes().value).toBe("10");
+    expect(minutes().disabled).toBe(true);
+
+    for (const other of ["While the screen is locked", "Every request, as it arrives"]) {
+      await user.click(choice(other));
+      expect(minutes().disabled).toBe(true);
+    }
+
+    await user.click(choice("While the screen is locked, or I have been idle"));
+
+    expect(minutes().disabled).toBe(false);
+    expect(minutes().getAttribute("aria-describedby")).toBe("phone-lock-hint");
+    await user.clear(minutes());
+    await user.type(minutes(), "25");
+    expect(phone.idle_minutes).toBe(25);
+
+    await user.clear(minutes());
+    expect(phone.idle_minutes).toBeNull();
+
+    await user.click(choice("When it has waited on the desktop"));
+    expect(minutes().disabled).toBe(true);
+  });
+
+  it("says beside the idle minutes what is wrong with them", async () => {
+    vi.mocked(phoneStatus).mockResolvedValue(READY);
+    render(PhoneSection, {
+      props: {
+        phone: phoneForm(),
+        idleProblem: "Use a whole number of minutes, from 1 to 1,440 (a day).",
+        idleNotSaved: true,
+      },
+    });
+    await waitFor(() => expect(screen.queryByText("Reading Phone’s state…")).toBeNull());
+    const minutes = field("How long I have been idle first, in minutes");
+
+    expect(minutes.getAttribute("aria-invalid")).toBe("true");
+    const [errorId, hintId] = (minutes.getAttribute("aria-describedby") ?? "").split(" ");
+    expect(hintId).toBe("phone-lock-hint");
+    expect(document.getElementById(errorId ?? "")?.textContent?.trim()).toBe(
+      "Not saved: Use a whole number of minutes, from 1 to 1,440 (a day).",
+    );
+  });
+
   it("applies only once Phone is set up", async () => {
     const { user } = await showPhone();
 

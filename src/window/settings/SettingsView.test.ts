@@ -1292,6 +1292,52 @@ describe("when requests go to the phone", () => {
     expect(document.activeElement).toBe(waitField());
   });
 
+  it("saves how long the session is idle before requests go", async () => {
+    const user = await showWithPhone();
+    const minutes = () => field("How long I have been idle first, in minutes");
+    expect(minutes().value).toBe("10");
+
+    await user.click(phoneChoice("While the screen is locked, or I have been idle"));
+    await user.clear(minutes());
+    await user.type(minutes(), "30");
+    await user.click(saveButton());
+
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ phone: { ...PHONE, escalate: "locked_or_idle", idle_minutes: 30 } }),
+    );
+    await waitFor(() => expect(screen.getByRole("status").textContent).toBe("Saved"));
+  });
+
+  it("does not send idle minutes it cannot take, and says so beside them", async () => {
+    const user = await showWithPhone();
+    const minutes = () => field("How long I have been idle first, in minutes");
+
+    await user.click(phoneChoice("While the screen is locked, or I have been idle"));
+    await user.clear(minutes());
+    await user.type(minutes(), "0");
+
+    expect(problemBeside(minutes())).toBe(
+      "Use a whole number of minutes, from 1 to 1,440 (a day).",
+    );
+
+    await user.click(saveButton());
+
+    // The choice is valid and saved; the minutes keep their saved value.
+    expect(settingsSet).toHaveBeenCalledExactlyOnceWith(
+      makeSettings({ phone: { ...PHONE, escalate: "locked_or_idle" } }),
+    );
+    await waitFor(() =>
+      expect(screen.getByRole("status").textContent).toBe(
+        "Saved, except the idle time before requests go to the phone.",
+      ),
+    );
+    expect(minutes().value).toBe("0");
+    expect(problemBeside(minutes())).toBe(
+      "Not saved: Use a whole number of minutes, from 1 to 1,440 (a day).",
+    );
+    expect(document.activeElement).toBe(minutes());
+  });
+
   it("keeps the choices disabled until Phone is set up, and says why", async () => {
     await showWithPhone(PHONE_OFF);
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { makeSettings } from "../../test/fixtures";
 import {
+  FIELD_NAME,
   fromForm,
+  idleMinutes,
+  idleMinutesProblem,
   keptDays,
   keptDaysProblem,
   MAX_REFUSED_HOSTS,
@@ -33,14 +36,37 @@ describe("settings form", () => {
       escalate: "unanswered",
       high_risk_approvable: false,
       wait: { amount: 2, unit: "minutes" },
+      idle_minutes: 10,
     });
-    const phone = { escalate: "always", unanswered_secs: 90, high_risk_approvable: true } as const;
+    const phone = {
+      escalate: "always",
+      unanswered_secs: 90,
+      idle_minutes: 10,
+      high_risk_approvable: true,
+    } as const;
     expect(toForm(makeSettings({ phone })).phone).toEqual({
       escalate: "always",
       high_risk_approvable: true,
       wait: { amount: 90, unit: "seconds" },
+      idle_minutes: 10,
     });
     expect(fromForm(toForm(makeSettings({ phone })))).toEqual(makeSettings({ phone }));
+  });
+
+  it("carries Phone's idle minutes there and back", () => {
+    const phone = {
+      escalate: "locked_or_idle",
+      unanswered_secs: 120,
+      idle_minutes: 45,
+      high_risk_approvable: false,
+    } as const;
+    const form = toForm(makeSettings({ phone }));
+
+    expect(form.phone.idle_minutes).toBe(45);
+    expect(fromForm(form)).toEqual(makeSettings({ phone }));
+
+    form.phone.idle_minutes = 1_440;
+    expect(fromForm(form)?.phone).toEqual({ ...phone, idle_minutes: 1_440 });
   });
 
   it("gives back the same settings it was made from", () => {
@@ -175,6 +201,25 @@ describe("settings form", () => {
     emptied.phone.wait = wait;
     expect(fromForm(emptied)).toBeNull();
   });
+
+  it("takes the idle time before the phone from 1 to 1,440 whole minutes", () => {
+    expect(idleMinutes(1)).toBe(1);
+    expect(idleMinutes(1_440)).toBe(1_440);
+    expect(idleMinutes(0)).toBeNull();
+    expect(idleMinutes(1_441)).toBeNull();
+    expect(idleMinutes(2.5)).toBeNull();
+    expect(idleMinutes(null)).toBeNull();
+    expect(idleMinutesProblem(10)).toBeNull();
+    expect(idleMinutesProblem(1_441)).toBe(
+      "Use a whole number of minutes, from 1 to 1,440 (a day).",
+    );
+    expect(idleMinutesProblem(null)).toBe(
+      "Type a whole number of minutes, from 1 to 1,440 (a day).",
+    );
+    const emptied = toForm(makeSettings());
+    emptied.phone.idle_minutes = null;
+    expect(fromForm(emptied)).toBeNull();
+  });
 });
 
 describe("what Save sends", () => {
@@ -219,6 +264,7 @@ describe("what Save sends", () => {
     expect(planSave(form, saved).settings.phone).toEqual({
       escalate: "always",
       unanswered_secs: 1_500,
+      idle_minutes: 10,
       high_risk_approvable: false,
     });
 
@@ -230,6 +276,39 @@ describe("what Save sends", () => {
         phone_wait: "Use a number of minutes, from 1 minute to a day (1,440 minutes).",
       },
     });
+  });
+
+  it("sends new idle minutes before the phone", () => {
+    const form = editedForm((form) => {
+      form.phone.escalate = "locked_or_idle";
+      form.phone.idle_minutes = 30;
+    });
+
+    expect(planSave(form, saved)).toEqual({
+      settings: {
+        ...saved,
+        phone: { ...saved.phone, escalate: "locked_or_idle", idle_minutes: 30 },
+      },
+      problems: {},
+    });
+  });
+
+  it.each<[string, number | null, string]>([
+    ["0", 0, "Use a whole number of minutes, from 1 to 1,440 (a day)."],
+    ["1441", 1_441, "Use a whole number of minutes, from 1 to 1,440 (a day)."],
+    ["2.5", 2.5, "Use a whole number of minutes, from 1 to 1,440 (a day)."],
+    ["empty", null, "Type a whole number of minutes, from 1 to 1,440 (a day)."],
+  ])("keeps the saved idle minutes when %s is typed, and names the field", (_, minutes, problem) => {
+    const form = editedForm((form) => {
+      form.phone.escalate = "locked_or_idle";
+      form.phone.idle_minutes = minutes;
+    });
+
+    expect(planSave(form, saved)).toEqual({
+      settings: { ...saved, phone: { ...saved.phone, escalate: "locked_or_idle" } },
+      problems: { phone_idle: problem },
+    });
+    expect(FIELD_NAME.phone_idle).toBe("idle time before requests go to the phone");
   });
 
   it("keeps the saved days when those typed are not valid, and sends the rest", () => {

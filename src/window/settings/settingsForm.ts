@@ -35,9 +35,17 @@ export type TimeoutInput = {
 /** The backend keeps agents' activity from 1 day to 10 years. */
 export const MAX_ACTIVITY_KEPT_DAYS = 3650;
 
+/** The backend sends requests to the phone once the session has been idle 1 minute to a
+ * day. */
+export const MAX_PHONE_IDLE_MINUTES = 24 * 60;
+
 /** Phone's settings as the form edits them: how long a request waits on the desktop before
- * it goes to the phone as an amount in a unit. */
-export type PhoneForm = Omit<PhoneSettings, "unanswered_secs"> & { wait: TimeoutInput };
+ * it goes to the phone as an amount in a unit, and the minutes idle as the number field
+ * holds them (null while it is empty or not a number). */
+export type PhoneForm = Omit<PhoneSettings, "unanswered_secs" | "idle_minutes"> & {
+  wait: TimeoutInput;
+  idle_minutes: number | null;
+};
 
 /**
  * Settings as the form edits them: the default timeout and Phone's wait as an amount in a
@@ -72,10 +80,15 @@ export function toForm(settings: Settings): SettingsForm {
   };
 }
 
+/** `count` when it is a whole number from 1 to `max`; null otherwise. */
+function wholeUpTo(count: number | null, max: number): number | null {
+  if (count === null || !Number.isInteger(count)) return null;
+  return count >= 1 && count <= max ? count : null;
+}
+
 /** The days typed, when the backend would keep activity that long; null otherwise. */
 export function keptDays(days: number | null): number | null {
-  if (days === null || !Number.isInteger(days)) return null;
-  return days >= 1 && days <= MAX_ACTIVITY_KEPT_DAYS ? days : null;
+  return wholeUpTo(days, MAX_ACTIVITY_KEPT_DAYS);
 }
 
 /** What is wrong with the days activity is kept; null when nothing is. */
@@ -84,6 +97,22 @@ export function keptDaysProblem(days: number | null): string | null {
   const range = `from 1 to ${formatCount(MAX_ACTIVITY_KEPT_DAYS)} (10 years)`;
   if (days === null || !Number.isFinite(days)) return `Type a whole number of days, ${range}.`;
   return `Use a whole number of days, ${range}.`;
+}
+
+/** The minutes typed, when the backend would take them as the idle time before requests go
+ * to the phone; null otherwise. */
+export function idleMinutes(minutes: number | null): number | null {
+  return wholeUpTo(minutes, MAX_PHONE_IDLE_MINUTES);
+}
+
+/** What is wrong with the idle time before requests go to the phone; null when nothing is. */
+export function idleMinutesProblem(minutes: number | null): string | null {
+  if (idleMinutes(minutes) !== null) return null;
+  const range = `from 1 to ${formatCount(MAX_PHONE_IDLE_MINUTES)} (a day)`;
+  if (minutes === null || !Number.isFinite(minutes)) {
+    return `Type a whole number of minutes, ${range}.`;
+  }
+  return `Use a whole number of minutes, ${range}.`;
 }
 
 /** The timeout in whole seconds; null when it is not one the backend would accept (up to
@@ -122,24 +151,25 @@ export function timeoutProblem(
   return `Use ${what}, ${range}.`;
 }
 
-/** The settings the form describes; null while its timeout, its days or Phone's wait are not
- * valid. */
+/** The settings the form describes; null while its timeout, its days, Phone's wait or
+ * Phone's idle minutes are not valid. */
 export function fromForm(form: SettingsForm): Settings | null {
   const {
     timeout,
     activity_kept_days,
-    phone: { wait, ...phone },
+    phone: { wait, idle_minutes, ...phone },
     ...rest
   } = form;
   const seconds = timeoutSeconds(timeout);
   const days = keptDays(activity_kept_days);
   const waitSeconds = timeoutSeconds(wait, PHONE_WAIT_LIMIT);
-  if (seconds === null || days === null || waitSeconds === null) return null;
+  const idle = idleMinutes(idle_minutes);
+  if (seconds === null || days === null || waitSeconds === null || idle === null) return null;
   return {
     ...structuredClone(rest),
     default_timeout_secs: seconds,
     activity_kept_days: days,
-    phone: { ...phone, unanswered_secs: waitSeconds },
+    phone: { ...phone, unanswered_secs: waitSeconds, idle_minutes: idle },
   };
 }
 
@@ -168,6 +198,7 @@ export type CheckedField =
   | "timeout"
   | QuietTimeField
   | "activity_kept_days"
+  | "phone_idle"
   | "phone_wait";
 
 /** How the page names each checked field in a sentence. */
@@ -177,6 +208,7 @@ export const FIELD_NAME: Record<CheckedField, string> = {
   quiet_from: "start of the quiet hours",
   quiet_until: "end of the quiet hours",
   activity_kept_days: "days activity is kept",
+  phone_idle: "idle time before requests go to the phone",
   phone_wait: "wait before a request goes to the phone",
 };
 
@@ -200,7 +232,7 @@ export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusa
   const {
     timeout,
     activity_kept_days,
-    phone: { wait, ...phone },
+    phone: { wait, idle_minutes, ...phone },
     ...rest
   } = form;
   const shortcuts = { ...form.shortcuts };
@@ -256,6 +288,8 @@ export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusa
   if (daysIssue !== null) problems.activity_kept_days = daysIssue;
   const waitIssue = timeoutProblem(wait, PHONE_WAIT_LIMIT);
   if (waitIssue !== null) problems.phone_wait = waitIssue;
+  const idleIssue = idleMinutesProblem(idle_minutes);
+  if (idleIssue !== null) problems.phone_idle = idleIssue;
   return {
     settings: {
       ...structuredClone(rest),
@@ -267,6 +301,7 @@ export function planSave(form: SettingsForm, saved: Settings, refused: KeyRefusa
         ...phone,
         unanswered_secs:
           timeoutSeconds(wait, PHONE_WAIT_LIMIT) ?? saved.phone.unanswered_secs,
+        idle_minutes: idleMinutes(idle_minutes) ?? saved.phone.idle_minutes,
       },
     },
     problems,
