@@ -31,6 +31,8 @@ use crate::{local_time, notifications, presence, problems};
 
 /// The link's program, beside the app's in every build and package.
 const PROGRAM: &str = "converge-phone";
+/// How long the link may take to end (and to sign out first) before it is killed.
+const EXIT_GRACE: Duration = Duration::from_secs(5);
 
 /// Phone's state, owned here.
 pub struct Phone(Mutex<Inner>);
@@ -190,9 +192,10 @@ pub fn confirm(app: &AppHandle, matches: bool) -> Result<(), String> {
     Ok(())
 }
 
-/// Settings → Phone → Turn off: ends the link and forgets its session and keys.
+/// Settings → Phone → Turn off: signs the app's device out of the homeserver, ends the link
+/// and forgets its session and keys.
 pub fn turn_off(app: &AppHandle) -> Result<(), String> {
-    stop(app);
+    sign_out(app);
     let store = store_dir(app)?;
     match std::fs::remove_dir_all(&store) {
         Ok(()) => {}
@@ -289,21 +292,37 @@ fn spawn(first: &ToLink) -> Result<(UnixStream, Child, UnixStream), String> {
     Ok((ours, child, reader))
 }
 
+/// Asks the link to sign out and waits for it to end (a few seconds at most: a homeserver
+/// that does not answer keeps the device on its list, and the app forgets its keys anyway).
+fn sign_out(app: &AppHandle) {
+    let link = app.state::<Phone>().lock().link.take();
+    if let Some(mut link) = link {
+        let _ = channel::send(&mut link.to_link, &ToLink::SignOut);
+        link.end();
+    }
+}
+
 /// Ends the link: its channel closes, and it ends with it.
 fn stop(app: &AppHandle) {
     let link = app.state::<Phone>().lock().link.take();
-    if let Some(mut link) = link {
+    if let Some(link) = link {
         let _ = link.to_link.shutdown(std::net::Shutdown::Both);
-        std::thread::spawn(move || {
-            for _ in 0..50 {
-                if matches!(link.child.try_wait(), Ok(Some(_))) {
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(100));
+        std::thread::spawn(move || link.end());
+    }
+}
+
+impl Running {
+    /// Waits for the link to end, and kills it after `EXIT_GRACE`.
+    fn end(mut self) {
+        let asked = std::time::Instant::now();
+        while asked.elapsed() < EXIT_GRACE {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
             }
-            let _ = link.child.kill();
-            let _ = link.child.wait();
-        });
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

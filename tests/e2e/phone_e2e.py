@@ -6,12 +6,13 @@ says they match; then `ctray ask` reaches the phone encrypted, "approve CODE" th
 exit 0 with the decision recorded as the phone's device, "deny CODE reason" carries the
 reason to the agent, a request decided at the desk first has its phone message edited, with
 "while the screen is locked" a request waits at the unlocked desk and goes once the
-desktop's screensaver says the screen locked, and Synapse killed is told to the person while
-requests stay on the desktop.
+desktop's screensaver says the screen locked, turning Phone off signs the app's device out
+and forgets its session, and Synapse killed is told to the person while requests stay on the
+desktop.
 
 Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
 usage: phone_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: app, set-up, verify, approve,
-deny, desk-first, locked, homeserver-gone; each stops at its first failed check)
+deny, desk-first, locked, turn-off, homeserver-gone; each stops at its first failed check)
 """
 import asyncio
 import json
@@ -21,6 +22,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -190,6 +193,26 @@ async def main(app: str, out: Path, only) -> int:
         return next((b for b in session.find_all("fieldset.phone button")
                      if b.text() == label), None)
 
+    def token_works(token: str) -> bool:
+        request = urllib.request.Request(f"{synapse.url}/_matrix/client/v3/account/whoami",
+                                         headers={"Authorization": f"Bearer {token}"})
+        try:
+            with urllib.request.urlopen(request, timeout=10):
+                return True
+        except urllib.error.HTTPError:
+            return False
+
+    async def set_up_form():
+        session.execute("document.querySelector('fieldset.phone').scrollIntoView()")
+        for field, value in (("phone-homeserver", synapse.url),
+                             ("phone-account", "@app:localhost"),
+                             ("phone-password", "app-password"),
+                             ("phone-person", PERSON)):
+            session.find_all(f"#{field}")[0].clear()
+            session.find_all(f"#{field}")[0].type(value)
+        button("Sign in").click()
+        return await eventually(lambda: "Signed in as" in status_line(), timeout=60)
+
     async def app_up():
         nonlocal session, item
         up = await eventually(synapse.up, timeout=60)
@@ -215,14 +238,7 @@ async def main(app: str, out: Path, only) -> int:
               bool(shown), status_line())
 
     async def set_up():
-        session.execute("document.querySelector('fieldset.phone').scrollIntoView()")
-        for field, value in (("phone-homeserver", synapse.url),
-                             ("phone-account", "@app:localhost"),
-                             ("phone-password", "app-password"),
-                             ("phone-person", PERSON)):
-            session.find_all(f"#{field}")[0].type(value)
-        button("Sign in").click()
-        signed_in = await eventually(lambda: "Signed in as" in status_line(), timeout=60)
+        signed_in = await set_up_form()
         check("signing in makes the app's device, and it says the phone has not verified it",
               bool(signed_in) and "not verified" in status_line(), status_line())
         password = session.find_all("#phone-password")
@@ -352,6 +368,19 @@ async def main(app: str, out: Path, only) -> int:
               asker.returncode == 0, asker.returncode)
         bus.disconnect()
 
+    async def turn_off():
+        store = home / "data" / APP_ID / "phone"
+        token = json.loads((store / "session.json").read_text())["session"]["access_token"]
+        check("the app's device can use the homeserver while Phone is on", token_works(token))
+        button("Turn Phone off").click()
+        button("Turn off and forget the session?").click()
+        off = await eventually(lambda: "Phone is off" in status_line(), timeout=30)
+        check("turning Phone off says so, and forgets the session and keys",
+              bool(off) and not store.exists(), status_line())
+        check("and signs the app's device out of the homeserver", not token_works(token))
+        again = await set_up_form()
+        check("Phone can be set up again", bool(again), status_line())
+
     async def homeserver_gone():
         synapse.kill()
         told = await eventually(lambda: [n for n in notes.shown
@@ -376,7 +405,8 @@ async def main(app: str, out: Path, only) -> int:
         cases.add("deny", deny, needs=["verify"])
         cases.add("desk-first", desk_first, needs=["verify"])
         cases.add("locked", locked, needs=["verify"])
-        cases.add("homeserver-gone", homeserver_gone, needs=["verify"])
+        cases.add("turn-off", turn_off, needs=["verify"])
+        cases.add("homeserver-gone", homeserver_gone, needs=["set-up"])
         await cases.run_all()
     finally:
         for proc in askers:

@@ -199,6 +199,39 @@ impl Phone {
                 .filter(|room| room.state() == RoomState::Joined)
         })
         .await?;
+        // As a phone does in the moment after joining, before its person walks back to the
+        // desk: it learns the devices of the room's other member, so that a request to
+        // verify from one of them is recognised (matrix-sdk ignores a request from a device
+        // it has not heard of yet, and never looks at it again).
+        let start = Instant::now();
+        loop {
+            let mut others = Vec::new();
+            for member in room
+                .members(matrix_sdk::RoomMemberships::JOIN)
+                .await
+                .map_err(|e| e.to_string())?
+            {
+                if Some(member.user_id()) != client.user_id() {
+                    others.push(member.user_id().to_owned());
+                }
+            }
+            let mut known = !others.is_empty();
+            for user in &others {
+                let devices = client
+                    .encryption()
+                    .get_user_devices(user)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                known &= devices.devices().next().is_some();
+            }
+            if known {
+                break;
+            }
+            if start.elapsed() > WITHIN {
+                return Err("the room's other member's devices never became known".into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
         self.room = Some(room);
         Ok(json!(id.to_string()))
     }

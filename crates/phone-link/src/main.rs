@@ -168,6 +168,12 @@ async fn run(channel: UnixStream) -> ExitCode {
                 tokio::spawn(async move { link.ended(&request_id, &how).await });
             }
             ToLink::HighRisk { approvable } => link.set_high_risk_approvable(approvable),
+            ToLink::SignOut => {
+                if let Err(error) = link.client.matrix_auth().logout().await {
+                    tracing::warn!("signing out: {error}");
+                }
+                break;
+            }
             ToLink::SignIn { .. } | ToLink::Resume { .. } => {
                 tracing::warn!("ignored a second sign-in: the link is signed in");
             }

@@ -136,7 +136,8 @@ async fn only_the_persons_verified_phone_decides() {
     });
     assert!(!verified, "a new device is not verified by anyone yet");
     let room_id = OwnedRoomId::try_from(room.as_str()).unwrap();
-    let room = phone.join(&room_id).await;
+    let app_user = matrix_sdk::ruma::UserId::parse("@app:localhost").unwrap();
+    let room = phone.join(&room_id, &app_user).await;
 
     // Until the person verified the app, nothing is sent.
     ask(

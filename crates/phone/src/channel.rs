@@ -47,6 +47,9 @@ pub enum ToLink {
         /// When it is denied unanswered, in milliseconds since the epoch.
         deadline_ms: u64,
     },
+    /// Phone is turned off: sign this device out of the homeserver (its access token stops
+    /// working there), then end.
+    SignOut,
     /// Whether a high-risk request may be approved from the phone changed in Settings.
     HighRisk { approvable: bool },
     /// The request ended (on the desktop, in a terminal, by its deadline, or on the phone):

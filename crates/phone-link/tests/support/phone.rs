@@ -12,7 +12,7 @@ use matrix_sdk::encryption::EncryptionSettings;
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation,
 };
-use matrix_sdk::ruma::{OwnedEventId, RoomId};
+use matrix_sdk::ruma::{OwnedEventId, RoomId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 use tokio::task::JoinHandle;
 
@@ -119,8 +119,9 @@ impl Phone {
         self.client.device_id().unwrap().to_string()
     }
 
-    /// Joins `room` once invited to it.
-    pub async fn join(&self, room: &RoomId) -> Room {
+    /// Joins `room` once invited to it, and waits to know the devices of `inviter` (matrix-sdk
+    /// ignores, for good, a request to verify from a device it has not heard of yet).
+    pub async fn join(&self, room: &RoomId, inviter: &UserId) -> Room {
         let invited = super::eventually(
             "the invitation to the room",
             Duration::from_secs(30),
@@ -132,12 +133,20 @@ impl Phone {
         )
         .await;
         invited.join().await.unwrap();
-        super::eventually("the room joined", Duration::from_secs(30), || {
+        let joined = super::eventually("the room joined", Duration::from_secs(30), || {
             self.client
                 .get_room(room)
                 .filter(|room| room.state() == RoomState::Joined)
         })
-        .await
+        .await;
+        for _ in 0..300 {
+            let devices = self.client.encryption().get_user_devices(inviter).await;
+            if devices.is_ok_and(|devices| devices.devices().next().is_some()) {
+                return joined;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("{inviter}'s devices never became known to the phone");
     }
 
     /// The first message received that `wanted` picks.
