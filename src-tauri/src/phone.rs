@@ -230,7 +230,7 @@ fn start(app: &AppHandle, first: ToLink) {
     inner.generation += 1;
     let generation = inner.generation;
     inner.verified = false;
-    match started {
+    let problem = match started {
         Ok((to_link, child, from_link)) => {
             inner.link = Some(Running { to_link, child });
             inner.status = PhoneStatus {
@@ -245,6 +245,7 @@ fn start(app: &AppHandle, first: ToLink) {
                 .spawn(move || listen(&app, from_link, generation))
                 .map_err(|e| tracing::error!("phone: no thread for the link: {e}"))
                 .ok();
+            None
         }
         Err(why) => {
             inner.status = PhoneStatus {
@@ -252,16 +253,15 @@ fn start(app: &AppHandle, first: ToLink) {
                 note: Some(why.clone()),
                 ..PhoneStatus::off()
             };
-            let status = inner.status.clone();
-            drop(inner);
-            events::emit::<PhoneChanged>(app, &status);
-            problems::report(app, "Phone does not work", &why);
-            return;
+            Some(why)
         }
-    }
+    };
     let status = inner.status.clone();
     drop(inner);
     events::emit::<PhoneChanged>(app, &status);
+    if let Some(why) = problem {
+        problems::report(app, "Phone does not work", &why);
+    }
 }
 
 /// Starts the link's program with the channel on its descriptor 3 and sends `first`.
@@ -359,11 +359,11 @@ fn listen(app: &AppHandle, from_link: UnixStream, generation: u64) {
     if inner.status.state != PhoneState::Stopped {
         inner.status.state = PhoneState::Stopped;
         inner.status.emojis.clear();
-        inner.status.note = Some(format!(
+        let note = format!(
             "The phone's link ended ({status}): requests stay on the desktop. Set Phone up \
              again in Settings."
-        ));
-        let note = inner.status.note.clone().unwrap_or_default();
+        );
+        inner.status.note = Some(note.clone());
         let status = inner.status.clone();
         drop(inner);
         events::emit::<PhoneChanged>(app, &status);
@@ -390,11 +390,7 @@ fn heard(app: &AppHandle, message: FromLink) {
         } => update(app, |inner| {
             inner.verified = verified;
             inner.status = PhoneStatus {
-                state: if verified {
-                    PhoneState::Ready
-                } else {
-                    PhoneState::Unverified
-                },
+                state: signed_in_state(verified),
                 account: Some(user),
                 device: Some(device),
                 person: Some(person),
@@ -412,16 +408,12 @@ fn heard(app: &AppHandle, message: FromLink) {
         }),
         FromLink::Verified => update(app, |inner| {
             inner.verified = true;
-            inner.status.state = PhoneState::Ready;
+            inner.status.state = signed_in_state(true);
             inner.status.emojis.clear();
             inner.status.note = None;
         }),
         FromLink::VerificationFailed { why } => update(app, |inner| {
-            inner.status.state = if inner.verified {
-                PhoneState::Ready
-            } else {
-                PhoneState::Unverified
-            };
+            inner.status.state = signed_in_state(inner.verified);
             inner.status.emojis.clear();
             inner.status.note = Some(why);
         }),
@@ -447,11 +439,7 @@ fn heard(app: &AppHandle, message: FromLink) {
             problems::report(app, "Phone is unavailable", &why);
         }
         FromLink::Available => update(app, |inner| {
-            inner.status.state = if inner.verified {
-                PhoneState::Ready
-            } else {
-                PhoneState::Unverified
-            };
+            inner.status.state = signed_in_state(inner.verified);
             inner.status.note = None;
         }),
         FromLink::Stopped { why } => {
@@ -462,6 +450,15 @@ fn heard(app: &AppHandle, message: FromLink) {
             });
             problems::report(app, "Phone stopped", &why);
         }
+    }
+}
+
+/// Ready once the person's phone verified the app, else waiting for that.
+fn signed_in_state(verified: bool) -> PhoneState {
+    if verified {
+        PhoneState::Ready
+    } else {
+        PhoneState::Unverified
     }
 }
 
@@ -522,18 +519,21 @@ fn escalate(app: &AppHandle, request: ApprovalRequest) {
         return;
     }
     let settings = app.state::<Preferences>().get(app).phone;
-    let away = match settings.escalate {
-        PhoneEscalate::Locked => Some(When::Locked),
-        PhoneEscalate::LockedOrIdle => Some(When::LockedOrIdleFor(Duration::from_secs(
-            u64::from(settings.idle_minutes) * 60,
-        ))),
-        _ => None,
+    let when = match settings.escalate {
+        PhoneEscalate::Never => When::Never,
+        PhoneEscalate::Locked => When::Locked,
+        PhoneEscalate::LockedOrIdle => {
+            When::LockedOrIdleFor(Duration::from_secs(u64::from(settings.idle_minutes) * 60))
+        }
+        PhoneEscalate::Unanswered => {
+            When::UnansweredFor(Duration::from_secs(u64::from(settings.unanswered_secs)))
+        }
+        PhoneEscalate::Always => When::Always,
     };
-    match settings.escalate {
-        PhoneEscalate::Never => {}
-        PhoneEscalate::Always => ask(app, &request),
-        PhoneEscalate::Locked | PhoneEscalate::LockedOrIdle => {
-            let when = away.unwrap_or(When::Never);
+    match when {
+        When::Never => {}
+        When::Always => ask(app, &request),
+        When::Locked | When::LockedOrIdleFor(_) => {
             let app = app.clone();
             tauri::async_runtime::spawn(async move {
                 let asked_at = std::time::Instant::now();
@@ -546,9 +546,8 @@ fn escalate(app: &AppHandle, request: ApprovalRequest) {
                 }
             });
         }
-        PhoneEscalate::Unanswered => {
+        When::UnansweredFor(wait) => {
             let app = app.clone();
-            let wait = Duration::from_secs(u64::from(settings.unanswered_secs));
             tauri::async_runtime::spawn(async move {
                 tokio::time::sleep(wait).await;
                 if still_waiting(&app, &request.id) {
