@@ -39,6 +39,8 @@ TEST_PACKAGES=(
   openbox x11-apps x11-utils
   # ... and terminals to go to: an X11 terminal, and kitty with its remote control
   xterm kitty
+  # ... and a keyring (Secret Service) for the phone's session, unlocked as at a login
+  gnome-keyring
 )
 
 $tests && PACKAGES+=("${TEST_PACKAGES[@]}")

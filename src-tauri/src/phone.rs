@@ -21,7 +21,7 @@ use ::phone::escalation::{goes_to_phone, Presence, When};
 use inbox::{
     ApprovalRequest, Inbox, InboxEventKind, Outcome, Resolver, RiskLevel, Update, Verdict,
 };
-use settings::{PhoneEmoji, PhoneEscalate, PhoneState, PhoneStatus};
+use settings::{PhoneEmoji, PhoneEscalate, PhoneKeys, PhoneState, PhoneStatus};
 use tauri::{AppHandle, Manager};
 
 use crate::events::{self, PhoneChanged};
@@ -386,6 +386,7 @@ fn heard(app: &AppHandle, message: FromLink) {
             device,
             person,
             verified,
+            keys_in_keyring,
             ..
         } => update(app, |inner| {
             inner.verified = verified;
@@ -394,6 +395,11 @@ fn heard(app: &AppHandle, message: FromLink) {
                 account: Some(user),
                 device: Some(device),
                 person: Some(person),
+                keys: Some(if keys_in_keyring {
+                    PhoneKeys::Keyring
+                } else {
+                    PhoneKeys::File
+                }),
                 emojis: Vec::new(),
                 note: None,
             };

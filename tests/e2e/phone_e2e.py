@@ -1,14 +1,15 @@
 """End to end: deciding from the phone through Matrix. A real Synapse on 127.0.0.1, the app,
-and the person's phone played by a real Matrix client with its own device and cross-signing
-(crates/phone-link/examples/phone_stand_in.rs). The person sets Phone up in Settings, accepts
-the invitation on the phone, compares the emojis the full window shows with the phone's and
-says they match; then `ctray ask` reaches the phone encrypted, "approve CODE" there makes it
-exit 0 with the decision recorded as the phone's device, "deny CODE reason" carries the
-reason to the agent, a request decided at the desk first has its phone message edited, with
-"while the screen is locked" a request waits at the unlocked desk and goes once the
-desktop's screensaver says the screen locked, turning Phone off signs the app's device out
-and forgets its session, and Synapse killed is told to the person while requests stay on the
-desktop.
+the person's phone played by a real Matrix client with its own device and cross-signing
+(crates/phone-link/examples/phone_stand_in.rs), and the person's keyring (GNOME Keyring,
+unlocked as at a login). The person sets Phone up in Settings (the session's secrets go to
+the keyring), accepts the invitation on the phone, compares the emojis the full window shows
+with the phone's and says they match; then `ctray ask` reaches the phone encrypted,
+"approve CODE" there makes it exit 0 with the decision recorded as the phone's device,
+"deny CODE reason" carries the reason to the agent, a request decided at the desk first has
+its phone message edited, with "while the screen is locked" a request waits at the unlocked
+desk and goes once the desktop's screensaver says the screen locked, turning Phone off signs
+the app's device out and forgets its session (the keyring's item too), and Synapse killed is
+told to the person while requests stay on the desktop.
 
 Run by tests/e2e/run.sh inside `xvfb-run -a dbus-run-session`.
 usage: phone_e2e.py APP_BINARY OUTPUT_DIR [CASE…]   (cases: app, set-up, verify, approve,
@@ -27,6 +28,7 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from dbus_next import Variant
 from dbus_next.aio import MessageBus
 from dbus_next.service import ServiceInterface, method
 
@@ -119,6 +121,46 @@ class ScreenSaver(ServiceInterface):
         return 0
 
 
+class Keyring:
+    """The person's keyring: GNOME Keyring's Secret Service on the session bus, its login
+    keyring made and unlocked with a password as a desktop login does (PAM hands it over)."""
+
+    ATTRIBUTES = {"application": "dev.converge.tray", "purpose": "phone-session"}
+
+    def __init__(self, log: Path):
+        self.proc = subprocess.Popen(["gnome-keyring-daemon", "--foreground", "--unlock",
+                                      "--components=secrets"], stdin=subprocess.PIPE,
+                                     stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        self.proc.stdin.write(b"login-password")
+        self.proc.stdin.close()
+
+    async def secrets(self) -> list:
+        """The app's phone items' secrets, as JSON: what any program of the person's could
+        read from an unlocked keyring."""
+        bus = await MessageBus().connect()
+        try:
+            async def interface(path: str, name: str):
+                node = await bus.introspect("org.freedesktop.secrets", path)
+                return bus.get_proxy_object("org.freedesktop.secrets", path,
+                                            node).get_interface(name)
+            service = await interface("/org/freedesktop/secrets",
+                                      "org.freedesktop.Secret.Service")
+            _, plain = await service.call_open_session("plain", Variant("s", ""))
+            unlocked, locked = await service.call_search_items(self.ATTRIBUTES)
+            found = []
+            for path in unlocked + locked:
+                item = await interface(path, "org.freedesktop.Secret.Item")
+                _, _, value, _ = await item.call_get_secret(plain)
+                found.append(json.loads(bytes(value)))
+            return found
+        finally:
+            bus.disconnect()
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+
+
 class StandIn:
     """The person's phone: phone_stand_in, one JSON command and answer per line."""
 
@@ -169,6 +211,7 @@ async def main(app: str, out: Path, only) -> int:
     desktop = await Desktop.start()
     notes = desktop.notifications
     synapse = Synapse(home)
+    keyring = Keyring(out / "keyring.log")
     phone = StandIn(stand_in, out / "phone-stand-in.log")
     driver, wrapper = start_driver(home, out, app, "app-phone.log")
     session = None
@@ -251,6 +294,16 @@ async def main(app: str, out: Path, only) -> int:
         check("the link keeps its session for the user alone, without the password",
               session_file.exists() and (session_file.stat().st_mode & 0o777) == 0o600
               and "app-password" not in session_file.read_text())
+        kept = await keyring.secrets()
+        in_file = json.loads(session_file.read_text())
+        check("its secrets (the access token, the store's key) are in the person's keyring, "
+              "not in the file",
+              len(kept) == 1 and {"access_token", "passphrase"} <= kept[0].keys()
+              and "secrets" not in in_file
+              and kept[0]["access_token"] not in session_file.read_text(), (kept, in_file))
+        said = session.find_all("fieldset.phone .keys")
+        check("Settings → Phone says its keys are in the keyring",
+              bool(said) and "kept in your keyring" in said[0].text())
 
     async def verify():
         button("Verify with my phone").click()
@@ -275,6 +328,10 @@ async def main(app: str, out: Path, only) -> int:
         check("once both sides confirm, Phone is ready", bool(ready), status_line())
         # Every request goes to the phone as it arrives.
         session.find_all('input[name="phone-escalate"][value="always"]')[0].click()
+        # Scrolled to as a person does: WebKit's WebDriver does not scroll the window's
+        # inner scrolling pane to an element below it.
+        session.execute("document.querySelector('form[aria-label=\"Settings\"] "
+                        "button[type=\"submit\"]').scrollIntoView()")
         session.find_all('form[aria-label="Settings"] button[type="submit"]')[0].click()
         settings_file = home / "config" / APP_ID / "settings.json"
         saved = await eventually(lambda: settings_file.exists()
@@ -370,7 +427,7 @@ async def main(app: str, out: Path, only) -> int:
 
     async def turn_off():
         store = home / "data" / APP_ID / "phone"
-        token = json.loads((store / "session.json").read_text())["session"]["access_token"]
+        token = (await keyring.secrets())[0]["access_token"]
         check("the app's device can use the homeserver while Phone is on", token_works(token))
         button("Turn Phone off").click()
         button("Turn off and forget the session?").click()
@@ -378,6 +435,7 @@ async def main(app: str, out: Path, only) -> int:
         check("turning Phone off says so, and forgets the session and keys",
               bool(off) and not store.exists(), status_line())
         check("and signs the app's device out of the homeserver", not token_works(token))
+        check("and deletes its secrets from the keyring", await keyring.secrets() == [])
         again = await set_up_form()
         check("Phone can be set up again", bool(again), status_line())
 
@@ -414,6 +472,7 @@ async def main(app: str, out: Path, only) -> int:
                 proc.kill()
         phone.stop()
         synapse.kill()
+        keyring.stop()
         await stop_driven_app(loop, pool, session, driver, desktop, home)
     return run.finish()
 

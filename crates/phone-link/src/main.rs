@@ -12,6 +12,7 @@
 #![recursion_limit = "256"]
 
 mod events;
+mod keyring;
 mod link;
 mod outbox;
 mod session;
@@ -103,7 +104,7 @@ async fn run(channel: UnixStream) -> ExitCode {
         }
     };
     let mut inbox = read_channel(channel);
-    let started = match inbox.recv().await {
+    let (store, started) = match inbox.recv().await {
         None => return ExitCode::SUCCESS,
         Some(ToLink::SignIn {
             homeserver,
@@ -112,18 +113,26 @@ async fn run(channel: UnixStream) -> ExitCode {
             person,
             store,
             high_risk_approvable,
-        }) => session::sign_in(&homeserver, &user, &password, &person, &store)
-            .await
-            .map(|signed_in| (signed_in, high_risk_approvable)),
+        }) => {
+            let started = session::sign_in(&homeserver, &user, &password, &person, &store)
+                .await
+                .map(|signed_in| (signed_in, high_risk_approvable));
+            (store, started)
+        }
         Some(ToLink::Resume {
             store,
             high_risk_approvable,
-        }) => session::resume(&store)
-            .await
-            .map(|signed_in| (signed_in, high_risk_approvable)),
-        Some(other) => Err(format!(
-            "the app's first message must sign in or resume, not {other:?}"
-        )),
+        }) => {
+            let started = session::resume(&store)
+                .await
+                .map(|signed_in| (signed_in, high_risk_approvable));
+            (store, started)
+        }
+        Some(other) => {
+            let why = format!("the app's first message must sign in or resume, not {other:?}");
+            out.say(&FromLink::Stopped { why });
+            return ExitCode::FAILURE;
+        }
     };
     let ((client, saved), high_risk_approvable) = match started {
         Ok(started) => started,
@@ -147,6 +156,7 @@ async fn run(channel: UnixStream) -> ExitCode {
         person: link.person.to_string(),
         room: link.room_id.to_string(),
         verified: link.person_verified().await,
+        keys_in_keyring: saved.kept_in() == session::KeptIn::Keyring,
     });
     let sync = tokio::spawn(link.clone().keep_in_sync());
     while let Some(message) = inbox.recv().await {
@@ -172,6 +182,7 @@ async fn run(channel: UnixStream) -> ExitCode {
                 if let Err(error) = link.client.matrix_auth().logout().await {
                     tracing::warn!("signing out: {error}");
                 }
+                session::forget(&store).await;
                 break;
             }
             ToLink::SignIn { .. } | ToLink::Resume { .. } => {

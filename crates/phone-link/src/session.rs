@@ -1,8 +1,11 @@
-//! Signing in once, and the session kept for every later start: in the store directory the
-//! app chose (only the user can read it), the Matrix client's encrypted SQLite store and
-//! `session.json` with the access token and the store's passphrase. The password is used
-//! for the sign-in (and the cross-signing set-up it allows) and never kept.
+//! Signing in once, and the session kept for every later start, in the store directory the
+//! app chose (only the user can read it): the Matrix client's encrypted SQLite store and
+//! `session.json`. The session's secrets (the access token and the store's passphrase) go to
+//! the person's keyring when the desktop has one ([`crate::keyring`]), else into
+//! `session.json` itself (mode 0600). The password is used for the sign-in (and the
+//! cross-signing set-up it allows) and never kept.
 
+use std::collections::HashMap;
 use std::fs;
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -13,23 +16,55 @@ use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::RequestConfig;
 use matrix_sdk::encryption::EncryptionSettings;
 use matrix_sdk::ruma::api::client::uiaa;
-use matrix_sdk::ruma::UserId;
+use matrix_sdk::ruma::{OwnedDeviceId, OwnedUserId, UserId};
 use matrix_sdk::store::RoomLoadSettings;
-use matrix_sdk::Client;
+use matrix_sdk::{Client, SessionMeta, SessionTokens};
 use matrix_sdk_base::crypto::CollectStrategy;
 use serde::{Deserialize, Serialize};
 
+use crate::keyring::Keyring;
+
 const SESSION_FILE: &str = "session.json";
 const MATRIX_STORE: &str = "matrix";
+const KEYRING_LABEL: &str = "Converge Tray: the phone's Matrix session";
 
-/// What a later start needs: secrets, so the file is the user's alone (mode 0600).
+/// What a later start needs, as `session.json` holds it.
 #[derive(Serialize, Deserialize)]
 pub struct Saved {
     pub homeserver: String,
     pub person: String,
     pub room: String,
+    user: OwnedUserId,
+    device: OwnedDeviceId,
+    /// In the file when there was no keyring to keep them; None: in the keyring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secrets: Option<Secrets>,
+}
+
+/// What must not be read by anyone but the person.
+#[derive(Serialize, Deserialize)]
+struct Secrets {
     passphrase: String,
-    session: MatrixSession,
+    access_token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+}
+
+/// Where the session's secrets are kept, for the person to be told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeptIn {
+    Keyring,
+    File,
+}
+
+impl Saved {
+    pub fn kept_in(&self) -> KeptIn {
+        if self.secrets.is_some() {
+            KeptIn::File
+        } else {
+            KeptIn::Keyring
+        }
+    }
 }
 
 /// Signs in as `user`, sets up cross-signing for this device, makes the encrypted room with
@@ -46,8 +81,13 @@ pub async fn sign_in(
     })?;
     let user_id = UserId::parse(user).ok();
     if user_id.as_deref() == Some(&*person_id) || user == person_id.localpart() {
+        // Synapse never pushes a user's own messages to them (bulk_push_rule_evaluator
+        // skips the sender), and other homeservers follow it: as the person's own device
+        // the app's requests would arrive on the phone without a sound.
         return Err(
-            "The app needs an account of its own, not yours: make one for it on your homeserver."
+            "The app needs an account of its own, not yours: a homeserver never \
+             notifies you of what you send yourself, so requests would reach your phone \
+             silently. Make one for the app on your homeserver."
                 .into(),
         );
     }
@@ -83,15 +123,52 @@ pub async fn sign_in(
         .matrix_auth()
         .session()
         .ok_or("signed in, yet the homeserver gave no session")?;
-    let saved = Saved {
+    let secrets = Secrets {
+        passphrase,
+        access_token: session.tokens.access_token,
+        refresh_token: session.tokens.refresh_token,
+    };
+    let mut saved = Saved {
         homeserver: homeserver.to_owned(),
         person: person_id.to_string(),
         room: room.room_id().to_string(),
-        passphrase,
-        session,
+        user: session.meta.user_id,
+        device: session.meta.device_id,
+        secrets: None,
     };
+    let text = serde_json::to_vec(&secrets).map_err(|error| error.to_string())?;
+    let kept = match Keyring::open().await {
+        Some(keyring) => keyring
+            .store(KEYRING_LABEL, &keyring_attributes(store), &text)
+            .await
+            .map_err(|why| tracing::warn!("the session goes to a file: {why}"))
+            .is_ok(),
+        None => false,
+    };
+    if !kept {
+        saved.secrets = Some(secrets);
+    }
     save(store, &saved)?;
     Ok((client, saved))
+}
+
+/// How the keyring's item is found again: one per store directory.
+fn keyring_attributes(store: &Path) -> HashMap<&'static str, &str> {
+    HashMap::from([
+        ("application", "dev.converge.tray"),
+        ("purpose", "phone-session"),
+        ("store", store.to_str().unwrap_or("")),
+    ])
+}
+
+/// Deletes the session's secrets from the keyring (Phone turned off); the app removes the
+/// store directory with `session.json`.
+pub async fn forget(store: &Path) {
+    if let Some(keyring) = Keyring::open().await {
+        if let Err(why) = keyring.forget(&keyring_attributes(store)).await {
+            tracing::warn!("the session stays in the keyring: {why}");
+        }
+    }
 }
 
 async fn has_identity(client: &Client) -> bool {
@@ -141,15 +218,48 @@ pub async fn resume(store: &Path) -> Result<(Client, Saved), String> {
             path.display()
         )
     })?;
-    let client = client(&saved.homeserver, store, &saved.passphrase).await?;
+    let from_keyring;
+    let secrets = match &saved.secrets {
+        Some(secrets) => secrets,
+        None => {
+            from_keyring = kept_secrets(store).await?;
+            &from_keyring
+        }
+    };
+    let client = client(&saved.homeserver, store, &secrets.passphrase).await?;
+    let session = MatrixSession {
+        meta: SessionMeta {
+            user_id: saved.user.clone(),
+            device_id: saved.device.clone(),
+        },
+        tokens: SessionTokens {
+            access_token: secrets.access_token.clone(),
+            refresh_token: secrets.refresh_token.clone(),
+        },
+    };
     client
         .matrix_auth()
-        .restore_session(saved.session.clone(), RoomLoadSettings::default())
+        .restore_session(session, RoomLoadSettings::default())
         .await
         .map_err(|error| {
             format!("the kept session cannot be used ({error}): set up Phone again")
         })?;
     Ok((client, saved))
+}
+
+async fn kept_secrets(store: &Path) -> Result<Secrets, String> {
+    let keyring = Keyring::open().await.ok_or(
+        "Phone's keys are in your keyring, and this session has none running: \
+         start it (or log in to the desktop again), or set up Phone again",
+    )?;
+    let text = keyring
+        .find(&keyring_attributes(store))
+        .await
+        .map_err(|why| format!("Phone's keys cannot be read from your keyring: {why}"))?
+        .ok_or("Phone's keys are gone from your keyring: set up Phone again")?;
+    serde_json::from_slice(&text).map_err(|error| {
+        format!("Phone's keys in your keyring are damaged ({error}): set up Phone again")
+    })
 }
 
 async fn client(homeserver: &str, store: &Path, passphrase: &str) -> Result<Client, String> {

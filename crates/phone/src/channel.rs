@@ -69,6 +69,10 @@ pub enum FromLink {
         person: String,
         room: String,
         verified: bool,
+        /// Whether the session's secrets are in the person's keyring (else in a file only
+        /// the user can read).
+        #[serde(default)]
+        keys_in_keyring: bool,
     },
     /// The emojis to compare with the phone's, in order: (symbol, description).
     Emojis { emojis: Vec<(String, String)> },

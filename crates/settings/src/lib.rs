@@ -82,6 +82,8 @@ pub struct PhoneStatus {
     pub account: Option<String>,
     pub device: Option<String>,
     pub person: Option<String>,
+    /// Where the session's secrets are kept, once signed in.
+    pub keys: Option<PhoneKeys>,
     /// While comparing: the emojis to find on the phone, in order.
     pub emojis: Vec<PhoneEmoji>,
     /// What went wrong last, in words for the person.
@@ -107,6 +109,16 @@ pub enum PhoneState {
     Stopped,
 }
 
+/// Where the phone's session secrets (the access token, the store's key) are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[serde(rename_all = "snake_case")]
+pub enum PhoneKeys {
+    /// The desktop's keyring (Secret Service), encrypted with the login.
+    Keyring,
+    /// A file only the user can read: this session has no keyring.
+    File,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct PhoneEmoji {
     pub symbol: String,
@@ -120,6 +132,7 @@ impl PhoneStatus {
             account: None,
             device: None,
             person: None,
+            keys: None,
             emojis: Vec::new(),
             note: None,
         }

@@ -36,6 +36,7 @@ function phoneStatusOf(overrides: Partial<PhoneStatus> = {}): PhoneStatus {
     account: null,
     device: null,
     person: null,
+    keys: null,
     emojis: [],
     note: null,
     ...overrides,
@@ -179,6 +180,18 @@ describe("what Phone is doing", () => {
 
     expect(screen.getByText(note)).toBeTruthy();
     expect(statusLine()).toMatch(/^Signed in as @tray:example.org/);
+  });
+
+  it.each<[PhoneStatus["keys"], RegExp | null]>([
+    ["keyring", /kept in your keyring/],
+    ["file", /no keyring: its keys are kept in a file only you can read/],
+    [null, null],
+  ])("says where the session's keys are kept (%s)", async (keys, said) => {
+    await showPhone(phoneStatusOf({ state: "ready", ...SIGNED_IN, keys }));
+
+    const line = document.querySelector(".keys");
+    if (said === null) expect(line).toBeNull();
+    else expect(line?.textContent).toMatch(said);
   });
 
   it("shows names from Matrix as plain text, with hidden characters made visible", async () => {
@@ -412,7 +425,7 @@ describe("setting Phone up", () => {
 
     expect(phoneSetUp).not.toHaveBeenCalled();
     expect(setUpMessage()).toBe(
-      "The app needs an account of its own: make one for it on your homeserver, not yours.",
+      "The app needs an account of its own, not yours: a homeserver never notifies you of what you send yourself, so requests would reach your phone silently. Make one for the app on your homeserver.",
     );
   });
 

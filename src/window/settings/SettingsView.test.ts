@@ -39,6 +39,7 @@ const PHONE_OFF: PhoneStatus = {
   account: null,
   device: null,
   person: null,
+  keys: null,
   emojis: [],
   note: null,
 };
@@ -48,6 +49,7 @@ const PHONE_READY: PhoneStatus = {
   account: "@tray:example.org",
   device: "TRAYDEVICE",
   person: "@you:example.org",
+  keys: "keyring",
   emojis: [],
   note: null,
 };
