@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What the .deb holds and says, before it is installed anywhere: the app and ctray in
-# /usr/bin, a desktop entry, icons in the hicolor theme, its dependencies; lintian finds no
+# /usr/bin, the phone's link beside them, a desktop entry, icons in the hicolor theme, its dependencies; lintian finds no
 # error. Prints the package's size and installed size.
 # usage: tests/package/check_deb.sh PACKAGE.deb
 set -euo pipefail
@@ -13,6 +13,10 @@ check "ctray is in /usr/bin, so hooks point at a path that survives upgrades" \
   'grep -qx /usr/bin/ctray <<<"$contents"'
 ctray_mode=$(dpkg-deb -c "$deb" | awk '$6 ~ /usr\/bin\/ctray$/ { print $1 }')
 check "ctray is executable by everyone ($ctray_mode)" '[ "$ctray_mode" = -rwxr-xr-x ]'
+check "the phone's link is in /usr/bin beside the app, where the app starts it from" \
+  'grep -qx /usr/bin/converge-phone <<<"$contents"'
+phone_mode=$(dpkg-deb -c "$deb" | awk '$6 ~ /usr\/bin\/converge-phone$/ { print $1 }')
+check "the phone's link is executable ($phone_mode)" '[ "$phone_mode" = -rwxr-xr-x ]'
 check "a desktop entry for the launcher" \
   'grep -q "^/usr/share/applications/.*\.desktop$" <<<"$contents"'
 check "icons in the hicolor theme" \

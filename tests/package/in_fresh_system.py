@@ -192,6 +192,13 @@ async def main(old_version: str, new_version: str, old_commit: str, new_commit: 
             run.check(f"the installed {name} is {new_version} built from the commit under test "
                       f"({new_commit[:12]})",
                       reports_commit(line, name, new_version, new_commit, new_clean), line)
+        # The app starts its phone's link from its own directory; run by hand, the link
+        # loads (its libraries are on this fresh system) and refuses without its channel.
+        link = subprocess.run(["/usr/bin/converge-phone"], capture_output=True, text=True,
+                              timeout=30)
+        run.check("the phone's link is installed beside the app and runs on a fresh system",
+                  link.returncode == 2 and "without its channel" in link.stderr,
+                  (link.returncode, link.stderr[-500:]))
         launcher = next(Path("/usr/share/applications").glob("Converge*.desktop"))
         new_app = subprocess.Popen(desktop_exec(launcher), stdout=log,
                                    stderr=subprocess.STDOUT)

@@ -30,11 +30,12 @@ echo "rpm: $(stat -c %s "$rpm") bytes"
 rpm_files=$(rpm -qlp "$rpm" 2>/dev/null)
 rpm_requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
 if grep -qx /usr/bin/converge-tray <<<"$rpm_files" && grep -qx /usr/bin/ctray <<<"$rpm_files" \
+    && grep -qx /usr/bin/converge-phone <<<"$rpm_files" \
     && grep -q '^/usr/share/applications/.*\.desktop$' <<<"$rpm_files" \
     && grep -q '^/usr/share/icons/hicolor/' <<<"$rpm_files"; then
-  echo "PASS the .rpm holds the app and ctray in /usr/bin, the desktop entry and the icons"
+  echo "PASS the .rpm holds the app, ctray and converge-phone in /usr/bin, the desktop entry and the icons"
 else
-  echo "FAIL the .rpm holds the app and ctray in /usr/bin, the desktop entry and the icons"
+  echo "FAIL the .rpm holds the app, ctray and converge-phone in /usr/bin, the desktop entry and the icons"
   echo "$rpm_files"; status=1
 fi
 # --dump: path size mtime digest mode ...; ctray must stay a program a person can run.
