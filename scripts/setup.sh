@@ -41,6 +41,9 @@ TEST_PACKAGES=(
   xterm kitty
   # ... and a keyring (Secret Service) for the phone's session, unlocked as at a login
   gnome-keyring
+  # A real desktop, run headless by tests/desktops: GNOME Shell 43, its tray extension, and
+  # gjs, which serves GNOME's notifications
+  gnome-shell gnome-shell-extension-appindicator gjs
 )
 
 $tests && PACKAGES+=("${TEST_PACKAGES[@]}")

@@ -1,0 +1,239 @@
+"""The app in a real GNOME 43 session (tests/desktops/gnome.py): GNOME Shell's own panel, with
+the AppIndicator extension as its tray, and GNOME Shell's own notification server.
+
+Checks what a person on GNOME sees and does: the tray item is drawn in the top bar; a request
+arrives as GNOME's notification with Approve and Deny; pressing Approve there (the pointer over
+the banner, as a person's) decides it, and the asking program hears so.
+
+usage: gnome_e2e.py APP_BINARY OUTPUT_DIR
+"""
+import asyncio
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
+
+from gnome import GnomeSession, SessionFailed  # noqa: E402
+from harness import Run, eventually  # noqa: E402
+
+ITEM = """
+    const key = Object.keys(Main.panel.statusArea).find(k =>
+        k.startsWith('appindicator-') &&
+        Main.panel.statusArea[k]._indicator?.id === 'converge-tray');
+    if (!key) return null;
+    const button = Main.panel.statusArea[key];
+    const [x, y] = button.get_transformed_position();
+    return {key, mapped: button.mapped, x, y, width: button.width, height: button.height,
+            title: button._indicator.title};"""
+
+NOTIFICATIONS = """
+    return Main.messageTray.getSources().flatMap(source => source.notifications.map(n => ({
+        title: n.title, body: n.bannerBodyText,
+        actions: (n.actions || []).map(a => a.label)})));"""
+
+WINDOWS = """
+    return global.get_window_actors().filter(a => a.visible).map(a => {
+        const w = a.meta_window, r = w.get_frame_rect();
+        return {title: w.get_title(), x: r.x, y: r.y, width: r.width, height: r.height,
+                focused: w.has_focus()};
+    });"""
+
+MENU = """
+    const key = Object.keys(Main.panel.statusArea).find(k =>
+        Main.panel.statusArea[k]._indicator?.id === 'converge-tray');
+    const menu = Main.panel.statusArea[key]?.menu;
+    if (!menu || !menu.isOpen) return null;
+    return menu._getMenuItems().filter(i => i.label).map(i => {
+        const [x, y] = i.get_transformed_position();
+        return {label: i.label.text, x, y, width: i.width, height: i.height};
+    });"""
+
+# The banner on screen and its buttons, with where they are.
+BANNER = """
+    const banner = Main.messageTray._banner;
+    if (!banner) return null;
+    const [x, y] = banner.get_transformed_position();
+    const buttons = banner._buttonBox ? banner._buttonBox.get_children().map(b => {
+        const [bx, by] = b.get_transformed_position();
+        return {label: b.label, mapped: b.mapped, x: bx, y: by, width: b.width,
+                height: b.height};
+    }) : [];
+    return {text: `${banner.notification?.title} ${banner.notification?.bannerBodyText}`,
+            x, y, width: banner.width,
+            height: banner.height, buttons};"""
+
+
+async def eventually_eval(session, script, pick=lambda value: value, timeout=10.0):
+    """What `pick` makes of the script's value, once that is truthy; None at the timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        picked = pick(await session.eval(script))
+        if picked:
+            return picked
+        await asyncio.sleep(0.25)
+    return None
+
+
+def changed_pixels(before: Path, after: Path, box) -> int:
+    from PIL import Image, ImageChops
+    x, y, w, h = box
+    crop = (int(x), int(y), int(x + w), int(y + h))
+    a = Image.open(before).convert("RGB").crop(crop)
+    b = Image.open(after).convert("RGB").crop(crop)
+    diff = ImageChops.difference(a, b).convert("L")
+    return sum(diff.histogram()[41:])
+
+
+async def main(app: str, out: Path) -> int:
+    # Absolute: the shell writes the screenshots, from a directory of its own.
+    out = out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    run = Run()
+    root = Path(tempfile.mkdtemp(prefix="converge-gnome-"))
+    session = GnomeSession(root)
+    app_proc = None
+    askers = []
+    try:
+        try:
+            await session.start()
+        except SessionFailed as why:
+            run.check("GNOME Shell 43 starts headless with its panel and the tray watcher",
+                      False, f"{why}\n--- gnome-shell's log ---\n{session.log_tail()}")
+            return run.finish()
+        version = await session.eval("imports.misc.config.PACKAGE_VERSION")
+        run.check(f"GNOME Shell {version} starts headless with its panel and the tray watcher",
+                  True)
+        await session.screenshot(out / "gnome-before.png")
+
+        env = dict(session.env, RUST_LOG="info",
+                   CONVERGE_TRAY_SOCKET=str(root / "api.sock"))
+        # A jobs file with no jobs: no demo Converge job asks in between.
+        config = Path(env["XDG_CONFIG_HOME"]) / "dev.converge.tray"
+        config.mkdir(parents=True)
+        (config / "jobs.toml").write_text("# desktop test: no Converge jobs\n")
+        app_log = open(out / "app-gnome.log", "w")
+        app_proc = subprocess.Popen([app], env=env, stdout=app_log, stderr=subprocess.STDOUT)
+        item = None
+        for _ in range(120):
+            item = await session.eval(ITEM)
+            if item and item["mapped"] and item["width"] > 0:
+                break
+            await asyncio.sleep(0.25)
+        run.check("the app's tray item is in GNOME's top bar", bool(item and item["mapped"]),
+                  (item, app_proc.poll()))
+        if not item:
+            return run.finish()
+        drawn = 0
+        for _ in range(40):
+            await session.screenshot(out / "gnome-tray.png")
+            drawn = changed_pixels(out / "gnome-before.png", out / "gnome-tray.png",
+                                   (item["x"], item["y"], item["width"], item["height"]))
+            if drawn > 20:
+                break
+            await asyncio.sleep(0.25)
+        run.check("and its icon is drawn there (the top bar's pixels where it sits changed)",
+                  drawn > 20, drawn)
+
+        # A click on the item: GNOME's AppIndicator extension opens the item's menu (an item
+        # with a menu is never sent Activate by a left click there), where "Open" is the way
+        # to the popover.
+        await session.pointer(int(item["x"] + item["width"] / 2),
+                              int(item["y"] + item["height"] / 2))
+        menu = await eventually_eval(session, MENU)
+        labels = [entry["label"] for entry in menu or []]
+        run.check("a click on the tray item opens its menu in GNOME's panel, with Open first",
+                  labels[:2] == ["Open", "Open full window"], labels)
+        popover = None
+        if menu:
+            entry = menu[0]
+            await session.pointer(int(entry["x"] + entry["width"] / 2),
+                                  int(entry["y"] + entry["height"] / 2))
+            popover = await eventually_eval(
+                session, WINDOWS, lambda found: [w for w in found or []
+                                                 if w["title"] == "Converge Tray"])
+        run.check("Open shows the popover, and it has the keyboard focus",
+                  bool(popover) and popover[0]["focused"], popover)
+        await session.screenshot(out / "gnome-popover.png")
+        if popover:
+            # Not a check yet (docs/tray-app.md): GNOME places a Wayland window itself.
+            print(f"  where GNOME put the popover: x={popover[0]['x']} y={popover[0]['y']}; "
+                  f"the tray item is at x={item['x']} y={item['y']}", flush=True)
+            # Not checked yet: that it closes when it loses the focus (GNOME's empty desktop
+            # takes none when clicked, and Escape from the shell's virtual keyboard did not
+            # reach it): the next check opens a banner beside it all the same.
+
+        # GNOME 43 has no GlobalShortcuts portal: the person is told, and what works instead.
+        limited = None
+        for _ in range(40):
+            limited = [n for n in await session.eval(NOTIFICATIONS) or []
+                       if n["title"] == "Global shortcuts are limited"]
+            if limited:
+                break
+            await asyncio.sleep(0.25)
+        run.check("GNOME 43 cannot bind global keys: the app says so in a notification, and "
+                  "that the tray icon and the popover offer everything",
+                  bool(limited) and "tray icon and the popover" in limited[0]["body"], limited)
+
+        ctray = str(Path(app).with_name("ctray"))
+        asker = subprocess.Popen([ctray, "ask", "Deploy to production?", "--agent", "gnome-e2e",
+                                  "--details", "kubectl apply -f prod.yaml"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        askers.append(asker)
+        shown = None
+        for _ in range(80):
+            shown = [n for n in await session.eval(NOTIFICATIONS) or []
+                     if "Deploy to production?" in (n["title"] + n["body"])]
+            if shown:
+                break
+            await asyncio.sleep(0.25)
+        run.check("a request arrives as GNOME's own notification, with Approve and Deny",
+                  bool(shown) and {"Approve", "Deny"} <= set(shown[0]["actions"]), shown)
+        banner = None
+        last = None
+        # GNOME shows one banner at a time: the shortcuts notice's, then the request's. It
+        # lets a banner go only once the person is active (it waits while they are idle):
+        # the pointer moves on the desktop, away from the banner, as a person's does.
+        for step in range(160):
+            banner = await session.eval(BANNER)
+            if not banner or "Deploy to production?" not in banner["text"]:
+                await session.hover(200 + step % 50, 500)
+            else:
+                # GNOME shows a banner's buttons once the pointer is over it.
+                await session.hover(int(banner["x"] + banner["width"] / 2),
+                                    int(banner["y"] + 20))
+                banner = await session.eval(BANNER)
+                # Pressed once the banner has stopped sliding in.
+                if banner == last and any(b["label"] == "Approve" and b["mapped"]
+                                          for b in banner["buttons"]):
+                    break
+                last = banner
+            await asyncio.sleep(0.25)
+        await session.screenshot(out / "gnome-notification.png")
+        approve = next((b for b in (banner or {}).get("buttons", [])
+                        if b["label"] == "Approve" and b["mapped"]), None)
+        run.check("its banner shows the buttons under the pointer", approve is not None, banner)
+        if approve:
+            await session.pointer(int(approve["x"] + approve["width"] / 2),
+                                  int(approve["y"] + approve["height"] / 2))
+            done = await eventually(lambda: asker.poll() is not None, timeout=20)
+            run.check("pressing Approve on GNOME's banner decides it: the asking program exits 0",
+                      bool(done) and asker.returncode == 0,
+                      (asker.returncode, asker.stdout.read() if done else ""))
+    finally:
+        for proc in askers:
+            if proc.poll() is None:
+                proc.kill()
+        if app_proc and app_proc.poll() is None:
+            app_proc.terminate()
+            try:
+                app_proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                app_proc.kill()
+        session.stop()
+    return run.finish()
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main(sys.argv[1], Path(sys.argv[2]))))
