@@ -55,6 +55,13 @@ impl Shortcuts {
     fn through_portal(&self) -> bool {
         self.portal.lock().unwrap().is_some()
     }
+
+    /// Whether the toggle key opens the popover from anywhere: through the portal, or as an
+    /// X11 key in an X11 session (in a Wayland session without the portal it works only
+    /// while an X11 window has the focus).
+    pub fn toggle_is_global(&self) -> bool {
+        self.through_portal() || !wayland_session()
+    }
 }
 
 /// How long the desktop may take to bind the portal's shortcuts: it may first ask the

@@ -38,14 +38,37 @@ pub fn icon(state: GlanceState) -> Image<'static> {
 /// Without a tray icon the app would be invisible: say it runs and how to open it. Sent
 /// once the toggle shortcut it names is registered.
 pub fn announce_without_tray(app: &AppHandle) {
+    let shortcuts = app.state::<Shortcuts>();
+    let key = shortcuts
+        .toggle_is_global()
+        .then(|| shortcuts::display(&shortcuts.toggle_key()));
+    let gnome = std::env::var("XDG_CURRENT_DESKTOP")
+        .is_ok_and(|desktops| desktops.split(':').any(|desktop| desktop == "GNOME"));
     notifications::info(
         app,
         "Converge Tray is running",
-        &format!(
-            "This desktop shows no tray icons. Press {} to open the popover.",
-            shortcuts::display(&app.state::<Shortcuts>().toggle_key())
-        ),
+        &without_tray_note(gnome, key.as_deref()),
     );
+}
+
+/// How the person reaches the app when the desktop shows no tray icons, and on GNOME, which
+/// hides them unless an extension shows them, how to see them.
+fn without_tray_note(gnome: bool, global_toggle_key: Option<&str>) -> String {
+    let mut note = if gnome {
+        "GNOME shows tray icons only with the AppIndicator extension: install \
+         gnome-shell-extension-appindicator (Debian, Ubuntu: sudo apt install \
+         gnome-shell-extension-appindicator), turn it on in Extensions and log in again. \
+         Until then, Converge Tray in your launcher opens the popover"
+            .to_owned()
+    } else {
+        "This desktop shows no tray icons. Converge Tray in your launcher opens the popover"
+            .to_owned()
+    };
+    if let Some(key) = global_toggle_key {
+        note.push_str(&format!(", and so does {key}"));
+    }
+    note.push('.');
+    note
 }
 
 /// What the tray menu offers.
@@ -291,6 +314,25 @@ mod tauri_tray {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn without_a_tray_gnome_is_told_how_to_show_the_icons() {
+        let note = without_tray_note(true, None);
+        assert!(note.contains("sudo apt install gnome-shell-extension-appindicator"));
+        assert!(note.contains("Converge Tray in your launcher opens the popover."));
+        // GNOME 43 binds no global keys for the app: no key is offered that would not work.
+        assert!(!note.contains("Ctrl"));
+    }
+
+    #[test]
+    fn without_a_tray_the_key_is_named_only_where_it_is_global() {
+        assert_eq!(
+            without_tray_note(false, Some("Ctrl+Alt+Space")),
+            "This desktop shows no tray icons. Converge Tray in your launcher opens the \
+             popover, and so does Ctrl+Alt+Space."
+        );
+        assert!(!without_tray_note(false, None).contains("so does"));
+    }
 
     /// The icons are decoded when the app is built; each state shows its own picture.
     #[test]

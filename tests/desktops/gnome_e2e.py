@@ -1,9 +1,11 @@
 """The app in a real GNOME 43 session (tests/desktops/gnome.py): GNOME Shell's own panel, with
 the AppIndicator extension as its tray, and GNOME Shell's own notification server.
 
-Checks what a person on GNOME sees and does: the tray item is drawn in the top bar; a request
-arrives as GNOME's notification with Approve and Deny; pressing Approve there (the pointer over
-the banner, as a person's) decides it, and the asking program hears so.
+Checks what a person on GNOME sees and does: the tray item is drawn in the top bar; its menu
+opens the popover; a request arrives as GNOME's notification with Approve and Deny; pressing
+Approve there (the pointer over the banner, as a person's) decides it, and the asking program
+hears so. Then GNOME as it ships, without the extension: the app says how to show tray icons,
+and starting it again (its launcher entry) opens the popover.
 
 usage: gnome_e2e.py APP_BINARY OUTPUT_DIR
 """
@@ -65,13 +67,27 @@ BANNER = """
             height: banner.height, buttons};"""
 
 
-async def eventually_eval(session, script, pick=lambda value: value, timeout=10.0):
+async def eventually_eval(session, script, pick=lambda value: value, timeout=30.0):
     """What `pick` makes of the script's value, once that is truthy; None at the timeout."""
     deadline = asyncio.get_running_loop().time() + timeout
     while asyncio.get_running_loop().time() < deadline:
         picked = pick(await session.eval(script))
         if picked:
             return picked
+        await asyncio.sleep(0.25)
+    return None
+
+
+async def settled_eval(session, script, timeout=30.0):
+    """The script's value once it is truthy and the same twice running, a quarter second
+    apart: a menu or banner that has stopped sliding in. None at the timeout."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    last = None
+    while asyncio.get_running_loop().time() < deadline:
+        value = await session.eval(script)
+        if value and value == last:
+            return value
+        last = value
         await asyncio.sleep(0.25)
     return None
 
@@ -107,12 +123,7 @@ async def main(app: str, out: Path) -> int:
                   True)
         await session.screenshot(out / "gnome-before.png")
 
-        env = dict(session.env, RUST_LOG="info",
-                   CONVERGE_TRAY_SOCKET=str(root / "api.sock"))
-        # A jobs file with no jobs: no demo Converge job asks in between.
-        config = Path(env["XDG_CONFIG_HOME"]) / "dev.converge.tray"
-        config.mkdir(parents=True)
-        (config / "jobs.toml").write_text("# desktop test: no Converge jobs\n")
+        env = app_env(session, root)
         app_log = open(out / "app-gnome.log", "w")
         app_proc = subprocess.Popen([app], env=env, stdout=app_log, stderr=subprocess.STDOUT)
         item = None
@@ -141,7 +152,7 @@ async def main(app: str, out: Path) -> int:
         # to the popover.
         await session.pointer(int(item["x"] + item["width"] / 2),
                               int(item["y"] + item["height"] / 2))
-        menu = await eventually_eval(session, MENU)
+        menu = await settled_eval(session, MENU)
         labels = [entry["label"] for entry in menu or []]
         run.check("a click on the tray item opens its menu in GNOME's panel, with Open first",
                   labels[:2] == ["Open", "Open full window"], labels)
@@ -192,13 +203,19 @@ async def main(app: str, out: Path) -> int:
                   bool(shown) and {"Approve", "Deny"} <= set(shown[0]["actions"]), shown)
         banner = None
         last = None
+        seen = []
         # GNOME shows one banner at a time: the shortcuts notice's, then the request's. It
         # lets a banner go only once the person is active (it waits while they are idle):
         # the pointer moves on the desktop, away from the banner, as a person's does.
-        for step in range(160):
+        for step in range(240):
             banner = await session.eval(BANNER)
-            if not banner or "Deploy to production?" not in banner["text"]:
+            if not seen or seen[-1] != (banner or {}).get("text"):
+                seen.append((banner or {}).get("text"))
+            if banner and "Deploy to production?" not in banner["text"]:
                 await session.hover(200 + step % 50, 500)
+            elif not banner:
+                # Where the next banner slides in: under the pointer it stays until pressed.
+                await session.hover(640, 60 + step % 2)
             else:
                 # GNOME shows a banner's buttons once the pointer is over it.
                 await session.hover(int(banner["x"] + banner["width"] / 2),
@@ -213,7 +230,8 @@ async def main(app: str, out: Path) -> int:
         await session.screenshot(out / "gnome-notification.png")
         approve = next((b for b in (banner or {}).get("buttons", [])
                         if b["label"] == "Approve" and b["mapped"]), None)
-        run.check("its banner shows the buttons under the pointer", approve is not None, banner)
+        run.check("its banner shows the buttons under the pointer", approve is not None,
+                  (banner, "banners seen:", seen))
         if approve:
             await session.pointer(int(approve["x"] + approve["width"] / 2),
                                   int(approve["y"] + approve["height"] / 2))
@@ -225,14 +243,69 @@ async def main(app: str, out: Path) -> int:
         for proc in askers:
             if proc.poll() is None:
                 proc.kill()
-        if app_proc and app_proc.poll() is None:
-            app_proc.terminate()
-            try:
-                app_proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                app_proc.kill()
+        stop(app_proc)
         session.stop()
+    await without_tray_extension(run, app, out)
     return run.finish()
+
+
+def app_env(session: GnomeSession, root: Path) -> dict:
+    env = dict(session.env, RUST_LOG="info", CONVERGE_TRAY_SOCKET=str(root / "api.sock"))
+    # A jobs file with no jobs: no demo Converge job asks in between.
+    config = Path(env["XDG_CONFIG_HOME"]) / "dev.converge.tray"
+    config.mkdir(parents=True, exist_ok=True)
+    (config / "jobs.toml").write_text("# desktop test: no Converge jobs\n")
+    return env
+
+
+def stop(proc):
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+async def without_tray_extension(run: Run, app: str, out: Path):
+    """GNOME without the AppIndicator extension, as Fedora and Debian's GNOME ship it."""
+    root = Path(tempfile.mkdtemp(prefix="converge-gnome-plain-"))
+    session = GnomeSession(root, tray_extension=False)
+    app_proc = None
+    try:
+        try:
+            await session.start()
+        except SessionFailed as why:
+            run.check("GNOME Shell without the tray extension starts headless", False,
+                      f"{why}\n--- gnome-shell's log ---\n{session.log_tail()}")
+            return
+        env = app_env(session, root)
+        app_proc = subprocess.Popen([app], env=env, stdout=open(out / "app-gnome-plain.log", "w"),
+                                    stderr=subprocess.STDOUT)
+        told = await eventually_eval(
+            session, NOTIFICATIONS, lambda found: [n for n in found or []
+                                                   if n["title"] == "Converge Tray is running"])
+        run.check("GNOME without the tray extension: the app says how to show its icon "
+                  "(gnome-shell-extension-appindicator) and that its launcher entry opens the "
+                  "popover", bool(told)
+                  and "gnome-shell-extension-appindicator" in told[0]["body"]
+                  and "launcher opens the popover" in told[0]["body"], told)
+        count = len(await session.eval(NOTIFICATIONS) or [])
+        await asyncio.sleep(1)
+        again = len([n for n in await session.eval(NOTIFICATIONS) or []
+                     if n["title"] == "Converge Tray is running"])
+        run.check("and says it once", again == 1, (count, again))
+        await session.screenshot(out / "gnome-no-tray.png")
+        # What the launcher entry runs: the app again, which opens the running one's popover.
+        second = subprocess.run([app], env=env, capture_output=True, text=True, timeout=60)
+        popover = await eventually_eval(
+            session, WINDOWS, lambda found: [w for w in found or []
+                                             if w["title"] == "Converge Tray"])
+        run.check("starting it again, as its launcher entry does, opens the popover",
+                  second.returncode == 0 and bool(popover), (second.returncode, popover))
+    finally:
+        stop(app_proc)
+        session.stop()
 
 
 if __name__ == "__main__":
