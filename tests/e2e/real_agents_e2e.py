@@ -546,8 +546,12 @@ async def main(app: str, out: Path, only) -> int:
         heard = await eventually(lambda: any(
             "cache only the parsed config" in r and "keep planning" in r
             for r in model.tool_results()), timeout=30)
+        # The model hears it a moment before Claude Code redraws its screen (CI saw the old
+        # plan dialog still drawn when the model had the feedback).
+        planning = heard and await eventually(
+            lambda: "plan mode on" in claude_tmux.screen(), timeout=15)
         check("sent back with feedback, the model hears it and Claude Code keeps planning",
-              bool(heard) and "plan mode on" in claude_tmux.screen(),
+              bool(heard) and bool(planning),
               (model.tool_results()[-1:], claude_tmux.screen()))
         claude_tmux.type_line("Plan it again", timeout=30)
         card = await loop.run_in_executor(pool, card_for, session, "Plan: Add a cache …", 30)
