@@ -54,6 +54,16 @@ mkdir -p "$cache"
 root=$(mktemp -d /var/tmp/converge-fresh-XXXXXX)
 chmod 755 "$root"  # it is the chroot's /: everyone must be able to enter it
 cleanup() {
+  # What the session started on demand and left running inside (the document portal, which
+  # WebKitGTK's recommended portal brings, keeps a FUSE mount in the runtime directory),
+  # then every mount under the root, deepest first.
+  for proc_root in /proc/[0-9]*/root; do
+    if [ "$(readlink "$proc_root" 2>/dev/null || true)" = "$root" ]; then
+      kill -9 "$(basename "$(dirname "$proc_root")")" 2>/dev/null || true
+    fi
+  done
+  awk -v root="$root/" 'index($2, root) == 1 { print $2 }' /proc/mounts | sort -r \
+    | while read -r mounted; do umount -l "$mounted" 2>/dev/null || true; done
   for m in dev/pts dev sys proc; do umount -l "$root/$m" 2>/dev/null || true; done
   rm -rf --one-file-system "$root"
 }
