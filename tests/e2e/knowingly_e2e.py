@@ -153,7 +153,11 @@ async def main(app: str, out: Path, only) -> int:
         await in_pool(card_for, session, LONG_IN_WINDOW)
         await item.click_menu("Open full window")
         await in_pool(lambda: session.switch_to_page("window.html"))
-        next(t for t in session.find_all('button[role="tab"]') if t.text() == "Agents").click()
+        # The window's tabs are waited for, not read the instant the page is switched to
+        # (CI once found none yet).
+        tab = await eventually(lambda: [t for t in session.find_all('button[role="tab"]')
+                                        if t.text() == "Agents"], timeout=20)
+        tab[0].click()
         rows = await in_pool(lambda: session.wait_for('ul.agents[aria-label="Agents"] button'))
         rows[0].click()  # the one agent, "cleaner"
         card = await in_pool(card_for, session, HIGH_RISK_IN_WINDOW)
