@@ -16,6 +16,7 @@ import subprocess
 import time
 from pathlib import Path
 
+from dbus_next import Message, MessageType
 from dbus_next.aio import MessageBus
 
 HERE = Path(__file__).resolve().parent
@@ -79,7 +80,6 @@ class GnomeSession:
              "--virtual-monitor", f"{WIDTH}x{HEIGHT}", "--wayland-display", env["WAYLAND_DISPLAY"]],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(self.shell)
-        os.environ["DBUS_SESSION_BUS_ADDRESS"] = session_bus
         self.bus = await MessageBus(bus_address=session_bus).connect()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -110,7 +110,6 @@ class GnomeSession:
             return "(no log)"
 
     async def call(self, dest, path, iface, member, signature="", body=()):
-        from dbus_next import Message, MessageType
         reply = await asyncio.wait_for(
             self.bus.call(Message(destination=dest, path=path, interface=iface, member=member,
                                   signature=signature, body=list(body))), timeout=10)
@@ -137,7 +136,8 @@ class GnomeSession:
                         [False, False, str(path)])
 
     async def pointer(self, x: int, y: int, clicks: int = 1):
-        """Moves a virtual pointer (the shell's own input path) to x, y and clicks there."""
+        """Moves a virtual pointer (the shell's own input path) to x, y and clicks there
+        `clicks` times."""
         await self.eval(f"""
             const Clutter = imports.gi.Clutter, GLib = imports.gi.GLib;
             if (!global._testPointer)
@@ -154,28 +154,7 @@ class GnomeSession:
             return true;""")
 
     async def hover(self, x: int, y: int):
-        await self.eval(f"""
-            const Clutter = imports.gi.Clutter, GLib = imports.gi.GLib;
-            if (!global._testPointer)
-                global._testPointer = Clutter.get_default_backend().get_default_seat()
-                    .create_virtual_device(Clutter.InputDeviceType.POINTER_DEVICE);
-            global._testPointer.notify_absolute_motion(GLib.get_monotonic_time(), {x}, {y});
-            return true;""")
-
-    async def key(self, name: str):
-        """Presses and releases the key `name` (Clutter's key names: Escape, Return) on a
-        virtual keyboard, the shell's own input path."""
-        await self.eval(f"""
-            const Clutter = imports.gi.Clutter, GLib = imports.gi.GLib;
-            if (!global._testKeyboard)
-                global._testKeyboard = Clutter.get_default_backend().get_default_seat()
-                    .create_virtual_device(Clutter.InputDeviceType.KEYBOARD_DEVICE);
-            let t = GLib.get_monotonic_time();
-            global._testKeyboard.notify_keyval(t, Clutter.KEY_{name},
-                                               Clutter.KeyState.PRESSED);
-            global._testKeyboard.notify_keyval(t + 30000, Clutter.KEY_{name},
-                                               Clutter.KeyState.RELEASED);
-            return true;""")
+        await self.pointer(x, y, clicks=0)
 
     def stop(self):
         if self.bus:

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 
 from gnome import GnomeSession, SessionFailed  # noqa: E402
-from harness import Run, eventually  # noqa: E402
+from harness import Run, eventually, stop_app  # noqa: E402
 
 ITEM = """
     const key = Object.keys(Main.panel.statusArea).find(k =>
@@ -243,7 +243,8 @@ async def main(app: str, out: Path) -> int:
         for proc in askers:
             if proc.poll() is None:
                 proc.kill()
-        stop(app_proc)
+        if app_proc:
+            stop_app(app_proc)
         session.stop()
     await without_tray_extension(run, app, out)
     return run.finish()
@@ -256,15 +257,6 @@ def app_env(session: GnomeSession, root: Path) -> dict:
     config.mkdir(parents=True, exist_ok=True)
     (config / "jobs.toml").write_text("# desktop test: no Converge jobs\n")
     return env
-
-
-def stop(proc):
-    if proc and proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 async def without_tray_extension(run: Run, app: str, out: Path):
@@ -304,7 +296,8 @@ async def without_tray_extension(run: Run, app: str, out: Path):
         run.check("starting it again, as its launcher entry does, opens the popover",
                   second.returncode == 0 and bool(popover), (second.returncode, popover))
     finally:
-        stop(app_proc)
+        if app_proc:
+            stop_app(app_proc)
         session.stop()
 
 
