@@ -46,7 +46,29 @@ done
 
 mkdir -p target/e2e
 rm -f target/e2e/*.log
-desktop() { xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- "$venv/bin/python" "$@"; }
+# The session bus starts on demand what this machine has installed, except what a desktop
+# owns: its notification server, its XDG portal, KDE's helpers. The tests bring stand-ins
+# for those; a machine that also has Plasma or a portal installed (setup.sh installs them for
+# tests/desktops) would otherwise start the real ones behind the stand-ins' backs.
+services=target/e2e/dbus-services
+rm -rf "$services" && mkdir -p "$services"
+for file in /usr/share/dbus-1/services/*.service; do
+  name=$(sed -n 's/^Name=//p' "$file")
+  case "$name" in
+    org.freedesktop.Notifications | org.freedesktop.portal.* | org.freedesktop.impl.portal.desktop.* \
+      | org.kde.*) ;;
+    *) ln -s "$file" "$services/" ;;
+  esac
+done
+sed "s|<standard_session_servicedirs */>|<servicedir>$(realpath "$services")</servicedir>|" \
+  /usr/share/dbus-1/session.conf > target/e2e/dbus-session.conf
+grep -q "<servicedir>" target/e2e/dbus-session.conf \
+  || { echo "no service directory in target/e2e/dbus-session.conf" >&2; exit 1; }
+export E2E_DBUS_SESSION_CONF="$PWD/target/e2e/dbus-session.conf"
+desktop() {
+  xvfb-run -a -s "-screen 0 1280x800x24" \
+    dbus-run-session --config-file="$E2E_DBUS_SESSION_CONF" -- "$venv/bin/python" "$@"
+}
 status=0
 # The binaries under test are this checkout's, not a stale build.
 source tests/build_identity.sh

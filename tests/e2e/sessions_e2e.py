@@ -77,8 +77,10 @@ async def main(app: str, out: Path, only) -> int:
     program.parent.mkdir()
     install(app, program)
     desktop = await Desktop.start()
-    # The other session's bus: a session bus daemon of its own.
-    other_bus = subprocess.Popen(["dbus-daemon", "--session", "--nofork", "--print-address=1",
+    # The other session's bus: a session bus daemon of its own, configured as run.sh's.
+    other_bus = subprocess.Popen(["dbus-daemon",
+                                  f"--config-file={os.environ['E2E_DBUS_SESSION_CONF']}",
+                                  "--nofork", "--print-address=1",
                                   f"--address=unix:path={scratch}/other-bus"],
                                  stdout=subprocess.PIPE, text=True)
     other_address = other_bus.stdout.readline().strip()
