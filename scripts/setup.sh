@@ -44,6 +44,11 @@ TEST_PACKAGES=(
   # A real desktop, run headless by tests/desktops: GNOME Shell 43, its tray extension, and
   # gjs, which serves GNOME's notifications
   gnome-shell gnome-shell-extension-appindicator gjs
+  # ... and KDE Plasma 5.27 on Wayland: KWin (with XWayland), the panel and its system tray
+  # and notifications, the tray's watcher, Qt's Wayland platform, Plasma's XDG portal (its
+  # GlobalShortcuts), and what builds the test's pointer and keys for KWin
+  kwin-wayland xwayland plasma-workspace plasma-desktop kded5 qtwayland5
+  xdg-desktop-portal-kde plasma-wayland-protocols libwayland-dev
 )
 
 $tests && PACKAGES+=("${TEST_PACKAGES[@]}")

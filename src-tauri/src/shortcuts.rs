@@ -113,9 +113,9 @@ pub fn install(app: &AppHandle) {
             Err(e) => {
                 tracing::warn!("no shortcuts portal: {e}");
                 let note = format!(
-                    "This is a Wayland session and {e}. The keys below are X11 keys: they work only while an X11 window has focus. The tray icon and the popover offer everything; desktops with the GlobalShortcuts portal (KDE Plasma 6, GNOME 48 and later) make the keys global."
+                    "This is a Wayland session and {e}. The keys below are X11 keys: they work only while an X11 window has focus. The tray icon and the popover offer everything; desktops with the GlobalShortcuts portal (KDE Plasma 5.27 and later, GNOME 48 and later) make the keys global."
                 );
-                notifications::info(app, "Global shortcuts are limited", &note);
+                notifications::info(app, "Global shortcuts are limited", &limited_notice(&e));
                 wayland_note = Some(note);
             }
         }
@@ -191,6 +191,21 @@ fn bind_through_portal(
         let app = handle.clone();
         tauri::async_runtime::spawn_blocking(move || action(&app));
     })
+}
+
+/// The notification's words when the desktop binds no global keys: what happened and what
+/// works, without the bus's own error (in the log and in Settings).
+fn limited_notice(why: &portal_shortcuts::PortalError) -> String {
+    let reason = match why {
+        portal_shortcuts::PortalError::NotOffered(_) => "this desktop lets no app bind global keys",
+        portal_shortcuts::PortalError::Declined => {
+            "the shortcuts were declined in the desktop's dialog"
+        }
+        _ => "the desktop's shortcuts service failed",
+    };
+    format!(
+        "In this Wayland session {reason}. The tray icon and the popover offer everything, and the popover's keys work while it is open. GNOME 48 and later and KDE Plasma 5.27 and later bind global keys."
+    )
 }
 
 fn decision_keys_on(app: &AppHandle) -> bool {

@@ -1,22 +1,34 @@
 #!/usr/bin/env bash
 # The app in real desktop sessions, headless, from Debian's packages (scripts/setup.sh
-# --tests installs them): GNOME Shell 43 with the AppIndicator extension. Each session's own
-# log is printed when it fails to start.
+# --tests installs them): GNOME Shell 43 with the AppIndicator extension, and KDE Plasma
+# 5.27 on Wayland. Each session's own log is printed when it fails to start.
 # usage: tests/desktops/run.sh APP_BINARY
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 app=$(realpath "$1")
 python="$HOME/.cache/converge-tray/e2e-venv/bin/python"
-mkdir -p target/desktops
+out=target/desktops
+mkdir -p "$out"
 status=0
-start=$SECONDS
-"$python" tests/desktops/gnome_e2e.py "$app" target/desktops > target/desktops/gnome.log 2>&1 \
-  || status=1
-# The checks, and on a failure the shell's and the app's own words.
-grep -E '^(PASS|FAIL)|^  |passed' target/desktops/gnome.log || true
-if [ $status -ne 0 ]; then
-  echo "--- the GNOME test's output (last 80 lines) ---"; tail -80 target/desktops/gnome.log
-  echo "--- the app's log (last 40 lines) ---"; tail -40 target/desktops/app-gnome.log 2>/dev/null || true
-fi
-echo "GNOME session: $((SECONDS - start)) s"
+
+# Presses for KWin (its fake-input protocol), built from this checkout each run.
+tests/desktops/kwin-fake-input/build.sh "$out/kwin-fake-input-build"
+
+desktop() {
+  local name=$1 log="$out/$1.log" start=$SECONDS
+  shift
+  local failed=0
+  "$python" "$@" > "$log" 2>&1 || failed=1
+  # The checks, and on a failure the desktop's and the app's own words.
+  grep -E '^(PASS|FAIL)|^  |passed' "$log" || true
+  if [ $failed -ne 0 ]; then
+    status=1
+    echo "--- the $name test's output (last 80 lines) ---"; tail -80 "$log"
+    echo "--- the app's log (last 40 lines) ---"; tail -40 "$out/app-$name.log" 2>/dev/null || true
+  fi
+  echo "$name session: $((SECONDS - start)) s"
+}
+
+desktop gnome tests/desktops/gnome_e2e.py "$app" "$out"
+desktop plasma tests/desktops/plasma_e2e.py "$app" "$out/kwin-fake-input-build/kwin-fake-input" "$out"
 exit $status

@@ -118,6 +118,21 @@ impl PortalShortcuts {
             .map(|name| name.trim_start_matches(':').replace('.', "_"))
             .ok_or_else(|| PortalError::Failed("no unique name on the bus".into()))?;
         let responses = Responses::listen(&connection, &portal)?;
+        let offered = || -> Vec<(&str, HashMap<&str, Value>)> {
+            shortcuts
+                .iter()
+                .map(|shortcut| {
+                    let mut info = HashMap::from([(
+                        "description",
+                        Value::from(shortcut.description.as_str()),
+                    )]);
+                    if let Some(trigger) = &shortcut.preferred_trigger {
+                        info.insert("preferred_trigger", Value::from(trigger.as_str()));
+                    }
+                    (shortcut.id.as_str(), info)
+                })
+                .collect()
+        };
         let token = next_token();
         let created = responses.call(
             &connection,
@@ -125,7 +140,11 @@ impl PortalShortcuts {
             "CreateSession",
             &(HashMap::from([
                 ("handle_token", Value::from(token.as_str())),
-                ("session_handle_token", Value::from(token.as_str())),
+                ("session_handle_token", Value::from(SESSION_TOKEN)),
+                // Not in the documented interface: KDE Plasma 5.27's portal binds only the
+                // shortcuts passed here (its BindShortcuts binds nothing and opens System
+                // Settings instead). Others ignore an option they do not know.
+                ("shortcuts", Value::from(offered())),
             ]),),
             CREATE_WITHIN,
         )?;
@@ -135,17 +154,21 @@ impl PortalShortcuts {
         let alive = Arc::new(AtomicBool::new(true));
         listen_for_presses(&connection, &portal, &session, &alive, on_activated)?;
 
-        let offered: Vec<(&str, HashMap<&str, Value>)> = shortcuts
+        // Bound already (Plasma 5.27, above): binding again would only open System Settings.
+        let listed = list_shortcuts(&connection, &responses, &sender, &session);
+        if shortcuts
             .iter()
-            .map(|shortcut| {
-                let mut info =
-                    HashMap::from([("description", Value::from(shortcut.description.as_str()))]);
-                if let Some(trigger) = &shortcut.preferred_trigger {
-                    info.insert("preferred_trigger", Value::from(trigger.as_str()));
-                }
-                (shortcut.id.as_str(), info)
-            })
-            .collect();
+            .all(|shortcut| listed.iter().any(|bound| bound.id == shortcut.id))
+        {
+            return Ok(Self {
+                connection,
+                session,
+                bound: listed,
+                version,
+                alive,
+            });
+        }
+        let offered = offered();
         let token = next_token();
         let session_path = ObjectPath::from(&session);
         let bound = responses.call(
@@ -203,7 +226,38 @@ fn close_session(connection: &Connection, session: &OwnedObjectPath) {
     }
 }
 
-/// Tokens unique in this process: each request and session gets its own.
+/// The session's token, the same on every run: KDE Plasma names the shortcuts' group in
+/// its settings after it (with the app's id, empty for an app not in a sandbox), so the keys
+/// the person chose there stay with the app.
+const SESSION_TOKEN: &str = "converge_tray";
+
+/// What the session has bound; empty if the portal would not say.
+fn list_shortcuts(
+    connection: &Connection,
+    responses: &Responses,
+    sender: &str,
+    session: &OwnedObjectPath,
+) -> Vec<Bound> {
+    let token = next_token();
+    match responses.call(
+        connection,
+        &format!("{PATH}/request/{sender}/{token}"),
+        "ListShortcuts",
+        &(
+            ObjectPath::from(session),
+            HashMap::from([("handle_token", Value::from(token.as_str()))]),
+        ),
+        CREATE_WITHIN,
+    ) {
+        Ok(results) => bound_shortcuts(&results),
+        Err(e) => {
+            tracing::debug!("the shortcuts portal would not list the session's shortcuts: {e}");
+            Vec::new()
+        }
+    }
+}
+
+/// Tokens unique in this process: each request gets its own.
 fn next_token() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(1);
     format!(

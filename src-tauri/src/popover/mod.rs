@@ -54,6 +54,8 @@ pub struct Popover {
     drop_after: Duration,
     /// Its process, where the popover runs in one (Linux).
     apart: Option<Apart>,
+    /// Where the last tray click was: where it opens when the pointer cannot be known.
+    last_tray_anchor: Mutex<Option<Anchor>>,
 }
 
 /// What the popover does wherever it lives: in the app's process, or in its own.
@@ -84,6 +86,7 @@ impl Popover {
             visibility_changes: AtomicU64::new(0),
             drop_after,
             apart: runs_apart().then(|| Apart::new(answer)),
+            last_tray_anchor: Mutex::new(None),
         }
     }
 
@@ -148,12 +151,38 @@ impl PopoverHandle<'_> {
         self.popover
             .visibility_changes
             .fetch_add(1, Ordering::SeqCst);
-        let anchor = anchor
-            .filter(Anchor::is_known)
-            .or_else(|| self.app.cursor_position().ok().map(Anchor::point));
+        let anchor = self.anchor(anchor.filter(Anchor::is_known));
         // Its process could not start: the popover opens in the app's (and stays there).
         if !self.popover.place().show(self.app, anchor) {
             InApp.show(self.app, anchor);
+        }
+    }
+
+    /// Beside the tray click that opens it; else (a key, a notification) beside the pointer,
+    /// or where the tray was last clicked. A Wayland client learns where the pointer is only
+    /// over its own windows (the app reads the origin), so there the tray's place comes
+    /// first; GNOME sends no click position at all, and keeps its tray icons at the right
+    /// of the top bar.
+    fn anchor(&self, clicked: Option<Anchor>) -> Option<Anchor> {
+        let mut last = self.popover.last_tray_anchor.lock().unwrap();
+        if clicked.is_some() {
+            *last = clicked;
+        }
+        let pointer = || {
+            self.app
+                .cursor_position()
+                .ok()
+                .map(Anchor::point)
+                .filter(Anchor::is_known)
+        };
+        let tray = || *last;
+        if wayland_session() {
+            clicked
+                .or_else(tray)
+                .or_else(|| gnome_top_bar_right(self.app))
+                .or_else(pointer)
+        } else {
+            clicked.or_else(pointer).or_else(tray)
         }
     }
 
@@ -191,6 +220,28 @@ impl PopoverHandle<'_> {
             .try_state::<Inbox>()
             .is_none_or(|inbox| inbox.waits_for_person().is_ok_and(|waits| !waits))
     }
+}
+
+fn wayland_session() -> bool {
+    std::env::var_os("WAYLAND_DISPLAY").is_some_and(|display| !display.is_empty())
+}
+
+/// The right end of GNOME's top bar, where its AppIndicator extension shows tray icons;
+/// None on other desktops.
+fn gnome_top_bar_right(app: &AppHandle) -> Option<Anchor> {
+    let desktop = std::env::var("XDG_CURRENT_DESKTOP").unwrap_or_default();
+    if !desktop
+        .split(':')
+        .any(|name| name.eq_ignore_ascii_case("GNOME"))
+    {
+        return None;
+    }
+    let monitor = app.primary_monitor().ok().flatten()?;
+    let right = monitor.position().x as f64 + monitor.size().width as f64 - 1.0;
+    Some(Anchor::point(tauri::PhysicalPosition::new(
+        right,
+        monitor.position().y as f64,
+    )))
 }
 
 /// Follows the inbox: when the person is likely to look (an approval arrives, an agent starts

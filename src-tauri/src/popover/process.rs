@@ -27,6 +27,9 @@ pub const ARG: &str = "--popover-process";
 /// (docs/performance.md, 2026-12-07).
 const NO_DMABUF_RENDERER: &str = "WEBKIT_DISABLE_DMABUF_RENDERER";
 
+/// GTK's choice of display server, for the popover's process: see `environment`.
+const GDK_BACKEND: &str = "GDK_BACKEND";
+
 /// How long a process whose channel was closed may take to end before it is killed.
 const EXIT_GRACE: Duration = Duration::from_secs(3);
 /// The status reported for a process that could not be reaped.
@@ -143,7 +146,20 @@ pub fn environment() -> Vec<(&'static str, String)> {
     if std::env::var_os(NO_DMABUF_RENDERER).is_none() {
         variables.push((NO_DMABUF_RENDERER, "1".to_owned()));
     }
+    // A Wayland window cannot place itself nor keep off the taskbar: KDE Plasma put the
+    // popover in the middle of the screen with a taskbar entry of its own. Through XWayland,
+    // which Plasma and GNOME sessions run, it opens beside the tray icon as under X11
+    // (tests/desktops). Unless the person chose a backend.
+    if std::env::var_os(GDK_BACKEND).is_none() && wayland_with_xwayland() {
+        variables.push((GDK_BACKEND, "x11".to_owned()));
+    }
     variables
+}
+
+/// A Wayland session that also offers an X11 display (XWayland).
+fn wayland_with_xwayland() -> bool {
+    let set = |name| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    set("WAYLAND_DISPLAY") && set("DISPLAY")
 }
 
 /// Puts the channel's end `fd` at descriptor 3 without close-on-exec, so exactly this one
