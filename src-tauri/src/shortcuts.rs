@@ -197,14 +197,16 @@ fn bind_through_portal(
 /// works, without the bus's own error (in the log and in Settings).
 fn limited_notice(why: &portal_shortcuts::PortalError) -> String {
     let reason = match why {
-        portal_shortcuts::PortalError::NotOffered(_) => "this desktop lets no app bind global keys",
+        portal_shortcuts::PortalError::NotOffered(_) => {
+            "this desktop has no shortcuts portal, so no app can bind global keys"
+        }
         portal_shortcuts::PortalError::Declined => {
             "the shortcuts were declined in the desktop's dialog"
         }
-        _ => "the desktop's shortcuts service failed",
+        _ => "the desktop's shortcuts portal failed (the log says how)",
     };
     format!(
-        "In this Wayland session {reason}. The tray icon and the popover offer everything, and the popover's keys work while it is open. GNOME 48 and later and KDE Plasma 5.27 and later bind global keys."
+        "In this Wayland session {reason}. The keys in Settings work only while an X11 window has focus. The tray icon and the popover offer everything; GNOME 48 and later and KDE Plasma 5.27 and later bind global keys."
     )
 }
 

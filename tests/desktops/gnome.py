@@ -62,7 +62,9 @@ class GnomeSession:
         # The session bus gets the whole environment: the services it starts on demand
         # (dconf, the notification helper) inherit it from the bus, not from us.
         session_bus = f"unix:path={self.run_dir}/bus"
-        self._daemon(env, session_bus)
+        config = self._session_config()
+        env["XDG_DESKTOP_PORTAL_DIR"] = str(self.root / "portals")
+        self._daemon(env, session_bus, config)
         env["DBUS_SESSION_BUS_ADDRESS"] = session_bus
         self.env = env
         extensions = Path(env["XDG_DATA_HOME"]) / "gnome-shell/extensions"
@@ -76,7 +78,7 @@ class GnomeSession:
                            check=True)
         self.log = open(self.log_path, "w")
         self.shell = subprocess.Popen(
-            ["gnome-shell", "--headless", "--wayland", "--no-x11",
+            ["gnome-shell", "--headless", "--wayland",
              "--virtual-monitor", f"{WIDTH}x{HEIGHT}", "--wayland-display", env["WAYLAND_DISPLAY"]],
             env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
         self.procs.append(self.shell)
@@ -91,14 +93,45 @@ class GnomeSession:
                 if await self.eval("Main.layoutManager._startingUp") is False and (
                         await self.has_owner("org.kde.StatusNotifierWatcher")
                         or self.extensions == EXTENSIONS[1:]):
+                    # The X11 display the shell runs (XWayland) and its key, as a login
+                    # passes them on.
+                    for name in ("DISPLAY", "XAUTHORITY"):
+                        value = await self.eval(f"imports.gi.GLib.getenv('{name}')")
+                        if not value:
+                            raise SessionFailed(f"the shell started no XWayland (no {name})")
+                        self.env[name] = value
                     return
             except (RuntimeError, asyncio.TimeoutError):  # not up yet
                 pass
             await asyncio.sleep(0.25)
         raise SessionFailed("the shell did not complete its start-up with the tray watcher")
 
-    def _daemon(self, env, address):
-        out = subprocess.run(["dbus-daemon", "--session", f"--address={address}", "--fork",
+    def _session_config(self) -> Path:
+        """A session bus that starts on demand what GNOME would, not KDE's services: this
+        machine also has Plasma installed (for tests/desktops/plasma.py), and a portal
+        started here would otherwise pick KDE's backend, which a GNOME login never has."""
+        services = self.root / "dbus-services"
+        services.mkdir()
+        for service in Path("/usr/share/dbus-1/services").glob("*.service"):
+            name = next((line.split("=", 1)[1] for line in service.read_text().splitlines()
+                         if line.startswith("Name=")), "")
+            if not (name.startswith("org.kde.") or name.startswith(
+                    "org.freedesktop.impl.portal.desktop.kde")):
+                (services / service.name).symlink_to(service)
+        # The portal's own list of backends, GNOME's only (the portal reads it from here).
+        portals = self.root / "portals"
+        portals.mkdir()
+        for backend in Path("/usr/share/xdg-desktop-portal/portals").glob("*.portal"):
+            if backend.name != "kde.portal":
+                (portals / backend.name).symlink_to(backend)
+        config = self.root / "dbus-session.conf"
+        config.write_text(Path("/usr/share/dbus-1/session.conf").read_text().replace(
+            "<standard_session_servicedirs />", f"<servicedir>{services}</servicedir>"))
+        return config
+
+    def _daemon(self, env, address, config=None):
+        kind = f"--config-file={config}" if config else "--session"
+        out = subprocess.run(["dbus-daemon", kind, f"--address={address}", "--fork",
                               "--print-pid"], env=env, check=True, capture_output=True,
                              text=True)
         self.procs.append(int(out.stdout.split()[0]))

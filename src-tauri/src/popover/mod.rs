@@ -236,7 +236,11 @@ fn gnome_top_bar_right(app: &AppHandle) -> Option<Anchor> {
     {
         return None;
     }
-    let monitor = app.primary_monitor().ok().flatten()?;
+    // GTK under Wayland knows no primary monitor: the first one then.
+    let monitor = match app.primary_monitor().ok().flatten() {
+        Some(monitor) => monitor,
+        None => app.available_monitors().ok()?.into_iter().next()?,
+    };
     let right = monitor.position().x as f64 + monitor.size().width as f64 - 1.0;
     Some(Anchor::point(tauri::PhysicalPosition::new(
         right,

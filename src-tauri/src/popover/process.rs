@@ -149,9 +149,10 @@ pub fn environment() -> Vec<(&'static str, String)> {
     // A Wayland window cannot place itself nor keep off the taskbar: KDE Plasma put the
     // popover in the middle of the screen with a taskbar entry of its own. Through XWayland,
     // which Plasma and GNOME sessions run, it opens beside the tray icon as under X11
-    // (tests/desktops). Unless the person chose a backend.
+    // (tests/desktops). Wayland still, should that display refuse it. Unless the person
+    // chose a backend.
     if std::env::var_os(GDK_BACKEND).is_none() && wayland_with_xwayland() {
-        variables.push((GDK_BACKEND, "x11".to_owned()));
+        variables.push((GDK_BACKEND, "x11,wayland".to_owned()));
     }
     variables
 }
