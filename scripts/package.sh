@@ -10,4 +10,15 @@ cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
 rm -rf "$target/release/bundle"
 npx tauri build --bundles deb,rpm --ci
+# What Tauri's .deb cannot say (it has Depends and Recommends only): GNOME shows tray icons
+# only with the AppIndicator extension. Suggested, not recommended: a recommendation would
+# pull GNOME Shell's extension onto every desktop.
+for deb in "$target"/release/bundle/deb/*.deb; do
+  unpacked=$(mktemp -d)
+  dpkg-deb -R "$deb" "$unpacked"
+  grep -q '^Suggests:' "$unpacked/DEBIAN/control" \
+    || sed -i '/^Depends:/a Suggests: gnome-shell-extension-appindicator' "$unpacked/DEBIAN/control"
+  dpkg-deb --root-owner-group -Zgzip -b "$unpacked" "$deb" >/dev/null
+  rm -rf "$unpacked"
+done
 ls -l "$target"/release/bundle/deb/*.deb "$target"/release/bundle/rpm/*.rpm

@@ -27,6 +27,8 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libwebkit2gtk-4.1-0 libgtk-3-0 libsqlite3-0 libxdo3 libc6; do
   check "depends on $lib" 'grep -q "$lib" <<<"$depends"'
 done
+check "suggests GNOME's tray extension (GNOME shows no tray icons without it)" \
+  '[ "$(dpkg-deb -f "$deb" Suggests)" = gnome-shell-extension-appindicator ]'
 desktop=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*usr/share/applications/*.desktop')
 check "the desktop entry starts the installed app" 'grep -qx "Exec=converge-tray" <<<"$desktop"'
 errors=$(lintian --tag-display-limit 0 "$deb" 2>/dev/null | grep '^E:' || true)
