@@ -19,6 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 
 from gnome import GnomeSession, SessionFailed  # noqa: E402
 from harness import Run, eventually, stop_app  # noqa: E402
+from icons import install_icon  # noqa: E402
 
 ITEM = """
     const key = Object.keys(Main.panel.statusArea).find(k =>
@@ -176,6 +177,7 @@ async def main(app: str, out: Path) -> int:
                   bool(popover) and popover[0]["focused"], popover)
         popover = await settled_eval(session, WINDOWS) if popover else None
         popover = [w for w in popover or [] if w["title"] == "Converge Tray"]
+        await asyncio.sleep(1)  # its page painted (for the screenshot only)
         await session.screenshot(out / "gnome-popover.png")
         # GNOME sends no click position: the app puts it at the right of the top bar, under
         # the tray icons, as it can through XWayland (a Wayland window cannot place itself).
@@ -242,6 +244,8 @@ async def main(app: str, out: Path) -> int:
         # the pointer moves on the desktop, away from the banner, as a person's does.
         for step in range(240):
             banner = await session.eval(BANNER)
+            if banner and None in (banner["x"], banner["y"], banner["width"]):
+                banner = None  # made, not yet laid out
             if not seen or seen[-1] != (banner or {}).get("text"):
                 seen.append((banner or {}).get("text"))
             if banner and "Deploy to production?" not in banner["text"]:
@@ -255,7 +259,7 @@ async def main(app: str, out: Path) -> int:
                                     int(banner["y"] + 20))
                 banner = await session.eval(BANNER)
                 # Pressed once the banner has stopped sliding in.
-                if banner == last and any(b["label"] == "Approve" and b["mapped"]
+                if banner and banner == last and any(b["label"] == "Approve" and b["mapped"]
                                           for b in banner["buttons"]):
                     break
                 last = banner
@@ -289,6 +293,8 @@ def app_env(session: GnomeSession, root: Path) -> dict:
     config = Path(env["XDG_CONFIG_HOME"]) / "dev.converge.tray"
     config.mkdir(parents=True, exist_ok=True)
     (config / "jobs.toml").write_text("# desktop test: no Converge jobs\n")
+    # Its icon where an installed package puts it: the notifications show it.
+    install_icon(Path(env["XDG_DATA_HOME"]))
     return env
 
 

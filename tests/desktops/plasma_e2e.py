@@ -7,7 +7,8 @@ it, above the panel, focused and without a taskbar entry of its own; Escape and 
 elsewhere close it; the shortcuts are bound through Plasma's portal and its key (pressed as
 keys) opens the popover; a request arrives as Plasma's notification with Approve and Deny,
 whose Approve decides it (a forged action signal from another program on the bus does not);
-a click on a notification's body opens the popover on that request's card.
+a click on a notification's body opens the popover on that request's card, where keys an
+X11 program presses through XWayland decide nothing.
 
 usage: plasma_e2e.py APP_BINARY KWIN_FAKE_INPUT OUTPUT_DIR
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
 
 from harness import Run, eventually, stop_app  # noqa: E402
+from icons import install_icon  # noqa: E402
 from plasma import PlasmaSession, SessionFailed  # noqa: E402
 
 TITLE = "Converge Tray"
@@ -138,6 +140,8 @@ async def main(app: str, fake_input: str, out: Path) -> int:
         config = Path(env["XDG_CONFIG_HOME"]) / "dev.converge.tray"
         config.mkdir(parents=True, exist_ok=True)
         (config / "jobs.toml").write_text("# desktop test: no Converge jobs\n")
+        # Its icon where an installed package puts it: the notifications show it.
+        install_icon(Path(env["XDG_DATA_HOME"]))
         app_log = open(out / "app-plasma.log", "w")
         app_proc = subprocess.Popen([app], env=env, stdout=app_log, stderr=subprocess.STDOUT)
 
@@ -169,6 +173,7 @@ async def main(app: str, fake_input: str, out: Path) -> int:
 
         await session.click(icon_x, icon_y)
         shown = await settled_popover(session)
+        await asyncio.sleep(1)  # its page painted (for the screenshot only)
         await session.screenshot(out / "plasma-popover.png")
         run.check("a click on it opens the popover beside it: above the panel, over the icon",
                   bool(shown) and shown["x"] <= icon_x <= shown["x"] + shown["width"]
@@ -256,9 +261,17 @@ async def main(app: str, fake_input: str, out: Path) -> int:
             # A person's moment to read it: the key approves only a card seen whole, which
             # the page measures once it has laid the card out.
             await asyncio.sleep(1)
+            await session.screenshot(out / "plasma-on-card.png")
+            # Any program of the person's may press keys on the session's X11 display
+            # (XTest through XWayland), where the popover is an X11 window: it refuses them.
+            subprocess.run(["xdotool", "key", "a", "Return"], env=env, check=True)
+            await asyncio.sleep(1.5)
+            run.check("keys an X11 program presses (XTest, through XWayland) decide nothing in "
+                      "the open popover", newer.poll() is None and older.poll() is None,
+                      (newer.poll(), older.poll()))
             await session.keys("ctrl", "alt", "shift", "a")
         decided = await eventually(lambda: newer.poll() is not None, timeout=15)
-        await session.screenshot(out / "plasma-on-card.png")
+        await session.screenshot(out / "plasma-decided-by-key.png")
         run.check("a click on a notification's body opens the popover on that request's card "
                   "(the approve key, through Plasma's portal, then approves that one, not the "
                   "older)",

@@ -92,6 +92,7 @@ pub fn build(context: tauri::Context, app: u32) -> Result<tauri::App, i32> {
     tauri::Builder::default()
         .invoke_handler(move |invoke| forward(invoke, &forwarding))
         .setup(move |app| {
+            super::synthetic_input::refuse_in_xwayland();
             let window = window::build(app.handle(), snapshot.as_deref())?;
             tracing::debug!("popover process: window built");
             if !pinned {

@@ -15,6 +15,8 @@ pub mod channel;
 pub mod host;
 mod in_app;
 pub mod process;
+#[cfg(target_os = "linux")]
+mod synthetic_input;
 pub mod window;
 #[cfg(target_os = "linux")]
 pub mod zygote;
