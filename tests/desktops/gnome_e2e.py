@@ -276,6 +276,52 @@ async def main(app: str, out: Path) -> int:
             run.check("pressing Approve on GNOME's banner decides it: the asking program exits 0",
                       bool(done) and asker.returncode == 0,
                       (asker.returncode, asker.stdout.read() if done else ""))
+
+        # Two requests; the body of the newer one's banner is clicked: the popover opens on
+        # its card. Then the approve key (an X11 key here, which works while an X11 window
+        # such as the popover has the focus) approves the card on screen: the newer, not the
+        # older one selected otherwise.
+        older = subprocess.Popen([ctray, "ask", "Run the migrations?", "--agent", "gnome-e2e",
+                                  "--details", "make migrate"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        askers.append(older)
+        await asyncio.sleep(1)
+        newer = subprocess.Popen([ctray, "ask", "Publish the release?", "--agent", "gnome-e2e",
+                                  "--details", "make publish"], env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        askers.append(newer)
+        body = None
+        for step in range(240):
+            banner = await session.eval(BANNER)
+            if banner and None in (banner["x"], banner["y"], banner["width"]):
+                banner = None
+            if banner and "Publish the release?" in banner["text"]:
+                await session.hover(int(banner["x"] + banner["width"] / 2), int(banner["y"] + 20))
+                settled = await settled_eval(session, BANNER, timeout=5)
+                if settled and "Publish the release?" in settled["text"]:
+                    body = settled
+                    break
+            elif banner:
+                await session.hover(200 + step % 50, 500)  # away: GNOME lets it go
+            else:
+                await session.hover(640, 60 + step % 2)
+            await asyncio.sleep(0.25)
+        popover = None
+        if body:
+            # The title line: the body, not a button.
+            await session.pointer(int(body["x"] + body["width"] / 3), int(body["y"] + 22))
+            popover = await eventually_eval(
+                session, WINDOWS, lambda found: [w for w in found or []
+                                                 if w["title"] == "Converge Tray"
+                                                 and w["focused"]])
+        if popover:
+            await asyncio.sleep(1.5)  # a person's moment: the key refuses a card younger
+            subprocess.run(["xdotool", "key", "ctrl+alt+shift+a"], env=env, check=True)
+        decided = await eventually(lambda: newer.poll() is not None, timeout=15)
+        run.check("a click on a banner's body opens the popover on that request's card (the "
+                  "approve key then approves that one, not the older)",
+                  bool(popover) and bool(decided) and newer.returncode == 0
+                  and older.poll() is None, (body, popover, newer.poll(), older.poll()))
     finally:
         for proc in askers:
             if proc.poll() is None:
