@@ -15,6 +15,7 @@ npx tauri build --bundles deb,rpm --ci
 # pull GNOME Shell's extension onto every desktop.
 for deb in "$target"/release/bundle/deb/*.deb; do
   unpacked=$(mktemp -d)
+  chmod 0755 "$unpacked"  # the package's ./ entry: mktemp makes it 0700
   dpkg-deb -R "$deb" "$unpacked"
   grep -q '^Suggests:' "$unpacked/DEBIAN/control" \
     || sed -i '/^Depends:/a Suggests: gnome-shell-extension-appindicator' "$unpacked/DEBIAN/control"

@@ -98,7 +98,19 @@ pub fn install(app: &AppHandle) {
     let keys = app.state::<Shortcuts>().keys.lock().unwrap().clone();
     let mut wayland_note = None;
     if wayland_session() {
-        match bind_through_portal(app, &keys) {
+        // A portal that binds none (Plasma 5.27 behind a portal frontend of 1.17 or later,
+        // which no longer passes the shortcuts on; a dialog where all were unticked) leaves
+        // the person with no keys at all: as good as no portal.
+        let bound = bind_through_portal(app, &keys).and_then(|session| {
+            if session.bound().is_empty() {
+                Err(portal_shortcuts::PortalError::Failed(
+                    "it bound none of the shortcuts".into(),
+                ))
+            } else {
+                Ok(session)
+            }
+        });
+        match bound {
             Ok(session) => {
                 let note = portal_note(&session);
                 tracing::info!("shortcuts through the desktop's portal: {note}");

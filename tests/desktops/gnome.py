@@ -210,6 +210,10 @@ class GnomeSession:
                         os.kill(int(entry.name), signal.SIGKILL)
                 except (OSError, ProcessLookupError):
                     pass
+        # The document portal, started on demand, mounts a FUSE file system in the runtime
+        # directory; killed, it leaves the mount behind.
+        subprocess.run(["fusermount3", "-u", "-z", str(self.run_dir / "doc")],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def script_body(script: str) -> str:

@@ -27,6 +27,9 @@ depends=$(dpkg-deb -f "$deb" Depends)
 for lib in libwebkit2gtk-4.1-0 libgtk-3-0 libsqlite3-0 libxdo3 libc6; do
   check "depends on $lib" 'grep -q "$lib" <<<"$depends"'
 done
+closed=$(dpkg-deb -c "$deb" | awk '$1 ~ /^d/ && $1 != "drwxr-xr-x" { print $1, $6 }')
+check "every directory in it is 0755 (the root's mode included)" '[ -z "$closed" ]'
+[ -z "$closed" ] || echo "$closed"
 check "suggests GNOME's tray extension (GNOME shows no tray icons without it)" \
   '[ "$(dpkg-deb -f "$deb" Suggests)" = gnome-shell-extension-appindicator ]'
 desktop=$(dpkg-deb --fsys-tarfile "$deb" | tar -xO --wildcards '*usr/share/applications/*.desktop')

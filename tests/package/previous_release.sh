@@ -28,8 +28,8 @@ echo "previous release $version: building its packages from $commit" >&2
 (
   cd "$tree"
   # What the upgrade test needs of the old release is its package (files, scripts, data), not
-  # its speed: built without whole-program LTO and in 16 codegen units, it takes a fraction
-  # of the shipped profile's time on a 2-core machine (docs/performance.md).
+  # its speed: built without whole-program LTO, in 16 codegen units (the whole build took
+  # 714 s from cold on a 2-core machine, docs/performance.md; no figure with LTO to compare).
   export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
   npm ci --no-audit --no-fund --loglevel=error >/dev/null
   scripts/package.sh >/dev/null

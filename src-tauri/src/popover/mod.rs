@@ -166,10 +166,15 @@ impl PopoverHandle<'_> {
     /// first; GNOME sends no click position at all, and keeps its tray icons at the right
     /// of the top bar.
     fn anchor(&self, clicked: Option<Anchor>) -> Option<Anchor> {
-        let mut last = self.popover.last_tray_anchor.lock().unwrap();
-        if clicked.is_some() {
-            *last = clicked;
-        }
+        // Copied out, the lock released: the calls below wait for the main thread, which
+        // may itself be on its way here.
+        let last = {
+            let mut last = self.popover.last_tray_anchor.lock().unwrap();
+            if clicked.is_some() {
+                *last = clicked;
+            }
+            *last
+        };
         let pointer = || {
             self.app
                 .cursor_position()
@@ -177,7 +182,7 @@ impl PopoverHandle<'_> {
                 .map(Anchor::point)
                 .filter(Anchor::is_known)
         };
-        let tray = || *last;
+        let tray = || last;
         if wayland_session() {
             clicked
                 .or_else(tray)
