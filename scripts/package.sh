@@ -15,8 +15,8 @@ npx tauri build --bundles deb,rpm --ci
 # pull GNOME Shell's extension onto every desktop.
 for deb in "$target"/release/bundle/deb/*.deb; do
   unpacked=$(mktemp -d)
-  chmod 0755 "$unpacked"  # the package's ./ entry: mktemp makes it 0700
   dpkg-deb -R "$deb" "$unpacked"
+  chmod 0755 "$unpacked"  # it becomes the package's ./ entry: mktemp made it 0700
   grep -q '^Suggests:' "$unpacked/DEBIAN/control" \
     || sed -i '/^Depends:/a Suggests: gnome-shell-extension-appindicator' "$unpacked/DEBIAN/control"
   dpkg-deb --root-owner-group -Zgzip -b "$unpacked" "$deb" >/dev/null
