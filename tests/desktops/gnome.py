@@ -11,13 +11,14 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import time
 from pathlib import Path
 
 from dbus_next import Message, MessageType
 from dbus_next.aio import MessageBus
+
+from teardown import end_session
 
 HERE = Path(__file__).resolve().parent
 EXTENSIONS = ["ubuntu-appindicators@ubuntu.com", "test-access@converge-tray.dev"]
@@ -192,28 +193,7 @@ class GnomeSession:
     def stop(self):
         if self.bus:
             self.bus.disconnect()
-        for proc in self.procs:
-            try:
-                if isinstance(proc, int):
-                    os.kill(proc, signal.SIGTERM)
-                else:
-                    os.killpg(proc.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
-        # What the bus started on demand (dconf, the notification helper, the keyring)
-        # carries this session's runtime directory in its environment.
-        marker = f"XDG_RUNTIME_DIR={self.run_dir}".encode()
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit() and int(entry.name) != os.getpid():
-                try:
-                    if marker in (entry / "environ").read_bytes().split(b"\0"):
-                        os.kill(int(entry.name), signal.SIGKILL)
-                except (OSError, ProcessLookupError):
-                    pass
-        # The document portal, started on demand, mounts a FUSE file system in the runtime
-        # directory; killed, it leaves the mount behind.
-        subprocess.run(["fusermount3", "-u", "-z", str(self.run_dir / "doc")],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end_session(self.procs, self.run_dir)
 
 
 def script_body(script: str) -> str:

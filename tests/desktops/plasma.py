@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ from pathlib import Path
 from dbus_next import Message, MessageType, Variant
 from dbus_next.aio import MessageBus
 from dbus_next.service import ServiceInterface, method
+
+from teardown import end_session
 
 WIDTH, HEIGHT = 1280, 800
 # Where the test's KWin scripts report to, on the session's bus.
@@ -289,25 +290,4 @@ class PlasmaSession:
             self.input.stdin.close()
         if self.bus:
             self.bus.disconnect()
-        for proc in reversed(self.procs):
-            try:
-                if isinstance(proc, int):
-                    os.kill(proc, signal.SIGTERM)
-                else:
-                    os.killpg(proc.pid, signal.SIGTERM)
-            except (ProcessLookupError, PermissionError):
-                pass
-        # What the bus started on demand (the portal, kglobalaccel's helpers, XWayland's
-        # clients) carries this session's runtime directory in its environment.
-        marker = f"XDG_RUNTIME_DIR={self.run_dir}".encode()
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit() and int(entry.name) != os.getpid():
-                try:
-                    if marker in (entry / "environ").read_bytes().split(b"\0"):
-                        os.kill(int(entry.name), signal.SIGKILL)
-                except (OSError, ProcessLookupError):
-                    pass
-        # The document portal, started on demand, mounts a FUSE file system in the runtime
-        # directory; killed, it leaves the mount behind.
-        subprocess.run(["fusermount3", "-u", "-z", str(self.run_dir / "doc")],
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        end_session(reversed(self.procs), self.run_dir)
